@@ -1,0 +1,134 @@
+//! The facade both front ends call: open once, then list, read, save, delete.
+//!
+//! [`Mailwarden`] ties the store, the data key and the clock together and turns
+//! stored rows into [`ProfileView`]s. Every method returns views or plain data;
+//! none returns a secret.
+
+use crate::clock::SharedClock;
+use crate::error::{CoreError, Result};
+use crate::keystore::{self, KeyInfo};
+use crate::profile::{
+    expiry_badge, filter_profiles, validate, Existing, ProfileDraft, ProfileQuery, ProfileView,
+};
+use crate::store::{StoredProfile, Store};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use ts_rs::TS;
+
+/// What the status bar and `mailwarden doctor` show.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AppStatus {
+    pub version: String,
+    pub db_path: String,
+    pub key: KeyInfo,
+    #[ts(type = "number")]
+    pub profile_count: usize,
+}
+
+pub struct Mailwarden {
+    store: Store,
+    key: KeyInfo,
+    clock: SharedClock,
+}
+
+impl Mailwarden {
+    /// Open the database at `db` with its data key from the keyring or key file.
+    pub fn open(db: &Path, clock: SharedClock) -> Result<Self> {
+        let db = absolute(db)?;
+        let (key, info) = keystore::load_or_create(&db)?;
+        let store = Store::open(&db, &key)?;
+        Ok(Mailwarden { store, key: info, clock })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn status(&self) -> Result<AppStatus> {
+        Ok(AppStatus {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            db_path: self.store.path().display().to_string(),
+            key: self.key.clone(),
+            profile_count: self.store.list()?.len(),
+        })
+    }
+
+    fn view(&self, s: StoredProfile) -> ProfileView {
+        let today = self.clock.today();
+        ProfileView {
+            secret_expiry: s.profile.client_secret_expires.map(|d| expiry_badge(d, today)),
+            profile: s.profile,
+            has_client_secret: s.has_client_secret,
+            has_password: s.has_password,
+        }
+    }
+
+    pub fn list(&self, q: &ProfileQuery) -> Result<Vec<ProfileView>> {
+        let views = self.store.list()?.into_iter().map(|s| self.view(s)).collect();
+        Ok(filter_profiles(views, q))
+    }
+
+    pub fn get(&self, id: i64) -> Result<ProfileView> {
+        Ok(self.view(self.store.get(id)?))
+    }
+
+    /// Find a profile by exact name (any case) or numeric id, as the CLI takes it.
+    pub fn resolve(&self, name_or_id: &str) -> Result<ProfileView> {
+        if let Some(s) = self.store.find_by_name(name_or_id)? {
+            return Ok(self.view(s));
+        }
+        match name_or_id.parse::<i64>() {
+            Ok(id) => self.get(id).map_err(|_| CoreError::NotFound(format!("\"{name_or_id}\""))),
+            Err(_) => Err(CoreError::NotFound(format!("\"{name_or_id}\""))),
+        }
+    }
+
+    /// The draft that edits profile `id` as it is.
+    pub fn draft(&self, id: i64) -> Result<ProfileDraft> {
+        Ok(ProfileDraft::from_profile(&self.store.get(id)?.profile))
+    }
+
+    /// Validate and store `draft` as a new profile (`id` = None) or over `id`.
+    pub fn save(&mut self, id: Option<i64>, draft: &ProfileDraft) -> Result<ProfileView> {
+        let existing = match id {
+            Some(id) => {
+                let s = self.store.get(id)?;
+                Some(Existing { has_client_secret: s.has_client_secret, has_password: s.has_password })
+            }
+            None => None,
+        };
+        let validated = validate(draft, existing).map_err(CoreError::Validation)?;
+        let now = self.clock.now();
+        let id = match id {
+            Some(id) => {
+                self.store.update(id, &validated, now)?;
+                id
+            }
+            None => self.store.insert(&validated, now)?,
+        };
+        self.get(id)
+    }
+
+    pub fn delete(&mut self, id: i64) -> Result<()> {
+        self.store.delete(id)
+    }
+
+    /// Copy profile `id` as "NAME (copy)", "NAME (copy 2)", …
+    pub fn duplicate(&mut self, id: i64) -> Result<ProfileView> {
+        let src = self.store.get(id)?;
+        let base = format!("{} (copy)", src.profile.name);
+        let mut name = base.clone();
+        let mut n = 2;
+        while self.store.find_by_name(&name)?.is_some() {
+            name = format!("{} (copy {n})", src.profile.name);
+            n += 1;
+        }
+        let new_id = self.store.duplicate(id, &name, self.clock.now())?;
+        self.get(new_id)
+    }
+}
+
+fn absolute(p: &Path) -> Result<PathBuf> {
+    std::path::absolute(p).map_err(|e| CoreError::io(format!("Bad database path {}", p.display()), e))
+}

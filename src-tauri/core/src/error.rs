@@ -1,0 +1,96 @@
+//! Errors of the core, one enum for everything a front end can meet.
+//!
+//! Each variant carries an [`ErrorCode`] (stable, machine-readable: the UI and the
+//! CLI branch on it, never on message text) and a message written for a person,
+//! saying what went wrong and what to do next. Validation failures carry every
+//! offending field so a form can mark them all at once.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// One problem with one field of a profile, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldError {
+    /// The draft's field name in camelCase (`clientId`, `smtpPort`, …).
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self { field: field.to_owned(), message: message.into() }
+    }
+}
+
+/// Stable codes the front ends branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    Validation,
+    NotFound,
+    Storage,
+    KeyUnavailable,
+    KeyMismatch,
+    Crypto,
+    Io,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("{}", .0.first().map(|e| e.message.as_str()).unwrap_or("invalid profile"))]
+    Validation(Vec<FieldError>),
+
+    #[error("No profile {0} exists. Run `mailwarden profile list` to see the names.")]
+    NotFound(String),
+
+    #[error("The database could not be used: {0}. Check that the file is writable and not on a full disk.")]
+    Storage(#[from] rusqlite::Error),
+
+    #[error("The database schema could not be brought up to date: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+
+    #[error("{0}")]
+    KeyUnavailable(String),
+
+    #[error("The data key does not open this database's secrets (it belongs to another database or was replaced). Restore the original key file or keyring entry; secrets cannot be recovered without it.")]
+    KeyMismatch,
+
+    #[error("A stored secret could not be opened ({0}). It may have been copied from another database; enter it again.")]
+    Crypto(String),
+
+    #[error("{context}: {source}")]
+    Io { context: String, source: std::io::Error },
+}
+
+impl CoreError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            CoreError::Validation(_) => ErrorCode::Validation,
+            CoreError::NotFound(_) => ErrorCode::NotFound,
+            CoreError::Storage(_) | CoreError::Migration(_) => ErrorCode::Storage,
+            CoreError::KeyUnavailable(_) => ErrorCode::KeyUnavailable,
+            CoreError::KeyMismatch => ErrorCode::KeyMismatch,
+            CoreError::Crypto(_) => ErrorCode::Crypto,
+            CoreError::Io { .. } => ErrorCode::Io,
+        }
+    }
+
+    /// The field errors of a validation failure (empty for other errors).
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            CoreError::Validation(errors) => errors,
+            _ => &[],
+        }
+    }
+
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        CoreError::Io { context: context.into(), source }
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        CoreError::Validation(vec![FieldError::new(field, message)])
+    }
+}
+
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;

@@ -1,0 +1,20 @@
+//! Mailwarden core: everything the product knows, with no UI and no Tauri.
+//!
+//! The desktop shell and the `mailwarden` CLI are two thin front ends over this
+//! crate. It owns the profile model and its validation ([`profile`]), the SQLite
+//! store with sealed secrets ([`store`], [`crypto`], [`keystore`]), the clock every
+//! date computation goes through ([`clock`]) and the facade both front ends call
+//! ([`app::Mailwarden`]). Nothing here may depend on `tauri` (a test enforces it).
+
+pub mod app;
+pub mod clock;
+pub mod crypto;
+pub mod error;
+pub mod keystore;
+pub mod paths;
+pub mod profile;
+pub mod secret;
+pub mod store;
+
+pub use app::{AppStatus, Mailwarden};
+pub use error::{CoreError, ErrorCode, FieldError};

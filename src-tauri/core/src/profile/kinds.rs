@@ -1,0 +1,90 @@
+//! The closed choices of a profile: provider, auth method, send method, cloud, TLS.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+macro_rules! choice {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal / $label:literal),+ $(,)? } default $default:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant,)+
+        }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The stable identifier stored in SQLite and used on the command line.
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $text),+ } }
+            /// Words for a person.
+            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),+ } }
+            pub fn parse(s: &str) -> Option<Self> { match s { $($text => Some($name::$variant),)+ _ => None } }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
+        }
+        impl Default for $name { fn default() -> Self { $name::$default } }
+    };
+}
+
+choice!(
+    /// Who runs the mail service and the sign-in.
+    Provider {
+        Microsoft365 = "microsoft365" / "Microsoft 365 (work or school)",
+        OutlookCom = "outlook" / "Outlook.com (personal)",
+        Google = "google" / "Google",
+        Custom = "custom" / "Custom OAuth",
+    } default Microsoft365
+);
+
+choice!(
+    /// How Mailwarden obtains credentials.
+    AuthMethod {
+        AuthCode = "auth-code" / "Connect your account (browser sign-in)",
+        RefreshToken = "refresh-token" / "Pasted refresh token",
+        ClientCredentials = "client-credentials" / "App-only (client credentials)",
+        DeviceCode = "device-code" / "Device code",
+        Basic = "basic" / "Username and password",
+    } default AuthCode
+);
+
+choice!(
+    /// How test messages leave.
+    SendMethod {
+        Smtp = "smtp" / "SMTP",
+        Graph = "graph" / "Microsoft Graph",
+    } default Smtp
+);
+
+choice!(
+    /// Which Microsoft cloud the tenant lives in.
+    Cloud {
+        Global = "global" / "Global (login.microsoftonline.com)",
+        UsGov = "usgov" / "US Government (login.microsoftonline.us)",
+        China = "china" / "China, 21Vianet (login.chinacloudapi.cn)",
+        Custom = "custom" / "Custom authority URL",
+    } default Global
+);
+
+choice!(
+    /// Transport security for SMTP and IMAP.
+    TlsMode {
+        StartTls = "starttls" / "STARTTLS",
+        Tls = "tls" / "Implicit TLS",
+        None = "none" / "None (loopback only)",
+    } default StartTls
+);
+
+impl AuthMethod {
+    pub fn is_oauth(self) -> bool {
+        self != AuthMethod::Basic
+    }
+    /// A person signs in and the app acts for them (as opposed to app-only).
+    pub fn is_delegated(self) -> bool {
+        matches!(self, AuthMethod::AuthCode | AuthMethod::RefreshToken | AuthMethod::DeviceCode)
+    }
+}
+
+impl Provider {
+    pub fn is_microsoft(self) -> bool {
+        matches!(self, Provider::Microsoft365 | Provider::OutlookCom)
+    }
+}

@@ -1,0 +1,215 @@
+//! Profile rows: insert, update, list, delete, duplicate — each in a transaction.
+
+use super::Store;
+use crate::error::{CoreError, FieldError, Result};
+use crate::profile::{AuthMethod, Cloud, Profile, Provider, SendMethod, TlsMode, Validated};
+use crate::secret::{SecretChange, SecretKind};
+use rusqlite::{params, ErrorCode, OptionalExtension, Row};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+
+/// A profile as stored, with which secrets are present (never their values).
+#[derive(Debug, Clone)]
+pub struct StoredProfile {
+    pub profile: Profile,
+    pub has_client_secret: bool,
+    pub has_password: bool,
+}
+
+const SELECT: &str = "SELECT p.id, p.name, p.enabled, p.notes, p.provider, p.auth_method, p.send_method,
+    p.mailbox, p.from_address, p.domain, p.tenant, p.cloud, p.authority_url, p.client_id,
+    p.client_secret_id, p.client_secret_expires, p.scopes, p.redirect_uri, p.auth_url, p.token_url,
+    p.smtp_host, p.smtp_port, p.smtp_security, p.imap_host, p.imap_port, p.imap_security,
+    p.created_at, p.updated_at,
+    EXISTS (SELECT 1 FROM secrets s WHERE s.profile_id = p.id AND s.kind = 'client_secret'),
+    EXISTS (SELECT 1 FROM secrets s WHERE s.profile_id = p.id AND s.kind = 'password')
+    FROM profiles p";
+
+fn bad(col: usize, what: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, format!("unknown {what}").into())
+}
+
+fn choice<T>(row: &Row<'_>, col: usize, parse: fn(&str) -> Option<T>, what: &str) -> rusqlite::Result<T> {
+    let s: String = row.get(col)?;
+    parse(&s).ok_or_else(|| bad(col, what))
+}
+
+fn timestamp(row: &Row<'_>, col: usize) -> rusqlite::Result<OffsetDateTime> {
+    let s: String = row.get(col)?;
+    OffsetDateTime::parse(&s, &Rfc3339).map_err(|_| bad(col, "timestamp"))
+}
+
+fn date(row: &Row<'_>, col: usize) -> rusqlite::Result<Option<Date>> {
+    let s: Option<String> = row.get(col)?;
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    s.map(|s| Date::parse(&s, &fmt).map_err(|_| bad(col, "date"))).transpose()
+}
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredProfile> {
+    let scopes: String = row.get(16)?;
+    Ok(StoredProfile {
+        profile: Profile {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            enabled: row.get(2)?,
+            notes: row.get(3)?,
+            provider: choice(row, 4, Provider::parse, "provider")?,
+            auth_method: choice(row, 5, AuthMethod::parse, "auth method")?,
+            send_method: choice(row, 6, SendMethod::parse, "send method")?,
+            mailbox: row.get(7)?,
+            from_address: row.get(8)?,
+            domain: row.get(9)?,
+            tenant: row.get(10)?,
+            cloud: choice(row, 11, Cloud::parse, "cloud")?,
+            authority_url: row.get(12)?,
+            client_id: row.get(13)?,
+            client_secret_id: row.get(14)?,
+            client_secret_expires: date(row, 15)?,
+            scopes: scopes.split_whitespace().map(str::to_owned).collect(),
+            redirect_uri: row.get(17)?,
+            auth_url: row.get(18)?,
+            token_url: row.get(19)?,
+            smtp_host: row.get(20)?,
+            smtp_port: row.get(21)?,
+            smtp_security: choice(row, 22, TlsMode::parse, "TLS mode")?,
+            imap_host: row.get(23)?,
+            imap_port: row.get(24)?,
+            imap_security: choice(row, 25, TlsMode::parse, "TLS mode")?,
+            created_at: timestamp(row, 26)?,
+            updated_at: timestamp(row, 27)?,
+        },
+        has_client_secret: row.get(28)?,
+        has_password: row.get(29)?,
+    })
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).expect("a UTC timestamp always formats as RFC 3339")
+}
+
+/// A unique-name violation becomes the field error a form can show.
+fn name_taken(e: rusqlite::Error, name: &str) -> CoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::ConstraintViolation) => CoreError::Validation(vec![FieldError::new(
+            "name",
+            format!("A profile named \"{name}\" already exists; choose another name."),
+        )]),
+        _ => CoreError::Storage(e),
+    }
+}
+
+impl Store {
+    pub fn list(&self) -> Result<Vec<StoredProfile>> {
+        let mut stmt = self.conn.prepare_cached(&format!("{SELECT} ORDER BY p.name COLLATE NOCASE, p.id"))?;
+        let rows = stmt.query_map([], from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn get(&self, id: i64) -> Result<StoredProfile> {
+        self.conn
+            .query_row(&format!("{SELECT} WHERE p.id = ?1"), [id], from_row)
+            .optional()?
+            .ok_or_else(|| CoreError::NotFound(format!("with id {id}")))
+    }
+
+    pub fn find_by_name(&self, name: &str) -> Result<Option<StoredProfile>> {
+        Ok(self.conn.query_row(&format!("{SELECT} WHERE p.name = ?1 COLLATE NOCASE"), [name], from_row).optional()?)
+    }
+
+    /// Insert a validated profile; returns its id. Secrets are sealed with the
+    /// new id in the same transaction, so nothing is half-saved.
+    pub fn insert(&mut self, v: &Validated, now: OffsetDateTime) -> Result<i64> {
+        let now = rfc3339(now);
+        let tx = self.conn.unchecked_transaction()?;
+        let id = insert_row(&tx, &v.profile, &now)?;
+        self.write_secrets(&tx, id, v, &now)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    pub fn update(&mut self, id: i64, v: &Validated, now: OffsetDateTime) -> Result<()> {
+        let now = rfc3339(now);
+        let tx = self.conn.unchecked_transaction()?;
+        let p = &v.profile;
+        let n = tx
+            .execute(
+                "UPDATE profiles SET name = ?2, enabled = ?3, notes = ?4, provider = ?5, auth_method = ?6,
+                    send_method = ?7, mailbox = ?8, from_address = ?9, domain = ?10, tenant = ?11,
+                    cloud = ?12, authority_url = ?13, client_id = ?14, client_secret_id = ?15,
+                    client_secret_expires = ?16, scopes = ?17, redirect_uri = ?18, auth_url = ?19,
+                    token_url = ?20, smtp_host = ?21, smtp_port = ?22, smtp_security = ?23,
+                    imap_host = ?24, imap_port = ?25, imap_security = ?26, updated_at = ?27
+                 WHERE id = ?1",
+                params![
+                    id, p.name, p.enabled, p.notes, p.provider.as_str(), p.auth_method.as_str(),
+                    p.send_method.as_str(), p.mailbox, p.from_address, p.domain, p.tenant,
+                    p.cloud.as_str(), p.authority_url, p.client_id, p.client_secret_id,
+                    p.client_secret_expires.map(|d| d.to_string()), p.scopes.join(" "),
+                    p.redirect_uri, p.auth_url, p.token_url, p.smtp_host, p.smtp_port,
+                    p.smtp_security.as_str(), p.imap_host, p.imap_port, p.imap_security.as_str(), now,
+                ],
+            )
+            .map_err(|e| name_taken(e, &p.name))?;
+        if n == 0 {
+            return Err(CoreError::NotFound(format!("with id {id}")));
+        }
+        self.write_secrets(&tx, id, v, &now)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn write_secrets(&self, tx: &rusqlite::Transaction<'_>, id: i64, v: &Validated, now: &str) -> Result<()> {
+        self.apply_secret(tx, id, SecretKind::ClientSecret, &v.client_secret, now)?;
+        self.apply_secret(tx, id, SecretKind::Password, &v.password, now)
+    }
+
+    /// Delete a profile and (by cascade) every secret it held.
+    pub fn delete(&mut self, id: i64) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute("DELETE FROM secrets WHERE profile_id = ?1", [id])?;
+        let n = tx.execute("DELETE FROM profiles WHERE id = ?1", [id])?;
+        if n == 0 {
+            return Err(CoreError::NotFound(format!("with id {id}")));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Copy profile `id` under `name`, its client secret and password re-sealed
+    /// for the copy (tokens are not copied: they belong to one connection).
+    pub fn duplicate(&mut self, id: i64, name: &str, now: OffsetDateTime) -> Result<i64> {
+        let src = self.get(id)?;
+        let validated = Validated {
+            profile: Profile { name: name.to_owned(), ..src.profile },
+            client_secret: SecretChange::Keep,
+            password: SecretChange::Keep,
+        };
+        let now = rfc3339(now);
+        let tx = self.conn.unchecked_transaction()?;
+        let new_id = insert_row(&tx, &validated.profile, &now)?;
+        self.copy_secrets(&tx, id, new_id, &now)?;
+        tx.commit()?;
+        Ok(new_id)
+    }
+}
+
+fn insert_row(tx: &rusqlite::Transaction<'_>, p: &Profile, now: &str) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO profiles (name, enabled, notes, provider, auth_method, send_method, mailbox,
+            from_address, domain, tenant, cloud, authority_url, client_id, client_secret_id,
+            client_secret_expires, scopes, redirect_uri, auth_url, token_url, smtp_host, smtp_port,
+            smtp_security, imap_host, imap_port, imap_security, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?26)",
+        params![
+            p.name, p.enabled, p.notes, p.provider.as_str(), p.auth_method.as_str(),
+            p.send_method.as_str(), p.mailbox, p.from_address, p.domain, p.tenant,
+            p.cloud.as_str(), p.authority_url, p.client_id, p.client_secret_id,
+            p.client_secret_expires.map(|d| d.to_string()), p.scopes.join(" "), p.redirect_uri,
+            p.auth_url, p.token_url, p.smtp_host, p.smtp_port, p.smtp_security.as_str(),
+            p.imap_host, p.imap_port, p.imap_security.as_str(), now,
+        ],
+    )
+    .map_err(|e| name_taken(e, &p.name))?;
+    Ok(tx.last_insert_rowid())
+}

@@ -1,0 +1,68 @@
+//! Versioned migrations (`PRAGMA user_version`, via `rusqlite_migration`).
+//! Append new steps; never edit a step that has shipped.
+
+use crate::error::Result;
+use rusqlite::Connection;
+use rusqlite_migration::{Migrations, M};
+
+const STEPS: &[&str] = &[
+    // 1: profiles, sealed secrets, settings.
+    r#"
+    CREATE TABLE profiles (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        notes TEXT NOT NULL DEFAULT '',
+        provider TEXT NOT NULL,
+        auth_method TEXT NOT NULL,
+        send_method TEXT NOT NULL,
+        mailbox TEXT NOT NULL,
+        from_address TEXT,
+        domain TEXT,
+        tenant TEXT NOT NULL DEFAULT '',
+        cloud TEXT NOT NULL DEFAULT 'global',
+        authority_url TEXT,
+        client_id TEXT NOT NULL DEFAULT '',
+        client_secret_id TEXT,
+        client_secret_expires TEXT,
+        scopes TEXT NOT NULL DEFAULT '',
+        redirect_uri TEXT NOT NULL DEFAULT '',
+        auth_url TEXT,
+        token_url TEXT,
+        smtp_host TEXT NOT NULL DEFAULT '',
+        smtp_port INTEGER NOT NULL,
+        smtp_security TEXT NOT NULL,
+        imap_host TEXT NOT NULL DEFAULT '',
+        imap_port INTEGER NOT NULL,
+        imap_security TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE secrets (
+        profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        sealed BLOB NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (profile_id, kind)
+    ) WITHOUT ROWID;
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    );
+    "#,
+];
+
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let migrations = Migrations::new(STEPS.iter().map(|s| M::up(s)).collect());
+    migrations.to_latest(conn)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        let m = rusqlite_migration::Migrations::new(super::STEPS.iter().map(|s| rusqlite_migration::M::up(s)).collect());
+        m.validate().unwrap();
+    }
+}
