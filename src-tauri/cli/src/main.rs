@@ -1,1 +1,45 @@
-fn main() {}
+//! `mailwarden`: the command line over mailwarden-core, for headless machines and
+//! for other mail programs. It links no GUI library.
+//!
+//! Exit codes: 0 success, 1 failure (the message names the field or cause and
+//! the fix), 2 usage error (from clap).
+
+mod args;
+mod doctor;
+mod edit;
+mod output;
+mod profile_cmd;
+
+use args::{Cli, Command, ProfileCommand};
+use clap::Parser;
+use mailwarden_core::{clock, CoreError, Mailwarden};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            output::print_error(&e);
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, CoreError> {
+    let db = cli.db.clone().unwrap_or_else(mailwarden_core::paths::default_db_path);
+    if let Command::Doctor { json } = cli.command {
+        return Ok(doctor::run(&db, json));
+    }
+    let mut app = Mailwarden::open(&db, clock::system())?;
+    match cli.command {
+        Command::Profile { command } => match command {
+            ProfileCommand::List(a) => profile_cmd::list(&app, a),
+            ProfileCommand::Show { profile, json } => profile_cmd::show(&app, &profile, json),
+            ProfileCommand::Add(a) => profile_cmd::add(&mut app, a),
+            ProfileCommand::Edit(a) => profile_cmd::edit(&mut app, a),
+            ProfileCommand::Rm { profile, yes } => profile_cmd::rm(&mut app, &profile, yes),
+        },
+        Command::Doctor { .. } => unreachable!("handled above"),
+    }
+}

@@ -108,6 +108,56 @@ pub fn defaults_for(
     }
 }
 
+/// The choices that decide a draft's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Choices {
+    pub provider: Provider,
+    pub auth_method: AuthMethod,
+    pub send_method: SendMethod,
+    pub cloud: Cloud,
+}
+
+impl Choices {
+    pub fn of(d: &super::ProfileDraft) -> Self {
+        Choices { provider: d.provider, auth_method: d.auth_method, send_method: d.send_method, cloud: d.cloud }
+    }
+    fn defaults(self) -> Defaults {
+        defaults_for(self.provider, self.auth_method, self.send_method, self.cloud)
+    }
+}
+
+/// Switch `d` to `new` choices: every field still holding the old choices'
+/// default takes the new default; fields the person changed stay as typed.
+pub fn rebase(d: &mut super::ProfileDraft, new: Choices) {
+    let old = Choices::of(d).defaults();
+    let next = new.defaults();
+    let swap = |field: &mut String, was: &str, now: &str| {
+        if field.trim() == was || field.trim().is_empty() {
+            *field = now.to_owned();
+        }
+    };
+    swap(&mut d.tenant, &old.tenant, &next.tenant);
+    swap(&mut d.scopes, &old.scopes, &next.scopes);
+    swap(&mut d.redirect_uri, &old.redirect_uri, &next.redirect_uri);
+    let smtp_was_default = d.smtp_host.trim() == old.smtp_host;
+    swap(&mut d.smtp_host, &old.smtp_host, &next.smtp_host);
+    if smtp_was_default {
+        d.smtp_port = next.smtp_port.to_string();
+        d.smtp_security = next.smtp_security;
+    }
+    let imap_was_default = d.imap_host.trim() == old.imap_host;
+    swap(&mut d.imap_host, &old.imap_host, &next.imap_host);
+    if imap_was_default {
+        d.imap_port = next.imap_port.to_string();
+        d.imap_security = next.imap_security;
+    }
+    d.provider = new.provider;
+    d.auth_method = new.auth_method;
+    d.send_method = new.send_method;
+    d.cloud = new.cloud;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +183,18 @@ mod tests {
         assert_eq!(s.scopes, "https://outlook.office365.com/.default");
         let us = defaults_for(Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Graph, Cloud::UsGov);
         assert_eq!(us.scopes, "https://graph.microsoft.us/.default");
+    }
+
+    #[test]
+    fn rebase_replaces_defaults_but_keeps_what_was_typed() {
+        let mut d = crate::profile::ProfileDraft::new(Provider::Microsoft365, AuthMethod::AuthCode, SendMethod::Smtp);
+        d.imap_host = "imap.internal.example".into();
+        rebase(&mut d, Choices { provider: Provider::Microsoft365, auth_method: AuthMethod::ClientCredentials, send_method: SendMethod::Graph, cloud: Cloud::Global });
+        assert_eq!(d.scopes, "https://graph.microsoft.com/.default");
+        assert_eq!(d.tenant, "");
+        assert_eq!(d.smtp_host, "smtp.office365.com");
+        assert_eq!(d.imap_host, "imap.internal.example");
+        assert_eq!(d.auth_method, AuthMethod::ClientCredentials);
     }
 
     #[test]

@@ -12,7 +12,7 @@ mod filter;
 mod kinds;
 mod validate;
 
-pub use defaults::{defaults_for, Defaults};
+pub use defaults::{defaults_for, rebase, Choices, Defaults};
 pub use expiry::{expiry_badge, ExpiryBadge, ExpiryState};
 pub use filter::{filter_profiles, ProfileQuery};
 pub use kinds::{AuthMethod, Cloud, Provider, SendMethod, TlsMode};

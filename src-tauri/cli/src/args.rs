@@ -1,0 +1,203 @@
+//! The command line's shape (clap derive). Secrets are never flags: they come
+//! from standard input or a hidden prompt, so they stay out of argv and history.
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand};
+use mailwarden_core::profile::{AuthMethod, Cloud, ExpiryState, Provider, SendMethod, TlsMode};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "mailwarden", version, about = "Mail-server profiles and OAuth for business mail, from the command line")]
+pub struct Cli {
+    /// The database file (default: ~/.local/share/mailwarden/mailwarden.db).
+    #[arg(long, global = true, env = "MAILWARDEN_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// List, show, add, edit and remove mail-server profiles.
+    Profile {
+        #[command(subcommand)]
+        command: ProfileCommand,
+    },
+    /// Check the database, the data key and where each lives.
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ProfileCommand {
+    /// List profiles, optionally filtered.
+    List(ListArgs),
+    /// Show one profile (secrets appear only as "set" or "not set").
+    Show {
+        /// Profile name or id.
+        profile: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a profile; defaults follow the provider, auth method and send method.
+    Add(AddArgs),
+    /// Change fields of a profile; fields not given stay as they are.
+    Edit(EditArgs),
+    /// Remove a profile and every secret it holds.
+    Rm {
+        /// Profile name or id.
+        profile: String,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
+    },
+}
+
+fn choice<T: Copy + Send + Sync + 'static>(
+    all: &'static [T],
+    name: fn(T) -> &'static str,
+    parse: fn(&str) -> Option<T>,
+) -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(all.iter().map(|v| name(*v)))
+        .map(move |s| parse(&s).expect("clap accepted only listed values"))
+}
+
+#[derive(Args)]
+pub struct ListArgs {
+    /// Words that must appear in the name, mailbox, notes, client ID, tenant or hosts.
+    #[arg(long, short)]
+    pub search: Option<String>,
+    #[arg(long, value_parser = choice(Provider::ALL, Provider::as_str, Provider::parse))]
+    pub provider: Option<Provider>,
+    #[arg(long = "auth", value_parser = choice(AuthMethod::ALL, AuthMethod::as_str, AuthMethod::parse))]
+    pub auth_method: Option<AuthMethod>,
+    /// Only profiles whose client secret is in this state.
+    #[arg(long, value_parser = ["ok", "soon", "urgent", "expired"])]
+    pub expiry: Option<String>,
+    /// Only enabled (true) or disabled (false) profiles.
+    #[arg(long)]
+    pub enabled: Option<bool>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl ListArgs {
+    pub fn expiry_state(&self) -> Option<ExpiryState> {
+        match self.expiry.as_deref()? {
+            "ok" => Some(ExpiryState::Ok),
+            "soon" => Some(ExpiryState::Soon),
+            "urgent" => Some(ExpiryState::Urgent),
+            _ => Some(ExpiryState::Expired),
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct AddArgs {
+    /// The profile's name (a short description, unique).
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, default_value = "microsoft365", value_parser = choice(Provider::ALL, Provider::as_str, Provider::parse))]
+    pub provider: Provider,
+    #[arg(long = "auth", default_value = "auth-code", value_parser = choice(AuthMethod::ALL, AuthMethod::as_str, AuthMethod::parse))]
+    pub auth_method: AuthMethod,
+    #[arg(long = "send", default_value = "smtp", value_parser = choice(SendMethod::ALL, SendMethod::as_str, SendMethod::parse))]
+    pub send_method: SendMethod,
+    #[command(flatten)]
+    pub fields: FieldArgs,
+}
+
+#[derive(Args)]
+pub struct EditArgs {
+    /// Profile name or id.
+    pub profile: String,
+    /// Rename the profile.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Switching provider, auth or send method also switches the fields that
+    /// still hold the old defaults (scopes, hosts, tenant).
+    #[arg(long, value_parser = choice(Provider::ALL, Provider::as_str, Provider::parse))]
+    pub provider: Option<Provider>,
+    #[arg(long = "auth", value_parser = choice(AuthMethod::ALL, AuthMethod::as_str, AuthMethod::parse))]
+    pub auth_method: Option<AuthMethod>,
+    #[arg(long = "send", value_parser = choice(SendMethod::ALL, SendMethod::as_str, SendMethod::parse))]
+    pub send_method: Option<SendMethod>,
+    #[command(flatten)]
+    pub fields: FieldArgs,
+}
+
+/// Every other field, each optional (add: defaults apply; edit: unchanged).
+#[derive(Args, Default)]
+pub struct FieldArgs {
+    #[arg(long, conflicts_with = "disable")]
+    pub enable: bool,
+    #[arg(long)]
+    pub disable: bool,
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// Username / mailbox address that signs in.
+    #[arg(long)]
+    pub mailbox: Option<String>,
+    /// From address, if it differs from the mailbox ("" to clear).
+    #[arg(long = "from")]
+    pub from_address: Option<String>,
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// common, organizations, consumers, a tenant GUID or a domain.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    #[arg(long, value_parser = choice(Cloud::ALL, Cloud::as_str, Cloud::parse))]
+    pub cloud: Option<Cloud>,
+    #[arg(long)]
+    pub authority_url: Option<String>,
+    /// Application (client) ID.
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// Read the client secret's Value from standard input (one line).
+    #[arg(long, conflicts_with_all = ["client_secret_prompt", "clear_client_secret", "password_stdin"])]
+    pub client_secret_stdin: bool,
+    /// Ask for the client secret's Value without echoing it.
+    #[arg(long, conflicts_with = "clear_client_secret")]
+    pub client_secret_prompt: bool,
+    #[arg(long)]
+    pub clear_client_secret: bool,
+    /// The client secret's Secret ID (a GUID).
+    #[arg(long)]
+    pub secret_id: Option<String>,
+    /// The client secret's expiry date, YYYY-MM-DD ("" to clear).
+    #[arg(long, value_name = "DATE")]
+    pub secret_expires: Option<String>,
+    /// Space-separated scopes (replaces the defaults).
+    #[arg(long)]
+    pub scopes: Option<String>,
+    #[arg(long)]
+    pub redirect_uri: Option<String>,
+    /// Authorization endpoint (custom provider).
+    #[arg(long)]
+    pub auth_url: Option<String>,
+    /// Token endpoint (custom provider).
+    #[arg(long)]
+    pub token_url: Option<String>,
+    #[arg(long)]
+    pub smtp_host: Option<String>,
+    #[arg(long)]
+    pub smtp_port: Option<String>,
+    #[arg(long, value_parser = choice(TlsMode::ALL, TlsMode::as_str, TlsMode::parse))]
+    pub smtp_security: Option<TlsMode>,
+    #[arg(long)]
+    pub imap_host: Option<String>,
+    #[arg(long)]
+    pub imap_port: Option<String>,
+    #[arg(long, value_parser = choice(TlsMode::ALL, TlsMode::as_str, TlsMode::parse))]
+    pub imap_security: Option<TlsMode>,
+    /// Read the password (basic auth) from standard input (one line).
+    #[arg(long, conflicts_with_all = ["password_prompt", "clear_password"])]
+    pub password_stdin: bool,
+    /// Ask for the password without echoing it.
+    #[arg(long, conflicts_with = "clear_password")]
+    pub password_prompt: bool,
+    #[arg(long)]
+    pub clear_password: bool,
+}

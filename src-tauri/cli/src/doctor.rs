@@ -1,0 +1,32 @@
+//! `mailwarden doctor`: where the database and the data key live, and whether
+//! they open. Says plainly when secrets are protected by a key file rather than
+//! the system keyring.
+
+use crate::output;
+use mailwarden_core::{clock, Mailwarden};
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn run(db: &Path, json: bool) -> ExitCode {
+    match Mailwarden::open(db, clock::system()).and_then(|app| app.status()) {
+        Ok(status) => {
+            if json {
+                output::json(&status);
+            } else {
+                println!("mailwarden {}", status.version);
+                println!("database     {} (ok, {} profiles)", status.db_path, status.profile_count);
+                println!("data key     {} at {}", match status.key.backend { mailwarden_core::keystore::KeyBackend::Keyring => "system keyring", mailwarden_core::keystore::KeyBackend::File => "key file" }, status.key.location);
+                if let Some(n) = &status.key.notice {
+                    println!("warning      {n}");
+                    println!("             To use the system keyring instead, run with a Secret Service (GNOME Keyring, KWallet) unlocked and MAILWARDEN_KEY_BACKEND=keyring on a new database.");
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            output::print_error(&e);
+            eprintln!("database     {}", db.display());
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! `mailwarden profile list|show|add|edit|rm`.
+
+use crate::args::{AddArgs, EditArgs, ListArgs};
+use crate::{edit, output};
+use mailwarden_core::profile::{Choices, ProfileDraft, ProfileQuery, ProfileView};
+use mailwarden_core::{CoreError, Mailwarden};
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+pub fn list(app: &Mailwarden, a: ListArgs) -> Result<ExitCode, CoreError> {
+    let q = ProfileQuery {
+        text: a.search.clone().unwrap_or_default(),
+        provider: a.provider,
+        auth_method: a.auth_method,
+        enabled: a.enabled,
+        expiry: a.expiry_state(),
+    };
+    let views = app.list(&q)?;
+    if a.json {
+        output::json(&views);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if views.is_empty() {
+        if q.is_empty() {
+            println!("No profiles yet. Add one with `mailwarden profile add --name NAME ...` (see --help).");
+        } else {
+            println!("No profile matches.");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows: Vec<Vec<String>> = views
+        .iter()
+        .map(|v| {
+            let p = &v.profile;
+            vec![
+                p.id.to_string(),
+                p.name.clone(),
+                p.provider.as_str().into(),
+                p.auth_method.as_str().into(),
+                p.send_method.as_str().into(),
+                p.mailbox.clone(),
+                if p.enabled { "yes".into() } else { "no".into() },
+                output::expiry_text(v),
+            ]
+        })
+        .collect();
+    output::table(&["ID", "NAME", "PROVIDER", "AUTH", "SEND", "MAILBOX", "ENABLED", "SECRET EXPIRES"], &rows);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn show(app: &Mailwarden, name: &str, json: bool) -> Result<ExitCode, CoreError> {
+    let v = app.resolve(name)?;
+    if json {
+        output::json(&v);
+    } else {
+        print_view(&v);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_view(v: &ProfileView) {
+    let p = &v.profile;
+    let set = |b: bool| if b { "set" } else { "not set" };
+    let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+    let lines: Vec<(&str, String)> = vec![
+        ("Name", p.name.clone()),
+        ("Id", p.id.to_string()),
+        ("Enabled", if p.enabled { "yes".into() } else { "no".into() }),
+        ("Provider", p.provider.label().into()),
+        ("Auth method", p.auth_method.label().into()),
+        ("Send method", p.send_method.label().into()),
+        ("Mailbox", p.mailbox.clone()),
+        ("From", p.effective_from().into()),
+        ("Domain", opt(&p.domain)),
+        ("Tenant", p.tenant.clone()),
+        ("Cloud", p.cloud.label().into()),
+        ("Client ID", p.client_id.clone()),
+        ("Client secret", set(v.has_client_secret).into()),
+        ("Secret ID", opt(&p.client_secret_id)),
+        ("Secret expires", p.client_secret_expires.map(|d| format!("{d} ({})", output::expiry_text(v))).unwrap_or_else(|| "-".into())),
+        ("Scopes", p.scopes.join(" ")),
+        ("Redirect URI", p.redirect_uri.clone()),
+        ("SMTP", format!("{}:{} {}", p.smtp_host, p.smtp_port, p.smtp_security.label())),
+        ("IMAP", if p.imap_host.is_empty() { "-".into() } else { format!("{}:{} {}", p.imap_host, p.imap_port, p.imap_security.label()) }),
+        ("Password", set(v.has_password).into()),
+        ("Notes", p.notes.clone()),
+        ("Created", stamp(p.created_at)),
+        ("Updated", stamp(p.updated_at)),
+    ];
+    for (k, val) in lines {
+        println!("{k:<15} {val}");
+    }
+}
+
+pub fn add(app: &mut Mailwarden, a: AddArgs) -> Result<ExitCode, CoreError> {
+    let mut d = ProfileDraft::new(a.provider, a.auth_method, a.send_method);
+    d.name = a.name;
+    let choices = Choices::of(&d);
+    edit::apply(&mut d, choices, a.fields)?;
+    edit::prompt_missing(&mut d)?;
+    let v = app.save(None, &d)?;
+    println!("Added profile \"{}\" (id {}).", v.profile.name, v.profile.id);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn edit(app: &mut Mailwarden, a: EditArgs) -> Result<ExitCode, CoreError> {
+    let current = app.resolve(&a.profile)?;
+    let mut d = app.draft(current.profile.id)?;
+    if let Some(name) = a.name {
+        d.name = name;
+    }
+    let choices = Choices {
+        provider: a.provider.unwrap_or(d.provider),
+        auth_method: a.auth_method.unwrap_or(d.auth_method),
+        send_method: a.send_method.unwrap_or(d.send_method),
+        cloud: d.cloud,
+    };
+    edit::apply(&mut d, choices, a.fields)?;
+    let v = app.save(Some(current.profile.id), &d)?;
+    println!("Saved profile \"{}\".", v.profile.name);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn rm(app: &mut Mailwarden, name: &str, yes: bool) -> Result<ExitCode, CoreError> {
+    let v = app.resolve(name)?;
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            eprintln!("error: not removing \"{}\" without confirmation; add --yes.", v.profile.name);
+            return Ok(ExitCode::from(1));
+        }
+        eprint!("Remove \"{}\" and its stored secrets? [y/N] ", v.profile.name);
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map_err(|e| CoreError::io("Could not read the answer", e))?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            eprintln!("Nothing removed.");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    app.delete(v.profile.id)?;
+    println!("Removed profile \"{}\".", v.profile.name);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn stamp(t: time::OffsetDateTime) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    t.format(&fmt).unwrap_or_default()
+}
