@@ -1,3 +1,23 @@
+//! Build script: Tauri context, and the permissions of the app's own commands
+//! (each command is gated: a capability must allow it by name).
+
+const COMMANDS: &[&str] = &[
+    "app_status",
+    "catalog",
+    "list_profiles",
+    "get_profile",
+    "new_draft",
+    "edit_draft",
+    "rebase_draft",
+    "save_profile",
+    "delete_profile",
+    "duplicate_profile",
+];
+
 fn main() {
-    tauri_build::build()
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    let attrs = tauri_build::Attributes::new()
+        .capabilities_path_pattern("src-tauri/capabilities/**/*")
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    tauri_build::try_build(attrs).expect("tauri build step failed");
 }

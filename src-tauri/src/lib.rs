@@ -1,1 +1,44 @@
+//! The desktop shell: Tauri wiring over mailwarden-core, nothing more.
+//!
+//! State is built once in `setup()` ([`state::AppState`]); each command in
+//! [`commands`] takes its input, calls the core and maps the error to the one
+//! IPC error shape ([`ipc_error::IpcError`]). No command returns a secret.
 
+pub mod bindings;
+mod commands;
+pub mod ipc_error;
+mod state;
+
+use tauri::Manager;
+
+pub fn run() {
+    tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_dialog::init())
+        .setup(|app| {
+            app.manage(state::AppState::open());
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_status,
+            commands::catalog,
+            commands::list_profiles,
+            commands::get_profile,
+            commands::new_draft,
+            commands::edit_draft,
+            commands::rebase_draft,
+            commands::save_profile,
+            commands::delete_profile,
+            commands::duplicate_profile,
+        ])
+        .run(tauri::generate_context!())
+        .expect("error while running Mailwarden");
+}

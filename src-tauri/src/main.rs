@@ -1,1 +1,6 @@
-fn main() {}
+//! The Mailwarden desktop app's entry point.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+fn main() {
+    mailwarden_desktop::run()
+}

@@ -88,3 +88,32 @@ impl Provider {
         matches!(self, Provider::Microsoft365 | Provider::OutlookCom)
     }
 }
+
+/// One choice as a picker shows it.
+#[derive(Debug, Clone, serde::Serialize, TS)]
+pub struct ChoiceOption<T> {
+    pub value: T,
+    pub label: &'static str,
+}
+
+/// Every closed choice with its label, so the UI's pickers and the CLI's help
+/// read the same words.
+#[derive(Debug, Clone, serde::Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Catalog {
+    pub providers: Vec<ChoiceOption<Provider>>,
+    pub auth_methods: Vec<ChoiceOption<AuthMethod>>,
+    pub send_methods: Vec<ChoiceOption<SendMethod>>,
+    pub clouds: Vec<ChoiceOption<Cloud>>,
+    pub tls_modes: Vec<ChoiceOption<TlsMode>>,
+}
+
+pub fn catalog() -> Catalog {
+    Catalog {
+        providers: Provider::ALL.iter().map(|&v| ChoiceOption { value: v, label: v.label() }).collect(),
+        auth_methods: AuthMethod::ALL.iter().map(|&v| ChoiceOption { value: v, label: v.label() }).collect(),
+        send_methods: SendMethod::ALL.iter().map(|&v| ChoiceOption { value: v, label: v.label() }).collect(),
+        clouds: Cloud::ALL.iter().map(|&v| ChoiceOption { value: v, label: v.label() }).collect(),
+        tls_modes: TlsMode::ALL.iter().map(|&v| ChoiceOption { value: v, label: v.label() }).collect(),
+    }
+}

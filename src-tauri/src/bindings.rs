@@ -1,0 +1,58 @@
+//! TypeScript types for the UI, generated from the Rust types with ts-rs.
+//!
+//! `ui/src/lib/bindings.ts` is this module's output. The test below fails when
+//! that file is stale; run `make bindings` (UPDATE_BINDINGS=1) to refresh it.
+
+use crate::ipc_error::IpcError;
+use mailwarden_core::keystore::{KeyBackend, KeyInfo};
+use mailwarden_core::profile::{
+    AuthMethod, Catalog, ChoiceOption, Choices, Cloud, Defaults, ExpiryBadge, ExpiryState, Profile,
+    ProfileDraft, ProfileQuery, ProfileView, Provider, SendMethod, TlsMode,
+};
+use mailwarden_core::secret::SecretChange;
+use mailwarden_core::{AppStatus, ErrorCode, FieldError};
+use ts_rs::{Config, TS};
+
+pub const PATH: &str = "ui/src/lib/bindings.ts";
+
+macro_rules! decls {
+    ($cfg:expr; $($t:ty),+ $(,)?) => {
+        vec![$(format!("export {}", <$t as TS>::decl($cfg))),+]
+    };
+}
+
+/// The whole bindings file.
+pub fn render() -> String {
+    let cfg = Config::default();
+    let mut out = String::from(
+        "// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit.\n// Refresh with `make bindings`.\n\n",
+    );
+    let items = decls!(&cfg;
+        Provider, AuthMethod, SendMethod, Cloud, TlsMode, ExpiryState, ExpiryBadge,
+        Profile, ProfileView, ProfileDraft, SecretChange, ProfileQuery, Choices, Defaults,
+        ChoiceOption<()>, Catalog, KeyBackend, KeyInfo, AppStatus, ErrorCode, FieldError, IpcError,
+    );
+    for item in items {
+        // ChoiceOption is generic: declare it with its type parameter.
+        let item = item.replace("type ChoiceOption = { value: null,", "type ChoiceOption<T> = { value: T,");
+        out.push_str(&item);
+        out.push_str("\n\n");
+    }
+    out.trim_end().to_owned() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bindings_are_fresh() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let path = root.join(super::PATH);
+        let want = super::render();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &want).unwrap();
+            return;
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(have == want, "{} is stale: run `make bindings` and commit it", super::PATH);
+    }
+}

@@ -1,0 +1,64 @@
+//! Thin `#[tauri::command]`s: take input, call the core, map the error.
+
+use crate::ipc_error::IpcError;
+use crate::state::AppState;
+use mailwarden_core::profile::{self, Catalog, Choices, ProfileDraft, ProfileQuery, ProfileView};
+use mailwarden_core::AppStatus;
+use tauri::State;
+
+type Res<T> = Result<T, IpcError>;
+
+#[tauri::command]
+pub fn app_status(state: State<'_, AppState>) -> Res<AppStatus> {
+    Ok(state.core()?.status()?)
+}
+
+#[tauri::command]
+pub fn catalog() -> Catalog {
+    profile::catalog()
+}
+
+#[tauri::command]
+pub fn list_profiles(state: State<'_, AppState>, query: ProfileQuery) -> Res<Vec<ProfileView>> {
+    Ok(state.core()?.list(&query)?)
+}
+
+#[tauri::command]
+pub fn get_profile(state: State<'_, AppState>, id: i64) -> Res<ProfileView> {
+    Ok(state.core()?.get(id)?)
+}
+
+#[tauri::command]
+pub fn new_draft(choices: Choices) -> ProfileDraft {
+    let mut d = ProfileDraft::new(choices.provider, choices.auth_method, choices.send_method);
+    profile::rebase(&mut d, choices);
+    d
+}
+
+#[tauri::command]
+pub fn edit_draft(state: State<'_, AppState>, id: i64) -> Res<ProfileDraft> {
+    Ok(state.core()?.draft(id)?)
+}
+
+/// Switch a draft's provider / methods / cloud; fields still at the old
+/// defaults take the new ones. Secrets in the draft are not echoed back.
+#[tauri::command]
+pub fn rebase_draft(mut draft: ProfileDraft, choices: Choices) -> ProfileDraft {
+    profile::rebase(&mut draft, choices);
+    draft
+}
+
+#[tauri::command]
+pub fn save_profile(state: State<'_, AppState>, id: Option<i64>, draft: ProfileDraft) -> Res<ProfileView> {
+    Ok(state.core()?.save(id, &draft)?)
+}
+
+#[tauri::command]
+pub fn delete_profile(state: State<'_, AppState>, id: i64) -> Res<()> {
+    Ok(state.core()?.delete(id)?)
+}
+
+#[tauri::command]
+pub fn duplicate_profile(state: State<'_, AppState>, id: i64) -> Res<ProfileView> {
+    Ok(state.core()?.duplicate(id)?)
+}

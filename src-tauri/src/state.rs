@@ -1,0 +1,27 @@
+//! The app's state, opened once at start-up. If the database cannot be opened
+//! (a damaged key file, a key that doesn't match) the window still opens and
+//! every command returns that error, so the UI can say what to do.
+
+use crate::ipc_error::IpcError;
+use mailwarden_core::{clock, Mailwarden};
+use std::sync::{Mutex, MutexGuard};
+
+pub struct AppState {
+    app: Result<Mutex<Mailwarden>, IpcError>,
+}
+
+impl AppState {
+    pub fn open() -> Self {
+        let db = mailwarden_core::paths::default_db_path();
+        let app = Mailwarden::open(&db, clock::system()).map(Mutex::new).map_err(IpcError::from);
+        AppState { app }
+    }
+
+    /// The core, or the start-up error.
+    pub fn core(&self) -> Result<MutexGuard<'_, Mailwarden>, IpcError> {
+        let m = self.app.as_ref().map_err(Clone::clone)?;
+        // A panic while holding the lock leaves the data consistent (every write
+        // is one SQLite transaction), so a poisoned lock can be used again.
+        Ok(m.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}

@@ -1,0 +1,95 @@
+// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit.
+// Refresh with `make bindings`.
+
+export type Provider = "microsoft365" | "outlook" | "google" | "custom";
+
+export type AuthMethod = "auth-code" | "refresh-token" | "client-credentials" | "device-code" | "basic";
+
+export type SendMethod = "smtp" | "graph";
+
+export type Cloud = "global" | "usgov" | "china" | "custom";
+
+export type TlsMode = "starttls" | "tls" | "none";
+
+export type ExpiryState = "ok" | "soon" | "urgent" | "expired";
+
+export type ExpiryBadge = { state: ExpiryState, 
+/**
+ * Whole days from today to the expiry date; negative once expired.
+ */
+daysLeft: number, };
+
+export type Profile = { id: number, name: string, enabled: boolean, notes: string, provider: Provider, authMethod: AuthMethod, sendMethod: SendMethod, 
+/**
+ * Username / mailbox the account signs in as (an address for OAuth).
+ */
+mailbox: string, fromAddress: string | null, domain: string | null, tenant: string, cloud: Cloud, authorityUrl: string | null, clientId: string, clientSecretId: string | null, clientSecretExpires: string | null, scopes: Array<string>, redirectUri: string, authUrl: string | null, tokenUrl: string | null, smtpHost: string, smtpPort: number, smtpSecurity: TlsMode, imapHost: string, imapPort: number, imapSecurity: TlsMode, createdAt: string, updatedAt: string, };
+
+export type ProfileView = { hasClientSecret: boolean, hasPassword: boolean, secretExpiry: ExpiryBadge | null, id: number, name: string, enabled: boolean, notes: string, provider: Provider, authMethod: AuthMethod, sendMethod: SendMethod, 
+/**
+ * Username / mailbox the account signs in as (an address for OAuth).
+ */
+mailbox: string, fromAddress: string | null, domain: string | null, tenant: string, cloud: Cloud, authorityUrl: string | null, clientId: string, clientSecretId: string | null, clientSecretExpires: string | null, scopes: Array<string>, redirectUri: string, authUrl: string | null, tokenUrl: string | null, smtpHost: string, smtpPort: number, smtpSecurity: TlsMode, imapHost: string, imapPort: number, imapSecurity: TlsMode, createdAt: string, updatedAt: string, };
+
+export type ProfileDraft = { name: string, enabled: boolean, notes: string, provider: Provider, authMethod: AuthMethod, sendMethod: SendMethod, mailbox: string, fromAddress: string, domain: string, tenant: string, cloud: Cloud, authorityUrl: string, clientId: string, clientSecret?: SecretChange, clientSecretId: string, 
+/**
+ * `YYYY-MM-DD`, or empty.
+ */
+clientSecretExpires: string, 
+/**
+ * Space-separated, as OAuth writes them.
+ */
+scopes: string, redirectUri: string, authUrl: string, tokenUrl: string, smtpHost: string, smtpPort: string, smtpSecurity: TlsMode, imapHost: string, imapPort: string, imapSecurity: TlsMode, password?: SecretChange, };
+
+export type SecretChange = { "action": "keep" } | { "action": "clear" } | { "action": "set", value: string, };
+
+export type ProfileQuery = { 
+/**
+ * Case-insensitive words, all of which must appear in the name, mailbox,
+ * From, notes, client ID, tenant or a server host.
+ */
+text: string, provider: Provider | null, authMethod: AuthMethod | null, enabled: boolean | null, 
+/**
+ * Keep only profiles whose client secret is in this state.
+ */
+expiry: ExpiryState | null, };
+
+export type Choices = { provider: Provider, authMethod: AuthMethod, sendMethod: SendMethod, cloud: Cloud, };
+
+export type Defaults = { tenant: string, scopes: string, redirectUri: string, smtpHost: string, smtpPort: number, smtpSecurity: TlsMode, imapHost: string, imapPort: number, imapSecurity: TlsMode, };
+
+export type ChoiceOption<T> = { value: T, label: string, };
+
+export type Catalog = { providers: Array<ChoiceOption<Provider>>, authMethods: Array<ChoiceOption<AuthMethod>>, sendMethods: Array<ChoiceOption<SendMethod>>, clouds: Array<ChoiceOption<Cloud>>, tlsModes: Array<ChoiceOption<TlsMode>>, };
+
+export type KeyBackend = "keyring" | "file";
+
+export type KeyInfo = { backend: KeyBackend, 
+/**
+ * The key file's path, or the keyring entry's name.
+ */
+location: string, 
+/**
+ * Set when the key fell back to a file: what that means and how to change it.
+ */
+notice: string | null, };
+
+export type AppStatus = { version: string, dbPath: string, key: KeyInfo, profileCount: number, };
+
+export type ErrorCode = "validation" | "not_found" | "storage" | "key_unavailable" | "key_mismatch" | "crypto" | "io";
+
+export type FieldError = { 
+/**
+ * The draft's field name in camelCase (`clientId`, `smtpPort`, …).
+ */
+field: string, message: string, };
+
+export type IpcError = { code: ErrorCode, message: string, 
+/**
+ * The first field at fault, when the error is about a field.
+ */
+field: string | null, 
+/**
+ * Every field at fault (validation), so a form can mark them all.
+ */
+fields: Array<FieldError>, };
