@@ -61,8 +61,9 @@ pub fn load_or_create(db: &Path) -> Result<(DataKey, KeyInfo)> {
     let key_file = key_file_for(db);
     let pref = preference()?;
     if pref == Preference::File || (pref == Preference::Auto && key_file.exists()) {
-        let notice = (pref == Preference::Auto).then(|| file_notice(&key_file, None));
-        return Ok((file_key(&key_file)?, file_info(&key_file, notice)));
+        let why = (pref == Preference::File).then_some("MAILWARDEN_KEY_BACKEND=file");
+        let notice = file_notice(&key_file, why);
+        return Ok((file_key(&key_file)?, file_info(&key_file, Some(notice))));
     }
     let account = format!("data-key {}", db.display());
     match keyring_key(&account) {

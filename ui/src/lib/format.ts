@@ -1,0 +1,41 @@
+// Small display helpers shared by the components.
+import type { ExpiryBadge, ProfileView } from './bindings';
+
+export function expiryText(b: ExpiryBadge): string {
+  if (b.state === 'expired') {
+    const ago = -b.daysLeft;
+    return ago === 1 ? 'Secret expired yesterday' : `Secret expired ${ago} days ago`;
+  }
+  if (b.daysLeft === 0) return 'Secret expires today';
+  return b.daysLeft === 1 ? 'Secret expires tomorrow' : `Secret expires in ${b.daysLeft} days`;
+}
+
+export function expiryShort(b: ExpiryBadge): string {
+  return b.state === 'expired' ? 'expired' : `${b.daysLeft} d`;
+}
+
+const providerShort: Record<string, string> = {
+  microsoft365: 'Microsoft 365',
+  outlook: 'Outlook.com',
+  google: 'Google',
+  custom: 'Custom',
+};
+
+const authShort: Record<string, string> = {
+  'auth-code': 'Browser sign-in',
+  'refresh-token': 'Refresh token',
+  'client-credentials': 'App-only',
+  'device-code': 'Device code',
+  basic: 'Password',
+};
+
+export function providerName(p: ProfileView): string {
+  return providerShort[p.provider] ?? p.provider;
+}
+
+export function authName(p: ProfileView): string {
+  return authShort[p.authMethod] ?? p.authMethod;
+}
+
+/** What the editor pane is showing. */
+export type EditorMode = { kind: 'new' } | { kind: 'edit'; id: number };
