@@ -1,1 +1,93 @@
+//! Helpers for the end-to-end tests: the built binaries, temp databases, and a
+//! small WebDriver client ([`webdriver`]).
 
+pub mod webdriver;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// `target/debug` (or whichever profile built the tests).
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test exe path");
+    exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf()
+}
+
+/// A built binary of the workspace; `make test` builds them before testing.
+pub fn binary(name: &str) -> PathBuf {
+    let p = bin_dir().join(name);
+    assert!(p.exists(), "{} is missing: run `cargo build --workspace` (make test does)", p.display());
+    p
+}
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// A temporary database directory, removed on drop.
+pub struct TempDb {
+    pub dir: tempfile::TempDir,
+}
+
+impl TempDb {
+    pub fn new() -> Self {
+        TempDb { dir: tempfile::tempdir().unwrap() }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("mailwarden.db")
+    }
+
+    /// The `mailwarden` CLI on this database, with the file key backend.
+    pub fn cli(&self) -> Command {
+        let mut c = Command::new(binary("mailwarden"));
+        c.env("MAILWARDEN_DB", self.path()).env("MAILWARDEN_KEY_BACKEND", "file").env_remove("RUST_LOG");
+        c
+    }
+
+    /// Run the CLI with `args`, feeding `stdin` (closed when None).
+    pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut c = self.cli();
+        c.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = c.spawn().expect("spawn mailwarden");
+        let mut pipe = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            pipe.write_all(s.as_bytes()).unwrap();
+        }
+        drop(pipe);
+        child.wait_with_output().unwrap()
+    }
+
+    /// Every byte of the database directory (DB, WAL, SHM, key file).
+    pub fn all_bytes(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                let b = std::fs::read(&p).unwrap();
+                (p, b)
+            })
+            .collect()
+    }
+
+    /// A fingerprint of the database's logical content, to prove "unchanged".
+    pub fn dump(&self) -> String {
+        let out = self.run(&["profile", "list", "--json"], None);
+        assert!(out.status.success(), "list failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+impl Default for TempDb {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
