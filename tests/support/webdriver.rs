@@ -1,1 +1,172 @@
-//! WebDriver client
+//! A small W3C WebDriver client for driving the real app window through
+//! WebKitWebDriver (the driver WebKitGTK ships; Tauri's own `tauri-driver` only
+//! proxies to it). Hand-written because it needs a dozen endpoints and the
+//! WebDriver crates (fantoccini, thirtyfour) bring an async runtime to a
+//! synchronous test.
+
+use base64::Engine;
+use serde_json::{json, Value};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The W3C key under which an element reference travels.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+pub struct Driver {
+    process: Child,
+    base: String,
+}
+
+impl Driver {
+    /// Start WebKitWebDriver on a free loopback port, with `env` passed on to
+    /// the app it launches.
+    pub fn start(env: &[(&str, &Path)]) -> Driver {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut cmd = Command::new("WebKitWebDriver");
+        cmd.arg(format!("--port={port}"))
+            .arg("--host=127.0.0.1")
+            .env("TAURI_WEBVIEW_AUTOMATION", "true")
+            .env("MAILWARDEN_KEY_BACKEND", "file")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let process = cmd.spawn().expect("WebKitWebDriver must be installed (package webkit2gtk-driver)");
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while ureq::get(&format!("{base}/status")).call().is_err() {
+            assert!(Instant::now() < deadline, "WebKitWebDriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Driver { process, base }
+    }
+
+    /// Launch the app binary in a new session.
+    pub fn launch(&self, app: &Path) -> Session {
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "webkitgtk:browserOptions": {"binary": app, "args": []}
+        }}});
+        let v = post(&format!("{}/session", self.base), caps);
+        let id = v["sessionId"].as_str().expect("session id").to_owned();
+        let s = Session { url: format!("{}/session/{id}", self.base) };
+        post(&format!("{}/timeouts", s.url), json!({"implicit": 8000}));
+        s
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn post(url: &str, body: Value) -> Value {
+    match ureq::post(url).send_json(body) {
+        Ok(r) => r.into_json::<Value>().unwrap()["value"].take(),
+        Err(ureq::Error::Status(code, r)) => panic!("POST {url} -> {code}: {}", r.into_string().unwrap_or_default()),
+        Err(e) => panic!("POST {url}: {e}"),
+    }
+}
+
+fn get(url: &str) -> Value {
+    match ureq::get(url).call() {
+        Ok(r) => r.into_json::<Value>().unwrap()["value"].take(),
+        Err(ureq::Error::Status(code, r)) => panic!("GET {url} -> {code}: {}", r.into_string().unwrap_or_default()),
+        Err(e) => panic!("GET {url}: {e}"),
+    }
+}
+
+pub struct Session {
+    url: String,
+}
+
+#[derive(Clone)]
+pub struct Element {
+    url: String,
+}
+
+impl Session {
+    /// The first element matching the CSS selector (waits up to 8 s).
+    pub fn find(&self, css: &str) -> Element {
+        let v = post(&format!("{}/element", self.url), json!({"using": "css selector", "value": css}));
+        self.element(&v)
+    }
+
+    pub fn find_all(&self, css: &str) -> Vec<Element> {
+        let v = post(&format!("{}/elements", self.url), json!({"using": "css selector", "value": css}));
+        v.as_array().unwrap().iter().map(|e| self.element(e)).collect()
+    }
+
+    /// A button (or other element) by its visible text, via XPath.
+    pub fn button(&self, label: &str) -> Element {
+        let xpath = format!("//button[normalize-space(.)='{label}']");
+        let v = post(&format!("{}/element", self.url), json!({"using": "xpath", "value": xpath}));
+        self.element(&v)
+    }
+
+    fn element(&self, v: &Value) -> Element {
+        let id = v[ELEMENT].as_str().unwrap_or_else(|| panic!("not an element: {v}"));
+        Element { url: format!("{}/element/{id}", self.url) }
+    }
+
+    /// Poll `cond` until it holds or `secs` pass.
+    pub fn wait_until(&self, what: &str, secs: u64, mut cond: impl FnMut(&Session) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while !cond(self) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Run JavaScript in the page and return its result.
+    pub fn script(&self, js: &str) -> Value {
+        post(&format!("{}/execute/sync", self.url), json!({"script": js, "args": []}))
+    }
+
+    pub fn count(&self, css: &str) -> usize {
+        self.script(&format!("return document.querySelectorAll({css:?}).length;")).as_u64().unwrap() as usize
+    }
+
+    pub fn source(&self) -> String {
+        get(&format!("{}/source", self.url)).as_str().unwrap().to_owned()
+    }
+
+    /// Save a PNG of the window.
+    pub fn screenshot(&self, path: &Path) {
+        let b64 = get(&format!("{}/screenshot", self.url));
+        let png = base64::engine::general_purpose::STANDARD.decode(b64.as_str().unwrap()).unwrap();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, png).unwrap();
+    }
+
+    /// End the session: WebKitWebDriver closes the app.
+    pub fn quit(self) {
+        let _ = ureq::delete(&self.url).call();
+    }
+}
+
+impl Element {
+    pub fn click(&self) {
+        post(&format!("{}/click", self.url), json!({}));
+    }
+
+    pub fn clear(&self) {
+        post(&format!("{}/clear", self.url), json!({}));
+    }
+
+    pub fn type_text(&self, text: &str) {
+        post(&format!("{}/value", self.url), json!({"text": text}));
+    }
+
+    pub fn text(&self) -> String {
+        get(&format!("{}/text", self.url)).as_str().unwrap_or_default().to_owned()
+    }
+
+    pub fn attr(&self, name: &str) -> Option<String> {
+        get(&format!("{}/attribute/{name}", self.url)).as_str().map(str::to_owned)
+    }
+}
