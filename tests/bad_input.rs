@@ -17,10 +17,19 @@ struct Case {
 /// `profile add` for a valid delegated Microsoft 365 SMTP profile, plus `extra`
 /// (later flags override earlier ones).
 fn add(extra: &[&str]) -> Vec<String> {
-    let mut a: Vec<String> = ["profile", "add", "--name", "New one", "--mailbox", "erp@contoso.com", "--client-id", CLIENT]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut a: Vec<String> = [
+        "profile",
+        "add",
+        "--name",
+        "New one",
+        "--mailbox",
+        "erp@contoso.com",
+        "--client-id",
+        CLIENT,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     // Let a case replace a base flag's value instead of repeating the flag.
     let mut i = 0;
     while i < extra.len() {
@@ -50,7 +59,12 @@ fn edit(extra: &[&str]) -> Vec<String> {
 }
 
 fn case(args: Vec<String>, flag: &'static str, says: &'static str) -> Case {
-    Case { args, stdin: None, flag, says }
+    Case {
+        args,
+        stdin: None,
+        flag,
+        says,
+    }
 }
 
 fn with_stdin(mut c: Case, stdin: &'static str) -> Case {
@@ -136,8 +150,23 @@ fn cases() -> Vec<Case> {
 fn every_bad_input_is_refused_with_its_field_and_nothing_changes() {
     let db = TempDb::new();
     let seed = db.run(
-        &["profile", "add", "--name", "Existing", "--auth", "client-credentials", "--send", "graph",
-          "--mailbox", "ops@contoso.com", "--tenant", TENANT, "--client-id", CLIENT, "--client-secret-stdin"],
+        &[
+            "profile",
+            "add",
+            "--name",
+            "Existing",
+            "--auth",
+            "client-credentials",
+            "--send",
+            "graph",
+            "--mailbox",
+            "ops@contoso.com",
+            "--tenant",
+            TENANT,
+            "--client-id",
+            CLIENT,
+            "--client-secret-stdin",
+        ],
         Some("WvR8Q~seed-secret\n"),
     );
     assert!(seed.status.success(), "{}", text(&seed.stderr));
@@ -153,9 +182,25 @@ fn every_bad_input_is_refused_with_its_field_and_nothing_changes() {
         let line = err.lines().find(|l| l.trim_start().starts_with(&want));
         let ok = out.status.code() == Some(1) && line.is_some_and(|l| l.contains(c.says));
         if !ok {
-            failures.push(format!("case {i} {:?}: exit {:?}, wanted `{want}…{}…`, got:\n{err}", c.args, out.status.code(), c.says));
+            failures.push(format!(
+                "case {i} {:?}: exit {:?}, wanted `{want}…{}…`, got:\n{err}",
+                c.args,
+                out.status.code(),
+                c.says
+            ));
         }
-        assert_eq!(db.dump(), before, "case {i} {:?} changed the database", c.args);
+        assert_eq!(
+            db.dump(),
+            before,
+            "case {i} {:?} changed the database",
+            c.args
+        );
     }
-    assert!(failures.is_empty(), "{} of {} cases wrong:\n{}", failures.len(), all.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases wrong:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
 }

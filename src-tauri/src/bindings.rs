@@ -34,7 +34,10 @@ pub fn render() -> String {
     );
     for item in items {
         // ChoiceOption is generic: declare it with its type parameter.
-        let item = item.replace("type ChoiceOption = { value: null,", "type ChoiceOption<T> = { value: T,");
+        let item = item.replace(
+            "type ChoiceOption = { value: null,",
+            "type ChoiceOption<T> = { value: T,",
+        );
         out.push_str(&item);
         out.push_str("\n\n");
     }
@@ -53,6 +56,10 @@ mod tests {
             return;
         }
         let have = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(have == want, "{} is stale: run `make bindings` and commit it", super::PATH);
+        assert!(
+            have == want,
+            "{} is stale: run `make bindings` and commit it",
+            super::PATH
+        );
     }
 }

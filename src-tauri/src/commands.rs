@@ -49,7 +49,11 @@ pub fn rebase_draft(mut draft: ProfileDraft, choices: Choices) -> ProfileDraft {
 }
 
 #[tauri::command]
-pub fn save_profile(state: State<'_, AppState>, id: Option<i64>, draft: ProfileDraft) -> Res<ProfileView> {
+pub fn save_profile(
+    state: State<'_, AppState>,
+    id: Option<i64>,
+    draft: ProfileDraft,
+) -> Res<ProfileView> {
     Ok(state.core()?.save(id, &draft)?)
 }
 

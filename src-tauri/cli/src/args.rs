@@ -7,7 +7,11 @@ use mailwarden_core::profile::{AuthMethod, Cloud, ExpiryState, Provider, SendMet
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "mailwarden", version, about = "Mail-server profiles and OAuth for business mail, from the command line")]
+#[command(
+    name = "mailwarden",
+    version,
+    about = "Mail-server profiles and OAuth for business mail, from the command line"
+)]
 pub struct Cli {
     /// The database file (default: ~/.local/share/mailwarden/mailwarden.db).
     #[arg(long, global = true, env = "MAILWARDEN_DB", value_name = "PATH")]
@@ -42,9 +46,9 @@ pub enum ProfileCommand {
         json: bool,
     },
     /// Add a profile; defaults follow the provider, auth method and send method.
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// Change fields of a profile; fields not given stay as they are.
-    Edit(EditArgs),
+    Edit(Box<EditArgs>),
     /// Remove a profile and every secret it holds.
     Rm {
         /// Profile name or id.

@@ -14,8 +14,18 @@ pub fn run(db: &Path, json: bool) -> ExitCode {
                 output::json(&status);
             } else {
                 println!("mailwarden {}", status.version);
-                println!("database     {} (ok, {} profiles)", status.db_path, status.profile_count);
-                println!("data key     {} at {}", match status.key.backend { mailwarden_core::keystore::KeyBackend::Keyring => "system keyring", mailwarden_core::keystore::KeyBackend::File => "key file" }, status.key.location);
+                println!(
+                    "database     {} (ok, {} profiles)",
+                    status.db_path, status.profile_count
+                );
+                println!(
+                    "data key     {} at {}",
+                    match status.key.backend {
+                        mailwarden_core::keystore::KeyBackend::Keyring => "system keyring",
+                        mailwarden_core::keystore::KeyBackend::File => "key file",
+                    },
+                    status.key.location
+                );
                 if let Some(n) = &status.key.notice {
                     println!("warning      {n}");
                     println!("             To use the system keyring instead, run with a Secret Service (GNOME Keyring, KWallet) unlocked and MAILWARDEN_KEY_BACKEND=keyring on a new database.");

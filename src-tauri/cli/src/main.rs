@@ -27,7 +27,10 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CoreError> {
-    let db = cli.db.clone().unwrap_or_else(mailwarden_core::paths::default_db_path);
+    let db = cli
+        .db
+        .clone()
+        .unwrap_or_else(mailwarden_core::paths::default_db_path);
     if let Command::Doctor { json } = cli.command {
         return Ok(doctor::run(&db, json));
     }
@@ -36,8 +39,8 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
         Command::Profile { command } => match command {
             ProfileCommand::List(a) => profile_cmd::list(&app, a),
             ProfileCommand::Show { profile, json } => profile_cmd::show(&app, &profile, json),
-            ProfileCommand::Add(a) => profile_cmd::add(&mut app, a),
-            ProfileCommand::Edit(a) => profile_cmd::edit(&mut app, a),
+            ProfileCommand::Add(a) => profile_cmd::add(&mut app, *a),
+            ProfileCommand::Edit(a) => profile_cmd::edit(&mut app, *a),
             ProfileCommand::Rm { profile, yes } => profile_cmd::rm(&mut app, &profile, yes),
         },
         Command::Doctor { .. } => unreachable!("handled above"),

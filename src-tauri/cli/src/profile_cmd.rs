@@ -44,7 +44,19 @@ pub fn list(app: &Mailwarden, a: ListArgs) -> Result<ExitCode, CoreError> {
             ]
         })
         .collect();
-    output::table(&["ID", "NAME", "PROVIDER", "AUTH", "SEND", "MAILBOX", "ENABLED", "SECRET EXPIRES"], &rows);
+    output::table(
+        &[
+            "ID",
+            "NAME",
+            "PROVIDER",
+            "AUTH",
+            "SEND",
+            "MAILBOX",
+            "ENABLED",
+            "SECRET EXPIRES",
+        ],
+        &rows,
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -65,7 +77,10 @@ fn print_view(v: &ProfileView) {
     let lines: Vec<(&str, String)> = vec![
         ("Name", p.name.clone()),
         ("Id", p.id.to_string()),
-        ("Enabled", if p.enabled { "yes".into() } else { "no".into() }),
+        (
+            "Enabled",
+            if p.enabled { "yes".into() } else { "no".into() },
+        ),
         ("Provider", p.provider.label().into()),
         ("Auth method", p.auth_method.label().into()),
         ("Send method", p.send_method.label().into()),
@@ -77,11 +92,36 @@ fn print_view(v: &ProfileView) {
         ("Client ID", p.client_id.clone()),
         ("Client secret", set(v.has_client_secret).into()),
         ("Secret ID", opt(&p.client_secret_id)),
-        ("Secret expires", p.client_secret_expires.map(|d| format!("{d} ({})", output::expiry_text(v))).unwrap_or_else(|| "-".into())),
+        (
+            "Secret expires",
+            p.client_secret_expires
+                .map(|d| format!("{d} ({})", output::expiry_text(v)))
+                .unwrap_or_else(|| "-".into()),
+        ),
         ("Scopes", p.scopes.join(" ")),
         ("Redirect URI", p.redirect_uri.clone()),
-        ("SMTP", format!("{}:{} {}", p.smtp_host, p.smtp_port, p.smtp_security.label())),
-        ("IMAP", if p.imap_host.is_empty() { "-".into() } else { format!("{}:{} {}", p.imap_host, p.imap_port, p.imap_security.label()) }),
+        (
+            "SMTP",
+            format!(
+                "{}:{} {}",
+                p.smtp_host,
+                p.smtp_port,
+                p.smtp_security.label()
+            ),
+        ),
+        (
+            "IMAP",
+            if p.imap_host.is_empty() {
+                "-".into()
+            } else {
+                format!(
+                    "{}:{} {}",
+                    p.imap_host,
+                    p.imap_port,
+                    p.imap_security.label()
+                )
+            },
+        ),
         ("Password", set(v.has_password).into()),
         ("Notes", p.notes.clone()),
         ("Created", stamp(p.created_at)),
@@ -99,7 +139,10 @@ pub fn add(app: &mut Mailwarden, a: AddArgs) -> Result<ExitCode, CoreError> {
     edit::apply(&mut d, choices, a.fields)?;
     edit::prompt_missing(&mut d)?;
     let v = app.save(None, &d)?;
-    println!("Added profile \"{}\" (id {}).", v.profile.name, v.profile.id);
+    println!(
+        "Added profile \"{}\" (id {}).",
+        v.profile.name, v.profile.id
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -125,10 +168,16 @@ pub fn rm(app: &mut Mailwarden, name: &str, yes: bool) -> Result<ExitCode, CoreE
     let v = app.resolve(name)?;
     if !yes {
         if !std::io::stdin().is_terminal() {
-            eprintln!("error: not removing \"{}\" without confirmation; add --yes.", v.profile.name);
+            eprintln!(
+                "error: not removing \"{}\" without confirmation; add --yes.",
+                v.profile.name
+            );
             return Ok(ExitCode::from(1));
         }
-        eprint!("Remove \"{}\" and its stored secrets? [y/N] ", v.profile.name);
+        eprint!(
+            "Remove \"{}\" and its stored secrets? [y/N] ",
+            v.profile.name
+        );
         let _ = std::io::stderr().flush();
         let mut answer = String::new();
         std::io::stdin()

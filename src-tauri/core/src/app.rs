@@ -8,9 +8,9 @@ use crate::clock::SharedClock;
 use crate::error::{CoreError, Result};
 use crate::keystore::{self, KeyInfo};
 use crate::profile::{
-    expiry_badge, filter_profiles, validate, Existing, ProfileDraft, ProfileQuery, ProfileView,
+    expiry_badge, validate, Existing, Matcher, ProfileDraft, ProfileQuery, ProfileView,
 };
-use crate::store::{StoredProfile, Store};
+use crate::store::{Store, StoredProfile};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
@@ -38,7 +38,11 @@ impl Mailwarden {
         let db = absolute(db)?;
         let (key, info) = keystore::load_or_create(&db)?;
         let store = Store::open(&db, &key)?;
-        Ok(Mailwarden { store, key: info, clock })
+        Ok(Mailwarden {
+            store,
+            key: info,
+            clock,
+        })
     }
 
     pub fn store(&self) -> &Store {
@@ -54,32 +58,36 @@ impl Mailwarden {
         })
     }
 
-    fn view(&self, s: StoredProfile) -> ProfileView {
-        let today = self.clock.today();
-        ProfileView {
-            secret_expiry: s.profile.client_secret_expires.map(|d| expiry_badge(d, today)),
-            profile: s.profile,
-            has_client_secret: s.has_client_secret,
-            has_password: s.has_password,
-        }
+    fn view(&self, s: &StoredProfile) -> ProfileView {
+        view_at(s, self.clock.today())
     }
 
+    /// The profiles matching `q`, by name. Only the matches are copied out of
+    /// the store's cached rows.
     pub fn list(&self, q: &ProfileQuery) -> Result<Vec<ProfileView>> {
-        let views = self.store.list()?.into_iter().map(|s| self.view(s)).collect();
-        Ok(filter_profiles(views, q))
+        let today = self.clock.today();
+        let rows = self.store.list()?;
+        let m = Matcher::new(q, today);
+        Ok(rows
+            .iter()
+            .filter(|s| m.matches(&s.profile))
+            .map(|s| view_at(s, today))
+            .collect())
     }
 
     pub fn get(&self, id: i64) -> Result<ProfileView> {
-        Ok(self.view(self.store.get(id)?))
+        Ok(self.view(&self.store.get(id)?))
     }
 
     /// Find a profile by exact name (any case) or numeric id, as the CLI takes it.
     pub fn resolve(&self, name_or_id: &str) -> Result<ProfileView> {
         if let Some(s) = self.store.find_by_name(name_or_id)? {
-            return Ok(self.view(s));
+            return Ok(self.view(&s));
         }
         match name_or_id.parse::<i64>() {
-            Ok(id) => self.get(id).map_err(|_| CoreError::NotFound(format!("\"{name_or_id}\""))),
+            Ok(id) => self
+                .get(id)
+                .map_err(|_| CoreError::NotFound(format!("\"{name_or_id}\""))),
             Err(_) => Err(CoreError::NotFound(format!("\"{name_or_id}\""))),
         }
     }
@@ -94,7 +102,10 @@ impl Mailwarden {
         let existing = match id {
             Some(id) => {
                 let s = self.store.get(id)?;
-                Some(Existing { has_client_secret: s.has_client_secret, has_password: s.has_password })
+                Some(Existing {
+                    has_client_secret: s.has_client_secret,
+                    has_password: s.has_password,
+                })
             }
             None => None,
         };
@@ -130,5 +141,18 @@ impl Mailwarden {
 }
 
 fn absolute(p: &Path) -> Result<PathBuf> {
-    std::path::absolute(p).map_err(|e| CoreError::io(format!("Bad database path {}", p.display()), e))
+    std::path::absolute(p)
+        .map_err(|e| CoreError::io(format!("Bad database path {}", p.display()), e))
+}
+
+fn view_at(s: &StoredProfile, today: time::Date) -> ProfileView {
+    ProfileView {
+        secret_expiry: s
+            .profile
+            .client_secret_expires
+            .map(|d| expiry_badge(d, today)),
+        profile: s.profile.clone(),
+        has_client_secret: s.has_client_secret,
+        has_password: s.has_password,
+    }
 }

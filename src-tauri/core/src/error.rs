@@ -19,7 +19,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, message: impl Into<String>) -> Self {
-        Self { field: field.to_owned(), message: message.into() }
+        Self {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -60,7 +63,10 @@ pub enum CoreError {
     Crypto(String),
 
     #[error("{context}: {source}")]
-    Io { context: String, source: std::io::Error },
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
 }
 
 impl CoreError {
@@ -85,7 +91,10 @@ impl CoreError {
     }
 
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        CoreError::Io { context: context.into(), source }
+        CoreError::Io {
+            context: context.into(),
+            source,
+        }
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {

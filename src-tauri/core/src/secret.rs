@@ -25,7 +25,9 @@ pub enum SecretChange {
 
 impl SecretChange {
     pub fn set(value: impl Into<String>) -> Self {
-        SecretChange::Set { value: SecretString::from(value.into()) }
+        SecretChange::Set {
+            value: SecretString::from(value.into()),
+        }
     }
 }
 
@@ -40,7 +42,7 @@ impl Clone for SecretChange {
 }
 
 /// The kinds of secret a profile can hold; the name is part of the sealing AAD.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SecretKind {
     ClientSecret,
     Password,

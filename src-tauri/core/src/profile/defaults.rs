@@ -67,10 +67,18 @@ pub fn defaults_for(
     let ms = microsoft_hosts(cloud);
     let scopes = match (provider, auth, send) {
         (_, AuthMethod::Basic, _) => String::new(),
-        (Provider::Microsoft365 | Provider::OutlookCom, AuthMethod::ClientCredentials, SendMethod::Graph) => {
+        (
+            Provider::Microsoft365 | Provider::OutlookCom,
+            AuthMethod::ClientCredentials,
+            SendMethod::Graph,
+        ) => {
             format!("{}/.default", ms.graph)
         }
-        (Provider::Microsoft365 | Provider::OutlookCom, AuthMethod::ClientCredentials, SendMethod::Smtp) => {
+        (
+            Provider::Microsoft365 | Provider::OutlookCom,
+            AuthMethod::ClientCredentials,
+            SendMethod::Smtp,
+        ) => {
             format!("{}/.default", ms.exchange_app_resource)
         }
         (Provider::Microsoft365 | Provider::OutlookCom, _, SendMethod::Graph) => {
@@ -98,7 +106,11 @@ pub fn defaults_for(
     Defaults {
         tenant: tenant.to_owned(),
         scopes,
-        redirect_uri: if auth == AuthMethod::AuthCode { "http://localhost".to_owned() } else { String::new() },
+        redirect_uri: if auth == AuthMethod::AuthCode {
+            "http://localhost".to_owned()
+        } else {
+            String::new()
+        },
         smtp_host: smtp.to_owned(),
         smtp_port: 587,
         smtp_security: TlsMode::StartTls,
@@ -120,10 +132,20 @@ pub struct Choices {
 
 impl Choices {
     pub fn of(d: &super::ProfileDraft) -> Self {
-        Choices { provider: d.provider, auth_method: d.auth_method, send_method: d.send_method, cloud: d.cloud }
+        Choices {
+            provider: d.provider,
+            auth_method: d.auth_method,
+            send_method: d.send_method,
+            cloud: d.cloud,
+        }
     }
     fn defaults(self) -> Defaults {
-        defaults_for(self.provider, self.auth_method, self.send_method, self.cloud)
+        defaults_for(
+            self.provider,
+            self.auth_method,
+            self.send_method,
+            self.cloud,
+        )
     }
 }
 
@@ -164,32 +186,70 @@ mod tests {
 
     #[test]
     fn microsoft_delegated_smtp_uses_the_outlook_resource_and_offline_access() {
-        let d = defaults_for(Provider::Microsoft365, AuthMethod::AuthCode, SendMethod::Smtp, Cloud::Global);
+        let d = defaults_for(
+            Provider::Microsoft365,
+            AuthMethod::AuthCode,
+            SendMethod::Smtp,
+            Cloud::Global,
+        );
         assert_eq!(
             d.scopes,
             "https://outlook.office.com/SMTP.Send https://outlook.office.com/IMAP.AccessAsUser.All offline_access"
         );
-        assert_eq!((d.smtp_host.as_str(), d.smtp_port, d.smtp_security), ("smtp.office365.com", 587, TlsMode::StartTls));
+        assert_eq!(
+            (d.smtp_host.as_str(), d.smtp_port, d.smtp_security),
+            ("smtp.office365.com", 587, TlsMode::StartTls)
+        );
         assert_eq!(d.tenant, "organizations");
         assert_eq!(d.redirect_uri, "http://localhost");
     }
 
     #[test]
     fn client_credentials_use_dot_default_of_the_send_resource() {
-        let g = defaults_for(Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Graph, Cloud::Global);
+        let g = defaults_for(
+            Provider::Microsoft365,
+            AuthMethod::ClientCredentials,
+            SendMethod::Graph,
+            Cloud::Global,
+        );
         assert_eq!(g.scopes, "https://graph.microsoft.com/.default");
-        assert_eq!(g.tenant, "", "app-only needs the real tenant ID: no default");
-        let s = defaults_for(Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Smtp, Cloud::Global);
+        assert_eq!(
+            g.tenant, "",
+            "app-only needs the real tenant ID: no default"
+        );
+        let s = defaults_for(
+            Provider::Microsoft365,
+            AuthMethod::ClientCredentials,
+            SendMethod::Smtp,
+            Cloud::Global,
+        );
         assert_eq!(s.scopes, "https://outlook.office365.com/.default");
-        let us = defaults_for(Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Graph, Cloud::UsGov);
+        let us = defaults_for(
+            Provider::Microsoft365,
+            AuthMethod::ClientCredentials,
+            SendMethod::Graph,
+            Cloud::UsGov,
+        );
         assert_eq!(us.scopes, "https://graph.microsoft.us/.default");
     }
 
     #[test]
     fn rebase_replaces_defaults_but_keeps_what_was_typed() {
-        let mut d = crate::profile::ProfileDraft::new(Provider::Microsoft365, AuthMethod::AuthCode, SendMethod::Smtp);
+        let mut d = crate::profile::ProfileDraft::new(
+            Provider::Microsoft365,
+            AuthMethod::AuthCode,
+            SendMethod::Smtp,
+        );
         d.imap_host = "imap.internal.example".into();
-        rebase(&mut d, Choices { provider: Provider::Microsoft365, auth_method: AuthMethod::ClientCredentials, send_method: SendMethod::Graph, cloud: Cloud::Global });
+        rebase(
+            &mut d,
+            Choices {
+                provider: Provider::Microsoft365,
+                auth_method: AuthMethod::ClientCredentials,
+                send_method: SendMethod::Graph,
+                cloud: Cloud::Global,
+            },
+        );
         assert_eq!(d.scopes, "https://graph.microsoft.com/.default");
         assert_eq!(d.tenant, "");
         assert_eq!(d.smtp_host, "smtp.office365.com");
@@ -199,11 +259,29 @@ mod tests {
 
     #[test]
     fn personal_google_and_basic_defaults() {
-        let o = defaults_for(Provider::OutlookCom, AuthMethod::DeviceCode, SendMethod::Smtp, Cloud::Global);
-        assert_eq!((o.tenant.as_str(), o.smtp_host.as_str()), ("consumers", "smtp-mail.outlook.com"));
-        let g = defaults_for(Provider::Google, AuthMethod::AuthCode, SendMethod::Smtp, Cloud::Global);
+        let o = defaults_for(
+            Provider::OutlookCom,
+            AuthMethod::DeviceCode,
+            SendMethod::Smtp,
+            Cloud::Global,
+        );
+        assert_eq!(
+            (o.tenant.as_str(), o.smtp_host.as_str()),
+            ("consumers", "smtp-mail.outlook.com")
+        );
+        let g = defaults_for(
+            Provider::Google,
+            AuthMethod::AuthCode,
+            SendMethod::Smtp,
+            Cloud::Global,
+        );
         assert_eq!(g.scopes, "https://mail.google.com/");
-        let b = defaults_for(Provider::Microsoft365, AuthMethod::Basic, SendMethod::Smtp, Cloud::Global);
+        let b = defaults_for(
+            Provider::Microsoft365,
+            AuthMethod::Basic,
+            SendMethod::Smtp,
+            Cloud::Global,
+        );
         assert_eq!(b.scopes, "");
     }
 }

@@ -1,7 +1,8 @@
 //! Search and filter over profile views (the list pane and `profile list`).
 
-use super::{AuthMethod, ExpiryState, ProfileView, Provider};
+use super::{expiry_badge, AuthMethod, ExpiryState, Profile, Provider};
 use serde::Deserialize;
+use time::Date;
 use ts_rs::TS;
 
 #[derive(Debug, Clone, Default, Deserialize, TS)]
@@ -33,40 +34,53 @@ fn contains_ci(haystack: &str, lower_needle: &str) -> bool {
         let h = haystack.as_bytes();
         let n = lower_needle.as_bytes();
         return n.is_empty()
-            || h.windows(n.len()).any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b));
+            || h.windows(n.len())
+                .any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b));
     }
     haystack.to_lowercase().contains(lower_needle)
 }
 
-fn matches_text(v: &ProfileView, words: &[String]) -> bool {
-    let p = &v.profile;
-    let fields = [
-        p.name.as_str(),
-        p.mailbox.as_str(),
-        p.from_address.as_deref().unwrap_or(""),
-        p.notes.as_str(),
-        p.client_id.as_str(),
-        p.tenant.as_str(),
-        p.smtp_host.as_str(),
-        p.imap_host.as_str(),
-    ];
-    words.iter().all(|w| fields.iter().any(|f| contains_ci(f, w)))
+/// A query prepared once and tested against many profiles without cloning them.
+pub struct Matcher<'q> {
+    q: &'q ProfileQuery,
+    words: Vec<String>,
+    today: Date,
 }
 
-/// Keep the views matching `q`, in their order.
-pub fn filter_profiles(views: Vec<ProfileView>, q: &ProfileQuery) -> Vec<ProfileView> {
-    if q.is_empty() {
-        return views;
+impl<'q> Matcher<'q> {
+    pub fn new(q: &'q ProfileQuery, today: Date) -> Self {
+        Matcher {
+            q,
+            words: q.text.split_whitespace().map(str::to_lowercase).collect(),
+            today,
+        }
     }
-    let words: Vec<String> = q.text.split_whitespace().map(str::to_lowercase).collect();
-    views
-        .into_iter()
-        .filter(|v| {
-            q.provider.is_none_or(|x| v.profile.provider == x)
-                && q.auth_method.is_none_or(|x| v.profile.auth_method == x)
-                && q.enabled.is_none_or(|x| v.profile.enabled == x)
-                && q.expiry.is_none_or(|x| v.secret_expiry.as_ref().is_some_and(|b| b.state == x))
-                && matches_text(v, &words)
-        })
-        .collect()
+
+    pub fn matches(&self, p: &Profile) -> bool {
+        let q = self.q;
+        q.provider.is_none_or(|x| p.provider == x)
+            && q.auth_method.is_none_or(|x| p.auth_method == x)
+            && q.enabled.is_none_or(|x| p.enabled == x)
+            && q.expiry.is_none_or(|x| {
+                p.client_secret_expires
+                    .is_some_and(|d| expiry_badge(d, self.today).state == x)
+            })
+            && self.matches_text(p)
+    }
+
+    fn matches_text(&self, p: &Profile) -> bool {
+        let fields = [
+            p.name.as_str(),
+            p.mailbox.as_str(),
+            p.from_address.as_deref().unwrap_or(""),
+            p.notes.as_str(),
+            p.client_id.as_str(),
+            p.tenant.as_str(),
+            p.smtp_host.as_str(),
+            p.imap_host.as_str(),
+        ];
+        self.words
+            .iter()
+            .all(|w| fields.iter().any(|f| contains_ci(f, w)))
+    }
 }

@@ -14,7 +14,7 @@ mod validate;
 
 pub use defaults::{defaults_for, rebase, Choices, Defaults};
 pub use expiry::{expiry_badge, ExpiryBadge, ExpiryState};
-pub use filter::{filter_profiles, ProfileQuery};
+pub use filter::{Matcher, ProfileQuery};
 pub use kinds::{catalog, AuthMethod, Catalog, ChoiceOption, Cloud, Provider, SendMethod, TlsMode};
 pub use validate::{validate, Existing, Validated};
 

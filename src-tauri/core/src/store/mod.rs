@@ -14,7 +14,9 @@ pub use profiles::StoredProfile;
 use crate::crypto::{DataKey, Sealer};
 use crate::error::{CoreError, Result};
 use rusqlite::{Connection, OptionalExtension};
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 const KEY_CHECK: &[u8] = b"mailwarden key check v1";
@@ -24,6 +26,9 @@ pub struct Store {
     conn: Connection,
     sealer: Sealer,
     path: PathBuf,
+    /// All rows as last read, with the `PRAGMA data_version` they were read at:
+    /// reused until this connection writes or another connection commits.
+    cache: RefCell<Option<(i64, Arc<Vec<StoredProfile>>)>>,
 }
 
 impl Store {
@@ -38,8 +43,16 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
+        // Keep a whole (large) profile table in memory: the list reads every row.
+        conn.pragma_update(None, "cache_size", -32_000)?;
+        conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
         schema::migrate(&mut conn)?;
-        let store = Store { conn, sealer: Sealer::new(key), path: path.to_path_buf() };
+        let store = Store {
+            conn,
+            sealer: Sealer::new(key),
+            path: path.to_path_buf(),
+            cache: RefCell::new(None),
+        };
         store.verify_key()?;
         Ok(store)
     }
@@ -51,7 +64,11 @@ impl Store {
     fn verify_key(&self) -> Result<()> {
         let blob: Option<Vec<u8>> = self
             .conn
-            .query_row("SELECT value FROM settings WHERE key = 'key_check'", [], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM settings WHERE key = 'key_check'",
+                [],
+                |r| r.get(0),
+            )
             .optional()?;
         match blob {
             Some(b) => match self.sealer.open(&b, KEY_CHECK_AAD) {
@@ -81,7 +98,12 @@ fn create_private_dir(dir: &Path) -> Result<()> {
         use std::os::unix::fs::DirBuilderExt;
         b.mode(0o700);
     }
-    b.create(dir).map_err(|e| CoreError::io(format!("Could not create the data folder {}", dir.display()), e))
+    b.create(dir).map_err(|e| {
+        CoreError::io(
+            format!("Could not create the data folder {}", dir.display()),
+            e,
+        )
+    })
 }
 
 /// Owner-only permissions on the database; SQLite gives its -wal and -shm files

@@ -5,6 +5,7 @@ use crate::error::{CoreError, FieldError, Result};
 use crate::profile::{AuthMethod, Cloud, Profile, Provider, SendMethod, TlsMode, Validated};
 use crate::secret::{SecretChange, SecretKind};
 use rusqlite::{params, ErrorCode, OptionalExtension, Row};
+use std::sync::Arc;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
@@ -16,37 +17,52 @@ pub struct StoredProfile {
     pub has_password: bool,
 }
 
-const SELECT: &str = "SELECT p.id, p.name, p.enabled, p.notes, p.provider, p.auth_method, p.send_method,
+const SELECT: &str =
+    "SELECT p.id, p.name, p.enabled, p.notes, p.provider, p.auth_method, p.send_method,
     p.mailbox, p.from_address, p.domain, p.tenant, p.cloud, p.authority_url, p.client_id,
     p.client_secret_id, p.client_secret_expires, p.scopes, p.redirect_uri, p.auth_url, p.token_url,
     p.smtp_host, p.smtp_port, p.smtp_security, p.imap_host, p.imap_port, p.imap_security,
-    p.created_at, p.updated_at,
-    EXISTS (SELECT 1 FROM secrets s WHERE s.profile_id = p.id AND s.kind = 'client_secret'),
-    EXISTS (SELECT 1 FROM secrets s WHERE s.profile_id = p.id AND s.kind = 'password')
+    p.created_at, p.updated_at
     FROM profiles p";
 
 fn bad(col: usize, what: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, format!("unknown {what}").into())
+    rusqlite::Error::FromSqlConversionFailure(
+        col,
+        rusqlite::types::Type::Text,
+        format!("unknown {what}").into(),
+    )
 }
 
-fn choice<T>(row: &Row<'_>, col: usize, parse: fn(&str) -> Option<T>, what: &str) -> rusqlite::Result<T> {
-    let s: String = row.get(col)?;
-    parse(&s).ok_or_else(|| bad(col, what))
+/// A text column read in place (no allocation), for the values parsed further.
+fn text<'r>(row: &'r Row<'_>, col: usize) -> rusqlite::Result<&'r str> {
+    row.get_ref(col)?.as_str().map_err(|_| bad(col, "text"))
+}
+
+fn choice<T>(
+    row: &Row<'_>,
+    col: usize,
+    parse: fn(&str) -> Option<T>,
+    what: &str,
+) -> rusqlite::Result<T> {
+    parse(text(row, col)?).ok_or_else(|| bad(col, what))
 }
 
 fn timestamp(row: &Row<'_>, col: usize) -> rusqlite::Result<OffsetDateTime> {
-    let s: String = row.get(col)?;
-    OffsetDateTime::parse(&s, &Rfc3339).map_err(|_| bad(col, "timestamp"))
+    OffsetDateTime::parse(text(row, col)?, &Rfc3339).map_err(|_| bad(col, "timestamp"))
 }
 
 fn date(row: &Row<'_>, col: usize) -> rusqlite::Result<Option<Date>> {
-    let s: Option<String> = row.get(col)?;
+    let s = row
+        .get_ref(col)?
+        .as_str_or_null()
+        .map_err(|_| bad(col, "date"))?;
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    s.map(|s| Date::parse(&s, &fmt).map_err(|_| bad(col, "date"))).transpose()
+    s.map(|s| Date::parse(s, &fmt).map_err(|_| bad(col, "date")))
+        .transpose()
 }
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredProfile> {
-    let scopes: String = row.get(16)?;
+    let scopes = text(row, 16)?;
     Ok(StoredProfile {
         profile: Profile {
             id: row.get(0)?,
@@ -78,13 +94,14 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredProfile> {
             created_at: timestamp(row, 26)?,
             updated_at: timestamp(row, 27)?,
         },
-        has_client_secret: row.get(28)?,
-        has_password: row.get(29)?,
+        has_client_secret: false,
+        has_password: false,
     })
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).expect("a UTC timestamp always formats as RFC 3339")
+    t.format(&Rfc3339)
+        .expect("a UTC timestamp always formats as RFC 3339")
 }
 
 /// A unique-name violation becomes the field error a form can show.
@@ -99,21 +116,52 @@ fn name_taken(e: rusqlite::Error, name: &str) -> CoreError {
 }
 
 impl Store {
-    pub fn list(&self) -> Result<Vec<StoredProfile>> {
-        let mut stmt = self.conn.prepare_cached(&format!("{SELECT} ORDER BY p.name COLLATE NOCASE, p.id"))?;
-        let rows = stmt.query_map([], from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    /// Every profile, ordered by name (case-insensitive). Cached between calls
+    /// until a write, here or by another process, changes the database.
+    pub fn list(&self) -> Result<Arc<Vec<StoredProfile>>> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        if let Some((v, rows)) = &*self.cache.borrow() {
+            if *v == version {
+                return Ok(rows.clone());
+            }
+        }
+        let tx = self.conn.unchecked_transaction()?; // one consistent snapshot
+        let flags = secret_flags(&tx)?;
+        let count: usize = tx.query_row("SELECT count(*) FROM profiles", [], |r| r.get(0))?;
+        let mut rows = Vec::with_capacity(count);
+        let mut stmt = tx.prepare_cached(&format!("{SELECT} ORDER BY p.name"))?;
+        for row in stmt.query_map([], from_row)? {
+            rows.push(with_flags(row?, &flags));
+        }
+        drop(stmt);
+        tx.finish()?;
+        let rows = Arc::new(rows);
+        *self.cache.borrow_mut() = Some((version, rows.clone()));
+        Ok(rows)
+    }
+
+    /// Drop the cached rows: the next [`Store::list`] reads SQLite again.
+    pub fn invalidate(&self) {
+        self.cache.borrow_mut().take();
     }
 
     pub fn get(&self, id: i64) -> Result<StoredProfile> {
-        self.conn
-            .query_row(&format!("{SELECT} WHERE p.id = ?1"), [id], from_row)
-            .optional()?
+        self.one(&format!("{SELECT} WHERE p.id = ?1"), id)?
             .ok_or_else(|| CoreError::NotFound(format!("with id {id}")))
     }
 
     pub fn find_by_name(&self, name: &str) -> Result<Option<StoredProfile>> {
-        Ok(self.conn.query_row(&format!("{SELECT} WHERE p.name = ?1 COLLATE NOCASE"), [name], from_row).optional()?)
+        self.one(&format!("{SELECT} WHERE p.name = ?1 COLLATE NOCASE"), name)
+    }
+
+    fn one(&self, sql: &str, key: impl rusqlite::ToSql) -> Result<Option<StoredProfile>> {
+        let Some(s) = self.conn.query_row(sql, [key], from_row).optional()? else {
+            return Ok(None);
+        };
+        let flags = secret_flags_of(&self.conn, s.profile.id)?;
+        Ok(Some(with_flags(s, &flags)))
     }
 
     /// Insert a validated profile; returns its id. Secrets are sealed with the
@@ -124,6 +172,7 @@ impl Store {
         let id = insert_row(&tx, &v.profile, &now)?;
         self.write_secrets(&tx, id, v, &now)?;
         tx.commit()?;
+        self.invalidate();
         Ok(id)
     }
 
@@ -155,10 +204,17 @@ impl Store {
         }
         self.write_secrets(&tx, id, v, &now)?;
         tx.commit()?;
+        self.invalidate();
         Ok(())
     }
 
-    fn write_secrets(&self, tx: &rusqlite::Transaction<'_>, id: i64, v: &Validated, now: &str) -> Result<()> {
+    fn write_secrets(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        id: i64,
+        v: &Validated,
+        now: &str,
+    ) -> Result<()> {
         self.apply_secret(tx, id, SecretKind::ClientSecret, &v.client_secret, now)?;
         self.apply_secret(tx, id, SecretKind::Password, &v.password, now)
     }
@@ -172,6 +228,7 @@ impl Store {
             return Err(CoreError::NotFound(format!("with id {id}")));
         }
         tx.commit()?;
+        self.invalidate();
         Ok(())
     }
 
@@ -180,7 +237,10 @@ impl Store {
     pub fn duplicate(&mut self, id: i64, name: &str, now: OffsetDateTime) -> Result<i64> {
         let src = self.get(id)?;
         let validated = Validated {
-            profile: Profile { name: name.to_owned(), ..src.profile },
+            profile: Profile {
+                name: name.to_owned(),
+                ..src.profile
+            },
             client_secret: SecretChange::Keep,
             password: SecretChange::Keep,
         };
@@ -189,6 +249,7 @@ impl Store {
         let new_id = insert_row(&tx, &validated.profile, &now)?;
         self.copy_secrets(&tx, id, new_id, &now)?;
         tx.commit()?;
+        self.invalidate();
         Ok(new_id)
     }
 }
@@ -202,14 +263,65 @@ fn insert_row(tx: &rusqlite::Transaction<'_>, p: &Profile, now: &str) -> Result<
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
             ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?26)",
         params![
-            p.name, p.enabled, p.notes, p.provider.as_str(), p.auth_method.as_str(),
-            p.send_method.as_str(), p.mailbox, p.from_address, p.domain, p.tenant,
-            p.cloud.as_str(), p.authority_url, p.client_id, p.client_secret_id,
-            p.client_secret_expires.map(|d| d.to_string()), p.scopes.join(" "), p.redirect_uri,
-            p.auth_url, p.token_url, p.smtp_host, p.smtp_port, p.smtp_security.as_str(),
-            p.imap_host, p.imap_port, p.imap_security.as_str(), now,
+            p.name,
+            p.enabled,
+            p.notes,
+            p.provider.as_str(),
+            p.auth_method.as_str(),
+            p.send_method.as_str(),
+            p.mailbox,
+            p.from_address,
+            p.domain,
+            p.tenant,
+            p.cloud.as_str(),
+            p.authority_url,
+            p.client_id,
+            p.client_secret_id,
+            p.client_secret_expires.map(|d| d.to_string()),
+            p.scopes.join(" "),
+            p.redirect_uri,
+            p.auth_url,
+            p.token_url,
+            p.smtp_host,
+            p.smtp_port,
+            p.smtp_security.as_str(),
+            p.imap_host,
+            p.imap_port,
+            p.imap_security.as_str(),
+            now,
         ],
     )
     .map_err(|e| name_taken(e, &p.name))?;
     Ok(tx.last_insert_rowid())
+}
+
+/// Which of the shown secrets each profile holds: id → (client secret, password).
+type Flags = std::collections::HashMap<i64, (bool, bool)>;
+
+const FLAGS_SQL: &str =
+    "SELECT profile_id, max(kind = 'client_secret'), max(kind = 'password') FROM secrets";
+
+fn flags_row(r: &Row<'_>) -> rusqlite::Result<(i64, (bool, bool))> {
+    Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
+}
+
+fn secret_flags(conn: &rusqlite::Connection) -> Result<Flags> {
+    let mut stmt = conn.prepare_cached(&format!("{FLAGS_SQL} GROUP BY profile_id"))?;
+    let rows = stmt.query_map([], flags_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn secret_flags_of(conn: &rusqlite::Connection, id: i64) -> Result<Flags> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{FLAGS_SQL} WHERE profile_id = ?1 GROUP BY profile_id"
+    ))?;
+    let rows = stmt.query_map([id], flags_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn with_flags(mut s: StoredProfile, flags: &Flags) -> StoredProfile {
+    let (client_secret, password) = flags.get(&s.profile.id).copied().unwrap_or_default();
+    s.has_client_secret = client_secret;
+    s.has_password = password;
+    s
 }

@@ -22,10 +22,16 @@ impl Store {
         match change {
             SecretChange::Keep => {}
             SecretChange::Clear => {
-                tx.execute("DELETE FROM secrets WHERE profile_id = ?1 AND kind = ?2", params![profile_id, kind.as_str()])?;
+                tx.execute(
+                    "DELETE FROM secrets WHERE profile_id = ?1 AND kind = ?2",
+                    params![profile_id, kind.as_str()],
+                )?;
             }
             SecretChange::Set { value } => {
-                let sealed = self.sealer.seal(value.expose_secret().trim().as_bytes(), &aad(profile_id, kind));
+                let sealed = self.sealer.seal(
+                    value.expose_secret().trim().as_bytes(),
+                    &aad(profile_id, kind),
+                );
                 tx.execute(
                     "INSERT INTO secrets (profile_id, kind, sealed, updated_at) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (profile_id, kind) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at",
@@ -37,7 +43,13 @@ impl Store {
     }
 
     /// Copy every secret of `from` to `to`, re-sealed for its new row.
-    pub(super) fn copy_secrets(&self, tx: &Transaction<'_>, from: i64, to: i64, now: &str) -> Result<()> {
+    pub(super) fn copy_secrets(
+        &self,
+        tx: &Transaction<'_>,
+        from: i64,
+        to: i64,
+        now: &str,
+    ) -> Result<()> {
         for kind in [SecretKind::ClientSecret, SecretKind::Password] {
             if let Some(value) = self.read_secret_in(tx, from, kind)? {
                 self.apply_secret(tx, to, kind, &SecretChange::Set { value }, now)?;
@@ -46,7 +58,12 @@ impl Store {
         Ok(())
     }
 
-    fn read_secret_in(&self, conn: &rusqlite::Connection, profile_id: i64, kind: SecretKind) -> Result<Option<SecretString>> {
+    fn read_secret_in(
+        &self,
+        conn: &rusqlite::Connection,
+        profile_id: i64,
+        kind: SecretKind,
+    ) -> Result<Option<SecretString>> {
         let blob: Option<Vec<u8>> = conn
             .query_row(
                 "SELECT sealed FROM secrets WHERE profile_id = ?1 AND kind = ?2",

@@ -1,0 +1,60 @@
+# Mailwarden: `make run` starts the app, `make test` runs every test.
+# Both install what is missing first (Debian/Ubuntu packages, npm modules).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+APT_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev \
+  libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev \
+  xvfb xauth webkit2gtk-driver chromium dbus dbus-x11 gnome-keyring
+CARGO := $(shell command -v cargo || echo $(HOME)/.cargo/bin/cargo)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+XVFB := xvfb-run -a -s "-screen 0 1280x800x24"
+
+.PHONY: run test deps apt node rust ui lint unit-ui bindings bench clean-screenshots
+
+run: deps ui
+	$(CARGO) run -p mailwarden-desktop
+
+test: deps ui lint
+	$(CARGO) build --workspace
+	$(XVFB) $(CARGO) test --workspace
+	cd ui && node --test tests/
+
+deps: apt rust node
+
+apt:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing: $$missing"; \
+	  $(SUDO) apt-get -o DPkg::Lock::Timeout=600 update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get -o DPkg::Lock::Timeout=600 install -y -qq $$missing; \
+	fi
+	@command -v node >/dev/null || { DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+
+rust:
+	@[ -x "$(CARGO)" ] || { echo "Rust is missing: install it with rustup (https://rustup.rs), then run make again."; exit 1; }
+	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
+
+node: ui/node_modules/.installed
+
+ui/node_modules/.installed: ui/package.json ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+	touch $@
+
+# The UI is embedded into the app at compile time from ui/dist.
+ui: node
+	cd ui && npx vite build --logLevel warn
+
+lint: node
+	$(CARGO) fmt --all --check
+	cd ui && npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings --output machine | tail -n 1
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# Regenerate ui/src/lib/bindings.ts from the Rust types.
+bindings:
+	UPDATE_BINDINGS=1 $(CARGO) test -p mailwarden-desktop --lib bindings
+
+bench:
+	$(CARGO) bench -p mailwarden-core --bench profiles
