@@ -17,19 +17,11 @@ struct Case {
 /// `profile add` for a valid delegated Microsoft 365 SMTP profile, plus `extra`
 /// (later flags override earlier ones).
 fn add(extra: &[&str]) -> Vec<String> {
-    let mut a: Vec<String> = [
-        "profile",
-        "add",
-        "--name",
-        "New one",
-        "--mailbox",
-        "erp@contoso.com",
-        "--client-id",
-        CLIENT,
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut a: Vec<String> =
+        ["profile", "add", "--name", "New one", "--mailbox", "erp@contoso.com", "--client-id", CLIENT]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
     // Let a case replace a base flag's value instead of repeating the flag.
     let mut i = 0;
     while i < extra.len() {
@@ -59,12 +51,7 @@ fn edit(extra: &[&str]) -> Vec<String> {
 }
 
 fn case(args: Vec<String>, flag: &'static str, says: &'static str) -> Case {
-    Case {
-        args,
-        stdin: None,
-        flag,
-        says,
-    }
+    Case { args, stdin: None, flag, says }
 }
 
 fn with_stdin(mut c: Case, stdin: &'static str) -> Case {
@@ -101,8 +88,14 @@ fn cases() -> Vec<Case> {
         case(cc_with(&["--tenant", "common"]), "--tenant", "AADSTS9001023"),
         case(cc_with(&["--tenant", "organizations"]), "--tenant", "AADSTS9001023"),
         case(add(&["--provider", "outlook", "--tenant", "organizations"]), "--tenant", "consumers"),
-        with_stdin(case(add(&["--client-secret-stdin"]), "--client-secret-stdin", "Secret ID"), "0667485f-2d81-4cef-97f8-723b3fec0642\n"),
-        with_stdin(case(add(&["--client-secret-stdin"]), "--client-secret-stdin", "cut short"), "WvR8Q~dburnMyAJOayfq9DUm61D~M...\n"),
+        with_stdin(
+            case(add(&["--client-secret-stdin"]), "--client-secret-stdin", "Secret ID"),
+            "0667485f-2d81-4cef-97f8-723b3fec0642\n",
+        ),
+        with_stdin(
+            case(add(&["--client-secret-stdin"]), "--client-secret-stdin", "cut short"),
+            "WvR8Q~dburnMyAJOayfq9DUm61D~M...\n",
+        ),
         with_stdin(case(add(&["--client-secret-stdin"]), "--client-secret-stdin", "spaces"), "WvR8Q~abc def\n"),
         with_stdin(case(add(&["--client-secret-stdin"]), "--client-secret-stdin", "empty"), "\n"),
         case(cc_with(&["--send", "graph"]), "--client-secret-stdin", "required for app-only"),
@@ -111,12 +104,47 @@ fn cases() -> Vec<Case> {
         case(add(&["--secret-expires", "2027-02-30"]), "--secret-expires", "not a date"),
         case(add(&["--scopes", ""]), "--scopes", "Scopes are required"),
         case(add(&["--scopes", "https://outlook.office.com/SMTP.Send,offline_access"]), "--scopes", "not commas"),
-        case(add(&["--scopes", "https://graph.microsoft.com/SMTP.Send offline_access"]), "--scopes", "https://outlook.office.com/SMTP.Send"),
-        case(add(&["--scopes", "https://outlook.office.com/SMTP.Send https://graph.microsoft.com/Mail.Send offline_access"]), "--scopes", "AADSTS28000"),
+        case(
+            add(&["--scopes", "https://graph.microsoft.com/SMTP.Send offline_access"]),
+            "--scopes",
+            "https://outlook.office.com/SMTP.Send",
+        ),
+        case(
+            add(&[
+                "--scopes",
+                "https://outlook.office.com/SMTP.Send https://graph.microsoft.com/Mail.Send offline_access",
+            ]),
+            "--scopes",
+            "AADSTS28000",
+        ),
         case(add(&["--scopes", "https://outlook.office.com/SMTP.Send"]), "--scopes", "offline_access"),
-        with_stdin(case(cc_with(&["--send", "graph", "--scopes", "https://graph.microsoft.com/Mail.Send", "--client-secret-stdin"]), "--scopes", "AADSTS1002012"), "WvR8Q~good\n"),
-        with_stdin(case(cc_with(&["--scopes", "https://graph.microsoft.com/.default", "--client-secret-stdin"]), "--scopes", "https://outlook.office365.com/.default"), "WvR8Q~good\n"),
-        case(add(&["--send", "graph", "--scopes", "https://outlook.office.com/SMTP.Send offline_access"]), "--scopes", "Graph scope"),
+        with_stdin(
+            case(
+                cc_with(&[
+                    "--send",
+                    "graph",
+                    "--scopes",
+                    "https://graph.microsoft.com/Mail.Send",
+                    "--client-secret-stdin",
+                ]),
+                "--scopes",
+                "AADSTS1002012",
+            ),
+            "WvR8Q~good\n",
+        ),
+        with_stdin(
+            case(
+                cc_with(&["--scopes", "https://graph.microsoft.com/.default", "--client-secret-stdin"]),
+                "--scopes",
+                "https://outlook.office365.com/.default",
+            ),
+            "WvR8Q~good\n",
+        ),
+        case(
+            add(&["--send", "graph", "--scopes", "https://outlook.office.com/SMTP.Send offline_access"]),
+            "--scopes",
+            "Graph scope",
+        ),
         case(add(&["--provider", "google", "--send", "graph"]), "--send", "Microsoft Graph can only"),
         case(add(&["--provider", "outlook", "--auth", "client-credentials"]), "--auth", "Personal Outlook.com"),
         case(add(&["--redirect-uri", ""]), "--redirect-uri", "Redirect URI is required"),
@@ -125,14 +153,38 @@ fn cases() -> Vec<Case> {
         case(add(&["--redirect-uri", "http://[::1]/cb"]), "--redirect-uri", "[::1]"),
         case(add(&["--cloud", "custom"]), "--authority-url", "Authority URL is required"),
         case(add(&["--cloud", "custom", "--authority-url", "http://login.example.com"]), "--authority-url", "https"),
-        case(add(&["--provider", "custom", "--smtp-host", "mail.example.net", "--auth-url", "https://idp.example.net/auth"]), "--token-url", "Token URL is required"),
+        case(
+            add(&[
+                "--provider",
+                "custom",
+                "--smtp-host",
+                "mail.example.net",
+                "--auth-url",
+                "https://idp.example.net/auth",
+            ]),
+            "--token-url",
+            "Token URL is required",
+        ),
         case(add(&["--smtp-host", ""]), "--smtp-host", "SMTP server is required"),
         case(add(&["--smtp-host", "https://smtp.office365.com"]), "--smtp-host", "host name only"),
         case(add(&["--smtp-port", "0"]), "--smtp-port", "1 to 65535"),
         case(add(&["--smtp-port", "70000"]), "--smtp-port", "1 to 65535"),
         case(add(&["--smtp-port", "abc"]), "--smtp-port", "1 to 65535"),
         case(add(&["--smtp-port", "465", "--smtp-security", "tls"]), "--smtp-port", "does not accept port 465"),
-        case(add(&["--provider", "custom", "--auth", "basic", "--smtp-host", "mail.example.net", "--smtp-security", "tls"]), "--smtp-port", "587 uses STARTTLS"),
+        case(
+            add(&[
+                "--provider",
+                "custom",
+                "--auth",
+                "basic",
+                "--smtp-host",
+                "mail.example.net",
+                "--smtp-security",
+                "tls",
+            ]),
+            "--smtp-port",
+            "587 uses STARTTLS",
+        ),
         case(add(&["--smtp-security", "none"]), "--smtp-security", "clear text"),
         case(add(&["--imap-port", "99999"]), "--imap-port", "1 to 65535"),
         case(add(&["--imap-host", "bad host"]), "--imap-host", "not a valid host name"),
@@ -189,18 +241,7 @@ fn every_bad_input_is_refused_with_its_field_and_nothing_changes() {
                 c.says
             ));
         }
-        assert_eq!(
-            db.dump(),
-            before,
-            "case {i} {:?} changed the database",
-            c.args
-        );
+        assert_eq!(db.dump(), before, "case {i} {:?} changed the database", c.args);
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases wrong:\n{}",
-        failures.len(),
-        all.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {} cases wrong:\n{}", failures.len(), all.len(), failures.join("\n"));
 }

@@ -42,9 +42,7 @@ fn add_list_show_edit_remove() {
     assert!(list.status.success());
     let out = text(&list.stdout);
     assert!(
-        out.contains("ConnectPath")
-            && out.contains("client-credentials")
-            && out.contains("ops@contoso.com"),
+        out.contains("ConnectPath") && out.contains("client-credentials") && out.contains("ops@contoso.com"),
         "{out}"
     );
 
@@ -57,31 +55,15 @@ fn add_list_show_edit_remove() {
 
     // Switching to delegated SMTP re-derives the scopes that were still defaults.
     let edit = db.run(
-        &[
-            "profile",
-            "edit",
-            "ConnectPath",
-            "--auth",
-            "auth-code",
-            "--send",
-            "smtp",
-            "--name",
-            "Invent ERP",
-        ],
+        &["profile", "edit", "ConnectPath", "--auth", "auth-code", "--send", "smtp", "--name", "Invent ERP"],
         None,
     );
     assert!(edit.status.success(), "{}", text(&edit.stderr));
-    let v: serde_json::Value = serde_json::from_slice(
-        &db.run(&["profile", "show", "Invent ERP", "--json"], None)
-            .stdout,
-    )
-    .unwrap();
+    let v: serde_json::Value =
+        serde_json::from_slice(&db.run(&["profile", "show", "Invent ERP", "--json"], None).stdout).unwrap();
     assert_eq!(v["scopes"][0], "https://outlook.office.com/SMTP.Send");
     assert_eq!(v["tenant"], TENANT, "a typed tenant survives the switch");
-    assert_eq!(
-        v["hasClientSecret"], true,
-        "edit keeps the secret unless told otherwise"
-    );
+    assert_eq!(v["hasClientSecret"], true, "edit keeps the secret unless told otherwise");
 
     let rm = db.run(&["profile", "rm", "Invent ERP"], None);
     assert_eq!(rm.status.code(), Some(1), "no terminal, no --yes: refuse");
@@ -116,9 +98,7 @@ fn list_filters_by_text_provider_and_expiry() {
         let mut a = vec!["profile", "list", "--json"];
         a.extend_from_slice(args);
         let v: Vec<serde_json::Value> = serde_json::from_slice(&db.run(&a, None).stdout).unwrap();
-        v.iter()
-            .map(|p| p["name"].as_str().unwrap().to_owned())
-            .collect()
+        v.iter().map(|p| p["name"].as_str().unwrap().to_owned()).collect()
     };
     assert_eq!(names(&[]), ["Alpha billing", "Beta personal"]);
     assert_eq!(names(&["--search", "BILLING"]), ["Alpha billing"]);
@@ -147,30 +127,13 @@ fn the_secret_never_reaches_files_or_output_in_clear() {
         outputs.push(o.stderr);
     }
     for o in &outputs {
-        assert!(
-            !contains(o, SECRET.as_bytes()),
-            "secret printed: {}",
-            text(o)
-        );
+        assert!(!contains(o, SECRET.as_bytes()), "secret printed: {}", text(o));
     }
     let files = db.all_bytes();
-    assert!(
-        files
-            .iter()
-            .any(|(p, _)| p.extension().is_some_and(|e| e == "db")),
-        "database exists"
-    );
+    assert!(files.iter().any(|(p, _)| p.extension().is_some_and(|e| e == "db")), "database exists");
     for (path, bytes) in files {
-        assert!(
-            !contains(&bytes, SECRET.as_bytes()),
-            "secret in clear in {}",
-            path.display()
-        );
-        assert!(
-            !contains(&bytes, &SECRET.as_bytes()[..16]),
-            "secret prefix in clear in {}",
-            path.display()
-        );
+        assert!(!contains(&bytes, SECRET.as_bytes()), "secret in clear in {}", path.display());
+        assert!(!contains(&bytes, &SECRET.as_bytes()[..16]), "secret prefix in clear in {}", path.display());
     }
 }
 
@@ -181,23 +144,14 @@ fn key_file_is_private_and_doctor_says_so() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["key"]["backend"], "file");
-    assert!(v["key"]["notice"]
-        .as_str()
-        .unwrap()
-        .contains("No system keyring"));
+    assert!(v["key"]["notice"].as_str().unwrap().contains("No system keyring"));
     let human = text(&db.run(&["doctor"], None).stdout);
-    assert!(
-        human.contains("key file") && human.contains("warning"),
-        "{human}"
-    );
+    assert!(human.contains("key file") && human.contains("warning"), "{human}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let key = db.dir.path().join("mailwarden.db.key");
-        assert_eq!(
-            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
     }
 }
 
@@ -208,49 +162,23 @@ fn a_lost_key_is_reported_not_replaced_silently() {
     std::fs::remove_file(db.dir.path().join("mailwarden.db.key")).unwrap();
     let o = db.run(&["profile", "list"], None);
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        text(&o.stderr).contains("data key does not open"),
-        "{}",
-        text(&o.stderr)
-    );
+    assert!(text(&o.stderr).contains("data key does not open"), "{}", text(&o.stderr));
 }
 
 #[test]
 fn usage_errors_exit_2_and_unknown_profiles_exit_1() {
     let db = TempDb::new();
-    assert_eq!(
-        db.run(&["profile", "frobnicate"], None).status.code(),
-        Some(2)
-    );
-    assert_eq!(
-        db.run(&["profile", "add"], None).status.code(),
-        Some(2),
-        "--name is required"
-    );
-    assert_eq!(
-        db.run(
-            &["profile", "add", "--name", "x", "--provider", "yahoo"],
-            None
-        )
-        .status
-        .code(),
-        Some(2)
-    );
+    assert_eq!(db.run(&["profile", "frobnicate"], None).status.code(), Some(2));
+    assert_eq!(db.run(&["profile", "add"], None).status.code(), Some(2), "--name is required");
+    assert_eq!(db.run(&["profile", "add", "--name", "x", "--provider", "yahoo"], None).status.code(), Some(2));
     let o = db.run(&["profile", "show", "nope"], None);
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        text(&o.stderr).contains("No profile \"nope\""),
-        "{}",
-        text(&o.stderr)
-    );
+    assert!(text(&o.stderr).contains("No profile \"nope\""), "{}", text(&o.stderr));
 }
 
 #[test]
 fn secrets_are_refused_as_arguments() {
     let db = TempDb::new();
-    let o = db.run(
-        &["profile", "add", "--name", "x", "--client-secret", SECRET],
-        None,
-    );
+    let o = db.run(&["profile", "add", "--name", "x", "--client-secret", SECRET], None);
     assert_eq!(o.status.code(), Some(2), "there is no --client-secret flag");
 }

@@ -19,10 +19,7 @@ fn row_count(s: &Session, name: &str) -> usize {
 
 #[test]
 fn create_validate_fix_save_relaunch_delete() {
-    assert!(
-        std::env::var_os("DISPLAY").is_some(),
-        "run under a display: `xvfb-run -a cargo test` (make test does)"
-    );
+    assert!(std::env::var_os("DISPLAY").is_some(), "run under a display: `xvfb-run -a cargo test` (make test does)");
     let db = TempDb::new();
     let db_path = db.path();
     let app = binary("mailwarden-desktop");
@@ -40,15 +37,8 @@ fn create_validate_fix_save_relaunch_delete() {
     s.button("Save").click();
 
     let err = s.find("[data-testid=error-clientId]");
-    assert!(
-        err.text().contains("not a GUID"),
-        "error shown: {}",
-        err.text()
-    );
-    assert_eq!(
-        s.find("#clientId").attr("aria-invalid").as_deref(),
-        Some("true")
-    );
+    assert!(err.text().contains("not a GUID"), "error shown: {}", err.text());
+    assert_eq!(s.find("#clientId").attr("aria-invalid").as_deref(), Some("true"));
     assert_eq!(db.dump().trim(), "[]", "nothing saved while invalid");
     s.screenshot(&shots().join("editor-validation.png"));
 
@@ -57,14 +47,9 @@ fn create_validate_fix_save_relaunch_delete() {
     cid.clear();
     cid.type_text(CLIENT);
     s.button("Save").click();
-    s.wait_until("the saved profile in the list", 10, |s| {
-        row_count(s, "E2E Invoices") == 1
-    });
+    s.wait_until("the saved profile in the list", 10, |s| row_count(s, "E2E Invoices") == 1);
     assert_eq!(s.count("[data-testid=error-clientId]"), 0);
-    assert_eq!(
-        s.find("[data-testid=clientSecret-state]").text().trim(),
-        "Set"
-    );
+    assert_eq!(s.find("[data-testid=clientSecret-state]").text().trim(), "Set");
     s.screenshot(&shots().join("list-and-editor.png"));
 
     // The secret went in, and nothing brings it back to the webview.
@@ -73,29 +58,20 @@ fn create_validate_fix_save_relaunch_delete() {
     assert_eq!(listed[0]["name"], "E2E Invoices");
     assert_eq!(listed[0]["hasClientSecret"], true);
     for (path, bytes) in db.all_bytes() {
-        assert!(
-            !contains(&bytes, SECRET.as_bytes()),
-            "secret in clear in {}",
-            path.display()
-        );
+        assert!(!contains(&bytes, SECRET.as_bytes()), "secret in clear in {}", path.display());
     }
     s.quit();
 
     // Relaunch: still there; delete it with confirmation.
     let s = driver.launch(&app);
-    s.wait_until("the profile after relaunch", 10, |s| {
-        row_count(s, "E2E Invoices") == 1
-    });
-    s.find("[data-testid=profile-row][data-name=\"E2E Invoices\"]")
-        .click();
+    s.wait_until("the profile after relaunch", 10, |s| row_count(s, "E2E Invoices") == 1);
+    s.find("[data-testid=profile-row][data-name=\"E2E Invoices\"]").click();
     s.find("#name");
     s.button("Delete").click();
     s.find("[role=alertdialog]");
     s.screenshot(&shots().join("delete-confirm.png"));
     s.find("[data-testid=confirm-ok]").click();
-    s.wait_until("the row to disappear", 10, |s| {
-        row_count(s, "E2E Invoices") == 0
-    });
+    s.wait_until("the row to disappear", 10, |s| row_count(s, "E2E Invoices") == 0);
     s.find("[data-testid=empty-state]");
     assert_eq!(db.dump().trim(), "[]");
     s.quit();

@@ -6,11 +6,11 @@
 use crate::ipc_error::IpcError;
 use mailwarden_core::keystore::{KeyBackend, KeyInfo};
 use mailwarden_core::profile::{
-    AuthMethod, Catalog, ChoiceOption, Choices, Cloud, Defaults, ExpiryBadge, ExpiryState, Profile,
-    ProfileDraft, ProfileQuery, ProfileView, Provider, SendMethod, TlsMode,
+    AuthMethod, Catalog, ChoiceOption, Choices, Cloud, Defaults, ExpiryBadge, ExpiryState, Profile, ProfileDraft,
+    ProfileQuery, ProfileView, Provider, SendMethod, TlsMode,
 };
 use mailwarden_core::secret::SecretChange;
-use mailwarden_core::{AppStatus, ErrorCode, FieldError};
+use mailwarden_core::{AppStatus, ErrorCode, FieldError, ProfileList};
 use ts_rs::{Config, TS};
 
 pub const PATH: &str = "ui/src/lib/bindings.ts";
@@ -29,15 +29,12 @@ pub fn render() -> String {
     );
     let items = decls!(&cfg;
         Provider, AuthMethod, SendMethod, Cloud, TlsMode, ExpiryState, ExpiryBadge,
-        Profile, ProfileView, ProfileDraft, SecretChange, ProfileQuery, Choices, Defaults,
+        Profile, ProfileView, ProfileList, ProfileDraft, SecretChange, ProfileQuery, Choices, Defaults,
         ChoiceOption<()>, Catalog, KeyBackend, KeyInfo, AppStatus, ErrorCode, FieldError, IpcError,
     );
     for item in items {
         // ChoiceOption is generic: declare it with its type parameter.
-        let item = item.replace(
-            "type ChoiceOption = { value: null,",
-            "type ChoiceOption<T> = { value: T,",
-        );
+        let item = item.replace("type ChoiceOption = { value: null,", "type ChoiceOption<T> = { value: T,");
         out.push_str(&item);
         out.push_str("\n\n");
     }
@@ -56,10 +53,6 @@ mod tests {
             return;
         }
         let have = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            have == want,
-            "{} is stale: run `make bindings` and commit it",
-            super::PATH
-        );
+        assert!(have == want, "{} is stale: run `make bindings` and commit it", super::PATH);
     }
 }

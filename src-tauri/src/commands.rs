@@ -3,7 +3,7 @@
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
 use mailwarden_core::profile::{self, Catalog, Choices, ProfileDraft, ProfileQuery, ProfileView};
-use mailwarden_core::AppStatus;
+use mailwarden_core::{AppStatus, ProfileList};
 use tauri::State;
 
 type Res<T> = Result<T, IpcError>;
@@ -19,7 +19,7 @@ pub fn catalog() -> Catalog {
 }
 
 #[tauri::command]
-pub fn list_profiles(state: State<'_, AppState>, query: ProfileQuery) -> Res<Vec<ProfileView>> {
+pub fn list_profiles(state: State<'_, AppState>, query: ProfileQuery) -> Res<ProfileList> {
     Ok(state.core()?.list(&query)?)
 }
 
@@ -49,11 +49,7 @@ pub fn rebase_draft(mut draft: ProfileDraft, choices: Choices) -> ProfileDraft {
 }
 
 #[tauri::command]
-pub fn save_profile(
-    state: State<'_, AppState>,
-    id: Option<i64>,
-    draft: ProfileDraft,
-) -> Res<ProfileView> {
+pub fn save_profile(state: State<'_, AppState>, id: Option<i64>, draft: ProfileDraft) -> Res<ProfileView> {
     Ok(state.core()?.save(id, &draft)?)
 }
 

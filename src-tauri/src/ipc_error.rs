@@ -19,11 +19,6 @@ pub struct IpcError {
 impl From<CoreError> for IpcError {
     fn from(e: CoreError) -> Self {
         let fields = e.field_errors().to_vec();
-        IpcError {
-            code: e.code(),
-            message: e.to_string(),
-            field: fields.first().map(|f| f.field.clone()),
-            fields,
-        }
+        IpcError { code: e.code(), message: e.to_string(), field: fields.first().map(|f| f.field.clone()), fields }
     }
 }

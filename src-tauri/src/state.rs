@@ -13,9 +13,7 @@ pub struct AppState {
 impl AppState {
     pub fn open() -> Self {
         let db = mailwarden_core::paths::default_db_path();
-        let app = Mailwarden::open(&db, clock::system())
-            .map(Mutex::new)
-            .map_err(IpcError::from);
+        let app = Mailwarden::open(&db, clock::system()).map(Mutex::new).map_err(IpcError::from);
         AppState { app }
     }
 

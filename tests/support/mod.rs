@@ -10,28 +10,18 @@ use std::process::{Command, Output, Stdio};
 /// `target/debug` (or whichever profile built the tests).
 pub fn bin_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test exe path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>")
-        .to_path_buf()
+    exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf()
 }
 
 /// A built binary of the workspace; `make test` builds them before testing.
 pub fn binary(name: &str) -> PathBuf {
     let p = bin_dir().join(name);
-    assert!(
-        p.exists(),
-        "{} is missing: run `cargo build --workspace` (make test does)",
-        p.display()
-    );
+    assert!(p.exists(), "{} is missing: run `cargo build --workspace` (make test does)", p.display());
     p
 }
 
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 /// A temporary database directory, removed on drop.
@@ -41,9 +31,7 @@ pub struct TempDb {
 
 impl TempDb {
     pub fn new() -> Self {
-        TempDb {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        TempDb { dir: tempfile::tempdir().unwrap() }
     }
 
     pub fn path(&self) -> PathBuf {
@@ -53,19 +41,14 @@ impl TempDb {
     /// The `mailwarden` CLI on this database, with the file key backend.
     pub fn cli(&self) -> Command {
         let mut c = Command::new(binary("mailwarden"));
-        c.env("MAILWARDEN_DB", self.path())
-            .env("MAILWARDEN_KEY_BACKEND", "file")
-            .env_remove("RUST_LOG");
+        c.env("MAILWARDEN_DB", self.path()).env("MAILWARDEN_KEY_BACKEND", "file").env_remove("RUST_LOG");
         c
     }
 
     /// Run the CLI with `args`, feeding `stdin` (closed when None).
     pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
         let mut c = self.cli();
-        c.args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        c.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = c.spawn().expect("spawn mailwarden");
         let mut pipe = child.stdin.take().unwrap();
         if let Some(s) = stdin {
@@ -90,11 +73,7 @@ impl TempDb {
     /// A fingerprint of the database's logical content, to prove "unchanged".
     pub fn dump(&self) -> String {
         let out = self.run(&["profile", "list", "--json"], None);
-        assert!(
-            out.status.success(),
-            "list failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "list failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     }
 }

@@ -23,11 +23,7 @@ impl Driver {
     /// Start WebKitWebDriver on a free loopback port, with `env` passed on to
     /// the app it launches.
     pub fn start(env: &[(&str, &Path)]) -> Driver {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut cmd = Command::new("WebKitWebDriver");
         cmd.arg(format!("--port={port}"))
             .arg("--host=127.0.0.1")
@@ -38,9 +34,7 @@ impl Driver {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let process = cmd
-            .spawn()
-            .expect("WebKitWebDriver must be installed (package webkit2gtk-driver)");
+        let process = cmd.spawn().expect("WebKitWebDriver must be installed (package webkit2gtk-driver)");
         let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
         while ureq::get(&format!("{base}/status")).call().is_err() {
@@ -57,9 +51,7 @@ impl Driver {
         }}});
         let v = post(&format!("{}/session", self.base), caps);
         let id = v["sessionId"].as_str().expect("session id").to_owned();
-        let s = Session {
-            url: format!("{}/session/{id}", self.base),
-        };
+        let s = Session { url: format!("{}/session/{id}", self.base) };
         post(&format!("{}/timeouts", s.url), json!({"implicit": 8000}));
         s
     }
@@ -75,10 +67,7 @@ impl Drop for Driver {
 fn post(url: &str, body: Value) -> Value {
     match ureq::post(url).send_json(body) {
         Ok(r) => r.into_json::<Value>().unwrap()["value"].take(),
-        Err(ureq::Error::Status(code, r)) => panic!(
-            "POST {url} -> {code}: {}",
-            r.into_string().unwrap_or_default()
-        ),
+        Err(ureq::Error::Status(code, r)) => panic!("POST {url} -> {code}: {}", r.into_string().unwrap_or_default()),
         Err(e) => panic!("POST {url}: {e}"),
     }
 }
@@ -86,10 +75,7 @@ fn post(url: &str, body: Value) -> Value {
 fn get(url: &str) -> Value {
     match ureq::get(url).call() {
         Ok(r) => r.into_json::<Value>().unwrap()["value"].take(),
-        Err(ureq::Error::Status(code, r)) => panic!(
-            "GET {url} -> {code}: {}",
-            r.into_string().unwrap_or_default()
-        ),
+        Err(ureq::Error::Status(code, r)) => panic!("GET {url} -> {code}: {}", r.into_string().unwrap_or_default()),
         Err(e) => panic!("GET {url}: {e}"),
     }
 }
@@ -106,42 +92,25 @@ pub struct Element {
 impl Session {
     /// The first element matching the CSS selector (waits up to 8 s).
     pub fn find(&self, css: &str) -> Element {
-        let v = post(
-            &format!("{}/element", self.url),
-            json!({"using": "css selector", "value": css}),
-        );
+        let v = post(&format!("{}/element", self.url), json!({"using": "css selector", "value": css}));
         self.element(&v)
     }
 
     pub fn find_all(&self, css: &str) -> Vec<Element> {
-        let v = post(
-            &format!("{}/elements", self.url),
-            json!({"using": "css selector", "value": css}),
-        );
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|e| self.element(e))
-            .collect()
+        let v = post(&format!("{}/elements", self.url), json!({"using": "css selector", "value": css}));
+        v.as_array().unwrap().iter().map(|e| self.element(e)).collect()
     }
 
     /// A button (or other element) by its visible text, via XPath.
     pub fn button(&self, label: &str) -> Element {
         let xpath = format!("//button[normalize-space(.)='{label}']");
-        let v = post(
-            &format!("{}/element", self.url),
-            json!({"using": "xpath", "value": xpath}),
-        );
+        let v = post(&format!("{}/element", self.url), json!({"using": "xpath", "value": xpath}));
         self.element(&v)
     }
 
     fn element(&self, v: &Value) -> Element {
-        let id = v[ELEMENT]
-            .as_str()
-            .unwrap_or_else(|| panic!("not an element: {v}"));
-        Element {
-            url: format!("{}/element/{id}", self.url),
-        }
+        let id = v[ELEMENT].as_str().unwrap_or_else(|| panic!("not an element: {v}"));
+        Element { url: format!("{}/element/{id}", self.url) }
     }
 
     /// Poll `cond` until it holds or `secs` pass.
@@ -155,33 +124,21 @@ impl Session {
 
     /// Run JavaScript in the page and return its result.
     pub fn script(&self, js: &str) -> Value {
-        post(
-            &format!("{}/execute/sync", self.url),
-            json!({"script": js, "args": []}),
-        )
+        post(&format!("{}/execute/sync", self.url), json!({"script": js, "args": []}))
     }
 
     pub fn count(&self, css: &str) -> usize {
-        self.script(&format!(
-            "return document.querySelectorAll({css:?}).length;"
-        ))
-        .as_u64()
-        .unwrap() as usize
+        self.script(&format!("return document.querySelectorAll({css:?}).length;")).as_u64().unwrap() as usize
     }
 
     pub fn source(&self) -> String {
-        get(&format!("{}/source", self.url))
-            .as_str()
-            .unwrap()
-            .to_owned()
+        get(&format!("{}/source", self.url)).as_str().unwrap().to_owned()
     }
 
     /// Save a PNG of the window.
     pub fn screenshot(&self, path: &Path) {
         let b64 = get(&format!("{}/screenshot", self.url));
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(b64.as_str().unwrap())
-            .unwrap();
+        let png = base64::engine::general_purpose::STANDARD.decode(b64.as_str().unwrap()).unwrap();
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, png).unwrap();
     }
@@ -206,15 +163,10 @@ impl Element {
     }
 
     pub fn text(&self) -> String {
-        get(&format!("{}/text", self.url))
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        get(&format!("{}/text", self.url)).as_str().unwrap_or_default().to_owned()
     }
 
     pub fn attr(&self, name: &str) -> Option<String> {
-        get(&format!("{}/attribute/{name}", self.url))
-            .as_str()
-            .map(str::to_owned)
+        get(&format!("{}/attribute/{name}", self.url)).as_str().map(str::to_owned)
     }
 }

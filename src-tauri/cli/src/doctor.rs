@@ -14,10 +14,7 @@ pub fn run(db: &Path, json: bool) -> ExitCode {
                 output::json(&status);
             } else {
                 println!("mailwarden {}", status.version);
-                println!(
-                    "database     {} (ok, {} profiles)",
-                    status.db_path, status.profile_count
-                );
+                println!("database     {} (ok, {} profiles)", status.db_path, status.profile_count);
                 println!(
                     "data key     {} at {}",
                     match status.key.backend {

@@ -8,10 +8,7 @@ use std::io::{BufRead, IsTerminal};
 
 /// Switch choices first (so defaults follow), then apply every given field.
 pub fn apply(d: &mut ProfileDraft, choices: Choices, f: FieldArgs) -> Result<(), CoreError> {
-    let choices = Choices {
-        cloud: f.cloud.unwrap_or(choices.cloud),
-        ..choices
-    };
+    let choices = Choices { cloud: f.cloud.unwrap_or(choices.cloud), ..choices };
     if choices != Choices::of(d) {
         rebase(d, choices);
     }
@@ -72,9 +69,7 @@ pub fn prompt_missing(d: &mut ProfileDraft) -> Result<(), CoreError> {
     if !std::io::stdin().is_terminal() {
         return Ok(());
     }
-    if d.auth_method == AuthMethod::ClientCredentials
-        && matches!(d.client_secret, SecretChange::Keep)
-    {
+    if d.auth_method == AuthMethod::ClientCredentials && matches!(d.client_secret, SecretChange::Keep) {
         d.client_secret = prompt("Client secret Value (from Certificates & secrets): ")?;
     }
     if d.auth_method == AuthMethod::Basic && matches!(d.password, SecretChange::Keep) {

@@ -43,10 +43,7 @@ pub fn print_error(e: &CoreError) {
 }
 
 pub fn json<T: Serialize>(value: &T) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).expect("views serialise")
-    );
+    println!("{}", serde_json::to_string_pretty(value).expect("views serialise"));
 }
 
 pub fn expiry_text(v: &ProfileView) -> String {
@@ -68,11 +65,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
         }
     }
     let line = |cells: Vec<&str>| {
-        let parts: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
+        let parts: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
         println!("{}", parts.join("  ").trim_end());
     };
     line(header.to_vec());

@@ -15,7 +15,7 @@ pub fn list(app: &Mailwarden, a: ListArgs) -> Result<ExitCode, CoreError> {
         enabled: a.enabled,
         expiry: a.expiry_state(),
     };
-    let views = app.list(&q)?;
+    let views = app.list(&q)?.profiles;
     if a.json {
         output::json(&views);
         return Ok(ExitCode::SUCCESS);
@@ -44,19 +44,7 @@ pub fn list(app: &Mailwarden, a: ListArgs) -> Result<ExitCode, CoreError> {
             ]
         })
         .collect();
-    output::table(
-        &[
-            "ID",
-            "NAME",
-            "PROVIDER",
-            "AUTH",
-            "SEND",
-            "MAILBOX",
-            "ENABLED",
-            "SECRET EXPIRES",
-        ],
-        &rows,
-    );
+    output::table(&["ID", "NAME", "PROVIDER", "AUTH", "SEND", "MAILBOX", "ENABLED", "SECRET EXPIRES"], &rows);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -77,10 +65,7 @@ fn print_view(v: &ProfileView) {
     let lines: Vec<(&str, String)> = vec![
         ("Name", p.name.clone()),
         ("Id", p.id.to_string()),
-        (
-            "Enabled",
-            if p.enabled { "yes".into() } else { "no".into() },
-        ),
+        ("Enabled", if p.enabled { "yes".into() } else { "no".into() }),
         ("Provider", p.provider.label().into()),
         ("Auth method", p.auth_method.label().into()),
         ("Send method", p.send_method.label().into()),
@@ -94,32 +79,17 @@ fn print_view(v: &ProfileView) {
         ("Secret ID", opt(&p.client_secret_id)),
         (
             "Secret expires",
-            p.client_secret_expires
-                .map(|d| format!("{d} ({})", output::expiry_text(v)))
-                .unwrap_or_else(|| "-".into()),
+            p.client_secret_expires.map(|d| format!("{d} ({})", output::expiry_text(v))).unwrap_or_else(|| "-".into()),
         ),
         ("Scopes", p.scopes.join(" ")),
         ("Redirect URI", p.redirect_uri.clone()),
-        (
-            "SMTP",
-            format!(
-                "{}:{} {}",
-                p.smtp_host,
-                p.smtp_port,
-                p.smtp_security.label()
-            ),
-        ),
+        ("SMTP", format!("{}:{} {}", p.smtp_host, p.smtp_port, p.smtp_security.label())),
         (
             "IMAP",
             if p.imap_host.is_empty() {
                 "-".into()
             } else {
-                format!(
-                    "{}:{} {}",
-                    p.imap_host,
-                    p.imap_port,
-                    p.imap_security.label()
-                )
+                format!("{}:{} {}", p.imap_host, p.imap_port, p.imap_security.label())
             },
         ),
         ("Password", set(v.has_password).into()),
@@ -139,10 +109,7 @@ pub fn add(app: &mut Mailwarden, a: AddArgs) -> Result<ExitCode, CoreError> {
     edit::apply(&mut d, choices, a.fields)?;
     edit::prompt_missing(&mut d)?;
     let v = app.save(None, &d)?;
-    println!(
-        "Added profile \"{}\" (id {}).",
-        v.profile.name, v.profile.id
-    );
+    println!("Added profile \"{}\" (id {}).", v.profile.name, v.profile.id);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -168,22 +135,13 @@ pub fn rm(app: &mut Mailwarden, name: &str, yes: bool) -> Result<ExitCode, CoreE
     let v = app.resolve(name)?;
     if !yes {
         if !std::io::stdin().is_terminal() {
-            eprintln!(
-                "error: not removing \"{}\" without confirmation; add --yes.",
-                v.profile.name
-            );
+            eprintln!("error: not removing \"{}\" without confirmation; add --yes.", v.profile.name);
             return Ok(ExitCode::from(1));
         }
-        eprint!(
-            "Remove \"{}\" and its stored secrets? [y/N] ",
-            v.profile.name
-        );
+        eprint!("Remove \"{}\" and its stored secrets? [y/N] ", v.profile.name);
         let _ = std::io::stderr().flush();
         let mut answer = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut answer)
-            .map_err(|e| CoreError::io("Could not read the answer", e))?;
+        std::io::stdin().lock().read_line(&mut answer).map_err(|e| CoreError::io("Could not read the answer", e))?;
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
             eprintln!("Nothing removed.");
             return Ok(ExitCode::from(1));

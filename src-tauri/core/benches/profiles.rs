@@ -4,9 +4,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use mailwarden_core::clock;
-use mailwarden_core::profile::{
-    AuthMethod, ExpiryState, ProfileDraft, ProfileQuery, Provider, SendMethod,
-};
+use mailwarden_core::profile::{AuthMethod, ExpiryState, ProfileDraft, ProfileQuery, Provider, SendMethod};
 use mailwarden_core::secret::SecretChange;
 use mailwarden_core::Mailwarden;
 use std::hint::black_box;
@@ -17,11 +15,7 @@ fn seeded() -> (tempfile::TempDir, Mailwarden) {
     std::env::set_var("MAILWARDEN_KEY_BACKEND", "file");
     let dir = tempfile::tempdir().unwrap();
     let mut app = Mailwarden::open(&dir.path().join("bench.db"), clock::system()).unwrap();
-    let providers = [
-        Provider::Microsoft365,
-        Provider::OutlookCom,
-        Provider::Google,
-    ];
+    let providers = [Provider::Microsoft365, Provider::OutlookCom, Provider::Google];
     for i in 0..N {
         let provider = providers[i % providers.len()];
         let mut d = ProfileDraft::new(provider, AuthMethod::AuthCode, SendMethod::Smtp);
@@ -42,11 +36,8 @@ fn seeded() -> (tempfile::TempDir, Mailwarden) {
 
 fn bench(c: &mut Criterion) {
     let (_dir, app) = seeded();
-    assert_eq!(app.list(&ProfileQuery::default()).unwrap().len(), N);
-    let text = ProfileQuery {
-        text: "tenant42 invoices".into(),
-        ..Default::default()
-    };
+    assert_eq!(app.list(&ProfileQuery::default()).unwrap().profiles.len(), N);
+    let text = ProfileQuery { text: "tenant42 invoices".into(), ..Default::default() };
     let narrow = ProfileQuery {
         provider: Some(Provider::OutlookCom),
         expiry: Some(ExpiryState::Ok),
@@ -55,27 +46,19 @@ fn bench(c: &mut Criterion) {
     };
     let mut g = c.benchmark_group("profiles_10k");
     g.sample_size(30);
-    g.bench_function("list_all", |b| {
-        b.iter(|| black_box(app.list(&ProfileQuery::default()).unwrap()))
-    });
+    g.bench_function("list_all", |b| b.iter(|| black_box(app.list(&ProfileQuery::default()).unwrap())));
     g.bench_function("list_all_uncached", |b| {
         b.iter(|| {
             app.store().invalidate();
             black_box(app.list(&ProfileQuery::default()).unwrap())
         })
     });
-    g.bench_function("list_filter_text", |b| {
-        b.iter(|| black_box(app.list(&text).unwrap()))
-    });
-    g.bench_function("list_filter_provider_expiry_text", |b| {
-        b.iter(|| black_box(app.list(&narrow).unwrap()))
-    });
+    g.bench_function("list_filter_text", |b| b.iter(|| black_box(app.list(&text).unwrap())));
+    g.bench_function("list_filter_provider_expiry_text", |b| b.iter(|| black_box(app.list(&narrow).unwrap())));
     let raw = rusqlite::Connection::open(app.store().path()).unwrap();
     g.bench_function("raw_sqlite_scan", |b| {
         b.iter(|| {
-            let mut st = raw
-                .prepare_cached("SELECT * FROM profiles ORDER BY name")
-                .unwrap();
+            let mut st = raw.prepare_cached("SELECT * FROM profiles ORDER BY name").unwrap();
             let mut rows = st.query([]).unwrap();
             let mut n = 0usize;
             while let Some(r) = rows.next().unwrap() {

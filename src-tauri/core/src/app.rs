@@ -7,9 +7,7 @@
 use crate::clock::SharedClock;
 use crate::error::{CoreError, Result};
 use crate::keystore::{self, KeyInfo};
-use crate::profile::{
-    expiry_badge, validate, Existing, Matcher, ProfileDraft, ProfileQuery, ProfileView,
-};
+use crate::profile::{expiry_badge, validate, Existing, Matcher, ProfileDraft, ProfileQuery, ProfileView};
 use crate::store::{Store, StoredProfile};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -26,6 +24,15 @@ pub struct AppStatus {
     pub profile_count: usize,
 }
 
+/// A filtered list and the size of the whole list (for "3 of 120").
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileList {
+    pub profiles: Vec<ProfileView>,
+    #[ts(type = "number")]
+    pub total: usize,
+}
+
 pub struct Mailwarden {
     store: Store,
     key: KeyInfo,
@@ -38,11 +45,7 @@ impl Mailwarden {
         let db = absolute(db)?;
         let (key, info) = keystore::load_or_create(&db)?;
         let store = Store::open(&db, &key)?;
-        Ok(Mailwarden {
-            store,
-            key: info,
-            clock,
-        })
+        Ok(Mailwarden { store, key: info, clock })
     }
 
     pub fn store(&self) -> &Store {
@@ -62,17 +65,14 @@ impl Mailwarden {
         view_at(s, self.clock.today())
     }
 
-    /// The profiles matching `q`, by name. Only the matches are copied out of
-    /// the store's cached rows.
-    pub fn list(&self, q: &ProfileQuery) -> Result<Vec<ProfileView>> {
+    /// The profiles matching `q`, by name, and how many there are in all.
+    /// Only the matches are copied out of the store's cached rows.
+    pub fn list(&self, q: &ProfileQuery) -> Result<ProfileList> {
         let today = self.clock.today();
         let rows = self.store.list()?;
         let m = Matcher::new(q, today);
-        Ok(rows
-            .iter()
-            .filter(|s| m.matches(&s.profile))
-            .map(|s| view_at(s, today))
-            .collect())
+        let profiles = rows.iter().filter(|s| m.matches(&s.profile)).map(|s| view_at(s, today)).collect();
+        Ok(ProfileList { profiles, total: rows.len() })
     }
 
     pub fn get(&self, id: i64) -> Result<ProfileView> {
@@ -85,9 +85,7 @@ impl Mailwarden {
             return Ok(self.view(&s));
         }
         match name_or_id.parse::<i64>() {
-            Ok(id) => self
-                .get(id)
-                .map_err(|_| CoreError::NotFound(format!("\"{name_or_id}\""))),
+            Ok(id) => self.get(id).map_err(|_| CoreError::NotFound(format!("\"{name_or_id}\""))),
             Err(_) => Err(CoreError::NotFound(format!("\"{name_or_id}\""))),
         }
     }
@@ -102,10 +100,7 @@ impl Mailwarden {
         let existing = match id {
             Some(id) => {
                 let s = self.store.get(id)?;
-                Some(Existing {
-                    has_client_secret: s.has_client_secret,
-                    has_password: s.has_password,
-                })
+                Some(Existing { has_client_secret: s.has_client_secret, has_password: s.has_password })
             }
             None => None,
         };
@@ -141,16 +136,12 @@ impl Mailwarden {
 }
 
 fn absolute(p: &Path) -> Result<PathBuf> {
-    std::path::absolute(p)
-        .map_err(|e| CoreError::io(format!("Bad database path {}", p.display()), e))
+    std::path::absolute(p).map_err(|e| CoreError::io(format!("Bad database path {}", p.display()), e))
 }
 
 fn view_at(s: &StoredProfile, today: time::Date) -> ProfileView {
     ProfileView {
-        secret_expiry: s
-            .profile
-            .client_secret_expires
-            .map(|d| expiry_badge(d, today)),
+        secret_expiry: s.profile.client_secret_expires.map(|d| expiry_badge(d, today)),
         profile: s.profile.clone(),
         has_client_secret: s.has_client_secret,
         has_password: s.has_password,

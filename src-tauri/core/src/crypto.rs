@@ -45,22 +45,14 @@ pub struct Sealer {
 
 impl Sealer {
     pub fn new(key: &DataKey) -> Self {
-        Sealer {
-            cipher: XChaCha20Poly1305::new(Key::from_slice(key.as_bytes())),
-        }
+        Sealer { cipher: XChaCha20Poly1305::new(Key::from_slice(key.as_bytes())) }
     }
 
     pub fn seal(&self, plaintext: &[u8], aad: &[u8]) -> Vec<u8> {
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let ct = self
             .cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: plaintext,
-                    aad,
-                },
-            )
+            .encrypt(&nonce, Payload { msg: plaintext, aad })
             .expect("XChaCha20-Poly1305 encryption cannot fail for in-memory buffers");
         let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
         out.extend_from_slice(&nonce);
@@ -89,19 +81,10 @@ mod tests {
         let s = Sealer::new(&DataKey::generate());
         let blob = s.seal(b"WvR8Q~secret", b"p1:client_secret");
         assert!(!blob.windows(6).any(|w| w == b"WvR8Q~"));
-        assert_eq!(
-            &s.open(&blob, b"p1:client_secret").unwrap()[..],
-            b"WvR8Q~secret"
-        );
-        assert!(
-            s.open(&blob, b"p2:client_secret").is_err(),
-            "blob moved to another row must not open"
-        );
+        assert_eq!(&s.open(&blob, b"p1:client_secret").unwrap()[..], b"WvR8Q~secret");
+        assert!(s.open(&blob, b"p2:client_secret").is_err(), "blob moved to another row must not open");
         let other = Sealer::new(&DataKey::generate());
-        assert!(
-            other.open(&blob, b"p1:client_secret").is_err(),
-            "wrong key must not open"
-        );
+        assert!(other.open(&blob, b"p1:client_secret").is_err(), "wrong key must not open");
         let mut tampered = blob.clone();
         *tampered.last_mut().unwrap() ^= 1;
         assert!(s.open(&tampered, b"p1:client_secret").is_err());

@@ -19,10 +19,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.to_owned(),
-            message: message.into(),
-        }
+        Self { field: field.to_owned(), message: message.into() }
     }
 }
 
@@ -59,14 +56,13 @@ pub enum CoreError {
     #[error("The data key does not open this database's secrets (it belongs to another database or was replaced). Restore the original key file or keyring entry; secrets cannot be recovered without it.")]
     KeyMismatch,
 
-    #[error("A stored secret could not be opened ({0}). It may have been copied from another database; enter it again.")]
+    #[error(
+        "A stored secret could not be opened ({0}). It may have been copied from another database; enter it again."
+    )]
     Crypto(String),
 
     #[error("{context}: {source}")]
-    Io {
-        context: String,
-        source: std::io::Error,
-    },
+    Io { context: String, source: std::io::Error },
 }
 
 impl CoreError {
@@ -91,10 +87,7 @@ impl CoreError {
     }
 
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        CoreError::Io {
-            context: context.into(),
-            source,
-        }
+        CoreError::Io { context: context.into(), source }
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {

@@ -46,11 +46,7 @@ enum Preference {
 }
 
 fn preference() -> Result<Preference> {
-    match std::env::var(BACKEND_ENV)
-        .unwrap_or_default()
-        .to_ascii_lowercase()
-        .as_str()
-    {
+    match std::env::var(BACKEND_ENV).unwrap_or_default().to_ascii_lowercase().as_str() {
         "" | "auto" => Ok(Preference::Auto),
         "file" => Ok(Preference::File),
         "keyring" => Ok(Preference::Keyring),
@@ -83,11 +79,7 @@ pub fn load_or_create(db: &Path) -> Result<(DataKey, KeyInfo)> {
 }
 
 fn file_info(path: &Path, notice: Option<String>) -> KeyInfo {
-    KeyInfo {
-        backend: KeyBackend::File,
-        location: path.display().to_string(),
-        notice,
-    }
+    KeyInfo { backend: KeyBackend::File, location: path.display().to_string(), notice }
 }
 
 fn file_notice(path: &Path, why: Option<&str>) -> String {
@@ -103,9 +95,7 @@ fn keyring_key(account: &str) -> std::result::Result<DataKey, keyring::Error> {
     match entry.get_password() {
         Ok(text) => {
             let text = Zeroizing::new(text);
-            decode(&text).ok_or_else(|| {
-                keyring::Error::Invalid("data key".into(), "not 32 bytes of base64".into())
-            })
+            decode(&text).ok_or_else(|| keyring::Error::Invalid("data key".into(), "not 32 bytes of base64".into()))
         }
         Err(keyring::Error::NoEntry) => {
             let key = DataKey::generate();
@@ -114,10 +104,7 @@ fn keyring_key(account: &str) -> std::result::Result<DataKey, keyring::Error> {
             // Read it back: some backends accept a write they cannot keep.
             let back = Zeroizing::new(entry.get_password()?);
             if back.as_str() != text.as_str() {
-                return Err(keyring::Error::Invalid(
-                    "data key".into(),
-                    "did not read back".into(),
-                ));
+                return Err(keyring::Error::Invalid("data key".into(), "did not read back".into()));
             }
             Ok(key)
         }
@@ -146,10 +133,7 @@ fn file_key(path: &Path) -> Result<DataKey> {
             write_private(path, B64.encode(key.as_bytes()).as_bytes())?;
             Ok(key)
         }
-        Err(e) => Err(CoreError::io(
-            format!("Could not read the key file {}", path.display()),
-            e,
-        )),
+        Err(e) => Err(CoreError::io(format!("Could not read the key file {}", path.display()), e)),
     }
 }
 
@@ -164,7 +148,5 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     let ctx = || format!("Could not create the key file {}", path.display());
     let mut f = opts.open(path).map_err(|e| CoreError::io(ctx(), e))?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| CoreError::io(ctx(), e))
+    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| CoreError::io(ctx(), e))
 }

@@ -16,5 +16,5 @@ pub mod profile;
 pub mod secret;
 pub mod store;
 
-pub use app::{AppStatus, Mailwarden};
+pub use app::{AppStatus, Mailwarden, ProfileList};
 pub use error::{CoreError, ErrorCode, FieldError};

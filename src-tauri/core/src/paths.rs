@@ -10,9 +10,7 @@ pub fn default_db_path() -> PathBuf {
     if let Some(p) = std::env::var_os(DB_ENV).filter(|p| !p.is_empty()) {
         return PathBuf::from(p);
     }
-    let base = directories::BaseDirs::new()
-        .map(|b| b.data_dir().to_path_buf())
-        .unwrap_or_else(|| PathBuf::from("."));
+    let base = directories::BaseDirs::new().map(|b| b.data_dir().to_path_buf()).unwrap_or_else(|| PathBuf::from("."));
     base.join("mailwarden").join("mailwarden.db")
 }
 

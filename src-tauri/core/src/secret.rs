@@ -25,9 +25,7 @@ pub enum SecretChange {
 
 impl SecretChange {
     pub fn set(value: impl Into<String>) -> Self {
-        SecretChange::Set {
-            value: SecretString::from(value.into()),
-        }
+        SecretChange::Set { value: SecretString::from(value.into()) }
     }
 }
 
@@ -51,12 +49,8 @@ pub enum SecretKind {
 }
 
 impl SecretKind {
-    pub const ALL: [SecretKind; 4] = [
-        SecretKind::ClientSecret,
-        SecretKind::Password,
-        SecretKind::RefreshToken,
-        SecretKind::AccessToken,
-    ];
+    pub const ALL: [SecretKind; 4] =
+        [SecretKind::ClientSecret, SecretKind::Password, SecretKind::RefreshToken, SecretKind::AccessToken];
 
     pub fn as_str(self) -> &'static str {
         match self {

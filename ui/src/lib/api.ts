@@ -6,6 +6,7 @@ import type {
   Choices,
   IpcError,
   ProfileDraft,
+  ProfileList,
   ProfileQuery,
   ProfileView,
 } from './bindings';
@@ -30,7 +31,7 @@ export function isIpcError(e: unknown): e is IpcError {
 export const api = {
   appStatus: () => call<AppStatus>('app_status'),
   catalog: () => call<Catalog>('catalog'),
-  listProfiles: (query: ProfileQuery) => call<ProfileView[]>('list_profiles', { query }),
+  listProfiles: (query: ProfileQuery) => call<ProfileList>('list_profiles', { query }),
   getProfile: (id: number) => call<ProfileView>('get_profile', { id }),
   newDraft: (choices: Choices) => call<ProfileDraft>('new_draft', { choices }),
   editDraft: (id: number) => call<ProfileDraft>('edit_draft', { id }),

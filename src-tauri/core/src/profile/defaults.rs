@@ -58,36 +58,22 @@ pub(crate) fn microsoft_hosts(cloud: Cloud) -> MicrosoftHosts {
     }
 }
 
-pub fn defaults_for(
-    provider: Provider,
-    auth: AuthMethod,
-    send: SendMethod,
-    cloud: Cloud,
-) -> Defaults {
+pub fn defaults_for(provider: Provider, auth: AuthMethod, send: SendMethod, cloud: Cloud) -> Defaults {
     let ms = microsoft_hosts(cloud);
     let scopes = match (provider, auth, send) {
         (_, AuthMethod::Basic, _) => String::new(),
-        (
-            Provider::Microsoft365 | Provider::OutlookCom,
-            AuthMethod::ClientCredentials,
-            SendMethod::Graph,
-        ) => {
+        (Provider::Microsoft365 | Provider::OutlookCom, AuthMethod::ClientCredentials, SendMethod::Graph) => {
             format!("{}/.default", ms.graph)
         }
-        (
-            Provider::Microsoft365 | Provider::OutlookCom,
-            AuthMethod::ClientCredentials,
-            SendMethod::Smtp,
-        ) => {
+        (Provider::Microsoft365 | Provider::OutlookCom, AuthMethod::ClientCredentials, SendMethod::Smtp) => {
             format!("{}/.default", ms.exchange_app_resource)
         }
         (Provider::Microsoft365 | Provider::OutlookCom, _, SendMethod::Graph) => {
             format!("{}/Mail.Send offline_access", ms.graph)
         }
-        (Provider::Microsoft365 | Provider::OutlookCom, _, SendMethod::Smtp) => format!(
-            "{r}/SMTP.Send {r}/IMAP.AccessAsUser.All offline_access",
-            r = ms.outlook_resource
-        ),
+        (Provider::Microsoft365 | Provider::OutlookCom, _, SendMethod::Smtp) => {
+            format!("{r}/SMTP.Send {r}/IMAP.AccessAsUser.All offline_access", r = ms.outlook_resource)
+        }
         (Provider::Google, _, _) => "https://mail.google.com/".to_owned(),
         (Provider::Custom, _, _) => String::new(),
     };
@@ -106,11 +92,7 @@ pub fn defaults_for(
     Defaults {
         tenant: tenant.to_owned(),
         scopes,
-        redirect_uri: if auth == AuthMethod::AuthCode {
-            "http://localhost".to_owned()
-        } else {
-            String::new()
-        },
+        redirect_uri: if auth == AuthMethod::AuthCode { "http://localhost".to_owned() } else { String::new() },
         smtp_host: smtp.to_owned(),
         smtp_port: 587,
         smtp_security: TlsMode::StartTls,
@@ -132,20 +114,10 @@ pub struct Choices {
 
 impl Choices {
     pub fn of(d: &super::ProfileDraft) -> Self {
-        Choices {
-            provider: d.provider,
-            auth_method: d.auth_method,
-            send_method: d.send_method,
-            cloud: d.cloud,
-        }
+        Choices { provider: d.provider, auth_method: d.auth_method, send_method: d.send_method, cloud: d.cloud }
     }
     fn defaults(self) -> Defaults {
-        defaults_for(
-            self.provider,
-            self.auth_method,
-            self.send_method,
-            self.cloud,
-        )
+        defaults_for(self.provider, self.auth_method, self.send_method, self.cloud)
     }
 }
 
@@ -186,12 +158,7 @@ mod tests {
 
     #[test]
     fn microsoft_delegated_smtp_uses_the_outlook_resource_and_offline_access() {
-        let d = defaults_for(
-            Provider::Microsoft365,
-            AuthMethod::AuthCode,
-            SendMethod::Smtp,
-            Cloud::Global,
-        );
+        let d = defaults_for(Provider::Microsoft365, AuthMethod::AuthCode, SendMethod::Smtp, Cloud::Global);
         assert_eq!(
             d.scopes,
             "https://outlook.office.com/SMTP.Send https://outlook.office.com/IMAP.AccessAsUser.All offline_access"
@@ -206,40 +173,18 @@ mod tests {
 
     #[test]
     fn client_credentials_use_dot_default_of_the_send_resource() {
-        let g = defaults_for(
-            Provider::Microsoft365,
-            AuthMethod::ClientCredentials,
-            SendMethod::Graph,
-            Cloud::Global,
-        );
+        let g = defaults_for(Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Graph, Cloud::Global);
         assert_eq!(g.scopes, "https://graph.microsoft.com/.default");
-        assert_eq!(
-            g.tenant, "",
-            "app-only needs the real tenant ID: no default"
-        );
-        let s = defaults_for(
-            Provider::Microsoft365,
-            AuthMethod::ClientCredentials,
-            SendMethod::Smtp,
-            Cloud::Global,
-        );
+        assert_eq!(g.tenant, "", "app-only needs the real tenant ID: no default");
+        let s = defaults_for(Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Smtp, Cloud::Global);
         assert_eq!(s.scopes, "https://outlook.office365.com/.default");
-        let us = defaults_for(
-            Provider::Microsoft365,
-            AuthMethod::ClientCredentials,
-            SendMethod::Graph,
-            Cloud::UsGov,
-        );
+        let us = defaults_for(Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Graph, Cloud::UsGov);
         assert_eq!(us.scopes, "https://graph.microsoft.us/.default");
     }
 
     #[test]
     fn rebase_replaces_defaults_but_keeps_what_was_typed() {
-        let mut d = crate::profile::ProfileDraft::new(
-            Provider::Microsoft365,
-            AuthMethod::AuthCode,
-            SendMethod::Smtp,
-        );
+        let mut d = crate::profile::ProfileDraft::new(Provider::Microsoft365, AuthMethod::AuthCode, SendMethod::Smtp);
         d.imap_host = "imap.internal.example".into();
         rebase(
             &mut d,
@@ -259,29 +204,11 @@ mod tests {
 
     #[test]
     fn personal_google_and_basic_defaults() {
-        let o = defaults_for(
-            Provider::OutlookCom,
-            AuthMethod::DeviceCode,
-            SendMethod::Smtp,
-            Cloud::Global,
-        );
-        assert_eq!(
-            (o.tenant.as_str(), o.smtp_host.as_str()),
-            ("consumers", "smtp-mail.outlook.com")
-        );
-        let g = defaults_for(
-            Provider::Google,
-            AuthMethod::AuthCode,
-            SendMethod::Smtp,
-            Cloud::Global,
-        );
+        let o = defaults_for(Provider::OutlookCom, AuthMethod::DeviceCode, SendMethod::Smtp, Cloud::Global);
+        assert_eq!((o.tenant.as_str(), o.smtp_host.as_str()), ("consumers", "smtp-mail.outlook.com"));
+        let g = defaults_for(Provider::Google, AuthMethod::AuthCode, SendMethod::Smtp, Cloud::Global);
         assert_eq!(g.scopes, "https://mail.google.com/");
-        let b = defaults_for(
-            Provider::Microsoft365,
-            AuthMethod::Basic,
-            SendMethod::Smtp,
-            Cloud::Global,
-        );
+        let b = defaults_for(Provider::Microsoft365, AuthMethod::Basic, SendMethod::Smtp, Cloud::Global);
         assert_eq!(b.scopes, "");
     }
 }

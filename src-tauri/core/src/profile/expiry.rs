@@ -65,19 +65,7 @@ mod tests {
         assert_eq!(at(date!(2026 - 12 - 23)).state, ExpiryState::Soon);
         assert_eq!(at(date!(2026 - 12 - 01)).state, ExpiryState::Soon);
         assert_eq!(at(date!(2026 - 11 - 30)).state, ExpiryState::Urgent);
-        assert_eq!(
-            at(date!(2026 - 11 - 23)),
-            ExpiryBadge {
-                state: ExpiryState::Urgent,
-                days_left: 0
-            }
-        );
-        assert_eq!(
-            at(date!(2026 - 11 - 22)),
-            ExpiryBadge {
-                state: ExpiryState::Expired,
-                days_left: -1
-            }
-        );
+        assert_eq!(at(date!(2026 - 11 - 23)), ExpiryBadge { state: ExpiryState::Urgent, days_left: 0 });
+        assert_eq!(at(date!(2026 - 11 - 22)), ExpiryBadge { state: ExpiryState::Expired, days_left: -1 });
     }
 }

@@ -33,9 +33,7 @@ fn contains_ci(haystack: &str, lower_needle: &str) -> bool {
     if haystack.is_ascii() && lower_needle.is_ascii() {
         let h = haystack.as_bytes();
         let n = lower_needle.as_bytes();
-        return n.is_empty()
-            || h.windows(n.len())
-                .any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b));
+        return n.is_empty() || h.windows(n.len()).any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b));
     }
     haystack.to_lowercase().contains(lower_needle)
 }
@@ -49,11 +47,7 @@ pub struct Matcher<'q> {
 
 impl<'q> Matcher<'q> {
     pub fn new(q: &'q ProfileQuery, today: Date) -> Self {
-        Matcher {
-            q,
-            words: q.text.split_whitespace().map(str::to_lowercase).collect(),
-            today,
-        }
+        Matcher { q, words: q.text.split_whitespace().map(str::to_lowercase).collect(), today }
     }
 
     pub fn matches(&self, p: &Profile) -> bool {
@@ -61,10 +55,7 @@ impl<'q> Matcher<'q> {
         q.provider.is_none_or(|x| p.provider == x)
             && q.auth_method.is_none_or(|x| p.auth_method == x)
             && q.enabled.is_none_or(|x| p.enabled == x)
-            && q.expiry.is_none_or(|x| {
-                p.client_secret_expires
-                    .is_some_and(|d| expiry_badge(d, self.today).state == x)
-            })
+            && q.expiry.is_none_or(|x| p.client_secret_expires.is_some_and(|d| expiry_badge(d, self.today).state == x))
             && self.matches_text(p)
     }
 
@@ -79,8 +70,6 @@ impl<'q> Matcher<'q> {
             p.smtp_host.as_str(),
             p.imap_host.as_str(),
         ];
-        self.words
-            .iter()
-            .all(|w| fields.iter().any(|f| contains_ci(f, w)))
+        self.words.iter().all(|w| fields.iter().any(|f| contains_ci(f, w)))
     }
 }

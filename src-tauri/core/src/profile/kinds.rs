@@ -79,10 +79,7 @@ impl AuthMethod {
     }
     /// A person signs in and the app acts for them (as opposed to app-only).
     pub fn is_delegated(self) -> bool {
-        matches!(
-            self,
-            AuthMethod::AuthCode | AuthMethod::RefreshToken | AuthMethod::DeviceCode
-        )
+        matches!(self, AuthMethod::AuthCode | AuthMethod::RefreshToken | AuthMethod::DeviceCode)
     }
 }
 
@@ -113,40 +110,10 @@ pub struct Catalog {
 
 pub fn catalog() -> Catalog {
     Catalog {
-        providers: Provider::ALL
-            .iter()
-            .map(|&v| ChoiceOption {
-                value: v,
-                label: v.label(),
-            })
-            .collect(),
-        auth_methods: AuthMethod::ALL
-            .iter()
-            .map(|&v| ChoiceOption {
-                value: v,
-                label: v.label(),
-            })
-            .collect(),
-        send_methods: SendMethod::ALL
-            .iter()
-            .map(|&v| ChoiceOption {
-                value: v,
-                label: v.label(),
-            })
-            .collect(),
-        clouds: Cloud::ALL
-            .iter()
-            .map(|&v| ChoiceOption {
-                value: v,
-                label: v.label(),
-            })
-            .collect(),
-        tls_modes: TlsMode::ALL
-            .iter()
-            .map(|&v| ChoiceOption {
-                value: v,
-                label: v.label(),
-            })
-            .collect(),
+        providers: Provider::ALL.iter().map(|&v| ChoiceOption { value: v, label: v.label() }).collect(),
+        auth_methods: AuthMethod::ALL.iter().map(|&v| ChoiceOption { value: v, label: v.label() }).collect(),
+        send_methods: SendMethod::ALL.iter().map(|&v| ChoiceOption { value: v, label: v.label() }).collect(),
+        clouds: Cloud::ALL.iter().map(|&v| ChoiceOption { value: v, label: v.label() }).collect(),
+        tls_modes: TlsMode::ALL.iter().map(|&v| ChoiceOption { value: v, label: v.label() }).collect(),
     }
 }

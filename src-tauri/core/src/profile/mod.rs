@@ -156,10 +156,7 @@ impl ProfileDraft {
             client_id: p.client_id.clone(),
             client_secret: SecretChange::Keep,
             client_secret_id: opt(&p.client_secret_id),
-            client_secret_expires: p
-                .client_secret_expires
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
+            client_secret_expires: p.client_secret_expires.map(|d| d.to_string()).unwrap_or_default(),
             scopes: p.scopes.join(" "),
             redirect_uri: p.redirect_uri.clone(),
             auth_url: opt(&p.auth_url),

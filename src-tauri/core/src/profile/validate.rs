@@ -56,10 +56,7 @@ fn opt(s: &str) -> Option<String> {
 }
 
 /// Check `d`; `existing` describes the stored profile when editing.
-pub fn validate(
-    d: &ProfileDraft,
-    existing: Option<Existing>,
-) -> Result<Validated, Vec<FieldError>> {
+pub fn validate(d: &ProfileDraft, existing: Option<Existing>) -> Result<Validated, Vec<FieldError>> {
     let mut c = Check { errors: Vec::new() };
     let existing = existing.unwrap_or_default();
     let oauth = d.auth_method.is_oauth();
@@ -68,34 +65,19 @@ pub fn validate(
     // Identity of the entry.
     let name = d.name.trim();
     if name.is_empty() {
-        c.err(
-            "name",
-            "Name is required: describe this mail server, e.g. \"Invoices via Microsoft 365\".",
-        );
+        c.err("name", "Name is required: describe this mail server, e.g. \"Invoices via Microsoft 365\".");
     } else if name.chars().count() > NAME_MAX {
-        c.err(
-            "name",
-            format!("Name is too long: keep it under {NAME_MAX} characters."),
-        );
+        c.err("name", format!("Name is too long: keep it under {NAME_MAX} characters."));
     } else if name.chars().any(char::is_control) {
-        c.err(
-            "name",
-            "Name contains a control character (a tab or line break); remove it.",
-        );
+        c.err("name", "Name contains a control character (a tab or line break); remove it.");
     }
     if d.notes.chars().count() > NOTES_MAX {
-        c.err(
-            "notes",
-            format!("Notes are too long: keep them under {NOTES_MAX} characters."),
-        );
+        c.err("notes", format!("Notes are too long: keep them under {NOTES_MAX} characters."));
     }
 
     // Combinations of the closed choices.
     if d.send_method == SendMethod::Graph && !ms {
-        c.err(
-            "sendMethod",
-            "Microsoft Graph can only send for Microsoft 365 or Outlook.com accounts; choose SMTP.",
-        );
+        c.err("sendMethod", "Microsoft Graph can only send for Microsoft 365 or Outlook.com accounts; choose SMTP.");
     }
     if d.provider == Provider::OutlookCom && d.auth_method == AuthMethod::ClientCredentials {
         c.err("authMethod", "Personal Outlook.com accounts cannot use app-only (client credentials) sign-in; choose \"Connect your account\" or device code.");
@@ -104,37 +86,34 @@ pub fn validate(
     // Mailbox and addresses.
     let mailbox = d.mailbox.trim();
     if mailbox.is_empty() {
-        c.err("mailbox", if oauth {
-            "Mailbox is required: the address that signs in and sends, e.g. invoices@contoso.com."
-        } else {
-            "Username is required: the mailbox's sign-in name, usually its address."
-        });
-    } else if mailbox.chars().any(char::is_whitespace) {
         c.err(
             "mailbox",
-            "Mailbox contains a space; enter just the address.",
+            if oauth {
+                "Mailbox is required: the address that signs in and sends, e.g. invoices@contoso.com."
+            } else {
+                "Username is required: the mailbox's sign-in name, usually its address."
+            },
         );
+    } else if mailbox.chars().any(char::is_whitespace) {
+        c.err("mailbox", "Mailbox contains a space; enter just the address.");
     } else if oauth && !is_email(mailbox) {
         c.err("mailbox", format!("Mailbox \"{mailbox}\" is not an email address; OAuth accounts sign in with their address, e.g. invoices@contoso.com."));
     }
     let from_address = opt(&d.from_address);
     if let Some(f) = &from_address {
         if !is_email(f) {
-            c.err("fromAddress", format!("From address \"{f}\" is not an email address; leave it empty to send as the mailbox."));
+            c.err(
+                "fromAddress",
+                format!("From address \"{f}\" is not an email address; leave it empty to send as the mailbox."),
+            );
         }
     }
     let domain = opt(&d.domain).map(|s| s.to_ascii_lowercase());
     if let Some(dm) = &domain {
         if dm.contains('@') {
-            c.err(
-                "domain",
-                "Domain should be just the domain (contoso.com), not an address.",
-            );
+            c.err("domain", "Domain should be just the domain (contoso.com), not an address.");
         } else if !is_hostname(dm) {
-            c.err(
-                "domain",
-                format!("Domain \"{dm}\" is not a valid domain name, e.g. contoso.com."),
-            );
+            c.err("domain", format!("Domain \"{dm}\" is not a valid domain name, e.g. contoso.com."));
         }
     }
 
@@ -147,13 +126,8 @@ pub fn validate(
             c.err("tenant", "Tenant is required: paste the Directory (tenant) ID from the app's Overview page in Entra, or use organizations / common.");
         } else if d.auth_method == AuthMethod::ClientCredentials && generic {
             c.err("tenant", format!("App-only sign-in needs your own tenant: \"{t}\" is rejected by Microsoft (AADSTS9001023). Paste the Directory (tenant) ID from the app's Overview page."));
-        } else if d.provider == Provider::OutlookCom
-            && !matches!(t.as_str(), "consumers" | "common")
-        {
-            c.err(
-                "tenant",
-                "Personal Outlook.com accounts sign in through the consumers (or common) tenant.",
-            );
+        } else if d.provider == Provider::OutlookCom && !matches!(t.as_str(), "consumers" | "common") {
+            c.err("tenant", "Personal Outlook.com accounts sign in through the consumers (or common) tenant.");
         } else if !(generic || is_guid(&t) || (is_hostname(&t) && t.contains('.'))) {
             c.err("tenant", format!("Tenant \"{tenant}\" is neither a GUID, a domain (contoso.onmicrosoft.com) nor common / organizations / consumers."));
         }
@@ -161,7 +135,10 @@ pub fn validate(
     let authority_url = opt(&d.authority_url);
     if ms && d.cloud == Cloud::Custom {
         match &authority_url {
-            None => c.err("authorityUrl", "Authority URL is required for a custom cloud, e.g. https://login.microsoftonline.com."),
+            None => c.err(
+                "authorityUrl",
+                "Authority URL is required for a custom cloud, e.g. https://login.microsoftonline.com.",
+            ),
             Some(u) => check_endpoint(&mut c, "authorityUrl", "Authority URL", u),
         }
     }
@@ -173,9 +150,7 @@ pub fn validate(
             c.err("clientId", "Client ID is required: copy the Application (client) ID from the app's Overview page.");
         } else if ms && !is_guid(&client_id) {
             c.err("clientId", format!("Client ID \"{client_id}\" is not a GUID. Copy the Application (client) ID from the app's Overview page in Entra (like 351d6cb2-1c69-4081-9cc2-a769d71567cb)."));
-        } else if d.provider == Provider::Google
-            && !client_id.ends_with(".apps.googleusercontent.com")
-        {
+        } else if d.provider == Provider::Google && !client_id.ends_with(".apps.googleusercontent.com") {
             c.err("clientId", "A Google client ID ends with .apps.googleusercontent.com; copy it from Google Cloud Console → Credentials.");
         }
     }
@@ -192,9 +167,7 @@ pub fn validate(
             None => {
                 c.err(
                     "clientSecretExpires",
-                    format!(
-                        "Secret expiry \"{s}\" is not a date; use YYYY-MM-DD, e.g. 2027-04-16."
-                    ),
+                    format!("Secret expiry \"{s}\" is not a date; use YYYY-MM-DD, e.g. 2027-04-16."),
                 );
                 None
             }
@@ -220,18 +193,12 @@ pub fn validate(
     if d.provider == Provider::Custom && oauth {
         if d.auth_method == AuthMethod::AuthCode {
             match &auth_url {
-                None => c.err(
-                    "authUrl",
-                    "Authorization URL is required for a custom OAuth provider.",
-                ),
+                None => c.err("authUrl", "Authorization URL is required for a custom OAuth provider."),
                 Some(u) => check_endpoint(&mut c, "authUrl", "Authorization URL", u),
             }
         }
         match &token_url {
-            None => c.err(
-                "tokenUrl",
-                "Token URL is required for a custom OAuth provider.",
-            ),
+            None => c.err("tokenUrl", "Token URL is required for a custom OAuth provider."),
             Some(u) => check_endpoint(&mut c, "tokenUrl", "Token URL", u),
         }
     }
@@ -241,14 +208,7 @@ pub fn validate(
     let smtp_port = check_port(&mut c, "smtpPort", "SMTP port", &d.smtp_port, 587);
     let smtp_needed = d.send_method == SendMethod::Smtp;
     if smtp_needed || !smtp_host.is_empty() {
-        check_server(
-            &mut c,
-            ("smtpHost", "smtpPort", "smtpSecurity"),
-            "SMTP",
-            &smtp_host,
-            smtp_port,
-            d.smtp_security,
-        );
+        check_server(&mut c, ("smtpHost", "smtpPort", "smtpSecurity"), "SMTP", &smtp_host, smtp_port, d.smtp_security);
         if d.provider == Provider::Microsoft365 && smtp_port == Some(465) {
             c.err("smtpPort", "Microsoft 365 does not accept port 465 (implicit TLS); use port 587 with STARTTLS.");
         }
@@ -256,14 +216,7 @@ pub fn validate(
     let imap_host = d.imap_host.trim().to_ascii_lowercase();
     let imap_port = check_port(&mut c, "imapPort", "IMAP port", &d.imap_port, 993);
     if !imap_host.is_empty() {
-        check_server(
-            &mut c,
-            ("imapHost", "imapPort", "imapSecurity"),
-            "IMAP",
-            &imap_host,
-            imap_port,
-            d.imap_security,
-        );
+        check_server(&mut c, ("imapHost", "imapPort", "imapSecurity"), "IMAP", &imap_host, imap_port, d.imap_security);
     }
 
     // Password (basic auth).
@@ -272,14 +225,10 @@ pub fn validate(
             SecretChange::Set { value } if value.expose_secret().is_empty() => {
                 c.err("password", "Password is empty; type the mailbox password.")
             }
-            SecretChange::Keep if !existing.has_password => c.err(
-                "password",
-                "Password is required for username-and-password sign-in.",
-            ),
-            SecretChange::Clear => c.err(
-                "password",
-                "Password is required for username-and-password sign-in.",
-            ),
+            SecretChange::Keep if !existing.has_password => {
+                c.err("password", "Password is required for username-and-password sign-in.")
+            }
+            SecretChange::Clear => c.err("password", "Password is required for username-and-password sign-in."),
             _ => {}
         }
     }
@@ -289,16 +238,8 @@ pub fn validate(
     }
     let epoch = OffsetDateTime::UNIX_EPOCH;
     // Secrets a method cannot use are dropped, so nothing lingers unseen.
-    let password = if d.auth_method == AuthMethod::Basic {
-        d.password.clone()
-    } else {
-        SecretChange::Clear
-    };
-    let client_secret = if oauth {
-        d.client_secret.clone()
-    } else {
-        SecretChange::Clear
-    };
+    let password = if d.auth_method == AuthMethod::Basic { d.password.clone() } else { SecretChange::Clear };
+    let client_secret = if oauth { d.client_secret.clone() } else { SecretChange::Clear };
     Ok(Validated {
         profile: Profile {
             id: 0,
@@ -313,11 +254,7 @@ pub fn validate(
             domain,
             tenant: if ms { tenant } else { String::new() },
             cloud: if ms { d.cloud } else { Cloud::Global },
-            authority_url: if ms && d.cloud == Cloud::Custom {
-                authority_url
-            } else {
-                None
-            },
+            authority_url: if ms && d.cloud == Cloud::Custom { authority_url } else { None },
             client_id,
             client_secret_id,
             client_secret_expires,
@@ -339,12 +276,7 @@ pub fn validate(
     })
 }
 
-fn check_client_secret(
-    c: &mut Check,
-    d: &ProfileDraft,
-    existing: Existing,
-    secret_id: Option<&str>,
-) {
+fn check_client_secret(c: &mut Check, d: &ProfileDraft, existing: Existing, secret_id: Option<&str>) {
     let has_after = match &d.client_secret {
         SecretChange::Keep => existing.has_client_secret,
         SecretChange::Clear => false,
@@ -352,43 +284,37 @@ fn check_client_secret(
             let v = value.expose_secret();
             let t = v.trim();
             if t.is_empty() {
-                c.err(
-                    "clientSecret",
-                    "Client secret is empty; paste the secret's Value, or choose Clear.",
-                );
+                c.err("clientSecret", "Client secret is empty; paste the secret's Value, or choose Clear.");
             } else if is_guid(t) {
                 c.err("clientSecret", "This looks like the Secret ID, not the secret. In Certificates & secrets copy the Value column (e.g. WvR8Q~…), which is shown only once after you create the secret.");
             } else if t.ends_with("...") || t.ends_with('…') {
                 c.err("clientSecret", "This value was cut short (it ends in \"...\"): the portal shows the full Value only right after creation. Create a new client secret and copy its Value.");
             } else if t.chars().any(char::is_whitespace) || v != t {
-                c.err("clientSecret", "Client secret contains spaces or line breaks; paste the Value exactly as copied.");
-            } else if secret_id.is_some_and(|id| id.eq_ignore_ascii_case(t)) {
                 c.err(
                     "clientSecret",
-                    "Client secret equals the Secret ID; paste the Value column instead.",
+                    "Client secret contains spaces or line breaks; paste the Value exactly as copied.",
                 );
+            } else if secret_id.is_some_and(|id| id.eq_ignore_ascii_case(t)) {
+                c.err("clientSecret", "Client secret equals the Secret ID; paste the Value column instead.");
             }
             true
         }
     };
     if d.auth_method == AuthMethod::ClientCredentials && !has_after {
-        c.err("clientSecret", "Client secret is required for app-only sign-in: paste the Value from Certificates & secrets.");
+        c.err(
+            "clientSecret",
+            "Client secret is required for app-only sign-in: paste the Value from Certificates & secrets.",
+        );
     }
 }
 
 fn check_scopes(c: &mut Check, d: &ProfileDraft, scopes: &[String]) {
     if scopes.is_empty() {
-        c.err(
-            "scopes",
-            "Scopes are required; use Reset to defaults for this provider and method.",
-        );
+        c.err("scopes", "Scopes are required; use Reset to defaults for this provider and method.");
         return;
     }
     if let Some(s) = scopes.iter().find(|s| s.contains(',') || s.contains(';')) {
-        c.err(
-            "scopes",
-            format!("Separate scopes with spaces, not commas or semicolons (\"{s}\")."),
-        );
+        c.err("scopes", format!("Separate scopes with spaces, not commas or semicolons (\"{s}\")."));
         return;
     }
     if !d.provider.is_microsoft() {
@@ -397,13 +323,9 @@ fn check_scopes(c: &mut Check, d: &ProfileDraft, scopes: &[String]) {
     let ms = microsoft_hosts(d.cloud);
     let resource_of = |s: &str| -> Option<String> {
         let lower = s.to_ascii_lowercase();
-        lower
-            .starts_with("https://")
-            .then(|| lower.rsplit_once('/').map(|(r, _)| r.to_owned()))
-            .flatten()
+        lower.starts_with("https://").then(|| lower.rsplit_once('/').map(|(r, _)| r.to_owned())).flatten()
     };
-    let resources: std::collections::BTreeSet<String> =
-        scopes.iter().filter_map(|s| resource_of(s)).collect();
+    let resources: std::collections::BTreeSet<String> = scopes.iter().filter_map(|s| resource_of(s)).collect();
     if resources.len() > 1 {
         c.err("scopes", format!(
             "These scopes ask for several resources at once ({}); Microsoft refuses that (AADSTS28000). Keep one resource per profile.",
@@ -421,40 +343,21 @@ fn check_scopes(c: &mut Check, d: &ProfileDraft, scopes: &[String]) {
         if lower.len() != 1 || !lower[0].ends_with("/.default") {
             c.err("scopes", format!("App-only sign-in takes exactly one /.default scope (AADSTS1002012); use {want}."));
         } else if lower[0] != want.to_ascii_lowercase() {
-            c.err(
-                "scopes",
-                format!(
-                    "For {} sending, the app-only scope is {want}.",
-                    d.send_method.label()
-                ),
-            );
+            c.err("scopes", format!("For {} sending, the app-only scope is {want}.", d.send_method.label()));
         }
         return;
     }
-    if d.send_method == SendMethod::Smtp
-        && lower
-            .iter()
-            .any(|s| s.starts_with(&graph) && s.ends_with("/smtp.send"))
-    {
+    if d.send_method == SendMethod::Smtp && lower.iter().any(|s| s.starts_with(&graph) && s.ends_with("/smtp.send")) {
         c.err("scopes", format!(
             "{}/SMTP.Send gives a token for Microsoft Graph, which the SMTP server rejects (535 5.7.3). Use {}/SMTP.Send.",
             ms.graph, ms.outlook_resource
         ));
     } else if d.send_method == SendMethod::Graph && !lower.iter().any(|s| s.starts_with(&graph)) {
-        c.err(
-            "scopes",
-            format!(
-                "Sending through Microsoft Graph needs a Graph scope such as {}/Mail.Send.",
-                ms.graph
-            ),
-        );
+        c.err("scopes", format!("Sending through Microsoft Graph needs a Graph scope such as {}/Mail.Send.", ms.graph));
     } else if d.send_method == SendMethod::Smtp && lower.iter().any(|s| s.starts_with(&graph)) {
         c.err(
             "scopes",
-            format!(
-                "SMTP needs Outlook scopes ({}/SMTP.Send), not Microsoft Graph ones.",
-                ms.outlook_resource
-            ),
+            format!("SMTP needs Outlook scopes ({}/SMTP.Send), not Microsoft Graph ones.", ms.outlook_resource),
         );
     } else if !lower.iter().any(|s| s == "offline_access") {
         c.err("scopes", "Add offline_access: without it Microsoft issues no refresh token and the account must sign in again every hour.");
@@ -469,29 +372,17 @@ fn check_redirect(c: &mut Check, uri: &str) {
         return;
     }
     let Ok(u) = Url::parse(uri) else {
-        c.err(
-            "redirectUri",
-            format!("Redirect URI \"{uri}\" is not a URL, e.g. http://localhost."),
-        );
+        c.err("redirectUri", format!("Redirect URI \"{uri}\" is not a URL, e.g. http://localhost."));
         return;
     };
     if u.fragment().is_some() {
         c.err("redirectUri", "Redirect URI must not contain a # fragment.");
     } else if u.host_str() == Some("[::1]") {
-        c.err(
-            "redirectUri",
-            "Microsoft does not support [::1] as a redirect; use http://localhost.",
-        );
+        c.err("redirectUri", "Microsoft does not support [::1] as a redirect; use http://localhost.");
     } else if u.scheme() == "http" && !u.host_str().is_some_and(is_loopback_host) {
-        c.err(
-            "redirectUri",
-            "Plain http is only allowed for localhost; use https for any other redirect URI.",
-        );
+        c.err("redirectUri", "Plain http is only allowed for localhost; use https for any other redirect URI.");
     } else if !matches!(u.scheme(), "http" | "https") && !uri.contains("://") {
-        c.err(
-            "redirectUri",
-            format!("Redirect URI \"{uri}\" is not a URL, e.g. http://localhost."),
-        );
+        c.err("redirectUri", format!("Redirect URI \"{uri}\" is not a URL, e.g. http://localhost."));
     }
 }
 
@@ -514,63 +405,35 @@ fn check_port(c: &mut Check, field: &str, label: &str, raw: &str, default: u16) 
     match t.parse::<u32>() {
         Ok(p) if (1..=65535).contains(&p) => Some(p as u16),
         _ => {
-            c.err(
-                field,
-                format!("{label} \"{t}\" must be a number from 1 to 65535."),
-            );
+            c.err(field, format!("{label} \"{t}\" must be a number from 1 to 65535."));
             None
         }
     }
 }
 
-fn check_server(
-    c: &mut Check,
-    fields: (&str, &str, &str),
-    label: &str,
-    host: &str,
-    port: Option<u16>,
-    tls: TlsMode,
-) {
+fn check_server(c: &mut Check, fields: (&str, &str, &str), label: &str, host: &str, port: Option<u16>, tls: TlsMode) {
     let (host_f, port_f, tls_f) = fields;
     if host.is_empty() {
-        c.err(
-            host_f,
-            format!("{label} server is required, e.g. smtp.office365.com."),
-        );
+        c.err(host_f, format!("{label} server is required, e.g. smtp.office365.com."));
         return;
     }
     if host.contains("://") || host.contains('/') {
-        c.err(
-            host_f,
-            format!(
-                "{label} server is a host name only (no scheme or path), e.g. smtp.office365.com."
-            ),
-        );
+        c.err(host_f, format!("{label} server is a host name only (no scheme or path), e.g. smtp.office365.com."));
         return;
     }
     if !is_hostname(host) {
-        c.err(
-            host_f,
-            format!("{label} server \"{host}\" is not a valid host name."),
-        );
+        c.err(host_f, format!("{label} server \"{host}\" is not a valid host name."));
         return;
     }
     if tls == TlsMode::None && !is_loopback_host(host) {
         c.err(tls_f, format!("{label} without TLS would send the credentials in clear text; it is allowed only to this machine (localhost). Choose STARTTLS or TLS."));
     }
     match (port, tls) {
-        (Some(587), TlsMode::Tls) => c.err(
-            port_f,
-            "Port 587 uses STARTTLS, not implicit TLS; choose STARTTLS or port 465.",
-        ),
-        (Some(465), TlsMode::StartTls) => c.err(
-            port_f,
-            "Port 465 uses implicit TLS; choose TLS or port 587.",
-        ),
-        (Some(993), TlsMode::StartTls) => c.err(
-            port_f,
-            "Port 993 uses implicit TLS; choose TLS or port 143.",
-        ),
+        (Some(587), TlsMode::Tls) => {
+            c.err(port_f, "Port 587 uses STARTTLS, not implicit TLS; choose STARTTLS or port 465.")
+        }
+        (Some(465), TlsMode::StartTls) => c.err(port_f, "Port 465 uses implicit TLS; choose TLS or port 587."),
+        (Some(993), TlsMode::StartTls) => c.err(port_f, "Port 993 uses implicit TLS; choose TLS or port 143."),
         _ => {}
     }
 }

@@ -47,12 +47,7 @@ impl Store {
         conn.pragma_update(None, "cache_size", -32_000)?;
         conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
         schema::migrate(&mut conn)?;
-        let store = Store {
-            conn,
-            sealer: Sealer::new(key),
-            path: path.to_path_buf(),
-            cache: RefCell::new(None),
-        };
+        let store = Store { conn, sealer: Sealer::new(key), path: path.to_path_buf(), cache: RefCell::new(None) };
         store.verify_key()?;
         Ok(store)
     }
@@ -62,14 +57,8 @@ impl Store {
     }
 
     fn verify_key(&self) -> Result<()> {
-        let blob: Option<Vec<u8>> = self
-            .conn
-            .query_row(
-                "SELECT value FROM settings WHERE key = 'key_check'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let blob: Option<Vec<u8>> =
+            self.conn.query_row("SELECT value FROM settings WHERE key = 'key_check'", [], |r| r.get(0)).optional()?;
         match blob {
             Some(b) => match self.sealer.open(&b, KEY_CHECK_AAD) {
                 Ok(pt) if pt.as_slice() == KEY_CHECK => Ok(()),
@@ -77,10 +66,7 @@ impl Store {
             },
             None => {
                 let sealed = self.sealer.seal(KEY_CHECK, KEY_CHECK_AAD);
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO settings (key, value) VALUES ('key_check', ?1)",
-                    [sealed],
-                )?;
+                self.conn.execute("INSERT OR IGNORE INTO settings (key, value) VALUES ('key_check', ?1)", [sealed])?;
                 Ok(())
             }
         }
@@ -98,12 +84,7 @@ fn create_private_dir(dir: &Path) -> Result<()> {
         use std::os::unix::fs::DirBuilderExt;
         b.mode(0o700);
     }
-    b.create(dir).map_err(|e| {
-        CoreError::io(
-            format!("Could not create the data folder {}", dir.display()),
-            e,
-        )
-    })
+    b.create(dir).map_err(|e| CoreError::io(format!("Could not create the data folder {}", dir.display()), e))
 }
 
 /// Owner-only permissions on the database; SQLite gives its -wal and -shm files

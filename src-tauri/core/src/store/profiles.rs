@@ -17,8 +17,7 @@ pub struct StoredProfile {
     pub has_password: bool,
 }
 
-const SELECT: &str =
-    "SELECT p.id, p.name, p.enabled, p.notes, p.provider, p.auth_method, p.send_method,
+const SELECT: &str = "SELECT p.id, p.name, p.enabled, p.notes, p.provider, p.auth_method, p.send_method,
     p.mailbox, p.from_address, p.domain, p.tenant, p.cloud, p.authority_url, p.client_id,
     p.client_secret_id, p.client_secret_expires, p.scopes, p.redirect_uri, p.auth_url, p.token_url,
     p.smtp_host, p.smtp_port, p.smtp_security, p.imap_host, p.imap_port, p.imap_security,
@@ -26,11 +25,7 @@ const SELECT: &str =
     FROM profiles p";
 
 fn bad(col: usize, what: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        col,
-        rusqlite::types::Type::Text,
-        format!("unknown {what}").into(),
-    )
+    rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, format!("unknown {what}").into())
 }
 
 /// A text column read in place (no allocation), for the values parsed further.
@@ -38,12 +33,7 @@ fn text<'r>(row: &'r Row<'_>, col: usize) -> rusqlite::Result<&'r str> {
     row.get_ref(col)?.as_str().map_err(|_| bad(col, "text"))
 }
 
-fn choice<T>(
-    row: &Row<'_>,
-    col: usize,
-    parse: fn(&str) -> Option<T>,
-    what: &str,
-) -> rusqlite::Result<T> {
+fn choice<T>(row: &Row<'_>, col: usize, parse: fn(&str) -> Option<T>, what: &str) -> rusqlite::Result<T> {
     parse(text(row, col)?).ok_or_else(|| bad(col, what))
 }
 
@@ -52,13 +42,9 @@ fn timestamp(row: &Row<'_>, col: usize) -> rusqlite::Result<OffsetDateTime> {
 }
 
 fn date(row: &Row<'_>, col: usize) -> rusqlite::Result<Option<Date>> {
-    let s = row
-        .get_ref(col)?
-        .as_str_or_null()
-        .map_err(|_| bad(col, "date"))?;
+    let s = row.get_ref(col)?.as_str_or_null().map_err(|_| bad(col, "date"))?;
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    s.map(|s| Date::parse(s, &fmt).map_err(|_| bad(col, "date")))
-        .transpose()
+    s.map(|s| Date::parse(s, &fmt).map_err(|_| bad(col, "date"))).transpose()
 }
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredProfile> {
@@ -100,8 +86,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredProfile> {
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339)
-        .expect("a UTC timestamp always formats as RFC 3339")
+    t.format(&Rfc3339).expect("a UTC timestamp always formats as RFC 3339")
 }
 
 /// A unique-name violation becomes the field error a form can show.
@@ -119,9 +104,7 @@ impl Store {
     /// Every profile, ordered by name (case-insensitive). Cached between calls
     /// until a write, here or by another process, changes the database.
     pub fn list(&self) -> Result<Arc<Vec<StoredProfile>>> {
-        let version: i64 = self
-            .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        let version: i64 = self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
         if let Some((v, rows)) = &*self.cache.borrow() {
             if *v == version {
                 return Ok(rows.clone());
@@ -148,8 +131,7 @@ impl Store {
     }
 
     pub fn get(&self, id: i64) -> Result<StoredProfile> {
-        self.one(&format!("{SELECT} WHERE p.id = ?1"), id)?
-            .ok_or_else(|| CoreError::NotFound(format!("with id {id}")))
+        self.one(&format!("{SELECT} WHERE p.id = ?1"), id)?.ok_or_else(|| CoreError::NotFound(format!("with id {id}")))
     }
 
     pub fn find_by_name(&self, name: &str) -> Result<Option<StoredProfile>> {
@@ -190,12 +172,33 @@ impl Store {
                     imap_host = ?24, imap_port = ?25, imap_security = ?26, updated_at = ?27
                  WHERE id = ?1",
                 params![
-                    id, p.name, p.enabled, p.notes, p.provider.as_str(), p.auth_method.as_str(),
-                    p.send_method.as_str(), p.mailbox, p.from_address, p.domain, p.tenant,
-                    p.cloud.as_str(), p.authority_url, p.client_id, p.client_secret_id,
-                    p.client_secret_expires.map(|d| d.to_string()), p.scopes.join(" "),
-                    p.redirect_uri, p.auth_url, p.token_url, p.smtp_host, p.smtp_port,
-                    p.smtp_security.as_str(), p.imap_host, p.imap_port, p.imap_security.as_str(), now,
+                    id,
+                    p.name,
+                    p.enabled,
+                    p.notes,
+                    p.provider.as_str(),
+                    p.auth_method.as_str(),
+                    p.send_method.as_str(),
+                    p.mailbox,
+                    p.from_address,
+                    p.domain,
+                    p.tenant,
+                    p.cloud.as_str(),
+                    p.authority_url,
+                    p.client_id,
+                    p.client_secret_id,
+                    p.client_secret_expires.map(|d| d.to_string()),
+                    p.scopes.join(" "),
+                    p.redirect_uri,
+                    p.auth_url,
+                    p.token_url,
+                    p.smtp_host,
+                    p.smtp_port,
+                    p.smtp_security.as_str(),
+                    p.imap_host,
+                    p.imap_port,
+                    p.imap_security.as_str(),
+                    now,
                 ],
             )
             .map_err(|e| name_taken(e, &p.name))?;
@@ -208,13 +211,7 @@ impl Store {
         Ok(())
     }
 
-    fn write_secrets(
-        &self,
-        tx: &rusqlite::Transaction<'_>,
-        id: i64,
-        v: &Validated,
-        now: &str,
-    ) -> Result<()> {
+    fn write_secrets(&self, tx: &rusqlite::Transaction<'_>, id: i64, v: &Validated, now: &str) -> Result<()> {
         self.apply_secret(tx, id, SecretKind::ClientSecret, &v.client_secret, now)?;
         self.apply_secret(tx, id, SecretKind::Password, &v.password, now)
     }
@@ -237,10 +234,7 @@ impl Store {
     pub fn duplicate(&mut self, id: i64, name: &str, now: OffsetDateTime) -> Result<i64> {
         let src = self.get(id)?;
         let validated = Validated {
-            profile: Profile {
-                name: name.to_owned(),
-                ..src.profile
-            },
+            profile: Profile { name: name.to_owned(), ..src.profile },
             client_secret: SecretChange::Keep,
             password: SecretChange::Keep,
         };
@@ -298,8 +292,7 @@ fn insert_row(tx: &rusqlite::Transaction<'_>, p: &Profile, now: &str) -> Result<
 /// Which of the shown secrets each profile holds: id → (client secret, password).
 type Flags = std::collections::HashMap<i64, (bool, bool)>;
 
-const FLAGS_SQL: &str =
-    "SELECT profile_id, max(kind = 'client_secret'), max(kind = 'password') FROM secrets";
+const FLAGS_SQL: &str = "SELECT profile_id, max(kind = 'client_secret'), max(kind = 'password') FROM secrets";
 
 fn flags_row(r: &Row<'_>) -> rusqlite::Result<(i64, (bool, bool))> {
     Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
@@ -312,9 +305,7 @@ fn secret_flags(conn: &rusqlite::Connection) -> Result<Flags> {
 }
 
 fn secret_flags_of(conn: &rusqlite::Connection, id: i64) -> Result<Flags> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{FLAGS_SQL} WHERE profile_id = ?1 GROUP BY profile_id"
-    ))?;
+    let mut stmt = conn.prepare_cached(&format!("{FLAGS_SQL} WHERE profile_id = ?1 GROUP BY profile_id"))?;
     let rows = stmt.query_map([id], flags_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

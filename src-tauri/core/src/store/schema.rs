@@ -62,12 +62,8 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
 mod tests {
     #[test]
     fn migrations_are_valid() {
-        let m = rusqlite_migration::Migrations::new(
-            super::STEPS
-                .iter()
-                .map(|s| rusqlite_migration::M::up(s))
-                .collect(),
-        );
+        let m =
+            rusqlite_migration::Migrations::new(super::STEPS.iter().map(|s| rusqlite_migration::M::up(s)).collect());
         m.validate().unwrap();
     }
 }

@@ -28,10 +28,7 @@ impl Store {
                 )?;
             }
             SecretChange::Set { value } => {
-                let sealed = self.sealer.seal(
-                    value.expose_secret().trim().as_bytes(),
-                    &aad(profile_id, kind),
-                );
+                let sealed = self.sealer.seal(value.expose_secret().trim().as_bytes(), &aad(profile_id, kind));
                 tx.execute(
                     "INSERT INTO secrets (profile_id, kind, sealed, updated_at) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (profile_id, kind) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at",
@@ -43,13 +40,7 @@ impl Store {
     }
 
     /// Copy every secret of `from` to `to`, re-sealed for its new row.
-    pub(super) fn copy_secrets(
-        &self,
-        tx: &Transaction<'_>,
-        from: i64,
-        to: i64,
-        now: &str,
-    ) -> Result<()> {
+    pub(super) fn copy_secrets(&self, tx: &Transaction<'_>, from: i64, to: i64, now: &str) -> Result<()> {
         for kind in [SecretKind::ClientSecret, SecretKind::Password] {
             if let Some(value) = self.read_secret_in(tx, from, kind)? {
                 self.apply_secret(tx, to, kind, &SecretChange::Set { value }, now)?;
@@ -73,8 +64,7 @@ impl Store {
             .optional()?;
         let Some(blob) = blob else { return Ok(None) };
         let plain = self.sealer.open(&blob, &aad(profile_id, kind))?;
-        let text = String::from_utf8(plain.to_vec())
-            .map_err(|_| crate::error::CoreError::Crypto("not text".into()))?;
+        let text = String::from_utf8(plain.to_vec()).map_err(|_| crate::error::CoreError::Crypto("not text".into()))?;
         Ok(Some(SecretString::from(text)))
     }
 

@@ -8,11 +8,7 @@ use time::macros::datetime;
 const SECRET: &str = "WvR8Q~dburnMyAJOayfq9DUm61D~MzzTESTSECRET";
 
 fn draft(name: &str) -> ProfileDraft {
-    let mut d = ProfileDraft::new(
-        Provider::Microsoft365,
-        AuthMethod::ClientCredentials,
-        SendMethod::Graph,
-    );
+    let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Graph);
     d.name = name.into();
     d.mailbox = "invoices@contoso.com".into();
     d.tenant = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd".into();
@@ -35,13 +31,7 @@ fn round_trip_and_sealed_secret_never_in_files() {
     let got = s.get(id).unwrap();
     assert_eq!(got.profile.name, "Invoices");
     assert!(got.has_client_secret && !got.has_password);
-    assert_eq!(
-        s.read_secret(id, SecretKind::ClientSecret)
-            .unwrap()
-            .unwrap()
-            .expose_secret(),
-        SECRET
-    );
+    assert_eq!(s.read_secret(id, SecretKind::ClientSecret).unwrap().unwrap().expose_secret(), SECRET);
     drop(s);
     for entry in std::fs::read_dir(dir.path().join("db")).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
@@ -56,9 +46,7 @@ fn round_trip_and_sealed_secret_never_in_files() {
 fn wrong_key_is_refused_at_open() {
     let dir = tempfile::tempdir().unwrap();
     drop(open(&dir, &DataKey::generate()));
-    let err = Store::open(&dir.path().join("db").join("m.db"), &DataKey::generate())
-        .err()
-        .unwrap();
+    let err = Store::open(&dir.path().join("db").join("m.db"), &DataKey::generate()).err().unwrap();
     assert!(matches!(err, CoreError::KeyMismatch));
 }
 
@@ -66,51 +54,26 @@ fn wrong_key_is_refused_at_open() {
 fn a_sealed_blob_moved_to_another_profile_does_not_open() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = open(&dir, &DataKey::generate());
-    let a = s
-        .insert(
-            &validate(&draft("A"), None).unwrap(),
-            datetime!(2026-11-23 12:00 UTC),
-        )
-        .unwrap();
-    let b = s
-        .insert(
-            &validate(&draft("B"), None).unwrap(),
-            datetime!(2026-11-23 12:00 UTC),
-        )
-        .unwrap();
+    let a = s.insert(&validate(&draft("A"), None).unwrap(), datetime!(2026-11-23 12:00 UTC)).unwrap();
+    let b = s.insert(&validate(&draft("B"), None).unwrap(), datetime!(2026-11-23 12:00 UTC)).unwrap();
     s.conn
         .execute(
             "UPDATE secrets SET sealed = (SELECT sealed FROM secrets WHERE profile_id = ?1) WHERE profile_id = ?2",
             [a, b],
         )
         .unwrap();
-    assert!(matches!(
-        s.read_secret(b, SecretKind::ClientSecret),
-        Err(CoreError::Crypto(_))
-    ));
+    assert!(matches!(s.read_secret(b, SecretKind::ClientSecret), Err(CoreError::Crypto(_))));
 }
 
 #[test]
 fn duplicate_names_are_a_field_error_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = open(&dir, &DataKey::generate());
-    s.insert(
-        &validate(&draft("Invoices"), None).unwrap(),
-        datetime!(2026-11-23 12:00 UTC),
-    )
-    .unwrap();
-    let err = s
-        .insert(
-            &validate(&draft("INVOICES"), None).unwrap(),
-            datetime!(2026-11-23 12:00 UTC),
-        )
-        .unwrap_err();
+    s.insert(&validate(&draft("Invoices"), None).unwrap(), datetime!(2026-11-23 12:00 UTC)).unwrap();
+    let err = s.insert(&validate(&draft("INVOICES"), None).unwrap(), datetime!(2026-11-23 12:00 UTC)).unwrap_err();
     assert_eq!(err.field_errors()[0].field, "name");
     assert_eq!(s.list().unwrap().len(), 1);
-    let n: i64 = s
-        .conn
-        .query_row("SELECT count(*) FROM secrets", [], |r| r.get(0))
-        .unwrap();
+    let n: i64 = s.conn.query_row("SELECT count(*) FROM secrets", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 1, "the failed insert left no secret behind");
 }
 
@@ -122,37 +85,16 @@ fn update_keeps_clears_and_replaces_secrets() {
     let id = s.insert(&validate(&draft("A"), None).unwrap(), t).unwrap();
     let mut d = draft("A2");
     d.client_secret = SecretChange::Keep;
-    let existing = crate::profile::Existing {
-        has_client_secret: true,
-        has_password: false,
-    };
-    s.update(
-        id,
-        &validate(&d, Some(existing)).unwrap(),
-        datetime!(2026-11-24 12:00 UTC),
-    )
-    .unwrap();
+    let existing = crate::profile::Existing { has_client_secret: true, has_password: false };
+    s.update(id, &validate(&d, Some(existing)).unwrap(), datetime!(2026-11-24 12:00 UTC)).unwrap();
     let got = s.get(id).unwrap();
     assert_eq!(got.profile.name, "A2");
     assert_eq!(got.profile.created_at, t);
     assert_eq!(got.profile.updated_at, datetime!(2026-11-24 12:00 UTC));
-    assert_eq!(
-        s.read_secret(id, SecretKind::ClientSecret)
-            .unwrap()
-            .unwrap()
-            .expose_secret(),
-        SECRET
-    );
+    assert_eq!(s.read_secret(id, SecretKind::ClientSecret).unwrap().unwrap().expose_secret(), SECRET);
     d.client_secret = SecretChange::set("Abc8Q~new-value");
-    s.update(id, &validate(&d, Some(existing)).unwrap(), t)
-        .unwrap();
-    assert_eq!(
-        s.read_secret(id, SecretKind::ClientSecret)
-            .unwrap()
-            .unwrap()
-            .expose_secret(),
-        "Abc8Q~new-value"
-    );
+    s.update(id, &validate(&d, Some(existing)).unwrap(), t).unwrap();
+    assert_eq!(s.read_secret(id, SecretKind::ClientSecret).unwrap().unwrap().expose_secret(), "Abc8Q~new-value");
 }
 
 #[test]
@@ -162,19 +104,10 @@ fn delete_removes_secrets_and_duplicate_reseals_them() {
     let t = datetime!(2026-11-23 12:00 UTC);
     let id = s.insert(&validate(&draft("A"), None).unwrap(), t).unwrap();
     let copy = s.duplicate(id, "A (copy)", t).unwrap();
-    assert_eq!(
-        s.read_secret(copy, SecretKind::ClientSecret)
-            .unwrap()
-            .unwrap()
-            .expose_secret(),
-        SECRET
-    );
+    assert_eq!(s.read_secret(copy, SecretKind::ClientSecret).unwrap().unwrap().expose_secret(), SECRET);
     s.delete(id).unwrap();
     assert!(matches!(s.get(id), Err(CoreError::NotFound(_))));
-    assert!(s
-        .read_secret(id, SecretKind::ClientSecret)
-        .unwrap()
-        .is_none());
+    assert!(s.read_secret(id, SecretKind::ClientSecret).unwrap().is_none());
     assert!(matches!(s.delete(id), Err(CoreError::NotFound(_))));
     assert_eq!(s.list().unwrap().len(), 1);
 }
@@ -187,11 +120,7 @@ fn database_file_is_private() {
     let s = open(&dir, &DataKey::generate());
     let mode = std::fs::metadata(s.path()).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
-    let dmode = std::fs::metadata(dir.path().join("db"))
-        .unwrap()
-        .permissions()
-        .mode()
-        & 0o777;
+    let dmode = std::fs::metadata(dir.path().join("db")).unwrap().permissions().mode() & 0o777;
     assert_eq!(dmode, 0o700);
 }
 
@@ -203,14 +132,9 @@ fn the_list_cache_sees_commits_from_other_connections() {
     let b = open(&dir, &key);
     let t = datetime!(2026-11-23 12:00 UTC);
     assert_eq!(b.list().unwrap().len(), 0);
-    a.insert(&validate(&draft("From A"), None).unwrap(), t)
-        .unwrap();
+    a.insert(&validate(&draft("From A"), None).unwrap(), t).unwrap();
     assert_eq!(a.list().unwrap().len(), 1, "own write invalidates");
-    assert_eq!(
-        b.list().unwrap().len(),
-        1,
-        "another connection's commit invalidates"
-    );
+    assert_eq!(b.list().unwrap().len(), 1, "another connection's commit invalidates");
     let id = a.list().unwrap()[0].profile.id;
     a.delete(id).unwrap();
     assert_eq!(b.list().unwrap().len(), 0);

@@ -10,10 +10,7 @@ use time::{Date, Month};
 pub fn is_guid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() == 5
-        && parts
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+        && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 pub fn is_email(s: &str) -> bool {
@@ -22,9 +19,7 @@ pub fn is_email(s: &str) -> bool {
     };
     !local.is_empty()
         && local.len() <= 64
-        && !local
-            .chars()
-            .any(|c| c.is_whitespace() || c == '@' || c.is_control())
+        && !local.chars().any(|c| c.is_whitespace() || c == '@' || c.is_control())
         && domain.contains('.')
         && is_hostname(domain)
 }
@@ -47,9 +42,7 @@ pub fn is_hostname(s: &str) -> bool {
 
 pub fn is_loopback_host(h: &str) -> bool {
     let h = h.trim_start_matches('[').trim_end_matches(']');
-    h.eq_ignore_ascii_case("localhost")
-        || h.parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    h.eq_ignore_ascii_case("localhost") || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `YYYY-MM-DD`.
@@ -75,21 +68,10 @@ mod tests {
         assert!(is_email("invoices@contoso.com"));
         assert!(!is_email("invoices@contoso"));
         assert!(!is_email("in voices@contoso.com"));
-        assert!(
-            is_hostname("smtp.office365.com")
-                && is_hostname("127.0.0.1")
-                && !is_hostname("smtp_office.com")
-        );
-        assert!(
-            is_loopback_host("localhost")
-                && is_loopback_host("127.0.0.1")
-                && is_loopback_host("[::1]")
-        );
+        assert!(is_hostname("smtp.office365.com") && is_hostname("127.0.0.1") && !is_hostname("smtp_office.com"));
+        assert!(is_loopback_host("localhost") && is_loopback_host("127.0.0.1") && is_loopback_host("[::1]"));
         assert!(!is_loopback_host("example.com"));
-        assert_eq!(
-            parse_date("2027-04-16").map(|d| d.to_string()),
-            Some("2027-04-16".into())
-        );
+        assert_eq!(parse_date("2027-04-16").map(|d| d.to_string()), Some("2027-04-16".into()));
         assert!(parse_date("2027-02-30").is_none() && parse_date("4/16/2025").is_none());
     }
 }

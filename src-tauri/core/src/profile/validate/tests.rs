@@ -4,11 +4,7 @@ use super::*;
 use crate::profile::{AuthMethod, ProfileDraft, Provider, SendMethod};
 
 fn ok_draft() -> ProfileDraft {
-    let mut d = ProfileDraft::new(
-        Provider::Microsoft365,
-        AuthMethod::AuthCode,
-        SendMethod::Smtp,
-    );
+    let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::AuthCode, SendMethod::Smtp);
     d.name = "Invent ERP".into();
     d.mailbox = "erp@contoso.com".into();
     d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
@@ -52,19 +48,13 @@ fn graph_smtp_send_scope_with_smtp_is_refused() {
     d.scopes = "https://graph.microsoft.com/SMTP.Send offline_access".into();
     let e = first_error(&d);
     assert_eq!(e.field, "scopes");
-    assert!(
-        e.message.contains("https://outlook.office.com/SMTP.Send"),
-        "{}",
-        e.message
-    );
+    assert!(e.message.contains("https://outlook.office.com/SMTP.Send"), "{}", e.message);
 }
 
 #[test]
 fn mixed_resources_are_refused() {
     let mut d = ok_draft();
-    d.scopes =
-        "https://outlook.office.com/SMTP.Send https://graph.microsoft.com/User.Read offline_access"
-            .into();
+    d.scopes = "https://outlook.office.com/SMTP.Send https://graph.microsoft.com/User.Read offline_access".into();
     assert!(first_error(&d).message.contains("AADSTS28000"));
 }
 
@@ -96,33 +86,23 @@ fn client_credentials_need_dot_default_and_a_secret() {
     d.auth_method = AuthMethod::ClientCredentials;
     d.tenant = "contoso.onmicrosoft.com".into();
     let errs = validate(&d, None).unwrap_err();
-    assert!(errs
-        .iter()
-        .any(|e| e.field == "scopes" && e.message.contains("AADSTS1002012")));
+    assert!(errs.iter().any(|e| e.field == "scopes" && e.message.contains("AADSTS1002012")));
     assert!(errs.iter().any(|e| e.field == "clientSecret"));
     // Editing a profile that already holds a secret: "keep" is enough.
     d.scopes = "https://outlook.office365.com/.default".into();
-    let existing = Existing {
-        has_client_secret: true,
-        has_password: false,
-    };
+    let existing = Existing { has_client_secret: true, has_password: false };
     assert!(validate(&d, Some(existing)).is_ok());
 }
 
 #[test]
 fn every_error_names_a_field_once() {
-    let d = ProfileDraft {
-        smtp_port: "x".into(),
-        ..ProfileDraft::default()
-    };
+    let d = ProfileDraft { smtp_port: "x".into(), ..ProfileDraft::default() };
     let errs = validate(&d, None).unwrap_err();
     let mut fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
     let n = fields.len();
     fields.dedup();
     assert_eq!(fields.len(), n);
-    assert!(
-        fields.contains(&"name") && fields.contains(&"mailbox") && fields.contains(&"smtpPort")
-    );
+    assert!(fields.contains(&"name") && fields.contains(&"mailbox") && fields.contains(&"smtpPort"));
 }
 
 #[test]

@@ -1,0 +1,106 @@
+// An in-page stand-in for the Rust commands, installed before the app loads
+// (window.__TAURI_INTERNALS__.invoke is what @tauri-apps/api calls). It keeps
+// profiles in memory and records every call, so tests can assert on payloads.
+// Only the UI is under test here; the real backend is covered by the Rust tests
+// and the WebDriver end-to-end test.
+(() => {
+  const seed = window.__SEED__ ?? [];
+  const state = { profiles: structuredClone(seed), calls: [], nextId: 100 };
+  window.__BACKEND__ = state;
+  const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  const catalog = {
+    providers: [
+      { value: 'microsoft365', label: 'Microsoft 365 (work or school)' },
+      { value: 'outlook', label: 'Outlook.com (personal)' },
+      { value: 'google', label: 'Google' },
+      { value: 'custom', label: 'Custom OAuth' },
+    ],
+    authMethods: [
+      { value: 'auth-code', label: 'Connect your account (browser sign-in)' },
+      { value: 'refresh-token', label: 'Pasted refresh token' },
+      { value: 'client-credentials', label: 'App-only (client credentials)' },
+      { value: 'device-code', label: 'Device code' },
+      { value: 'basic', label: 'Username and password' },
+    ],
+    sendMethods: [
+      { value: 'smtp', label: 'SMTP' },
+      { value: 'graph', label: 'Microsoft Graph' },
+    ],
+    clouds: [{ value: 'global', label: 'Global' }, { value: 'custom', label: 'Custom authority URL' }],
+    tlsModes: [
+      { value: 'starttls', label: 'STARTTLS' },
+      { value: 'tls', label: 'Implicit TLS' },
+      { value: 'none', label: 'None (loopback only)' },
+    ],
+  };
+  const draftOf = (p) => ({
+    name: p.name, enabled: p.enabled, notes: p.notes, provider: p.provider, authMethod: p.authMethod,
+    sendMethod: p.sendMethod, mailbox: p.mailbox, fromAddress: p.fromAddress ?? '', domain: p.domain ?? '',
+    tenant: p.tenant, cloud: p.cloud, authorityUrl: '', clientId: p.clientId, clientSecretId: '',
+    clientSecretExpires: p.clientSecretExpires ?? '', scopes: p.scopes.join(' '), redirectUri: p.redirectUri,
+    authUrl: '', tokenUrl: '', smtpHost: p.smtpHost, smtpPort: String(p.smtpPort), smtpSecurity: p.smtpSecurity,
+    imapHost: p.imapHost, imapPort: String(p.imapPort), imapSecurity: p.imapSecurity,
+  });
+  const fresh = (c) => ({
+    name: '', enabled: true, notes: '', provider: c.provider, authMethod: c.authMethod, sendMethod: c.sendMethod,
+    mailbox: '', fromAddress: '', domain: '', tenant: c.provider === 'outlook' ? 'consumers' : 'organizations',
+    cloud: c.cloud, authorityUrl: '', clientId: '', clientSecretId: '', clientSecretExpires: '',
+    scopes: c.sendMethod === 'graph' ? 'https://graph.microsoft.com/Mail.Send offline_access' : 'https://outlook.office.com/SMTP.Send offline_access',
+    redirectUri: 'http://localhost', authUrl: '', tokenUrl: '', smtpHost: 'smtp.office365.com', smtpPort: '587',
+    smtpSecurity: 'starttls', imapHost: 'outlook.office365.com', imapPort: '993', imapSecurity: 'tls',
+  });
+  const invalid = (fields) => ({ code: 'validation', message: fields[0].message, field: fields[0].field, fields });
+  const handlers = {
+    app_status: () => ({ version: '0.1.0', dbPath: '/tmp/x.db', key: { backend: 'file', location: '/tmp/x.db.key', notice: 'No system keyring is in use.' }, profileCount: state.profiles.length }),
+    catalog: () => catalog,
+    list_profiles: ({ query }) => {
+      const words = query.text.toLowerCase().split(/\s+/).filter(Boolean);
+      const profiles = state.profiles
+        .filter((p) => words.every((w) => [p.name, p.mailbox, p.clientId].some((f) => f.toLowerCase().includes(w))))
+        .filter((p) => !query.provider || p.provider === query.provider)
+        .filter((p) => !query.expiry || p.secretExpiry?.state === query.expiry)
+        .sort((a, b) => a.name.localeCompare(b.name));
+      return { profiles, total: state.profiles.length };
+    },
+    get_profile: ({ id }) => state.profiles.find((p) => p.id === id),
+    new_draft: ({ choices }) => fresh(choices),
+    edit_draft: ({ id }) => draftOf(state.profiles.find((p) => p.id === id)),
+    rebase_draft: ({ draft, choices }) => ({ ...draft, ...choices }),
+    save_profile: ({ id, draft }) => {
+      const errors = [];
+      if (!draft.name.trim()) errors.push({ field: 'name', message: 'Name is required.' });
+      if (!GUID.test(draft.clientId)) errors.push({ field: 'clientId', message: `Client ID "${draft.clientId}" is not a GUID.` });
+      if (draft.scopes.includes(',')) errors.push({ field: 'scopes', message: 'Separate scopes with spaces, not commas.' });
+      if (errors.length) throw invalid(errors);
+      const old = state.profiles.find((p) => p.id === id);
+      const hasClientSecret = draft.clientSecret?.action === 'set' ? true : draft.clientSecret?.action === 'clear' ? false : !!old?.hasClientSecret;
+      const view = {
+        ...(old ?? {}), id: id ?? state.nextId++, name: draft.name.trim(), enabled: draft.enabled, notes: draft.notes,
+        provider: draft.provider, authMethod: draft.authMethod, sendMethod: draft.sendMethod, mailbox: draft.mailbox,
+        tenant: draft.tenant, cloud: draft.cloud, clientId: draft.clientId, scopes: draft.scopes.split(/\s+/),
+        redirectUri: draft.redirectUri, smtpHost: draft.smtpHost, smtpPort: Number(draft.smtpPort), smtpSecurity: draft.smtpSecurity,
+        imapHost: draft.imapHost, imapPort: Number(draft.imapPort), imapSecurity: draft.imapSecurity,
+        hasClientSecret, hasPassword: false, secretExpiry: old?.secretExpiry ?? null,
+      };
+      state.profiles = state.profiles.filter((p) => p.id !== view.id).concat([view]);
+      return view;
+    },
+    delete_profile: ({ id }) => { state.profiles = state.profiles.filter((p) => p.id !== id); return null; },
+    duplicate_profile: ({ id }) => {
+      const src = state.profiles.find((p) => p.id === id);
+      const copy = { ...src, id: state.nextId++, name: `${src.name} (copy)` };
+      state.profiles.push(copy);
+      return copy;
+    },
+  };
+  window.__TAURI_INTERNALS__ = {
+    metadata: { currentWindow: { label: 'main' }, currentWebview: { windowLabel: 'main', label: 'main' } },
+    transformCallback: (cb) => { const id = Math.floor(Math.random() * 1e9); window[`_${id}`] = cb; return id; },
+    invoke: async (cmd, args = {}) => {
+      state.calls.push({ cmd, args: structuredClone(args) });
+      const h = handlers[cmd];
+      if (!h) throw { code: 'io', message: `unknown command ${cmd}`, field: null, fields: [] };
+      return structuredClone(h(args));
+    },
+  };
+})();

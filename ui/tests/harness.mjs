@@ -1,0 +1,60 @@
+// Serves ui/dist on loopback and opens it in Debian's Chromium (playwright-core)
+// with the fake backend installed before the app's scripts run.
+import { createServer } from 'node:http';
+import { readFile, mkdir } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const dist = join(here, '..', 'dist');
+export const shots = join(here, '..', '..', 'target', 'screenshots');
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
+
+export async function startServer() {
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    try {
+      const body = await readFile(join(dist, path === '/' ? 'index.html' : path));
+      res.writeHead(200, { 'content-type': types[extname(path)] ?? 'text/html' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return { server, url: `http://127.0.0.1:${server.address().port}/` };
+}
+
+export async function launch() {
+  await mkdir(shots, { recursive: true });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+const backend = await readFile(join(here, 'fake-backend.js'), 'utf8');
+
+/** A page on the app with `seed` profiles in the fake backend. */
+export async function openApp(browser, url, seed = [], options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1180, height: 760 }, ...options });
+  const page = await context.newPage();
+  await page.addInitScript(`window.__SEED__ = ${JSON.stringify(seed)};\n${backend}`);
+  await page.goto(url);
+  return page;
+}
+
+export function profile(id, name, extra = {}) {
+  return {
+    id, name, enabled: true, notes: '', provider: 'microsoft365', authMethod: 'client-credentials', sendMethod: 'graph',
+    mailbox: `${name.toLowerCase().replace(/\W+/g, '')}@contoso.com`, fromAddress: null, domain: null,
+    tenant: 'd9f2fc08-d549-4fcc-bae2-2286c314d3cd', cloud: 'global', authorityUrl: null,
+    clientId: '351d6cb2-1c69-4081-9cc2-a769d71567cb', clientSecretId: null, clientSecretExpires: null,
+    scopes: ['https://graph.microsoft.com/.default'], redirectUri: '', authUrl: null, tokenUrl: null,
+    smtpHost: 'smtp.office365.com', smtpPort: 587, smtpSecurity: 'starttls', imapHost: 'outlook.office365.com',
+    imapPort: 993, imapSecurity: 'tls', createdAt: '2026-11-01T00:00:00Z', updatedAt: '2026-11-01T00:00:00Z',
+    hasClientSecret: true, hasPassword: false, secretExpiry: null, ...extra,
+  };
+}

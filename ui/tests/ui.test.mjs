@@ -1,0 +1,161 @@
+// Component behaviour in real Chromium with a fake IPC backend: empty state,
+// badges, inline errors, write-only secrets, shortcuts, the unsaved-changes
+// guard, filters and the dark theme.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { launch, openApp, profile, shots, startServer } from './harness.mjs';
+
+let browser, server, url;
+before(async () => {
+  ({ server, url } = await startServer());
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const calls = (page, cmd) => page.evaluate((c) => window.__BACKEND__.calls.filter((x) => x.cmd === c), cmd);
+
+test('the empty state invites the first mail server and opens the editor', async () => {
+  const page = await openApp(browser, url, []);
+  await page.getByTestId('empty-state').waitFor();
+  assert.match(await page.getByTestId('empty-state').innerText(), /No mail servers yet/);
+  await page.getByRole('button', { name: 'Add your first mail server' }).click();
+  await page.getByRole('heading', { name: 'New mail server' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'name', 'focus starts on Name');
+  await page.context().close();
+});
+
+test('expiry badges: green ok, amber soon, red urgent and expired', async () => {
+  const page = await openApp(browser, url, [
+    profile(1, 'Alpha', { secretExpiry: { state: 'ok', daysLeft: 200 } }),
+    profile(2, 'Bravo', { secretExpiry: { state: 'soon', daysLeft: 17 } }),
+    profile(3, 'Charlie', { secretExpiry: { state: 'urgent', daysLeft: 4 } }),
+    profile(4, 'Delta', { secretExpiry: { state: 'expired', daysLeft: -3 } }),
+  ]);
+  await page.getByTestId('profile-row').first().waitFor();
+  const pills = await page.$$eval('.expiry', (els) =>
+    els.map((e) => ({ state: e.dataset.state, text: e.textContent.trim(), label: e.getAttribute('aria-label'), color: getComputedStyle(e).backgroundColor })));
+  assert.deepEqual(pills.map((p) => [p.state, p.text]), [['ok', '200 d'], ['soon', '17 d'], ['urgent', '4 d'], ['expired', 'expired']]);
+  assert.equal(pills[3].label, 'Secret expired 3 days ago');
+  assert.equal(pills[2].color, pills[3].color, 'urgent and expired share red');
+  assert.notEqual(pills[0].color, pills[1].color);
+  assert.notEqual(pills[1].color, pills[2].color);
+  await page.screenshot({ path: join(shots, 'ui-badges.png') });
+  await page.context().close();
+});
+
+test('validation errors from the core appear inline and focus the first field', async () => {
+  const page = await openApp(browser, url, []);
+  await page.keyboard.press('Control+n');
+  await page.getByLabel('Name').fill('Invent ERP');
+  await page.getByLabel('Client ID').fill('nope');
+  await page.getByLabel('Scopes').fill('a,b');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByTestId('error-clientId').waitFor();
+  assert.match(await page.getByTestId('form-error').innerText(), /2 fields need attention/);
+  assert.match(await page.getByTestId('error-scopes').innerText(), /spaces/);
+  assert.equal(await page.getByLabel('Client ID').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByLabel('Client ID').getAttribute('aria-describedby'), 'clientId-error');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'clientId');
+  assert.equal((await calls(page, 'save_profile')).length, 1);
+  await page.context().close();
+});
+
+test('secrets are write-only: "Set", Replace sends a new value once, nothing echoes it', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Alpha')]);
+  await page.getByTestId('profile-row').click();
+  await page.getByTestId('clientSecret-state').waitFor();
+  assert.equal((await page.getByTestId('clientSecret-state').innerText()).trim(), 'Set');
+  await page.getByRole('button', { name: 'Replace secret' }).click();
+  const input = page.locator('#clientSecret');
+  assert.equal(await input.getAttribute('type'), 'password');
+  assert.equal(await input.inputValue(), '', 'the old value is never shown');
+  await input.fill('WvR8Q~NewSecretValue123');
+  await page.keyboard.press('Control+s');
+  await page.getByTestId('toast').waitFor();
+  const saves = await calls(page, 'save_profile');
+  assert.deepEqual(saves.at(-1).args.draft.clientSecret, { action: 'set', value: 'WvR8Q~NewSecretValue123' });
+  await page.getByTestId('clientSecret-state').waitFor();
+  assert.ok(!(await page.content()).includes('NewSecretValue123'), 'secret left in the page');
+  // An untouched secret is sent as "keep".
+  await page.getByLabel('Notes').fill('changed');
+  await page.keyboard.press('Control+s');
+  await page.waitForFunction(() => window.__BACKEND__.calls.filter((c) => c.cmd === 'save_profile').length === 2);
+  assert.deepEqual((await calls(page, 'save_profile')).at(-1).args.draft.clientSecret, { action: 'keep' });
+  await page.context().close();
+});
+
+test('unsaved changes are guarded on switching, Esc and Ctrl+N', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Alpha'), profile(2, 'Bravo')]);
+  await page.getByTestId('profile-row').first().click();
+  await page.getByLabel('Name').fill('Alpha renamed');
+  await page.locator('[data-name="Bravo"]').click();
+  const dialog = page.getByRole('alertdialog');
+  await dialog.waitFor();
+  assert.match(await dialog.innerText(), /Discard unsaved changes/);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await page.getByLabel('Name').inputValue(), 'Alpha renamed', 'cancel keeps the edit');
+  await page.keyboard.press('Control+n');
+  await dialog.waitFor();
+  await page.getByTestId('confirm-ok').click();
+  await page.getByRole('heading', { name: 'New mail server' }).waitFor();
+  assert.equal((await calls(page, 'save_profile')).length, 0, 'nothing was saved');
+  await page.context().close();
+});
+
+test('Ctrl+F focuses search; search and provider filter query the core', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Alpha'), profile(2, 'Bravo', { provider: 'outlook' })]);
+  await page.getByTestId('profile-row').first().waitFor();
+  await page.keyboard.press('Control+f');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Search profiles');
+  await page.keyboard.type('brav');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=profile-row]').length === 1);
+  assert.equal(await page.getByTestId('profile-row').getAttribute('data-name'), 'Bravo');
+  await page.getByLabel('Search profiles').fill('');
+  await page.getByLabel('Filter by provider').selectOption('outlook');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=profile-row]').length === 1);
+  const last = (await calls(page, 'list_profiles')).at(-1).args.query;
+  assert.equal(last.provider, 'outlook');
+  assert.match(await page.locator('.count').innerText(), /1 of 2/);
+  await page.context().close();
+});
+
+test('changing provider re-derives defaults and Graph is offered only for Microsoft', async () => {
+  const page = await openApp(browser, url, []);
+  await page.keyboard.press('Control+n');
+  await page.getByLabel('Provider', { exact: true }).selectOption('google');
+  await page.waitForFunction(() => window.__BACKEND__.calls.some((c) => c.cmd === 'rebase_draft'));
+  const rebase = (await calls(page, 'rebase_draft')).at(-1).args;
+  assert.equal(rebase.choices.provider, 'google');
+  assert.equal(rebase.choices.sendMethod, 'smtp');
+  assert.equal(await page.locator('#sendMethod option[value=graph]').isDisabled(), true);
+  assert.equal(await page.locator('#tenant').count(), 0, 'no tenant for Google');
+  await page.getByLabel('Sign-in method').selectOption('basic');
+  await page.locator('#password').waitFor();
+  assert.equal(await page.locator('#clientId').count(), 0, 'no client ID for a password sign-in');
+  await page.context().close();
+});
+
+test('follows the system dark theme', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Alpha', { secretExpiry: { state: 'soon', daysLeft: 12 } })], { colorScheme: 'dark' });
+  await page.getByTestId('profile-row').click();
+  await page.locator('#name').waitFor();
+  const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+  const [r, g, b] = bg.match(/\d+/g).map(Number);
+  assert.ok(r + g + b < 150, `dark background, got ${bg}`);
+  await page.screenshot({ path: join(shots, 'ui-dark.png') });
+  await page.context().close();
+});
+
+test('the key-file banner explains itself', async () => {
+  const page = await openApp(browser, url, []);
+  const banner = page.getByTestId('key-banner');
+  await banner.waitFor();
+  await banner.getByRole('button', { name: 'Details' }).click();
+  assert.match(await banner.innerText(), /No system keyring/);
+  await page.context().close();
+});
