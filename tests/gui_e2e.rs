@@ -60,6 +60,7 @@ fn create_validate_fix_save_relaunch_delete() {
     for (path, bytes) in db.all_bytes() {
         assert!(!contains(&bytes, SECRET.as_bytes()), "secret in clear in {}", path.display());
     }
+    ipc_returns_no_secret_and_plugins_are_not_exposed(&s, listed[0]["id"].as_i64().unwrap());
     s.quit();
 
     // Relaunch: still there; delete it with confirmation.
@@ -75,4 +76,44 @@ fn create_validate_fix_save_relaunch_delete() {
     s.find("[data-testid=empty-state]");
     assert_eq!(db.dump().trim(), "[]");
     s.quit();
+}
+
+/// Call the app's commands straight from the page, as a compromised page could,
+/// and check that no answer carries the secret; plugin commands that the
+/// capability does not grant are refused.
+fn ipc_returns_no_secret_and_plugins_are_not_exposed(s: &Session, id: i64) {
+    let call = |cmd: &str, args: &str| -> serde_json::Value {
+        s.script_async(&format!(
+            "window.__TAURI_INTERNALS__.invoke('{cmd}', {args}).then(v => done({{ok: JSON.stringify(v)}}), e => done({{err: JSON.stringify(e)}}));"
+        ))
+    };
+    let q = r#"{query: {text: '', provider: null, authMethod: null, enabled: null, expiry: null}}"#;
+    for (cmd, args) in [
+        ("list_profiles", q.to_string()),
+        ("get_profile", format!("{{id: {id}}}")),
+        ("edit_draft", format!("{{id: {id}}}")),
+        ("app_status", "{}".to_string()),
+        ("duplicate_profile", format!("{{id: {id}}}")),
+    ] {
+        let v = call(cmd, &args);
+        let ok = v["ok"].as_str().unwrap_or_else(|| panic!("{cmd} failed: {v}"));
+        assert!(!ok.contains(SECRET), "{cmd} returned the secret");
+        assert!(!ok.contains("E2E~"), "{cmd} returned part of the secret");
+    }
+    // The duplicate made above: remove it through the same channel.
+    let list = call("list_profiles", q);
+    let copies: serde_json::Value = serde_json::from_str(list["ok"].as_str().unwrap()).unwrap();
+    let copy = copies["profiles"].as_array().unwrap().iter().find(|p| p["name"] == "E2E Invoices (copy)").unwrap();
+    assert_eq!(copy["hasClientSecret"], true, "the copy holds the re-sealed secret");
+    assert!(call("delete_profile", &format!("{{id: {}}}", copy["id"]))["ok"].is_string());
+
+    for (cmd, args) in [
+        ("plugin:opener|open_url", "{url: 'https://example.com'}"),
+        ("plugin:clipboard-manager|read_text", "{}"),
+        ("plugin:dialog|open", "{options: {}}"),
+    ] {
+        let v = call(cmd, args);
+        let err = v["err"].as_str().unwrap_or_else(|| panic!("{cmd} was allowed: {v}"));
+        assert!(err.contains("not allowed"), "{cmd}: {err}");
+    }
 }

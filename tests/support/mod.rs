@@ -58,12 +58,13 @@ impl TempDb {
         child.wait_with_output().unwrap()
     }
 
-    /// Every byte of the database directory (DB, WAL, SHM, key file).
+    /// Every byte of the files in the database directory (DB, WAL, SHM, key file).
     pub fn all_bytes(&self) -> Vec<(PathBuf, Vec<u8>)> {
         std::fs::read_dir(self.dir.path())
             .unwrap()
-            .map(|e| {
-                let p = e.unwrap().path();
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .map(|p| {
                 let b = std::fs::read(&p).unwrap();
                 (p, b)
             })

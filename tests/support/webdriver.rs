@@ -127,6 +127,13 @@ impl Session {
         post(&format!("{}/execute/sync", self.url), json!({"script": js, "args": []}))
     }
 
+    /// Run asynchronous JavaScript: the script calls `done(value)` (the last
+    /// argument WebDriver passes) when it has a result.
+    pub fn script_async(&self, js: &str) -> Value {
+        let wrapped = format!("const done = arguments[arguments.length - 1]; {js}");
+        post(&format!("{}/execute/async", self.url), json!({"script": wrapped, "args": []}))
+    }
+
     pub fn count(&self, css: &str) -> usize {
         self.script(&format!("return document.querySelectorAll({css:?}).length;")).as_u64().unwrap() as usize
     }
