@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "save_profile",
     "delete_profile",
     "duplicate_profile",
+    "set_unsaved",
 ];
 
 fn main() {

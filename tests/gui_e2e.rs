@@ -4,7 +4,8 @@
 //! `target/screenshots/`.
 
 use mailwarden_tests::webdriver::{Driver, Session};
-use mailwarden_tests::{bin_dir, binary, contains, TempDb};
+use mailwarden_tests::{bin_dir, binary, contains, screen_shot, wm_close, TempDb};
+use std::time::Duration;
 
 const SECRET: &str = "E2E~GuiSecretValue_9f8e7d6c5b4a";
 const CLIENT: &str = "351d6cb2-1c69-4081-9cc2-a769d71567cb";
@@ -75,7 +76,22 @@ fn create_validate_fix_save_relaunch_delete() {
     s.wait_until("the row to disappear", 10, |s| row_count(s, "E2E Invoices") == 0);
     s.find("[data-testid=empty-state]");
     assert_eq!(db.dump().trim(), "[]");
+
+    // Closing the window with unsaved edits asks first (a native dialog).
+    s.button("Add your first mail server").click();
+    s.find("#name").type_text("Half typed");
+    std::thread::sleep(Duration::from_millis(300));
+    wm_close("Mailwarden");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(s.title().as_deref(), Some("Mailwarden"), "the window must not close with unsaved edits");
+    screen_shot(&shots().join("close-guard.png"));
     s.quit();
+
+    // Without unsaved edits, the close button closes the app.
+    let s = driver.launch(&app);
+    s.find("[data-testid=empty-state]");
+    wm_close("Mailwarden");
+    s.wait_until("the app to exit", 10, |s| s.title().is_none());
 }
 
 /// Call the app's commands straight from the page, as a compromised page could,

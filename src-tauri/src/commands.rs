@@ -62,3 +62,9 @@ pub fn delete_profile(state: State<'_, AppState>, id: i64) -> Res<()> {
 pub fn duplicate_profile(state: State<'_, AppState>, id: i64) -> Res<ProfileView> {
     Ok(state.core()?.duplicate(id)?)
 }
+
+/// The UI reports whether the editor holds unsaved changes (for the close guard).
+#[tauri::command]
+pub fn set_unsaved(state: State<'_, AppState>, dirty: bool) {
+    state.set_unsaved(dirty);
+}

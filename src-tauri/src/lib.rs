@@ -8,6 +8,7 @@ pub mod bindings;
 mod commands;
 pub mod ipc_error;
 mod state;
+mod window;
 
 use tauri::Manager;
 
@@ -23,6 +24,7 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
+        .on_window_event(window::on_window_event)
         .setup(|app| {
             app.manage(state::AppState::open());
             Ok(())
@@ -38,6 +40,7 @@ pub fn run() {
             commands::save_profile,
             commands::delete_profile,
             commands::duplicate_profile,
+            commands::set_unsaved,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Mailwarden");

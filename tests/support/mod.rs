@@ -85,6 +85,25 @@ impl Default for TempDb {
     }
 }
 
+/// Send WM_DELETE_WINDOW to the X window titled `title` (what a title bar's
+/// close button does).
+pub fn wm_close(title: &str) {
+    let script = workspace_root().join("tests/support/wm_close.py");
+    let out = Command::new("/usr/bin/python3")
+        .arg(script)
+        .arg(title)
+        .output()
+        .expect("Debian's /usr/bin/python3 with python3-xlib");
+    assert!(out.status.success(), "wm_close: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A PNG of the whole X screen (native dialogs included), via ImageMagick.
+pub fn screen_shot(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let ok = Command::new("import").args(["-window", "root"]).arg(path).status().expect("ImageMagick import");
+    assert!(ok.success());
+}
+
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }

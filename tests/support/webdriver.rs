@@ -138,6 +138,12 @@ impl Session {
         self.script(&format!("return document.querySelectorAll({css:?}).length;")).as_u64().unwrap() as usize
     }
 
+    /// The window title, or None once the app (and so the session) is gone.
+    pub fn title(&self) -> Option<String> {
+        let r = ureq::get(&format!("{}/title", self.url)).call().ok()?;
+        r.into_json::<Value>().ok()?["value"].as_str().map(str::to_owned)
+    }
+
     pub fn source(&self) -> String {
         get(&format!("{}/source", self.url)).as_str().unwrap().to_owned()
     }

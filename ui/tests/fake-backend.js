@@ -85,6 +85,7 @@
       state.profiles = state.profiles.filter((p) => p.id !== view.id).concat([view]);
       return view;
     },
+    set_unsaved: () => null,
     delete_profile: ({ id }) => { state.profiles = state.profiles.filter((p) => p.id !== id); return null; },
     duplicate_profile: ({ id }) => {
       const src = state.profiles.find((p) => p.id === id);

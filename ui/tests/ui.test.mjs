@@ -104,6 +104,8 @@ test('unsaved changes are guarded on switching, Esc and Ctrl+N', async () => {
   await page.getByTestId('confirm-ok').click();
   await page.getByRole('heading', { name: 'New mail server' }).waitFor();
   assert.equal((await calls(page, 'save_profile')).length, 0, 'nothing was saved');
+  const reported = (await calls(page, 'set_unsaved')).map((c) => c.args.dirty);
+  assert.deepEqual(reported.slice(-2), [true, false], 'the shell was told about the edit, then that it was gone');
   await page.context().close();
 });
 

@@ -41,4 +41,5 @@ export const api = {
     call<ProfileView>('save_profile', { id, draft }),
   deleteProfile: (id: number) => call<null>('delete_profile', { id }),
   duplicateProfile: (id: number) => call<ProfileView>('duplicate_profile', { id }),
+  setUnsaved: (dirty: boolean) => call<null>('set_unsaved', { dirty }),
 };

@@ -114,12 +114,19 @@ impl Store {
         let flags = secret_flags(&tx)?;
         let count: usize = tx.query_row("SELECT count(*) FROM profiles", [], |r| r.get(0))?;
         let mut rows = Vec::with_capacity(count);
-        let mut stmt = tx.prepare_cached(&format!("{SELECT} ORDER BY p.name"))?;
+        // Read in table order (sequential pages) and sort here: ordering by the
+        // name index would seek the table once per row, ~3x slower at 10k rows.
+        let mut stmt = tx.prepare_cached(SELECT)?;
         for row in stmt.query_map([], from_row)? {
             rows.push(with_flags(row?, &flags));
         }
         drop(stmt);
         tx.finish()?;
+        // NOCASE order, as SQLite's NOCASE collation (ASCII case folding).
+        rows.sort_by(|a, b| {
+            let (a, b) = (a.profile.name.bytes(), b.profile.name.bytes());
+            a.map(|c| c.to_ascii_lowercase()).cmp(b.map(|c| c.to_ascii_lowercase()))
+        });
         let rows = Arc::new(rows);
         *self.cache.borrow_mut() = Some((version, rows.clone()));
         Ok(rows)
