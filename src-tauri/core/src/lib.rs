@@ -9,6 +9,7 @@
 pub mod app;
 pub mod clock;
 pub mod crypto;
+pub mod diagnosis;
 pub mod error;
 pub mod keystore;
 pub mod paths;

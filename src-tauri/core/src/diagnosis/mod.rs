@@ -1,0 +1,221 @@
+//! Diagnosis: every error a person can meet, as a title, the cause in plain
+//! words, numbered steps to fix it (naming the Entra blade or the field in our
+//! form), the provider's codes, and the IDs a support ticket needs.
+//!
+//! Identity-provider errors arrive as [`ProviderError`] (Microsoft's JSON shape,
+//! which is a superset of RFC 6749's); transport failures as [`TransportError`].
+//! The GUI and the CLI render the same [`Diagnosis`]; neither shows raw JSON.
+
+mod aadsts;
+mod transport;
+
+pub use transport::TransportError;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// An OAuth error response, with Microsoft's extra fields when present.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ProviderError {
+    pub error: String,
+    #[serde(default)]
+    pub error_description: Option<String>,
+    #[serde(default)]
+    pub error_codes: Vec<u64>,
+    #[serde(default)]
+    pub timestamp: Option<String>,
+    #[serde(default)]
+    pub trace_id: Option<String>,
+    #[serde(default)]
+    pub correlation_id: Option<String>,
+    #[serde(default)]
+    pub error_uri: Option<String>,
+}
+
+impl ProviderError {
+    /// The AADSTS number: from `error_codes`, else parsed from the description.
+    pub fn aadsts(&self) -> Option<u64> {
+        self.error_codes.first().copied().or_else(|| {
+            let d = self.error_description.as_deref()?;
+            let rest = &d[d.find("AADSTS")? + 6..];
+            rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+        })
+    }
+
+    /// The description's first line (Microsoft appends trace IDs on later lines).
+    pub fn summary(&self) -> Option<String> {
+        let d = self.error_description.as_deref()?;
+        let first = d.lines().next()?.trim();
+        (!first.is_empty()).then(|| first.to_owned())
+    }
+}
+
+/// What the diagnosis may name: the profile's app registration and settings.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    pub client_id: String,
+    pub tenant: String,
+    pub redirect_uri: String,
+    pub scopes: Vec<String>,
+    /// `https://login.microsoftonline.com` or the profile's cloud's authority.
+    pub authority: String,
+    pub mailbox: String,
+}
+
+impl Context {
+    /// The app registration's blade in the Entra admin centre.
+    pub fn app_blade(&self, page: &str) -> String {
+        format!(
+            "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/{page}/appId/{}",
+            self.client_id
+        )
+    }
+
+    /// The admin-consent URL for this app and tenant.
+    pub fn admin_consent_url(&self) -> String {
+        let tenant = if self.tenant.is_empty() { "organizations" } else { &self.tenant };
+        let mut u = url::Url::parse(&format!("{}/{tenant}/v2.0/adminconsent", self.authority)).unwrap_or_else(|_| {
+            url::Url::parse("https://login.microsoftonline.com/organizations/v2.0/adminconsent").unwrap()
+        });
+        u.query_pairs_mut()
+            .append_pair("client_id", &self.client_id)
+            .append_pair("redirect_uri", &self.redirect_uri)
+            .append_pair("scope", &self.scopes.join(" "));
+        u.to_string()
+    }
+}
+
+/// An error explained for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Diagnosis {
+    /// Stable identifier the UI may branch on: `aadsts7000215`, `network`, …
+    pub code: String,
+    pub title: String,
+    pub cause: String,
+    /// What to do, in order. Never empty.
+    pub steps: Vec<String>,
+    /// The provider's codes, e.g. `invalid_client`, `AADSTS7000215`.
+    pub codes: Vec<String>,
+    /// The provider's own description (first line), for unknown codes and tickets.
+    pub description: Option<String>,
+    pub trace_id: Option<String>,
+    pub correlation_id: Option<String>,
+    pub timestamp: Option<String>,
+    /// The provider's page about this error.
+    pub error_uri: Option<String>,
+}
+
+impl Diagnosis {
+    pub fn new(
+        code: impl Into<String>,
+        title: impl Into<String>,
+        cause: impl Into<String>,
+        steps: Vec<String>,
+    ) -> Self {
+        Diagnosis {
+            code: code.into(),
+            title: title.into(),
+            cause: cause.into(),
+            steps,
+            codes: Vec::new(),
+            description: None,
+            trace_id: None,
+            correlation_id: None,
+            timestamp: None,
+            error_uri: None,
+        }
+    }
+
+    /// Plain text for a terminal: title, cause, numbered steps, then the codes
+    /// and IDs to quote in a support ticket.
+    pub fn render_text(&self) -> String {
+        let mut out = format!("{}\n{}\n", self.title, self.cause);
+        for (i, s) in self.steps.iter().enumerate() {
+            out.push_str(&format!("  {}. {s}\n", i + 1));
+        }
+        let mut ids = Vec::new();
+        if !self.codes.is_empty() {
+            ids.push(format!("codes: {}", self.codes.join(", ")));
+        }
+        for (k, v) in
+            [("trace ID", &self.trace_id), ("correlation ID", &self.correlation_id), ("time", &self.timestamp)]
+        {
+            if let Some(v) = v {
+                ids.push(format!("{k}: {v}"));
+            }
+        }
+        if let Some(d) = &self.description {
+            ids.push(format!("provider said: {d}"));
+        }
+        if let Some(u) = &self.error_uri {
+            ids.push(format!("more: {u}"));
+        }
+        for line in ids {
+            out.push_str(&format!("  {line}\n"));
+        }
+        out
+    }
+}
+
+/// Explain an identity provider's error response.
+pub fn diagnose_provider(e: &ProviderError, ctx: &Context) -> Diagnosis {
+    let mut d = match e.aadsts().and_then(|n| aadsts::explain(n, ctx)) {
+        Some(d) => d,
+        None => generic(e, ctx),
+    };
+    d.codes = std::iter::once(e.error.clone())
+        .chain(e.aadsts().map(|n| format!("AADSTS{n}")))
+        .filter(|c| !c.is_empty())
+        .collect();
+    d.description = e.summary();
+    d.trace_id = e.trace_id.clone();
+    d.correlation_id = e.correlation_id.clone();
+    d.timestamp = e.timestamp.clone();
+    d.error_uri =
+        e.error_uri.clone().or_else(|| e.aadsts().map(|n| format!("https://login.microsoftonline.com/error?code={n}")));
+    d
+}
+
+/// RFC 6749 errors without a Microsoft code (Google, custom servers) or with a
+/// code this table does not know.
+fn generic(e: &ProviderError, ctx: &Context) -> Diagnosis {
+    let code = e.aadsts().map(|n| format!("aadsts{n}")).unwrap_or_else(|| format!("oauth_{}", e.error));
+    let (title, cause, steps): (&str, &str, Vec<String>) = match e.error.as_str() {
+        "invalid_grant" => (
+            "The sign-in is no longer valid",
+            "The provider refused the refresh token or code: it expired, was revoked, or was already used.",
+            vec!["Reconnect the account (Connect your account) to sign in again.".into()],
+        ),
+        "invalid_client" | "unauthorized_client" => (
+            "The app registration was refused",
+            "The provider did not accept the client ID or secret for this kind of sign-in.",
+            vec![
+                format!("Check the Client ID ({}) and the client secret in this profile.", ctx.client_id),
+                "Check that the app is allowed to use this sign-in method in the provider's console.".into(),
+            ],
+        ),
+        "access_denied" => (
+            "Sign-in was declined",
+            "The person signing in, or an administrator policy, declined the request.",
+            vec!["Sign in again and accept the permissions, or ask an administrator to grant consent.".into()],
+        ),
+        "invalid_scope" => (
+            "A scope was refused",
+            "The provider does not offer one of the scopes this profile asks for.",
+            vec!["Use Reset to defaults on the Scopes field, then try again.".into()],
+        ),
+        _ => (
+            "The identity provider refused the request",
+            "The provider answered with an error this version of Mailwarden does not explain yet.",
+            vec![
+                "Read the provider's description below; its error page (link below) explains the code.".into(),
+                "If it persists, open a support ticket with the codes and IDs below.".into(),
+            ],
+        ),
+    };
+    Diagnosis::new(code, title, cause, steps)
+}
+
+#[cfg(test)]
+mod tests;
