@@ -34,9 +34,9 @@ pub struct ProfileList {
 }
 
 pub struct Mailwarden {
-    store: Store,
+    pub(crate) store: Store,
     key: KeyInfo,
-    clock: SharedClock,
+    pub(crate) clock: SharedClock,
 }
 
 impl Mailwarden {

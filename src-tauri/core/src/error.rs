@@ -34,6 +34,10 @@ pub enum ErrorCode {
     KeyMismatch,
     Crypto,
     Io,
+    /// Sign-in or token failure, explained by a Diagnosis.
+    Auth,
+    /// A connect attempt expired, was cancelled, or got a wrong callback.
+    Flow,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +67,12 @@ pub enum CoreError {
 
     #[error("{context}: {source}")]
     Io { context: String, source: std::io::Error },
+
+    #[error("{}: {}", .0.title, .0.cause)]
+    Auth(Box<crate::diagnosis::Diagnosis>),
+
+    #[error("{0}")]
+    Flow(String),
 }
 
 impl CoreError {
@@ -75,6 +85,8 @@ impl CoreError {
             CoreError::KeyMismatch => ErrorCode::KeyMismatch,
             CoreError::Crypto(_) => ErrorCode::Crypto,
             CoreError::Io { .. } => ErrorCode::Io,
+            CoreError::Auth(_) => ErrorCode::Auth,
+            CoreError::Flow(_) => ErrorCode::Flow,
         }
     }
 
@@ -83,6 +95,14 @@ impl CoreError {
         match self {
             CoreError::Validation(errors) => errors,
             _ => &[],
+        }
+    }
+
+    /// The diagnosis of a sign-in failure.
+    pub fn diagnosis(&self) -> Option<&crate::diagnosis::Diagnosis> {
+        match self {
+            CoreError::Auth(d) => Some(d),
+            _ => None,
         }
     }
 

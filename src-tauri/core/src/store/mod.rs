@@ -8,6 +8,9 @@
 mod profiles;
 mod schema;
 mod secrets;
+mod tokens;
+
+pub use tokens::{TokenRecord, TokenUpdate};
 
 pub use profiles::StoredProfile;
 

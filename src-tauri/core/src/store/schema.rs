@@ -50,6 +50,22 @@ const STEPS: &[&str] = &[
         value BLOB NOT NULL
     );
     "#,
+    // 2: OAuth tokens: the sealed values live in `secrets` (refresh_token,
+    // access_token); this row holds what may be shown.
+    r#"
+    CREATE TABLE tokens (
+        profile_id INTEGER PRIMARY KEY REFERENCES profiles(id) ON DELETE CASCADE,
+        access_expires_at INTEGER,
+        scopes TEXT NOT NULL DEFAULT '',
+        account TEXT,
+        tenant_id TEXT,
+        object_id TEXT,
+        obtained_at TEXT NOT NULL,
+        refreshed_at TEXT,
+        last_used_at TEXT,
+        needs_reconnect INTEGER NOT NULL DEFAULT 0
+    );
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

@@ -1,0 +1,62 @@
+//! The one HTTP client: the OS trust store (so corporate TLS-inspecting proxies
+//! work), plus an optional extra CA file (`MAILWARDEN_CA_FILE`), timeouts on
+//! every request, and no redirects (an OAuth client must not follow them).
+//! Built lazily: a cached `mailwarden token` never pays for it.
+
+use crate::diagnosis::TransportError;
+use crate::error::{CoreError, Result};
+use std::error::Error as _;
+use std::time::Duration;
+
+pub const CA_FILE_ENV: &str = "MAILWARDEN_CA_FILE";
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub fn client() -> Result<reqwest::blocking::Client> {
+    let mut b = reqwest::blocking::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("Mailwarden/", env!("CARGO_PKG_VERSION")));
+    if let Some(path) = std::env::var_os(CA_FILE_ENV).filter(|p| !p.is_empty()) {
+        let pem = std::fs::read(&path)
+            .map_err(|e| CoreError::io(format!("Could not read {CA_FILE_ENV}={}", path.to_string_lossy()), e))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            CoreError::io(
+                format!("{CA_FILE_ENV}={} is not a PEM certificate file", path.to_string_lossy()),
+                std::io::Error::other(e.to_string()),
+            )
+        })?;
+        for c in certs {
+            b = b.add_root_certificate(c);
+        }
+    }
+    b.build().map_err(|e| CoreError::io("Could not set up HTTPS", std::io::Error::other(e.to_string())))
+}
+
+/// Classify a reqwest failure for a person (DNS, refused, timeout, TLS, …).
+pub fn classify(e: &reqwest::Error, host: &str) -> TransportError {
+    let host = host.to_owned();
+    let chain = {
+        let mut parts = vec![e.to_string()];
+        let mut src = e.source();
+        while let Some(s) = src {
+            parts.push(s.to_string());
+            src = s.source();
+        }
+        parts.join(": ")
+    };
+    let lower = chain.to_lowercase();
+    if e.is_timeout() || lower.contains("timed out") {
+        TransportError::Timeout { host }
+    } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        TransportError::Dns { host }
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        let detail = chain.rsplit(": ").next().unwrap_or(&chain).to_owned();
+        TransportError::Tls { host, detail }
+    } else if lower.contains("connection refused") {
+        TransportError::Refused { host }
+    } else {
+        TransportError::Other { host, detail: chain }
+    }
+}

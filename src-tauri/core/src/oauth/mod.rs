@@ -1,0 +1,14 @@
+//! OAuth: endpoints per provider, the `oauth2` client typed for Microsoft's
+//! answers, the flows (client credentials, refresh, authorization code with
+//! PKCE via a pasted redirect), and the token service that hands out access
+//! tokens — cached, refreshed, rotated safely and single-flight across
+//! processes. Nothing outside this module builds an OAuth request.
+
+pub mod claims;
+mod client;
+pub mod endpoints;
+pub mod manual;
+mod service;
+
+pub use claims::Claims;
+pub use service::{AuthReport, AuthorizeRequest, Issued};

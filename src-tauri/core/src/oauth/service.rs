@@ -1,0 +1,285 @@
+//! The token service on [`Mailwarden`]: `access_token` (cache → lock → re-check
+//! → refresh → commit → hand out), connecting with a code or a pasted refresh
+//! token, testing app-only sign-in, and disconnecting.
+
+use super::claims::{self, Claims};
+use super::client::{client_for, context_for, failure, TokenResponse};
+use crate::app::Mailwarden;
+use crate::diagnosis::Diagnosis;
+use crate::error::{CoreError, Result};
+use crate::profile::{AuthMethod, Profile, SendMethod};
+use crate::secret::{ExposeSecret, SecretKind, SecretString};
+use crate::store::{TokenRecord, TokenUpdate};
+use oauth2::{
+    AuthorizationCode, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RefreshToken, Scope, TokenResponse as _,
+};
+use serde::Serialize;
+use std::fs::File;
+use ts_rs::TS;
+
+/// Refresh when the access token expires within this many seconds.
+pub const REFRESH_MARGIN_SECS: i64 = 300;
+
+/// An access token handed to a caller (the CLI's `token`, the mail senders).
+pub struct Issued {
+    pub token: SecretString,
+    pub expires_at: i64,
+    pub from_cache: bool,
+}
+
+/// The result of "Test": the token's claims and what looks wrong with them.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthReport {
+    pub claims: Option<Claims>,
+    #[ts(type = "number")]
+    pub expires_at: i64,
+    pub warnings: Vec<String>,
+}
+
+/// A browser sign-in in progress: the URL to open and what checks the answer.
+pub struct AuthorizeRequest {
+    pub url: String,
+    pub state: String,
+    pub verifier: PkceCodeVerifier,
+}
+
+fn not_connected(p: &Profile) -> CoreError {
+    CoreError::Auth(Box::new(Diagnosis::new(
+        "not_connected",
+        format!("“{}” is not connected", p.name),
+        "No account has signed in for this profile yet (or it was disconnected), so there is no token to use.",
+        vec![
+            format!("Connect it: in the app, Connect your account; or run `mailwarden connect \"{}\"`.", p.name),
+            "Or paste a refresh token obtained elsewhere (`mailwarden connect --refresh-token-stdin`).".into(),
+        ],
+    )))
+}
+
+impl Mailwarden {
+    fn profile_for_tokens(&self, id: i64) -> Result<Profile> {
+        let p = self.store.get(id)?.profile;
+        if !p.enabled {
+            return Err(CoreError::Flow(format!(
+                "“{}” is disabled. Enable it in the profile (or `mailwarden profile edit \"{}\" --enable`) to use its tokens.",
+                p.name, p.name
+            )));
+        }
+        if p.auth_method == AuthMethod::Basic {
+            return Err(CoreError::Flow(format!(
+                "“{}” signs in with a username and password; it has no OAuth token.",
+                p.name
+            )));
+        }
+        Ok(p)
+    }
+
+    /// The serialisation point for refreshes across threads and processes.
+    fn refresh_lock(&self) -> Result<File> {
+        let mut name = self.store.path().as_os_str().to_owned();
+        name.push(".lock");
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&name)
+            .map_err(|e| CoreError::io("Could not open the token lock file", e))?;
+        f.lock().map_err(|e| CoreError::io("Could not lock the token lock file", e))?;
+        Ok(f)
+    }
+
+    /// A valid access token for profile `id`: the cached one if it lives more
+    /// than five minutes, else a fresh one. A rotated refresh token is
+    /// committed before the access token is returned; only one process
+    /// refreshes at a time, and the others then use its result.
+    pub fn access_token(&mut self, id: i64) -> Result<Issued> {
+        let p = self.profile_for_tokens(id)?;
+        let now = self.clock.now();
+        let valid_until = now.unix_timestamp() + REFRESH_MARGIN_SECS;
+        if let Some((token, expires_at)) = self.store.cached_access_token(id, valid_until)? {
+            self.store.touch_token(id, now)?;
+            return Ok(Issued { token, expires_at, from_cache: true });
+        }
+        let _lock = self.refresh_lock()?;
+        if let Some((token, expires_at)) = self.store.cached_access_token(id, valid_until)? {
+            self.store.touch_token(id, now)?;
+            return Ok(Issued { token, expires_at, from_cache: true });
+        }
+        let issued = self.fetch_token(&p)?;
+        self.store.touch_token(id, self.clock.now())?;
+        Ok(issued)
+    }
+
+    /// Ask the provider for a new access token (client credentials, or the
+    /// refresh-token grant) and commit what it returns.
+    fn fetch_token(&mut self, p: &Profile) -> Result<Issued> {
+        let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?;
+        let (client, ep) = client_for(p, secret.as_ref())?;
+        let ctx = context_for(p, &ep);
+        let http = crate::http::client()?;
+        let scopes = p.scopes.iter().map(|s| Scope::new(s.clone()));
+        let result = if p.auth_method == AuthMethod::ClientCredentials {
+            client.exchange_client_credentials().add_scopes(scopes).request(&http)
+        } else {
+            let rt = self.store.read_secret(p.id, SecretKind::RefreshToken)?.ok_or_else(|| not_connected(p))?;
+            let rt = RefreshToken::new(rt.expose_secret().to_owned());
+            client.exchange_refresh_token(&rt).add_scopes(scopes).request(&http)
+        };
+        match result {
+            Ok(resp) => self.commit(p, resp, true),
+            Err(e) => {
+                let f = failure(e, &ctx, &ep);
+                if f.grant_is_dead && p.auth_method.is_delegated() {
+                    self.store.mark_grant_dead(p.id)?;
+                }
+                Err(f.into())
+            }
+        }
+    }
+
+    fn commit(&mut self, p: &Profile, resp: TokenResponse, refreshed: bool) -> Result<Issued> {
+        let now = self.clock.now();
+        let access = resp.access_token().secret().to_owned();
+        let expires_at = now.unix_timestamp() + resp.expires_in().map_or(3600, |d| d.as_secs() as i64);
+        let claims = claims::decode(&access)
+            .or_else(|| resp.extra_fields().id_token.as_deref().and_then(claims::decode))
+            .unwrap_or_default();
+        let scopes =
+            resp.scopes().map(|s| s.iter().map(|x| x.to_string()).collect()).unwrap_or_else(|| p.scopes.clone());
+        let update = TokenUpdate {
+            access_token: SecretString::from(access.clone()),
+            access_expires_at: expires_at,
+            refresh_token: resp.refresh_token().map(|r| SecretString::from(r.secret().to_owned())),
+            scopes,
+            account: claims.account.clone(),
+            tenant_id: claims.tenant_id.clone(),
+            object_id: claims.object_id.clone(),
+            refreshed,
+        };
+        self.store.save_tokens(p.id, update, now)?;
+        Ok(Issued { token: SecretString::from(access), expires_at, from_cache: false })
+    }
+
+    /// Start a browser sign-in: the authorize URL with PKCE (S256) and state.
+    pub fn authorize_request(&self, id: i64) -> Result<AuthorizeRequest> {
+        let p = self.profile_for_tokens(id)?;
+        let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?;
+        let (client, _) = client_for(&p, secret.as_ref())?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let mut req = client
+            .authorize_url(CsrfToken::new_random)
+            .map_err(|_| CoreError::invalid("authUrl", "This provider has no authorization URL; set one."))?
+            .add_scopes(p.scopes.iter().map(|s| Scope::new(s.clone())))
+            .set_pkce_challenge(challenge);
+        if p.provider == crate::profile::Provider::Google {
+            req = req.add_extra_param("access_type", "offline").add_extra_param("prompt", "consent");
+        }
+        if p.auth_method.is_delegated() && p.mailbox.contains('@') {
+            req = req.add_extra_param("login_hint", p.mailbox.clone());
+        }
+        let (url, state) = req.url();
+        Ok(AuthorizeRequest { url: url.to_string(), state: state.secret().clone(), verifier })
+    }
+
+    /// Finish a browser sign-in: redeem `code` with the PKCE verifier.
+    pub fn exchange_code(&mut self, id: i64, code: &str, verifier: PkceCodeVerifier) -> Result<TokenRecord> {
+        let p = self.profile_for_tokens(id)?;
+        let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?;
+        let (client, ep) = client_for(&p, secret.as_ref())?;
+        let ctx = context_for(&p, &ep);
+        let http = crate::http::client()?;
+        let resp = client
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .set_pkce_verifier(verifier)
+            .request(&http)
+            .map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
+        if resp.refresh_token().is_none() && p.auth_method.is_delegated() {
+            log_missing_refresh(&p);
+        }
+        self.commit(&p, resp, false)?;
+        self.connection(id)?.ok_or_else(|| not_connected(&p))
+    }
+
+    /// Store a refresh token obtained elsewhere and prove it by redeeming it.
+    /// Nothing is kept if the provider refuses it.
+    pub fn connect_refresh_token(&mut self, id: i64, refresh_token: SecretString) -> Result<TokenRecord> {
+        let p = self.profile_for_tokens(id)?;
+        if refresh_token.expose_secret().trim().is_empty() {
+            return Err(CoreError::invalid("refreshToken", "The refresh token is empty; paste the whole token."));
+        }
+        let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?;
+        let (client, ep) = client_for(&p, secret.as_ref())?;
+        let ctx = context_for(&p, &ep);
+        let http = crate::http::client()?;
+        let rt = RefreshToken::new(refresh_token.expose_secret().trim().to_owned());
+        let resp = client
+            .exchange_refresh_token(&rt)
+            .add_scopes(p.scopes.iter().map(|s| Scope::new(s.clone())))
+            .request(&http)
+            .map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
+        // Keep the pasted token when the provider does not rotate it.
+        let mut resp = resp;
+        if resp.refresh_token().is_none() {
+            resp.set_refresh_token(Some(rt));
+        }
+        self.commit(&p, resp, false)?;
+        self.connection(id)?.ok_or_else(|| not_connected(&p))
+    }
+
+    /// Get a token now and report its claims and what looks wrong with them.
+    pub fn test_auth(&mut self, id: i64) -> Result<AuthReport> {
+        let p = self.profile_for_tokens(id)?;
+        let issued = self.access_token(id)?;
+        let claims = claims::decode(issued.token.expose_secret());
+        let warnings = claims.as_ref().map(|c| warnings_for(&p, c)).unwrap_or_default();
+        Ok(AuthReport { claims, expires_at: issued.expires_at, warnings })
+    }
+
+    pub fn connection(&self, id: i64) -> Result<Option<TokenRecord>> {
+        self.store.token_record(id)
+    }
+
+    /// Forget the profile's tokens (the app registration stays as it is).
+    pub fn disconnect(&mut self, id: i64) -> Result<()> {
+        self.store.get(id)?;
+        self.store.delete_tokens(id)
+    }
+}
+
+fn log_missing_refresh(p: &Profile) {
+    // No logging framework yet; the connection card shows has_refresh_token.
+    let _ = p;
+}
+
+/// What a token's claims say about whether this profile can work.
+pub fn warnings_for(p: &Profile, c: &Claims) -> Vec<String> {
+    let mut w = Vec::new();
+    let aud = c.aud.clone().unwrap_or_default().to_ascii_lowercase();
+    let graph_aud = aud.contains("graph.microsoft") || aud == "00000003-0000-0000-c000-000000000000";
+    let outlook_aud = aud.contains("outlook.office") || aud == "00000002-0000-0ff1-ce00-000000000000";
+    match p.send_method {
+        SendMethod::Graph if !aud.is_empty() && !graph_aud => w.push(format!(
+            "The token is for {aud}, not Microsoft Graph: Graph will refuse it. Use Graph scopes (Reset to defaults)."
+        )),
+        SendMethod::Smtp if !aud.is_empty() && !outlook_aud && p.provider.is_microsoft() => w.push(format!(
+            "The token is for {aud}, not Outlook: SMTP AUTH will answer 535 5.7.3. Use https://outlook.office.com scopes."
+        )),
+        _ => {}
+    }
+    if p.auth_method == AuthMethod::ClientCredentials && c.roles.is_empty() {
+        w.push("The app-only token has no roles: add the application permission (e.g. Mail.Send) in API permissions and click Grant admin consent.".into());
+    }
+    if p.auth_method.is_delegated() {
+        if let Some(acct) = &c.account {
+            if !acct.eq_ignore_ascii_case(&p.mailbox)
+                && p.from_address.as_deref().is_none_or(|f| !f.eq_ignore_ascii_case(acct))
+            {
+                w.push(format!(
+                    "The token belongs to {acct}, but the profile's mailbox is {}. Sending as another mailbox needs Send As or a shared-mailbox setup.",
+                    p.mailbox
+                ));
+            }
+        }
+    }
+    w
+}

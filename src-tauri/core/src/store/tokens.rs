@@ -1,0 +1,169 @@
+//! Token rows: what a connection holds (expiry, scopes, account, times) beside
+//! the sealed refresh and access tokens. Saving is one transaction, so a rotated
+//! refresh token is committed with (and before handing out) its access token.
+
+use super::Store;
+use crate::error::Result;
+use crate::secret::{SecretChange, SecretKind, SecretString};
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use ts_rs::TS;
+
+/// What may be shown about a profile's connection (no token values).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRecord {
+    #[ts(type = "number | null")]
+    pub access_expires_at: Option<i64>,
+    pub scopes: Vec<String>,
+    pub account: Option<String>,
+    pub tenant_id: Option<String>,
+    pub object_id: Option<String>,
+    pub obtained_at: String,
+    pub refreshed_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub has_refresh_token: bool,
+    /// The provider declared the grant dead (invalid_grant): reconnect.
+    pub needs_reconnect: bool,
+}
+
+/// A successful token response, ready to store.
+pub struct TokenUpdate {
+    pub access_token: SecretString,
+    pub access_expires_at: i64,
+    /// A new refresh token (rotation), or None to keep the stored one.
+    pub refresh_token: Option<SecretString>,
+    pub scopes: Vec<String>,
+    pub account: Option<String>,
+    pub tenant_id: Option<String>,
+    pub object_id: Option<String>,
+    /// A refresh of an existing connection (vs. a new sign-in).
+    pub refreshed: bool,
+}
+
+fn stamp(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).expect("UTC timestamps format")
+}
+
+impl Store {
+    pub fn token_record(&self, profile_id: i64) -> Result<Option<TokenRecord>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT t.access_expires_at, t.scopes, t.account, t.tenant_id, t.object_id, t.obtained_at,
+                        t.refreshed_at, t.last_used_at, t.needs_reconnect,
+                        EXISTS (SELECT 1 FROM secrets s WHERE s.profile_id = t.profile_id AND s.kind = 'refresh_token')
+                 FROM tokens t WHERE t.profile_id = ?1",
+                [profile_id],
+                |r| {
+                    let scopes: String = r.get(1)?;
+                    Ok(TokenRecord {
+                        access_expires_at: r.get(0)?,
+                        scopes: scopes.split_whitespace().map(str::to_owned).collect(),
+                        account: r.get(2)?,
+                        tenant_id: r.get(3)?,
+                        object_id: r.get(4)?,
+                        obtained_at: r.get(5)?,
+                        refreshed_at: r.get(6)?,
+                        last_used_at: r.get(7)?,
+                        needs_reconnect: r.get(8)?,
+                        has_refresh_token: r.get(9)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// The stored access token if it stays valid until `valid_until` (unix s).
+    pub fn cached_access_token(&self, profile_id: i64, valid_until: i64) -> Result<Option<(SecretString, i64)>> {
+        let expires: Option<i64> = self
+            .conn
+            .query_row("SELECT access_expires_at FROM tokens WHERE profile_id = ?1", [profile_id], |r| r.get(0))
+            .optional()?
+            .flatten();
+        match expires {
+            Some(exp) if exp > valid_until => {
+                Ok(self.read_secret(profile_id, SecretKind::AccessToken)?.map(|t| (t, exp)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    pub fn save_tokens(&mut self, profile_id: i64, u: TokenUpdate, now: OffsetDateTime) -> Result<()> {
+        let now = stamp(now);
+        let tx = self.conn.unchecked_transaction()?;
+        if let Some(rt) = u.refresh_token {
+            self.apply_secret(&tx, profile_id, SecretKind::RefreshToken, &SecretChange::Set { value: rt }, &now)?;
+        }
+        self.apply_secret(
+            &tx,
+            profile_id,
+            SecretKind::AccessToken,
+            &SecretChange::Set { value: u.access_token },
+            &now,
+        )?;
+        tx.execute(
+            "INSERT INTO tokens (profile_id, access_expires_at, scopes, account, tenant_id, object_id, obtained_at,
+                                 refreshed_at, needs_reconnect)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?8 THEN ?7 END, 0)
+             ON CONFLICT (profile_id) DO UPDATE SET
+                access_expires_at = excluded.access_expires_at, scopes = excluded.scopes,
+                account = coalesce(excluded.account, account), tenant_id = coalesce(excluded.tenant_id, tenant_id),
+                object_id = coalesce(excluded.object_id, object_id),
+                obtained_at = CASE WHEN ?8 THEN obtained_at ELSE excluded.obtained_at END,
+                refreshed_at = CASE WHEN ?8 THEN ?7 ELSE refreshed_at END, needs_reconnect = 0",
+            params![
+                profile_id,
+                u.access_expires_at,
+                u.scopes.join(" "),
+                u.account,
+                u.tenant_id,
+                u.object_id,
+                now,
+                u.refreshed
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The provider said the grant is dead: drop the refresh and access tokens
+    /// and mark the connection for reconnecting.
+    pub fn mark_grant_dead(&mut self, profile_id: i64) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
+            "DELETE FROM secrets WHERE profile_id = ?1 AND kind IN ('refresh_token', 'access_token')",
+            [profile_id],
+        )?;
+        tx.execute(
+            "UPDATE tokens SET needs_reconnect = 1, access_expires_at = NULL WHERE profile_id = ?1",
+            [profile_id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Remove every token of the profile (Disconnect).
+    pub fn delete_tokens(&mut self, profile_id: i64) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
+            "DELETE FROM secrets WHERE profile_id = ?1 AND kind IN ('refresh_token', 'access_token')",
+            [profile_id],
+        )?;
+        tx.execute("DELETE FROM tokens WHERE profile_id = ?1", [profile_id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Record a use of the token, at most once a minute (keeps `token` cheap).
+    pub fn touch_token(&self, profile_id: i64, now: OffsetDateTime) -> Result<()> {
+        let cutoff = stamp(now - time::Duration::minutes(1));
+        self.conn.execute(
+            "UPDATE tokens SET last_used_at = ?2 WHERE profile_id = ?1 AND (last_used_at IS NULL OR last_used_at < ?3)",
+            params![profile_id, stamp(now), cutoff],
+        )?;
+        Ok(())
+    }
+}
