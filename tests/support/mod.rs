@@ -1,6 +1,8 @@
 //! Helpers for the end-to-end tests: the built binaries, temp databases, and a
 //! small WebDriver client ([`webdriver`]).
 
+pub mod idp;
+pub mod tls;
 pub mod webdriver;
 
 use std::io::Write;

@@ -32,6 +32,53 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sign in for a profile and store its tokens (sealed).
+    Connect(ConnectArgs),
+    /// Print a valid access token: only the token goes to stdout, so it works
+    /// as msmtp's `passwordeval "mailwarden token NAME"`.
+    Token {
+        /// Profile name or id.
+        profile: String,
+        /// raw: the token; xoauth2: the base64 SASL XOAUTH2 string; json: token and expiry.
+        #[arg(long, default_value = "raw", value_parser = ["raw", "xoauth2", "json"])]
+        format: String,
+    },
+    /// Forget a profile's tokens (the profile stays).
+    Disconnect {
+        /// Profile name or id.
+        profile: String,
+    },
+    /// Prove a profile works.
+    Test {
+        #[command(subcommand)]
+        what: TestCommand,
+    },
+}
+
+#[derive(Args)]
+#[group(skip)]
+#[command(group(clap::ArgGroup::new("how").required(true).multiple(false)))]
+pub struct ConnectArgs {
+    /// Profile name or id.
+    pub profile: String,
+    /// Print the sign-in address; you open it, sign in, and paste the address
+    /// the browser ends on (for redirect URIs like https://localhost).
+    #[arg(long, group = "how")]
+    pub manual: bool,
+    /// Read a refresh token obtained elsewhere from standard input and prove it.
+    #[arg(long, group = "how")]
+    pub refresh_token_stdin: bool,
+}
+
+#[derive(Subcommand)]
+pub enum TestCommand {
+    /// Get a token now and show its claims (audience, roles / scopes, account).
+    Auth {
+        /// Profile name or id.
+        profile: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

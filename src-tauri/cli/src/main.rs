@@ -5,12 +5,13 @@
 //! the fix), 2 usage error (from clap).
 
 mod args;
+mod auth_cmd;
 mod doctor;
 mod edit;
 mod output;
 mod profile_cmd;
 
-use args::{Cli, Command, ProfileCommand};
+use args::{Cli, Command, ProfileCommand, TestCommand};
 use clap::Parser;
 use mailwarden_core::{clock, CoreError, Mailwarden};
 use std::process::ExitCode;
@@ -40,6 +41,10 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
             ProfileCommand::Edit(a) => profile_cmd::edit(&mut app, *a),
             ProfileCommand::Rm { profile, yes } => profile_cmd::rm(&mut app, &profile, yes),
         },
+        Command::Connect(a) => auth_cmd::connect(&mut app, a),
+        Command::Token { profile, format } => auth_cmd::token(&mut app, &profile, &format),
+        Command::Disconnect { profile } => auth_cmd::disconnect(&mut app, &profile),
+        Command::Test { what: TestCommand::Auth { profile, json } } => auth_cmd::test_auth(&mut app, &profile, json),
         Command::Doctor { .. } => unreachable!("handled above"),
     }
 }

@@ -31,6 +31,10 @@ pub fn flag_for(field: &str) -> String {
 }
 
 pub fn print_error(e: &CoreError) {
+    if let Some(d) = e.diagnosis() {
+        eprint!("error: {}", d.render_text());
+        return;
+    }
     let fields = e.field_errors();
     if fields.is_empty() {
         eprintln!("error: {e}");

@@ -78,7 +78,7 @@ notice: string | null, };
 
 export type AppStatus = { version: string, dbPath: string, key: KeyInfo, profileCount: number, };
 
-export type ErrorCode = "validation" | "not_found" | "storage" | "key_unavailable" | "key_mismatch" | "crypto" | "io";
+export type ErrorCode = "validation" | "not_found" | "storage" | "key_unavailable" | "key_mismatch" | "crypto" | "io" | "auth" | "flow";
 
 export type FieldError = { 
 /**

@@ -1,0 +1,121 @@
+//! `mailwarden connect | token | disconnect | test auth`.
+
+use crate::args::ConnectArgs;
+use crate::output;
+use base64::Engine;
+use mailwarden_core::oauth::manual::{parse_pasted, Pasted};
+use mailwarden_core::secret::{ExposeSecret, SecretString};
+use mailwarden_core::store::TokenRecord;
+use mailwarden_core::{diagnosis, CoreError, Mailwarden};
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+fn read_line(what: &str) -> Result<String, CoreError> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| CoreError::io(format!("Could not read the {what}"), e))?;
+    Ok(line.trim().to_owned())
+}
+
+fn connected(name: &str, r: &TokenRecord) {
+    let who = r.account.as_deref().unwrap_or("the account");
+    eprintln!("Connected “{name}” as {who}. Scopes: {}.", r.scopes.join(" "));
+    if !r.has_refresh_token {
+        eprintln!("warning: no refresh token was issued (is offline_access among the scopes?); you will need to connect again in about an hour.");
+    }
+}
+
+pub fn connect(app: &mut Mailwarden, a: ConnectArgs) -> Result<ExitCode, CoreError> {
+    let v = app.resolve(&a.profile)?;
+    let id = v.profile.id;
+    if a.refresh_token_stdin {
+        let rt = SecretString::from(read_line("refresh token")?);
+        let r = app.connect_refresh_token(id, rt)?;
+        connected(&v.profile.name, &r);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let req = app.authorize_request(id)?;
+    eprintln!("Open this address in a browser and sign in as {}:\n\n{}\n", v.profile.mailbox, req.url);
+    eprintln!(
+        "The browser then ends on {} (it may say the page cannot be reached: that is expected).",
+        v.profile.redirect_uri
+    );
+    eprint!("Paste that whole address here and press Enter: ");
+    let _ = std::io::stderr().flush();
+    let pasted = read_line("pasted address")?;
+    match parse_pasted(&pasted).map_err(CoreError::Flow)? {
+        Pasted::Error(pe) => {
+            let ctx = diagnosis::Context {
+                client_id: v.profile.client_id.clone(),
+                tenant: v.profile.tenant.clone(),
+                redirect_uri: v.profile.redirect_uri.clone(),
+                scopes: v.profile.scopes.clone(),
+                authority: mailwarden_core::oauth::endpoints::endpoints(&v.profile).authority,
+                mailbox: v.profile.mailbox.clone(),
+            };
+            Err(CoreError::Auth(Box::new(diagnosis::diagnose_provider(&pe, &ctx))))
+        }
+        Pasted::Code { code, state } => {
+            if state.as_deref().is_some_and(|s| s != req.state) {
+                return Err(CoreError::Flow(
+                    "That address belongs to another sign-in attempt (its state does not match). Run connect again and paste the address from this attempt.".into(),
+                ));
+            }
+            let r = app.exchange_code(id, &code, req.verifier)?;
+            connected(&v.profile.name, &r);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+pub fn token(app: &mut Mailwarden, profile: &str, format: &str) -> Result<ExitCode, CoreError> {
+    let v = app.resolve(profile)?;
+    let issued = app.access_token(v.profile.id)?;
+    let token = issued.token.expose_secret();
+    let out = match format {
+        "xoauth2" => {
+            let user = v.profile.effective_from();
+            base64::engine::general_purpose::STANDARD.encode(format!("user={user}\x01auth=Bearer {token}\x01\x01"))
+        }
+        "json" => serde_json::json!({"access_token": token, "token_type": "Bearer", "expires_at": issued.expires_at})
+            .to_string(),
+        _ => token.to_owned(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn disconnect(app: &mut Mailwarden, profile: &str) -> Result<ExitCode, CoreError> {
+    let v = app.resolve(profile)?;
+    app.disconnect(v.profile.id)?;
+    eprintln!("Disconnected “{}”: its tokens are deleted.", v.profile.name);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn test_auth(app: &mut Mailwarden, profile: &str, json: bool) -> Result<ExitCode, CoreError> {
+    let v = app.resolve(profile)?;
+    let report = app.test_auth(v.profile.id)?;
+    if json {
+        output::json(&report);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Signed in: a token was issued for “{}”.", v.profile.name);
+    if let Some(c) = &report.claims {
+        let show = |k: &str, val: Option<String>| println!("  {k:<10} {}", val.unwrap_or_else(|| "-".into()));
+        show("audience", c.aud.clone());
+        show("account", c.account.clone());
+        show("tenant", c.tenant_id.clone());
+        if !c.roles.is_empty() {
+            show("roles", Some(c.roles.join(" ")));
+        }
+        if !c.scopes.is_empty() {
+            show("scopes", Some(c.scopes.join(" ")));
+        }
+    } else {
+        println!("  (the token is opaque: personal Microsoft accounts do not expose claims)");
+    }
+    for w in &report.warnings {
+        println!("warning: {w}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

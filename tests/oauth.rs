@@ -1,0 +1,387 @@
+//! Sign-in and tokens end to end: the `mailwarden` CLI against the identity
+//! provider simulator over HTTPS (a test CA the app is told to trust).
+
+use mailwarden_core::{clock, Mailwarden};
+use mailwarden_tests::idp::{App, Idp};
+use mailwarden_tests::{text, TempDb};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Output, Stdio};
+
+const TENANT: &str = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd";
+const CLIENT: &str = "351d6cb2-1c69-4081-9cc2-a769d71567cb";
+const SECRET: &str = "CCs8Q~simulatorSecretValue0123456789";
+
+struct Env {
+    db: TempDb,
+    idp: Idp,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env { db: TempDb::new(), idp: Idp::start() }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = self.db.cli();
+        c.args(args).env("MAILWARDEN_CA_FILE", &self.idp.ca.ca_file);
+        c
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut c = self.cmd(args);
+        c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        let mut pipe = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            pipe.write_all(s.as_bytes()).unwrap();
+        }
+        drop(pipe);
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let o = self.run(args, stdin);
+        assert!(o.status.success(), "{args:?} failed:\n{}", text(&o.stderr));
+        o
+    }
+
+    fn app(&self, secret: Option<&str>, public: bool) {
+        self.idp.register(App {
+            client_id: CLIENT.into(),
+            tenant: TENANT.into(),
+            secret: secret.map(str::to_owned),
+            secret_expired: false,
+            public_redirects: if public { vec!["http://localhost".into()] } else { vec![] },
+            web_redirects: if public { vec![] } else { vec!["https://localhost".into()] },
+            app_roles: vec!["Mail.Send".into()],
+        });
+    }
+
+    /// An app-only Graph profile pointing at the simulator.
+    fn app_only_profile(&self, name: &str, secret: &str) {
+        self.ok(
+            &[
+                "profile",
+                "add",
+                "--name",
+                name,
+                "--auth",
+                "client-credentials",
+                "--send",
+                "graph",
+                "--cloud",
+                "custom",
+                "--authority-url",
+                &self.idp.base,
+                "--tenant",
+                TENANT,
+                "--client-id",
+                CLIENT,
+                "--mailbox",
+                "ops@contoso.com",
+                "--client-secret-stdin",
+            ],
+            Some(&format!("{secret}\n")),
+        );
+    }
+
+    /// A delegated SMTP profile with a loopback redirect (public client).
+    fn delegated_profile(&self, name: &str) {
+        self.ok(
+            &[
+                "profile",
+                "add",
+                "--name",
+                name,
+                "--cloud",
+                "custom",
+                "--authority-url",
+                &self.idp.base,
+                "--tenant",
+                TENANT,
+                "--client-id",
+                CLIENT,
+                "--mailbox",
+                "erp@contoso.com",
+            ],
+            None,
+        );
+    }
+
+    /// `connect --manual`, playing the person: read the URL the CLI prints,
+    /// sign in at the simulator, paste back what `browser` makes of the redirect.
+    fn manual_connect(&self, name: &str, browser: impl FnOnce(String) -> String) -> Output {
+        let mut child = self
+            .cmd(&["connect", name, "--manual"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut url = String::new();
+        let mut seen = String::new();
+        while url.is_empty() {
+            let mut line = String::new();
+            assert!(err.read_line(&mut line).unwrap() > 0, "CLI printed no URL:\n{seen}");
+            seen.push_str(&line);
+            if line.starts_with(&self.idp.base) {
+                url = line.trim().to_owned();
+            }
+        }
+        let pasted = browser(url);
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{pasted}").unwrap();
+        drop(stdin);
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+        let mut out = child.wait_with_output().unwrap();
+        out.stderr = format!("{seen}{rest}").into_bytes();
+        out
+    }
+
+    fn core(&self) -> Mailwarden {
+        Mailwarden::open(&self.db.path(), clock::system()).unwrap()
+    }
+}
+
+fn token_of(o: &Output) -> String {
+    let t = text(&o.stdout);
+    assert_eq!(t.lines().count(), 1, "stdout holds only the token");
+    t.trim().to_owned()
+}
+
+#[test]
+fn client_credentials_token_is_cached_and_its_claims_shown() {
+    let env = Env::new();
+    env.app(Some(SECRET), false);
+    env.app_only_profile("Catalyst", SECRET);
+    let report = text(&env.ok(&["test", "auth", "Catalyst"], None).stdout);
+    assert!(report.contains("https://graph.microsoft.com") && report.contains("Mail.Send"), "{report}");
+    let t1 = token_of(&env.ok(&["token", "Catalyst"], None));
+    let t2 = token_of(&env.ok(&["token", "Catalyst"], None));
+    assert_eq!(t1, t2, "served from cache across process restarts");
+    assert_eq!(env.idp.count("client_credentials"), 1);
+    assert!(t1.split('.').count() == 3 && t1.len() > 500, "JWT-shaped");
+    let x = text(&env.ok(&["token", "Catalyst", "--format", "xoauth2"], None).stdout);
+    let decoded = String::from_utf8(base64_decode(x.trim())).unwrap();
+    assert_eq!(decoded, format!("user=ops@contoso.com\x01auth=Bearer {t1}\x01\x01"));
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
+}
+
+fn assert_diagnosis(o: &Output, code: &str, title: &str) {
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty(), "nothing on stdout: {}", text(&o.stdout));
+    let err = text(&o.stderr);
+    assert!(err.contains(title), "wanted “{title}”:\n{err}");
+    assert!(err.contains(code), "wanted {code}:\n{err}");
+    assert!(err.contains("trace ID:") && err.contains("correlation ID:"), "{err}");
+    assert!(err.contains("  1. "), "numbered steps:\n{err}");
+    assert!(!err.contains("\"error\"") && !err.contains("error_codes"), "no raw JSON:\n{err}");
+}
+
+#[test]
+fn client_credentials_failures_are_diagnosed() {
+    let env = Env::new();
+    env.app(Some(SECRET), false);
+    env.app_only_profile("Wrong secret", "0667485f~notTheValue");
+    assert_diagnosis(&env.run(&["token", "Wrong secret"], None), "AADSTS7000215", "The client secret is wrong");
+
+    env.idp.register(App { secret_expired: true, ..app_of(&env) });
+    env.app_only_profile("Expired", SECRET);
+    assert_diagnosis(&env.run(&["token", "Expired"], None), "AADSTS7000222", "The client secret has expired");
+
+    // A custom provider is not held to Microsoft's scope rules by our form, so
+    // the simulator's own /.default rule is what answers.
+    env.idp.register(App { secret_expired: false, ..app_of(&env) });
+    let token_url = format!("{}/{TENANT}/oauth2/v2.0/token", env.idp.base);
+    env.ok(
+        &[
+            "profile",
+            "add",
+            "--name",
+            "No default",
+            "--provider",
+            "custom",
+            "--auth",
+            "client-credentials",
+            "--token-url",
+            &token_url,
+            "--client-id",
+            CLIENT,
+            "--mailbox",
+            "ops@contoso.com",
+            "--smtp-host",
+            "smtp.example.net",
+            "--scopes",
+            "https://graph.microsoft.com/Mail.Send",
+            "--client-secret-stdin",
+        ],
+        Some(&format!("{SECRET}\n")),
+    );
+    assert_diagnosis(&env.run(&["token", "No default"], None), "AADSTS1002012", "/.default");
+}
+
+fn app_of(env: &Env) -> App {
+    env.idp.state.lock().unwrap().apps.get(CLIENT).unwrap().clone()
+}
+
+#[test]
+fn manual_connect_then_refresh_rotates_and_the_old_token_dies() {
+    let env = Env::new();
+    env.app(None, true);
+    env.delegated_profile("Invent ERP");
+    env.idp.set_access_lifetime(60); // shorter than the 5-minute margin: every use refreshes
+    let o = env.manual_connect("Invent ERP", |url| {
+        assert!(url.contains("code_challenge_method=S256") && url.contains("state="), "{url}");
+        assert!(url.contains("login_hint=erp%40contoso.com"), "{url}");
+        env.idp.sign_in(&url)
+    });
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("Connected “Invent ERP” as erp@contoso.com"), "{}", text(&o.stderr));
+    assert_eq!(env.idp.count("authorization_code"), 1);
+
+    let first_rt: Vec<String> = env.idp.state.lock().unwrap().refresh_tokens.keys().cloned().collect();
+    assert_eq!(first_rt.len(), 1);
+    let t = token_of(&env.ok(&["token", "Invent ERP"], None));
+    assert_eq!(env.idp.count("refresh_token"), 1, "expiring token was refreshed");
+    assert!(env.idp.state.lock().unwrap().refresh_tokens[&first_rt[0]].revoked, "the used refresh token is revoked");
+    assert_eq!(env.idp.live_refresh_tokens(), 1, "a rotated one replaced it");
+    let t2 = token_of(&env.ok(&["token", "Invent ERP"], None));
+    assert_ne!(t, t2);
+    assert_eq!(env.idp.count("refresh_token"), 2, "the rotated refresh token was stored and works");
+
+    // The old refresh token, pasted into another profile, is refused and nothing is kept.
+    env.delegated_profile("Second");
+    let o = env.run(&["connect", "Second", "--refresh-token-stdin"], Some(&format!("{}\n", first_rt[0])));
+    assert_diagnosis(&o, "AADSTS70008", "The refresh token has expired");
+    let core = env.core();
+    let second = core.resolve("Second").unwrap().profile.id;
+    assert!(core.connection(second).unwrap().is_none(), "a refused token is not stored");
+}
+
+#[test]
+fn manual_connect_rejects_wrong_state_errors_and_garbage() {
+    let env = Env::new();
+    env.app(None, true);
+    env.delegated_profile("P");
+    let o = env.manual_connect("P", |url| {
+        let redirect = env.idp.sign_in(&url);
+        redirect.replace("state=", "state=tampered")
+    });
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("another sign-in attempt"), "{}", text(&o.stderr));
+
+    let o = env.manual_connect("P", |_| {
+        "http://localhost/?error=access_denied&error_description=AADSTS65004%3A+User+declined+to+consent".into()
+    });
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("Sign-in was declined") && text(&o.stderr).contains("AADSTS65004"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    let o = env.manual_connect("P", |_| "what is this".into());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("neither the redirected address nor an authorization code"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(env.core().connection(1).unwrap().is_none());
+}
+
+#[test]
+fn pasted_refresh_token_good_and_dead_then_disconnect() {
+    let env = Env::new();
+    env.app(None, true);
+    env.delegated_profile("Onit");
+    let good = env.idp.mint_refresh_token(
+        CLIENT,
+        &["https://outlook.office.com/SMTP.Send", "https://outlook.office.com/IMAP.AccessAsUser.All", "offline_access"],
+    );
+    let o = env.ok(&["connect", "Onit", "--refresh-token-stdin"], Some(&format!("{good}\n")));
+    assert!(text(&o.stderr).contains("Connected “Onit” as erp@contoso.com"), "{}", text(&o.stderr));
+    token_of(&env.ok(&["token", "Onit"], None));
+
+    let dead = env.idp.mint_refresh_token(CLIENT, &["https://outlook.office.com/SMTP.Send", "offline_access"]);
+    env.idp.revoke(&dead);
+    env.delegated_profile("Dead");
+    assert_diagnosis(
+        &env.run(&["connect", "Dead", "--refresh-token-stdin"], Some(&format!("{dead}\n"))),
+        "AADSTS70008",
+        "expired",
+    );
+
+    env.ok(&["disconnect", "Onit"], None);
+    let o = env.run(&["token", "Onit"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("is not connected"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn invalid_grant_drops_the_refresh_token_but_a_network_failure_keeps_everything() {
+    let env = Env::new();
+    env.app(None, true);
+    env.delegated_profile("Kept");
+    env.delegated_profile("Dropped");
+    env.idp.set_access_lifetime(60);
+    for name in ["Kept", "Dropped"] {
+        let rt = env.idp.mint_refresh_token(
+            CLIENT,
+            &[
+                "https://outlook.office.com/SMTP.Send",
+                "https://outlook.office.com/IMAP.AccessAsUser.All",
+                "offline_access",
+            ],
+        );
+        env.ok(&["connect", name, "--refresh-token-stdin"], Some(&format!("{rt}\n")));
+    }
+    env.idp.fail_next("invalid_grant", 50173);
+    assert_diagnosis(&env.run(&["token", "Dropped"], None), "AADSTS50173", "revoked");
+    let core = env.core();
+    let dropped = core.connection(core.resolve("Dropped").unwrap().profile.id).unwrap().unwrap();
+    assert!(!dropped.has_refresh_token && dropped.needs_reconnect);
+
+    let kept_id = core.resolve("Kept").unwrap().profile.id;
+    let before = core.connection(kept_id).unwrap().unwrap();
+    let Env { db, idp } = env;
+    drop(idp); // the identity provider goes away: connection refused
+    let env_db = db;
+    let o = env_db.cli().args(["token", "Kept"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("refused the connection"), "{}", text(&o.stderr));
+    let after = Mailwarden::open(&env_db.path(), clock::system()).unwrap().connection(kept_id).unwrap().unwrap();
+    assert_eq!(before, after, "a network failure changes nothing");
+    assert!(after.has_refresh_token);
+}
+
+#[test]
+fn twenty_processes_on_an_expired_token_make_exactly_one_refresh() {
+    let env = Env::new();
+    env.app(None, true);
+    env.delegated_profile("Busy");
+    env.idp.set_access_lifetime(1);
+    let rt = env.idp.mint_refresh_token(
+        CLIENT,
+        &["https://outlook.office.com/SMTP.Send", "https://outlook.office.com/IMAP.AccessAsUser.All", "offline_access"],
+    );
+    env.ok(&["connect", "Busy", "--refresh-token-stdin"], Some(&format!("{rt}\n")));
+    let before = env.idp.count("refresh_token");
+    env.idp.set_access_lifetime(3599);
+    let children: Vec<_> = (0..20)
+        .map(|_| env.cmd(&["token", "Busy"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap())
+        .collect();
+    let outs: Vec<Output> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+    for o in &outs {
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let tokens: std::collections::BTreeSet<String> = outs.iter().map(token_of).collect();
+    assert_eq!(tokens.len(), 1, "all twenty got the same fresh token");
+    assert_eq!(env.idp.count("refresh_token") - before, 1, "exactly one refresh reached the identity provider");
+}

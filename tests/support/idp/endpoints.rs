@@ -1,0 +1,294 @@
+//! The simulator's endpoints: authorize and token, with Microsoft's rules.
+
+use super::http::{Request, Response};
+use super::{Code, Grant, State};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::Rng;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::sync::Mutex;
+
+pub fn random(n: usize) -> String {
+    const CH: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut r = rand::rng();
+    (0..n).map(|_| CH[r.random_range(0..CH.len())] as char).collect()
+}
+
+fn guid() -> String {
+    let h: String = (0..32).map(|_| format!("{:x}", rand::rng().random_range(0..16u8))).collect();
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// Microsoft's error response, exactly shaped.
+pub fn ms_error(status: u16, error: &str, code: u64, message: &str) -> Response {
+    let (trace, corr) = (guid(), guid());
+    let ts = time_now();
+    Response::json(
+        status,
+        &json!({
+            "error": error,
+            "error_description": format!("AADSTS{code}: {message} Trace ID: {trace} Correlation ID: {corr} Timestamp: {ts}")
+                .replacen(" Trace ID:", "\r\nTrace ID:", 1).replacen(" Correlation ID:", "\r\nCorrelation ID:", 1)
+                .replacen(" Timestamp:", "\r\nTimestamp:", 1),
+            "error_codes": [code],
+            "timestamp": ts,
+            "trace_id": trace,
+            "correlation_id": corr,
+            "error_uri": format!("https://login.microsoftonline.com/error?code={code}"),
+        }),
+    )
+}
+
+fn time_now() -> String {
+    let t = now();
+    let (d, s) = (t / 86400, t % 86400);
+    // Civil date from days since epoch (Howard Hinnant's algorithm).
+    let z = d + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}Z", s / 3600, s % 3600 / 60, s % 60)
+}
+
+fn jwt(claims: serde_json::Value) -> String {
+    let enc = |v: &serde_json::Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap());
+    let sig = URL_SAFE_NO_PAD.encode(random(256).as_bytes());
+    format!("{}.{}.{sig}", enc(&json!({"typ": "JWT", "alg": "RS256", "kid": "sim-key-1"})), enc(&claims))
+}
+
+/// The resource of a scope list: `https://outlook.office.com/SMTP.Send` → `https://outlook.office.com`.
+fn resources(scopes: &[String]) -> Vec<String> {
+    let mut r: Vec<String> = scopes
+        .iter()
+        .filter(|s| s.starts_with("https://"))
+        .filter_map(|s| s.rsplit_once('/').map(|(a, _)| a.to_owned()))
+        .collect();
+    r.sort();
+    r.dedup();
+    r
+}
+
+pub fn handle(st: &Mutex<State>, _base: &str, req: &Request) -> Response {
+    let parts: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
+    match (req.method.as_str(), parts.as_slice()) {
+        ("GET", [tenant, "oauth2", "v2.0", "authorize"]) => authorize(st, tenant, req),
+        ("POST", [tenant, "oauth2", "v2.0", "token"]) => token(st, tenant, req),
+        _ => Response::html(404, "Not found"),
+    }
+}
+
+fn authorize(st: &Mutex<State>, _tenant: &str, req: &Request) -> Response {
+    let mut s = st.lock().unwrap();
+    let q = &req.query;
+    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+    let Some(app) = s.apps.get(&get("client_id")).cloned() else {
+        return Response::html(400, "AADSTS700016: Application not found in the directory.");
+    };
+    let redirect = get("redirect_uri");
+    // Loopback: the port is ignored when matching, the path is not.
+    let matches = |r: &String| {
+        let strip = |u: &str| {
+            url::Url::parse(u).map(|mut x| {
+                if x.host_str() == Some("localhost") || x.host_str() == Some("127.0.0.1") {
+                    let _ = x.set_port(None);
+                }
+                x.to_string()
+            })
+        };
+        strip(r).ok() == strip(&redirect).ok()
+    };
+    if !app.public_redirects.iter().chain(&app.web_redirects).any(matches) {
+        return Response::html(400, "AADSTS50011: The redirect URI specified in the request does not match the redirect URIs configured for the application.");
+    }
+    if get("code_challenge_method") != "S256" || get("code_challenge").is_empty() {
+        return Response::redirect(&format!("{redirect}?error=invalid_request&error_description=AADSTS9002325%3A+Proof+Key+for+Code+Exchange+is+required&state={}", get("state")));
+    }
+    let scopes: Vec<String> = get("scope").split_whitespace().map(str::to_owned).collect();
+    if resources(&scopes).len() > 1 {
+        return Response::redirect(&format!("{redirect}?error=invalid_request&error_description=AADSTS28000%3A+Provided+value+for+the+input+parameter+scope+is+not+valid+because+it+contains+more+than+one+resource.&state={}", get("state")));
+    }
+    let code = format!("0.AXEA-sim-code-{}", random(40));
+    let user = s.user.clone();
+    s.codes.insert(
+        code.clone(),
+        Code {
+            client_id: app.client_id,
+            redirect_uri: redirect.clone(),
+            challenge: get("code_challenge"),
+            scopes,
+            user,
+            used: false,
+        },
+    );
+    let sep = if redirect.contains('?') { '&' } else { '?' };
+    Response::redirect(&format!("{redirect}{sep}code={}&state={}&session_state={}", code, get("state"), guid()))
+}
+
+fn token(st: &Mutex<State>, tenant: &str, req: &Request) -> Response {
+    let mut s = st.lock().unwrap();
+    let f = &req.form;
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let grant = get("grant_type");
+    *s.counts.entry(grant.clone()).or_default() += 1;
+    if !s.scripted.is_empty() {
+        let (error, code) = s.scripted.remove(0);
+        return ms_error(400, &error, code, "Scripted failure.");
+    }
+    let Some(app) = s.apps.get(&get("client_id")).cloned() else {
+        return ms_error(
+            400,
+            "unauthorized_client",
+            700016,
+            &format!("Application with identifier '{}' was not found in the directory '{tenant}'.", get("client_id")),
+        );
+    };
+    let sent_secret = f.get("client_secret").cloned();
+    let scopes: Vec<String> = get("scope").split_whitespace().map(str::to_owned).collect();
+    let lifetime = s.access_lifetime;
+    match grant.as_str() {
+        "client_credentials" => {
+            if matches!(tenant, "common" | "organizations" | "consumers") {
+                return ms_error(
+                    400,
+                    "invalid_request",
+                    9001023,
+                    "The tenant used for client credentials must be a tenant ID or domain.",
+                );
+            }
+            if let Some(e) = check_secret(&app, sent_secret.as_deref(), true) {
+                return e;
+            }
+            if scopes.len() != 1 || !scopes[0].ends_with("/.default") {
+                return ms_error(400, "invalid_scope", 1002012, &format!("The provided value for scope {} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).", get("scope")));
+            }
+            let aud = scopes[0].trim_end_matches("/.default").to_owned();
+            let access = jwt(
+                json!({"aud": aud, "iss": format!("https://sts.windows.net/{}/", app.tenant), "iat": now(), "nbf": now(),
+                "exp": now() + lifetime, "appid": app.client_id, "appidacr": "1", "idtyp": "app", "oid": guid(), "roles": app.app_roles,
+                "sub": guid(), "tid": app.tenant, "ver": "1.0"}),
+            );
+            Response::json(
+                200,
+                &json!({"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": access}),
+            )
+        }
+        "authorization_code" => {
+            let Some(code) = s.codes.get(&get("code")).cloned() else {
+                return ms_error(
+                    400,
+                    "invalid_grant",
+                    70000,
+                    "The provided value for the 'code' parameter is not valid.",
+                );
+            };
+            if code.used {
+                return ms_error(400, "invalid_grant", 54005, "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.");
+            }
+            s.codes.get_mut(&get("code")).unwrap().used = true;
+            if code.redirect_uri != get("redirect_uri") {
+                return ms_error(400, "invalid_grant", 500112, "The reply address does not match the reply address provided when requesting the authorization code.");
+            }
+            let verifier_hash = URL_SAFE_NO_PAD.encode(Sha256::digest(get("code_verifier").as_bytes()));
+            if verifier_hash != code.challenge {
+                return ms_error(
+                    400,
+                    "invalid_grant",
+                    501481,
+                    "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
+                );
+            }
+            let web = app.web_redirects.contains(&code.redirect_uri);
+            if let Some(e) = check_secret(&app, sent_secret.as_deref(), web) {
+                return e;
+            }
+            issue_delegated(&mut s, &app.client_id, &app.tenant, code.scopes, &code.user, lifetime)
+        }
+        "refresh_token" => {
+            let rt = get("refresh_token");
+            let Some(g) = s.refresh_tokens.get(&rt).cloned() else {
+                return ms_error(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.");
+            };
+            if g.revoked {
+                return ms_error(400, "invalid_grant", 70008, "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.");
+            }
+            if g.client_id != app.client_id {
+                return ms_error(400, "invalid_grant", 70000, "The refresh token was issued to a different client id.");
+            }
+            let wanted = if scopes.is_empty() { g.scopes.clone() } else { scopes };
+            if wanted.iter().any(|x| x != "offline_access" && x != "openid" && x != "profile" && !g.scopes.contains(x))
+            {
+                return ms_error(
+                    400,
+                    "invalid_grant",
+                    65001,
+                    "The user or administrator has not consented to use the application.",
+                );
+            }
+            let confidential = !app.web_redirects.is_empty() && app.public_redirects.is_empty();
+            if let Some(e) = check_secret(&app, sent_secret.as_deref(), confidential) {
+                return e;
+            }
+            // Rotation: the used refresh token is revoked, a new one issued.
+            s.refresh_tokens.get_mut(&rt).unwrap().revoked = true;
+            issue_delegated(&mut s, &app.client_id, &app.tenant, wanted, &g.user, lifetime)
+        }
+        _ => ms_error(
+            400,
+            "unsupported_grant_type",
+            70003,
+            &format!("The app requested an unsupported grant type '{grant}'."),
+        ),
+    }
+}
+
+/// Confidential clients must send the right, unexpired secret; public ones none.
+fn check_secret(app: &super::App, sent: Option<&str>, confidential: bool) -> Option<Response> {
+    match (confidential, sent) {
+        (true, None) => Some(ms_error(401, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")),
+        (false, Some(_)) => Some(ms_error(401, "invalid_client", 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.")),
+        (true, Some(s)) if Some(s) != app.secret.as_deref() => Some(ms_error(401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app.")),
+        (true, Some(_)) if app.secret_expired => Some(ms_error(401, "invalid_client", 7000222, "The provided client secret keys for app are expired. Visit the Azure portal to create new keys for your app.")),
+        _ => None,
+    }
+}
+
+fn issue_delegated(
+    s: &mut State,
+    client_id: &str,
+    tenant: &str,
+    scopes: Vec<String>,
+    user: &str,
+    lifetime: i64,
+) -> Response {
+    let res = resources(&scopes);
+    let aud = res.first().cloned().unwrap_or_else(|| "00000003-0000-0000-c000-000000000000".into());
+    let scp: Vec<String> = scopes
+        .iter()
+        .filter(|x| x.starts_with("https://"))
+        .filter_map(|x| x.rsplit('/').next().map(str::to_owned))
+        .collect();
+    let access =
+        jwt(json!({"aud": aud, "iss": format!("https://sts.windows.net/{tenant}/"), "iat": now(), "nbf": now(),
+        "exp": now() + lifetime, "appid": client_id, "name": "ERP Mailbox", "oid": guid(), "scp": scp.join(" "),
+        "sub": guid(), "tid": tenant, "unique_name": user, "upn": user, "ver": "1.0"}));
+    let granted: Vec<String> = scopes.iter().filter(|x| *x != "offline_access").cloned().collect();
+    let mut body = json!({"token_type": "Bearer", "scope": granted.join(" "), "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": access});
+    if scopes.iter().any(|x| x == "offline_access") {
+        s.seq += 1;
+        let rt = format!("1.AXEA-sim-rt-{}-{}", s.seq, random(120));
+        s.refresh_tokens
+            .insert(rt.clone(), Grant { client_id: client_id.into(), scopes, user: user.into(), revoked: false });
+        body["refresh_token"] = json!(rt);
+    }
+    Response::json(200, &body)
+}

@@ -1,0 +1,179 @@
+//! A Microsoft identity platform simulator on 127.0.0.1 over HTTPS. It answers
+//! `/{tenant}/oauth2/v2.0/authorize` and `/token` as Microsoft does — the same
+//! success fields, the same error JSON (`error`, `error_description` with
+//! AADSTS code and trace lines, `error_codes`, `trace_id`, `correlation_id`,
+//! `timestamp`, `error_uri`) — and issues JWT-shaped tokens with real claims.
+//! Tests register apps, script failures and read counters.
+
+mod endpoints;
+pub mod http;
+
+use crate::tls::TestCa;
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// An app registration.
+#[derive(Clone, Debug)]
+pub struct App {
+    pub client_id: String,
+    pub tenant: String,
+    /// The secret's value; None for an app without secrets.
+    pub secret: Option<String>,
+    pub secret_expired: bool,
+    /// Redirect URIs registered under "Mobile and desktop" (public client).
+    pub public_redirects: Vec<String>,
+    /// Redirect URIs registered under "Web" (confidential client).
+    pub web_redirects: Vec<String>,
+    /// Application permissions with admin consent (roles in app-only tokens).
+    pub app_roles: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Code {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub challenge: String,
+    pub scopes: Vec<String>,
+    pub user: String,
+    pub used: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Grant {
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    pub user: String,
+    pub revoked: bool,
+}
+
+#[derive(Default)]
+pub struct State {
+    pub apps: HashMap<String, App>,
+    pub codes: HashMap<String, Code>,
+    pub refresh_tokens: HashMap<String, Grant>,
+    /// Token requests by grant type.
+    pub counts: HashMap<String, usize>,
+    /// The next token request(s) fail with this (error, AADSTS code).
+    pub scripted: Vec<(String, u64)>,
+    /// Lifetime of issued access tokens, seconds.
+    pub access_lifetime: i64,
+    /// The account that "signs in" at /authorize.
+    pub user: String,
+    pub seq: u64,
+}
+
+pub struct Idp {
+    pub base: String,
+    pub ca: TestCa,
+    pub state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+    port: u16,
+}
+
+impl Idp {
+    pub fn start() -> Idp {
+        let ca = TestCa::new();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state =
+            Arc::new(Mutex::new(State { access_lifetime: 3599, user: "erp@contoso.com".into(), ..State::default() }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (st, cfg, stop2) = (state.clone(), ca.server.clone(), stop.clone());
+        let base = format!("https://127.0.0.1:{port}");
+        let base2 = base.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(tcp) = conn else { continue };
+                let (st, cfg, base) = (st.clone(), cfg.clone(), base2.clone());
+                std::thread::spawn(move || {
+                    let Ok(server) = rustls::ServerConnection::new(cfg) else { return };
+                    let mut tls = rustls::StreamOwned::new(server, tcp);
+                    if let Some(req) = http::read_request(&mut tls) {
+                        let resp = endpoints::handle(&st, &base, &req);
+                        http::write_response(&mut tls, &resp);
+                        tls.conn.send_close_notify();
+                        let _ = std::io::Write::flush(&mut tls);
+                    }
+                });
+            }
+        });
+        Idp { base, ca, state, stop, port }
+    }
+
+    pub fn register(&self, app: App) {
+        self.state.lock().unwrap().apps.insert(app.client_id.clone(), app);
+    }
+
+    pub fn count(&self, grant: &str) -> usize {
+        self.state.lock().unwrap().counts.get(grant).copied().unwrap_or(0)
+    }
+
+    pub fn set_access_lifetime(&self, secs: i64) {
+        self.state.lock().unwrap().access_lifetime = secs;
+    }
+
+    /// The next token request fails with `error` / AADSTS `code`.
+    pub fn fail_next(&self, error: &str, code: u64) {
+        self.state.lock().unwrap().scripted.push((error.into(), code));
+    }
+
+    /// What the person's browser does at the authorize URL: sign in and
+    /// follow the redirect. Returns the redirect (with code or error).
+    pub fn sign_in(&self, authorize_url: &str) -> String {
+        let u = url::Url::parse(authorize_url).unwrap();
+        let req = http::Request {
+            method: "GET".into(),
+            path: u.path().to_owned(),
+            query: u.query_pairs().into_owned().collect(),
+            headers: HashMap::new(),
+            form: HashMap::new(),
+        };
+        let resp = endpoints::handle(&self.state, &self.base, &req);
+        assert_eq!(resp.status, 302, "authorize did not redirect: {}", String::from_utf8_lossy(&resp.body));
+        resp.headers.iter().find(|(k, _)| k == "Location").unwrap().1.clone()
+    }
+
+    /// Mint a refresh token as if `user` had signed in to `client_id` elsewhere.
+    pub fn mint_refresh_token(&self, client_id: &str, scopes: &[&str]) -> String {
+        let mut s = self.state.lock().unwrap();
+        s.seq += 1;
+        let rt = format!("1.AXEA-sim-rt-{}-{}", s.seq, endpoints::random(24));
+        let user = s.user.clone();
+        s.refresh_tokens.insert(
+            rt.clone(),
+            Grant {
+                client_id: client_id.into(),
+                scopes: scopes.iter().map(|x| x.to_string()).collect(),
+                user,
+                revoked: false,
+            },
+        );
+        rt
+    }
+
+    pub fn revoke(&self, refresh_token: &str) {
+        if let Some(g) = self.state.lock().unwrap().refresh_tokens.get_mut(refresh_token) {
+            g.revoked = true;
+        }
+    }
+
+    pub fn live_refresh_tokens(&self) -> usize {
+        self.state.lock().unwrap().refresh_tokens.values().filter(|g| !g.revoked).count()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl Drop for Idp {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
