@@ -385,3 +385,91 @@ fn twenty_processes_on_an_expired_token_make_exactly_one_refresh() {
     assert_eq!(tokens.len(), 1, "all twenty got the same fresh token");
     assert_eq!(env.idp.count("refresh_token") - before, 1, "exactly one refresh reached the identity provider");
 }
+
+/// `connect` through the loopback listener, with the fake browser as $BROWSER.
+fn loopback_connect(env: &Env, name: &str, mode: &str, timeout: &str) -> (Output, String) {
+    let log = env.db.dir.path().join(format!("browser-{mode}.log"));
+    let browser = mailwarden_tests::workspace_root().join("tests/support/fake-browser");
+    let o = env
+        .cmd(&["connect", name, "--timeout", timeout])
+        .env("BROWSER", browser)
+        .env("FAKE_BROWSER_MODE", mode)
+        .env("FAKE_BROWSER_LOG", &log)
+        .output()
+        .unwrap();
+    // The browser runs detached: give a replay a moment to finish.
+    std::thread::sleep(std::time::Duration::from_millis(if mode == "replay" { 1200 } else { 100 }));
+    (o, std::fs::read_to_string(&log).unwrap_or_default())
+}
+
+#[test]
+fn connect_through_the_browser_and_loopback_listener() {
+    let env = Env::new();
+    env.app(None, true);
+    env.delegated_profile("Odoo");
+    let (o, pages) = loopback_connect(&env, "Odoo", "replay", "30");
+    assert!(o.status.success(), "{}\n{pages}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains(&env.idp.base) && err.contains("code_challenge="), "the URL is shown: {err}");
+    assert!(pages.contains("<h1>Signed in</h1>"), "{pages}");
+    assert!(pages.contains("replay exit 7"), "a replayed callback finds the listener closed: {pages}");
+    assert_eq!(env.idp.count("authorization_code"), 1);
+    token_of(&env.ok(&["token", "Odoo"], None));
+}
+
+#[test]
+fn loopback_refuses_wrong_paths_and_states_and_times_out() {
+    let env = Env::new();
+    env.app(None, true);
+    env.delegated_profile("P");
+    let (o, pages) = loopback_connect(&env, "P", "wrong-path", "30");
+    assert!(o.status.success(), "a wrong path is refused, then the right one accepted: {}", text(&o.stderr));
+    assert!(pages.contains("Not the sign-in address") && pages.contains("<h1>Signed in</h1>"), "{pages}");
+
+    let (o, pages) = loopback_connect(&env, "P", "wrong-state", "2");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(pages.contains("wrong state"), "{pages}");
+    assert!(text(&o.stderr).contains("timed out"), "{}", text(&o.stderr));
+
+    let (o, pages) = loopback_connect(&env, "P", "idle", "1");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(pages.starts_with("opened https://127.0.0.1:"), "{pages}");
+    assert!(text(&o.stderr).contains("timed out"));
+    assert_eq!(env.idp.count("authorization_code"), 1, "only the good attempt redeemed a code");
+}
+
+#[test]
+fn a_web_redirect_needs_the_manual_flow_and_the_secret() {
+    let env = Env::new();
+    env.app(Some(SECRET), false); // https://localhost registered as Web (seed 001)
+    env.ok(
+        &[
+            "profile",
+            "add",
+            "--name",
+            "CXT",
+            "--cloud",
+            "custom",
+            "--authority-url",
+            &env.idp.base,
+            "--tenant",
+            TENANT,
+            "--client-id",
+            CLIENT,
+            "--mailbox",
+            "erp@contoso.com",
+            "--redirect-uri",
+            "https://localhost",
+        ],
+        None,
+    );
+    let o = env.run(&["connect", "CXT"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("--manual"), "{}", text(&o.stderr));
+    // Without the secret, a Web (confidential) app is refused: AADSTS7000218.
+    let o = env.manual_connect("CXT", |url| env.idp.sign_in(&url));
+    assert_diagnosis(&o, "AADSTS7000218", "requires a client secret");
+    env.ok(&["profile", "edit", "CXT", "--client-secret-stdin"], Some(&format!("{SECRET}\n")));
+    let o = env.manual_connect("CXT", |url| env.idp.sign_in(&url));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}

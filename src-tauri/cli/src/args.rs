@@ -55,12 +55,17 @@ pub enum Command {
     },
 }
 
+/// Without a flag, connect opens the system browser (or $BROWSER) and catches
+/// the sign-in on the loopback redirect URI (http://localhost…).
 #[derive(Args)]
 #[group(skip)]
-#[command(group(clap::ArgGroup::new("how").required(true).multiple(false)))]
+#[command(group(clap::ArgGroup::new("how").multiple(false)))]
 pub struct ConnectArgs {
     /// Profile name or id.
     pub profile: String,
+    /// How long to wait for the browser sign-in, in seconds.
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    pub timeout: u64,
     /// Print the sign-in address; you open it, sign in, and paste the address
     /// the browser ends on (for redirect URIs like https://localhost).
     #[arg(long, group = "how")]

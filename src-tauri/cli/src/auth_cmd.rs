@@ -3,12 +3,16 @@
 use crate::args::ConnectArgs;
 use crate::output;
 use base64::Engine;
+use mailwarden_core::oauth::loopback::is_loopback;
 use mailwarden_core::oauth::manual::{parse_pasted, Pasted};
+use mailwarden_core::profile::Profile;
 use mailwarden_core::secret::{ExposeSecret, SecretString};
 use mailwarden_core::store::TokenRecord;
-use mailwarden_core::{diagnosis, CoreError, Mailwarden};
+use mailwarden_core::{CoreError, Mailwarden};
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 fn read_line(what: &str) -> Result<String, CoreError> {
     let mut line = String::new();
@@ -33,6 +37,9 @@ pub fn connect(app: &mut Mailwarden, a: ConnectArgs) -> Result<ExitCode, CoreErr
         connected(&v.profile.name, &r);
         return Ok(ExitCode::SUCCESS);
     }
+    if !a.manual {
+        return connect_loopback(app, &v.profile, a.timeout);
+    }
     let req = app.authorize_request(id)?;
     eprintln!("Open this address in a browser and sign in as {}:\n\n{}\n", v.profile.mailbox, req.url);
     eprintln!(
@@ -43,17 +50,7 @@ pub fn connect(app: &mut Mailwarden, a: ConnectArgs) -> Result<ExitCode, CoreErr
     let _ = std::io::stderr().flush();
     let pasted = read_line("pasted address")?;
     match parse_pasted(&pasted).map_err(CoreError::Flow)? {
-        Pasted::Error(pe) => {
-            let ctx = diagnosis::Context {
-                client_id: v.profile.client_id.clone(),
-                tenant: v.profile.tenant.clone(),
-                redirect_uri: v.profile.redirect_uri.clone(),
-                scopes: v.profile.scopes.clone(),
-                authority: mailwarden_core::oauth::endpoints::endpoints(&v.profile).authority,
-                mailbox: v.profile.mailbox.clone(),
-            };
-            Err(CoreError::Auth(Box::new(diagnosis::diagnose_provider(&pe, &ctx))))
-        }
+        Pasted::Error(pe) => Err(CoreError::Auth(Box::new(app.diagnose_pasted(id, &pe)?))),
         Pasted::Code { code, state } => {
             if state.as_deref().is_some_and(|s| s != req.state) {
                 return Err(CoreError::Flow(
@@ -118,4 +115,49 @@ pub fn test_auth(app: &mut Mailwarden, profile: &str, json: bool) -> Result<Exit
         println!("warning: {w}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn connect_loopback(app: &mut Mailwarden, p: &Profile, timeout: u64) -> Result<ExitCode, CoreError> {
+    if !is_loopback(&p.redirect_uri) {
+        return Err(CoreError::Flow(format!(
+            "The redirect URI {} is not a loopback address Mailwarden can listen on. Use `mailwarden connect \"{}\" --manual` and paste the address the browser ends on, or register http://localhost (Mobile and desktop applications) and use it.",
+            p.redirect_uri, p.name
+        )));
+    }
+    let cancel = AtomicBool::new(false);
+    let r = app.connect_loopback(p.id, Duration::from_secs(timeout), &cancel, |url| {
+        eprintln!(
+            "Opening the browser to sign in as {}. If it does not open, copy this address into a browser:\n\n{url}\n",
+            p.mailbox
+        );
+        open_browser(url);
+        eprintln!("Waiting for the sign-in (up to {} minutes; Ctrl+C to cancel)…", timeout.div_ceil(60));
+    })?;
+    connected(&p.name, &r);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `$BROWSER` if set, else the desktop's opener. Failures are not fatal: the
+/// address is printed either way.
+fn open_browser(url: &str) {
+    let launcher = std::env::var("BROWSER").ok().filter(|b| !b.trim().is_empty());
+    let (prog, args): (String, Vec<String>) = match launcher {
+        Some(b) if b.contains("%s") => {
+            let mut parts = b.split_whitespace().map(|p| p.replace("%s", url));
+            (parts.next().unwrap_or_default(), parts.collect())
+        }
+        Some(b) => (b, vec![url.to_owned()]),
+        None if cfg!(target_os = "macos") => ("open".into(), vec![url.to_owned()]),
+        None if cfg!(windows) => ("explorer".into(), vec![url.to_owned()]),
+        None => ("xdg-open".into(), vec![url.to_owned()]),
+    };
+    let spawned = std::process::Command::new(&prog)
+        .args(&args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = spawned {
+        eprintln!("(could not start {prog}: {e})");
+    }
 }

@@ -7,6 +7,7 @@
 pub mod claims;
 mod client;
 pub mod endpoints;
+pub mod loopback;
 pub mod manual;
 mod service;
 

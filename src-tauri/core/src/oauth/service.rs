@@ -162,7 +162,16 @@ impl Mailwarden {
 
     /// Start a browser sign-in: the authorize URL with PKCE (S256) and state.
     pub fn authorize_request(&self, id: i64) -> Result<AuthorizeRequest> {
-        let p = self.profile_for_tokens(id)?;
+        self.authorize_request_via(id, None)
+    }
+
+    /// As [`Self::authorize_request`], sending `redirect` (the loopback URI with
+    /// its port) instead of the profile's redirect URI.
+    pub fn authorize_request_via(&self, id: i64, redirect: Option<&str>) -> Result<AuthorizeRequest> {
+        let mut p = self.profile_for_tokens(id)?;
+        if let Some(r) = redirect {
+            p.redirect_uri = r.to_owned();
+        }
         let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?;
         let (client, _) = client_for(&p, secret.as_ref())?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -183,7 +192,20 @@ impl Mailwarden {
 
     /// Finish a browser sign-in: redeem `code` with the PKCE verifier.
     pub fn exchange_code(&mut self, id: i64, code: &str, verifier: PkceCodeVerifier) -> Result<TokenRecord> {
-        let p = self.profile_for_tokens(id)?;
+        self.exchange_code_via(id, code, verifier, None)
+    }
+
+    pub fn exchange_code_via(
+        &mut self,
+        id: i64,
+        code: &str,
+        verifier: PkceCodeVerifier,
+        redirect: Option<&str>,
+    ) -> Result<TokenRecord> {
+        let mut p = self.profile_for_tokens(id)?;
+        if let Some(r) = redirect {
+            p.redirect_uri = r.to_owned();
+        }
         let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?;
         let (client, ep) = client_for(&p, secret.as_ref())?;
         let ctx = context_for(&p, &ep);
@@ -233,6 +255,38 @@ impl Mailwarden {
         let claims = claims::decode(issued.token.expose_secret());
         let warnings = claims.as_ref().map(|c| warnings_for(&p, c)).unwrap_or_default();
         Ok(AuthReport { claims, expires_at: issued.expires_at, warnings })
+    }
+
+    /// "Connect your account" through the system browser and a loopback
+    /// listener: `open` is handed the authorize URL (and `waiting` is told it
+    /// too, so a UI can show it with a copy button: a launcher may claim
+    /// success when no browser opened).
+    pub fn connect_loopback(
+        &mut self,
+        id: i64,
+        timeout: std::time::Duration,
+        cancel: &std::sync::atomic::AtomicBool,
+        waiting: impl FnOnce(&str),
+    ) -> Result<TokenRecord> {
+        let p = self.profile_for_tokens(id)?;
+        let listener = super::loopback::Loopback::bind(&p.redirect_uri)?;
+        let redirect = listener.redirect_uri.clone();
+        let req = self.authorize_request_via(id, Some(&redirect))?;
+        waiting(&req.url);
+        match listener.wait(&req.state, timeout, cancel)? {
+            super::loopback::Callback::Code(code) => self.exchange_code_via(id, &code, req.verifier, Some(&redirect)),
+            super::loopback::Callback::Error(pe) => {
+                let (_, ep) = client_for(&p, None)?;
+                Err(CoreError::Auth(Box::new(crate::diagnosis::diagnose_provider(&pe, &context_for(&p, &ep)))))
+            }
+        }
+    }
+
+    /// The diagnosis for an error a pasted redirect carried.
+    pub fn diagnose_pasted(&self, id: i64, e: &crate::diagnosis::ProviderError) -> Result<Diagnosis> {
+        let p = self.store.get(id)?.profile;
+        let (_, ep) = client_for(&p, None)?;
+        Ok(crate::diagnosis::diagnose_provider(e, &context_for(&p, &ep)))
     }
 
     pub fn connection(&self, id: i64) -> Result<Option<TokenRecord>> {
