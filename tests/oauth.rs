@@ -473,3 +473,71 @@ fn a_web_redirect_needs_the_manual_flow_and_the_secret() {
     let o = env.manual_connect("CXT", |url| env.idp.sign_in(&url));
     assert!(o.status.success(), "{}", text(&o.stderr));
 }
+
+/// `connect --device-code`; `person` acts on the user code once it is shown.
+fn device_connect(env: &Env, name: &str, person: impl FnOnce(&str) + Send + 'static) -> Output {
+    let mut child = env
+        .cmd(&["connect", name, "--device-code"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    err.read_line(&mut first).unwrap();
+    let code = first
+        .split("enter the code ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no code shown: {first}"))
+        .to_owned();
+    assert!(first.contains("/devicelogin"), "{first}");
+    person(&code);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    let mut out = child.wait_with_output().unwrap();
+    out.stderr = format!("{first}{rest}").into_bytes();
+    out
+}
+
+#[test]
+fn device_code_pending_then_success_expiry_decline_and_slow_down() {
+    use mailwarden_tests::idp::DeviceStatus;
+    let env = Env::new();
+    env.app(None, true);
+    env.delegated_profile("Personal");
+    env.idp.set_device_interval(1);
+    let state = env.idp.state.clone();
+    let approve_later = |status: DeviceStatus, after_ms: u64| {
+        let state = state.clone();
+        move |code: &str| {
+            let code = code.to_owned();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(after_ms));
+                let mut s = state.lock().unwrap();
+                s.devices.values_mut().find(|d| d.user_code == code).unwrap().status = status;
+            });
+        }
+    };
+    let o = device_connect(&env, "Personal", approve_later(DeviceStatus::Approved, 1500));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("Connected “Personal” as erp@contoso.com"));
+    assert!(env.idp.device_polls() >= 2, "it polled while pending");
+    token_of(&env.ok(&["token", "Personal"], None));
+
+    let o = device_connect(&env, "Personal", approve_later(DeviceStatus::Expired, 200));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("The sign-in code expired"), "{}", text(&o.stderr));
+
+    let o = device_connect(&env, "Personal", approve_later(DeviceStatus::Declined, 200));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("Sign-in was declined"), "{}", text(&o.stderr));
+
+    // slow_down: the next poll waits 5 s longer, then succeeds.
+    let start = std::time::Instant::now();
+    env.idp.fail_next("slow_down", 70016);
+    let o = device_connect(&env, "Personal", approve_later(DeviceStatus::Approved, 100));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(start.elapsed() >= std::time::Duration::from_secs(6), "slow_down was honoured");
+}

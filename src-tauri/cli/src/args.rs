@@ -73,6 +73,9 @@ pub struct ConnectArgs {
     /// Read a refresh token obtained elsewhere from standard input and prove it.
     #[arg(long, group = "how")]
     pub refresh_token_stdin: bool,
+    /// Sign in on another device: show a code to enter at the provider's page.
+    #[arg(long, group = "how")]
+    pub device_code: bool,
 }
 
 #[derive(Subcommand)]

@@ -37,6 +37,20 @@ pub fn connect(app: &mut Mailwarden, a: ConnectArgs) -> Result<ExitCode, CoreErr
         connected(&v.profile.name, &r);
         return Ok(ExitCode::SUCCESS);
     }
+    if a.device_code {
+        let cancel = AtomicBool::new(false);
+        let r = app.connect_device_code(id, &cancel, |d| {
+            eprintln!(
+                "To sign in, open {} in any browser and enter the code {} (it expires in {} minutes).",
+                d.verification_uri,
+                d.user_code,
+                d.expires_in_secs / 60
+            );
+            eprintln!("Waiting for the sign-in… (Ctrl+C to cancel)");
+        })?;
+        connected(&v.profile.name, &r);
+        return Ok(ExitCode::SUCCESS);
+    }
     if !a.manual {
         return connect_loopback(app, &v.profile, a.timeout);
     }

@@ -83,6 +83,7 @@ pub fn handle(st: &Mutex<State>, _base: &str, req: &Request) -> Response {
     match (req.method.as_str(), parts.as_slice()) {
         ("GET", [tenant, "oauth2", "v2.0", "authorize"]) => authorize(st, tenant, req),
         ("POST", [tenant, "oauth2", "v2.0", "token"]) => token(st, tenant, req),
+        ("POST", [_tenant, "oauth2", "v2.0", "devicecode"]) => devicecode(st, _base, req),
         _ => Response::html(404, "Not found"),
     }
 }
@@ -132,6 +133,37 @@ fn authorize(st: &Mutex<State>, _tenant: &str, req: &Request) -> Response {
     );
     let sep = if redirect.contains('?') { '&' } else { '?' };
     Response::redirect(&format!("{redirect}{sep}code={}&state={}&session_state={}", code, get("state"), guid()))
+}
+
+fn devicecode(st: &Mutex<State>, base: &str, req: &Request) -> Response {
+    let mut s = st.lock().unwrap();
+    let get = |k: &str| req.form.get(k).cloned().unwrap_or_default();
+    if !s.apps.contains_key(&get("client_id")) {
+        return ms_error(400, "unauthorized_client", 700016, "Application was not found in the directory.");
+    }
+    let device_code = format!("DAQABAAEAAAD-sim-{}", random(60));
+    let user_code: String = random(9).to_uppercase().chars().filter(|c| c.is_ascii_alphanumeric()).take(8).collect();
+    let user_code = format!("{user_code:A<8}");
+    let interval = s.device_interval;
+    s.devices.insert(
+        device_code.clone(),
+        super::Device {
+            client_id: get("client_id"),
+            user_code: user_code.clone(),
+            scopes: get("scope").split_whitespace().map(str::to_owned).collect(),
+            status: super::DeviceStatus::Pending,
+            polls: 0,
+        },
+    );
+    let uri = format!("{base}/devicelogin");
+    Response::json(
+        200,
+        &json!({
+            "user_code": user_code, "device_code": device_code, "verification_uri": uri, "expires_in": 900,
+            "interval": interval,
+            "message": format!("To sign in, use a web browser to open the page {uri} and enter the code {user_code} to authenticate."),
+        }),
+    )
 }
 
 fn token(st: &Mutex<State>, tenant: &str, req: &Request) -> Response {
@@ -241,6 +273,33 @@ fn token(st: &Mutex<State>, tenant: &str, req: &Request) -> Response {
             // Rotation: the used refresh token is revoked, a new one issued.
             s.refresh_tokens.get_mut(&rt).unwrap().revoked = true;
             issue_delegated(&mut s, &app.client_id, &app.tenant, wanted, &g.user, lifetime)
+        }
+        "urn:ietf:params:oauth:grant-type:device_code" => {
+            let Some(d) = s.devices.get_mut(&get("device_code")) else {
+                return ms_error(400, "bad_verification_code", 70000, "The device code is not valid.");
+            };
+            d.polls += 1;
+            let d = d.clone();
+            match d.status {
+                super::DeviceStatus::Pending => ms_error(
+                    400,
+                    "authorization_pending",
+                    70016,
+                    "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
+                ),
+                super::DeviceStatus::Declined => {
+                    ms_error(400, "authorization_declined", 70017, "The user declined to authenticate.")
+                }
+                super::DeviceStatus::Expired => ms_error(400, "expired_token", 70019, "Verification code expired."),
+                super::DeviceStatus::Approved => {
+                    s.devices.remove(&get("device_code"));
+                    if let Some(e) = check_secret(&app, sent_secret.as_deref(), false) {
+                        return e;
+                    }
+                    let user = s.user.clone();
+                    issue_delegated(&mut s, &d.client_id, &app.tenant, d.scopes, &user, lifetime)
+                }
+            }
         }
         _ => ms_error(
             400,

@@ -48,8 +48,29 @@ pub struct Grant {
     pub revoked: bool,
 }
 
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeviceStatus {
+    Pending,
+    Approved,
+    Declined,
+    Expired,
+}
+
+#[derive(Clone, Debug)]
+pub struct Device {
+    pub client_id: String,
+    pub user_code: String,
+    pub scopes: Vec<String>,
+    pub status: DeviceStatus,
+    pub polls: usize,
+}
+
 #[derive(Default)]
 pub struct State {
+    /// Device codes by device_code.
+    pub devices: HashMap<String, Device>,
+    /// The polling interval the devicecode endpoint announces.
+    pub device_interval: i64,
     pub apps: HashMap<String, App>,
     pub codes: HashMap<String, Code>,
     pub refresh_tokens: HashMap<String, Grant>,
@@ -154,6 +175,22 @@ impl Idp {
             },
         );
         rt
+    }
+
+    pub fn set_device_interval(&self, secs: i64) {
+        self.state.lock().unwrap().device_interval = secs;
+    }
+
+    /// The person enters `user_code` and accepts (or declines, or lets it expire).
+    pub fn set_device_status(&self, user_code: &str, status: DeviceStatus) {
+        let mut s = self.state.lock().unwrap();
+        let d = s.devices.values_mut().find(|d| d.user_code == user_code).expect("no such user code");
+        d.status = status;
+    }
+
+    /// Token requests with the device-code grant (polls), over all codes.
+    pub fn device_polls(&self) -> usize {
+        self.count("urn:ietf:params:oauth:grant-type:device_code")
     }
 
     pub fn revoke(&self, refresh_token: &str) {

@@ -195,6 +195,16 @@ fn generic(e: &ProviderError, ctx: &Context) -> Diagnosis {
                 "Check that the app is allowed to use this sign-in method in the provider's console.".into(),
             ],
         ),
+        "expired_token" => (
+            "The sign-in code expired",
+            "Nobody finished signing in with the code before it expired (usually 15 minutes).",
+            vec!["Start the device-code sign-in again and enter the new code promptly.".into()],
+        ),
+        "authorization_declined" | "bad_verification_code" => (
+            "Sign-in was declined",
+            "The sign-in with the code was declined or the code was not recognised.",
+            vec!["Start the device-code sign-in again and accept the request.".into()],
+        ),
         "access_denied" => (
             "Sign-in was declined",
             "The person signing in, or an administrator policy, declined the request.",

@@ -6,6 +6,7 @@
 
 pub mod claims;
 mod client;
+pub mod device;
 pub mod endpoints;
 pub mod loopback;
 pub mod manual;

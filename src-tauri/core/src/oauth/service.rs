@@ -57,7 +57,7 @@ fn not_connected(p: &Profile) -> CoreError {
 }
 
 impl Mailwarden {
-    fn profile_for_tokens(&self, id: i64) -> Result<Profile> {
+    pub(super) fn profile_for_tokens(&self, id: i64) -> Result<Profile> {
         let p = self.store.get(id)?.profile;
         if !p.enabled {
             return Err(CoreError::Flow(format!(
@@ -137,7 +137,7 @@ impl Mailwarden {
         }
     }
 
-    fn commit(&mut self, p: &Profile, resp: TokenResponse, refreshed: bool) -> Result<Issued> {
+    pub(super) fn commit(&mut self, p: &Profile, resp: TokenResponse, refreshed: bool) -> Result<Issued> {
         let now = self.clock.now();
         let access = resp.access_token().secret().to_owned();
         let expires_at = now.unix_timestamp() + resp.expires_in().map_or(3600, |d| d.as_secs() as i64);
