@@ -59,3 +59,5 @@ bindings:
 
 bench:
 	$(CARGO) bench -p mailwarden-core --bench profiles
+	$(CARGO) build --release -p mailwarden-cli
+	$(CARGO) bench -p mailwarden-tests --bench token
