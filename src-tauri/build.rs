@@ -13,6 +13,17 @@ const COMMANDS: &[&str] = &[
     "delete_profile",
     "duplicate_profile",
     "set_unsaved",
+    "connection",
+    "connect_browser",
+    "connect_device",
+    "cancel_connect",
+    "can_listen",
+    "manual_start",
+    "manual_finish",
+    "connect_refresh_token",
+    "test_auth",
+    "disconnect",
+    "copy_text",
 ];
 
 fn main() {

@@ -3,13 +3,18 @@
 //! `ui/src/lib/bindings.ts` is this module's output. The test below fails when
 //! that file is stale; run `make bindings` (UPDATE_BINDINGS=1) to refresh it.
 
+use crate::connect::ConnectProgress;
 use crate::ipc_error::IpcError;
+use mailwarden_core::diagnosis::Diagnosis;
 use mailwarden_core::keystore::{KeyBackend, KeyInfo};
+use mailwarden_core::oauth::device::DeviceCodePrompt;
+use mailwarden_core::oauth::{AuthReport, Claims};
 use mailwarden_core::profile::{
     AuthMethod, Catalog, ChoiceOption, Choices, Cloud, Defaults, ExpiryBadge, ExpiryState, Profile, ProfileDraft,
     ProfileQuery, ProfileView, Provider, SendMethod, TlsMode,
 };
 use mailwarden_core::secret::SecretChange;
+use mailwarden_core::store::TokenRecord;
 use mailwarden_core::{AppStatus, ErrorCode, FieldError, ProfileList};
 use ts_rs::{Config, TS};
 
@@ -30,7 +35,8 @@ pub fn render() -> String {
     let items = decls!(&cfg;
         Provider, AuthMethod, SendMethod, Cloud, TlsMode, ExpiryState, ExpiryBadge,
         Profile, ProfileView, ProfileList, ProfileDraft, SecretChange, ProfileQuery, Choices, Defaults,
-        ChoiceOption<()>, Catalog, KeyBackend, KeyInfo, AppStatus, ErrorCode, FieldError, IpcError,
+        ChoiceOption<()>, Catalog, KeyBackend, KeyInfo, AppStatus, ErrorCode, FieldError, Diagnosis, IpcError,
+        TokenRecord, Claims, AuthReport, DeviceCodePrompt, ConnectProgress,
     );
     for item in items {
         // ChoiceOption is generic: declare it with its type parameter.

@@ -6,6 +6,7 @@
 
 pub mod bindings;
 mod commands;
+mod connect;
 pub mod ipc_error;
 mod state;
 mod window;
@@ -41,6 +42,17 @@ pub fn run() {
             commands::delete_profile,
             commands::duplicate_profile,
             commands::set_unsaved,
+            connect::connection,
+            connect::connect_browser,
+            connect::connect_device,
+            connect::cancel_connect,
+            connect::can_listen,
+            connect::manual_start,
+            connect::manual_finish,
+            connect::connect_refresh_token,
+            connect::test_auth,
+            connect::disconnect,
+            connect::copy_text,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Mailwarden");

@@ -1,7 +1,10 @@
 // Typed wrappers over the app's commands. Components call these, never `invoke`.
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 import type {
   AppStatus,
+  AuthReport,
+  ConnectProgress,
+  TokenRecord,
   Catalog,
   Choices,
   IpcError,
@@ -13,13 +16,19 @@ import type {
 
 export type { IpcError };
 
+function channel<T>(onMessage: (m: T) => void): Channel<T> {
+  const ch = new Channel<T>();
+  ch.onmessage = onMessage;
+  return ch;
+}
+
 /** Every command rejects with an IpcError; anything else is wrapped as one. */
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {
     if (isIpcError(e)) throw e;
-    const err: IpcError = { code: 'io', message: String(e), field: null, fields: [] };
+    const err: IpcError = { code: 'io', message: String(e), field: null, fields: [], diagnosis: null };
     throw err;
   }
 }
@@ -42,4 +51,17 @@ export const api = {
   deleteProfile: (id: number) => call<null>('delete_profile', { id }),
   duplicateProfile: (id: number) => call<ProfileView>('duplicate_profile', { id }),
   setUnsaved: (dirty: boolean) => call<null>('set_unsaved', { dirty }),
+  connection: (id: number) => call<TokenRecord | null>('connection', { id }),
+  connectBrowser: (id: number, progress: (p: ConnectProgress) => void) =>
+    call<TokenRecord>('connect_browser', { id, onProgress: channel(progress) }),
+  connectDevice: (id: number, progress: (p: ConnectProgress) => void) =>
+    call<TokenRecord>('connect_device', { id, onProgress: channel(progress) }),
+  cancelConnect: (id: number) => call<null>('cancel_connect', { id }),
+  canListen: (id: number) => call<boolean>('can_listen', { id }),
+  manualStart: (id: number) => call<string>('manual_start', { id }),
+  manualFinish: (id: number, pasted: string) => call<TokenRecord>('manual_finish', { id, pasted }),
+  connectRefreshToken: (id: number, token: string) => call<TokenRecord>('connect_refresh_token', { id, token }),
+  testAuth: (id: number) => call<AuthReport>('test_auth', { id }),
+  disconnect: (id: number) => call<null>('disconnect', { id }),
+  copyText: (text: string) => call<null>('copy_text', { text }),
 };

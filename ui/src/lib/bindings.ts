@@ -86,6 +86,28 @@ export type FieldError = {
  */
 field: string, message: string, };
 
+export type Diagnosis = { 
+/**
+ * Stable identifier the UI may branch on: `aadsts7000215`, `network`, …
+ */
+code: string, title: string, cause: string, 
+/**
+ * What to do, in order. Never empty.
+ */
+steps: Array<string>, 
+/**
+ * The provider's codes, e.g. `invalid_client`, `AADSTS7000215`.
+ */
+codes: Array<string>, 
+/**
+ * The provider's own description (first line), for unknown codes and tickets.
+ */
+description: string | null, traceId: string | null, correlationId: string | null, timestamp: string | null, 
+/**
+ * The provider's page about this error.
+ */
+errorUri: string | null, };
+
 export type IpcError = { code: ErrorCode, message: string, 
 /**
  * The first field at fault, when the error is about a field.
@@ -94,4 +116,34 @@ field: string | null,
 /**
  * Every field at fault (validation), so a form can mark them all.
  */
-fields: Array<FieldError>, };
+fields: Array<FieldError>, 
+/**
+ * For sign-in failures: the cause and the steps to fix it.
+ */
+diagnosis: Diagnosis | null, };
+
+export type TokenRecord = { accessExpiresAt: number | null, scopes: Array<string>, account: string | null, tenantId: string | null, objectId: string | null, obtainedAt: string, refreshedAt: string | null, lastUsedAt: string | null, hasRefreshToken: boolean, 
+/**
+ * The provider declared the grant dead (invalid_grant): reconnect.
+ */
+needsReconnect: boolean, };
+
+export type Claims = { aud: string | null, 
+/**
+ * Delegated permissions (`scp`, space-separated in the token).
+ */
+scopes: Array<string>, 
+/**
+ * Application permissions (`roles`), for app-only tokens.
+ */
+roles: Array<string>, 
+/**
+ * The account: `upn`, else `preferred_username`, else `unique_name` / `email`.
+ */
+account: string | null, tenantId: string | null, objectId: string | null, appId: string | null, exp: number | null, };
+
+export type AuthReport = { claims: Claims | null, expiresAt: number, warnings: Array<string>, };
+
+export type DeviceCodePrompt = { userCode: string, verificationUri: string, expiresInSecs: number, message: string | null, };
+
+export type ConnectProgress = { "kind": "waiting", url: string, timeoutSecs: number, } | { "kind": "deviceCode", prompt: DeviceCodePrompt, };

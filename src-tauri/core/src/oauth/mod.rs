@@ -13,4 +13,5 @@ pub mod manual;
 mod service;
 
 pub use claims::Claims;
+pub use oauth2::PkceCodeVerifier;
 pub use service::{AuthReport, AuthorizeRequest, Issued};

@@ -1,0 +1,166 @@
+//! Sign-in commands. Long flows (browser, device code) run on a worker thread
+//! with their own database connection and report progress through a Tauri
+//! channel; the URL goes to the system browser through the opener plugin and is
+//! also shown in the UI (the launcher can claim success when nothing opened).
+
+use crate::ipc_error::IpcError;
+use crate::state::AppState;
+use mailwarden_core::oauth::device::DeviceCodePrompt;
+use mailwarden_core::oauth::loopback::{is_loopback, DEFAULT_TIMEOUT};
+use mailwarden_core::oauth::manual::{parse_pasted, Pasted};
+use mailwarden_core::oauth::AuthReport;
+use mailwarden_core::secret::SecretString;
+use mailwarden_core::store::TokenRecord;
+use mailwarden_core::CoreError;
+use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
+use tauri_plugin_clipboard_manager::ClipboardExt;
+use tauri_plugin_opener::OpenerExt;
+use ts_rs::TS;
+
+type Res<T> = Result<T, IpcError>;
+
+/// Progress of a sign-in, streamed to the UI.
+#[derive(Clone, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum ConnectProgress {
+    /// The browser was asked to open `url`; waiting for it to come back.
+    #[serde(rename_all = "camelCase")]
+    Waiting {
+        url: String,
+        #[ts(type = "number")]
+        timeout_secs: u64,
+    },
+    /// Show this code and address; waiting for the sign-in elsewhere.
+    DeviceCode { prompt: DeviceCodePrompt },
+}
+
+fn cancel_flag(state: &AppState, id: i64) -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    state.cancels.lock().unwrap_or_else(|p| p.into_inner()).insert(id, flag.clone());
+    flag
+}
+
+/// Run `job` on a blocking worker and wait for it without blocking the UI.
+async fn on_worker<T: Send + 'static>(job: impl FnOnce() -> Result<T, CoreError> + Send + 'static) -> Res<T> {
+    tauri::async_runtime::spawn_blocking(job)
+        .await
+        .map_err(|e| IpcError::flow(format!("The sign-in worker stopped: {e}")))?
+        .map_err(IpcError::from)
+}
+
+#[tauri::command]
+pub fn connection(state: State<'_, AppState>, id: i64) -> Res<Option<TokenRecord>> {
+    Ok(state.core()?.connection(id)?)
+}
+
+/// "Connect your account": system browser + loopback redirect.
+#[tauri::command]
+pub async fn connect_browser(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: i64,
+    on_progress: Channel<ConnectProgress>,
+) -> Res<TokenRecord> {
+    let mut core = state.open_worker()?;
+    let cancel = cancel_flag(&state, id);
+    on_worker(move || {
+        core.connect_loopback(id, DEFAULT_TIMEOUT, &cancel, |url| {
+            let _ = on_progress
+                .send(ConnectProgress::Waiting { url: url.to_owned(), timeout_secs: DEFAULT_TIMEOUT.as_secs() });
+            let _ = app.opener().open_url(url, None::<&str>);
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn connect_device(
+    state: State<'_, AppState>,
+    id: i64,
+    on_progress: Channel<ConnectProgress>,
+) -> Res<TokenRecord> {
+    let mut core = state.open_worker()?;
+    let cancel = cancel_flag(&state, id);
+    on_worker(move || {
+        core.connect_device_code(id, &cancel, |prompt| {
+            let _ = on_progress.send(ConnectProgress::DeviceCode { prompt: prompt.clone() });
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub fn cancel_connect(state: State<'_, AppState>, id: i64) {
+    if let Some(flag) = state.cancels.lock().unwrap_or_else(|p| p.into_inner()).remove(&id) {
+        flag.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Whether the profile's redirect URI can be caught locally (else: manual).
+#[tauri::command]
+pub fn can_listen(state: State<'_, AppState>, id: i64) -> Res<bool> {
+    Ok(is_loopback(&state.core()?.get(id)?.profile.redirect_uri))
+}
+
+/// Manual sign-in, step 1: the address to open (also opened in the browser).
+#[tauri::command]
+pub fn manual_start(app: AppHandle, state: State<'_, AppState>, id: i64) -> Res<String> {
+    let req = state.core()?.authorize_request(id)?;
+    state.manual.lock().unwrap_or_else(|p| p.into_inner()).insert(id, (req.state, req.verifier));
+    let _ = app.opener().open_url(&req.url, None::<&str>);
+    Ok(req.url)
+}
+
+/// Manual sign-in, step 2: the pasted redirected address (or bare code).
+#[tauri::command]
+pub async fn manual_finish(state: State<'_, AppState>, id: i64, pasted: String) -> Res<TokenRecord> {
+    let parsed = parse_pasted(&pasted).map_err(|m| IpcError::from(CoreError::invalid("pasted", m)))?;
+    let mut core = state.open_worker()?;
+    match parsed {
+        Pasted::Error(pe) => Err(IpcError::from(CoreError::Auth(Box::new(core.diagnose_pasted(id, &pe)?)))),
+        Pasted::Code { code, state: got } => {
+            let (want, verifier) = state
+                .manual
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&id)
+                .ok_or_else(|| IpcError::flow("No sign-in was started for this profile; click Connect again."))?;
+            if got.as_deref().is_some_and(|g| g != want) {
+                return Err(IpcError::from(CoreError::invalid(
+                    "pasted",
+                    "That address belongs to another sign-in attempt (its state does not match). Click Connect again and paste the address from this attempt.",
+                )));
+            }
+            on_worker(move || core.exchange_code(id, &code, verifier)).await
+        }
+    }
+}
+
+/// Store a refresh token obtained elsewhere, after proving it works.
+#[tauri::command]
+pub async fn connect_refresh_token(state: State<'_, AppState>, id: i64, token: SecretString) -> Res<TokenRecord> {
+    let mut core = state.open_worker()?;
+    on_worker(move || core.connect_refresh_token(id, token)).await
+}
+
+/// Get a token now and report its claims (the Test button).
+#[tauri::command]
+pub async fn test_auth(state: State<'_, AppState>, id: i64) -> Res<AuthReport> {
+    let mut core = state.open_worker()?;
+    on_worker(move || core.test_auth(id)).await
+}
+
+#[tauri::command]
+pub fn disconnect(state: State<'_, AppState>, id: i64) -> Res<()> {
+    Ok(state.core()?.disconnect(id)?)
+}
+
+/// Copy a URL or code for the person (never a secret).
+#[tauri::command]
+pub fn copy_text(app: AppHandle, text: String) -> Res<()> {
+    app.clipboard().write_text(text).map_err(|e| IpcError::flow(format!("Could not copy: {e}")))
+}

@@ -1,0 +1,126 @@
+//! "Connect your Outlook account" in the real window, against the identity
+//! provider simulator, with a fake browser first on PATH as xdg-open. Also
+//! Test for an app-only profile, and a failure shown as a Diagnosis card.
+
+use mailwarden_tests::idp::{App, Idp};
+use mailwarden_tests::webdriver::{Driver, Session};
+use mailwarden_tests::{bin_dir, binary, text, workspace_root, TempDb};
+use std::path::Path;
+
+const TENANT: &str = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd";
+const CLIENT: &str = "351d6cb2-1c69-4081-9cc2-a769d71567cb";
+const SECRET: &str = "GUIs8Q~simulatorSecretValue0123456789";
+
+fn add(db: &TempDb, idp: &Idp, args: &[&str], stdin: Option<&str>) {
+    let mut all = vec![
+        "profile",
+        "add",
+        "--cloud",
+        "custom",
+        "--authority-url",
+        &idp.base,
+        "--tenant",
+        TENANT,
+        "--client-id",
+        CLIENT,
+    ];
+    all.extend_from_slice(args);
+    let o = db.run(&all, stdin);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
+fn open_profile(s: &Session, name: &str) {
+    s.find(&format!("[data-testid=profile-row][data-name=\"{name}\"]")).click();
+    s.find("[data-testid=connection]");
+}
+
+#[test]
+fn connect_test_and_diagnose_in_the_window() {
+    assert!(std::env::var_os("DISPLAY").is_some(), "run under a display: `xvfb-run -a cargo test` (make test does)");
+    let idp = Idp::start();
+    idp.register(App {
+        client_id: CLIENT.into(),
+        tenant: TENANT.into(),
+        secret: Some(SECRET.into()),
+        secret_expired: false,
+        public_redirects: vec!["http://localhost".into()],
+        web_redirects: vec![],
+        app_roles: vec!["Mail.Send".into()],
+    });
+    let db = TempDb::new();
+    add(&db, &idp, &["--name", "Invent ERP", "--mailbox", "erp@contoso.com"], None);
+    add(
+        &db,
+        &idp,
+        &[
+            "--name",
+            "Catalyst",
+            "--auth",
+            "client-credentials",
+            "--send",
+            "graph",
+            "--mailbox",
+            "ops@contoso.com",
+            "--client-secret-stdin",
+        ],
+        Some(&format!("{SECRET}\n")),
+    );
+    add(
+        &db,
+        &idp,
+        &[
+            "--name",
+            "Wrong secret",
+            "--auth",
+            "client-credentials",
+            "--send",
+            "graph",
+            "--mailbox",
+            "ops@contoso.com",
+            "--client-secret-stdin",
+        ],
+        Some("Nope8Q~wrong\n"),
+    );
+
+    // The fake browser answers as xdg-open, first on PATH.
+    let bin = db.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(workspace_root().join("tests/support/fake-browser"), bin.join("xdg-open")).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let log = db.dir.path().join("browser.log");
+    let driver = Driver::start(&[
+        ("MAILWARDEN_DB", &db.path()),
+        ("MAILWARDEN_CA_FILE", &idp.ca.ca_file),
+        ("PATH", Path::new(&path)),
+        ("FAKE_BROWSER_LOG", &log),
+    ]);
+    let shots = bin_dir().parent().unwrap().join("screenshots");
+    let s = driver.launch(&binary("mailwarden-desktop"));
+
+    open_profile(&s, "Invent ERP");
+    s.button("Connect your Outlook account").click();
+    s.wait_until("the connected card", 20, |s| s.count("[data-testid=connected-account]") == 1);
+    assert_eq!(s.find("[data-testid=connected-account]").text(), "erp@contoso.com");
+    assert!(std::fs::read_to_string(&log).unwrap().contains("<h1>Signed in</h1>"));
+    assert_eq!(idp.count("authorization_code"), 1);
+    s.screenshot(&shots.join("connected.png"));
+
+    open_profile(&s, "Catalyst");
+    s.button("Test sign-in").click();
+    s.wait_until("the token report", 20, |s| s.count("[data-testid=auth-report]") == 1);
+    assert!(s.find("[data-testid=auth-report]").text().contains("Mail.Send"));
+
+    open_profile(&s, "Wrong secret");
+    s.button("Test sign-in").click();
+    s.wait_until("the diagnosis", 20, |s| s.count("[data-testid=diagnosis]") == 1);
+    let d = s.find("[data-testid=diagnosis]");
+    assert_eq!(d.attr("data-code").as_deref(), Some("aadsts7000215"));
+    assert!(
+        d.text().contains("The client secret is wrong") && d.text().contains("Certificates & secrets"),
+        "{}",
+        d.text()
+    );
+    s.screenshot(&shots.join("diagnosis.png"));
+    assert!(!s.source().contains(SECRET));
+    s.quit();
+}
