@@ -16,7 +16,7 @@ pub struct IpcError {
     /// Every field at fault (validation), so a form can mark them all.
     pub fields: Vec<FieldError>,
     /// For sign-in failures: the cause and the steps to fix it.
-    pub diagnosis: Option<Diagnosis>,
+    pub diagnosis: Option<Box<Diagnosis>>,
 }
 
 impl IpcError {
@@ -29,7 +29,7 @@ impl IpcError {
 impl From<CoreError> for IpcError {
     fn from(e: CoreError) -> Self {
         let fields = e.field_errors().to_vec();
-        let diagnosis = e.diagnosis().cloned();
+        let diagnosis = e.diagnosis().cloned().map(Box::new);
         IpcError {
             code: e.code(),
             message: e.to_string(),
