@@ -86,6 +86,21 @@
       return view;
     },
     set_unsaved: () => null,
+    connection: () => null,
+    can_listen: () => true,
+    test_auth: () => {
+      throw {
+        code: 'auth', message: 'The client secret has expired', field: null, fields: [],
+        diagnosis: {
+          code: 'aadsts7000222', title: 'The client secret has expired',
+          cause: "The app registration's client secret passed its expiry date.",
+          steps: ['Open the app in Entra → **Certificates & secrets**.', 'Create a **New client secret** and copy its **Value**.'],
+          codes: ['invalid_client', 'AADSTS7000222'], description: 'AADSTS7000222: The provided client secret keys are expired.',
+          traceId: '0000aaaa-11bb', correlationId: '5555ffff-66aa', timestamp: '2026-11-23 12:00:00Z',
+          errorUri: 'https://login.microsoftonline.com/error?code=7000222',
+        },
+      };
+    },
     delete_profile: ({ id }) => { state.profiles = state.profiles.filter((p) => p.id !== id); return null; },
     duplicate_profile: ({ id }) => {
       const src = state.profiles.find((p) => p.id === id);

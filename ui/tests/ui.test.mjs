@@ -161,3 +161,20 @@ test('the key-file banner explains itself', async () => {
   assert.match(await banner.innerText(), /No system keyring/);
   await page.context().close();
 });
+
+test('a sign-in failure renders as a Diagnosis: title, steps with portal names in bold, codes and IDs', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Catalyst')]);
+  await page.getByTestId('profile-row').click();
+  await page.getByRole('button', { name: 'Test sign-in' }).click();
+  const card = page.getByTestId('diagnosis');
+  await card.waitFor();
+  assert.equal(await card.getAttribute('data-code'), 'aadsts7000222');
+  assert.equal(await card.locator('h3').innerText(), 'The client secret has expired');
+  assert.deepEqual(await card.locator('ol li strong').allInnerTexts(), ['Certificates & secrets', 'New client secret', 'Value']);
+  const ids = await card.locator('pre').innerText();
+  assert.match(ids, /AADSTS7000222/);
+  assert.match(ids, /Trace ID: 0000aaaa-11bb/);
+  assert.ok(!(await card.innerText()).includes('{'), 'no raw JSON');
+  await page.screenshot({ path: join(shots, 'ui-diagnosis.png') });
+  await page.context().close();
+});
