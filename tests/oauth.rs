@@ -125,7 +125,7 @@ impl Env {
             let mut line = String::new();
             assert!(err.read_line(&mut line).unwrap() > 0, "CLI printed no URL:\n{seen}");
             seen.push_str(&line);
-            if line.starts_with(&self.idp.base) {
+            if line.starts_with("https://") && line.contains("response_type=code") {
                 url = line.trim().to_owned();
             }
         }
@@ -374,15 +374,22 @@ fn twenty_processes_on_an_expired_token_make_exactly_one_refresh() {
     env.ok(&["connect", "Busy", "--refresh-token-stdin"], Some(&format!("{rt}\n")));
     let before = env.idp.count("refresh_token");
     env.idp.set_access_lifetime(3599);
+    // The app is open too (its own connection, as the GUI holds one) and asks
+    // for the token at the same moment as the twenty CLI processes.
+    let mut gui = env.core();
+    let id = gui.resolve("Busy").unwrap().profile.id;
+    std::env::set_var("MAILWARDEN_CA_FILE", &env.idp.ca.ca_file);
     let children: Vec<_> = (0..20)
         .map(|_| env.cmd(&["token", "Busy"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap())
         .collect();
+    let from_gui = gui.access_token(id).unwrap();
     let outs: Vec<Output> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
     for o in &outs {
         assert!(o.status.success(), "{}", text(&o.stderr));
     }
-    let tokens: std::collections::BTreeSet<String> = outs.iter().map(token_of).collect();
-    assert_eq!(tokens.len(), 1, "all twenty got the same fresh token");
+    let mut tokens: std::collections::BTreeSet<String> = outs.iter().map(token_of).collect();
+    tokens.insert(mailwarden_core::secret::ExposeSecret::expose_secret(&from_gui.token).to_owned());
+    assert_eq!(tokens.len(), 1, "all twenty and the app got the same fresh token");
     assert_eq!(env.idp.count("refresh_token") - before, 1, "exactly one refresh reached the identity provider");
 }
 
@@ -414,7 +421,15 @@ fn connect_through_the_browser_and_loopback_listener() {
     assert!(pages.contains("<h1>Signed in</h1>"), "{pages}");
     assert!(pages.contains("replay exit 7"), "a replayed callback finds the listener closed: {pages}");
     assert_eq!(env.idp.count("authorization_code"), 1);
-    token_of(&env.ok(&["token", "Odoo"], None));
+    let access = token_of(&env.ok(&["token", "Odoo"], None));
+    // Tokens are stored sealed: neither the access nor the refresh token is in any file in clear.
+    let refresh: Vec<String> = env.idp.state.lock().unwrap().refresh_tokens.keys().cloned().collect();
+    for (path, bytes) in env.db.all_bytes() {
+        assert!(!mailwarden_tests::contains(&bytes, access.as_bytes()), "access token in clear in {}", path.display());
+        for rt in &refresh {
+            assert!(!mailwarden_tests::contains(&bytes, rt.as_bytes()), "refresh token in clear in {}", path.display());
+        }
+    }
 }
 
 #[test]
@@ -540,4 +555,48 @@ fn device_code_pending_then_success_expiry_decline_and_slow_down() {
     let o = device_connect(&env, "Personal", approve_later(DeviceStatus::Approved, 100));
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(start.elapsed() >= std::time::Duration::from_secs(6), "slow_down was honoured");
+}
+
+#[test]
+fn an_untrusted_certificate_is_a_tls_diagnosis() {
+    let env = Env::new();
+    env.app(Some(SECRET), false);
+    env.app_only_profile("No CA", SECRET);
+    let o = env.db.cli().args(["token", "No CA"]).env_remove("MAILWARDEN_CA_FILE").output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("The secure connection to 127.0.0.1 failed") && err.contains("MAILWARDEN_CA_FILE"), "{err}");
+}
+
+#[test]
+fn google_sign_in_asks_for_offline_access_and_consent() {
+    let env = Env::new();
+    env.ok(
+        &[
+            "profile",
+            "add",
+            "--name",
+            "Gmail",
+            "--provider",
+            "google",
+            "--client-id",
+            "123-abc.apps.googleusercontent.com",
+            "--mailbox",
+            "me@example.com",
+            "--redirect-uri",
+            "https://app.example.com/callback",
+        ],
+        None,
+    );
+    let o = env.manual_connect("Gmail", |url| {
+        assert!(url.starts_with("https://accounts.google.com/o/oauth2/v2/auth?"), "{url}");
+        let q: std::collections::HashMap<String, String> =
+            url::Url::parse(&url).unwrap().query_pairs().into_owned().collect();
+        assert_eq!(q["access_type"], "offline");
+        assert_eq!(q["prompt"], "consent");
+        assert_eq!(q["scope"], "https://mail.google.com/");
+        assert_eq!(q["code_challenge_method"], "S256");
+        "garbage in".into()
+    });
+    assert_eq!(o.status.code(), Some(1));
 }

@@ -337,3 +337,51 @@ pub fn warnings_for(p: &Profile, c: &Claims) -> Vec<String> {
     }
     w
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{validate, ProfileDraft, Provider};
+
+    fn profile(auth: AuthMethod, send: SendMethod) -> Profile {
+        let mut d = ProfileDraft::new(Provider::Microsoft365, auth, send);
+        d.name = "P".into();
+        d.mailbox = "erp@contoso.com".into();
+        d.tenant = "contoso.onmicrosoft.com".into();
+        d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
+        d.client_secret = crate::secret::SecretChange::set("WvR8Q~x");
+        validate(&d, None).unwrap().profile
+    }
+
+    #[test]
+    fn warnings_name_audience_consent_and_account_mismatches() {
+        let smtp = profile(AuthMethod::AuthCode, SendMethod::Smtp);
+        let graph_token = Claims {
+            aud: Some("https://graph.microsoft.com".into()),
+            account: Some("erp@contoso.com".into()),
+            ..Default::default()
+        };
+        assert!(warnings_for(&smtp, &graph_token)[0].contains("535 5.7.3"));
+        let other = Claims {
+            aud: Some("https://outlook.office.com".into()),
+            account: Some("someone@contoso.com".into()),
+            ..Default::default()
+        };
+        assert!(warnings_for(&smtp, &other)[0].contains("belongs to someone@contoso.com"));
+        let fine = Claims {
+            aud: Some("https://outlook.office.com".into()),
+            account: Some("ERP@contoso.com".into()),
+            ..Default::default()
+        };
+        assert!(warnings_for(&smtp, &fine).is_empty());
+        let app = profile(AuthMethod::ClientCredentials, SendMethod::Graph);
+        let no_roles = Claims { aud: Some("https://graph.microsoft.com".into()), ..Default::default() };
+        assert!(warnings_for(&app, &no_roles)[0].contains("Grant admin consent"));
+        let outlook_for_graph = Claims {
+            aud: Some("https://outlook.office365.com".into()),
+            roles: vec!["Mail.Send".into()],
+            ..Default::default()
+        };
+        assert!(warnings_for(&app, &outlook_for_graph)[0].contains("not Microsoft Graph"));
+    }
+}
