@@ -50,14 +50,8 @@ impl TempDb {
     /// Run the CLI with `args`, feeding `stdin` (closed when None).
     pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
         let mut c = self.cli();
-        c.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = c.spawn().expect("spawn mailwarden");
-        let mut pipe = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            pipe.write_all(s.as_bytes()).unwrap();
-        }
-        drop(pipe);
-        child.wait_with_output().unwrap()
+        c.args(args);
+        run_with_stdin(c, stdin)
     }
 
     /// Every byte of the files in the database directory (DB, WAL, SHM, key file).
@@ -104,6 +98,18 @@ pub fn screen_shot(path: &Path) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let ok = Command::new("import").args(["-window", "root"]).arg(path).status().expect("ImageMagick import");
     assert!(ok.success());
+}
+
+/// Run `c` to completion, feeding `stdin` (closed when None), capturing output.
+pub fn run_with_stdin(mut c: Command, stdin: Option<&str>) -> Output {
+    c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = c.spawn().expect("spawn");
+    let mut pipe = child.stdin.take().unwrap();
+    if let Some(s) = stdin {
+        pipe.write_all(s.as_bytes()).unwrap();
+    }
+    drop(pipe);
+    child.wait_with_output().unwrap()
 }
 
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {

@@ -4,7 +4,7 @@ use super::Store;
 use crate::error::{CoreError, FieldError, Result};
 use crate::profile::{AuthMethod, Cloud, Profile, Provider, SendMethod, TlsMode, Validated};
 use crate::secret::{SecretChange, SecretKind};
-use rusqlite::{params, ErrorCode, OptionalExtension, Row};
+use rusqlite::{ErrorCode, OptionalExtension, Row};
 use std::sync::Arc;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
@@ -169,46 +169,17 @@ impl Store {
         let now = rfc3339(now);
         let tx = self.conn.unchecked_transaction()?;
         let p = &v.profile;
-        let n = tx
-            .execute(
-                "UPDATE profiles SET name = ?2, enabled = ?3, notes = ?4, provider = ?5, auth_method = ?6,
-                    send_method = ?7, mailbox = ?8, from_address = ?9, domain = ?10, tenant = ?11,
-                    cloud = ?12, authority_url = ?13, client_id = ?14, client_secret_id = ?15,
-                    client_secret_expires = ?16, scopes = ?17, redirect_uri = ?18, auth_url = ?19,
-                    token_url = ?20, smtp_host = ?21, smtp_port = ?22, smtp_security = ?23,
-                    imap_host = ?24, imap_port = ?25, imap_security = ?26, updated_at = ?27
-                 WHERE id = ?1",
-                params![
-                    id,
-                    p.name,
-                    p.enabled,
-                    p.notes,
-                    p.provider.as_str(),
-                    p.auth_method.as_str(),
-                    p.send_method.as_str(),
-                    p.mailbox,
-                    p.from_address,
-                    p.domain,
-                    p.tenant,
-                    p.cloud.as_str(),
-                    p.authority_url,
-                    p.client_id,
-                    p.client_secret_id,
-                    p.client_secret_expires.map(|d| d.to_string()),
-                    p.scopes.join(" "),
-                    p.redirect_uri,
-                    p.auth_url,
-                    p.token_url,
-                    p.smtp_host,
-                    p.smtp_port,
-                    p.smtp_security.as_str(),
-                    p.imap_host,
-                    p.imap_port,
-                    p.imap_security.as_str(),
-                    now,
-                ],
-            )
-            .map_err(|e| name_taken(e, &p.name))?;
+        let set: Vec<String> = COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
+        let sql = format!(
+            "UPDATE profiles SET {}, updated_at = ?{} WHERE id = ?{}",
+            set.join(", "),
+            COLUMNS.len() + 1,
+            COLUMNS.len() + 2
+        );
+        let mut values = values(p);
+        values.push(Box::new(now.clone()));
+        values.push(Box::new(id));
+        let n = tx.execute(&sql, rusqlite::params_from_iter(values.iter())).map_err(|e| name_taken(e, &p.name))?;
         if n == 0 {
             return Err(CoreError::NotFound(format!("with id {id}")));
         }
@@ -255,44 +226,76 @@ impl Store {
     }
 }
 
+/// The profile columns written on insert and update, in `values` order.
+const COLUMNS: [&str; 25] = [
+    "name",
+    "enabled",
+    "notes",
+    "provider",
+    "auth_method",
+    "send_method",
+    "mailbox",
+    "from_address",
+    "domain",
+    "tenant",
+    "cloud",
+    "authority_url",
+    "client_id",
+    "client_secret_id",
+    "client_secret_expires",
+    "scopes",
+    "redirect_uri",
+    "auth_url",
+    "token_url",
+    "smtp_host",
+    "smtp_port",
+    "smtp_security",
+    "imap_host",
+    "imap_port",
+    "imap_security",
+];
+
+fn values(p: &Profile) -> Vec<Box<dyn rusqlite::ToSql>> {
+    vec![
+        Box::new(p.name.clone()),
+        Box::new(p.enabled),
+        Box::new(p.notes.clone()),
+        Box::new(p.provider.as_str()),
+        Box::new(p.auth_method.as_str()),
+        Box::new(p.send_method.as_str()),
+        Box::new(p.mailbox.clone()),
+        Box::new(p.from_address.clone()),
+        Box::new(p.domain.clone()),
+        Box::new(p.tenant.clone()),
+        Box::new(p.cloud.as_str()),
+        Box::new(p.authority_url.clone()),
+        Box::new(p.client_id.clone()),
+        Box::new(p.client_secret_id.clone()),
+        Box::new(p.client_secret_expires.map(|d| d.to_string())),
+        Box::new(p.scopes.join(" ")),
+        Box::new(p.redirect_uri.clone()),
+        Box::new(p.auth_url.clone()),
+        Box::new(p.token_url.clone()),
+        Box::new(p.smtp_host.clone()),
+        Box::new(p.smtp_port),
+        Box::new(p.smtp_security.as_str()),
+        Box::new(p.imap_host.clone()),
+        Box::new(p.imap_port),
+        Box::new(p.imap_security.as_str()),
+    ]
+}
+
 fn insert_row(tx: &rusqlite::Transaction<'_>, p: &Profile, now: &str) -> Result<i64> {
-    tx.execute(
-        "INSERT INTO profiles (name, enabled, notes, provider, auth_method, send_method, mailbox,
-            from_address, domain, tenant, cloud, authority_url, client_id, client_secret_id,
-            client_secret_expires, scopes, redirect_uri, auth_url, token_url, smtp_host, smtp_port,
-            smtp_security, imap_host, imap_port, imap_security, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?26)",
-        params![
-            p.name,
-            p.enabled,
-            p.notes,
-            p.provider.as_str(),
-            p.auth_method.as_str(),
-            p.send_method.as_str(),
-            p.mailbox,
-            p.from_address,
-            p.domain,
-            p.tenant,
-            p.cloud.as_str(),
-            p.authority_url,
-            p.client_id,
-            p.client_secret_id,
-            p.client_secret_expires.map(|d| d.to_string()),
-            p.scopes.join(" "),
-            p.redirect_uri,
-            p.auth_url,
-            p.token_url,
-            p.smtp_host,
-            p.smtp_port,
-            p.smtp_security.as_str(),
-            p.imap_host,
-            p.imap_port,
-            p.imap_security.as_str(),
-            now,
-        ],
-    )
-    .map_err(|e| name_taken(e, &p.name))?;
+    let marks: Vec<String> = (1..=COLUMNS.len()).map(|i| format!("?{i}")).collect();
+    let stamp = COLUMNS.len() + 1;
+    let sql = format!(
+        "INSERT INTO profiles ({}, created_at, updated_at) VALUES ({}, ?{stamp}, ?{stamp})",
+        COLUMNS.join(", "),
+        marks.join(", ")
+    );
+    let mut values = values(p);
+    values.push(Box::new(now.to_owned()));
+    tx.execute(&sql, rusqlite::params_from_iter(values.iter())).map_err(|e| name_taken(e, &p.name))?;
     Ok(tx.last_insert_rowid())
 }
 
