@@ -44,7 +44,7 @@ fn connect_test_and_diagnose_in_the_window() {
         secret: Some(SECRET.into()),
         secret_expired: false,
         public_redirects: vec!["http://localhost".into()],
-        web_redirects: vec![],
+        web_redirects: vec!["https://localhost".into()],
         app_roles: vec!["Mail.Send".into()],
     });
     let db = TempDb::new();
@@ -82,6 +82,18 @@ fn connect_test_and_diagnose_in_the_window() {
         Some("Nope8Q~wrong\n"),
     );
 
+    add(&db, &idp, &["--name", "Device", "--auth", "device-code", "--mailbox", "erp@contoso.com"], None);
+    let web = [
+        "--name",
+        "Web app",
+        "--mailbox",
+        "erp@contoso.com",
+        "--redirect-uri",
+        "https://localhost",
+        "--client-secret-stdin",
+    ];
+    add(&db, &idp, &web, Some(&format!("{SECRET}\n")));
+
     // The fake browser answers as xdg-open, first on PATH.
     let bin = db.dir.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
@@ -104,6 +116,26 @@ fn connect_test_and_diagnose_in_the_window() {
     assert!(std::fs::read_to_string(&log).unwrap().contains("<h1>Signed in</h1>"));
     assert_eq!(idp.count("authorization_code"), 1);
     s.screenshot(&shots.join("connected.png"));
+
+    // Device code: the code is shown; the person approves elsewhere.
+    idp.set_device_interval(1);
+    open_profile(&s, "Device");
+    s.button("Sign in with a code").click();
+    s.wait_until("the device code", 20, |s| s.count("[data-testid=user-code]") == 1);
+    let code = s.find("[data-testid=user-code]").text();
+    s.screenshot(&shots.join("device-code.png"));
+    idp.set_device_status(&code, mailwarden_tests::idp::DeviceStatus::Approved);
+    s.wait_until("the connected card after the device code", 20, |s| s.count("[data-testid=connected-account]") == 1);
+
+    // A Web redirect (https://localhost): open the address, paste where the browser ended.
+    open_profile(&s, "Web app");
+    s.button("Connect your Outlook account").click();
+    s.find("[data-testid=manual]");
+    let url = s.script("return document.querySelector('[data-testid=manual] input[readonly]').value;");
+    let redirect = idp.sign_in(url.as_str().unwrap());
+    s.find("#pasted").type_text(&redirect);
+    s.button("Finish").click();
+    s.wait_until("the connected card after pasting", 20, |s| s.count("[data-testid=connected-account]") == 1);
 
     open_profile(&s, "Catalyst");
     s.button("Test sign-in").click();
