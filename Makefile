@@ -7,7 +7,7 @@ SHELL := /bin/bash
 APT_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev \
   libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev \
   libdbus-1-dev xvfb xauth webkit2gtk-driver chromium dbus dbus-x11 gnome-keyring \
-  imagemagick python3-xlib curl
+  imagemagick python3-xlib curl dovecot-core dovecot-imapd dovecot-lmtpd postfix
 CARGO := $(shell command -v cargo || echo $(HOME)/.cargo/bin/cargo)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24"
@@ -28,6 +28,7 @@ apt:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing: $$missing"; \
+	  echo "postfix postfix/main_mailer_type select No configuration" | $(SUDO) debconf-set-selections; \
 	  $(SUDO) apt-get -o DPkg::Lock::Timeout=600 update -qq; \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get -o DPkg::Lock::Timeout=600 install -y -qq $$missing; \
 	fi
@@ -57,7 +58,9 @@ lint: node
 bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test -p mailwarden-desktop --lib bindings
 
-bench:
+bench: deps ui
 	$(CARGO) bench -p mailwarden-core --bench profiles
 	$(CARGO) build --release -p mailwarden-cli
 	$(CARGO) bench -p mailwarden-tests --bench token
+	$(CARGO) build --release -p mailwarden-desktop --features custom-protocol
+	$(XVFB) $(CARGO) bench -p mailwarden-tests --bench startup

@@ -2,6 +2,7 @@
 //! small WebDriver client ([`webdriver`]).
 
 pub mod idp;
+pub mod mail;
 pub mod tls;
 pub mod webdriver;
 

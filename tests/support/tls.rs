@@ -9,6 +9,9 @@ use std::sync::Arc;
 
 pub struct TestCa {
     pub ca_file: PathBuf,
+    /// The leaf (127.0.0.1 / localhost) as PEM files, for servers configured by file.
+    pub cert_file: PathBuf,
+    pub key_file: PathBuf,
     pub server: Arc<rustls::ServerConfig>,
     _dir: tempfile::TempDir,
 }
@@ -31,6 +34,10 @@ impl TestCa {
         let dir = tempfile::tempdir().unwrap();
         let ca_file = dir.path().join("test-ca.pem");
         std::fs::write(&ca_file, ca_cert.pem()).unwrap();
+        let cert_file = dir.path().join("server.pem");
+        let key_file = dir.path().join("server.key");
+        std::fs::write(&cert_file, leaf_cert.pem()).unwrap();
+        std::fs::write(&key_file, leaf_key.serialize_pem()).unwrap();
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let server = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -41,7 +48,7 @@ impl TestCa {
                 PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
             )
             .unwrap();
-        TestCa { ca_file, server: Arc::new(server), _dir: dir }
+        TestCa { ca_file, cert_file, key_file, server: Arc::new(server), _dir: dir }
     }
 }
 

@@ -80,6 +80,16 @@ pub struct ConnectArgs {
 
 #[derive(Subcommand)]
 pub enum TestCommand {
+    /// Send a test message (default recipient: the profile's own mailbox).
+    Send {
+        /// Profile name or id.
+        profile: String,
+        /// Recipient address.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Get a token now and show its claims (audience, roles / scopes, account).
     Auth {
         /// Profile name or id.

@@ -175,3 +175,16 @@ fn open_browser(url: &str) {
         eprintln!("(could not start {prog}: {e})");
     }
 }
+
+pub fn test_send(app: &mut Mailwarden, profile: &str, to: Option<&str>, json: bool) -> Result<ExitCode, CoreError> {
+    let v = app.resolve(profile)?;
+    let r = app.send_test(v.profile.id, to)?;
+    if json {
+        output::json(&r);
+    } else {
+        println!("Sent a test message to {} in {} ms.", r.to, r.elapsed_ms);
+        println!("  Message-ID: {}", r.message_id);
+        println!("  server said: {}", r.reply);
+    }
+    Ok(ExitCode::SUCCESS)
+}

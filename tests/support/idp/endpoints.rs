@@ -351,3 +351,29 @@ fn issue_delegated(
     }
     Response::json(200, &body)
 }
+
+/// RFC 7662-style introspection, as Dovecot's oauth2 passdb calls it: a token
+/// is active when it is ours, unexpired and for the Outlook resource; the
+/// username is its `upn` (delegated) or the mailbox granted to its app.
+pub fn introspect(st: &Mutex<State>, req: &Request) -> Response {
+    let token = req.form.get("token").cloned().unwrap_or_default();
+    let claims: Option<serde_json::Value> = token
+        .split('.')
+        .nth(1)
+        .and_then(|p| URL_SAFE_NO_PAD.decode(p).ok())
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let inactive = || Response::json(200, &json!({"active": false}));
+    let Some(c) = claims else { return inactive() };
+    let aud = c["aud"].as_str().unwrap_or_default();
+    if c["exp"].as_i64().unwrap_or(0) <= now() || !aud.contains("outlook.office") {
+        return inactive();
+    }
+    let user = match c["upn"].as_str() {
+        Some(u) => u.to_owned(),
+        None => match st.lock().unwrap().app_mailboxes.get(c["appid"].as_str().unwrap_or_default()) {
+            Some(m) => m.clone(),
+            None => return inactive(),
+        },
+    };
+    Response::json(200, &json!({"active": true, "username": user, "scope": c["scp"], "client_id": c["appid"]}))
+}

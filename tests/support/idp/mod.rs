@@ -82,11 +82,15 @@ pub struct State {
     pub access_lifetime: i64,
     /// The account that "signs in" at /authorize.
     pub user: String,
+    /// App-only tokens: the mailbox each app (appid) may use over SMTP/IMAP.
+    pub app_mailboxes: HashMap<String, String>,
     pub seq: u64,
 }
 
 pub struct Idp {
     pub base: String,
+    /// Plain-HTTP token introspection for Dovecot (RFC 7662 shape).
+    pub introspect_url: String,
     pub ca: TestCa,
     pub state: Arc<Mutex<State>>,
     stop: Arc<AtomicBool>,
@@ -123,7 +127,22 @@ impl Idp {
                 });
             }
         });
-        Idp { base, ca, state, stop, port }
+        let introspect = TcpListener::bind("127.0.0.1:0").unwrap();
+        let introspect_url = format!("http://127.0.0.1:{}/introspect", introspect.local_addr().unwrap().port());
+        let st = state.clone();
+        std::thread::spawn(move || {
+            for conn in introspect.incoming() {
+                let Ok(mut tcp) = conn else { continue };
+                let st = st.clone();
+                std::thread::spawn(move || {
+                    if let Some(req) = http::read_request(&mut tcp) {
+                        let resp = endpoints::introspect(&st, &req);
+                        http::write_response(&mut tcp, &resp);
+                    }
+                });
+            }
+        });
+        Idp { base, introspect_url, ca, state, stop, port }
     }
 
     pub fn register(&self, app: App) {
@@ -201,6 +220,11 @@ impl Idp {
 
     pub fn live_refresh_tokens(&self) -> usize {
         self.state.lock().unwrap().refresh_tokens.values().filter(|g| !g.revoked).count()
+    }
+
+    /// Let app `client_id`'s app-only tokens use `mailbox` (Add-MailboxPermission).
+    pub fn grant_mailbox(&self, client_id: &str, mailbox: &str) {
+        self.state.lock().unwrap().app_mailboxes.insert(client_id.into(), mailbox.into());
     }
 
     pub fn port(&self) -> u16 {

@@ -1,0 +1,131 @@
+//! Test sends through real Postfix and Dovecot on loopback: the app's SMTP path
+//! (XOAUTH2 with a token from the identity-provider simulator, or PLAIN),
+//! delivered into Dovecot's maildir. Needs root for Postfix (make test runs as
+//! root on CI; see tests/support/mail.rs).
+
+use mailwarden_tests::idp::{App, Idp};
+use mailwarden_tests::mail::MailServers;
+use mailwarden_tests::{text, TempDb};
+use std::process::Output;
+
+const TENANT: &str = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd";
+const CLIENT: &str = "351d6cb2-1c69-4081-9cc2-a769d71567cb";
+const SCOPES: [&str; 3] =
+    ["https://outlook.office.com/SMTP.Send", "https://outlook.office.com/IMAP.AccessAsUser.All", "offline_access"];
+
+struct Env {
+    db: TempDb,
+    idp: Idp,
+    mail: MailServers,
+}
+
+impl Env {
+    fn new() -> Env {
+        let idp = Idp::start();
+        idp.register(App {
+            client_id: CLIENT.into(),
+            tenant: TENANT.into(),
+            secret: None,
+            secret_expired: false,
+            public_redirects: vec!["http://localhost".into()],
+            web_redirects: vec![],
+            app_roles: vec![],
+        });
+        let mail = MailServers::start(
+            &idp.ca,
+            &idp.introspect_url,
+            &[("erp@contoso.com", "erp@contoso.com"), ("basic@contoso.com", "basic@contoso.com")],
+            "contoso.com",
+        );
+        Env { db: TempDb::new(), idp, mail }
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut c = self.db.cli();
+        c.args(args).env("MAILWARDEN_CA_FILE", &self.idp.ca.ca_file);
+        mailwarden_tests::run_with_stdin(c, stdin)
+    }
+
+    fn ok(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let o = self.run(args, stdin);
+        assert!(o.status.success(), "{args:?}: {}\n--- servers ---\n{}", text(&o.stderr), self.mail.log());
+        o
+    }
+
+    /// A connected delegated profile sending through the local Postfix.
+    fn connected(&self, name: &str, extra: &[&str]) {
+        let port = self.mail.submission.to_string();
+        let mut args = vec![
+            "profile",
+            "add",
+            "--name",
+            name,
+            "--cloud",
+            "custom",
+            "--authority-url",
+            &self.idp.base,
+            "--tenant",
+            TENANT,
+            "--client-id",
+            CLIENT,
+            "--mailbox",
+            "erp@contoso.com",
+            "--auth",
+            "refresh-token",
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            &port,
+        ];
+        args.extend_from_slice(extra);
+        self.ok(&args, None);
+        let rt = self.idp.mint_refresh_token(CLIENT, &SCOPES);
+        self.ok(&["connect", name, "--refresh-token-stdin"], Some(&format!("{rt}\n")));
+    }
+}
+
+#[test]
+fn xoauth2_over_starttls_is_delivered() {
+    let env = Env::new();
+    env.connected("Invent ERP", &[]);
+    let o = env.ok(&["test", "send", "Invent ERP", "--json"], None);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let id = r["messageId"].as_str().unwrap();
+    assert!(r["reply"].as_str().unwrap().starts_with("250"), "{r}");
+    let msg = env.mail.wait_delivered("erp@contoso.com", id);
+    assert!(msg.contains("Subject: Mailwarden test: Invent ERP"), "{msg}");
+    assert!(env.mail.log().contains("sasl_method=XOAUTH2, sasl_username=erp@contoso.com"), "{}", env.mail.log());
+}
+
+#[test]
+fn password_over_implicit_tls_is_delivered() {
+    let env = Env::new();
+    let port = env.mail.smtps.to_string();
+    env.ok(
+        &[
+            "profile",
+            "add",
+            "--name",
+            "Legacy",
+            "--provider",
+            "custom",
+            "--auth",
+            "basic",
+            "--mailbox",
+            "basic@contoso.com",
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            &port,
+            "--smtp-security",
+            "tls",
+            "--password-stdin",
+        ],
+        Some("Basic-Pa55word\n"),
+    );
+    // The sender map lets basic@ send as itself only.
+    let o = env.run(&["test", "send", "Legacy", "--to", "erp@contoso.com", "--json"], None);
+    assert!(o.status.success(), "{}\n{}", text(&o.stderr), env.mail.log());
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    env.mail.wait_delivered("erp@contoso.com", r["messageId"].as_str().unwrap());
+}
