@@ -129,3 +129,17 @@ fn password_over_implicit_tls_is_delivered() {
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     env.mail.wait_delivered("erp@contoso.com", r["messageId"].as_str().unwrap());
 }
+
+#[test]
+fn a_rejected_token_is_reported_with_the_servers_challenge_decoded() {
+    let env = Env::new();
+    env.connected("Rejected", &[]);
+    env.idp.state.lock().unwrap().introspection_rejects = true;
+    let o = env.run(&["test", "send", "Rejected"], None);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("The mail server rejected the access token"), "{err}\n{}", env.mail.log());
+    assert!(err.contains("535"), "the final reply is shown: {err}");
+    assert!(err.contains("the server's challenge: status"), "the 334 challenge is decoded: {err}");
+    assert!(env.mail.delivered("erp@contoso.com").is_empty());
+}

@@ -364,6 +364,9 @@ pub fn introspect(st: &Mutex<State>, req: &Request) -> Response {
         .and_then(|b| serde_json::from_slice(&b).ok());
     let inactive = || Response::json(200, &json!({"active": false}));
     let Some(c) = claims else { return inactive() };
+    if st.lock().unwrap().introspection_rejects {
+        return inactive();
+    }
     let aud = c["aud"].as_str().unwrap_or_default();
     if c["exp"].as_i64().unwrap_or(0) <= now() || !aud.contains("outlook.office") {
         return inactive();

@@ -82,6 +82,8 @@ pub struct State {
     pub access_lifetime: i64,
     /// The account that "signs in" at /authorize.
     pub user: String,
+    /// Introspection answers "inactive" for every token (a revoked or foreign token).
+    pub introspection_rejects: bool,
     /// App-only tokens: the mailbox each app (appid) may use over SMTP/IMAP.
     pub app_mailboxes: HashMap<String, String>,
     pub seq: u64,

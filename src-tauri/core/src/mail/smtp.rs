@@ -7,12 +7,18 @@ use crate::diagnosis::{Diagnosis, TransportError};
 use crate::error::{CoreError, Result};
 use crate::profile::{Profile, TlsMode};
 use crate::secret::{ExposeSecret, SecretString};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{Message, SmtpTransport, Transport};
+use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::response::Severity;
+use lettre::Message;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
+
+const TIMEOUT: Duration = Duration::from_secs(30);
 
 pub enum Auth {
     Bearer(SecretString),
@@ -55,35 +61,96 @@ pub fn send(p: &Profile, to: &str, auth: Auth, now: OffsetDateTime) -> Result<Se
             p.name
         ))
         .map_err(|e| CoreError::Flow(format!("Could not build the test message: {e}")))?;
-    let (mechanisms, creds) = match &auth {
-        Auth::Bearer(t) => {
-            (vec![Mechanism::Xoauth2], Credentials::new(p.mailbox.clone(), t.expose_secret().to_owned()))
-        }
-        Auth::Password(pw) => (
-            vec![Mechanism::Plain, Mechanism::Login],
-            Credentials::new(p.mailbox.clone(), pw.expose_secret().to_owned()),
-        ),
-    };
     let tls = match p.smtp_security {
-        TlsMode::StartTls => Tls::Required(tls_parameters(&p.smtp_host)?),
-        TlsMode::Tls => Tls::Wrapper(tls_parameters(&p.smtp_host)?),
-        TlsMode::None => Tls::None,
+        TlsMode::None => None,
+        _ => Some(tls_parameters(&p.smtp_host)?),
     };
-    let transport = SmtpTransport::builder_dangerous(p.smtp_host.clone())
-        .port(p.smtp_port)
-        .tls(tls)
-        .credentials(creds)
-        .authentication(mechanisms)
-        .timeout(Some(Duration::from_secs(30)))
-        .build();
     let start = Instant::now();
-    let resp = transport.send(&msg).map_err(|e| CoreError::Auth(Box::new(diagnose(&e, p))))?;
+    let host = format!("{}:{}", p.smtp_host, p.smtp_port);
+    let fail = |e: lettre::transport::smtp::Error| CoreError::Auth(Box::new(diagnose(&e, p)));
+    let hello = ClientId::default();
+    let implicit = if p.smtp_security == TlsMode::Tls { tls.as_ref() } else { None };
+    let mut conn = SmtpConnection::connect((p.smtp_host.as_str(), p.smtp_port), Some(TIMEOUT), &hello, implicit, None)
+        .map_err(fail)?;
+    if p.smtp_security == TlsMode::StartTls {
+        conn.starttls(tls.as_ref().expect("STARTTLS has parameters"), &hello).map_err(fail)?;
+    }
+    match &auth {
+        Auth::Bearer(token) => xoauth2(&mut conn, &p.mailbox, token, &host)?,
+        Auth::Password(pw) => {
+            let creds = Credentials::new(p.mailbox.clone(), pw.expose_secret().to_owned());
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds).map_err(fail)?;
+        }
+    }
+    let envelope = msg.envelope().clone();
+    let resp = conn.send(&envelope, &msg.formatted()).map_err(fail)?;
+    let _ = conn.quit();
     Ok(SendReport {
         message_id,
         to: to.to_owned(),
         reply: format!("{} {}", resp.code(), resp.message().collect::<Vec<_>>().join(" ")),
         elapsed_ms: start.elapsed().as_millis() as u64,
     })
+}
+
+/// AUTH XOAUTH2 by hand. lettre treats the failure challenge (`334` + base64
+/// JSON, which Gmail and Dovecot send before `535`) as a client error; here it
+/// is answered with an empty line as the SASL profile requires, and both the
+/// direct `535` and the challenge form end as "token rejected".
+fn xoauth2(conn: &mut SmtpConnection, user: &str, token: &SecretString, host: &str) -> Result<()> {
+    let ir = B64.encode(format!("user={user}\x01auth=Bearer {}\x01\x01", token.expose_secret()));
+    match conn.command(format!("AUTH XOAUTH2 {ir}\r\n")) {
+        Ok(r) if r.code().severity == Severity::PositiveCompletion => Ok(()),
+        Ok(r) if r.code().severity == Severity::PositiveIntermediate => {
+            let challenge =
+                r.first_line().and_then(|l| B64.decode(l.trim()).ok()).and_then(|b| String::from_utf8(b).ok());
+            let end = conn.command("\r\n");
+            let reply = match end {
+                Ok(r) => format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" ")),
+                Err(e) => smtp_reply(&e),
+            };
+            Err(token_rejected(host, &reply, challenge.as_deref()))
+        }
+        Ok(r) => {
+            Err(token_rejected(host, &format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" ")), None))
+        }
+        Err(e) if e.status().is_some() => Err(token_rejected(host, &smtp_reply(&e), None)),
+        Err(e) => Err(CoreError::Auth(Box::new(
+            TransportError::Other { host: host.to_owned(), detail: e.to_string() }.diagnose(),
+        ))),
+    }
+}
+
+fn smtp_reply(e: &lettre::transport::smtp::Error) -> String {
+    let code = e.status().map(|c| c.to_string()).unwrap_or_default();
+    let text = std::error::Error::source(e).map(|s| s.to_string()).unwrap_or_default();
+    format!("{code} {text}").trim().to_owned()
+}
+
+fn token_rejected(host: &str, reply: &str, challenge: Option<&str>) -> CoreError {
+    let mut d = Diagnosis::new(
+        "smtp_token_rejected",
+        "The mail server rejected the access token",
+        format!("{host} refused AUTH XOAUTH2 ({reply})."),
+        vec![
+            "Check that the token is for the mail server: Outlook scopes (https://outlook.office.com/SMTP.Send), not Microsoft Graph — Test shows the audience.".into(),
+            "Check that the Mailbox is the account that signed in (or one it may send as).".into(),
+            "For app-only sending: the Exchange service principal must exist and have FullAccess on the mailbox (New-ServicePrincipal, Add-MailboxPermission).".into(),
+        ],
+    );
+    d.codes = reply.split_whitespace().take(2).map(str::to_owned).collect();
+    if let Some(json) = challenge {
+        d.description = Some(match serde_json::from_str::<serde_json::Value>(json) {
+            Ok(v) => format!(
+                "the server's challenge: status {}, scheme {}{}",
+                v["status"].as_str().unwrap_or("?"),
+                v["schemes"].as_str().unwrap_or("?"),
+                v["scope"].as_str().map(|s| format!(", scope {s}")).unwrap_or_default()
+            ),
+            Err(_) => format!("the server's challenge: {json}"),
+        });
+    }
+    CoreError::Auth(Box::new(d))
 }
 
 /// A first explanation of SMTP failures; the full table (5.7.139, 5.7.3,
