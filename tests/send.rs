@@ -55,11 +55,7 @@ impl Env {
     /// A connected delegated profile sending through the local Postfix.
     fn connected(&self, name: &str, extra: &[&str]) {
         let port = self.mail.submission.to_string();
-        let mut args = vec![
-            "profile",
-            "add",
-            "--name",
-            name,
+        let base = [
             "--cloud",
             "custom",
             "--authority-url",
@@ -77,6 +73,13 @@ impl Env {
             "--smtp-port",
             &port,
         ];
+        let mut args = vec!["profile", "add", "--name", name];
+        // Flags in `extra` replace the same flags of the base.
+        for pair in base.chunks(2) {
+            if !extra.contains(&pair[0]) {
+                args.extend_from_slice(pair);
+            }
+        }
         args.extend_from_slice(extra);
         self.ok(&args, None);
         let rt = self.idp.mint_refresh_token(CLIENT, &SCOPES);
@@ -142,4 +145,45 @@ fn a_rejected_token_is_reported_with_the_servers_challenge_decoded() {
     assert!(err.contains("535"), "the final reply is shown: {err}");
     assert!(err.contains("the server's challenge: status"), "the 334 challenge is decoded: {err}");
     assert!(env.mail.delivered("erp@contoso.com").is_empty());
+}
+
+#[test]
+fn from_not_allowed_wrong_mailbox_server_down_untrusted_cert_and_a_3kb_token() {
+    let env = Env::new();
+
+    // From differs from what the account may send as.
+    env.connected("Spoof", &["--from", "ceo@contoso.com"]);
+    let o = env.run(&["test", "send", "Spoof", "--to", "erp@contoso.com"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("The From address is not allowed"), "{}", text(&o.stderr));
+
+    // The token's account (erp@) is not the profile's mailbox.
+    env.connected("Other box", &["--mailbox", "other@contoso.com"]);
+    let o = env.run(&["test", "send", "Other box", "--to", "erp@contoso.com"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("rejected the access token"), "{}", text(&o.stderr));
+
+    // Nothing listens on the port.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+    env.connected("Down", &["--smtp-port", &closed]);
+    let o = env.run(&["test", "send", "Down"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("Could not reach") || text(&o.stderr).contains("refused"), "{}", text(&o.stderr));
+
+    // The server's certificate is not trusted (no extra CA): the token comes from
+    // the cache, the TLS handshake fails.
+    env.connected("Untrusted", &[]);
+    env.ok(&["token", "Untrusted"], None);
+    let o = env.db.cli().args(["test", "send", "Untrusted"]).env_remove("MAILWARDEN_CA_FILE").output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("secure connection"), "{}", text(&o.stderr));
+
+    // A realistic 3 KB token goes through (Postfix line_length_limit).
+    env.idp.state.lock().unwrap().token_padding = 2600;
+    env.connected("Big token", &[]);
+    let token = text(&env.ok(&["token", "Big token"], None).stdout);
+    assert!(token.trim().len() > 3000, "token is {} bytes", token.trim().len());
+    let o = env.ok(&["test", "send", "Big token", "--json"], None);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    env.mail.wait_delivered("erp@contoso.com", r["messageId"].as_str().unwrap());
 }

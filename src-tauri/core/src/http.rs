@@ -47,6 +47,9 @@ pub fn classify(e: &reqwest::Error, host: &str) -> TransportError {
         parts.join(": ")
     };
     let lower = chain.to_lowercase();
+    if let Some(detail) = tls_failure(e) {
+        return TransportError::Tls { host, detail };
+    }
     if e.is_timeout() || lower.contains("timed out") {
         TransportError::Timeout { host }
     } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
@@ -59,4 +62,22 @@ pub fn classify(e: &reqwest::Error, host: &str) -> TransportError {
     } else {
         TransportError::Other { host, detail: chain }
     }
+}
+
+/// The TLS failure somewhere in an error's chain (reqwest and lettre wrap
+/// rustls errors in I/O errors), found by type rather than by message.
+pub fn tls_failure(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(t) = err.downcast_ref::<rustls::Error>() {
+            return Some(t.to_string());
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if let Some(t) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                return Some(t.to_string());
+            }
+        }
+        cur = err.source();
+    }
+    None
 }

@@ -336,10 +336,11 @@ fn issue_delegated(
         .filter(|x| x.starts_with("https://"))
         .filter_map(|x| x.rsplit('/').next().map(str::to_owned))
         .collect();
-    let access =
-        jwt(json!({"aud": aud, "iss": format!("https://sts.windows.net/{tenant}/"), "iat": now(), "nbf": now(),
+    let access = jwt(
+        json!({"aud": aud, "iss": format!("https://sts.windows.net/{tenant}/"), "iat": now(), "nbf": now(), "xms_pad": "A".repeat(s.token_padding),
         "exp": now() + lifetime, "appid": client_id, "name": "ERP Mailbox", "oid": guid(), "scp": scp.join(" "),
-        "sub": guid(), "tid": tenant, "unique_name": user, "upn": user, "ver": "1.0"}));
+        "sub": guid(), "tid": tenant, "unique_name": user, "upn": user, "ver": "1.0"}),
+    );
     let granted: Vec<String> = scopes.iter().filter(|x| *x != "offline_access").cloned().collect();
     let mut body = json!({"token_type": "Bearer", "scope": granted.join(" "), "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": access});
     if scopes.iter().any(|x| x == "offline_access") {

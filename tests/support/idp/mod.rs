@@ -82,6 +82,8 @@ pub struct State {
     pub access_lifetime: i64,
     /// The account that "signs in" at /authorize.
     pub user: String,
+    /// Extra claim bytes in delegated access tokens (realistic 3 KB tokens).
+    pub token_padding: usize,
     /// Introspection answers "inactive" for every token (a revoked or foreign token).
     pub introspection_rejects: bool,
     /// App-only tokens: the mailbox each app (appid) may use over SMTP/IMAP.

@@ -7,6 +7,7 @@
 //! The GUI and the CLI render the same [`Diagnosis`]; neither shows raw JSON.
 
 mod aadsts;
+pub mod smtp;
 mod transport;
 
 pub use transport::TransportError;

@@ -128,6 +128,10 @@ fn smtp_reply(e: &lettre::transport::smtp::Error) -> String {
 }
 
 fn token_rejected(host: &str, reply: &str, challenge: Option<&str>) -> CoreError {
+    let (code, text) = reply.split_once(' ').unwrap_or((reply, ""));
+    if let Some(d) = code.parse().ok().and_then(|c| crate::diagnosis::smtp::explain(c, text)) {
+        return CoreError::Auth(Box::new(d));
+    }
     let mut d = Diagnosis::new(
         "smtp_token_rejected",
         "The mail server rejected the access token",
@@ -157,6 +161,9 @@ fn token_rejected(host: &str, reply: &str, challenge: Option<&str>) -> CoreError
 /// SendAsDenied, …) is the test-sends milestone's.
 fn diagnose(e: &lettre::transport::smtp::Error, p: &Profile) -> Diagnosis {
     let host = format!("{}:{}", p.smtp_host, p.smtp_port);
+    if let Some(detail) = crate::http::tls_failure(e) {
+        return TransportError::Tls { host, detail }.diagnose();
+    }
     if e.is_tls() {
         return TransportError::Tls { host, detail: e.to_string() }.diagnose();
     }
@@ -165,6 +172,10 @@ fn diagnose(e: &lettre::transport::smtp::Error, p: &Profile) -> Diagnosis {
     }
     match e.status() {
         Some(code) => {
+            let text = std::error::Error::source(e).map(|s| s.to_string()).unwrap_or_default();
+            if let Some(d) = crate::diagnosis::smtp::explain(u16::from(code), &text) {
+                return d;
+            }
             let mut d = Diagnosis::new(
                 "smtp_rejected",
                 format!("The SMTP server refused the message ({code})"),
