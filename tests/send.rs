@@ -187,3 +187,26 @@ fn from_not_allowed_wrong_mailbox_server_down_untrusted_cert_and_a_3kb_token() {
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     env.mail.wait_delivered("erp@contoso.com", r["messageId"].as_str().unwrap());
 }
+
+#[test]
+fn imap_check_over_tls_and_starttls_and_a_rejected_token() {
+    let env = Env::new();
+    let imaps = env.mail.imaps.to_string();
+    let imap = env.mail.imap.to_string();
+    env.connected("Inbound TLS", &["--imap-host", "127.0.0.1", "--imap-port", &imaps, "--imap-security", "tls"]);
+    let o = env.ok(&["test", "imap", "Inbound TLS", "--json"], None);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(r["folders"].as_u64().unwrap() >= 1, "{r}");
+
+    env.connected(
+        "Inbound STARTTLS",
+        &["--imap-host", "127.0.0.1", "--imap-port", &imap, "--imap-security", "starttls"],
+    );
+    env.ok(&["test", "imap", "Inbound STARTTLS"], None);
+    assert!(env.mail.log().contains("method=XOAUTH2"), "{}", env.mail.log());
+
+    env.idp.state.lock().unwrap().introspection_rejects = true;
+    let o = env.run(&["test", "imap", "Inbound TLS"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("The IMAP server refused the sign-in"), "{}", text(&o.stderr));
+}

@@ -80,6 +80,13 @@ pub struct ConnectArgs {
 
 #[derive(Subcommand)]
 pub enum TestCommand {
+    /// Log in over IMAP and list the folders (the inbound check).
+    Imap {
+        /// Profile name or id.
+        profile: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Send a test message (default recipient: the profile's own mailbox).
     Send {
         /// Profile name or id.

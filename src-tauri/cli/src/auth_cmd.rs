@@ -188,3 +188,14 @@ pub fn test_send(app: &mut Mailwarden, profile: &str, to: Option<&str>, json: bo
     }
     Ok(ExitCode::SUCCESS)
 }
+
+pub fn test_imap(app: &mut Mailwarden, profile: &str, json: bool) -> Result<ExitCode, CoreError> {
+    let v = app.resolve(profile)?;
+    let r = app.check_inbound(v.profile.id)?;
+    if json {
+        output::json(&r);
+    } else {
+        println!("Signed in to IMAP as {} and listed {} folders in {} ms.", r.mailbox, r.folders, r.elapsed_ms);
+    }
+    Ok(ExitCode::SUCCESS)
+}

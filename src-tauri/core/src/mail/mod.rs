@@ -2,6 +2,7 @@
 //! profile will send in production. SMTP (lettre, XOAUTH2 or PLAIN/LOGIN) is
 //! here; Microsoft Graph `sendMail` and the IMAP check follow.
 
+pub mod imap;
 mod smtp;
 
 use crate::app::Mailwarden;
@@ -44,5 +45,22 @@ impl Mailwarden {
         };
         let now = self.clock.now();
         smtp::send(&p, &to, auth, now)
+    }
+}
+
+impl Mailwarden {
+    /// Log in over IMAP and list the folders (the inbound check).
+    pub fn check_inbound(&mut self, id: i64) -> Result<imap::InboundReport> {
+        let p = self.store.get(id)?.profile;
+        let login = if p.auth_method.is_oauth() {
+            imap::Login::Bearer(self.access_token(id)?.token)
+        } else {
+            let pw = self
+                .store
+                .read_secret(id, crate::secret::SecretKind::Password)?
+                .ok_or_else(|| CoreError::invalid("password", "No password is stored for this profile."))?;
+            imap::Login::Password(pw)
+        };
+        imap::check(&p, login)
     }
 }
