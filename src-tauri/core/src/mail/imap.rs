@@ -73,8 +73,8 @@ fn starttls(mut tcp: TcpStream, where_: &str) -> std::io::Result<TcpStream> {
         if reader.read_line(&mut line)? == 0 {
             return Err(std::io::Error::other(format!("{where_} closed the connection during STARTTLS")));
         }
-        if line.starts_with("m0 ") {
-            return if line[3..].starts_with("OK") {
+        if let Some(rest) = line.strip_prefix("m0 ") {
+            return if rest.starts_with("OK") {
                 Ok(tcp)
             } else {
                 Err(std::io::Error::other(format!("{where_} refused STARTTLS: {}", line.trim())))
