@@ -24,6 +24,8 @@ const COMMANDS: &[&str] = &[
     "test_auth",
     "disconnect",
     "copy_text",
+    "send_test",
+    "check_inbound",
 ];
 
 fn main() {

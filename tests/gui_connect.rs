@@ -3,6 +3,7 @@
 //! Test for an app-only profile, and a failure shown as a Diagnosis card.
 
 use mailwarden_tests::idp::{App, Idp};
+use mailwarden_tests::mail::MailServers;
 use mailwarden_tests::webdriver::{Driver, Session};
 use mailwarden_tests::{bin_dir, binary, text, workspace_root, TempDb};
 use std::path::Path;
@@ -47,8 +48,27 @@ fn connect_test_and_diagnose_in_the_window() {
         web_redirects: vec!["https://localhost".into()],
         app_roles: vec!["Mail.Send".into()],
     });
+    let mail =
+        MailServers::start(&idp.ca, &idp.introspect_url, &[("erp@contoso.com", "erp@contoso.com")], "contoso.com");
+    let (smtp, imaps) = (mail.submission.to_string(), mail.imaps.to_string());
     let db = TempDb::new();
-    add(&db, &idp, &["--name", "Invent ERP", "--mailbox", "erp@contoso.com"], None);
+    let erp = [
+        "--name",
+        "Invent ERP",
+        "--mailbox",
+        "erp@contoso.com",
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        &smtp,
+        "--imap-host",
+        "127.0.0.1",
+        "--imap-port",
+        &imaps,
+        "--imap-security",
+        "tls",
+    ];
+    add(&db, &idp, &erp, None);
     add(
         &db,
         &idp,
@@ -116,6 +136,19 @@ fn connect_test_and_diagnose_in_the_window() {
     assert!(std::fs::read_to_string(&log).unwrap().contains("<h1>Signed in</h1>"));
     assert_eq!(idp.count("authorization_code"), 1);
     s.screenshot(&shots.join("connected.png"));
+
+    // Send a test message through the real Postfix, then check inbound over IMAP.
+    s.button("Send test message").click();
+    s.wait_until("the send result", 30, |s| {
+        s.count("[data-testid=send-result]") + s.count("[data-testid=diagnosis]") > 0
+    });
+    assert_eq!(s.count("[data-testid=diagnosis]"), 0, "{}", mail.log());
+    assert!(s.find("[data-testid=send-reply]").text().starts_with("250"));
+    let id = s.script("return document.querySelector('[data-testid=send-result] dd.mono').textContent.trim();");
+    mail.wait_delivered("erp@contoso.com", id.as_str().unwrap().split_whitespace().next().unwrap());
+    s.button("Check inbound").click();
+    s.wait_until("the inbound result", 30, |s| s.count("[data-testid=inbound-result]") == 1);
+    s.screenshot(&shots.join("test-send.png"));
 
     // Device code: the code is shown; the person approves elsewhere.
     idp.set_device_interval(1);

@@ -1,10 +1,12 @@
-//! Sign-in commands. Long flows (browser, device code) run on a worker thread
+//! Sign-in and test commands. Long flows (browser, device code) run on a worker thread
 //! with their own database connection and report progress through a Tauri
 //! channel; the URL goes to the system browser through the opener plugin and is
 //! also shown in the UI (the launcher can claim success when nothing opened).
 
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
+use mailwarden_core::mail::imap::InboundReport;
+use mailwarden_core::mail::SendReport;
 use mailwarden_core::oauth::device::DeviceCodePrompt;
 use mailwarden_core::oauth::loopback::{is_loopback, DEFAULT_TIMEOUT};
 use mailwarden_core::oauth::manual::{parse_pasted, Pasted};
@@ -163,4 +165,18 @@ pub fn disconnect(state: State<'_, AppState>, id: i64) -> Res<()> {
 #[tauri::command]
 pub fn copy_text(app: AppHandle, text: String) -> Res<()> {
     app.clipboard().write_text(text).map_err(|e| IpcError::flow(format!("Could not copy: {e}")))
+}
+
+/// Send a test message (SMTP) from the profile; default recipient its mailbox.
+#[tauri::command]
+pub async fn send_test(state: State<'_, AppState>, id: i64, to: Option<String>) -> Res<SendReport> {
+    let mut core = state.open_worker()?;
+    on_worker(move || core.send_test(id, to.as_deref().filter(|t| !t.trim().is_empty()))).await
+}
+
+/// Log in over IMAP and list the folders.
+#[tauri::command]
+pub async fn check_inbound(state: State<'_, AppState>, id: i64) -> Res<InboundReport> {
+    let mut core = state.open_worker()?;
+    on_worker(move || core.check_inbound(id)).await
 }

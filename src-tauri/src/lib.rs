@@ -53,6 +53,8 @@ pub fn run() {
             connect::test_auth,
             connect::disconnect,
             connect::copy_text,
+            connect::send_test,
+            connect::check_inbound,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Mailwarden");

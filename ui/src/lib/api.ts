@@ -4,6 +4,8 @@ import type {
   AppStatus,
   AuthReport,
   ConnectProgress,
+  InboundReport,
+  SendReport,
   TokenRecord,
   Catalog,
   Choices,
@@ -64,4 +66,6 @@ export const api = {
   testAuth: (id: number) => call<AuthReport>('test_auth', { id }),
   disconnect: (id: number) => call<null>('disconnect', { id }),
   copyText: (text: string) => call<null>('copy_text', { text }),
+  sendTest: (id: number, to: string | null) => call<SendReport>('send_test', { id, to }),
+  checkInbound: (id: number) => call<InboundReport>('check_inbound', { id }),
 };

@@ -147,3 +147,11 @@ export type AuthReport = { claims: Claims | null, expiresAt: number, warnings: A
 export type DeviceCodePrompt = { userCode: string, verificationUri: string, expiresInSecs: number, message: string | null, };
 
 export type ConnectProgress = { "kind": "waiting", url: string, timeoutSecs: number, } | { "kind": "deviceCode", prompt: DeviceCodePrompt, };
+
+export type SendReport = { messageId: string, to: string, 
+/**
+ * The server's final reply, e.g. `250 2.0.0 Ok: queued as 1745298C159`.
+ */
+reply: string, elapsedMs: number, };
+
+export type InboundReport = { mailbox: string, folders: number, elapsedMs: number, };
