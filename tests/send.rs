@@ -3,53 +3,31 @@
 //! delivered into Dovecot's maildir. Needs root for Postfix (make test runs as
 //! root on CI; see tests/support/mail.rs).
 
-use mailwarden_tests::idp::{App, Idp};
 use mailwarden_tests::mail::MailServers;
-use mailwarden_tests::{text, TempDb};
-use std::process::Output;
-
-const TENANT: &str = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd";
-const CLIENT: &str = "351d6cb2-1c69-4081-9cc2-a769d71567cb";
+use mailwarden_tests::oauth_env::{self, CLIENT, TENANT};
+use mailwarden_tests::text;
 const SCOPES: [&str; 3] =
     ["https://outlook.office.com/SMTP.Send", "https://outlook.office.com/IMAP.AccessAsUser.All", "offline_access"];
 
 struct Env {
-    db: TempDb,
-    idp: Idp,
+    base: oauth_env::Env,
     mail: MailServers,
+}
+
+impl std::ops::Deref for Env {
+    type Target = oauth_env::Env;
+    fn deref(&self) -> &oauth_env::Env {
+        &self.base
+    }
 }
 
 impl Env {
     fn new() -> Env {
-        let idp = Idp::start();
-        idp.register(App {
-            client_id: CLIENT.into(),
-            tenant: TENANT.into(),
-            secret: None,
-            secret_expired: false,
-            public_redirects: vec!["http://localhost".into()],
-            web_redirects: vec![],
-            app_roles: vec![],
-        });
-        let mail = MailServers::start(
-            &idp.ca,
-            &idp.introspect_url,
-            &[("erp@contoso.com", "erp@contoso.com"), ("basic@contoso.com", "basic@contoso.com")],
-            "contoso.com",
-        );
-        Env { db: TempDb::new(), idp, mail }
-    }
-
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut c = self.db.cli();
-        c.args(args).env("MAILWARDEN_CA_FILE", &self.idp.ca.ca_file);
-        mailwarden_tests::run_with_stdin(c, stdin)
-    }
-
-    fn ok(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let o = self.run(args, stdin);
-        assert!(o.status.success(), "{args:?}: {}\n--- servers ---\n{}", text(&o.stderr), self.mail.log());
-        o
+        let base = oauth_env::Env::new();
+        base.app(None, true);
+        let senders = [("erp@contoso.com", "erp@contoso.com"), ("basic@contoso.com", "basic@contoso.com")];
+        let mail = MailServers::start(&base.idp.ca, &base.idp.introspect_url, &senders, "contoso.com");
+        Env { base, mail }
     }
 
     /// A connected delegated profile sending through the local Postfix.

@@ -3,6 +3,7 @@
 
 pub mod idp;
 pub mod mail;
+pub mod oauth_env;
 pub mod tls;
 pub mod webdriver;
 

@@ -1,0 +1,171 @@
+//! The sign-in tests' environment: a temp database, the identity-provider
+//! simulator, and the CLI run against both (`MAILWARDEN_CA_FILE` trusts the
+//! simulator's CA). Shared by `tests/oauth*.rs`, `tests/send.rs`, the GUI tests.
+
+use crate::idp::{App, Idp};
+use crate::{text, TempDb};
+use mailwarden_core::{clock, Mailwarden};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Output, Stdio};
+
+pub const TENANT: &str = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd";
+pub const CLIENT: &str = "351d6cb2-1c69-4081-9cc2-a769d71567cb";
+pub const SECRET: &str = "CCs8Q~simulatorSecretValue0123456789";
+
+pub struct Env {
+    pub db: TempDb,
+    pub idp: Idp,
+}
+
+impl Default for Env {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env { db: TempDb::new(), idp: Idp::start() }
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = self.db.cli();
+        c.args(args).env("MAILWARDEN_CA_FILE", &self.idp.ca.ca_file);
+        c
+    }
+
+    pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        crate::run_with_stdin(self.cmd(args), stdin)
+    }
+
+    pub fn ok(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let o = self.run(args, stdin);
+        assert!(o.status.success(), "{args:?} failed:\n{}", text(&o.stderr));
+        o
+    }
+
+    pub fn app(&self, secret: Option<&str>, public: bool) {
+        self.idp.register(App {
+            client_id: CLIENT.into(),
+            tenant: TENANT.into(),
+            secret: secret.map(str::to_owned),
+            secret_expired: false,
+            public_redirects: if public { vec!["http://localhost".into()] } else { vec![] },
+            web_redirects: if public { vec![] } else { vec!["https://localhost".into()] },
+            app_roles: vec!["Mail.Send".into()],
+        });
+    }
+
+    /// An app-only Graph profile pointing at the simulator.
+    pub fn app_only_profile(&self, name: &str, secret: &str) {
+        self.ok(
+            &[
+                "profile",
+                "add",
+                "--name",
+                name,
+                "--auth",
+                "client-credentials",
+                "--send",
+                "graph",
+                "--cloud",
+                "custom",
+                "--authority-url",
+                &self.idp.base,
+                "--tenant",
+                TENANT,
+                "--client-id",
+                CLIENT,
+                "--mailbox",
+                "ops@contoso.com",
+                "--client-secret-stdin",
+            ],
+            Some(&format!("{secret}\n")),
+        );
+    }
+
+    /// A delegated SMTP profile with a loopback redirect (public client).
+    pub fn delegated_profile(&self, name: &str) {
+        self.ok(
+            &[
+                "profile",
+                "add",
+                "--name",
+                name,
+                "--cloud",
+                "custom",
+                "--authority-url",
+                &self.idp.base,
+                "--tenant",
+                TENANT,
+                "--client-id",
+                CLIENT,
+                "--mailbox",
+                "erp@contoso.com",
+            ],
+            None,
+        );
+    }
+
+    /// `connect --manual`, playing the person: read the URL the CLI prints,
+    /// sign in at the simulator, paste back what `browser` makes of the redirect.
+    pub fn manual_connect(&self, name: &str, browser: impl FnOnce(String) -> String) -> Output {
+        let mut child = self
+            .cmd(&["connect", name, "--manual"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut url = String::new();
+        let mut seen = String::new();
+        while url.is_empty() {
+            let mut line = String::new();
+            assert!(err.read_line(&mut line).unwrap() > 0, "CLI printed no URL:\n{seen}");
+            seen.push_str(&line);
+            if line.starts_with("https://") && line.contains("response_type=code") {
+                url = line.trim().to_owned();
+            }
+        }
+        let pasted = browser(url);
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{pasted}").unwrap();
+        drop(stdin);
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+        let mut out = child.wait_with_output().unwrap();
+        out.stderr = format!("{seen}{rest}").into_bytes();
+        out
+    }
+
+    pub fn core(&self) -> Mailwarden {
+        Mailwarden::open(&self.db.path(), clock::system()).unwrap()
+    }
+}
+
+pub fn token_of(o: &Output) -> String {
+    let t = text(&o.stdout);
+    assert_eq!(t.lines().count(), 1, "stdout holds only the token");
+    t.trim().to_owned()
+}
+
+pub fn base64_decode(s: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
+}
+
+pub fn assert_diagnosis(o: &Output, code: &str, title: &str) {
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty(), "nothing on stdout: {}", text(&o.stdout));
+    let err = text(&o.stderr);
+    assert!(err.contains(title), "wanted “{title}”:\n{err}");
+    assert!(err.contains(code), "wanted {code}:\n{err}");
+    assert!(err.contains("trace ID:") && err.contains("correlation ID:"), "{err}");
+    assert!(err.contains("  1. "), "numbered steps:\n{err}");
+    assert!(!err.contains("\"error\"") && !err.contains("error_codes"), "no raw JSON:\n{err}");
+}
+
+pub fn app_of(env: &Env) -> App {
+    env.idp.state.lock().unwrap().apps.get(CLIENT).unwrap().clone()
+}
