@@ -215,9 +215,6 @@ impl Mailwarden {
             .set_pkce_verifier(verifier)
             .request(&http)
             .map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
-        if resp.refresh_token().is_none() && p.auth_method.is_delegated() {
-            log_missing_refresh(&p);
-        }
         self.commit(&p, resp, false)?;
         self.connection(id)?.ok_or_else(|| not_connected(&p))
     }
@@ -298,11 +295,6 @@ impl Mailwarden {
         self.store.get(id)?;
         self.store.delete_tokens(id)
     }
-}
-
-fn log_missing_refresh(p: &Profile) {
-    // No logging framework yet; the connection card shows has_refresh_token.
-    let _ = p;
 }
 
 /// What a token's claims say about whether this profile can work.
