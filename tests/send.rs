@@ -75,6 +75,17 @@ fn xoauth2_over_starttls_is_delivered() {
     assert!(r["reply"].as_str().unwrap().starts_with("250"), "{r}");
     let msg = env.mail.wait_delivered("erp@contoso.com", id);
     assert!(msg.contains("Subject: Mailwarden test: Invent ERP"), "{msg}");
+
+    // The result is kept; a second send within 10 s is held back unless forced.
+    let v: serde_json::Value =
+        serde_json::from_slice(&env.ok(&["profile", "show", "Invent ERP", "--json"], None).stdout).unwrap();
+    assert_eq!(v["lastTest"]["kind"], "send");
+    assert_eq!(v["lastTest"]["ok"], true);
+    assert!(v["lastTest"]["summary"].as_str().unwrap().starts_with("250"), "{v}");
+    let again = env.run(&["test", "send", "Invent ERP"], None);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains("wait"), "{}", text(&again.stderr));
+    env.ok(&["test", "send", "Invent ERP", "--force"], None);
     assert!(env.mail.log().contains("sasl_method=XOAUTH2, sasl_username=erp@contoso.com"), "{}", env.mail.log());
 }
 
@@ -134,6 +145,12 @@ fn from_not_allowed_wrong_mailbox_server_down_untrusted_cert_and_a_3kb_token() {
     let o = env.run(&["test", "send", "Spoof", "--to", "erp@contoso.com"], None);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("The From address is not allowed"), "{}", text(&o.stderr));
+    let v: serde_json::Value =
+        serde_json::from_slice(&env.ok(&["profile", "show", "Spoof", "--json"], None).stdout).unwrap();
+    assert_eq!(
+        (v["lastTest"]["ok"].as_bool(), v["lastTest"]["code"].as_str()),
+        (Some(false), Some("smtp_send_as_denied"))
+    );
 
     // The token's account (erp@) is not the profile's mailbox.
     env.connected("Other box", &["--mailbox", "other@contoso.com"]);

@@ -16,7 +16,7 @@ use mailwarden_core::profile::{
     ProfileQuery, ProfileView, Provider, SendMethod, TlsMode,
 };
 use mailwarden_core::secret::SecretChange;
-use mailwarden_core::store::TokenRecord;
+use mailwarden_core::store::{TestKind, TestResult, TokenRecord};
 use mailwarden_core::{AppStatus, ErrorCode, FieldError, ProfileList};
 use ts_rs::{Config, TS};
 
@@ -38,7 +38,7 @@ pub fn render() -> String {
         Provider, AuthMethod, SendMethod, Cloud, TlsMode, ExpiryState, ExpiryBadge,
         Profile, ProfileView, ProfileList, ProfileDraft, SecretChange, ProfileQuery, Choices, Defaults,
         ChoiceOption<()>, Catalog, KeyBackend, KeyInfo, AppStatus, ErrorCode, FieldError, Diagnosis, IpcError,
-        TokenRecord, Claims, AuthReport, DeviceCodePrompt, ConnectProgress, SendReport, InboundReport,
+        TokenRecord, Claims, AuthReport, DeviceCodePrompt, ConnectProgress, SendReport, InboundReport, TestKind, TestResult,
     );
     for item in items {
         // ChoiceOption is generic: declare it with its type parameter.

@@ -169,9 +169,9 @@ pub fn copy_text(app: AppHandle, text: String) -> Res<()> {
 
 /// Send a test message (SMTP) from the profile; default recipient its mailbox.
 #[tauri::command]
-pub async fn send_test(state: State<'_, AppState>, id: i64, to: Option<String>) -> Res<SendReport> {
+pub async fn send_test(state: State<'_, AppState>, id: i64, to: Option<String>, force: bool) -> Res<SendReport> {
     let mut core = state.open_worker()?;
-    on_worker(move || core.send_test(id, to.as_deref().filter(|t| !t.trim().is_empty()))).await
+    on_worker(move || core.send_test(id, to.as_deref().filter(|t| !t.trim().is_empty()), force)).await
 }
 
 /// Log in over IMAP and list the folders.

@@ -94,6 +94,9 @@ pub enum TestCommand {
         /// Recipient address.
         #[arg(long)]
         to: Option<String>,
+        /// Send even if a test was sent from this profile in the last 10 seconds.
+        #[arg(long)]
+        force: bool,
         #[arg(long)]
         json: bool,
     },

@@ -176,9 +176,15 @@ fn open_browser(url: &str) {
     }
 }
 
-pub fn test_send(app: &mut Mailwarden, profile: &str, to: Option<&str>, json: bool) -> Result<ExitCode, CoreError> {
+pub fn test_send(
+    app: &mut Mailwarden,
+    profile: &str,
+    to: Option<&str>,
+    force: bool,
+    json: bool,
+) -> Result<ExitCode, CoreError> {
     let v = app.resolve(profile)?;
-    let r = app.send_test(v.profile.id, to)?;
+    let r = app.send_test(v.profile.id, to, force)?;
     if json {
         output::json(&r);
     } else {

@@ -145,5 +145,6 @@ fn view_at(s: &StoredProfile, today: time::Date) -> ProfileView {
         profile: s.profile.clone(),
         has_client_secret: s.has_client_secret,
         has_password: s.has_password,
+        last_test: s.last_test.clone(),
     }
 }

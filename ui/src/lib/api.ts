@@ -66,6 +66,6 @@ export const api = {
   testAuth: (id: number) => call<AuthReport>('test_auth', { id }),
   disconnect: (id: number) => call<null>('disconnect', { id }),
   copyText: (text: string) => call<null>('copy_text', { text }),
-  sendTest: (id: number, to: string | null) => call<SendReport>('send_test', { id, to }),
+  sendTest: (id: number, to: string | null, force = false) => call<SendReport>('send_test', { id, to, force }),
   checkInbound: (id: number) => call<InboundReport>('check_inbound', { id }),
 };

@@ -25,7 +25,11 @@ export type Profile = { id: number, name: string, enabled: boolean, notes: strin
  */
 mailbox: string, fromAddress: string | null, domain: string | null, tenant: string, cloud: Cloud, authorityUrl: string | null, clientId: string, clientSecretId: string | null, clientSecretExpires: string | null, scopes: Array<string>, redirectUri: string, authUrl: string | null, tokenUrl: string | null, smtpHost: string, smtpPort: number, smtpSecurity: TlsMode, imapHost: string, imapPort: number, imapSecurity: TlsMode, createdAt: string, updatedAt: string, };
 
-export type ProfileView = { hasClientSecret: boolean, hasPassword: boolean, secretExpiry: ExpiryBadge | null, id: number, name: string, enabled: boolean, notes: string, provider: Provider, authMethod: AuthMethod, sendMethod: SendMethod, 
+export type ProfileView = { hasClientSecret: boolean, hasPassword: boolean, secretExpiry: ExpiryBadge | null, 
+/**
+ * The latest Test sign-in / Send test / Check inbound, if any.
+ */
+lastTest: TestResult | null, id: number, name: string, enabled: boolean, notes: string, provider: Provider, authMethod: AuthMethod, sendMethod: SendMethod, 
 /**
  * Username / mailbox the account signs in as (an address for OAuth).
  */
@@ -155,3 +159,15 @@ export type SendReport = { messageId: string, to: string,
 reply: string, elapsedMs: number, };
 
 export type InboundReport = { mailbox: string, folders: number, elapsedMs: number, };
+
+export type TestKind = "auth" | "send" | "imap";
+
+export type TestResult = { kind: TestKind, 
+/**
+ * RFC 3339.
+ */
+at: string, ok: boolean, 
+/**
+ * The diagnosis code when it failed.
+ */
+code: string | null, summary: string, };

@@ -8,6 +8,10 @@ mod smtp;
 use crate::app::Mailwarden;
 use crate::error::{CoreError, Result};
 use crate::profile::SendMethod;
+use crate::store::{TestKind, TestResult};
+
+/// Seconds between two test sends of one profile (unless forced).
+const THROTTLE: i64 = 10;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -24,9 +28,29 @@ pub struct SendReport {
 }
 
 impl Mailwarden {
-    /// Send a test message from profile `id` to `to` (default: its own mailbox).
-    pub fn send_test(&mut self, id: i64, to: Option<&str>) -> Result<SendReport> {
+    /// Send a test message from profile `id` to `to` (default: its own
+    /// mailbox). At most one per profile every 10 seconds unless `force`:
+    /// Microsoft flags bursts of identical messages as spam.
+    pub fn send_test(&mut self, id: i64, to: Option<&str>, force: bool) -> Result<SendReport> {
         let p = self.store.get(id)?.profile;
+        if !force {
+            if let Some(last) = self.store.last_test_at(id, TestKind::Send)? {
+                let wait = THROTTLE - (self.clock.now() - last).whole_seconds();
+                if wait > 0 {
+                    return Err(CoreError::Flow(format!(
+                        "A test message was sent from “{}” moments ago; wait {wait} s before sending another (bursts look like spam to Microsoft), or force it.",
+                        p.name
+                    )));
+                }
+            }
+        }
+        let result = self.send_test_now(&p, to);
+        self.record(id, TestKind::Send, &result, |r| format!("{} → {}", r.reply, r.to))?;
+        result
+    }
+
+    fn send_test_now(&mut self, p: &crate::profile::Profile, to: Option<&str>) -> Result<SendReport> {
+        let id = p.id;
         if p.send_method == SendMethod::Graph {
             return Err(CoreError::Flow(format!(
                 "“{}” sends through Microsoft Graph; this version tests SMTP sending only. Use `mailwarden test auth` to check its sign-in.",
@@ -44,7 +68,31 @@ impl Mailwarden {
             smtp::Auth::Password(pw)
         };
         let now = self.clock.now();
-        smtp::send(&p, &to, auth, now)
+        smtp::send(p, &to, auth, now)
+    }
+
+    /// Keep the outcome of a test (never a secret: the reply or the diagnosis).
+    pub(crate) fn record<T>(
+        &mut self,
+        id: i64,
+        kind: TestKind,
+        r: &Result<T>,
+        ok: impl Fn(&T) -> String,
+    ) -> Result<()> {
+        let at = self.clock.now().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        let entry = match r {
+            Ok(v) => TestResult { kind, at, ok: true, code: None, summary: ok(v) },
+            Err(e) => TestResult {
+                kind,
+                at,
+                ok: false,
+                code: Some(
+                    e.diagnosis().map(|d| d.code.clone()).unwrap_or_else(|| format!("{:?}", e.code()).to_lowercase()),
+                ),
+                summary: e.diagnosis().map(|d| d.title.clone()).unwrap_or_else(|| e.to_string()),
+            },
+        };
+        self.store.record_test(id, &entry)
     }
 }
 
@@ -61,6 +109,8 @@ impl Mailwarden {
                 .ok_or_else(|| CoreError::invalid("password", "No password is stored for this profile."))?;
             imap::Login::Password(pw)
         };
-        imap::check(&p, login)
+        let result = imap::check(&p, login);
+        self.record(id, TestKind::Imap, &result, |r| format!("{} folders listed as {}", r.folders, r.mailbox))?;
+        result
     }
 }

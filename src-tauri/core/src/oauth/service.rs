@@ -247,6 +247,15 @@ impl Mailwarden {
 
     /// Get a token now and report its claims and what looks wrong with them.
     pub fn test_auth(&mut self, id: i64) -> Result<AuthReport> {
+        let result = self.test_auth_now(id);
+        self.record(id, crate::store::TestKind::Auth, &result, |r| match &r.claims {
+            Some(c) => format!("token for {}", c.aud.as_deref().unwrap_or("an unknown audience")),
+            None => "token issued".to_owned(),
+        })?;
+        result
+    }
+
+    fn test_auth_now(&mut self, id: i64) -> Result<AuthReport> {
         let p = self.profile_for_tokens(id)?;
         let issued = self.access_token(id)?;
         let claims = claims::decode(issued.token.expose_secret());

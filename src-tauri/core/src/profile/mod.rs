@@ -181,4 +181,6 @@ pub struct ProfileView {
     pub has_client_secret: bool,
     pub has_password: bool,
     pub secret_expiry: Option<ExpiryBadge>,
+    /// The latest Test sign-in / Send test / Check inbound, if any.
+    pub last_test: Option<crate::store::TestResult>,
 }

@@ -8,8 +8,10 @@
 mod profiles;
 mod schema;
 mod secrets;
+mod tests_log;
 mod tokens;
 
+pub use tests_log::{TestKind, TestResult};
 pub use tokens::{TokenRecord, TokenUpdate};
 
 pub use profiles::StoredProfile;

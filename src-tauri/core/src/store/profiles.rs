@@ -15,6 +15,7 @@ pub struct StoredProfile {
     pub profile: Profile,
     pub has_client_secret: bool,
     pub has_password: bool,
+    pub last_test: Option<super::TestResult>,
 }
 
 const SELECT: &str = "SELECT p.id, p.name, p.enabled, p.notes, p.provider, p.auth_method, p.send_method,
@@ -82,6 +83,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredProfile> {
         },
         has_client_secret: false,
         has_password: false,
+        last_test: None,
     })
 }
 
@@ -112,13 +114,16 @@ impl Store {
         }
         let tx = self.conn.unchecked_transaction()?; // one consistent snapshot
         let flags = secret_flags(&tx)?;
+        let mut tests = self.latest_tests(None)?;
         let count: usize = tx.query_row("SELECT count(*) FROM profiles", [], |r| r.get(0))?;
         let mut rows = Vec::with_capacity(count);
         // Read in table order (sequential pages) and sort here: ordering by the
         // name index would seek the table once per row, ~3x slower at 10k rows.
         let mut stmt = tx.prepare_cached(SELECT)?;
         for row in stmt.query_map([], from_row)? {
-            rows.push(with_flags(row?, &flags));
+            let mut s = with_flags(row?, &flags);
+            s.last_test = tests.remove(&s.profile.id);
+            rows.push(s);
         }
         drop(stmt);
         tx.finish()?;
@@ -150,7 +155,9 @@ impl Store {
             return Ok(None);
         };
         let flags = secret_flags_of(&self.conn, s.profile.id)?;
-        Ok(Some(with_flags(s, &flags)))
+        let mut s = with_flags(s, &flags);
+        s.last_test = self.latest_tests(Some(s.profile.id))?.remove(&s.profile.id);
+        Ok(Some(s))
     }
 
     /// Insert a validated profile; returns its id. Secrets are sealed with the

@@ -66,6 +66,19 @@ const STEPS: &[&str] = &[
         needs_reconnect INTEGER NOT NULL DEFAULT 0
     );
     "#,
+    // 3: results of Test sign-in / Send test message / Check inbound (no secrets).
+    r#"
+    CREATE TABLE test_results (
+        id INTEGER PRIMARY KEY,
+        profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        at TEXT NOT NULL,
+        ok INTEGER NOT NULL,
+        code TEXT,
+        summary TEXT NOT NULL
+    );
+    CREATE INDEX test_results_by_profile ON test_results (profile_id, kind, at);
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

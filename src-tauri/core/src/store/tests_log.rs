@@ -1,0 +1,93 @@
+//! What the last tests of each profile found: kind, time, outcome, the
+//! diagnosis code on failure and a one-line summary (never a secret).
+
+use super::Store;
+use crate::error::Result;
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use std::collections::HashMap;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum TestKind {
+    Auth,
+    Send,
+    Imap,
+}
+
+impl TestKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestKind::Auth => "auth",
+            TestKind::Send => "send",
+            TestKind::Imap => "imap",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [TestKind::Auth, TestKind::Send, TestKind::Imap].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TestResult {
+    pub kind: TestKind,
+    /// RFC 3339.
+    pub at: String,
+    pub ok: bool,
+    /// The diagnosis code when it failed.
+    pub code: Option<String>,
+    pub summary: String,
+}
+
+impl Store {
+    pub fn record_test(&mut self, profile_id: i64, r: &TestResult) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO test_results (profile_id, kind, at, ok, code, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![profile_id, r.kind.as_str(), r.at, r.ok, r.code, r.summary],
+        )?;
+        self.invalidate();
+        Ok(())
+    }
+
+    /// When a test of `kind` last ran for the profile.
+    pub fn last_test_at(&self, profile_id: i64, kind: TestKind) -> Result<Option<OffsetDateTime>> {
+        let at: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT max(at) FROM test_results WHERE profile_id = ?1 AND kind = ?2",
+                params![profile_id, kind.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        Ok(at.and_then(|a| OffsetDateTime::parse(&a, &Rfc3339).ok()))
+    }
+
+    /// The latest test of any kind, per profile (of one profile, or of all).
+    pub(super) fn latest_tests(&self, only: Option<i64>) -> Result<HashMap<i64, TestResult>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.profile_id, t.kind, t.at, t.ok, t.code, t.summary FROM test_results t
+             WHERE (?1 IS NULL OR t.profile_id = ?1)
+               AND t.id = (SELECT id FROM test_results u WHERE u.profile_id = t.profile_id ORDER BY at DESC, id DESC LIMIT 1)",
+        )?;
+        let rows = stmt.query_map([only], |r| {
+            let kind: String = r.get(1)?;
+            Ok((
+                r.get::<_, i64>(0)?,
+                TestResult {
+                    kind: TestKind::parse(&kind).unwrap_or(TestKind::Auth),
+                    at: r.get(2)?,
+                    ok: r.get(3)?,
+                    code: r.get(4)?,
+                    summary: r.get(5)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
