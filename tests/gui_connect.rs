@@ -144,6 +144,8 @@ fn connect_test_and_diagnose_in_the_window() {
     });
     assert_eq!(s.count("[data-testid=diagnosis]"), 0, "{}", mail.log());
     assert!(s.find("[data-testid=send-reply]").text().starts_with("250"));
+    assert_eq!(s.count("[data-testid=transcript]"), 1);
+    assert!(s.source().contains("token redacted"), "the conversation is shown, the token is not");
     let id = s.script("return document.querySelector('[data-testid=send-result] dd.mono').textContent.trim();");
     mail.wait_delivered("erp@contoso.com", id.as_str().unwrap().split_whitespace().next().unwrap());
     s.button("Check inbound").click();

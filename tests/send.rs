@@ -85,7 +85,21 @@ fn xoauth2_over_starttls_is_delivered() {
     let again = env.run(&["test", "send", "Invent ERP"], None);
     assert_eq!(again.status.code(), Some(1));
     assert!(text(&again.stderr).contains("wait"), "{}", text(&again.stderr));
-    env.ok(&["test", "send", "Invent ERP", "--force"], None);
+    let o = env.ok(&["test", "send", "Invent ERP", "--force", "--verbose"], None);
+    let transcript = text(&o.stdout);
+    for step in [
+        "C: STARTTLS",
+        "C: AUTH XOAUTH2 [user=erp@contoso.com, token redacted]",
+        "S: 235",
+        "C: MAIL FROM:<erp@contoso.com>",
+        "S: 250",
+        "C: DATA",
+        "S: 354",
+    ] {
+        assert!(transcript.contains(step), "missing {step}:\n{transcript}");
+    }
+    let token = text(&env.ok(&["token", "Invent ERP"], None).stdout);
+    assert!(!transcript.contains(token.trim()), "the token is redacted");
     assert!(env.mail.log().contains("sasl_method=XOAUTH2, sasl_username=erp@contoso.com"), "{}", env.mail.log());
 }
 
@@ -127,12 +141,16 @@ fn a_rejected_token_is_reported_with_the_servers_challenge_decoded() {
     let env = Env::new();
     env.connected("Rejected", &[]);
     env.idp.state.lock().unwrap().introspection_rejects = true;
-    let o = env.run(&["test", "send", "Rejected"], None);
+    let o = env.run(&["test", "send", "Rejected", "--verbose"], None);
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
     assert!(err.contains("The mail server rejected the access token"), "{err}\n{}", env.mail.log());
     assert!(err.contains("535"), "the final reply is shown: {err}");
     assert!(err.contains("the server's challenge: status"), "the 334 challenge is decoded: {err}");
+    assert!(
+        err.contains("S: 334 [decoded:") && err.contains("(empty response"),
+        "the transcript shows the challenge: {err}"
+    );
     assert!(env.mail.delivered("erp@contoso.com").is_empty());
 }
 

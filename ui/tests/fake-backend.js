@@ -97,7 +97,7 @@
           steps: ['Open the app in Entra → **Certificates & secrets**.', 'Create a **New client secret** and copy its **Value**.'],
           codes: ['invalid_client', 'AADSTS7000222'], description: 'AADSTS7000222: The provided client secret keys are expired.',
           traceId: '0000aaaa-11bb', correlationId: '5555ffff-66aa', timestamp: '2026-11-23 12:00:00Z',
-          errorUri: 'https://login.microsoftonline.com/error?code=7000222',
+          errorUri: 'https://login.microsoftonline.com/error?code=7000222', transcript: [],
         },
       };
     },

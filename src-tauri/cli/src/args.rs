@@ -97,6 +97,9 @@ pub enum TestCommand {
         /// Send even if a test was sent from this profile in the last 10 seconds.
         #[arg(long)]
         force: bool,
+        /// Show the SMTP conversation (credentials redacted).
+        #[arg(long, short)]
+        verbose: bool,
         #[arg(long)]
         json: bool,
     },

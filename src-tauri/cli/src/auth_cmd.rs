@@ -181,10 +181,26 @@ pub fn test_send(
     profile: &str,
     to: Option<&str>,
     force: bool,
+    verbose: bool,
     json: bool,
 ) -> Result<ExitCode, CoreError> {
     let v = app.resolve(profile)?;
-    let r = app.send_test(v.profile.id, to, force)?;
+    let r = match app.send_test(v.profile.id, to, force) {
+        Ok(r) => r,
+        Err(e) => {
+            if verbose {
+                for line in e.diagnosis().map(|d| d.transcript.as_slice()).unwrap_or_default() {
+                    eprintln!("{line}");
+                }
+            }
+            return Err(e);
+        }
+    };
+    if verbose && !json {
+        for line in &r.transcript {
+            println!("{line}");
+        }
+    }
     if json {
         output::json(&r);
     } else {

@@ -110,7 +110,11 @@ description: string | null, traceId: string | null, correlationId: string | null
 /**
  * The provider's page about this error.
  */
-errorUri: string | null, };
+errorUri: string | null, 
+/**
+ * For mail-server conversations: commands and replies, credentials redacted.
+ */
+transcript: Array<string>, };
 
 export type IpcError = { code: ErrorCode, message: string, 
 /**
@@ -156,7 +160,11 @@ export type SendReport = { messageId: string, to: string,
 /**
  * The server's final reply, e.g. `250 2.0.0 Ok: queued as 1745298C159`.
  */
-reply: string, elapsedMs: number, };
+reply: string, elapsedMs: number, 
+/**
+ * Commands and replies, credentials redacted.
+ */
+transcript: Array<string>, };
 
 export type InboundReport = { mailbox: string, folders: number, elapsedMs: number, };
 

@@ -105,6 +105,8 @@ pub struct Diagnosis {
     pub timestamp: Option<String>,
     /// The provider's page about this error.
     pub error_uri: Option<String>,
+    /// For mail-server conversations: commands and replies, credentials redacted.
+    pub transcript: Vec<String>,
 }
 
 impl Diagnosis {
@@ -125,6 +127,7 @@ impl Diagnosis {
             correlation_id: None,
             timestamp: None,
             error_uri: None,
+            transcript: Vec::new(),
         }
     }
 

@@ -25,6 +25,8 @@ pub struct SendReport {
     pub reply: String,
     #[ts(type = "number")]
     pub elapsed_ms: u64,
+    /// Commands and replies, credentials redacted.
+    pub transcript: Vec<String>,
 }
 
 impl Mailwarden {

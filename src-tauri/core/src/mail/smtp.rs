@@ -12,6 +12,7 @@ use base64::Engine;
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::transport::smtp::response::Severity;
 use lettre::Message;
@@ -67,48 +68,124 @@ pub fn send(p: &Profile, to: &str, auth: Auth, now: OffsetDateTime) -> Result<Se
     };
     let start = Instant::now();
     let host = format!("{}:{}", p.smtp_host, p.smtp_port);
-    let fail = |e: lettre::transport::smtp::Error| CoreError::Auth(Box::new(diagnose(&e, p)));
-    let hello = ClientId::default();
-    let implicit = if p.smtp_security == TlsMode::Tls { tls.as_ref() } else { None };
-    let mut conn = SmtpConnection::connect((p.smtp_host.as_str(), p.smtp_port), Some(TIMEOUT), &hello, implicit, None)
-        .map_err(fail)?;
-    if p.smtp_security == TlsMode::StartTls {
-        conn.starttls(tls.as_ref().expect("STARTTLS has parameters"), &hello).map_err(fail)?;
+    let mut t = Transcript::default();
+    let result = session(p, &msg, &auth, tls.as_ref(), &host, &mut t);
+    match result {
+        Ok(reply) => Ok(SendReport {
+            message_id,
+            to: to.to_owned(),
+            reply,
+            elapsed_ms: start.elapsed().as_millis() as u64,
+            transcript: t.0,
+        }),
+        Err(CoreError::Auth(mut d)) => {
+            d.transcript = t.0;
+            Err(CoreError::Auth(d))
+        }
+        Err(e) => Err(e),
     }
-    match &auth {
-        Auth::Bearer(token) => xoauth2(&mut conn, &p.mailbox, token, &host)?,
+}
+
+/// What was said, for the person: commands and replies, credentials redacted.
+#[derive(Default)]
+struct Transcript(Vec<String>);
+
+impl Transcript {
+    fn client(&mut self, line: impl Into<String>) {
+        self.0.push(format!("C: {}", line.into()));
+    }
+    fn server(&mut self, r: &lettre::transport::smtp::response::Response) {
+        self.0.push(format!("S: {}", reply_text(r)));
+    }
+    fn note(&mut self, line: impl Into<String>) {
+        self.0.push(format!("* {}", line.into()));
+    }
+}
+
+fn reply_text(r: &lettre::transport::smtp::response::Response) -> String {
+    format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" "))
+}
+
+/// One SMTP session: connect, (STARTTLS), AUTH, MAIL, RCPT, DATA, QUIT.
+fn session(
+    p: &Profile,
+    msg: &Message,
+    auth: &Auth,
+    tls: Option<&TlsParameters>,
+    host: &str,
+    t: &mut Transcript,
+) -> Result<String> {
+    let fail = |e: lettre::transport::smtp::Error, t: &mut Transcript| {
+        if e.status().is_some() {
+            t.0.push(format!("S: {}", smtp_reply(&e)));
+        }
+        CoreError::Auth(Box::new(diagnose(&e, p)))
+    };
+    let hello = ClientId::default();
+    let implicit = if p.smtp_security == TlsMode::Tls { tls } else { None };
+    t.note(format!("connecting to {host} ({})", p.smtp_security.label()));
+    let mut conn = SmtpConnection::connect((p.smtp_host.as_str(), p.smtp_port), Some(TIMEOUT), &hello, implicit, None)
+        .map_err(|e| fail(e, t))?;
+    t.note(format!("EHLO answered: {}", conn.server_info()));
+    if p.smtp_security == TlsMode::StartTls {
+        t.client("STARTTLS");
+        conn.starttls(tls.expect("STARTTLS has parameters"), &hello).map_err(|e| fail(e, t))?;
+        t.note("TLS established; EHLO again");
+    }
+    match auth {
+        Auth::Bearer(token) => xoauth2(&mut conn, &p.mailbox, token, host, t)?,
         Auth::Password(pw) => {
+            t.client(format!("AUTH PLAIN/LOGIN as {} [password redacted]", p.mailbox));
             let creds = Credentials::new(p.mailbox.clone(), pw.expose_secret().to_owned());
-            conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds).map_err(fail)?;
+            let r = conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds).map_err(|e| fail(e, t))?;
+            t.server(&r);
         }
     }
-    let envelope = msg.envelope().clone();
-    let resp = conn.send(&envelope, &msg.formatted()).map_err(fail)?;
+    let envelope = msg.envelope();
+    let from = envelope.from().cloned();
+    t.client(format!("MAIL FROM:<{}>", from.as_ref().map(|a| a.to_string()).unwrap_or_default()));
+    let r = conn.command(Mail::new(from, vec![])).map_err(|e| fail(e, t))?;
+    t.server(&r);
+    for rcpt in envelope.to() {
+        t.client(format!("RCPT TO:<{rcpt}>"));
+        let r = conn.command(Rcpt::new(rcpt.clone(), vec![])).map_err(|e| fail(e, t))?;
+        t.server(&r);
+    }
+    t.client("DATA");
+    let r = conn.command(Data).map_err(|e| fail(e, t))?;
+    t.server(&r);
+    let body = msg.formatted();
+    t.client(format!("[the message, {} bytes]", body.len()));
+    let r = conn.message(&body).map_err(|e| fail(e, t))?;
+    t.server(&r);
+    t.client("QUIT");
     let _ = conn.quit();
-    Ok(SendReport {
-        message_id,
-        to: to.to_owned(),
-        reply: format!("{} {}", resp.code(), resp.message().collect::<Vec<_>>().join(" ")),
-        elapsed_ms: start.elapsed().as_millis() as u64,
-    })
+    Ok(reply_text(&r))
 }
 
 /// AUTH XOAUTH2 by hand. lettre treats the failure challenge (`334` + base64
 /// JSON, which Gmail and Dovecot send before `535`) as a client error; here it
 /// is answered with an empty line as the SASL profile requires, and both the
 /// direct `535` and the challenge form end as "token rejected".
-fn xoauth2(conn: &mut SmtpConnection, user: &str, token: &SecretString, host: &str) -> Result<()> {
+fn xoauth2(conn: &mut SmtpConnection, user: &str, token: &SecretString, host: &str, t: &mut Transcript) -> Result<()> {
     let ir = B64.encode(format!("user={user}\x01auth=Bearer {}\x01\x01", token.expose_secret()));
+    t.client(format!("AUTH XOAUTH2 [user={user}, token redacted]"));
     match conn.command(format!("AUTH XOAUTH2 {ir}\r\n")) {
-        Ok(r) if r.code().severity == Severity::PositiveCompletion => Ok(()),
+        Ok(r) if r.code().severity == Severity::PositiveCompletion => {
+            t.server(&r);
+            Ok(())
+        }
         Ok(r) if r.code().severity == Severity::PositiveIntermediate => {
             let challenge =
                 r.first_line().and_then(|l| B64.decode(l.trim()).ok()).and_then(|b| String::from_utf8(b).ok());
+            t.0.push(format!("S: {} [decoded: {}]", r.code(), challenge.as_deref().unwrap_or("?")));
+            t.client("(empty response, as SASL requires after a failure challenge)");
             let end = conn.command("\r\n");
             let reply = match end {
-                Ok(r) => format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" ")),
+                Ok(r) => reply_text(&r),
                 Err(e) => smtp_reply(&e),
             };
+            t.0.push(format!("S: {reply}"));
             Err(token_rejected(host, &reply, challenge.as_deref()))
         }
         Ok(r) => {
