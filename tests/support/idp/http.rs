@@ -9,6 +9,7 @@ pub struct Request {
     pub query: HashMap<String, String>,
     pub headers: HashMap<String, String>,
     pub form: HashMap<String, String>,
+    pub body: Vec<u8>,
 }
 
 pub struct Response {
@@ -74,7 +75,7 @@ pub fn read_request(stream: &mut impl Read) -> Option<Request> {
     } else {
         HashMap::new()
     };
-    Some(Request { method, path: path.to_owned(), query: decode(q), headers, form })
+    Some(Request { method, path: path.to_owned(), query: decode(q), headers, form, body })
 }
 
 pub fn write_response(stream: &mut impl Write, r: &Response) {

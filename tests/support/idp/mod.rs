@@ -82,6 +82,12 @@ pub struct State {
     pub access_lifetime: i64,
     /// The account that "signs in" at /authorize.
     pub user: String,
+    /// Graph: mailboxes that exist, those without an Exchange Online licence,
+    /// those an ApplicationAccessPolicy keeps the app from, and what was sent.
+    pub graph_users: std::collections::HashSet<String>,
+    pub graph_unlicensed: std::collections::HashSet<String>,
+    pub graph_policy_denied: std::collections::HashSet<String>,
+    pub graph_sent: Vec<(String, serde_json::Value)>,
     /// Extra claim bytes in delegated access tokens (realistic 3 KB tokens).
     pub token_padding: usize,
     /// Introspection answers "inactive" for every token (a revoked or foreign token).
@@ -176,6 +182,7 @@ impl Idp {
             query: u.query_pairs().into_owned().collect(),
             headers: HashMap::new(),
             form: HashMap::new(),
+            body: Vec::new(),
         };
         let resp = endpoints::handle(&self.state, &self.base, &req);
         assert_eq!(resp.status, 302, "authorize did not redirect: {}", String::from_utf8_lossy(&resp.body));

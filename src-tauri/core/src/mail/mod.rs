@@ -2,6 +2,7 @@
 //! profile will send in production. SMTP (lettre, XOAUTH2 or PLAIN/LOGIN) is
 //! here; Microsoft Graph `sendMail` and the IMAP check follow.
 
+pub mod graph;
 pub mod imap;
 mod smtp;
 
@@ -53,13 +54,12 @@ impl Mailwarden {
 
     fn send_test_now(&mut self, p: &crate::profile::Profile, to: Option<&str>) -> Result<SendReport> {
         let id = p.id;
-        if p.send_method == SendMethod::Graph {
-            return Err(CoreError::Flow(format!(
-                "“{}” sends through Microsoft Graph; this version tests SMTP sending only. Use `mailwarden test auth` to check its sign-in.",
-                p.name
-            )));
-        }
         let to = to.map(str::to_owned).unwrap_or_else(|| p.mailbox.clone());
+        if p.send_method == SendMethod::Graph {
+            let token = self.access_token(id)?.token;
+            let (message_id, subject, body) = test_content(p, self.clock.now());
+            return graph::send(p, &to, &token, &message_id, &subject, &body);
+        }
         let auth = if p.auth_method.is_oauth() {
             smtp::Auth::Bearer(self.access_token(id)?.token)
         } else {
@@ -115,4 +115,16 @@ impl Mailwarden {
         self.record(id, TestKind::Imap, &result, |r| format!("{} folders listed as {}", r.folders, r.mailbox))?;
         result
     }
+}
+
+/// The test message: a Message-ID to search for, subject and body.
+pub(crate) fn test_content(p: &crate::profile::Profile, now: time::OffsetDateTime) -> (String, String, String) {
+    let domain = p.effective_from().rsplit_once('@').map(|(_, d)| d).unwrap_or("mailwarden.invalid");
+    let message_id = format!("<mailwarden-test-{:x}-{}@{domain}>", now.unix_timestamp_nanos(), p.id);
+    let when = now.format(&time::format_description::well_known::Rfc2822).unwrap_or_default();
+    let body = format!(
+        "This is a test message sent by Mailwarden from the profile “{}” at {when}.\r\nIf it arrived, this mail server profile can send.\r\n",
+        p.name
+    );
+    (message_id, format!("Mailwarden test: {}", p.name), body)
 }

@@ -46,21 +46,14 @@ pub fn send(p: &Profile, to: &str, auth: Auth, now: OffsetDateTime) -> Result<Se
     let from: Mailbox =
         p.effective_from().parse().map_err(|_| bad_address("fromAddress", "From", p.effective_from()))?;
     let rcpt: Mailbox = to.parse().map_err(|_| bad_address("to", "Recipient", to))?;
-    let domain = p.effective_from().rsplit_once('@').map(|(_, d)| d).unwrap_or("mailwarden.invalid");
-    let stamp = now.unix_timestamp_nanos();
-    let message_id = format!("<mailwarden-test-{stamp:x}-{}@{domain}>", p.id);
-    let when = now.format(&time::format_description::well_known::Rfc2822).unwrap_or_default();
+    let (message_id, subject, body) = super::test_content(p, now);
     let msg = Message::builder()
         .from(from)
         .to(rcpt)
-        .subject(format!("Mailwarden test: {}", p.name))
+        .subject(subject)
         .message_id(Some(message_id.clone()))
         .header(ContentType::TEXT_PLAIN)
-        .body(format!(
-            "This is a test message sent by Mailwarden from the profile “{}” at {when}.\r\n\
-             If it arrived, this mail server profile can send.\r\n",
-            p.name
-        ))
+        .body(body)
         .map_err(|e| CoreError::Flow(format!("Could not build the test message: {e}")))?;
     let tls = match p.smtp_security {
         TlsMode::None => None,

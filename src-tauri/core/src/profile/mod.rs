@@ -6,7 +6,7 @@
 //! ends display — the profile's non-secret fields plus "a secret is set" flags and
 //! the secret-expiry badge. No shape that leaves the core carries a secret value.
 
-mod defaults;
+pub(crate) mod defaults;
 mod expiry;
 mod filter;
 mod kinds;

@@ -3,7 +3,7 @@
 use super::syntax::{is_hostname, is_loopback_host};
 use super::Check;
 use crate::profile::defaults::microsoft_hosts;
-use crate::profile::{AuthMethod, ProfileDraft, SendMethod, TlsMode};
+use crate::profile::{AuthMethod, Cloud, ProfileDraft, SendMethod, TlsMode};
 use url::Url;
 
 pub(super) fn check_scopes(c: &mut Check, d: &ProfileDraft, scopes: &[String]) {
@@ -33,6 +33,18 @@ pub(super) fn check_scopes(c: &mut Check, d: &ProfileDraft, scopes: &[String]) {
     }
     let graph = ms.graph.to_ascii_lowercase();
     let lower: Vec<String> = scopes.iter().map(|s| s.to_ascii_lowercase()).collect();
+    if d.cloud == Cloud::Custom {
+        // A custom authority (a sovereign or private cloud) names its own
+        // resources: only the rules that hold everywhere apply.
+        if d.auth_method == AuthMethod::ClientCredentials {
+            if lower.len() != 1 || !lower[0].ends_with("/.default") {
+                c.err("scopes", "App-only sign-in takes exactly one <resource>/.default scope (AADSTS1002012).");
+            }
+        } else if !lower.iter().any(|s| s == "offline_access") {
+            c.err("scopes", "Add offline_access: without it Microsoft issues no refresh token and the account must sign in again every hour.");
+        }
+        return;
+    }
     if d.auth_method == AuthMethod::ClientCredentials {
         let want = match d.send_method {
             SendMethod::Graph => format!("{}/.default", ms.graph),

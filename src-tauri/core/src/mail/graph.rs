@@ -1,0 +1,150 @@
+//! Test sends through Microsoft Graph: `POST /v1.0/me/sendMail` with a
+//! delegated token, `/v1.0/users/{mailbox}/sendMail` with an app-only one;
+//! success is 202. The Graph host follows the profile's cloud; a custom
+//! authority's Graph is the resource its scopes name.
+
+use super::SendReport;
+use crate::diagnosis::{Diagnosis, TransportError};
+use crate::error::{CoreError, Result};
+use crate::profile::{AuthMethod, Cloud, Profile};
+use crate::secret::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use std::time::Instant;
+
+/// The Graph base URL for the profile (no trailing slash).
+pub fn graph_base(p: &Profile) -> String {
+    if p.cloud == Cloud::Custom {
+        if let Some(r) = p.scopes.iter().find(|s| s.starts_with("https://")).and_then(|s| s.rsplit_once('/')) {
+            return r.0.to_owned();
+        }
+    }
+    crate::profile::defaults::microsoft_hosts(p.cloud).graph.to_owned()
+}
+
+#[derive(Deserialize)]
+struct GraphErrorBody {
+    error: GraphError,
+}
+
+#[derive(Deserialize)]
+struct GraphError {
+    code: String,
+    message: String,
+    #[serde(rename = "innerError", default)]
+    inner: Option<serde_json::Value>,
+}
+
+pub fn send(
+    p: &Profile,
+    to: &str,
+    token: &SecretString,
+    message_id: &str,
+    subject: &str,
+    body: &str,
+) -> Result<SendReport> {
+    let base = graph_base(p);
+    let url = if p.auth_method == AuthMethod::ClientCredentials {
+        format!("{base}/v1.0/users/{}/sendMail", p.mailbox)
+    } else {
+        format!("{base}/v1.0/me/sendMail")
+    };
+    let payload = serde_json::json!({
+        "message": {
+            "subject": subject,
+            "body": {"contentType": "Text", "content": body},
+            "toRecipients": [{"emailAddress": {"address": to}}],
+            "from": p.from_address.as_ref().map(|f| serde_json::json!({"emailAddress": {"address": f}})),
+            "internetMessageId": message_id,
+        },
+        "saveToSentItems": true,
+    });
+    let host = url::Url::parse(&url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
+    let mut transcript = vec![format!("C: POST {url} (Authorization: Bearer [token redacted])")];
+    let start = Instant::now();
+    let http = crate::http::client()?;
+    let resp = http
+        .post(&url)
+        .bearer_auth(token.expose_secret())
+        .json(&payload)
+        .send()
+        .map_err(|e| CoreError::Auth(Box::new(crate::http::classify(&e, &host).diagnose())))?;
+    let status = resp.status();
+    transcript.push(format!("S: {status}"));
+    if status.as_u16() == 202 {
+        return Ok(SendReport {
+            message_id: message_id.to_owned(),
+            to: to.to_owned(),
+            reply: format!("{status}"),
+            elapsed_ms: start.elapsed().as_millis() as u64,
+            transcript,
+        });
+    }
+    let bytes = resp.bytes().unwrap_or_default();
+    let mut d = match serde_json::from_slice::<GraphErrorBody>(&bytes) {
+        Ok(b) => explain(status.as_u16(), &b.error, p),
+        Err(_) => {
+            TransportError::BadResponse { host, status: status.as_u16(), detail: "not a Graph error".into() }.diagnose()
+        }
+    };
+    d.transcript = transcript;
+    Err(CoreError::Auth(Box::new(d)))
+}
+
+fn explain(status: u16, e: &GraphError, p: &Profile) -> Diagnosis {
+    let app_only = p.auth_method == AuthMethod::ClientCredentials;
+    let mut d = match e.code.as_str() {
+        "ErrorAccessDenied" => Diagnosis::new(
+            "graph_access_denied",
+            "Microsoft Graph refused to send (access denied)",
+            "The token lacks the Mail.Send permission for this mailbox, or an application access policy excludes it.",
+            if app_only {
+                vec![
+                    "In Entra → **API permissions**, add Microsoft Graph → Application permissions → **Mail.Send**, then **Grant admin consent**.".into(),
+                    "If an ApplicationAccessPolicy restricts the app (\"Access to OData is disabled\"), add this mailbox to the policy's group (Exchange Online PowerShell: Test-ApplicationAccessPolicy).".into(),
+                ]
+            } else {
+                vec!["Add the delegated **Mail.Send** permission in Entra → **API permissions**, then reconnect so the new consent is in the token.".into()]
+            },
+        ),
+        "MailboxNotEnabledForRESTAPI" | "MailboxNotEnabledForRESTAPIException" => Diagnosis::new(
+            "graph_mailbox_not_enabled",
+            "This mailbox cannot send through Microsoft Graph",
+            "The user has no Exchange Online mailbox: no licence, an on-premises mailbox, or an inactive one.",
+            vec![
+                "Microsoft 365 admin center → **Users** → **Active users** → the user → **Licenses and apps**: assign a licence that includes **Exchange Online**, then wait a few minutes.".into(),
+            ],
+        ),
+        "ErrorInvalidUser" | "ResourceNotFound" => Diagnosis::new(
+            "graph_invalid_user",
+            "Microsoft Graph does not know this mailbox",
+            format!("No user or mailbox “{}” exists in the tenant.", p.mailbox),
+            vec!["Check the Mailbox field: it must be the user's address (UPN) in this tenant.".into()],
+        ),
+        "BadRequest" if e.message.contains("/me request is only valid with delegated") => Diagnosis::new(
+            "graph_me_with_app_token",
+            "An app-only token cannot use /me",
+            "Graph's /me means the signed-in user; an app-only token has none.",
+            vec!["Use app-only sending with the mailbox address (Mailwarden does this for client-credentials profiles); check the sign-in method.".into()],
+        ),
+        "InvalidAuthenticationToken" => Diagnosis::new(
+            "graph_invalid_token",
+            "Microsoft Graph rejected the access token",
+            "The token is expired or not for Microsoft Graph (wrong audience).",
+            vec!["Use Graph scopes (Reset to defaults) and connect again; Test shows the token's audience.".into()],
+        ),
+        _ => Diagnosis::new(
+            "graph_error",
+            format!("Microsoft Graph refused to send ({status})"),
+            e.message.clone(),
+            vec!["Read Graph's message above; the request ID below identifies the call for Microsoft support.".into()],
+        ),
+    };
+    d.codes = vec![status.to_string(), e.code.clone()];
+    d.description = Some(e.message.clone());
+    if let Some(inner) = &e.inner {
+        d.trace_id = inner["request-id"].as_str().map(str::to_owned);
+        d.correlation_id = inner["client-request-id"].as_str().map(str::to_owned);
+        d.timestamp = inner["date"].as_str().map(str::to_owned);
+    }
+    d
+}

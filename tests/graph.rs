@@ -1,0 +1,146 @@
+//! Test sends through Microsoft Graph against the simulator's Graph endpoints:
+//! 202 for app-only and delegated sends, 403 ErrorAccessDenied (no permission;
+//! application access policy), 404 MailboxNotEnabledForRESTAPI, ErrorInvalidUser,
+//! and 400 for /me with an app-only token.
+
+use mailwarden_core::{clock, Mailwarden};
+use mailwarden_tests::oauth_env::{assert_diagnosis, Env, CLIENT, SECRET, TENANT};
+use mailwarden_tests::text;
+
+fn graph_env() -> Env {
+    let env = Env::new();
+    env.app(Some(SECRET), false);
+    let mut s = env.idp.state.lock().unwrap();
+    for u in ["ops@contoso.com", "erp@contoso.com", "unlicensed@contoso.com", "fenced@contoso.com"] {
+        s.graph_users.insert(u.into());
+    }
+    s.graph_unlicensed.insert("unlicensed@contoso.com".into());
+    s.graph_policy_denied.insert("fenced@contoso.com".into());
+    drop(s);
+    env
+}
+
+/// An app-only Graph profile whose "Graph" is the simulator (custom cloud).
+fn app_only(env: &Env, name: &str, mailbox: &str) {
+    let scope = format!("{}/.default", env.idp.base);
+    env.ok(
+        &[
+            "profile",
+            "add",
+            "--name",
+            name,
+            "--auth",
+            "client-credentials",
+            "--send",
+            "graph",
+            "--cloud",
+            "custom",
+            "--authority-url",
+            &env.idp.base,
+            "--tenant",
+            TENANT,
+            "--client-id",
+            CLIENT,
+            "--mailbox",
+            mailbox,
+            "--scopes",
+            &scope,
+            "--client-secret-stdin",
+        ],
+        Some(&format!("{SECRET}\n")),
+    );
+}
+
+#[test]
+fn app_only_and_delegated_sends_are_accepted_with_202() {
+    let env = graph_env();
+    app_only(&env, "Catalyst", "ops@contoso.com");
+    let o = env.ok(&["test", "send", "Catalyst", "--to", "erp@contoso.com", "--json"], None);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["reply"], "202 Accepted");
+    let sent = env.idp.state.lock().unwrap().graph_sent.clone();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0, "ops@contoso.com", "app-only sends as /users/{{mailbox}}");
+    assert_eq!(sent[0].1["message"]["internetMessageId"], r["messageId"]);
+    assert_eq!(sent[0].1["message"]["toRecipients"][0]["emailAddress"]["address"], "erp@contoso.com");
+    assert!(r["transcript"].as_array().unwrap().iter().all(|l| !l.as_str().unwrap().contains("eyJ")), "token redacted");
+
+    let scopes = format!("{}/Mail.Send offline_access", env.idp.base);
+    env.ok(
+        &[
+            "profile",
+            "add",
+            "--name",
+            "Delegated",
+            "--auth",
+            "refresh-token",
+            "--send",
+            "graph",
+            "--cloud",
+            "custom",
+            "--authority-url",
+            &env.idp.base,
+            "--tenant",
+            TENANT,
+            "--client-id",
+            CLIENT,
+            "--mailbox",
+            "erp@contoso.com",
+            "--scopes",
+            &scopes,
+        ],
+        None,
+    );
+    env.idp.register(mailwarden_tests::idp::App {
+        web_redirects: vec![],
+        public_redirects: vec!["http://localhost".into()],
+        secret: None,
+        ..mailwarden_tests::oauth_env::app_of(&env)
+    });
+    let rt = env.idp.mint_refresh_token(CLIENT, &[&format!("{}/Mail.Send", env.idp.base), "offline_access"]);
+    env.ok(&["connect", "Delegated", "--refresh-token-stdin"], Some(&format!("{rt}\n")));
+    env.ok(&["test", "send", "Delegated"], None);
+    assert_eq!(env.idp.state.lock().unwrap().graph_sent[1].0, "erp@contoso.com", "delegated sends as /me");
+}
+
+#[test]
+fn graph_refusals_are_diagnosed() {
+    let env = graph_env();
+    app_only(&env, "Unlicensed", "unlicensed@contoso.com");
+    assert_diagnosis(
+        &env.run(&["test", "send", "Unlicensed"], None),
+        "MailboxNotEnabledForRESTAPI",
+        "cannot send through Microsoft Graph",
+    );
+    app_only(&env, "Nobody", "nobody@contoso.com");
+    assert_diagnosis(&env.run(&["test", "send", "Nobody"], None), "ErrorInvalidUser", "does not know this mailbox");
+    app_only(&env, "Fenced", "fenced@contoso.com");
+    let o = env.run(&["test", "send", "Fenced"], None);
+    assert_diagnosis(&o, "ErrorAccessDenied", "access denied");
+    assert!(text(&o.stderr).contains("Access to OData is disabled"), "{}", text(&o.stderr));
+
+    // No Mail.Send application permission granted.
+    env.idp.register(mailwarden_tests::idp::App { app_roles: vec![], ..mailwarden_tests::oauth_env::app_of(&env) });
+    app_only(&env, "No permission", "ops@contoso.com");
+    let o = env.run(&["test", "send", "No permission"], None);
+    assert_diagnosis(&o, "ErrorAccessDenied", "access denied");
+    assert!(text(&o.stderr).contains("Grant admin consent"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn me_with_an_app_only_token_is_explained() {
+    let env = graph_env();
+    app_only(&env, "Catalyst", "ops@contoso.com");
+    std::env::set_var("MAILWARDEN_CA_FILE", &env.idp.ca.ca_file);
+    let mut core = Mailwarden::open(&env.db.path(), clock::system()).unwrap();
+    let mut p = core.resolve("Catalyst").unwrap().profile;
+    let token = core.access_token(p.id).unwrap().token;
+    // Pretend the profile were delegated: the sender then uses /me.
+    p.auth_method = mailwarden_core::profile::AuthMethod::AuthCode;
+    let err =
+        mailwarden_core::mail::graph::send(&p, "erp@contoso.com", &token, "<x@contoso.com>", "s", "b").unwrap_err();
+    let d = err.diagnosis().unwrap();
+    assert_eq!(d.code, "graph_me_with_app_token");
+    assert_eq!(d.codes, ["400", "BadRequest"]);
+    assert!(d.trace_id.is_some(), "Graph's request-id is kept for a ticket");
+}
