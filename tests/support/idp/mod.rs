@@ -6,6 +6,7 @@
 //! Tests register apps, script failures and read counters.
 
 mod endpoints;
+mod graph;
 pub mod http;
 
 use crate::tls::TestCa;
