@@ -201,6 +201,9 @@ pub fn test_send(
             println!("{line}");
         }
     }
+    for w in &r.warnings {
+        eprintln!("warning: {w}");
+    }
     if json {
         output::json(&r);
     } else {

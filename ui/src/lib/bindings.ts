@@ -164,7 +164,11 @@ reply: string, elapsedMs: number,
 /**
  * Commands and replies, credentials redacted.
  */
-transcript: Array<string>, };
+transcript: Array<string>, 
+/**
+ * What the token's claims said before sending (e.g. the wrong audience).
+ */
+warnings: Array<string>, };
 
 export type InboundReport = { mailbox: string, folders: number, elapsedMs: number, };
 

@@ -77,6 +77,7 @@ pub fn send(
             reply: format!("{status}"),
             elapsed_ms: start.elapsed().as_millis() as u64,
             transcript,
+            warnings: Vec::new(),
         });
     }
     let bytes = resp.bytes().unwrap_or_default();

@@ -28,6 +28,8 @@ pub struct SendReport {
     pub elapsed_ms: u64,
     /// Commands and replies, credentials redacted.
     pub transcript: Vec<String>,
+    /// What the token's claims said before sending (e.g. the wrong audience).
+    pub warnings: Vec<String>,
 }
 
 impl Mailwarden {
@@ -53,15 +55,53 @@ impl Mailwarden {
     }
 
     fn send_test_now(&mut self, p: &crate::profile::Profile, to: Option<&str>) -> Result<SendReport> {
+        let mut warnings = Vec::new();
+        let result = self.send_with(p, to, &mut warnings);
+        match result {
+            Ok(mut r) => {
+                r.warnings = warnings;
+                Ok(r)
+            }
+            Err(CoreError::Auth(mut d)) if !warnings.is_empty() => {
+                // What the claims said before sending is the likeliest cause.
+                let mut steps: Vec<String> =
+                    warnings.iter().map(|w| format!("Before sending, the token already showed: {w}")).collect();
+                steps.append(&mut d.steps);
+                d.steps = steps;
+                Err(CoreError::Auth(d))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A token for sending, after checking its claims against the profile.
+    fn sending_token(
+        &mut self,
+        p: &crate::profile::Profile,
+        warnings: &mut Vec<String>,
+    ) -> Result<crate::secret::SecretString> {
+        let token = self.access_token(p.id)?.token;
+        if let Some(c) = crate::oauth::claims::decode(crate::secret::ExposeSecret::expose_secret(&token)) {
+            warnings.extend(crate::oauth::warnings_for(p, &c));
+        }
+        Ok(token)
+    }
+
+    fn send_with(
+        &mut self,
+        p: &crate::profile::Profile,
+        to: Option<&str>,
+        warnings: &mut Vec<String>,
+    ) -> Result<SendReport> {
         let id = p.id;
         let to = to.map(str::to_owned).unwrap_or_else(|| p.mailbox.clone());
         if p.send_method == SendMethod::Graph {
-            let token = self.access_token(id)?.token;
+            let token = self.sending_token(p, warnings)?;
             let (message_id, subject, body) = test_content(p, self.clock.now());
             return graph::send(p, &to, &token, &message_id, &subject, &body);
         }
         let auth = if p.auth_method.is_oauth() {
-            smtp::Auth::Bearer(self.access_token(id)?.token)
+            smtp::Auth::Bearer(self.sending_token(p, warnings)?)
         } else {
             let pw = self
                 .store

@@ -70,6 +70,7 @@ pub fn send(p: &Profile, to: &str, auth: Auth, now: OffsetDateTime) -> Result<Se
             reply,
             elapsed_ms: start.elapsed().as_millis() as u64,
             transcript: t.0,
+            warnings: Vec::new(),
         }),
         Err(CoreError::Auth(mut d)) => {
             d.transcript = t.0;
@@ -184,7 +185,10 @@ fn xoauth2(conn: &mut SmtpConnection, user: &str, token: &SecretString, host: &s
         Ok(r) => {
             Err(token_rejected(host, &format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" ")), None))
         }
-        Err(e) if e.status().is_some() => Err(token_rejected(host, &smtp_reply(&e), None)),
+        Err(e) if e.status().is_some() => {
+            t.0.push(format!("S: {}", smtp_reply(&e)));
+            Err(token_rejected(host, &smtp_reply(&e), None))
+        }
         Err(e) => Err(CoreError::Auth(Box::new(
             TransportError::Other { host: host.to_owned(), detail: e.to_string() }.diagnose(),
         ))),

@@ -14,4 +14,4 @@ mod service;
 
 pub use claims::Claims;
 pub use oauth2::PkceCodeVerifier;
-pub use service::{AuthReport, AuthorizeRequest, Issued};
+pub use service::{warnings_for, AuthReport, AuthorizeRequest, Issued};

@@ -1,0 +1,75 @@
+//! Replies only Microsoft gives, from a scripted SMTP server: a direct `535`
+//! to XOAUTH2 (no challenge) is a rejected token; `535 5.7.139` is SMTP AUTH
+//! turned off; and a token whose audience cannot work is named before sending.
+
+use mailwarden_tests::fake_smtp::FakeSmtp;
+use mailwarden_tests::oauth_env::{Env, CLIENT, TENANT};
+use mailwarden_tests::text;
+
+fn profile(env: &Env, name: &str, port: u16, resource: &str) {
+    let port = port.to_string();
+    let scopes = format!("{resource}/SMTP.Send offline_access");
+    env.ok(
+        &[
+            "profile",
+            "add",
+            "--name",
+            name,
+            "--auth",
+            "refresh-token",
+            "--cloud",
+            "custom",
+            "--authority-url",
+            &env.idp.base,
+            "--tenant",
+            TENANT,
+            "--client-id",
+            CLIENT,
+            "--mailbox",
+            "erp@contoso.com",
+            "--scopes",
+            &scopes,
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            &port,
+            "--smtp-security",
+            "none",
+        ],
+        None,
+    );
+    let rt = env.idp.mint_refresh_token(CLIENT, &[&format!("{resource}/SMTP.Send"), "offline_access"]);
+    env.ok(&["connect", name, "--refresh-token-stdin"], Some(&format!("{rt}\n")));
+}
+
+#[test]
+fn direct_535_auth_disabled_and_a_wrong_audience_named_before_sending() {
+    let env = Env::new();
+    env.app(None, true);
+
+    let rejects = FakeSmtp::start("535 5.7.3 Authentication unsuccessful [AM0PR01CA0001.eurprd01.prod.outlook.com]");
+    profile(&env, "Direct 535", rejects.port, "https://outlook.office.com");
+    let o = env.run(&["test", "send", "Direct 535", "--verbose"], None);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("The mail server rejected the access token") && err.contains("5.7.3"), "{err}");
+    assert!(err.contains("S: 535 5.7.3"), "the transcript shows the reply: {err}");
+    assert!(!err.contains("Before sending"), "an Outlook token raises no audience warning: {err}");
+
+    let disabled = FakeSmtp::start(
+        "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.",
+    );
+    profile(&env, "Auth off", disabled.port, "https://outlook.office.com");
+    let o = env.run(&["test", "send", "Auth off"], None);
+    assert!(
+        text(&o.stderr).contains("SMTP AUTH is turned off") && text(&o.stderr).contains("Set-CASMailbox"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    // A token for another resource: the claims say so before the server does.
+    profile(&env, "Wrong audience", rejects.port, &env.idp.base);
+    let o = env.run(&["test", "send", "Wrong audience"], None);
+    let err = text(&o.stderr);
+    assert!(err.contains("Before sending, the token already showed") && err.contains("not Outlook"), "{err}");
+}
