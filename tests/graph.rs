@@ -138,7 +138,8 @@ fn me_with_an_app_only_token_is_explained() {
     // Pretend the profile were delegated: the sender then uses /me.
     p.auth_method = mailwarden_core::profile::AuthMethod::AuthCode;
     let err =
-        mailwarden_core::mail::graph::send(&p, "erp@contoso.com", &token, "<x@contoso.com>", "s", "b").unwrap_err();
+        mailwarden_core::mail::graph::send(&p, "erp@contoso.com", &token, "<x@contoso.com>", "s", "b", &mut |_| {})
+            .unwrap_err();
     let d = err.diagnosis().unwrap();
     assert_eq!(d.code, "graph_me_with_app_token");
     assert_eq!(d.codes, ["400", "BadRequest"]);

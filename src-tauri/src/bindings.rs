@@ -8,7 +8,7 @@ use crate::ipc_error::IpcError;
 use mailwarden_core::diagnosis::Diagnosis;
 use mailwarden_core::keystore::{KeyBackend, KeyInfo};
 use mailwarden_core::mail::imap::InboundReport;
-use mailwarden_core::mail::SendReport;
+use mailwarden_core::mail::{SendReport, TestStep};
 use mailwarden_core::oauth::device::DeviceCodePrompt;
 use mailwarden_core::oauth::{AuthReport, Claims};
 use mailwarden_core::profile::{
@@ -38,7 +38,7 @@ pub fn render() -> String {
         Provider, AuthMethod, SendMethod, Cloud, TlsMode, ExpiryState, ExpiryBadge,
         Profile, ProfileView, ProfileList, ProfileDraft, SecretChange, ProfileQuery, Choices, Defaults,
         ChoiceOption<()>, Catalog, KeyBackend, KeyInfo, AppStatus, ErrorCode, FieldError, Diagnosis, IpcError,
-        TokenRecord, Claims, AuthReport, DeviceCodePrompt, ConnectProgress, SendReport, InboundReport, TestKind, TestResult,
+        TokenRecord, Claims, AuthReport, DeviceCodePrompt, ConnectProgress, SendReport, InboundReport, TestKind, TestResult, TestStep,
     );
     for item in items {
         // ChoiceOption is generic: declare it with its type parameter.

@@ -6,7 +6,7 @@
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
 use mailwarden_core::mail::imap::InboundReport;
-use mailwarden_core::mail::SendReport;
+use mailwarden_core::mail::{SendReport, TestStep};
 use mailwarden_core::oauth::device::DeviceCodePrompt;
 use mailwarden_core::oauth::loopback::{is_loopback, DEFAULT_TIMEOUT};
 use mailwarden_core::oauth::manual::{parse_pasted, Pasted};
@@ -169,14 +169,31 @@ pub fn copy_text(app: AppHandle, text: String) -> Res<()> {
 
 /// Send a test message (SMTP) from the profile; default recipient its mailbox.
 #[tauri::command]
-pub async fn send_test(state: State<'_, AppState>, id: i64, to: Option<String>, force: bool) -> Res<SendReport> {
+pub async fn send_test(
+    state: State<'_, AppState>,
+    id: i64,
+    to: Option<String>,
+    force: bool,
+    on_step: Channel<TestStep>,
+) -> Res<SendReport> {
     let mut core = state.open_worker()?;
-    on_worker(move || core.send_test(id, to.as_deref().filter(|t| !t.trim().is_empty()), force)).await
+    on_worker(move || {
+        let to = to.as_deref().filter(|t| !t.trim().is_empty());
+        core.send_test_observed(id, to, force, &mut |s| {
+            let _ = on_step.send(s);
+        })
+    })
+    .await
 }
 
 /// Log in over IMAP and list the folders.
 #[tauri::command]
-pub async fn check_inbound(state: State<'_, AppState>, id: i64) -> Res<InboundReport> {
+pub async fn check_inbound(state: State<'_, AppState>, id: i64, on_step: Channel<TestStep>) -> Res<InboundReport> {
     let mut core = state.open_worker()?;
-    on_worker(move || core.check_inbound(id)).await
+    on_worker(move || {
+        core.check_inbound_observed(id, &mut |s| {
+            let _ = on_step.send(s);
+        })
+    })
+    .await
 }

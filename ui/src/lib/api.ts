@@ -6,6 +6,7 @@ import type {
   ConnectProgress,
   InboundReport,
   SendReport,
+  TestStep,
   TokenRecord,
   Catalog,
   Choices,
@@ -66,6 +67,8 @@ export const api = {
   testAuth: (id: number) => call<AuthReport>('test_auth', { id }),
   disconnect: (id: number) => call<null>('disconnect', { id }),
   copyText: (text: string) => call<null>('copy_text', { text }),
-  sendTest: (id: number, to: string | null, force = false) => call<SendReport>('send_test', { id, to, force }),
-  checkInbound: (id: number) => call<InboundReport>('check_inbound', { id }),
+  sendTest: (id: number, to: string | null, step: (s: TestStep) => void, force = false) =>
+    call<SendReport>('send_test', { id, to, force, onStep: channel(step) }),
+  checkInbound: (id: number, step: (s: TestStep) => void) =>
+    call<InboundReport>('check_inbound', { id, onStep: channel(step) }),
 };

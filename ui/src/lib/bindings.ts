@@ -183,3 +183,5 @@ at: string, ok: boolean,
  * The diagnosis code when it failed.
  */
 code: string | null, summary: string, };
+
+export type TestStep = "token" | "connect" | "tls" | "auth" | "send" | "list";

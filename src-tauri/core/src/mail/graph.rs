@@ -41,6 +41,7 @@ pub fn send(
     message_id: &str,
     subject: &str,
     body: &str,
+    step: &mut dyn FnMut(super::TestStep),
 ) -> Result<SendReport> {
     let base = graph_base(p);
     let url = if p.auth_method == AuthMethod::ClientCredentials {
@@ -61,6 +62,7 @@ pub fn send(
     let host = url::Url::parse(&url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
     let mut transcript = vec![format!("C: POST {url} (Authorization: Bearer [token redacted])")];
     let start = Instant::now();
+    step(super::TestStep::Send);
     let http = crate::http::client()?;
     let resp = http
         .post(&url)

@@ -105,7 +105,7 @@ impl imap::Authenticator for XOAuth2<'_> {
     }
 }
 
-pub fn check(p: &Profile, login: Login) -> Result<InboundReport> {
+pub fn check(p: &Profile, login: Login, step: &mut dyn FnMut(super::TestStep)) -> Result<InboundReport> {
     if p.imap_host.is_empty() {
         return Err(CoreError::invalid(
             "imapHost",
@@ -115,8 +115,10 @@ pub fn check(p: &Profile, login: Login) -> Result<InboundReport> {
     let where_ = format!("{}:{}", p.imap_host, p.imap_port);
     let start = Instant::now();
     let transport = |e: std::io::Error| CoreError::Auth(Box::new(transport_diagnosis(&e, &where_)));
+    step(super::TestStep::Connect);
     let tcp = TcpStream::connect((p.imap_host.as_str(), p.imap_port)).map_err(transport)?;
     tcp.set_read_timeout(Some(TIMEOUT)).map_err(transport)?;
+    step(super::TestStep::Tls);
     let client = match p.imap_security {
         TlsMode::None => {
             return Err(CoreError::invalid(
@@ -131,6 +133,7 @@ pub fn check(p: &Profile, login: Login) -> Result<InboundReport> {
         }
         TlsMode::StartTls => imap::Client::new(wrap(&p.imap_host, starttls(tcp, &where_).map_err(transport)?)?),
     };
+    step(super::TestStep::Auth);
     let mut session = match &login {
         Login::Bearer(t) => {
             let auth = XOAuth2 {
@@ -147,6 +150,7 @@ pub fn check(p: &Profile, login: Login) -> Result<InboundReport> {
             client.login(&p.mailbox, pw.expose_secret()).map_err(|(e, _)| imap_failure(e, &where_, None))?
         }
     };
+    step(super::TestStep::List);
     let names = session.list(Some(""), Some("*")).map_err(|e| imap_failure(e, &where_, None))?;
     let folders = names.len();
     let _ = session.logout();

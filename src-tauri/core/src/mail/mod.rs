@@ -32,11 +32,34 @@ pub struct SendReport {
     pub warnings: Vec<String>,
 }
 
+/// The step of a test in flight, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum TestStep {
+    Token,
+    Connect,
+    Tls,
+    Auth,
+    Send,
+    List,
+}
+
 impl Mailwarden {
     /// Send a test message from profile `id` to `to` (default: its own
     /// mailbox). At most one per profile every 10 seconds unless `force`:
     /// Microsoft flags bursts of identical messages as spam.
     pub fn send_test(&mut self, id: i64, to: Option<&str>, force: bool) -> Result<SendReport> {
+        self.send_test_observed(id, to, force, &mut |_| {})
+    }
+
+    /// As [`Self::send_test`], telling `step` which step is in flight.
+    pub fn send_test_observed(
+        &mut self,
+        id: i64,
+        to: Option<&str>,
+        force: bool,
+        step: &mut dyn FnMut(TestStep),
+    ) -> Result<SendReport> {
         let p = self.store.get(id)?.profile;
         if !force {
             if let Some(last) = self.store.last_test_at(id, TestKind::Send)? {
@@ -49,14 +72,19 @@ impl Mailwarden {
                 }
             }
         }
-        let result = self.send_test_now(&p, to);
+        let result = self.send_test_now(&p, to, step);
         self.record(id, TestKind::Send, &result, |r| format!("{} → {}", r.reply, r.to))?;
         result
     }
 
-    fn send_test_now(&mut self, p: &crate::profile::Profile, to: Option<&str>) -> Result<SendReport> {
+    fn send_test_now(
+        &mut self,
+        p: &crate::profile::Profile,
+        to: Option<&str>,
+        step: &mut dyn FnMut(TestStep),
+    ) -> Result<SendReport> {
         let mut warnings = Vec::new();
-        let result = self.send_with(p, to, &mut warnings);
+        let result = self.send_with(p, to, &mut warnings, step);
         match result {
             Ok(mut r) => {
                 r.warnings = warnings;
@@ -92,13 +120,15 @@ impl Mailwarden {
         p: &crate::profile::Profile,
         to: Option<&str>,
         warnings: &mut Vec<String>,
+        step: &mut dyn FnMut(TestStep),
     ) -> Result<SendReport> {
         let id = p.id;
         let to = to.map(str::to_owned).unwrap_or_else(|| p.mailbox.clone());
+        step(TestStep::Token);
         if p.send_method == SendMethod::Graph {
             let token = self.sending_token(p, warnings)?;
             let (message_id, subject, body) = test_content(p, self.clock.now());
-            return graph::send(p, &to, &token, &message_id, &subject, &body);
+            return graph::send(p, &to, &token, &message_id, &subject, &body, step);
         }
         let auth = if p.auth_method.is_oauth() {
             smtp::Auth::Bearer(self.sending_token(p, warnings)?)
@@ -110,7 +140,7 @@ impl Mailwarden {
             smtp::Auth::Password(pw)
         };
         let now = self.clock.now();
-        smtp::send(p, &to, auth, now)
+        smtp::send(p, &to, auth, now, step)
     }
 
     /// Keep the outcome of a test (never a secret: the reply or the diagnosis).
@@ -141,7 +171,13 @@ impl Mailwarden {
 impl Mailwarden {
     /// Log in over IMAP and list the folders (the inbound check).
     pub fn check_inbound(&mut self, id: i64) -> Result<imap::InboundReport> {
+        self.check_inbound_observed(id, &mut |_| {})
+    }
+
+    /// As [`Self::check_inbound`], telling `step` which step is in flight.
+    pub fn check_inbound_observed(&mut self, id: i64, step: &mut dyn FnMut(TestStep)) -> Result<imap::InboundReport> {
         let p = self.store.get(id)?.profile;
+        step(TestStep::Token);
         let login = if p.auth_method.is_oauth() {
             imap::Login::Bearer(self.access_token(id)?.token)
         } else {
@@ -151,7 +187,7 @@ impl Mailwarden {
                 .ok_or_else(|| CoreError::invalid("password", "No password is stored for this profile."))?;
             imap::Login::Password(pw)
         };
-        let result = imap::check(&p, login);
+        let result = imap::check(&p, login, step);
         self.record(id, TestKind::Imap, &result, |r| format!("{} folders listed as {}", r.folders, r.mailbox))?;
         result
     }

@@ -2,7 +2,7 @@
 //! none; AUTH XOAUTH2 with the access token, or PLAIN/LOGIN with a password.
 //! Trusts the OS store plus `MAILWARDEN_CA_FILE`, like the HTTP client.
 
-use super::SendReport;
+use super::{SendReport, TestStep};
 use crate::diagnosis::{Diagnosis, TransportError};
 use crate::error::{CoreError, Result};
 use crate::profile::{Profile, TlsMode};
@@ -42,7 +42,13 @@ fn bad_address(field: &str, what: &str, value: &str) -> CoreError {
     CoreError::invalid(field, format!("{what} “{value}” is not a valid address."))
 }
 
-pub fn send(p: &Profile, to: &str, auth: Auth, now: OffsetDateTime) -> Result<SendReport> {
+pub fn send(
+    p: &Profile,
+    to: &str,
+    auth: Auth,
+    now: OffsetDateTime,
+    step: &mut dyn FnMut(TestStep),
+) -> Result<SendReport> {
     let from: Mailbox =
         p.effective_from().parse().map_err(|_| bad_address("fromAddress", "From", p.effective_from()))?;
     let rcpt: Mailbox = to.parse().map_err(|_| bad_address("to", "Recipient", to))?;
@@ -62,7 +68,7 @@ pub fn send(p: &Profile, to: &str, auth: Auth, now: OffsetDateTime) -> Result<Se
     let start = Instant::now();
     let host = format!("{}:{}", p.smtp_host, p.smtp_port);
     let mut t = Transcript::default();
-    let result = session(p, &msg, &auth, tls.as_ref(), &host, &mut t);
+    let result = session(p, &msg, &auth, tls.as_ref(), &host, &mut t, step);
     match result {
         Ok(reply) => Ok(SendReport {
             message_id,
@@ -108,6 +114,7 @@ fn session(
     tls: Option<&TlsParameters>,
     host: &str,
     t: &mut Transcript,
+    step: &mut dyn FnMut(TestStep),
 ) -> Result<String> {
     let fail = |e: lettre::transport::smtp::Error, t: &mut Transcript| {
         if e.status().is_some() {
@@ -117,15 +124,21 @@ fn session(
     };
     let hello = ClientId::default();
     let implicit = if p.smtp_security == TlsMode::Tls { tls } else { None };
+    step(TestStep::Connect);
     t.note(format!("connecting to {host} ({})", p.smtp_security.label()));
     let mut conn = SmtpConnection::connect((p.smtp_host.as_str(), p.smtp_port), Some(TIMEOUT), &hello, implicit, None)
         .map_err(|e| fail(e, t))?;
+    if implicit.is_some() {
+        step(TestStep::Tls);
+    }
     t.note(format!("EHLO answered: {}", conn.server_info()));
     if p.smtp_security == TlsMode::StartTls {
+        step(TestStep::Tls);
         t.client("STARTTLS");
         conn.starttls(tls.expect("STARTTLS has parameters"), &hello).map_err(|e| fail(e, t))?;
         t.note("TLS established; EHLO again");
     }
+    step(TestStep::Auth);
     match auth {
         Auth::Bearer(token) => xoauth2(&mut conn, &p.mailbox, token, host, t)?,
         Auth::Password(pw) => {
@@ -135,6 +148,7 @@ fn session(
             t.server(&r);
         }
     }
+    step(TestStep::Send);
     let envelope = msg.envelope();
     let from = envelope.from().cloned();
     t.client(format!("MAIL FROM:<{}>", from.as_ref().map(|a| a.to_string()).unwrap_or_default()));
