@@ -62,5 +62,6 @@ bench: deps ui
 	$(CARGO) bench -p mailwarden-core --bench profiles
 	$(CARGO) build --release -p mailwarden-cli
 	$(CARGO) bench -p mailwarden-tests --bench token
+	$(CARGO) bench -p mailwarden-tests --bench smtp
 	$(CARGO) build --release -p mailwarden-desktop --features custom-protocol
 	$(XVFB) $(CARGO) bench -p mailwarden-tests --bench startup

@@ -12,13 +12,52 @@ pub const CA_FILE_ENV: &str = "MAILWARDEN_CA_FILE";
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The extra CA file named by `MAILWARDEN_CA_FILE`, if any.
+pub fn ca_file() -> Option<std::ffi::OsString> {
+    std::env::var_os(CA_FILE_ENV).filter(|p| !p.is_empty())
+}
+
+/// A value built once per process for each extra-CA setting. Loading the OS
+/// trust store (hundreds of certificates) costs tens of milliseconds, so TLS
+/// configurations are built once and reused.
+pub(crate) struct PerCa<T>(std::sync::Mutex<Vec<(Option<std::ffi::OsString>, T)>>);
+
+impl<T: Clone> PerCa<T> {
+    pub(crate) const fn new() -> Self {
+        PerCa(std::sync::Mutex::new(Vec::new()))
+    }
+
+    pub(crate) fn get_or_try(&self, key_extra: &str, make: impl FnOnce() -> Result<T>) -> Result<T> {
+        let key = ca_file().map(|mut k| {
+            k.push("\0");
+            k.push(key_extra);
+            k
+        });
+        let key = key.or_else(|| (!key_extra.is_empty()).then(|| std::ffi::OsString::from(key_extra)));
+        let mut cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, v)) = cache.iter().find(|(k, _)| *k == key) {
+            return Ok(v.clone());
+        }
+        let v = make()?;
+        cache.push((key, v.clone()));
+        Ok(v)
+    }
+}
+
+static CLIENTS: PerCa<reqwest::blocking::Client> = PerCa::new();
+
+/// The shared client (built on first use, per extra-CA setting).
 pub fn client() -> Result<reqwest::blocking::Client> {
+    CLIENTS.get_or_try("", build_client)
+}
+
+fn build_client() -> Result<reqwest::blocking::Client> {
     let mut b = reqwest::blocking::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(REQUEST_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("Mailwarden/", env!("CARGO_PKG_VERSION")));
-    if let Some(path) = std::env::var_os(CA_FILE_ENV).filter(|p| !p.is_empty()) {
+    if let Some(path) = ca_file() {
         let pem = std::fs::read(&path)
             .map_err(|e| CoreError::io(format!("Could not read {CA_FILE_ENV}={}", path.to_string_lossy()), e))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {

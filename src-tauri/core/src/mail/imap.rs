@@ -37,7 +37,13 @@ pub enum Login {
 
 type Tls = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
 
+static TLS: crate::http::PerCa<Arc<rustls::ClientConfig>> = crate::http::PerCa::new();
+
 fn tls_config() -> Result<Arc<rustls::ClientConfig>> {
+    TLS.get_or_try("", build_tls_config)
+}
+
+fn build_tls_config() -> Result<Arc<rustls::ClientConfig>> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
     if let Some(path) = std::env::var_os(crate::http::CA_FILE_ENV).filter(|p| !p.is_empty()) {

@@ -26,7 +26,13 @@ pub enum Auth {
     Password(SecretString),
 }
 
+static TLS: crate::http::PerCa<TlsParameters> = crate::http::PerCa::new();
+
 fn tls_parameters(host: &str) -> Result<TlsParameters> {
+    TLS.get_or_try(host, || build_tls(host))
+}
+
+fn build_tls(host: &str) -> Result<TlsParameters> {
     let mut b = TlsParameters::builder(host.to_owned());
     if let Some(path) = std::env::var_os(crate::http::CA_FILE_ENV).filter(|p| !p.is_empty()) {
         let pem = std::fs::read(&path).map_err(|e| CoreError::io("Could not read MAILWARDEN_CA_FILE", e))?;
@@ -164,7 +170,11 @@ fn session(
     t.server(&r);
     let body = msg.formatted();
     t.client(format!("[the message, {} bytes]", body.len()));
-    let r = conn.message(&body).map_err(|e| fail(e, t))?;
+    let r = match String::from_utf8(dot_stuffed(&body)) {
+        Ok(data) => conn.command(data),
+        Err(_) => conn.message(&body),
+    }
+    .map_err(|e| fail(e, t))?;
     t.server(&r);
     t.client("QUIT");
     let _ = conn.quit();
@@ -274,5 +284,36 @@ fn diagnose(e: &lettre::transport::smtp::Error, p: &Profile) -> Diagnosis {
             d
         }
         None => TransportError::Other { host, detail: e.to_string() }.diagnose(),
+    }
+}
+
+/// The message with SMTP transparency (RFC 5321 §4.5.2: a line starting with
+/// "." gets another) and the terminating ".", ready for one write. Hand-written
+/// because lettre writes the message and the final dot separately, which with
+/// Nagle's algorithm and delayed ACKs stalls each send by ~40 ms, and its codec
+/// is private.
+fn dot_stuffed(msg: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(msg.len() + 8);
+    let mut line_start = true;
+    for &b in msg {
+        if line_start && b == b'.' {
+            out.push(b'.');
+        }
+        out.push(b);
+        line_start = b == b'\n';
+    }
+    if !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b".\r\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dot_stuffing() {
+        assert_eq!(super::dot_stuffed(b"a\r\n.b\r\n..c\r\n"), b"a\r\n..b\r\n...c\r\n.\r\n");
+        assert_eq!(super::dot_stuffed(b".x"), b"..x\r\n.\r\n");
     }
 }
