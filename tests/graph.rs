@@ -4,7 +4,7 @@
 //! and 400 for /me with an app-only token.
 
 use mailwarden_core::{clock, Mailwarden};
-use mailwarden_tests::oauth_env::{assert_diagnosis, Env, CLIENT, SECRET, TENANT};
+use mailwarden_tests::oauth_env::{assert_diagnosis, Env, CLIENT, SECRET};
 use mailwarden_tests::text;
 
 fn graph_env() -> Env {
@@ -23,32 +23,18 @@ fn graph_env() -> Env {
 /// An app-only Graph profile whose "Graph" is the simulator (custom cloud).
 fn app_only(env: &Env, name: &str, mailbox: &str) {
     let scope = format!("{}/.default", env.idp.base);
-    env.ok(
-        &[
-            "profile",
-            "add",
-            "--name",
-            name,
-            "--auth",
-            "client-credentials",
-            "--send",
-            "graph",
-            "--cloud",
-            "custom",
-            "--authority-url",
-            &env.idp.base,
-            "--tenant",
-            TENANT,
-            "--client-id",
-            CLIENT,
-            "--mailbox",
-            mailbox,
-            "--scopes",
-            &scope,
-            "--client-secret-stdin",
-        ],
-        Some(&format!("{SECRET}\n")),
-    );
+    let extra = [
+        "--auth",
+        "client-credentials",
+        "--send",
+        "graph",
+        "--mailbox",
+        mailbox,
+        "--scopes",
+        &scope,
+        "--client-secret-stdin",
+    ];
+    env.add_profile(name, &extra, Some(&format!("{SECRET}\n")));
 }
 
 #[test]
@@ -66,31 +52,8 @@ fn app_only_and_delegated_sends_are_accepted_with_202() {
     assert!(r["transcript"].as_array().unwrap().iter().all(|l| !l.as_str().unwrap().contains("eyJ")), "token redacted");
 
     let scopes = format!("{}/Mail.Send offline_access", env.idp.base);
-    env.ok(
-        &[
-            "profile",
-            "add",
-            "--name",
-            "Delegated",
-            "--auth",
-            "refresh-token",
-            "--send",
-            "graph",
-            "--cloud",
-            "custom",
-            "--authority-url",
-            &env.idp.base,
-            "--tenant",
-            TENANT,
-            "--client-id",
-            CLIENT,
-            "--mailbox",
-            "erp@contoso.com",
-            "--scopes",
-            &scopes,
-        ],
-        None,
-    );
+    let extra = ["--auth", "refresh-token", "--send", "graph", "--mailbox", "erp@contoso.com", "--scopes", &scopes];
+    env.add_profile("Delegated", &extra, None);
     env.idp.register(mailwarden_tests::idp::App {
         web_redirects: vec![],
         public_redirects: vec!["http://localhost".into()],

@@ -70,27 +70,7 @@ fn loopback_refuses_wrong_paths_and_states_and_times_out() {
 fn a_web_redirect_needs_the_manual_flow_and_the_secret() {
     let env = Env::new();
     env.app(Some(SECRET), false); // https://localhost registered as Web (seed 001)
-    env.ok(
-        &[
-            "profile",
-            "add",
-            "--name",
-            "CXT",
-            "--cloud",
-            "custom",
-            "--authority-url",
-            &env.idp.base,
-            "--tenant",
-            TENANT,
-            "--client-id",
-            CLIENT,
-            "--mailbox",
-            "erp@contoso.com",
-            "--redirect-uri",
-            "https://localhost",
-        ],
-        None,
-    );
+    env.add_profile("CXT", &["--mailbox", "erp@contoso.com", "--redirect-uri", "https://localhost"], None);
     let o = env.run(&["connect", "CXT"], None);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("--manual"), "{}", text(&o.stderr));

@@ -4,7 +4,7 @@
 //! root on CI; see tests/support/mail.rs).
 
 use mailwarden_tests::mail::MailServers;
-use mailwarden_tests::oauth_env::{self, CLIENT, TENANT};
+use mailwarden_tests::oauth_env::{self, CLIENT};
 use mailwarden_tests::text;
 const SCOPES: [&str; 3] =
     ["https://outlook.office.com/SMTP.Send", "https://outlook.office.com/IMAP.AccessAsUser.All", "offline_access"];
@@ -34,14 +34,6 @@ impl Env {
     fn connected(&self, name: &str, extra: &[&str]) {
         let port = self.mail.submission.to_string();
         let base = [
-            "--cloud",
-            "custom",
-            "--authority-url",
-            &self.idp.base,
-            "--tenant",
-            TENANT,
-            "--client-id",
-            CLIENT,
             "--mailbox",
             "erp@contoso.com",
             "--auth",
@@ -51,15 +43,10 @@ impl Env {
             "--smtp-port",
             &port,
         ];
-        let mut args = vec!["profile", "add", "--name", name];
         // Flags in `extra` replace the same flags of the base.
-        for pair in base.chunks(2) {
-            if !extra.contains(&pair[0]) {
-                args.extend_from_slice(pair);
-            }
-        }
+        let mut args: Vec<&str> = base.chunks(2).filter(|p| !extra.contains(&p[0])).flatten().copied().collect();
         args.extend_from_slice(extra);
-        self.ok(&args, None);
+        self.add_profile(name, &args, None);
         let rt = self.idp.mint_refresh_token(CLIENT, &SCOPES);
         self.ok(&["connect", name, "--refresh-token-stdin"], Some(&format!("{rt}\n")));
     }

@@ -3,41 +3,27 @@
 //! turned off; and a token whose audience cannot work is named before sending.
 
 use mailwarden_tests::fake_smtp::FakeSmtp;
-use mailwarden_tests::oauth_env::{Env, CLIENT, TENANT};
+use mailwarden_tests::oauth_env::{Env, CLIENT};
 use mailwarden_tests::text;
 
 fn profile(env: &Env, name: &str, port: u16, resource: &str) {
     let port = port.to_string();
     let scopes = format!("{resource}/SMTP.Send offline_access");
-    env.ok(
-        &[
-            "profile",
-            "add",
-            "--name",
-            name,
-            "--auth",
-            "refresh-token",
-            "--cloud",
-            "custom",
-            "--authority-url",
-            &env.idp.base,
-            "--tenant",
-            TENANT,
-            "--client-id",
-            CLIENT,
-            "--mailbox",
-            "erp@contoso.com",
-            "--scopes",
-            &scopes,
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            &port,
-            "--smtp-security",
-            "none",
-        ],
-        None,
-    );
+    let extra = [
+        "--auth",
+        "refresh-token",
+        "--mailbox",
+        "erp@contoso.com",
+        "--scopes",
+        &scopes,
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        &port,
+        "--smtp-security",
+        "none",
+    ];
+    env.add_profile(name, &extra, None);
     let rt = env.idp.mint_refresh_token(CLIENT, &[&format!("{resource}/SMTP.Send"), "offline_access"]);
     env.ok(&["connect", name, "--refresh-token-stdin"], Some(&format!("{rt}\n")));
 }

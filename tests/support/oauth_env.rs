@@ -57,54 +57,38 @@ impl Env {
     }
 
     /// An app-only Graph profile pointing at the simulator.
+    /// `profile add NAME` for the simulator's app: a custom cloud whose
+    /// authority is the simulator, its tenant and client ID; then `extra`
+    /// (flags given there replace these).
+    pub fn add_profile(&self, name: &str, extra: &[&str], stdin: Option<&str>) -> Output {
+        let base = ["--cloud", "custom", "--authority-url", &self.idp.base, "--tenant", TENANT, "--client-id", CLIENT];
+        let mut args = vec!["profile", "add", "--name", name];
+        for pair in base.chunks(2) {
+            if !extra.contains(&pair[0]) {
+                args.extend_from_slice(pair);
+            }
+        }
+        args.extend_from_slice(extra);
+        self.ok(&args, stdin)
+    }
+
+    /// An app-only Graph profile pointing at the simulator.
     pub fn app_only_profile(&self, name: &str, secret: &str) {
-        self.ok(
-            &[
-                "profile",
-                "add",
-                "--name",
-                name,
-                "--auth",
-                "client-credentials",
-                "--send",
-                "graph",
-                "--cloud",
-                "custom",
-                "--authority-url",
-                &self.idp.base,
-                "--tenant",
-                TENANT,
-                "--client-id",
-                CLIENT,
-                "--mailbox",
-                "ops@contoso.com",
-                "--client-secret-stdin",
-            ],
-            Some(&format!("{secret}\n")),
-        );
+        let extra = [
+            "--auth",
+            "client-credentials",
+            "--send",
+            "graph",
+            "--mailbox",
+            "ops@contoso.com",
+            "--client-secret-stdin",
+        ];
+        self.add_profile(name, &extra, Some(&format!("{secret}\n")));
     }
 
     /// A delegated SMTP profile with a loopback redirect (public client).
     pub fn delegated_profile(&self, name: &str) {
-        self.ok(
-            &[
-                "profile",
-                "add",
-                "--name",
-                name,
-                "--cloud",
-                "custom",
-                "--authority-url",
-                &self.idp.base,
-                "--tenant",
-                TENANT,
-                "--client-id",
-                CLIENT,
-                "--mailbox",
-                "erp@contoso.com",
-            ],
-            None,
-        );
+        self.add_profile(name, &["--mailbox", "erp@contoso.com"], None);
     }
 
     /// `connect --manual`, playing the person: read the URL the CLI prints,

@@ -75,6 +75,23 @@ pub enum CoreError {
     Flow(String),
 }
 
+impl ErrorCode {
+    /// The code as the UI receives it (the serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Validation => "validation",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Storage => "storage",
+            ErrorCode::KeyUnavailable => "key_unavailable",
+            ErrorCode::KeyMismatch => "key_mismatch",
+            ErrorCode::Crypto => "crypto",
+            ErrorCode::Io => "io",
+            ErrorCode::Auth => "auth",
+            ErrorCode::Flow => "flow",
+        }
+    }
+}
+
 impl CoreError {
     pub fn code(&self) -> ErrorCode {
         match self {
@@ -116,3 +133,14 @@ impl CoreError {
 }
 
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn code_names_match_what_the_ui_receives() {
+        use super::ErrorCode::*;
+        for c in [Validation, NotFound, Storage, KeyUnavailable, KeyMismatch, Crypto, Io, Auth, Flow] {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
+    }
+}

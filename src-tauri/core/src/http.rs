@@ -73,33 +73,37 @@ fn build_client() -> Result<reqwest::blocking::Client> {
     b.build().map_err(|e| CoreError::io("Could not set up HTTPS", std::io::Error::other(e.to_string())))
 }
 
-/// Classify a reqwest failure for a person (DNS, refused, timeout, TLS, …).
+/// Classify a reqwest failure for a person (DNS, refused, timeout, TLS, …),
+/// by the error types in its chain where they are reachable. DNS failures and
+/// TLS failures behind hyper-util's connect error are recognised by message:
+/// those types are private to hyper-util or hidden by `io::Error::source`.
 pub fn classify(e: &reqwest::Error, host: &str) -> TransportError {
     let host = host.to_owned();
-    let chain = {
-        let mut parts = vec![e.to_string()];
-        let mut src = e.source();
-        while let Some(s) = src {
-            parts.push(s.to_string());
-            src = s.source();
-        }
-        parts.join(": ")
-    };
-    let lower = chain.to_lowercase();
     if let Some(detail) = tls_failure(e) {
         return TransportError::Tls { host, detail };
     }
-    if e.is_timeout() || lower.contains("timed out") {
-        TransportError::Timeout { host }
-    } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
-        TransportError::Dns { host }
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+    let mut chain = vec![e.to_string()];
+    let mut kind = None;
+    let mut cur = e.source();
+    while let Some(err) = cur {
+        chain.push(err.to_string());
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            kind = kind.or(Some(io.kind()));
+        }
+        cur = err.source();
+    }
+    let chain = chain.join(": ");
+    let lower = chain.to_lowercase();
+    if lower.contains("certificate") || lower.contains("handshake") {
         let detail = chain.rsplit(": ").next().unwrap_or(&chain).to_owned();
-        TransportError::Tls { host, detail }
-    } else if lower.contains("connection refused") {
-        TransportError::Refused { host }
-    } else {
-        TransportError::Other { host, detail: chain }
+        return TransportError::Tls { host, detail };
+    }
+    match kind {
+        _ if e.is_timeout() => TransportError::Timeout { host },
+        Some(std::io::ErrorKind::TimedOut) => TransportError::Timeout { host },
+        Some(std::io::ErrorKind::ConnectionRefused) => TransportError::Refused { host },
+        _ if lower.contains("dns error") => TransportError::Dns { host },
+        _ => TransportError::Other { host, detail: chain },
     }
 }
 

@@ -108,7 +108,7 @@ impl Mailwarden {
         p: &crate::profile::Profile,
         warnings: &mut Vec<String>,
     ) -> Result<crate::secret::SecretString> {
-        let token = self.access_token(p.id)?.token;
+        let token = self.access_token_for(p)?.token;
         if let Some(c) = crate::oauth::claims::decode(crate::secret::ExposeSecret::expose_secret(&token)) {
             warnings.extend(crate::oauth::warnings_for(p, &c));
         }
@@ -179,7 +179,7 @@ impl Mailwarden {
         let p = self.store.get(id)?.profile;
         step(TestStep::Token);
         let login = if p.auth_method.is_oauth() {
-            imap::Login::Bearer(self.access_token(id)?.token)
+            imap::Login::Bearer(self.access_token_for(&p)?.token)
         } else {
             let pw = self
                 .store

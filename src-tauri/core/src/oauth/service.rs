@@ -56,21 +56,27 @@ fn not_connected(p: &Profile) -> CoreError {
     )))
 }
 
+/// A profile hands out tokens only when enabled and signing in with OAuth.
+fn tokens_allowed(p: &Profile) -> Result<()> {
+    if !p.enabled {
+        return Err(CoreError::Flow(format!(
+            "“{}” is disabled. Enable it in the profile (or `mailwarden profile edit \"{}\" --enable`) to use its tokens.",
+            p.name, p.name
+        )));
+    }
+    if p.auth_method == AuthMethod::Basic {
+        return Err(CoreError::Flow(format!(
+            "“{}” signs in with a username and password; it has no OAuth token.",
+            p.name
+        )));
+    }
+    Ok(())
+}
+
 impl Mailwarden {
     pub(super) fn profile_for_tokens(&self, id: i64) -> Result<Profile> {
         let p = self.store.get(id)?.profile;
-        if !p.enabled {
-            return Err(CoreError::Flow(format!(
-                "“{}” is disabled. Enable it in the profile (or `mailwarden profile edit \"{}\" --enable`) to use its tokens.",
-                p.name, p.name
-            )));
-        }
-        if p.auth_method == AuthMethod::Basic {
-            return Err(CoreError::Flow(format!(
-                "“{}” signs in with a username and password; it has no OAuth token.",
-                p.name
-            )));
-        }
+        tokens_allowed(&p)?;
         Ok(p)
     }
 
@@ -93,7 +99,14 @@ impl Mailwarden {
     /// committed before the access token is returned; only one process
     /// refreshes at a time, and the others then use its result.
     pub fn access_token(&mut self, id: i64) -> Result<Issued> {
-        let p = self.profile_for_tokens(id)?;
+        let p = self.store.get(id)?.profile;
+        self.access_token_for(&p)
+    }
+
+    /// As [`Self::access_token`] for a profile the caller has already read.
+    pub(crate) fn access_token_for(&mut self, p: &Profile) -> Result<Issued> {
+        tokens_allowed(p)?;
+        let id = p.id;
         let now = self.clock.now();
         let valid_until = now.unix_timestamp() + REFRESH_MARGIN_SECS;
         if let Some((token, expires_at)) = self.store.cached_access_token(id, valid_until)? {
@@ -105,7 +118,7 @@ impl Mailwarden {
             self.store.touch_token(id, now)?;
             return Ok(Issued { token, expires_at, from_cache: true });
         }
-        let issued = self.fetch_token(&p)?;
+        let issued = self.fetch_token(p)?;
         self.store.touch_token(id, self.clock.now())?;
         Ok(issued)
     }
@@ -256,8 +269,8 @@ impl Mailwarden {
     }
 
     fn test_auth_now(&mut self, id: i64) -> Result<AuthReport> {
-        let p = self.profile_for_tokens(id)?;
-        let issued = self.access_token(id)?;
+        let p = self.store.get(id)?.profile;
+        let issued = self.access_token_for(&p)?;
         let claims = claims::decode(issued.token.expose_secret());
         let warnings = claims.as_ref().map(|c| warnings_for(&p, c)).unwrap_or_default();
         Ok(AuthReport { claims, expires_at: issued.expires_at, warnings })
