@@ -150,6 +150,9 @@ fn connect_test_and_diagnose_in_the_window() {
     mail.wait_delivered("erp@contoso.com", id.as_str().unwrap().split_whitespace().next().unwrap());
     s.button("Check inbound").click();
     s.wait_until("the inbound result", 30, |s| s.count("[data-testid=inbound-result]") == 1);
+    let imap = s.script("return document.querySelector('[data-testid=inbound-transcript]').textContent;");
+    let imap = imap.as_str().unwrap();
+    assert!(imap.contains("AUTHENTICATE XOAUTH2") && imap.contains("[SASL response: credentials redacted]"), "{imap}");
     s.screenshot(&shots.join("test-send.png"));
 
     // Device code: the code is shown; the person approves elsewhere.

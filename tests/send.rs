@@ -1,6 +1,6 @@
 //! Test sends through real Postfix and Dovecot on loopback: the app's SMTP path
 //! (XOAUTH2 with a token from the identity-provider simulator, or PLAIN),
-//! delivered into Dovecot's maildir. Needs root for Postfix (make test runs as
+//! delivered into Dovecot's mailboxes and read back over IMAP. Needs root for Postfix (make test runs as
 //! root on CI; see tests/support/mail.rs).
 
 use mailwarden_tests::mail::MailServers;
@@ -60,7 +60,8 @@ fn xoauth2_over_starttls_is_delivered() {
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let id = r["messageId"].as_str().unwrap();
     assert!(r["reply"].as_str().unwrap().starts_with("250"), "{r}");
-    let msg = env.mail.wait_delivered("erp@contoso.com", id);
+    let token = text(&env.ok(&["token", "Invent ERP"], None).stdout).trim().to_owned();
+    let msg = env.mail.fetch_over_imap("erp@contoso.com", &token, id);
     assert!(msg.contains("Subject: Mailwarden test: Invent ERP"), "{msg}");
 
     // The result is kept; a second send within 10 s is held back unless forced.
@@ -85,8 +86,7 @@ fn xoauth2_over_starttls_is_delivered() {
     ] {
         assert!(transcript.contains(step), "missing {step}:\n{transcript}");
     }
-    let token = text(&env.ok(&["token", "Invent ERP"], None).stdout);
-    assert!(!transcript.contains(token.trim()), "the token is redacted");
+    assert!(!transcript.contains(&token), "the token is redacted");
 
     // The steps in flight, as the GUI shows them.
     use mailwarden_core::mail::TestStep::*;
@@ -211,11 +211,30 @@ fn imap_check_over_tls_and_starttls_and_a_rejected_token() {
         "Inbound STARTTLS",
         &["--imap-host", "127.0.0.1", "--imap-port", &imap, "--imap-security", "starttls"],
     );
-    env.ok(&["test", "imap", "Inbound STARTTLS"], None);
+    let o = env.ok(&["test", "imap", "Inbound STARTTLS", "--verbose"], None);
     assert!(env.mail.log().contains("method=XOAUTH2"), "{}", env.mail.log());
+    let transcript = text(&o.stdout);
+    for step in [
+        "C: m0 STARTTLS",
+        "S: m0 OK",
+        "* TLS handshake, certificate checked",
+        "AUTHENTICATE XOAUTH2",
+        "C: [SASL response: credentials redacted]",
+        "S: * LIST",
+        "listed",
+    ] {
+        assert!(transcript.contains(step), "missing {step}:\n{transcript}");
+    }
+    let token = text(&env.ok(&["token", "Inbound STARTTLS"], None).stdout).trim().to_owned();
+    assert!(!transcript.contains(&token) && !transcript.contains("auth=Bearer"), "{transcript}");
 
     env.idp.state.lock().unwrap().introspection_rejects = true;
-    let o = env.run(&["test", "imap", "Inbound TLS"], None);
+    let o = env.run(&["test", "imap", "Inbound TLS", "--verbose"], None);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("The IMAP server refused the sign-in"), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains("The IMAP server refused the sign-in"), "{err}");
+    assert!(
+        err.contains("NO [AUTHENTICATIONFAILED]") || err.contains(" NO "),
+        "the transcript shows the refusal: {err}"
+    );
 }

@@ -1,6 +1,7 @@
 //! Replies only Microsoft gives, from a scripted SMTP server: a direct `535`
 //! to XOAUTH2 (no challenge) is a rejected token; `535 5.7.139` is SMTP AUTH
-//! turned off; and a token whose audience cannot work is named before sending.
+//! turned off; a token whose audience cannot work is named before sending;
+//! and a send without TLS (loopback only) succeeds with a warning.
 
 use mailwarden_tests::fake_smtp::FakeSmtp;
 use mailwarden_tests::oauth_env::{Env, CLIENT};
@@ -58,4 +59,19 @@ fn direct_535_auth_disabled_and_a_wrong_audience_named_before_sending() {
     let o = env.run(&["test", "send", "Wrong audience"], None);
     let err = text(&o.stderr);
     assert!(err.contains("Before sending, the token already showed") && err.contains("not Outlook"), "{err}");
+}
+
+#[test]
+fn a_send_without_tls_to_loopback_succeeds_with_a_warning() {
+    let env = Env::new();
+    env.app(None, true);
+    let accepts = FakeSmtp::start("235 2.7.0 Authentication successful");
+    profile(&env, "Plain loopback", accepts.port, "https://outlook.office.com");
+    let o = env.ok(&["test", "send", "Plain loopback", "--json"], None);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(r["reply"].as_str().unwrap().starts_with("250 2.6.0"), "{r}");
+    let warnings = r["warnings"].to_string();
+    assert!(warnings.contains("Sent without TLS") && warnings.contains("127.0.0.1"), "{warnings}");
+    let transcript = r["transcript"].to_string();
+    assert!(transcript.contains("S: 235 2.7.0") && !transcript.contains("TLS handshake"), "{transcript}");
 }

@@ -270,6 +270,37 @@ smtpd_sender_restrictions = reject_sender_login_mismatch
         }
     }
 
+    /// Read a message back over IMAP (the plain port: loopback, plaintext
+    /// auth allowed) signed in with `token` — independent of the app's IMAP
+    /// code. Waits up to 20 s for the message whose Message-ID is `id`.
+    pub fn fetch_over_imap(&self, user: &str, token: &str, id: &str) -> String {
+        struct XOAuth2(String);
+        impl imap::Authenticator for XOAuth2 {
+            type Response = String;
+            fn process(&self, _: &[u8]) -> String {
+                self.0.clone()
+            }
+        }
+        let tcp = std::net::TcpStream::connect(("127.0.0.1", self.imap)).unwrap();
+        let mut client = imap::Client::new(tcp);
+        client.read_greeting().unwrap();
+        let auth = XOAuth2(format!("user={user}\x01auth=Bearer {token}\x01\x01"));
+        let mut session = client.authenticate("XOAUTH2", &auth).map_err(|(e, _)| e).expect("IMAP sign-in");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            session.select("INBOX").unwrap();
+            let query = format!("HEADER Message-ID \"{id}\"");
+            if let Some(uid) = session.uid_search(&query).unwrap().into_iter().next() {
+                let fetched = session.uid_fetch(uid.to_string(), "BODY.PEEK[]").unwrap();
+                let body = fetched.iter().next().and_then(|f| f.body()).expect("a body");
+                let _ = session.logout();
+                return String::from_utf8_lossy(body).into_owned();
+            }
+            assert!(Instant::now() < deadline, "not found over IMAP; log:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     pub fn log(&self) -> String {
         let pf = std::fs::read_to_string(self.dir.path().join("pf/maillog")).unwrap_or_default();
         let dv = std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default();

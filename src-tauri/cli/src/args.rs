@@ -84,6 +84,9 @@ pub enum TestCommand {
     Imap {
         /// Profile name or id.
         profile: String,
+        /// Show the IMAP conversation (credentials redacted).
+        #[arg(long, short)]
+        verbose: bool,
         #[arg(long)]
         json: bool,
     },

@@ -185,17 +185,7 @@ pub fn test_send(
     json: bool,
 ) -> Result<ExitCode, CoreError> {
     let v = app.resolve(profile)?;
-    let r = match app.send_test(v.profile.id, to, force) {
-        Ok(r) => r,
-        Err(e) => {
-            if verbose {
-                for line in e.diagnosis().map(|d| d.transcript.as_slice()).unwrap_or_default() {
-                    eprintln!("{line}");
-                }
-            }
-            return Err(e);
-        }
-    };
+    let r = app.send_test(v.profile.id, to, force).inspect_err(|e| print_failed_transcript(e, verbose))?;
     if verbose && !json {
         for line in &r.transcript {
             println!("{line}");
@@ -214,9 +204,24 @@ pub fn test_send(
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn test_imap(app: &mut Mailwarden, profile: &str, json: bool) -> Result<ExitCode, CoreError> {
+/// With `--verbose`, the conversation up to a failure goes to stderr before
+/// the diagnosis.
+fn print_failed_transcript(e: &CoreError, verbose: bool) {
+    if verbose {
+        for line in e.diagnosis().map(|d| d.transcript.as_slice()).unwrap_or_default() {
+            eprintln!("{line}");
+        }
+    }
+}
+
+pub fn test_imap(app: &mut Mailwarden, profile: &str, verbose: bool, json: bool) -> Result<ExitCode, CoreError> {
     let v = app.resolve(profile)?;
-    let r = app.check_inbound(v.profile.id)?;
+    let r = app.check_inbound(v.profile.id).inspect_err(|e| print_failed_transcript(e, verbose))?;
+    if verbose && !json {
+        for line in &r.transcript {
+            println!("{line}");
+        }
+    }
     if json {
         output::json(&r);
     } else {

@@ -45,7 +45,9 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
         Command::Token { profile, format } => auth_cmd::token(&mut app, &profile, &format),
         Command::Disconnect { profile } => auth_cmd::disconnect(&mut app, &profile),
         Command::Test { what: TestCommand::Auth { profile, json } } => auth_cmd::test_auth(&mut app, &profile, json),
-        Command::Test { what: TestCommand::Imap { profile, json } } => auth_cmd::test_imap(&mut app, &profile, json),
+        Command::Test { what: TestCommand::Imap { profile, verbose, json } } => {
+            auth_cmd::test_imap(&mut app, &profile, verbose, json)
+        }
         Command::Test { what: TestCommand::Send { profile, to, force, verbose, json } } => {
             auth_cmd::test_send(&mut app, &profile, to.as_deref(), force, verbose, json)
         }

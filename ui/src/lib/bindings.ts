@@ -170,7 +170,11 @@ transcript: Array<string>,
  */
 warnings: Array<string>, };
 
-export type InboundReport = { mailbox: string, folders: number, elapsedMs: number, };
+export type InboundReport = { mailbox: string, folders: number, elapsedMs: number, 
+/**
+ * Commands and replies, credentials redacted.
+ */
+transcript: Array<string>, };
 
 export type TestKind = "auth" | "send" | "imap";
 

@@ -4,21 +4,18 @@
 //! crate takes our own rustls stream, so trust is the same as everywhere else
 //! (OS store + `MAILWARDEN_CA_FILE`).
 
+use super::imap_log::{Recorded, Shared};
+use super::net;
 use crate::diagnosis::{Diagnosis, TransportError};
 use crate::error::{CoreError, Result};
 use crate::profile::{Profile, TlsMode};
 use crate::secret::{ExposeSecret, SecretString};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
 use serde::Serialize;
 use std::cell::RefCell;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use ts_rs::TS;
-
-const TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -28,6 +25,8 @@ pub struct InboundReport {
     pub folders: usize,
     #[ts(type = "number")]
     pub elapsed_ms: u64,
+    /// Commands and replies, credentials redacted.
+    pub transcript: Vec<String>,
 }
 
 pub enum Login {
@@ -35,50 +34,20 @@ pub enum Login {
     Password(SecretString),
 }
 
-type Tls = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
-
-static TLS: crate::http::PerCa<Arc<rustls::ClientConfig>> = crate::http::PerCa::new();
-
-fn tls_config() -> Result<Arc<rustls::ClientConfig>> {
-    TLS.get_or_try("", build_tls_config)
-}
-
-fn build_tls_config() -> Result<Arc<rustls::ClientConfig>> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-    if let Some(path) = std::env::var_os(crate::http::CA_FILE_ENV).filter(|p| !p.is_empty()) {
-        let certs = CertificateDer::pem_file_iter(&path)
-            .map_err(|e| CoreError::io("Could not read MAILWARDEN_CA_FILE", std::io::Error::other(e.to_string())))?;
-        roots.add_parsable_certificates(certs.flatten());
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let cfg = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| CoreError::io("Could not set up TLS", std::io::Error::other(e.to_string())))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(cfg))
-}
-
-fn wrap(host: &str, tcp: TcpStream) -> Result<Tls> {
-    let name =
-        ServerName::try_from(host.to_owned()).map_err(|_| CoreError::invalid("imapHost", "Not a valid host name."))?;
-    let conn = rustls::ClientConnection::new(tls_config()?, name)
-        .map_err(|e| CoreError::io("Could not start TLS", std::io::Error::other(e.to_string())))?;
-    Ok(rustls::StreamOwned::new(conn, tcp))
-}
-
 /// STARTTLS by hand before the `imap` client takes over the encrypted stream.
-fn starttls(mut tcp: TcpStream, where_: &str) -> std::io::Result<TcpStream> {
+fn starttls(mut tcp: TcpStream, where_: &str, log: &Shared) -> std::io::Result<TcpStream> {
     let mut reader = BufReader::new(tcp.try_clone()?);
     let mut line = String::new();
     reader.read_line(&mut line)?; // greeting
+    log.borrow_mut().server_line(&line);
     tcp.write_all(b"m0 STARTTLS\r\n")?;
+    log.borrow_mut().client_line("m0 STARTTLS");
     loop {
         line.clear();
         if reader.read_line(&mut line)? == 0 {
             return Err(std::io::Error::other(format!("{where_} closed the connection during STARTTLS")));
         }
+        log.borrow_mut().server_line(&line);
         if let Some(rest) = line.strip_prefix("m0 ") {
             return if rest.starts_with("OK") {
                 Ok(tcp)
@@ -118,29 +87,47 @@ pub fn check(p: &Profile, login: Login, step: &mut dyn FnMut(super::TestStep)) -
             "No IMAP server is set for this profile; add one to check inbound mail.",
         ));
     }
+    let log = Shared::default();
+    let result = session(p, &login, &log, step);
+    let transcript = std::mem::take(&mut log.borrow_mut().lines);
+    match result {
+        Ok((folders, elapsed_ms)) => Ok(InboundReport { mailbox: p.mailbox.clone(), folders, elapsed_ms, transcript }),
+        Err(CoreError::Auth(mut d)) => {
+            d.transcript = transcript;
+            Err(CoreError::Auth(d))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Connect, (STARTTLS,) sign in, LIST; the folder count and the time taken.
+fn session(p: &Profile, login: &Login, log: &Shared, step: &mut dyn FnMut(super::TestStep)) -> Result<(usize, u64)> {
     let where_ = format!("{}:{}", p.imap_host, p.imap_port);
+    if p.imap_security == TlsMode::None {
+        return Err(CoreError::invalid(
+            "imapSecurity",
+            "The IMAP check needs TLS or STARTTLS: credentials are never sent in clear.",
+        ));
+    }
     let start = Instant::now();
-    let transport = |e: std::io::Error| CoreError::Auth(Box::new(transport_diagnosis(&e, &where_)));
+    let transport = |e: std::io::Error| CoreError::Auth(Box::new(net::io_diagnosis(&e, &where_)));
     step(super::TestStep::Connect);
-    let tcp = TcpStream::connect((p.imap_host.as_str(), p.imap_port)).map_err(transport)?;
-    tcp.set_read_timeout(Some(TIMEOUT)).map_err(transport)?;
+    log.borrow_mut().note(format!("connecting to {where_} ({})", p.imap_security.label()));
+    let tcp = net::connect(&p.imap_host, p.imap_port).map_err(|e| CoreError::Auth(Box::new(e.diagnose(&where_))))?;
     step(super::TestStep::Tls);
-    let client = match p.imap_security {
-        TlsMode::None => {
-            return Err(CoreError::invalid(
-                "imapSecurity",
-                "The IMAP check needs TLS or STARTTLS: credentials are never sent in clear.",
-            ))
-        }
-        TlsMode::Tls => {
-            let mut c = imap::Client::new(wrap(&p.imap_host, tcp)?);
-            c.read_greeting().map_err(|e| imap_failure(e, &where_, None))?;
-            c
-        }
-        TlsMode::StartTls => imap::Client::new(wrap(&p.imap_host, starttls(tcp, &where_).map_err(transport)?)?),
+    let tcp = match p.imap_security {
+        TlsMode::StartTls => starttls(tcp, &where_, log).map_err(transport)?,
+        _ => tcp,
     };
+    let mut tls = net::wrap(&p.imap_host, "imapHost", tcp)?;
+    net::handshake(&mut tls).map_err(transport)?;
+    log.borrow_mut().note("TLS handshake, certificate checked");
+    let mut client = imap::Client::new(Recorded { inner: tls, log: log.clone() });
+    if p.imap_security == TlsMode::Tls {
+        client.read_greeting().map_err(|e| imap_failure(e, &where_, None))?;
+    }
     step(super::TestStep::Auth);
-    let mut session = match &login {
+    let mut session = match login {
         Login::Bearer(t) => {
             let auth = XOAuth2 {
                 user: &p.mailbox,
@@ -160,20 +147,7 @@ pub fn check(p: &Profile, login: Login, step: &mut dyn FnMut(super::TestStep)) -
     let names = session.list(Some(""), Some("*")).map_err(|e| imap_failure(e, &where_, None))?;
     let folders = names.len();
     let _ = session.logout();
-    Ok(InboundReport { mailbox: p.mailbox.clone(), folders, elapsed_ms: start.elapsed().as_millis() as u64 })
-}
-
-fn transport_diagnosis(e: &std::io::Error, host: &str) -> Diagnosis {
-    let host = host.to_owned();
-    if let Some(detail) = crate::http::tls_failure(e) {
-        return TransportError::Tls { host, detail }.diagnose();
-    }
-    match e.kind() {
-        std::io::ErrorKind::ConnectionRefused => TransportError::Refused { host },
-        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => TransportError::Timeout { host },
-        _ => TransportError::Other { host, detail: e.to_string() },
-    }
-    .diagnose()
+    Ok((folders, start.elapsed().as_millis() as u64))
 }
 
 fn imap_failure(e: imap::Error, host: &str, challenge: Option<Option<String>>) -> CoreError {
@@ -192,7 +166,7 @@ fn imap_failure(e: imap::Error, host: &str, challenge: Option<Option<String>>) -
             d.description = challenge.flatten().map(|c| format!("the server's challenge: {c}"));
             d
         }
-        imap::Error::Io(io) => transport_diagnosis(&io, host),
+        imap::Error::Io(io) => super::net::io_diagnosis(&io, host),
         other => {
             let text = other.to_string();
             TransportError::Other { host: host.to_owned(), detail: text }.diagnose()

@@ -1,10 +1,14 @@
 //! Test sends: a message with a searchable Message-ID, sent the way the
-//! profile will send in production. SMTP (lettre, XOAUTH2 or PLAIN/LOGIN) is
-//! here; Microsoft Graph `sendMail` and the IMAP check follow.
+//! profile will send in production — SMTP (XOAUTH2 or PLAIN/LOGIN) or
+//! Microsoft Graph `sendMail` — and the IMAP inbound check; throttling, the
+//! token's claims checked first, and every outcome recorded per profile.
 
 pub mod graph;
 pub mod imap;
+mod imap_log;
+mod net;
 mod smtp;
+mod smtp_conn;
 
 use crate::app::Mailwarden;
 use crate::error::{CoreError, Result};
@@ -88,6 +92,12 @@ impl Mailwarden {
         match result {
             Ok(mut r) => {
                 r.warnings = warnings;
+                if p.send_method == SendMethod::Smtp && p.smtp_security == crate::profile::TlsMode::None {
+                    r.warnings.push(format!(
+                        "Sent without TLS: allowed only because {} is on this computer (loopback). Use STARTTLS or TLS for any other server.",
+                        p.smtp_host
+                    ));
+                }
                 Ok(r)
             }
             Err(CoreError::Auth(mut d)) if !warnings.is_empty() => {

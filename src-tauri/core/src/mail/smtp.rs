@@ -1,7 +1,9 @@
-//! SMTP test send with lettre: STARTTLS, implicit TLS, or (loopback only)
-//! none; AUTH XOAUTH2 with the access token, or PLAIN/LOGIN with a password.
-//! Trusts the OS store plus `MAILWARDEN_CA_FILE`, like the HTTP client.
+//! SMTP test send: STARTTLS, implicit TLS, or (loopback only) none; AUTH
+//! XOAUTH2 with the access token, or PLAIN/LOGIN with a password. lettre
+//! builds the message, formats the commands and parses the replies; the
+//! connection is ours (`smtp_conn`, `net`: TCP_NODELAY, fresh TLS sessions).
 
+use super::smtp_conn::{Failure, SmtpConn};
 use super::{SendReport, TestStep};
 use crate::diagnosis::{Diagnosis, TransportError};
 use crate::error::{CoreError, Result};
@@ -11,37 +13,16 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
-use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::commands::{Auth as AuthCommand, Mail, Rcpt};
 use lettre::transport::smtp::extension::ClientId;
-use lettre::transport::smtp::response::Severity;
+use lettre::transport::smtp::response::{Response, Severity};
 use lettre::Message;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use time::OffsetDateTime;
-
-const TIMEOUT: Duration = Duration::from_secs(30);
 
 pub enum Auth {
     Bearer(SecretString),
     Password(SecretString),
-}
-
-static TLS: crate::http::PerCa<TlsParameters> = crate::http::PerCa::new();
-
-fn tls_parameters(host: &str) -> Result<TlsParameters> {
-    TLS.get_or_try(host, || build_tls(host))
-}
-
-fn build_tls(host: &str) -> Result<TlsParameters> {
-    let mut b = TlsParameters::builder(host.to_owned());
-    if let Some(path) = std::env::var_os(crate::http::CA_FILE_ENV).filter(|p| !p.is_empty()) {
-        let pem = std::fs::read(&path).map_err(|e| CoreError::io("Could not read MAILWARDEN_CA_FILE", e))?;
-        let cert = Certificate::from_pem(&pem).map_err(|e| {
-            CoreError::io("MAILWARDEN_CA_FILE is not a PEM certificate", std::io::Error::other(e.to_string()))
-        })?;
-        b = b.add_root_certificate(cert);
-    }
-    b.build_rustls().map_err(|e| CoreError::io("Could not set up TLS", std::io::Error::other(e.to_string())))
 }
 
 fn bad_address(field: &str, what: &str, value: &str) -> CoreError {
@@ -67,14 +48,9 @@ pub fn send(
         .header(ContentType::TEXT_PLAIN)
         .body(body)
         .map_err(|e| CoreError::Flow(format!("Could not build the test message: {e}")))?;
-    let tls = match p.smtp_security {
-        TlsMode::None => None,
-        _ => Some(tls_parameters(&p.smtp_host)?),
-    };
     let start = Instant::now();
-    let host = format!("{}:{}", p.smtp_host, p.smtp_port);
     let mut t = Transcript::default();
-    let result = session(p, &msg, &auth, tls.as_ref(), &host, &mut t, step);
+    let result = session(p, &msg, &auth, &mut t, step);
     match result {
         Ok(reply) => Ok(SendReport {
             message_id,
@@ -100,7 +76,7 @@ impl Transcript {
     fn client(&mut self, line: impl Into<String>) {
         self.0.push(format!("C: {}", line.into()));
     }
-    fn server(&mut self, r: &lettre::transport::smtp::response::Response) {
+    fn server(&mut self, r: &Response) {
         self.0.push(format!("S: {}", reply_text(r)));
     }
     fn note(&mut self, line: impl Into<String>) {
@@ -108,121 +84,151 @@ impl Transcript {
     }
 }
 
-fn reply_text(r: &lettre::transport::smtp::response::Response) -> String {
+fn reply_text(r: &Response) -> String {
     format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" "))
 }
 
-/// One SMTP session: connect, (STARTTLS), AUTH, MAIL, RCPT, DATA, QUIT.
+/// One SMTP session: connect, EHLO, (STARTTLS, EHLO), AUTH, MAIL, RCPT, DATA, QUIT.
 fn session(
     p: &Profile,
     msg: &Message,
     auth: &Auth,
-    tls: Option<&TlsParameters>,
-    host: &str,
     t: &mut Transcript,
     step: &mut dyn FnMut(TestStep),
 ) -> Result<String> {
-    let fail = |e: lettre::transport::smtp::Error, t: &mut Transcript| {
-        if e.status().is_some() {
-            t.0.push(format!("S: {}", smtp_reply(&e)));
+    let host = format!("{}:{}", p.smtp_host, p.smtp_port);
+    let fail = |f: Failure, t: &mut Transcript| {
+        if let Failure::Reply(r) = &f {
+            t.server(r);
         }
-        CoreError::Auth(Box::new(diagnose(&e, p)))
+        failure(f, p)
     };
-    let hello = ClientId::default();
-    let implicit = if p.smtp_security == TlsMode::Tls { tls } else { None };
+    let hello = ClientId::default().to_string();
+    let implicit = p.smtp_security == TlsMode::Tls;
     step(TestStep::Connect);
     t.note(format!("connecting to {host} ({})", p.smtp_security.label()));
-    let mut conn = SmtpConnection::connect((p.smtp_host.as_str(), p.smtp_port), Some(TIMEOUT), &hello, implicit, None)
-        .map_err(|e| fail(e, t))?;
-    if implicit.is_some() {
+    let (mut conn, greeting) = SmtpConn::open(&p.smtp_host, p.smtp_port, implicit).map_err(|f| fail(f, t))?;
+    if implicit {
         step(TestStep::Tls);
+        t.note("TLS handshake, certificate checked");
     }
-    t.note(format!("EHLO answered: {}", conn.server_info()));
+    t.server(&greeting);
+    t.client(format!("EHLO {hello}"));
+    let r = conn.ehlo(&hello).map_err(|f| fail(f, t))?;
+    t.server(&r);
     if p.smtp_security == TlsMode::StartTls {
         step(TestStep::Tls);
         t.client("STARTTLS");
-        conn.starttls(tls.expect("STARTTLS has parameters"), &hello).map_err(|e| fail(e, t))?;
-        t.note("TLS established; EHLO again");
+        let (c, r) = conn.starttls(&p.smtp_host).map_err(|f| fail(f, t))?;
+        t.server(&r);
+        conn = c;
+        t.note("TLS handshake, certificate checked");
+        t.client(format!("EHLO {hello}"));
+        let r = conn.ehlo(&hello).map_err(|f| fail(f, t))?;
+        t.server(&r);
     }
     step(TestStep::Auth);
     match auth {
-        Auth::Bearer(token) => xoauth2(&mut conn, &p.mailbox, token, host, t)?,
-        Auth::Password(pw) => {
-            t.client(format!("AUTH PLAIN/LOGIN as {} [password redacted]", p.mailbox));
-            let creds = Credentials::new(p.mailbox.clone(), pw.expose_secret().to_owned());
-            let r = conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds).map_err(|e| fail(e, t))?;
-            t.server(&r);
-        }
+        Auth::Bearer(token) => xoauth2(&mut conn, &p.mailbox, token, &host, t).map_err(|f| fail(f, t))?,
+        Auth::Password(pw) => password(&mut conn, p, pw, t).map_err(|f| fail(f, t))?,
     }
     step(TestStep::Send);
     let envelope = msg.envelope();
     let from = envelope.from().cloned();
-    t.client(format!("MAIL FROM:<{}>", from.as_ref().map(|a| a.to_string()).unwrap_or_default()));
-    let r = conn.command(Mail::new(from, vec![])).map_err(|e| fail(e, t))?;
+    let mail = Mail::new(from, vec![]).to_string();
+    t.client(mail.trim_end());
+    let r = conn.command(&mail).map_err(|f| fail(f, t))?;
     t.server(&r);
     for rcpt in envelope.to() {
-        t.client(format!("RCPT TO:<{rcpt}>"));
-        let r = conn.command(Rcpt::new(rcpt.clone(), vec![])).map_err(|e| fail(e, t))?;
+        let cmd = Rcpt::new(rcpt.clone(), vec![]).to_string();
+        t.client(cmd.trim_end());
+        let r = conn.command(&cmd).map_err(|f| fail(f, t))?;
         t.server(&r);
     }
     t.client("DATA");
-    let r = conn.command(Data).map_err(|e| fail(e, t))?;
+    let r = conn.command("DATA\r\n").map_err(|f| fail(f, t))?;
     t.server(&r);
     let body = msg.formatted();
     t.client(format!("[the message, {} bytes]", body.len()));
-    let r = match String::from_utf8(dot_stuffed(&body)) {
-        Ok(data) => conn.command(data),
-        Err(_) => conn.message(&body),
-    }
-    .map_err(|e| fail(e, t))?;
+    conn.send_raw(&dot_stuffed(&body)).map_err(|e| fail(Failure::Io(e), t))?;
+    let r = conn.read_reply().map_err(|f| fail(f, t))?;
     t.server(&r);
     t.client("QUIT");
-    let _ = conn.quit();
+    conn.quit();
     Ok(reply_text(&r))
 }
 
-/// AUTH XOAUTH2 by hand. lettre treats the failure challenge (`334` + base64
-/// JSON, which Gmail and Dovecot send before `535`) as a client error; here it
-/// is answered with an empty line as the SASL profile requires, and both the
-/// direct `535` and the challenge form end as "token rejected".
-fn xoauth2(conn: &mut SmtpConnection, user: &str, token: &SecretString, host: &str, t: &mut Transcript) -> Result<()> {
+/// AUTH PLAIN (or LOGIN) with the password; lettre computes the responses.
+fn password(
+    conn: &mut SmtpConn,
+    p: &Profile,
+    pw: &SecretString,
+    t: &mut Transcript,
+) -> std::result::Result<(), Failure> {
+    let Some(mechanism) = conn.auth_mechanism(&[Mechanism::Plain, Mechanism::Login]) else {
+        return Err(Failure::Core(CoreError::Auth(Box::new(Diagnosis::new(
+            "smtp_no_password_auth",
+            "The server offers no password sign-in",
+            format!("{}:{} did not offer AUTH PLAIN or LOGIN after EHLO.", p.smtp_host, p.smtp_port),
+            vec![
+                "Servers offer passwords only over TLS: set Security to STARTTLS or TLS.".into(),
+                "If the server accepts only OAuth (like Microsoft 365), switch this profile to an OAuth sign-in."
+                    .into(),
+            ],
+        )))));
+    };
+    t.client(format!("AUTH {mechanism} as {} [password redacted]", p.mailbox));
+    let creds = Credentials::new(p.mailbox.clone(), pw.expose_secret().to_owned());
+    let garbled = |e: lettre::transport::smtp::Error| Failure::Garbled(e.to_string());
+    let mut r = conn.command(&AuthCommand::new(mechanism, creds.clone(), None).map_err(garbled)?.to_string())?;
+    // LOGIN asks for the user name, then the password: at most two challenges.
+    for _ in 0..2 {
+        if r.code().severity != Severity::PositiveIntermediate {
+            break;
+        }
+        r =
+            conn.command(&AuthCommand::new_from_response(mechanism, creds.clone(), &r).map_err(garbled)?.to_string())?;
+    }
+    t.server(&r);
+    Ok(())
+}
+
+/// AUTH XOAUTH2 by hand (no SASL mechanism in lettre answers a failure
+/// challenge): the failure challenge (`334` + base64 JSON, which Gmail and
+/// Dovecot send before `535`) is answered with an empty line as the SASL
+/// profile requires, and both it and a direct `535` end as "token rejected".
+fn xoauth2(
+    conn: &mut SmtpConn,
+    user: &str,
+    token: &SecretString,
+    host: &str,
+    t: &mut Transcript,
+) -> std::result::Result<(), Failure> {
     let ir = B64.encode(format!("user={user}\x01auth=Bearer {}\x01\x01", token.expose_secret()));
     t.client(format!("AUTH XOAUTH2 [user={user}, token redacted]"));
-    match conn.command(format!("AUTH XOAUTH2 {ir}\r\n")) {
-        Ok(r) if r.code().severity == Severity::PositiveCompletion => {
-            t.server(&r);
-            Ok(())
-        }
+    match conn.command(&format!("AUTH XOAUTH2 {ir}\r\n")) {
         Ok(r) if r.code().severity == Severity::PositiveIntermediate => {
             let challenge =
                 r.first_line().and_then(|l| B64.decode(l.trim()).ok()).and_then(|b| String::from_utf8(b).ok());
             t.0.push(format!("S: {} [decoded: {}]", r.code(), challenge.as_deref().unwrap_or("?")));
             t.client("(empty response, as SASL requires after a failure challenge)");
-            let end = conn.command("\r\n");
-            let reply = match end {
-                Ok(r) => reply_text(&r),
-                Err(e) => smtp_reply(&e),
+            let reply = match conn.command("\r\n") {
+                Ok(r) | Err(Failure::Reply(r)) => reply_text(&r),
+                Err(f) => return Err(f),
             };
             t.0.push(format!("S: {reply}"));
-            Err(token_rejected(host, &reply, challenge.as_deref()))
+            Err(Failure::Core(token_rejected(host, &reply, challenge.as_deref())))
         }
         Ok(r) => {
-            Err(token_rejected(host, &format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" ")), None))
+            t.server(&r);
+            Ok(())
         }
-        Err(e) if e.status().is_some() => {
-            t.0.push(format!("S: {}", smtp_reply(&e)));
-            Err(token_rejected(host, &smtp_reply(&e), None))
+        Err(Failure::Reply(r)) => {
+            t.server(&r);
+            Err(Failure::Core(token_rejected(host, &reply_text(&r), None)))
         }
-        Err(e) => Err(CoreError::Auth(Box::new(
-            TransportError::Other { host: host.to_owned(), detail: e.to_string() }.diagnose(),
-        ))),
+        Err(f) => Err(f),
     }
-}
-
-fn smtp_reply(e: &lettre::transport::smtp::Error) -> String {
-    let code = e.status().map(|c| c.to_string()).unwrap_or_default();
-    let text = std::error::Error::source(e).map(|s| s.to_string()).unwrap_or_default();
-    format!("{code} {text}").trim().to_owned()
 }
 
 fn token_rejected(host: &str, reply: &str, challenge: Option<&str>) -> CoreError {
@@ -255,43 +261,39 @@ fn token_rejected(host: &str, reply: &str, challenge: Option<&str>) -> CoreError
     CoreError::Auth(Box::new(d))
 }
 
-/// A first explanation of SMTP failures; the full table (5.7.139, 5.7.3,
-/// SendAsDenied, …) is the test-sends milestone's.
-fn diagnose(e: &lettre::transport::smtp::Error, p: &Profile) -> Diagnosis {
+/// A failed step explained: the connection's failures by type, the
+/// server's 4xx/5xx by the SMTP reply table.
+fn failure(f: Failure, p: &Profile) -> CoreError {
     let host = format!("{}:{}", p.smtp_host, p.smtp_port);
-    if let Some(detail) = crate::http::tls_failure(e) {
-        return TransportError::Tls { host, detail }.diagnose();
-    }
-    if e.is_tls() {
-        return TransportError::Tls { host, detail: e.to_string() }.diagnose();
-    }
-    if e.is_timeout() {
-        return TransportError::Timeout { host }.diagnose();
-    }
-    match e.status() {
-        Some(code) => {
-            let text = std::error::Error::source(e).map(|s| s.to_string()).unwrap_or_default();
-            if let Some(d) = crate::diagnosis::smtp::explain(u16::from(code), &text) {
-                return d;
+    let d = match f {
+        Failure::Core(e) => return e,
+        Failure::Connect(e) => e.diagnose(&host),
+        Failure::Io(e) => super::net::io_diagnosis(&e, &host),
+        Failure::Garbled(text) => {
+            TransportError::Other { host, detail: format!("the answer is not SMTP: {text}") }.diagnose()
+        }
+        Failure::Reply(r) => {
+            let code = u16::from(r.code());
+            let text = r.message().collect::<Vec<_>>().join(" ");
+            if let Some(d) = crate::diagnosis::smtp::explain(code, &text) {
+                return CoreError::Auth(Box::new(d));
             }
             let mut d = Diagnosis::new(
                 "smtp_rejected",
                 format!("The SMTP server refused the message ({code})"),
-                format!("{host} answered: {e}"),
+                format!("{host} answered: {}", reply_text(&r)),
                 vec!["Read the server's answer above; check the mailbox, From address and the account's permission to send.".into()],
             );
             d.codes = vec![code.to_string()];
             d
         }
-        None => TransportError::Other { host, detail: e.to_string() }.diagnose(),
-    }
+    };
+    CoreError::Auth(Box::new(d))
 }
 
 /// The message with SMTP transparency (RFC 5321 §4.5.2: a line starting with
-/// "." gets another) and the terminating ".", ready for one write. Hand-written
-/// because lettre writes the message and the final dot separately, which with
-/// Nagle's algorithm and delayed ACKs stalls each send by ~40 ms, and its codec
-/// is private.
+/// "." gets another) and the terminating ".", ready for one write.
+/// Hand-written because lettre's codec is private.
 fn dot_stuffed(msg: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(msg.len() + 8);
     let mut line_start = true;

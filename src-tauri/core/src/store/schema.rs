@@ -79,6 +79,11 @@ const STEPS: &[&str] = &[
     );
     CREATE INDEX test_results_by_profile ON test_results (profile_id, kind, at);
     "#,
+    // 4: the latest result per profile without a sort (the list reads it for
+    // every row), and a bounded history.
+    r#"
+    CREATE INDEX test_results_latest ON test_results (profile_id, at, id);
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

@@ -140,3 +140,37 @@ fn the_list_cache_sees_commits_from_other_connections() {
     assert_eq!(b.list().unwrap().len(), 0);
     assert!(b.list().unwrap().is_empty());
 }
+
+#[test]
+fn test_history_is_bounded_and_the_latest_is_read_without_a_sort() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(&dir, &DataKey::generate());
+    let id = s.insert(&validate(&draft("Busy"), None).unwrap(), datetime!(2026-11-23 12:00 UTC)).unwrap();
+    for i in 0..150 {
+        let r = TestResult {
+            kind: if i % 2 == 0 { TestKind::Send } else { TestKind::Imap },
+            at: format!("2026-11-23T12:{:02}:{:02}Z", i / 60, i % 60),
+            ok: i != 149,
+            code: None,
+            summary: format!("run {i}"),
+        };
+        s.record_test(id, &r).unwrap();
+    }
+    let kept: i64 = s.conn.query_row("SELECT count(*) FROM test_results", [], |r| r.get(0)).unwrap();
+    assert_eq!(kept, 100);
+    let latest = s.get(id).unwrap().last_test.unwrap();
+    assert_eq!((latest.summary.as_str(), latest.ok), ("run 149", false));
+    assert_eq!(s.list().unwrap()[0].last_test.as_ref().unwrap().summary, "run 149");
+    // The list reads this for every profile: it must use the index, not sort.
+    let plan: Vec<String> = s
+        .conn
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT id FROM test_results WHERE profile_id = 1 ORDER BY at DESC, id DESC LIMIT 1",
+        )
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(3))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(plan.iter().all(|p| !p.contains("TEMP B-TREE")), "{plan:?}");
+}

@@ -44,11 +44,20 @@ pub struct TestResult {
     pub summary: String,
 }
 
+/// Test results kept per profile.
+const KEEP: i64 = 100;
+
 impl Store {
     pub fn record_test(&mut self, profile_id: i64, r: &TestResult) -> Result<()> {
         self.conn.execute(
             "INSERT INTO test_results (profile_id, kind, at, ok, code, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![profile_id, r.kind.as_str(), r.at, r.ok, r.code, r.summary],
+        )?;
+        // The history is for the person, not an archive: keep the latest ones.
+        self.conn.execute(
+            "DELETE FROM test_results WHERE profile_id = ?1 AND id <= (
+                SELECT id FROM test_results WHERE profile_id = ?1 ORDER BY at DESC, id DESC LIMIT 1 OFFSET ?2)",
+            params![profile_id, KEEP],
         )?;
         self.invalidate();
         Ok(())
@@ -71,9 +80,10 @@ impl Store {
     /// The latest test of any kind, per profile (of one profile, or of all).
     pub(super) fn latest_tests(&self, only: Option<i64>) -> Result<HashMap<i64, TestResult>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT t.profile_id, t.kind, t.at, t.ok, t.code, t.summary FROM test_results t
-             WHERE (?1 IS NULL OR t.profile_id = ?1)
-               AND t.id = (SELECT id FROM test_results u WHERE u.profile_id = t.profile_id ORDER BY at DESC, id DESC LIMIT 1)",
+            "SELECT t.profile_id, t.kind, t.at, t.ok, t.code, t.summary FROM profiles p
+             JOIN test_results t ON t.id = (SELECT id FROM test_results u WHERE u.profile_id = p.id
+                                            ORDER BY at DESC, id DESC LIMIT 1)
+             WHERE ?1 IS NULL OR p.id = ?1",
         )?;
         let rows = stmt.query_map([only], |r| {
             let kind: String = r.get(1)?;
