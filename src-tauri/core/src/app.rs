@@ -7,7 +7,7 @@
 use crate::clock::SharedClock;
 use crate::error::{CoreError, Result};
 use crate::keystore::{self, KeyInfo};
-use crate::profile::{expiry_badge, validate, Existing, Matcher, ProfileDraft, ProfileQuery, ProfileView};
+use crate::profile::{expiry_badge, validate, Existing, Matcher, ProfileDraft, ProfileQuery, ProfileView, Thresholds};
 use crate::store::{Store, StoredProfile};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -48,6 +48,14 @@ impl Mailwarden {
         Ok(Mailwarden { store, key: info, clock })
     }
 
+    /// A core on a fresh data key (no keyring), for tests inside the crate.
+    #[cfg(test)]
+    pub(crate) fn for_tests(db: &Path, key: &crate::crypto::DataKey, clock: SharedClock) -> Self {
+        let store = Store::open(db, key).expect("open the test database");
+        let key = KeyInfo { backend: keystore::KeyBackend::File, location: "test".into(), notice: None };
+        Mailwarden { store, key, clock }
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -62,16 +70,22 @@ impl Mailwarden {
     }
 
     fn view(&self, s: &StoredProfile) -> ProfileView {
-        view_at(s, self.clock.today())
+        view_at(s, self.clock.today(), &self.thresholds())
+    }
+
+    /// The expiry thresholds in force (settings; defaults if unreadable).
+    pub(crate) fn thresholds(&self) -> Thresholds {
+        self.store.settings().map(|s| s.thresholds).unwrap_or_default()
     }
 
     /// The profiles matching `q`, by name, and how many there are in all.
     /// Only the matches are copied out of the store's cached rows.
     pub fn list(&self, q: &ProfileQuery) -> Result<ProfileList> {
         let today = self.clock.today();
+        let t = self.thresholds();
         let rows = self.store.list()?;
-        let m = Matcher::new(q, today);
-        let profiles = rows.iter().filter(|s| m.matches(&s.profile)).map(|s| view_at(s, today)).collect();
+        let m = Matcher::new(q, today, t);
+        let profiles = rows.iter().filter(|s| m.matches(&s.profile)).map(|s| view_at(s, today, &t)).collect();
         Ok(ProfileList { profiles, total: rows.len() })
     }
 
@@ -139,9 +153,9 @@ fn absolute(p: &Path) -> Result<PathBuf> {
     std::path::absolute(p).map_err(|e| CoreError::io(format!("Bad database path {}", p.display()), e))
 }
 
-fn view_at(s: &StoredProfile, today: time::Date) -> ProfileView {
+fn view_at(s: &StoredProfile, today: time::Date, t: &Thresholds) -> ProfileView {
     ProfileView {
-        secret_expiry: s.profile.client_secret_expires.map(|d| expiry_badge(d, today)),
+        secret_expiry: s.profile.client_secret_expires.map(|d| expiry_badge(d, today, t)),
         profile: s.profile.clone(),
         has_client_secret: s.has_client_secret,
         has_password: s.has_password,

@@ -19,6 +19,7 @@ pub mod paths;
 pub mod profile;
 pub mod secret;
 pub mod store;
+pub mod watch;
 
 pub use app::{AppStatus, Mailwarden, ProfileList};
 pub use error::{CoreError, ErrorCode, FieldError};

@@ -86,6 +86,10 @@ pub fn handle(st: &Mutex<State>, _base: &str, req: &Request) -> Response {
         ("POST", [_tenant, "oauth2", "v2.0", "devicecode"]) => devicecode(st, _base, req),
         ("POST", ["v1.0", "me", "sendMail"]) => super::graph::send_mail(st, _base, req, None),
         ("POST", ["v1.0", "users", user, "sendMail"]) => super::graph::send_mail(st, _base, req, Some(user)),
+        ("GET", ["v1.0", app]) if app.starts_with("applications(appId=") => {
+            let id = app.trim_start_matches("applications(appId=").trim_end_matches(')').trim_matches(['\'', '"']);
+            super::graph::application(st, _base, req, id)
+        }
         _ => Response::html(404, "Not found"),
     }
 }

@@ -1,4 +1,5 @@
-//! The simulator's Microsoft Graph: `sendMail` for `/me` and `/users/{id}`.
+//! The simulator's Microsoft Graph: `sendMail` for `/me` and `/users/{id}`,
+//! and an application's `passwordCredentials` (the secrets' expiries).
 
 use super::endpoints::{guid, now, time_now};
 use super::http::{Request, Response};
@@ -20,7 +21,9 @@ fn graph_error(status: u16, code: &str, message: &str) -> Response {
 /// `POST /v1.0/me/sendMail` and `/v1.0/users/{id}/sendMail`, with Graph's rules:
 /// the token must be for Graph (this simulator's base URL stands for it),
 /// carry Mail.Send (scp delegated, roles app-only), and /me needs a user.
-pub(super) fn send_mail(st: &Mutex<State>, base: &str, req: &Request, user: Option<&str>) -> Response {
+/// The bearer token's claims if it is a live token for Graph (this simulator's
+/// base URL stands for it), else Graph's 401.
+fn graph_claims(base: &str, req: &Request) -> Result<serde_json::Value, Response> {
     let token = req.headers.get("authorization").and_then(|a| a.strip_prefix("Bearer ")).unwrap_or_default();
     let claims: Option<serde_json::Value> = token
         .split('.')
@@ -28,11 +31,56 @@ pub(super) fn send_mail(st: &Mutex<State>, base: &str, req: &Request, user: Opti
         .and_then(|p| URL_SAFE_NO_PAD.decode(p).ok())
         .and_then(|b| serde_json::from_slice(&b).ok());
     let Some(c) = claims else {
-        return graph_error(401, "InvalidAuthenticationToken", "IDX14100: JWT is not well formed.");
+        return Err(graph_error(401, "InvalidAuthenticationToken", "IDX14100: JWT is not well formed."));
     };
     if c["aud"].as_str() != Some(base) || c["exp"].as_i64().unwrap_or(0) <= now() {
-        return graph_error(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.");
+        return Err(graph_error(
+            401,
+            "InvalidAuthenticationToken",
+            "Access token validation failure. Invalid audience.",
+        ));
     }
+    Ok(c)
+}
+
+/// `GET /v1.0/applications(appId='{id}')`: needs Application.Read.All (a role
+/// app-only, a scope delegated); 404 for an app the tenant does not have.
+pub(super) fn application(st: &Mutex<State>, base: &str, req: &Request, app_id: &str) -> Response {
+    let c = match graph_claims(base, req) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let allowed = c["roles"].as_array().is_some_and(|r| r.iter().any(|x| x == "Application.Read.All"))
+        || c["scp"].as_str().unwrap_or_default().split(' ').any(|s| s == "Application.Read.All");
+    if !allowed {
+        return graph_error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+    }
+    let s = st.lock().unwrap();
+    if !s.apps.contains_key(app_id) {
+        return graph_error(
+            404,
+            "Request_ResourceNotFound",
+            &format!(
+                "Resource '{app_id}' does not exist or one of its queried reference-property objects are not present."
+            ),
+        );
+    }
+    let secrets = s.app_secrets.get(app_id).cloned().unwrap_or_default();
+    Response::json(
+        200,
+        &json!({
+            "@odata.context": format!("{base}/v1.0/$metadata#applications(displayName,passwordCredentials)/$entity"),
+            "displayName": "Mailwarden test app",
+            "passwordCredentials": secrets,
+        }),
+    )
+}
+
+pub(super) fn send_mail(st: &Mutex<State>, base: &str, req: &Request, user: Option<&str>) -> Response {
+    let c = match graph_claims(base, req) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let delegated = c["upn"].is_string();
     let mailbox = match (user, delegated) {
         (None, false) => {

@@ -95,6 +95,8 @@ pub struct State {
     pub introspection_rejects: bool,
     /// App-only tokens: the mailbox each app (appid) may use over SMTP/IMAP.
     pub app_mailboxes: HashMap<String, String>,
+    /// Graph `passwordCredentials` of each app (by appId), as Graph returns them.
+    pub app_secrets: HashMap<String, Vec<serde_json::Value>>,
     pub seq: u64,
 }
 

@@ -22,16 +22,16 @@ pub fn graph_base(p: &Profile) -> String {
 }
 
 #[derive(Deserialize)]
-struct GraphErrorBody {
-    error: GraphError,
+pub(crate) struct GraphErrorBody {
+    pub(crate) error: GraphError,
 }
 
 #[derive(Deserialize)]
-struct GraphError {
-    code: String,
-    message: String,
+pub(crate) struct GraphError {
+    pub(crate) code: String,
+    pub(crate) message: String,
     #[serde(rename = "innerError", default)]
-    inner: Option<serde_json::Value>,
+    pub(crate) inner: Option<serde_json::Value>,
 }
 
 pub fn send(

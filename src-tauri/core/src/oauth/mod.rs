@@ -5,7 +5,7 @@
 //! processes. Nothing outside this module builds an OAuth request.
 
 pub mod claims;
-mod client;
+pub(crate) mod client;
 pub mod device;
 pub mod endpoints;
 pub mod loopback;

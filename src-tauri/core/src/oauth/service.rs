@@ -123,6 +123,15 @@ impl Mailwarden {
         Ok(issued)
     }
 
+    /// Refresh now, whatever the cache holds (the keep-alive): the refresh
+    /// token is used, so Microsoft's 90-day idle clock starts again.
+    pub fn refresh_now(&mut self, id: i64) -> Result<Issued> {
+        let p = self.store.get(id)?.profile;
+        tokens_allowed(&p)?;
+        let _lock = self.refresh_lock()?;
+        self.fetch_token(&p)
+    }
+
     /// Ask the provider for a new access token (client credentials, or the
     /// refresh-token grant) and commit what it returns.
     fn fetch_token(&mut self, p: &Profile) -> Result<Issued> {
@@ -150,7 +159,7 @@ impl Mailwarden {
         }
     }
 
-    pub(super) fn commit(&mut self, p: &Profile, resp: TokenResponse, refreshed: bool) -> Result<Issued> {
+    pub(crate) fn commit(&mut self, p: &Profile, resp: TokenResponse, refreshed: bool) -> Result<Issued> {
         let now = self.clock.now();
         let access = resp.access_token().secret().to_owned();
         let expires_at = now.unix_timestamp() + resp.expires_in().map_or(3600, |d| d.as_secs() as i64);

@@ -1,6 +1,6 @@
 //! Search and filter over profile views (the list pane and `profile list`).
 
-use super::{expiry_badge, AuthMethod, ExpiryState, Profile, Provider};
+use super::{expiry_badge, AuthMethod, ExpiryState, Profile, Provider, Thresholds};
 use serde::Deserialize;
 use time::Date;
 use ts_rs::TS;
@@ -43,11 +43,12 @@ pub struct Matcher<'q> {
     q: &'q ProfileQuery,
     words: Vec<String>,
     today: Date,
+    thresholds: Thresholds,
 }
 
 impl<'q> Matcher<'q> {
-    pub fn new(q: &'q ProfileQuery, today: Date) -> Self {
-        Matcher { q, words: q.text.split_whitespace().map(str::to_lowercase).collect(), today }
+    pub fn new(q: &'q ProfileQuery, today: Date, thresholds: Thresholds) -> Self {
+        Matcher { q, words: q.text.split_whitespace().map(str::to_lowercase).collect(), today, thresholds }
     }
 
     pub fn matches(&self, p: &Profile) -> bool {
@@ -55,7 +56,9 @@ impl<'q> Matcher<'q> {
         q.provider.is_none_or(|x| p.provider == x)
             && q.auth_method.is_none_or(|x| p.auth_method == x)
             && q.enabled.is_none_or(|x| p.enabled == x)
-            && q.expiry.is_none_or(|x| p.client_secret_expires.is_some_and(|d| expiry_badge(d, self.today).state == x))
+            && q.expiry.is_none_or(|x| {
+                p.client_secret_expires.is_some_and(|d| expiry_badge(d, self.today, &self.thresholds).state == x)
+            })
             && self.matches_text(p)
     }
 

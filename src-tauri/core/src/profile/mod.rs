@@ -13,7 +13,7 @@ mod kinds;
 mod validate;
 
 pub use defaults::{defaults_for, rebase, Choices, Defaults};
-pub use expiry::{expiry_badge, ExpiryBadge, ExpiryState};
+pub use expiry::{expiry_badge, ExpiryBadge, ExpiryState, Thresholds};
 pub use filter::{Matcher, ProfileQuery};
 pub use kinds::{catalog, AuthMethod, Catalog, ChoiceOption, Cloud, Provider, SendMethod, TlsMode};
 pub use validate::{validate, Existing, Validated};

@@ -5,12 +5,17 @@
 //! [`crate::crypto`] before they reach a row ([`secrets`]); a sealed check value
 //! in `settings` proves at open that the data key belongs to this database.
 
+mod history;
+mod notices;
 mod profiles;
 mod schema;
 mod secrets;
+mod settings;
 mod tests_log;
 mod tokens;
 
+pub use history::{hint_of, SecretRecord};
+pub use settings::Settings;
 pub use tests_log::{TestKind, TestResult};
 pub use tokens::{TokenRecord, TokenUpdate};
 

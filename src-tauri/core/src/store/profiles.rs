@@ -198,6 +198,7 @@ impl Store {
 
     fn write_secrets(&self, tx: &rusqlite::Transaction<'_>, id: i64, v: &Validated, now: &str) -> Result<()> {
         self.apply_secret(tx, id, SecretKind::ClientSecret, &v.client_secret, now)?;
+        self.sync_secret_history(tx, id, &v.profile, &v.client_secret, now)?;
         self.apply_secret(tx, id, SecretKind::Password, &v.password, now)
     }
 
@@ -227,6 +228,7 @@ impl Store {
         let tx = self.conn.unchecked_transaction()?;
         let new_id = insert_row(&tx, &validated.profile, &now)?;
         self.copy_secrets(&tx, id, new_id, &now)?;
+        self.sync_secret_history(&tx, new_id, &validated.profile, &SecretChange::Keep, &now)?;
         tx.commit()?;
         self.invalidate();
         Ok(new_id)

@@ -84,6 +84,28 @@ const STEPS: &[&str] = &[
     r#"
     CREATE INDEX test_results_latest ON test_results (profile_id, at, id);
     "#,
+    // 5: the expiry watch: the history of each profile's client secrets (never
+    // a value: Secret ID, the 3-character hint Entra shows, dates), and which
+    // warnings were already shown (once per item and threshold).
+    r#"
+    CREATE TABLE secret_history (
+        id INTEGER PRIMARY KEY,
+        profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+        secret_id TEXT,
+        hint TEXT,
+        description TEXT NOT NULL DEFAULT '',
+        expires_on TEXT,
+        added_at TEXT NOT NULL,
+        retired_at TEXT
+    );
+    CREATE INDEX secret_history_by_profile ON secret_history (profile_id, retired_at);
+    CREATE TABLE notices_sent (
+        item TEXT NOT NULL,
+        state TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (item, state)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

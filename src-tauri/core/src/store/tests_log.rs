@@ -27,6 +27,15 @@ impl TestKind {
         }
     }
 
+    /// In a sentence: "Last sign-in test failed".
+    pub fn label(self) -> &'static str {
+        match self {
+            TestKind::Auth => "sign-in test",
+            TestKind::Send => "test send",
+            TestKind::Imap => "inbound check",
+        }
+    }
+
     fn parse(s: &str) -> Option<Self> {
         [TestKind::Auth, TestKind::Send, TestKind::Imap].into_iter().find(|k| k.as_str() == s)
     }

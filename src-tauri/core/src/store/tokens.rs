@@ -29,6 +29,18 @@ pub struct TokenRecord {
     pub needs_reconnect: bool,
 }
 
+impl TokenRecord {
+    /// When the refresh token was last redeemed or issued (Microsoft's idle
+    /// clock starts there): the later of the last refresh and the sign-in.
+    pub fn last_refresh(&self) -> &str {
+        match self.refreshed_at.as_deref() {
+            // Both are RFC 3339 in UTC, so they order as text.
+            Some(r) if r > self.obtained_at.as_str() => r,
+            _ => &self.obtained_at,
+        }
+    }
+}
+
 /// A successful token response, ready to store.
 pub struct TokenUpdate {
     pub access_token: SecretString,

@@ -1,0 +1,222 @@
+//! The expiry watch: what needs attention before mail stops — client secrets
+//! near their expiry, refresh tokens near Microsoft's 90-day idle limit,
+//! grants the provider declared dead, failing tests — each with its state,
+//! its action, and a stable key so a notification fires once per threshold.
+//! The attention panel, desktop notifications, `mailwarden check` and the
+//! calendar all read from here; every date goes through the clock.
+
+pub mod calendar;
+pub mod graph_secrets;
+pub mod keepalive;
+pub mod portal_row;
+pub mod rotate;
+#[cfg(test)]
+mod tests;
+
+use crate::app::Mailwarden;
+use crate::clock::local_date;
+use crate::error::Result;
+use crate::profile::{expiry_badge, AuthMethod, ExpiryState, Thresholds};
+use crate::store::StoredProfile;
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+use ts_rs::TS;
+
+/// Microsoft drops a refresh token unused for this many days.
+pub const REFRESH_TOKEN_IDLE_LIMIT_DAYS: i64 = 90;
+/// Warn about an idle refresh token from this many idle days.
+pub const REFRESH_TOKEN_WARN_DAYS: i64 = 75;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum AttentionKind {
+    Secret,
+    RefreshToken,
+    Reconnect,
+    Test,
+}
+
+/// What the person can do about it (a button in the panel).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum AttentionAction {
+    RotateSecret,
+    Reconnect,
+    Test,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AttentionItem {
+    #[ts(type = "number")]
+    pub profile_id: i64,
+    pub profile_name: String,
+    pub kind: AttentionKind,
+    pub state: ExpiryState,
+    /// Days until the secret expires / the refresh token is dropped.
+    #[ts(type = "number | null")]
+    pub days_left: Option<i64>,
+    pub title: String,
+    pub detail: String,
+    pub action: AttentionAction,
+    /// Stable for one secret / token / failure: notifications are keyed by it.
+    pub item: String,
+}
+
+fn severity(s: ExpiryState) -> u8 {
+    match s {
+        ExpiryState::Expired => 0,
+        ExpiryState::Urgent => 1,
+        ExpiryState::Soon => 2,
+        ExpiryState::Ok => 3,
+    }
+}
+
+fn days(n: i64) -> String {
+    match n {
+        0 => "today".into(),
+        1 => "tomorrow".into(),
+        -1 => "yesterday".into(),
+        n if n < 0 => format!("{} days ago", -n),
+        n => format!("in {n} days"),
+    }
+}
+
+/// A stored RFC 3339 instant as a local date.
+fn date_of(stamp: &str, zone: &jiff::tz::TimeZone) -> Option<Date> {
+    OffsetDateTime::parse(stamp, &Rfc3339).ok().map(|t| local_date(t, zone))
+}
+
+impl Mailwarden {
+    /// Everything that needs attention now, worst first.
+    pub fn attention(&self) -> Result<Vec<AttentionItem>> {
+        self.attention_at(self.clock.today(), &self.thresholds())
+    }
+
+    /// As [`Self::attention`] for a given day and thresholds (`check --as-of`).
+    pub fn attention_at(&self, today: Date, t: &Thresholds) -> Result<Vec<AttentionItem>> {
+        let zone = self.clock.zone();
+        let mut items = Vec::new();
+        for s in self.store.list()?.iter().filter(|s| s.profile.enabled) {
+            self.items_for(s, today, t, &zone, &mut items)?;
+        }
+        items.sort_by(|a, b| {
+            (severity(a.state), a.days_left.unwrap_or(i64::MIN), &a.profile_name).cmp(&(
+                severity(b.state),
+                b.days_left.unwrap_or(i64::MIN),
+                &b.profile_name,
+            ))
+        });
+        Ok(items)
+    }
+
+    fn items_for(
+        &self,
+        s: &StoredProfile,
+        today: Date,
+        t: &Thresholds,
+        zone: &jiff::tz::TimeZone,
+        out: &mut Vec<AttentionItem>,
+    ) -> Result<()> {
+        let p = &s.profile;
+        let base = |kind, state, days_left, title: String, detail: String, action, item: String| AttentionItem {
+            profile_id: p.id,
+            profile_name: p.name.clone(),
+            kind,
+            state,
+            days_left,
+            title,
+            detail,
+            action,
+            item,
+        };
+        if let (Some(expires), true) = (p.client_secret_expires, s.has_client_secret) {
+            let b = expiry_badge(expires, today, t);
+            if b.state != ExpiryState::Ok {
+                let verb = if b.days_left < 0 { "expired" } else { "expires" };
+                out.push(base(
+                    AttentionKind::Secret,
+                    b.state,
+                    Some(b.days_left),
+                    format!("Client secret {verb} {}", days(b.days_left)),
+                    format!(
+                        "The client secret{} of app {} {verb} on {expires}; mail stops then. Create a new one in Entra and rotate it here.",
+                        p.client_secret_id.as_deref().map(|i| format!(" {i}")).unwrap_or_default(),
+                        p.client_id
+                    ),
+                    AttentionAction::RotateSecret,
+                    format!("secret:{}:{}:{expires}", p.id, p.client_secret_id.as_deref().unwrap_or("-")),
+                ));
+            }
+        }
+        if p.auth_method.is_delegated() || p.auth_method == AuthMethod::ClientCredentials {
+            if let Some(tok) = self.store.token_record(p.id)? {
+                if tok.needs_reconnect {
+                    out.push(base(
+                        AttentionKind::Reconnect,
+                        ExpiryState::Expired,
+                        None,
+                        "Sign-in no longer valid".into(),
+                        "The provider refused the stored refresh token (invalid_grant): it was revoked, expired or the password changed. Connect again.".into(),
+                        AttentionAction::Reconnect,
+                        format!("reconnect:{}:{}", p.id, tok.obtained_at),
+                    ));
+                } else if tok.has_refresh_token && p.auth_method.is_delegated() {
+                    let since = tok.last_refresh();
+                    if let Some(last) = date_of(since, zone) {
+                        let idle = (today - last).whole_days();
+                        let left = REFRESH_TOKEN_IDLE_LIMIT_DAYS - idle;
+                        let state = if left < 0 {
+                            ExpiryState::Expired
+                        } else if left <= t.urgent_days {
+                            ExpiryState::Urgent
+                        } else if idle >= REFRESH_TOKEN_WARN_DAYS {
+                            ExpiryState::Soon
+                        } else {
+                            ExpiryState::Ok
+                        };
+                        if state != ExpiryState::Ok {
+                            out.push(base(
+                                AttentionKind::RefreshToken,
+                                state,
+                                Some(left),
+                                format!("Refresh token unused for {idle} days"),
+                                format!(
+                                    "Microsoft drops a refresh token after {REFRESH_TOKEN_IDLE_LIMIT_DAYS} days without use (last refreshed {last}). Run Test now — or `mailwarden keepalive` on a timer — to keep it alive; if it is already dropped, reconnect."
+                                ),
+                                if left < 0 { AttentionAction::Reconnect } else { AttentionAction::Test },
+                                format!("rt:{}:{since}", p.id),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(last) = s.last_test.as_ref().filter(|r| !r.ok) {
+            out.push(base(
+                AttentionKind::Test,
+                ExpiryState::Urgent,
+                None,
+                format!("Last {} failed", last.kind.label()),
+                format!("{} ({}).", last.summary, last.at),
+                AttentionAction::Test,
+                format!("test:{}:{}", p.id, last.at),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The items that crossed a threshold since they were last announced:
+    /// each (item, state) is returned once, ever — remembered in the store.
+    pub fn due_notices(&mut self) -> Result<Vec<AttentionItem>> {
+        let now = self.clock.now().format(&Rfc3339).unwrap_or_default();
+        let mut due = Vec::new();
+        for item in self.attention()? {
+            if self.store.mark_notice(&item.item, item.state.as_str(), &now)? {
+                due.push(item);
+            }
+        }
+        Ok(due)
+    }
+}

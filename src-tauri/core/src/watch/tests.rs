@@ -1,0 +1,176 @@
+//! The watch on a real SQLite file with a stopped clock in chosen zones:
+//! thresholds across zones and DST, the 90-day rule, notification dedup
+//! across restarts, the calendar and the secret history.
+
+use crate::app::Mailwarden;
+use crate::clock::FixedClock;
+use crate::crypto::DataKey;
+use crate::profile::{AuthMethod, ExpiryState, ProfileDraft, Provider, SendMethod, Thresholds};
+use crate::secret::{SecretChange, SecretString};
+use crate::store::TokenUpdate;
+use crate::watch::{AttentionKind, REFRESH_TOKEN_IDLE_LIMIT_DAYS};
+use std::sync::Arc;
+use time::macros::datetime;
+use time::OffsetDateTime;
+
+const NEW_YORK: &str = "EST5EDT,M3.2.0,M11.1.0";
+const BERLIN: &str = "CET-1CEST,M3.5.0,M10.5.0/3";
+
+fn core(dir: &tempfile::TempDir, key: &DataKey, now: OffsetDateTime, zone: &str) -> Mailwarden {
+    let zone = jiff::tz::TimeZone::posix(zone).unwrap();
+    Mailwarden::for_tests(&dir.path().join("w.db"), key, Arc::new(FixedClock { now, zone }))
+}
+
+fn app_only(m: &mut Mailwarden, name: &str, expires: &str) -> i64 {
+    let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Graph);
+    d.name = name.into();
+    d.mailbox = "invoices@contoso.com".into();
+    d.tenant = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd".into();
+    d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
+    d.client_secret = SecretChange::set("WvR8Q~dburnMyAJOayfq9DUm61D~MzzTESTSECRET");
+    d.client_secret_id = "0667485f-2d81-4cef-97f8-723b3fec0642".into();
+    d.client_secret_expires = expires.into();
+    m.save(None, &d).unwrap().profile.id
+}
+
+fn secret_state(m: &Mailwarden) -> Option<(ExpiryState, Option<i64>)> {
+    m.attention().unwrap().into_iter().find(|i| i.kind == AttentionKind::Secret).map(|i| (i.state, i.days_left))
+}
+
+#[test]
+fn thresholds_count_local_days_across_zones_and_dst() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = DataKey::generate();
+    // 04:30 UTC on 7 March 2027: still the 6th in New York, the 7th in Berlin.
+    let at = datetime!(2027-03-07 04:30 UTC);
+    let mut m = core(&dir, &key, at, NEW_YORK);
+    app_only(&mut m, "Invoices", "2027-03-14");
+    assert_eq!(secret_state(&m), Some((ExpiryState::Soon, Some(8))), "8 days in New York: not yet urgent");
+    let m = core(&dir, &key, at, BERLIN);
+    assert_eq!(secret_state(&m), Some((ExpiryState::Urgent, Some(7))), "7 days in Berlin: urgent");
+
+    // Across the spring-forward night (14 March 2027 in New York has 23 hours):
+    // noon on the 13th to the 15th is two calendar days, not 47/24 rounded down.
+    let m = core(&dir, &key, datetime!(2027-03-13 17:00 UTC), NEW_YORK);
+    let mut d = m.draft(1).unwrap();
+    d.client_secret_expires = "2027-03-15".into();
+    let mut m = m;
+    m.save(Some(1), &d).unwrap();
+    assert_eq!(secret_state(&m), Some((ExpiryState::Urgent, Some(2))));
+    // The day after: expired, and said so.
+    let m = core(&dir, &key, datetime!(2027-03-16 17:00 UTC), NEW_YORK);
+    let item = m.attention().unwrap().remove(0);
+    assert_eq!((item.state, item.days_left), (ExpiryState::Expired, Some(-1)));
+    assert!(item.title.contains("expired yesterday"), "{}", item.title);
+
+    // Thresholds are settings: 60/14 makes 20 days "soon" and 10 "urgent".
+    let mut m = core(&dir, &key, datetime!(2027-02-23 12:00 UTC), BERLIN);
+    let mut s = m.store.settings().unwrap();
+    s.thresholds = Thresholds { soon_days: 60, urgent_days: 14 };
+    m.store.save_settings(&s).unwrap();
+    assert_eq!(secret_state(&m).map(|s| s.0), Some(ExpiryState::Soon));
+    assert_eq!(
+        m.list(&Default::default()).unwrap().profiles[0].secret_expiry.as_ref().unwrap().state,
+        ExpiryState::Soon
+    );
+    s.thresholds = Thresholds { soon_days: 10, urgent_days: 20 };
+    assert!(m.store.save_settings(&s).is_err(), "urgent after soon is refused");
+}
+
+#[test]
+fn refresh_tokens_warn_from_75_idle_days_and_die_after_90() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = DataKey::generate();
+    let signed_in = datetime!(2026-08-01 09:00 UTC);
+    let mut m = core(&dir, &key, signed_in, BERLIN);
+    let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::AuthCode, SendMethod::Smtp);
+    d.name = "Invent ERP".into();
+    d.mailbox = "erp@contoso.com".into();
+    d.tenant = "contoso.onmicrosoft.com".into();
+    d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
+    let id = m.save(None, &d).unwrap().profile.id;
+    let update = TokenUpdate {
+        access_token: SecretString::from("at".to_owned()),
+        access_expires_at: 0,
+        refresh_token: Some(SecretString::from("rt".to_owned())),
+        scopes: vec![],
+        account: None,
+        tenant_id: None,
+        object_id: None,
+        refreshed: false,
+    };
+    m.store.save_tokens(id, update, signed_in).unwrap();
+    let rt = |days: i64| {
+        let m = core(&dir, &key, signed_in + time::Duration::days(days), BERLIN);
+        m.attention()
+            .unwrap()
+            .into_iter()
+            .find(|i| i.kind == AttentionKind::RefreshToken)
+            .map(|i| (i.state, i.days_left))
+    };
+    assert_eq!(rt(74), None);
+    assert_eq!(rt(75), Some((ExpiryState::Soon, Some(15))));
+    assert_eq!(rt(83), Some((ExpiryState::Urgent, Some(7))));
+    assert_eq!(rt(REFRESH_TOKEN_IDLE_LIMIT_DAYS + 1), Some((ExpiryState::Expired, Some(-1))));
+}
+
+#[test]
+fn each_threshold_is_announced_once_even_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = DataKey::generate();
+    let mut m = core(&dir, &key, datetime!(2026-11-01 12:00 UTC), BERLIN);
+    app_only(&mut m, "Invoices", "2026-12-01");
+    assert_eq!(m.due_notices().unwrap().len(), 1, "soon: announced");
+    assert!(m.due_notices().unwrap().is_empty(), "not twice");
+    drop(m);
+    let mut m = core(&dir, &key, datetime!(2026-11-02 12:00 UTC), BERLIN);
+    assert!(m.due_notices().unwrap().is_empty(), "not after a restart either");
+    let mut m2 = core(&dir, &key, datetime!(2026-11-25 12:00 UTC), BERLIN);
+    let due = m2.due_notices().unwrap();
+    assert_eq!((due.len(), due[0].state), (1, ExpiryState::Urgent), "crossing into urgent is new");
+    drop(m);
+    // A rotated secret is a new item: its thresholds are announced afresh.
+    let mut d = m2.draft(1).unwrap();
+    d.client_secret = SecretChange::set("Abc8Q~0123456789abcdefghijklmnopqrstuvwx");
+    d.client_secret_id = "11111111-2222-3333-4444-555555555555".into();
+    d.client_secret_expires = "2026-12-10".into();
+    m2.save(Some(1), &d).unwrap();
+    assert_eq!(m2.due_notices().unwrap().len(), 1);
+}
+
+#[test]
+fn history_and_calendar_follow_a_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = DataKey::generate();
+    let mut m = core(&dir, &key, datetime!(2026-11-23 12:00 UTC), BERLIN);
+    let id = app_only(&mut m, "Invoices", "2027-05-01");
+    let h = m.store.secret_history(id).unwrap();
+    assert_eq!((h.len(), h[0].hint.as_deref(), h[0].retired_at.is_none()), (1, Some("WvR"), true));
+    let ics = m.expiry_calendar().unwrap();
+    assert!(ics.contains("UID:secret-0667485f-2d81-4cef-97f8-723b3fec0642@mailwarden"), "{ics}");
+    assert!(ics.contains("DTSTART;VALUE=DATE:20270501") && ics.contains("DTEND;VALUE=DATE:20270502"), "{ics}");
+    assert!(ics.contains("TRIGGER:-PT2592000S") && ics.contains("TRIGGER:-PT604800S"), "30 and 7 days before: {ics}");
+
+    let mut d = m.draft(id).unwrap();
+    d.client_secret = SecretChange::set("Abc8Q~0123456789abcdefghijklmnopqrstuvwx");
+    d.client_secret_id = "11111111-2222-3333-4444-555555555555".into();
+    d.client_secret_expires = "2027-11-01".into();
+    m.save(Some(id), &d).unwrap();
+    let h = m.store.secret_history(id).unwrap();
+    assert_eq!(h.len(), 2);
+    assert_eq!(
+        (h[0].secret_id.as_deref(), h[0].hint.as_deref()),
+        (Some("11111111-2222-3333-4444-555555555555"), Some("Abc"))
+    );
+    assert!(h[1].retired_at.is_some() && h[1].expires_on.as_deref() == Some("2027-05-01"));
+    let ics = m.expiry_calendar().unwrap();
+    assert!(ics.contains("STATUS:CANCELLED"), "the retired secret's event is cancelled: {ics}");
+    // Editing only the date follows the current record; nothing new is added.
+    let mut d = m.draft(id).unwrap();
+    d.client_secret_expires = "2027-10-31".into();
+    m.save(Some(id), &d).unwrap();
+    let h = m.store.secret_history(id).unwrap();
+    assert_eq!((h.len(), h[0].expires_on.as_deref()), (2, Some("2027-10-31")));
+    let db = std::fs::read(dir.path().join("w.db")).unwrap();
+    assert!(!db.windows(10).any(|w| w == b"Abc8Q~0123"), "history holds no values");
+}
