@@ -102,7 +102,8 @@ pub fn parse_portal_row(text: &str, order: DateOrder) -> Result<PortalRow> {
     let line = text
         .lines()
         .map(str::trim)
-        .find(|l| !l.is_empty() && !(l.starts_with("Description") && l.contains("Secret ID")))
+        .filter(|l| !l.is_empty())
+        .find(|l| !(l.starts_with("Description") && l.contains("Secret ID")))
         .ok_or_else(|| bad("Nothing to read: copy the secret's row from Certificates & secrets and paste it here."))?;
     let cells: Vec<&str> = if line.contains('\t') {
         line.split('\t').map(str::trim).filter(|c| !c.is_empty()).collect()
