@@ -53,6 +53,127 @@ pub enum Command {
         #[command(subcommand)]
         what: TestCommand,
     },
+    /// For monitoring (Nagios, Icinga, Zabbix, cron): one line per expiring
+    /// secret, idle refresh token or failing profile. Exit 0 OK, 1 WARNING,
+    /// 2 CRITICAL, 3 UNKNOWN.
+    Check {
+        /// Check as on this day (YYYY-MM-DD) instead of today.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// WARNING this many days before an expiry (default: the setting, 30).
+        #[arg(long, value_name = "N")]
+        warn_days: Option<i64>,
+        /// CRITICAL this many days before an expiry (default: the setting, 7).
+        #[arg(long, value_name = "N")]
+        crit_days: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Refresh refresh tokens that have been idle long enough that Microsoft
+    /// could drop them (after 90 days); for a daily cron job or systemd timer.
+    Keepalive {
+        /// Refresh those idle this many days or more (default: the setting, 45).
+        #[arg(long, value_name = "N")]
+        idle_days: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Client secrets: history, filling the expiry, rotation.
+    Secret {
+        #[command(subcommand)]
+        command: SecretCommand,
+    },
+    /// The expiry calendar.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+    /// Warning thresholds, keep-alive and tray settings.
+    Settings {
+        #[command(subcommand)]
+        command: SettingsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SecretCommand {
+    /// The profile's client secrets, current and retired (never values).
+    History {
+        /// Profile name or id.
+        profile: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read a row copied from Entra's Certificates & secrets table on standard
+    /// input, and fill in the profile's Secret ID and expiry.
+    PasteRow {
+        /// Profile name or id.
+        profile: String,
+        /// Read 4/5/2026 as 4 May (default: from the locale).
+        #[arg(long, conflicts_with = "month_first")]
+        day_first: bool,
+        /// Read 4/5/2026 as 5 April.
+        #[arg(long)]
+        month_first: bool,
+    },
+    /// Read the app's secrets from Microsoft Graph (needs Application.Read.All)
+    /// and fill in the profile's expiry.
+    ReadGraph {
+        /// Profile name or id.
+        profile: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace the client secret: the new value (standard input) is proven
+    /// first; the old one is retired only then.
+    Rotate {
+        /// Profile name or id.
+        profile: String,
+        /// The new secret's Secret ID (the GUID beside it in Entra).
+        #[arg(long, value_name = "GUID")]
+        secret_id: String,
+        /// The new secret's expiry date (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        expires: String,
+        /// The portal's Description for it.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CalendarCommand {
+    /// Write an .ics file: one event per secret expiry, reminders before it.
+    /// Importing it again updates the events.
+    Export {
+        /// Where to write (e.g. mailwarden.ics); "-" for standard output.
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SettingsCommand {
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    Set {
+        /// Days before an expiry it becomes "soon".
+        #[arg(long, value_name = "N")]
+        warn_days: Option<i64>,
+        /// Days before an expiry it becomes "urgent".
+        #[arg(long, value_name = "N")]
+        crit_days: Option<i64>,
+        /// Refresh refresh tokens idle this many days.
+        #[arg(long, value_name = "N")]
+        keepalive_days: Option<i64>,
+        /// How often the running app checks (hours).
+        #[arg(long, value_name = "N")]
+        check_every_hours: Option<i64>,
+        /// Keep running in the tray when the window closes.
+        #[arg(long, value_name = "BOOL")]
+        close_to_tray: Option<bool>,
+    },
 }
 
 /// Without a flag, connect opens the system browser (or $BROWSER) and catches

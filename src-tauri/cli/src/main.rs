@@ -10,8 +10,9 @@ mod doctor;
 mod edit;
 mod output;
 mod profile_cmd;
+mod watch_cmd;
 
-use args::{Cli, Command, ProfileCommand, TestCommand};
+use args::{CalendarCommand, Cli, Command, ProfileCommand, TestCommand};
 use clap::Parser;
 use mailwarden_core::{clock, CoreError, Mailwarden};
 use std::process::ExitCode;
@@ -32,6 +33,15 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
     if let Command::Doctor { json } = cli.command {
         return Ok(doctor::run(&db, json));
     }
+    if let Command::Check { as_of, warn_days, crit_days, json } = &cli.command {
+        // Monitoring convention: anything that stops the check is UNKNOWN (3).
+        let result = Mailwarden::open(&db, clock::system())
+            .and_then(|app| watch_cmd::check(&app, as_of.as_deref(), *warn_days, *crit_days, *json));
+        return Ok(result.unwrap_or_else(|e| {
+            println!("MAILWARDEN UNKNOWN - {e}");
+            ExitCode::from(3)
+        }));
+    }
     let mut app = Mailwarden::open(&db, clock::system())?;
     match cli.command {
         Command::Profile { command } => match command {
@@ -51,6 +61,10 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
         Command::Test { what: TestCommand::Send { profile, to, force, verbose, json } } => {
             auth_cmd::test_send(&mut app, &profile, to.as_deref(), force, verbose, json)
         }
-        Command::Doctor { .. } => unreachable!("handled above"),
+        Command::Keepalive { idle_days, json } => watch_cmd::keepalive(&mut app, idle_days, json),
+        Command::Secret { command } => watch_cmd::secret(&mut app, command),
+        Command::Calendar { command: CalendarCommand::Export { file } } => watch_cmd::calendar_export(&app, &file),
+        Command::Settings { command } => watch_cmd::settings(&mut app, command),
+        Command::Doctor { .. } | Command::Check { .. } => unreachable!("handled above"),
     }
 }

@@ -130,6 +130,19 @@ impl Mailwarden {
         self.get(id)
     }
 
+    /// Name the client secret in use (the portal's Description column).
+    pub fn describe_secret(&mut self, id: i64, description: &str) -> Result<()> {
+        self.store.describe_current_secret(id, description)
+    }
+
+    pub fn settings(&self) -> Result<crate::store::Settings> {
+        self.store.settings()
+    }
+
+    pub fn save_settings(&mut self, s: &crate::store::Settings) -> Result<()> {
+        self.store.save_settings(s)
+    }
+
     pub fn delete(&mut self, id: i64) -> Result<()> {
         self.store.delete(id)
     }

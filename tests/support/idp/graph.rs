@@ -56,7 +56,7 @@ pub(super) fn application(st: &Mutex<State>, base: &str, req: &Request, app_id: 
         return graph_error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
     }
     let s = st.lock().unwrap();
-    if !s.apps.contains_key(app_id) {
+    if !s.apps.contains_key(app_id) || s.foreign_apps.contains(app_id) {
         return graph_error(
             404,
             "Request_ResourceNotFound",

@@ -97,6 +97,9 @@ pub struct State {
     pub app_mailboxes: HashMap<String, String>,
     /// Graph `passwordCredentials` of each app (by appId), as Graph returns them.
     pub app_secrets: HashMap<String, Vec<serde_json::Value>>,
+    /// Apps registered in another tenant (multi-tenant): only a service
+    /// principal here, so Graph answers 404 for the application object.
+    pub foreign_apps: std::collections::HashSet<String>,
     pub seq: u64,
 }
 

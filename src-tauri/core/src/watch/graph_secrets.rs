@@ -109,15 +109,21 @@ impl Mailwarden {
                 (404, _) => Diagnosis::new(
                     "graph_app_not_found",
                     "Microsoft Graph does not know this app",
-                    format!("No app registration with client ID {} exists in tenant {}.", p.client_id, p.tenant),
-                    vec!["Check the Client ID and the Tenant: both are on the app's **Overview** page in Entra.".into()],
+                    format!("Tenant {} has no app registration with client ID {}: a typing error, or a multi-tenant app registered in another tenant (only its enterprise application is here).", p.tenant, p.client_id),
+                    vec![
+                        "Check the Client ID and the Tenant: both are on the app's **Overview** page in Entra.".into(),
+                        "For an app registered in another tenant, read its secrets there, or type the expiry date its owner gives you.".into(),
+                    ],
                 ),
                 _ => TransportError::BadResponse { host, status, detail: code.to_owned() }.diagnose(),
             };
             if let Some(e) = err {
                 d.codes = vec![status.to_string(), e.error.code.clone()];
                 d.description = Some(e.error.message.clone());
-                d.trace_id = e.error.inner.as_ref().and_then(|i| i["request-id"].as_str().map(str::to_owned));
+                let inner = |k: &str| e.error.inner.as_ref().and_then(|i| i[k].as_str().map(str::to_owned));
+                d.trace_id = inner("request-id");
+                d.correlation_id = inner("client-request-id");
+                d.timestamp = inner("date");
             }
             return Err(CoreError::Auth(Box::new(d)));
         }

@@ -1,0 +1,235 @@
+//! The expiry watch from the command line: `check` for monitoring systems,
+//! `keepalive` for timers, `secret …` (history, pasted portal row, Graph,
+//! rotation), `calendar export` and `settings`.
+
+use crate::args::{SecretCommand, SettingsCommand};
+use crate::output;
+use mailwarden_core::profile::{ExpiryState, Thresholds};
+use mailwarden_core::secret::{ExposeSecret, SecretChange, SecretString};
+use mailwarden_core::watch::portal_row::{parse_portal_row, DateOrder};
+use mailwarden_core::watch::rotate::NewSecret;
+use mailwarden_core::{CoreError, Mailwarden};
+use serde::Serialize;
+use std::io::{BufRead, Read};
+use std::path::Path;
+use std::process::ExitCode;
+
+fn parse_day(s: &str) -> Result<time::Date, CoreError> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s.trim(), &fmt)
+        .map_err(|_| CoreError::invalid("asOf", format!("“{s}” is not a date; use YYYY-MM-DD, e.g. 2026-12-01.")))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckReport<'a> {
+    status: &'a str,
+    exit_code: u8,
+    items: &'a [mailwarden_core::watch::AttentionItem],
+}
+
+/// Monitoring-plugin convention: a status line, then one line per problem;
+/// exit 0 OK, 1 WARNING, 2 CRITICAL (3 UNKNOWN is the caller's, on errors).
+pub fn check(
+    app: &Mailwarden,
+    as_of: Option<&str>,
+    warn: Option<i64>,
+    crit: Option<i64>,
+    json: bool,
+) -> Result<ExitCode, CoreError> {
+    let settings = app.store().settings()?;
+    let t = Thresholds {
+        soon_days: warn.unwrap_or(settings.thresholds.soon_days),
+        urgent_days: crit.unwrap_or(settings.thresholds.urgent_days),
+    };
+    if t.urgent_days < 0 || t.soon_days < t.urgent_days {
+        return Err(CoreError::invalid("warnDays", "--warn-days must be at least --crit-days (and neither negative)."));
+    }
+    let today = match as_of {
+        Some(d) => parse_day(d)?,
+        None => mailwarden_core::clock::system().today(),
+    };
+    let items = app.attention_at(today, &t)?;
+    let crit_n = items.iter().filter(|i| matches!(i.state, ExpiryState::Expired | ExpiryState::Urgent)).count();
+    let warn_n = items.len() - crit_n;
+    let (status, code) = match (crit_n, warn_n) {
+        (0, 0) => ("OK", 0u8),
+        (0, _) => ("WARNING", 1),
+        _ => ("CRITICAL", 2),
+    };
+    if json {
+        output::json(&CheckReport { status: &status.to_lowercase(), exit_code: code, items: &items });
+        return Ok(ExitCode::from(code));
+    }
+    if items.is_empty() {
+        println!("MAILWARDEN OK - nothing expires within {} days", t.soon_days);
+    } else {
+        println!("MAILWARDEN {status} - {crit_n} critical, {warn_n} warning");
+    }
+    for i in &items {
+        let level = if matches!(i.state, ExpiryState::Expired | ExpiryState::Urgent) { "CRITICAL" } else { "WARNING" };
+        println!("{level}: {}: {} ({})", i.profile_name, i.title, i.state.as_str());
+    }
+    Ok(ExitCode::from(code))
+}
+
+pub fn keepalive(app: &mut Mailwarden, idle_days: Option<i64>, json: bool) -> Result<ExitCode, CoreError> {
+    let done = app.keepalive(idle_days)?;
+    let failed = done.iter().filter(|k| k.error.is_some()).count();
+    if json {
+        output::json(&done);
+    } else if done.is_empty() {
+        println!("No refresh token needed a keep-alive.");
+    } else {
+        for k in &done {
+            match &k.error {
+                None => println!("refreshed: {} (idle {} days)", k.profile_name, k.idle_days),
+                Some(e) => eprintln!("failed: {} (idle {} days): {e}", k.profile_name, k.idle_days),
+            }
+        }
+    }
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+pub fn calendar_export(app: &Mailwarden, file: &Path) -> Result<ExitCode, CoreError> {
+    let ics = app.expiry_calendar()?;
+    if file == Path::new("-") {
+        print!("{ics}");
+    } else {
+        std::fs::write(file, ics).map_err(|e| CoreError::io(format!("Could not write {}", file.display()), e))?;
+        eprintln!("Wrote {}: import it into your calendar (importing again updates the events).", file.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_all_stdin(what: &str) -> Result<String, CoreError> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s).map_err(|e| CoreError::io(format!("Could not read the {what}"), e))?;
+    Ok(s)
+}
+
+pub fn secret(app: &mut Mailwarden, command: SecretCommand) -> Result<ExitCode, CoreError> {
+    match command {
+        SecretCommand::History { profile, json } => {
+            let v = app.resolve(&profile)?;
+            let h = app.store().secret_history(v.profile.id)?;
+            if json {
+                output::json(&h);
+            } else {
+                let rows: Vec<Vec<String>> = h
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r.secret_id.clone().unwrap_or_else(|| "—".into()),
+                            r.hint.clone().map(|h| format!("{h}…")).unwrap_or_default(),
+                            r.description.clone(),
+                            r.expires_on.clone().unwrap_or_default(),
+                            r.added_at.clone(),
+                            r.retired_at.clone().unwrap_or_else(|| "in use".into()),
+                        ]
+                    })
+                    .collect();
+                output::table(&["SECRET ID", "HINT", "DESCRIPTION", "EXPIRES", "ADDED", "RETIRED"], &rows);
+            }
+        }
+        SecretCommand::PasteRow { profile, day_first, month_first } => {
+            let v = app.resolve(&profile)?;
+            let order = match (day_first, month_first) {
+                (true, _) => DateOrder::DayFirst,
+                (_, true) => DateOrder::MonthFirst,
+                _ => DateOrder::from_env(),
+            };
+            let row = parse_portal_row(&read_all_stdin("row")?, order)?;
+            let mut d = app.draft(v.profile.id)?;
+            d.client_secret_id = row.secret_id.clone();
+            d.client_secret_expires = row.expires.clone();
+            d.client_secret = SecretChange::Keep;
+            app.save(Some(v.profile.id), &d)?;
+            if !row.description.is_empty() {
+                app.describe_secret(v.profile.id, &row.description)?;
+            }
+            println!("Secret {} (“{}”) expires {}.", row.secret_id, row.description, row.expires);
+            if row.date_was_ambiguous {
+                eprintln!(
+                    "note: the date was read as {} (pass --day-first or --month-first to read it the other way).",
+                    row.expires
+                );
+            }
+            if row.value_truncated {
+                eprintln!("note: the row's value is cut off by the portal, so it was not taken as the secret; the stored secret is unchanged.");
+            }
+        }
+        SecretCommand::ReadGraph { profile, json } => {
+            let v = app.resolve(&profile)?;
+            let r = app.read_app_secrets(v.profile.id)?;
+            if json {
+                output::json(&r);
+            } else {
+                for s in &r.secrets {
+                    let mine = if s.is_profiles { "  ← this profile's" } else { "" };
+                    println!(
+                        "{}  {}  expires {}{mine}",
+                        s.secret_id,
+                        s.description,
+                        s.expires.as_deref().unwrap_or("never")
+                    );
+                }
+                if r.updated {
+                    println!("The profile's Secret ID and expiry were filled in.");
+                } else if !r.secrets.iter().any(|s| s.is_profiles) {
+                    eprintln!(
+                        "None of the app's secrets matches this profile's (by Secret ID or hint): set the Secret ID."
+                    );
+                }
+            }
+        }
+        SecretCommand::Rotate { profile, secret_id, expires, description } => {
+            let v = app.resolve(&profile)?;
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| CoreError::io("Could not read the new secret from standard input", e))?;
+            let value = SecretString::from(line.trim_end_matches(['\r', '\n']).to_owned());
+            line.clear();
+            if value.expose_secret().is_empty() {
+                return Err(CoreError::invalid("clientSecret", "Give the new secret's Value on standard input."));
+            }
+            let r = app.rotate_secret(v.profile.id, NewSecret { value, secret_id, expires, description })?;
+            println!("Rotated: {}.", r.proof);
+            if let Some(old) = r.retired {
+                println!(
+                    "Retired {}: delete it in Entra (Certificates & secrets) once nothing else uses it.",
+                    old.secret_id.as_deref().unwrap_or("the old secret")
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn settings(app: &mut Mailwarden, command: SettingsCommand) -> Result<ExitCode, CoreError> {
+    let mut s = app.store().settings()?;
+    match command {
+        SettingsCommand::Show { json } => {
+            if json {
+                output::json(&s);
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
+        SettingsCommand::Set { warn_days, crit_days, keepalive_days, check_every_hours, close_to_tray } => {
+            s.thresholds.soon_days = warn_days.unwrap_or(s.thresholds.soon_days);
+            s.thresholds.urgent_days = crit_days.unwrap_or(s.thresholds.urgent_days);
+            s.keepalive_days = keepalive_days.unwrap_or(s.keepalive_days);
+            s.check_every_hours = check_every_hours.unwrap_or(s.check_every_hours);
+            s.close_to_tray = close_to_tray.unwrap_or(s.close_to_tray);
+            app.save_settings(&s)?;
+        }
+    }
+    println!("warn (soon):      {} days before", s.thresholds.soon_days);
+    println!("critical:         {} days before", s.thresholds.urgent_days);
+    println!("keep-alive:       refresh tokens idle {} days", s.keepalive_days);
+    println!("check every:      {} hours", s.check_every_hours);
+    println!("close to tray:    {}", s.close_to_tray);
+    Ok(ExitCode::SUCCESS)
+}
