@@ -26,6 +26,16 @@ const COMMANDS: &[&str] = &[
     "copy_text",
     "send_test",
     "check_inbound",
+    "attention",
+    "secret_history",
+    "parse_portal_row_text",
+    "read_app_secrets",
+    "rotate_secret",
+    "get_settings",
+    "save_settings",
+    "check_now",
+    "export_calendar",
+    "open_secrets_blade",
 ];
 
 fn main() {

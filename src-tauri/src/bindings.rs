@@ -5,6 +5,7 @@
 
 use crate::connect::ConnectProgress;
 use crate::ipc_error::IpcError;
+use crate::watch::SettingsForm;
 use mailwarden_core::diagnosis::Diagnosis;
 use mailwarden_core::keystore::{KeyBackend, KeyInfo};
 use mailwarden_core::mail::imap::InboundReport;
@@ -13,10 +14,15 @@ use mailwarden_core::oauth::device::DeviceCodePrompt;
 use mailwarden_core::oauth::{AuthReport, Claims};
 use mailwarden_core::profile::{
     AuthMethod, Catalog, ChoiceOption, Choices, Cloud, Defaults, ExpiryBadge, ExpiryState, Profile, ProfileDraft,
-    ProfileQuery, ProfileView, Provider, SendMethod, TlsMode,
+    ProfileQuery, ProfileView, Provider, SendMethod, Thresholds, TlsMode,
 };
 use mailwarden_core::secret::SecretChange;
+use mailwarden_core::store::{SecretRecord, Settings};
 use mailwarden_core::store::{TestKind, TestResult, TokenRecord};
+use mailwarden_core::watch::graph_secrets::{AppSecret, AppSecretsReport};
+use mailwarden_core::watch::portal_row::{DateOrder, PortalRow};
+use mailwarden_core::watch::rotate::{NewSecret, RotateReport};
+use mailwarden_core::watch::{AttentionAction, AttentionItem, AttentionKind};
 use mailwarden_core::{AppStatus, ErrorCode, FieldError, ProfileList};
 use ts_rs::{Config, TS};
 
@@ -39,6 +45,8 @@ pub fn render() -> String {
         Profile, ProfileView, ProfileList, ProfileDraft, SecretChange, ProfileQuery, Choices, Defaults,
         ChoiceOption<()>, Catalog, KeyBackend, KeyInfo, AppStatus, ErrorCode, FieldError, Diagnosis, IpcError,
         TokenRecord, Claims, AuthReport, DeviceCodePrompt, ConnectProgress, SendReport, InboundReport, TestKind, TestResult, TestStep,
+        Thresholds, Settings, SettingsForm, AttentionKind, AttentionAction, AttentionItem, SecretRecord, DateOrder, PortalRow,
+        AppSecret, AppSecretsReport, NewSecret, RotateReport,
     );
     for item in items {
         // ChoiceOption is generic: declare it with its type parameter.

@@ -47,7 +47,9 @@ fn cancel_flag(state: &AppState, id: i64) -> Arc<AtomicBool> {
 }
 
 /// Run `job` on a blocking worker and wait for it without blocking the UI.
-async fn on_worker<T: Send + 'static>(job: impl FnOnce() -> Result<T, CoreError> + Send + 'static) -> Res<T> {
+pub(crate) async fn on_worker<T: Send + 'static>(
+    job: impl FnOnce() -> Result<T, CoreError> + Send + 'static,
+) -> Res<T> {
     tauri::async_runtime::spawn_blocking(job)
         .await
         .map_err(|e| IpcError::flow(format!("The sign-in worker stopped: {e}")))?

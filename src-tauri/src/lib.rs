@@ -9,25 +9,38 @@ mod commands;
 mod connect;
 pub mod ipc_error;
 mod state;
+mod tray;
+mod watch;
+mod watcher;
 mod window;
 
 use tauri::Manager;
 
+/// Started at login by the autostart entry: stay in the tray.
+const BACKGROUND_FLAG: &str = "--background";
+
 pub fn run() {
     tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            if let Some(w) = app.get_webview_window("main") {
-                let _ = w.unminimize();
-                let _ = w.set_focus();
-            }
-        }))
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::show_main(app)))
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![BACKGROUND_FLAG]),
+        ))
         .on_window_event(window::on_window_event)
         .setup(|app| {
             app.manage(state::AppState::open());
+            tray::build(app)?;
+            let watcher = watcher::start(app.handle());
+            app.manage(watcher);
+            if std::env::args().any(|a| a == BACKGROUND_FLAG) {
+                if let Some(w) = app.get_webview_window("main") {
+                    let _ = w.hide();
+                }
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -55,6 +68,16 @@ pub fn run() {
             connect::copy_text,
             connect::send_test,
             connect::check_inbound,
+            watch::attention,
+            watch::secret_history,
+            watch::parse_portal_row_text,
+            watch::read_app_secrets,
+            watch::rotate_secret,
+            watch::get_settings,
+            watch::save_settings,
+            watch::check_now,
+            watch::export_calendar,
+            watch::open_secrets_blade,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Mailwarden");

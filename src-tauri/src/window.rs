@@ -1,13 +1,23 @@
 //! Window wiring: closing the window with unsaved edits asks first (a native
-//! dialog from Rust, so the webview needs no dialog permission).
+//! dialog from Rust, so the webview needs no dialog permission); with "close
+//! to tray" set, closing hides the window and the expiry check keeps running.
 
 use crate::state::AppState;
 use tauri::{Manager, Window, WindowEvent};
 use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
 
+fn close_to_tray(window: &Window) -> bool {
+    window.state::<AppState>().core().ok().and_then(|c| c.settings().ok()).is_some_and(|s| s.close_to_tray)
+}
+
 pub fn on_window_event(window: &Window, event: &WindowEvent) {
     let WindowEvent::CloseRequested { api, .. } = event else { return };
+    let to_tray = close_to_tray(window);
     if !window.state::<AppState>().unsaved() {
+        if to_tray {
+            api.prevent_close();
+            let _ = window.hide();
+        }
         return;
     }
     api.prevent_close();
@@ -21,7 +31,7 @@ pub fn on_window_event(window: &Window, event: &WindowEvent) {
         .show(move |discard| {
             if discard {
                 w.state::<AppState>().set_unsaved(false);
-                let _ = w.destroy();
+                let _ = if to_tray { w.hide() } else { w.destroy() };
             }
         });
 }

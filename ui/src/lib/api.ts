@@ -15,6 +15,13 @@ import type {
   ProfileList,
   ProfileQuery,
   ProfileView,
+  AttentionItem,
+  SecretRecord,
+  PortalRow,
+  AppSecretsReport,
+  NewSecret,
+  RotateReport,
+  SettingsForm,
 } from './bindings';
 
 export type { IpcError };
@@ -71,4 +78,15 @@ export const api = {
     call<SendReport>('send_test', { id, to, force, onStep: channel(step) }),
   checkInbound: (id: number, step: (s: TestStep) => void) =>
     call<InboundReport>('check_inbound', { id, onStep: channel(step) }),
+  attention: () => call<AttentionItem[]>('attention'),
+  checkNow: () => call<AttentionItem[]>('check_now'),
+  secretHistory: (id: number) => call<SecretRecord[]>('secret_history', { id }),
+  parsePortalRow: (text: string, dayFirst: boolean | null = null) =>
+    call<PortalRow>('parse_portal_row_text', { text, dayFirst }),
+  readAppSecrets: (id: number) => call<AppSecretsReport>('read_app_secrets', { id }),
+  rotateSecret: (id: number, secret: NewSecret) => call<RotateReport>('rotate_secret', { id, secret }),
+  getSettings: () => call<SettingsForm>('get_settings'),
+  saveSettings: (form: SettingsForm) => call<SettingsForm>('save_settings', { form }),
+  exportCalendar: () => call<string | null>('export_calendar'),
+  openSecretsBlade: (id: number) => call<null>('open_secrets_blade', { id }),
 };

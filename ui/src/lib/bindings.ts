@@ -189,3 +189,98 @@ at: string, ok: boolean,
 code: string | null, summary: string, };
 
 export type TestStep = "token" | "connect" | "tls" | "auth" | "send" | "list";
+
+export type Thresholds = { soonDays: number, urgentDays: number, };
+
+export type Settings = { 
+/**
+ * When a secret or token becomes "soon" and "urgent".
+ */
+thresholds: Thresholds, 
+/**
+ * Refresh a refresh token once it has been idle this many days
+ * (Microsoft drops it after 90 days without use).
+ */
+keepaliveDays: number, 
+/**
+ * How often the running app checks expiries (hours).
+ */
+checkEveryHours: number, 
+/**
+ * Closing the window keeps Mailwarden running in the tray.
+ */
+closeToTray: boolean, };
+
+export type SettingsForm = { settings: Settings, autostart: boolean, };
+
+export type AttentionKind = "secret" | "refreshToken" | "reconnect" | "test";
+
+export type AttentionAction = "rotateSecret" | "reconnect" | "test";
+
+export type AttentionItem = { profileId: number, profileName: string, kind: AttentionKind, state: ExpiryState, 
+/**
+ * Days until the secret expires / the refresh token is dropped.
+ */
+daysLeft: number | null, title: string, detail: string, action: AttentionAction, 
+/**
+ * Stable for one secret / token / failure: notifications are keyed by it.
+ */
+item: string, };
+
+export type SecretRecord = { id: number, secretId: string | null, 
+/**
+ * The first three characters of the value, as the portal shows them.
+ */
+hint: string | null, description: string, 
+/**
+ * `YYYY-MM-DD`.
+ */
+expiresOn: string | null, addedAt: string, retiredAt: string | null, };
+
+export type DateOrder = "monthFirst" | "dayFirst";
+
+export type PortalRow = { description: string, 
+/**
+ * `YYYY-MM-DD`.
+ */
+expires: string, 
+/**
+ * Both day and month were ≤ 12: read by the locale's order; say so.
+ */
+dateWasAmbiguous: boolean, secretId: string, 
+/**
+ * The first three characters of the value.
+ */
+hint: string | null, 
+/**
+ * The value was cut off by the portal (`...`): it cannot be the secret.
+ */
+valueTruncated: boolean, };
+
+export type AppSecret = { secretId: string, description: string, hint: string | null, 
+/**
+ * The local date it expires, `YYYY-MM-DD`.
+ */
+expires: string | null, 
+/**
+ * This is the secret the profile holds.
+ */
+isProfiles: boolean, };
+
+export type AppSecretsReport = { appName: string | null, secrets: Array<AppSecret>, 
+/**
+ * The profile's expiry (and Secret ID, if it was missing) were filled in.
+ */
+updated: boolean, };
+
+export type NewSecret = { value: string, secretId: string, 
+/**
+ * `YYYY-MM-DD`.
+ */
+expires: string, description: string, };
+
+export type RotateReport = { profile: ProfileView, 
+/**
+ * How the new secret was proven, in words.
+ */
+proof: string, retired: SecretRecord | null, };

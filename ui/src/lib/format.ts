@@ -37,5 +37,16 @@ export function authName(p: ProfileView): string {
   return authShort[p.authMethod] ?? p.authMethod;
 }
 
+/** A section of a saved profile the editor scrolls to (an attention action). */
+export type EditorFocus = 'rotate' | 'connection' | 'tests';
+
 /** What the editor pane is showing. */
-export type EditorMode = { kind: 'new' } | { kind: 'edit'; id: number };
+export type EditorMode = { kind: 'new' } | { kind: 'edit'; id: number; focus?: EditorFocus };
+
+/** "in 3 days", "today", "2 days ago". */
+export function daysText(n: number): string {
+  if (n === 0) return 'today';
+  if (n === 1) return 'tomorrow';
+  if (n === -1) return 'yesterday';
+  return n < 0 ? `${-n} days ago` : `in ${n} days`;
+}

@@ -1,0 +1,119 @@
+//! Desktop notifications from the running app, observed on a test
+//! notification service (tests/support/notify_listener.py) on a private
+//! session bus, under Xvfb: one per item crossing a threshold, and not again
+//! after a restart.
+
+use mailwarden_tests::{binary, text, workspace_root, TempDb};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CLIENT: &str = "351d6cb2-1c69-4081-9cc2-a769d71567cb";
+
+struct Kill(Child);
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn in_days(n: i64) -> String {
+    (time::OffsetDateTime::now_utc().date() + time::Duration::days(n)).to_string()
+}
+
+fn add(db: &TempDb, name: &str, expires: &str) {
+    let args = [
+        "profile",
+        "add",
+        "--name",
+        name,
+        "--auth",
+        "client-credentials",
+        "--send",
+        "graph",
+        "--mailbox",
+        "ops@contoso.com",
+        "--tenant",
+        "contoso.onmicrosoft.com",
+        "--client-id",
+        CLIENT,
+        "--secret-expires",
+        expires,
+        "--client-secret-stdin",
+    ];
+    let o = db.run(&args, Some("Ntf8Q~notificationTestSecret0123456789\n"));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
+fn notices(log: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(log).unwrap_or_default().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+fn launch(db: &TempDb, bus: &str) -> Kill {
+    Kill(
+        Command::new(binary("mailwarden-desktop"))
+            .env("MAILWARDEN_DB", db.path())
+            .env("MAILWARDEN_KEY_BACKEND", "file")
+            .env("MAILWARDEN_FIRST_CHECK_SECS", "1")
+            .env("DBUS_SESSION_BUS_ADDRESS", bus)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn thresholds_are_announced_once_on_the_desktop() {
+    assert!(std::env::var_os("DISPLAY").is_some(), "run under a display: `xvfb-run -a cargo test` (make test does)");
+    let db = TempDb::new();
+    add(&db, "Invoices", &in_days(3));
+    add(&db, "Payroll", &in_days(20));
+    add(&db, "Archive", &in_days(200));
+
+    let mut daemon = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("dbus-daemon (package dbus)");
+    let mut address = String::new();
+    BufReader::new(daemon.stdout.take().unwrap()).read_line(&mut address).unwrap();
+    let _daemon = Kill(daemon);
+    let bus = address.trim().to_owned();
+
+    let log = db.dir.path().join("notifications.jsonl");
+    let mut listener = Command::new("/usr/bin/python3")
+        .arg(workspace_root().join("tests/support/notify_listener.py"))
+        .arg(&log)
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    BufReader::new(listener.stdout.take().unwrap()).read_line(&mut ready).unwrap();
+    assert_eq!(ready.trim(), "ready", "the notification service started");
+    let _listener = Kill(listener);
+
+    let app = launch(&db, &bus);
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while notices(&log).len() < 2 {
+        assert!(Instant::now() < deadline, "no notifications: {:?}", notices(&log));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let shown = notices(&log);
+    assert_eq!(shown.len(), 2, "one per item that needs attention, none for the valid one: {shown:?}");
+    let all = serde_json::to_string(&shown).unwrap();
+    assert!(all.contains("Mailwarden · Invoices") && all.contains("Client secret expires in 3 days"), "{all}");
+    assert!(all.contains("Mailwarden · Payroll") && all.contains("in 20 days"), "{all}");
+    assert!(!all.contains("Archive"), "{all}");
+    assert!(!all.contains("Ntf8Q~"), "no secret in a notification");
+    drop(app);
+
+    // Started again: the same thresholds are not announced twice.
+    let _app = launch(&db, &bus);
+    std::thread::sleep(Duration::from_secs(6));
+    assert_eq!(notices(&log).len(), 2, "{:?}", notices(&log));
+}
