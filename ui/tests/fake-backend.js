@@ -49,6 +49,16 @@
     redirectUri: 'http://localhost', authUrl: '', tokenUrl: '', smtpHost: 'smtp.office365.com', smtpPort: '587',
     smtpSecurity: 'starttls', imapHost: 'outlook.office365.com', imapPort: '993', imapSecurity: 'tls',
   });
+  state.settings = { settings: { thresholds: { soonDays: 30, urgentDays: 7 }, keepaliveDays: 45, checkEveryHours: 4, closeToTray: false }, autostart: false };
+  const rank = { expired: 0, urgent: 1, soon: 2 };
+  const attentionItems = () => state.profiles
+    .filter((p) => p.secretExpiry && p.secretExpiry.state !== 'ok')
+    .map((p) => ({
+      profileId: p.id, profileName: p.name, kind: 'secret', state: p.secretExpiry.state, daysLeft: p.secretExpiry.daysLeft,
+      title: p.secretExpiry.state === 'expired' ? 'Client secret expired' : `Client secret expires in ${p.secretExpiry.daysLeft} days`,
+      detail: '', action: 'rotateSecret', item: `secret:${p.id}`,
+    }))
+    .sort((a, b) => rank[a.state] - rank[b.state] || a.daysLeft - b.daysLeft);
   const invalid = (fields) => ({ code: 'validation', message: fields[0].message, field: fields[0].field, fields });
   const handlers = {
     app_status: () => ({ version: '0.1.0', dbPath: '/tmp/x.db', key: { backend: 'file', location: '/tmp/x.db.key', notice: 'No system keyring is in use.' }, profileCount: state.profiles.length }),
@@ -102,6 +112,29 @@
       };
     },
     delete_profile: ({ id }) => { state.profiles = state.profiles.filter((p) => p.id !== id); return null; },
+    attention: () => attentionItems(),
+    check_now: () => attentionItems(),
+    secret_history: () => [],
+    get_settings: () => state.settings,
+    save_settings: ({ form }) => {
+      const t = form.settings.thresholds;
+      if (t.urgentDays >= t.soonDays) {
+        throw invalid([{ field: 'urgentDays', message: `Urgent must come after the first warning: fewer than ${t.soonDays} days.` }]);
+      }
+      state.settings = form;
+      return form;
+    },
+    parse_portal_row_text: ({ text }) => {
+      const cells = text.split('\t');
+      if (cells.length < 4) throw invalid([{ field: 'portalRow', message: 'No Secret ID found: the row should end with a GUID.' }]);
+      return { description: cells[0], expires: '2027-11-23', dateWasAmbiguous: false, secretId: cells[3], hint: cells[2].slice(0, 3), valueTruncated: cells[2].endsWith('...') };
+    },
+    rotate_secret: ({ id, secret }) => {
+      const p = state.profiles.find((x) => x.id === id);
+      p.secretExpiry = { state: 'ok', daysLeft: 365 };
+      return { profile: p, proof: 'got an app-only token with the new secret', retired: { id: 1, secretId: 'old-id', hint: 'Old', description: '', expiresOn: null, addedAt: '2026-01-01T00:00:00Z', retiredAt: '2026-11-23T00:00:00Z' } };
+    },
+    open_secrets_blade: () => null,
     duplicate_profile: ({ id }) => {
       const src = state.profiles.find((p) => p.id === id);
       const copy = { ...src, id: state.nextId++, name: `${src.name} (copy)` };

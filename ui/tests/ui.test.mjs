@@ -178,3 +178,50 @@ test('a sign-in failure renders as a Diagnosis: title, steps with portal names i
   await page.screenshot({ path: join(shots, 'ui-diagnosis.png') });
   await page.context().close();
 });
+
+test('the attention panel lists expiring secrets worst first; its action opens the guided rotation', async () => {
+  const page = await openApp(browser, url, [
+    profile(1, 'Alpha', { secretExpiry: { state: 'ok', daysLeft: 200 }, hasClientSecret: true }),
+    profile(2, 'Bravo', { secretExpiry: { state: 'soon', daysLeft: 17 }, hasClientSecret: true }),
+    profile(3, 'Charlie', { secretExpiry: { state: 'expired', daysLeft: -3 }, hasClientSecret: true }),
+  ]);
+  const items = page.getByTestId('attention-item');
+  await items.first().waitFor();
+  assert.deepEqual(await items.evaluateAll((els) => els.map((e) => [e.dataset.state, e.querySelector('strong').textContent])),
+    [['expired', 'Charlie'], ['soon', 'Bravo']]);
+  assert.match(await page.getByTestId('attention').innerText(), /2 items need attention/);
+  await items.first().getByRole('button', { name: 'Rotate secret' }).click();
+  const form = page.getByTestId('rotate-form');
+  await form.waitFor();
+  await page.getByLabel('Row from the portal (optional)').fill('Relay\t11/23/2027\tNew8Q~abc...\t11111111-2222-3333-4444-555555555555');
+  await page.getByRole('button', { name: 'Read row' }).click();
+  await page.getByTestId('row-note').waitFor();
+  assert.equal(await page.getByLabel('New Secret ID').inputValue(), '11111111-2222-3333-4444-555555555555');
+  assert.equal(await page.getByLabel('New secret expires').inputValue(), '2027-11-23');
+  await page.getByLabel('New secret Value').fill('New8Q~theWholeValue');
+  await page.getByRole('button', { name: 'Prove and rotate' }).click();
+  await page.getByTestId('rotated').waitFor();
+  const rotate = (await calls(page, 'rotate_secret'))[0].args;
+  assert.deepEqual(rotate.secret, { value: 'New8Q~theWholeValue', secretId: '11111111-2222-3333-4444-555555555555', expires: '2027-11-23', description: 'Relay' });
+  assert.equal(rotate.id, 3);
+  assert.ok(!(await page.content()).includes('New8Q~theWholeValue'), 'the value is not kept in the page');
+  await page.screenshot({ path: join(shots, 'ui-attention.png') });
+  await page.context().close();
+});
+
+test('settings: thresholds are checked by the core and shown by field', async () => {
+  const page = await openApp(browser, url, []);
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByTestId('settings').waitFor();
+  await page.getByLabel('Urgent (days before expiry)').fill('40');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByTestId('error-urgentDays').waitFor();
+  await page.getByLabel('Urgent (days before expiry)').fill('5');
+  await page.getByLabel('Keep running in the tray when the window is closed').check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByTestId('settings').waitFor({ state: 'detached' });
+  const saved = (await calls(page, 'save_settings')).at(-1).args.form;
+  assert.equal(saved.settings.thresholds.urgentDays, 5);
+  assert.equal(saved.settings.closeToTray, true);
+  await page.context().close();
+});

@@ -1,0 +1,152 @@
+//! The expiry watch in the real window (WebKitWebDriver under Xvfb), against
+//! the identity-provider simulator: the attention panel lists an urgent and a
+//! soon secret worst first; its Rotate secret action opens the guided
+//! rotation, which refuses a secret Entra does not know and then rotates to
+//! the new one; settings change the thresholds. Screenshots in
+//! target/screenshots/.
+
+use mailwarden_tests::idp::{App, Idp};
+use mailwarden_tests::webdriver::{Driver, Session};
+use mailwarden_tests::{bin_dir, binary, text, TempDb};
+use std::path::Path;
+
+const TENANT: &str = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd";
+const CLIENT: &str = "351d6cb2-1c69-4081-9cc2-a769d71567cb";
+const SECRET: &str = "OLDs8Q~simulatorSecretValue0123456789";
+const NEW_SECRET: &str = "NEWs8Q~rotatedSecretValue0123456789ab";
+const NEW_ID: &str = "11111111-2222-3333-4444-555555555555";
+
+fn in_days(n: i64) -> time::Date {
+    time::OffsetDateTime::now_utc().date() + time::Duration::days(n)
+}
+
+fn add(db: &TempDb, idp: &Idp, name: &str, expires: &str) {
+    let scopes = format!("{}/.default", idp.base);
+    let args = [
+        "profile",
+        "add",
+        "--name",
+        name,
+        "--cloud",
+        "custom",
+        "--authority-url",
+        &idp.base,
+        "--tenant",
+        TENANT,
+        "--client-id",
+        CLIENT,
+        "--auth",
+        "client-credentials",
+        "--send",
+        "graph",
+        "--scopes",
+        &scopes,
+        "--mailbox",
+        "ops@contoso.com",
+        "--secret-id",
+        "0667485f-2d81-4cef-97f8-723b3fec0642",
+        "--secret-expires",
+        expires,
+        "--client-secret-stdin",
+    ];
+    let o = db.run(&args, Some(&format!("{SECRET}\n")));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
+fn attention(s: &Session) -> Vec<String> {
+    let v = s.script("return [...document.querySelectorAll('[data-testid=attention-item]')].map(e => e.textContent);");
+    v.as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect()
+}
+
+/// Wait two animation frames, so a screenshot shows what the DOM holds.
+fn settle(s: &Session) {
+    s.script_async("requestAnimationFrame(() => requestAnimationFrame(done));");
+}
+
+fn type_into(s: &Session, css: &str, value: &str) {
+    let e = s.find(css);
+    e.clear();
+    e.type_text(value);
+}
+
+#[test]
+fn attention_panel_and_guided_rotation_in_the_window() {
+    assert!(std::env::var_os("DISPLAY").is_some(), "run under a display: `xvfb-run -a cargo test` (make test does)");
+    let idp = Idp::start();
+    idp.register(App {
+        client_id: CLIENT.into(),
+        tenant: TENANT.into(),
+        secret: Some(SECRET.into()),
+        secret_expired: false,
+        public_redirects: vec![],
+        web_redirects: vec![],
+        app_roles: vec!["Mail.Send".into()],
+    });
+    let db = TempDb::new();
+    add(&db, &idp, "Invoices", &in_days(3).to_string());
+    add(&db, &idp, "Payroll", &in_days(20).to_string());
+    add(&db, &idp, "Archive", &in_days(200).to_string());
+
+    let driver = Driver::start(&[
+        ("MAILWARDEN_DB", &db.path()),
+        ("MAILWARDEN_CA_FILE", &idp.ca.ca_file),
+        ("MAILWARDEN_FIRST_CHECK_SECS", Path::new("3600")),
+    ]);
+    let shots = bin_dir().parent().unwrap().join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let s = driver.launch(&binary("mailwarden-desktop"));
+
+    // Worst first: the urgent secret, then the soon one; the valid one is not listed.
+    s.wait_until("the attention panel", 10, |s| s.count("[data-testid=attention-item]") == 2);
+    settle(&s);
+    s.screenshot(&shots.join("attention.png"));
+    let items = attention(&s);
+    assert!(items[0].contains("Invoices") && items[0].contains("in 3 days"), "{items:?}");
+    assert!(items[1].contains("Payroll") && items[1].contains("in 20 days"), "{items:?}");
+    let states: Vec<_> =
+        s.find_all("[data-testid=attention-item]").iter().map(|e| e.attr("data-state").unwrap()).collect();
+    assert_eq!(states, ["urgent", "soon"]);
+
+    // Its action opens the guided rotation for that profile.
+    s.find("[data-testid=attention-item] button").click();
+    s.find("[data-testid=rotate-form]");
+    // Typed with spaces: a Tab key would move the focus (pasting keeps the tabs).
+    type_into(&s, "#rotate-row", &format!("Mail relay   {}   NEWs8Q~rot...   {NEW_ID}", in_days(365)));
+    s.button("Read row").click();
+    s.wait_until("the row read", 5, |s| {
+        s.script("return document.getElementById('rotate-secret-id').value;").as_str() == Some(NEW_ID)
+    });
+    assert!(s.find("[data-testid=row-note]").text().contains("cut the value off"));
+    // Not yet created in Entra: the proof fails, nothing changes.
+    type_into(&s, "#rotate-value", NEW_SECRET);
+    s.button("Prove and rotate").click();
+    s.wait_until("the diagnosis", 15, |s| s.count("[data-testid=diagnosis]") == 1);
+    assert_eq!(s.count("[data-testid=rotated]"), 0);
+    // Created now: proven, saved, the old one retired; the item leaves the panel.
+    idp.state.lock().unwrap().apps.get_mut(CLIENT).unwrap().secret = Some(NEW_SECRET.into());
+    s.button("Prove and rotate").click();
+    s.wait_until("the rotation", 15, |s| s.count("[data-testid=rotated]") == 1);
+    assert!(s.find("[data-testid=rotated]").text().contains("got an app-only token"));
+    s.wait_until("the panel updated", 10, |s| s.count("[data-testid=attention-item]") == 1);
+    assert!(attention(&s)[0].contains("Payroll"));
+    s.script("document.querySelector('[data-testid=secret-history]').closest('details').open = true;");
+    assert_eq!(s.find_all("[data-testid=secret-history] tbody tr").len(), 2);
+    assert!(!s.source().contains(NEW_SECRET) && !s.source().contains(SECRET), "no secret value in the page");
+    settle(&s);
+    s.screenshot(&shots.join("rotate.png"));
+
+    // Settings: a 10-day warning leaves nothing to attend to.
+    s.find("button[aria-label=Settings]").click();
+    s.find("[data-testid=settings]");
+    type_into(&s, "#soonDays", "10");
+    type_into(&s, "#urgentDays", "12");
+    s.find("[data-testid=settings] button.primary").click();
+    s.wait_until("the field error", 5, |s| s.count("[data-testid=error-urgentDays]") == 1);
+    type_into(&s, "#urgentDays", "5");
+    s.find("[data-testid=settings] button.primary").click();
+    s.wait_until("the panel cleared", 10, |s| s.count("[data-testid=attention-item]") == 0);
+    let o = db.run(&["settings", "show", "--json"], None);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["thresholds"]["soonDays"], 10);
+    s.quit();
+}
