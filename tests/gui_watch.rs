@@ -87,10 +87,12 @@ fn attention_panel_and_guided_rotation_in_the_window() {
     add(&db, &idp, "Payroll", &in_days(20).to_string());
     add(&db, &idp, "Archive", &in_days(200).to_string());
 
+    let config = db.dir.path().join(".config");
     let driver = Driver::start(&[
         ("MAILWARDEN_DB", &db.path()),
         ("MAILWARDEN_CA_FILE", &idp.ca.ca_file),
         ("MAILWARDEN_FIRST_CHECK_SECS", Path::new("3600")),
+        ("HOME", db.dir.path()),
     ]);
     let shots = bin_dir().parent().unwrap().join("screenshots");
     std::fs::create_dir_all(&shots).unwrap();
@@ -143,10 +145,15 @@ fn attention_panel_and_guided_rotation_in_the_window() {
     s.find("[data-testid=settings] button.primary").click();
     s.wait_until("the field error", 5, |s| s.count("[data-testid=error-urgentDays]") == 1);
     type_into(&s, "#urgentDays", "5");
+    s.script("document.querySelectorAll('[data-testid=settings] input[type=checkbox]')[1].click();");
     s.find("[data-testid=settings] button.primary").click();
     s.wait_until("the panel cleared", 10, |s| s.count("[data-testid=attention-item]") == 0);
     let o = db.run(&["settings", "show", "--json"], None);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["thresholds"]["soonDays"], 10);
+    // Start at login: an autostart entry that launches Mailwarden into the tray.
+    let entries: Vec<_> = std::fs::read_dir(config.join("autostart")).expect("an autostart entry").flatten().collect();
+    let entry = std::fs::read_to_string(entries[0].path()).unwrap();
+    assert!(entry.contains("mailwarden-desktop") && entry.contains("--background"), "{entry}");
     s.quit();
 }
