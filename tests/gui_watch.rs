@@ -1,13 +1,14 @@
 //! The expiry watch in the real window (WebKitWebDriver under Xvfb), against
-//! the identity-provider simulator: the attention panel lists an urgent and a
-//! soon secret worst first; its Rotate secret action opens the guided
+//! the identity-provider simulator: the attention panel lists an expired and
+//! a soon secret worst first; its Rotate secret action opens the guided
 //! rotation, which refuses a secret Entra does not know and then rotates to
-//! the new one; settings change the thresholds. Screenshots in
+//! the new one; settings change the thresholds, add the autostart entry, and
+//! make closing the window keep the app in the tray. Screenshots in
 //! target/screenshots/.
 
 use mailwarden_tests::idp::{App, Idp};
 use mailwarden_tests::webdriver::{Driver, Session};
-use mailwarden_tests::{bin_dir, binary, text, TempDb};
+use mailwarden_tests::{bin_dir, binary, text, window_mapped, wm_close, TempDb};
 use std::path::Path;
 
 const TENANT: &str = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd";
@@ -83,7 +84,7 @@ fn attention_panel_and_guided_rotation_in_the_window() {
         app_roles: vec!["Mail.Send".into()],
     });
     let db = TempDb::new();
-    add(&db, &idp, "Invoices", &in_days(3).to_string());
+    add(&db, &idp, "Invoices", &in_days(-2).to_string());
     add(&db, &idp, "Payroll", &in_days(20).to_string());
     add(&db, &idp, "Archive", &in_days(200).to_string());
 
@@ -98,16 +99,16 @@ fn attention_panel_and_guided_rotation_in_the_window() {
     std::fs::create_dir_all(&shots).unwrap();
     let s = driver.launch(&binary("mailwarden-desktop"));
 
-    // Worst first: the urgent secret, then the soon one; the valid one is not listed.
+    // Worst first: the expired secret, then the soon one; the valid one is not listed.
     s.wait_until("the attention panel", 10, |s| s.count("[data-testid=attention-item]") == 2);
     settle(&s);
     s.screenshot(&shots.join("attention.png"));
     let items = attention(&s);
-    assert!(items[0].contains("Invoices") && items[0].contains("in 3 days"), "{items:?}");
+    assert!(items[0].contains("Invoices") && items[0].contains("expired 2 days ago"), "{items:?}");
     assert!(items[1].contains("Payroll") && items[1].contains("in 20 days"), "{items:?}");
     let states: Vec<_> =
         s.find_all("[data-testid=attention-item]").iter().map(|e| e.attr("data-state").unwrap()).collect();
-    assert_eq!(states, ["urgent", "soon"]);
+    assert_eq!(states, ["expired", "soon"]);
 
     // Its action opens the guided rotation for that profile.
     s.find("[data-testid=attention-item] button").click();
@@ -145,7 +146,8 @@ fn attention_panel_and_guided_rotation_in_the_window() {
     s.find("[data-testid=settings] button.primary").click();
     s.wait_until("the field error", 5, |s| s.count("[data-testid=error-urgentDays]") == 1);
     type_into(&s, "#urgentDays", "5");
-    s.script("document.querySelectorAll('[data-testid=settings] input[type=checkbox]')[1].click();");
+    // Keep running in the tray, and start at login.
+    s.script("document.querySelectorAll('[data-testid=settings] input[type=checkbox]').forEach(c => c.click());");
     s.find("[data-testid=settings] button.primary").click();
     s.wait_until("the panel cleared", 10, |s| s.count("[data-testid=attention-item]") == 0);
     let o = db.run(&["settings", "show", "--json"], None);
@@ -155,5 +157,11 @@ fn attention_panel_and_guided_rotation_in_the_window() {
     let entries: Vec<_> = std::fs::read_dir(config.join("autostart")).expect("an autostart entry").flatten().collect();
     let entry = std::fs::read_to_string(entries[0].path()).unwrap();
     assert!(entry.contains("mailwarden-desktop") && entry.contains("--background"), "{entry}");
+
+    // Closing the window now hides it; the app keeps running in the tray.
+    assert!(window_mapped("Mailwarden"));
+    wm_close("Mailwarden");
+    s.wait_until("the window hidden", 10, |_| !window_mapped("Mailwarden"));
+    assert_eq!(s.title().as_deref(), Some("Mailwarden"), "still running");
     s.quit();
 }

@@ -96,6 +96,14 @@ pub fn wm_close(title: &str) {
     assert!(out.status.success(), "wm_close: {}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// Whether the X window named `title` is mapped (shown), per `xwininfo`.
+pub fn window_mapped(title: &str) -> bool {
+    let out = Command::new("xwininfo").args(["-name", title]).output().expect("xwininfo (package x11-utils)");
+    let info = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "no window named {title}: {}", String::from_utf8_lossy(&out.stderr));
+    info.contains("Map State: IsViewable")
+}
+
 /// A PNG of the whole X screen (native dialogs included), via ImageMagick.
 pub fn screen_shot(path: &Path) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
