@@ -52,6 +52,10 @@ fn check_follows_the_monitoring_plugin_convention() {
     std::fs::write(&garbage, "this is not SQLite, just text long enough to be read as a header....").unwrap();
     let o = env.cmd(&["check"]).env("MAILWARDEN_DB", &garbage).output().unwrap();
     assert_eq!(o.status.code(), Some(3), "{}", text(&o.stdout));
+    let missing = env.cmd(&["check"]).env("MAILWARDEN_DB", env.db.dir.path().join("nowhere.db")).output().unwrap();
+    assert_eq!(missing.status.code(), Some(3));
+    assert!(text(&missing.stdout).contains("no Mailwarden database"), "{}", text(&missing.stdout));
+    assert!(!env.db.dir.path().join("nowhere.db").exists(), "checking creates nothing");
     // Settings change the default thresholds.
     env.ok(&["settings", "set", "--warn-days", "100", "--crit-days", "20"], None);
     assert_eq!(check(&env, &["--as-of", "2026-11-01"]).0, 1, "91 days left is soon at 100");

@@ -34,7 +34,12 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
         return Ok(doctor::run(&db, json));
     }
     if let Command::Check { as_of, warn_days, crit_days, json } = &cli.command {
-        // Monitoring convention: anything that stops the check is UNKNOWN (3).
+        // Monitoring convention: anything that stops the check is UNKNOWN (3),
+        // including a database that is not there (opening would create one).
+        if !db.exists() {
+            println!("MAILWARDEN UNKNOWN - no Mailwarden database at {}", db.display());
+            return Ok(ExitCode::from(3));
+        }
         let result = Mailwarden::open(&db, clock::system())
             .and_then(|app| watch_cmd::check(&app, as_of.as_deref(), *warn_days, *crit_days, *json));
         return Ok(result.unwrap_or_else(|e| {
