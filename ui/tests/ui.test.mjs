@@ -225,3 +225,22 @@ test('settings: thresholds are checked by the core and shown by field', async ()
   assert.equal(saved.settings.closeToTray, true);
   await page.context().close();
 });
+
+test("the current secret's row from the portal fills its Secret ID and expiry, keeping the secret", async () => {
+  const page = await openApp(browser, url, [profile(1, 'Alpha')]);
+  await page.getByTestId('profile-row').first().click();
+  await page.getByTestId('secrets').waitFor();
+  await page.getByText("Paste this secret's row from the portal").click();
+  await page.locator('#current-row').fill('Documentation\t4/16/2027\tWvR8Q~dbu...');
+  await page.getByRole('button', { name: 'Use row' }).click();
+  await page.getByTestId('error-current-row').waitFor();
+  assert.match(await page.getByTestId('error-current-row').innerText(), /No Secret ID/);
+  await page.locator('#current-row').fill('Documentation\t4/16/2027\tWvR8Q~dbu...\t0667485f-2d81-4cef-97f8-723b3fec0642');
+  await page.getByRole('button', { name: 'Use row' }).click();
+  await page.getByTestId('current-row-note').waitFor();
+  const saved = (await calls(page, 'save_profile')).at(-1).args;
+  assert.equal(saved.draft.clientSecretId, '0667485f-2d81-4cef-97f8-723b3fec0642');
+  assert.equal(saved.draft.clientSecretExpires, '2027-11-23', 'the date the (fake) core read');
+  assert.deepEqual(saved.draft.clientSecret, { action: 'keep' }, 'the secret itself is kept');
+  await page.context().close();
+});

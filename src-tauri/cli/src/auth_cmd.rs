@@ -79,12 +79,12 @@ pub fn connect(app: &mut Mailwarden, a: ConnectArgs) -> Result<ExitCode, CoreErr
 }
 
 pub fn token(app: &mut Mailwarden, profile: &str, format: &str) -> Result<ExitCode, CoreError> {
-    let v = app.resolve(profile)?;
-    let issued = app.access_token(v.profile.id)?;
+    let p = app.find(profile)?.profile;
+    let issued = app.access_token_for(&p)?;
     let token = issued.token.expose_secret();
     let out = match format {
         "xoauth2" => {
-            let user = v.profile.effective_from();
+            let user = p.effective_from();
             base64::engine::general_purpose::STANDARD.encode(format!("user={user}\x01auth=Bearer {token}\x01\x01"))
         }
         "json" => serde_json::json!({"access_token": token, "token_type": "Bearer", "expires_at": issued.expires_at})

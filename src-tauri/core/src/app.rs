@@ -95,11 +95,17 @@ impl Mailwarden {
 
     /// Find a profile by exact name (any case) or numeric id, as the CLI takes it.
     pub fn resolve(&self, name_or_id: &str) -> Result<ProfileView> {
+        Ok(self.view(&self.find(name_or_id)?))
+    }
+
+    /// As [`Self::resolve`], the stored profile only: no badges, no clock, no
+    /// settings — the path `mailwarden token` takes on every call.
+    pub fn find(&self, name_or_id: &str) -> Result<StoredProfile> {
         if let Some(s) = self.store.find_by_name(name_or_id)? {
-            return Ok(self.view(&s));
+            return Ok(s);
         }
         match name_or_id.parse::<i64>() {
-            Ok(id) => self.get(id).map_err(|_| CoreError::NotFound(format!("\"{name_or_id}\""))),
+            Ok(id) => self.store.get(id).map_err(|_| CoreError::NotFound(format!("\"{name_or_id}\""))),
             Err(_) => Err(CoreError::NotFound(format!("\"{name_or_id}\""))),
         }
     }

@@ -104,7 +104,7 @@ impl Mailwarden {
     }
 
     /// As [`Self::access_token`] for a profile the caller has already read.
-    pub(crate) fn access_token_for(&mut self, p: &Profile) -> Result<Issued> {
+    pub fn access_token_for(&mut self, p: &Profile) -> Result<Issued> {
         tokens_allowed(p)?;
         let id = p.id;
         let now = self.clock.now();

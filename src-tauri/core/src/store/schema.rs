@@ -82,7 +82,7 @@ const STEPS: &[&str] = &[
     // 4: the latest result per profile without a sort (the list reads it for
     // every row), and a bounded history.
     r#"
-    CREATE INDEX test_results_latest ON test_results (profile_id, at, id);
+    CREATE INDEX test_results_latest ON test_results (profile_id, at DESC, id DESC);
     "#,
     // 5: the expiry watch: the history of each profile's client secrets (never
     // a value: Secret ID, the 3-character hint Entra shows, dates), and which

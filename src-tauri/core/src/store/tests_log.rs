@@ -53,6 +53,13 @@ pub struct TestResult {
     pub summary: String,
 }
 
+/// The latest result per profile, in one pass over the `(profile_id, at DESC,
+/// id DESC)` index (no sort; nothing to do when no test ever ran).
+pub(super) const LATEST: &str = "SELECT profile_id, kind, at, ok, code, summary FROM (
+        SELECT *, row_number() OVER (PARTITION BY profile_id ORDER BY at DESC, id DESC) AS n
+        FROM test_results WHERE ?1 IS NULL OR profile_id = ?1)
+     WHERE n = 1";
+
 /// Test results kept per profile.
 const KEEP: i64 = 100;
 
@@ -88,12 +95,7 @@ impl Store {
 
     /// The latest test of any kind, per profile (of one profile, or of all).
     pub(super) fn latest_tests(&self, only: Option<i64>) -> Result<HashMap<i64, TestResult>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT t.profile_id, t.kind, t.at, t.ok, t.code, t.summary FROM profiles p
-             JOIN test_results t ON t.id = (SELECT id FROM test_results u WHERE u.profile_id = p.id
-                                            ORDER BY at DESC, id DESC LIMIT 1)
-             WHERE ?1 IS NULL OR p.id = ?1",
-        )?;
+        let mut stmt = self.conn.prepare_cached(LATEST)?;
         let rows = stmt.query_map([only], |r| {
             let kind: String = r.get(1)?;
             Ok((

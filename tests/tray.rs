@@ -1,0 +1,130 @@
+//! The tray icon as a desktop panel sees it: on a private session bus with a
+//! test StatusNotifierWatcher (tests/support/sni_watcher.py), the app's icon
+//! registers, its menu (read over com.canonical.dbusmenu) shows how many items
+//! need attention after the first check, and "Open Mailwarden" brings back a
+//! window that was closed to the tray.
+
+use mailwarden_tests::{binary, text, window_mapped, wm_close, workspace_root, TempDb};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Kill(Child);
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Panel {
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+    _process: Kill,
+}
+
+impl Panel {
+    fn ask(&mut self, command: &str) -> String {
+        writeln!(self.input, "{command}").unwrap();
+        let mut line = String::new();
+        self.output.read_line(&mut line).unwrap();
+        line.trim().to_owned()
+    }
+
+    fn labels(&mut self) -> Vec<String> {
+        serde_json::from_str(&self.ask("labels")).unwrap_or_default()
+    }
+}
+
+fn wait(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn the_tray_menu_counts_what_needs_attention_and_opens_the_window() {
+    assert!(std::env::var_os("DISPLAY").is_some(), "run under a display: `xvfb-run -a cargo test` (make test does)");
+    let db = TempDb::new();
+    let expired = (time::OffsetDateTime::now_utc().date() - time::Duration::days(2)).to_string();
+    let add = [
+        "profile",
+        "add",
+        "--name",
+        "Invoices",
+        "--auth",
+        "client-credentials",
+        "--send",
+        "graph",
+        "--mailbox",
+        "ops@contoso.com",
+        "--tenant",
+        "contoso.onmicrosoft.com",
+        "--client-id",
+        "351d6cb2-1c69-4081-9cc2-a769d71567cb",
+        "--secret-expires",
+        &expired,
+        "--client-secret-stdin",
+    ];
+    let o = db.run(&add, Some("Try8Q~trayTestSecretValue0123456789\n"));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = db.run(&["settings", "set", "--close-to-tray", "true"], None);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+
+    let mut daemon = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("dbus-daemon (package dbus)");
+    let mut address = String::new();
+    BufReader::new(daemon.stdout.take().unwrap()).read_line(&mut address).unwrap();
+    let _daemon = Kill(daemon);
+    let bus = address.trim().to_owned();
+
+    let mut watcher = Command::new("/usr/bin/python3")
+        .arg(workspace_root().join("tests/support/sni_watcher.py"))
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut panel = Panel {
+        input: watcher.stdin.take().unwrap(),
+        output: BufReader::new(watcher.stdout.take().unwrap()),
+        _process: Kill(watcher),
+    };
+    let mut ready = String::new();
+    panel.output.read_line(&mut ready).unwrap();
+    assert_eq!(ready.trim(), "ready");
+
+    let _app = Kill(
+        Command::new(binary("mailwarden-desktop"))
+            .env("MAILWARDEN_DB", db.path())
+            .env("MAILWARDEN_KEY_BACKEND", "file")
+            .env("MAILWARDEN_FIRST_CHECK_SECS", "1")
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait("the tray menu to count the expired secret", 30, || {
+        panel.labels().iter().any(|l| l == "1 item needs attention")
+    });
+    let labels = panel.labels();
+    for want in ["Open Mailwarden", "Check now", "Quit Mailwarden"] {
+        assert!(labels.iter().any(|l| l.replace('_', "") == want), "{labels:?}");
+    }
+
+    // Closed to the tray, then opened again from its menu.
+    wait("the window", 20, || {
+        std::process::Command::new("xwininfo").args(["-name", "Mailwarden"]).output().is_ok_and(|o| o.status.success())
+    });
+    wait("the window shown", 20, || window_mapped("Mailwarden"));
+    wm_close("Mailwarden");
+    wait("the window hidden", 10, || !window_mapped("Mailwarden"));
+    assert_eq!(panel.ask("click Open Mailwarden"), "ok");
+    wait("the window shown again", 10, || window_mapped("Mailwarden"));
+}
