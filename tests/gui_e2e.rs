@@ -110,6 +110,9 @@ fn ipc_returns_no_secret_and_plugins_are_not_exposed(s: &Session, id: i64) {
         ("edit_draft", format!("{{id: {id}}}")),
         ("app_status", "{}".to_string()),
         ("duplicate_profile", format!("{{id: {id}}}")),
+        ("secret_history", format!("{{id: {id}}}")),
+        ("attention", "{}".to_string()),
+        ("get_settings", "{}".to_string()),
     ] {
         let v = call(cmd, &args);
         let ok = v["ok"].as_str().unwrap_or_else(|| panic!("{cmd} failed: {v}"));
@@ -127,6 +130,8 @@ fn ipc_returns_no_secret_and_plugins_are_not_exposed(s: &Session, id: i64) {
         ("plugin:opener|open_url", "{url: 'https://example.com'}"),
         ("plugin:clipboard-manager|read_text", "{}"),
         ("plugin:dialog|open", "{options: {}}"),
+        ("plugin:autostart|enable", "{}"),
+        ("plugin:notification|notify", "{options: {title: 'x'}}"),
     ] {
         let v = call(cmd, args);
         let err = v["err"].as_str().unwrap_or_else(|| panic!("{cmd} was allowed: {v}"));
