@@ -8,7 +8,7 @@
 
 use mailwarden_tests::idp::{App, Idp};
 use mailwarden_tests::webdriver::{Driver, Session};
-use mailwarden_tests::{bin_dir, binary, text, window_mapped, wm_close, TempDb};
+use mailwarden_tests::{bin_dir, binary, window_mapped, wm_close, TempDb};
 use std::path::Path;
 
 const TENANT: &str = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd";
@@ -21,37 +21,24 @@ fn in_days(n: i64) -> time::Date {
     time::OffsetDateTime::now_utc().date() + time::Duration::days(n)
 }
 
+/// An app-only profile whose authority and Graph are the simulator.
 fn add(db: &TempDb, idp: &Idp, name: &str, expires: &str) {
     let scopes = format!("{}/.default", idp.base);
-    let args = [
-        "profile",
-        "add",
-        "--name",
-        name,
+    let extra = [
         "--cloud",
         "custom",
         "--authority-url",
         &idp.base,
         "--tenant",
         TENANT,
-        "--client-id",
-        CLIENT,
-        "--auth",
-        "client-credentials",
-        "--send",
-        "graph",
         "--scopes",
         &scopes,
-        "--mailbox",
-        "ops@contoso.com",
         "--secret-id",
         "0667485f-2d81-4cef-97f8-723b3fec0642",
         "--secret-expires",
         expires,
-        "--client-secret-stdin",
     ];
-    let o = db.run(&args, Some(&format!("{SECRET}\n")));
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    db.add_app_only(name, SECRET, &extra);
 }
 
 fn attention(s: &Session) -> Vec<String> {

@@ -3,13 +3,11 @@
 //! session bus, under Xvfb: one per item crossing a threshold, and not again
 //! after a restart.
 
-use mailwarden_tests::{binary, text, workspace_root, TempDb};
+use mailwarden_tests::{binary, workspace_root, TempDb};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-const CLIENT: &str = "351d6cb2-1c69-4081-9cc2-a769d71567cb";
 
 struct Kill(Child);
 impl Drop for Kill {
@@ -24,27 +22,7 @@ fn in_days(n: i64) -> String {
 }
 
 fn add(db: &TempDb, name: &str, expires: &str) {
-    let args = [
-        "profile",
-        "add",
-        "--name",
-        name,
-        "--auth",
-        "client-credentials",
-        "--send",
-        "graph",
-        "--mailbox",
-        "ops@contoso.com",
-        "--tenant",
-        "contoso.onmicrosoft.com",
-        "--client-id",
-        CLIENT,
-        "--secret-expires",
-        expires,
-        "--client-secret-stdin",
-    ];
-    let o = db.run(&args, Some("Ntf8Q~notificationTestSecret0123456789\n"));
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    db.add_app_only(name, "Ntf8Q~notificationTestSecret0123456789", &["--secret-expires", expires]);
 }
 
 fn notices(log: &Path) -> Vec<serde_json::Value> {

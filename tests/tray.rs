@@ -49,27 +49,7 @@ fn the_tray_menu_counts_what_needs_attention_and_opens_the_window() {
     assert!(std::env::var_os("DISPLAY").is_some(), "run under a display: `xvfb-run -a cargo test` (make test does)");
     let db = TempDb::new();
     let expired = (time::OffsetDateTime::now_utc().date() - time::Duration::days(2)).to_string();
-    let add = [
-        "profile",
-        "add",
-        "--name",
-        "Invoices",
-        "--auth",
-        "client-credentials",
-        "--send",
-        "graph",
-        "--mailbox",
-        "ops@contoso.com",
-        "--tenant",
-        "contoso.onmicrosoft.com",
-        "--client-id",
-        "351d6cb2-1c69-4081-9cc2-a769d71567cb",
-        "--secret-expires",
-        &expired,
-        "--client-secret-stdin",
-    ];
-    let o = db.run(&add, Some("Try8Q~trayTestSecretValue0123456789\n"));
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    db.add_app_only("Invoices", "Try8Q~trayTestSecretValue0123456789", &["--secret-expires", &expired]);
     let o = db.run(&["settings", "set", "--close-to-tray", "true"], None);
     assert!(o.status.success(), "{}", text(&o.stderr));
 

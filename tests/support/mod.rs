@@ -57,6 +57,28 @@ impl TempDb {
         run_with_stdin(c, stdin)
     }
 
+    /// `profile add` of an app-only Graph profile named `name` holding
+    /// `secret`; flags in `extra` replace the same default flags.
+    pub fn add_app_only(&self, name: &str, secret: &str, extra: &[&str]) {
+        let defaults = [
+            "--auth",
+            "client-credentials",
+            "--send",
+            "graph",
+            "--mailbox",
+            "ops@contoso.com",
+            "--tenant",
+            "contoso.onmicrosoft.com",
+            "--client-id",
+            "351d6cb2-1c69-4081-9cc2-a769d71567cb",
+        ];
+        let mut args = vec!["profile", "add", "--name", name, "--client-secret-stdin"];
+        args.extend(defaults.chunks(2).filter(|p| !extra.contains(&p[0])).flatten());
+        args.extend_from_slice(extra);
+        let o = self.run(&args, Some(&format!("{secret}\n")));
+        assert!(o.status.success(), "profile add {name}: {}", text(&o.stderr));
+    }
+
     /// Every byte of the files in the database directory (DB, WAL, SHM, key file).
     pub fn all_bytes(&self) -> Vec<(PathBuf, Vec<u8>)> {
         std::fs::read_dir(self.dir.path())
