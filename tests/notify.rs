@@ -3,19 +3,12 @@
 //! session bus, under Xvfb: one per item crossing a threshold, and not again
 //! after a restart.
 
+use mailwarden_tests::session_bus::{Kill, SessionBus};
 use mailwarden_tests::{binary, workspace_root, TempDb};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn in_days(n: i64) -> String {
     (time::OffsetDateTime::now_utc().date() + time::Duration::days(n)).to_string()
@@ -51,15 +44,8 @@ fn thresholds_are_announced_once_on_the_desktop() {
     add(&db, "Payroll", &in_days(20));
     add(&db, "Archive", &in_days(200));
 
-    let mut daemon = Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("dbus-daemon (package dbus)");
-    let mut address = String::new();
-    BufReader::new(daemon.stdout.take().unwrap()).read_line(&mut address).unwrap();
-    let _daemon = Kill(daemon);
-    let bus = address.trim().to_owned();
+    let session = SessionBus::start();
+    let bus = session.address.clone();
 
     let log = db.dir.path().join("notifications.jsonl");
     let mut listener = Command::new("/usr/bin/python3")

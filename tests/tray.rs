@@ -4,18 +4,11 @@
 //! need attention after the first check, and "Open Mailwarden" brings back a
 //! window that was closed to the tray.
 
+use mailwarden_tests::session_bus::{Kill, SessionBus};
 use mailwarden_tests::{binary, text, window_mapped, wm_close, workspace_root, TempDb};
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 struct Panel {
     input: ChildStdin,
@@ -53,15 +46,8 @@ fn the_tray_menu_counts_what_needs_attention_and_opens_the_window() {
     let o = db.run(&["settings", "set", "--close-to-tray", "true"], None);
     assert!(o.status.success(), "{}", text(&o.stderr));
 
-    let mut daemon = Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("dbus-daemon (package dbus)");
-    let mut address = String::new();
-    BufReader::new(daemon.stdout.take().unwrap()).read_line(&mut address).unwrap();
-    let _daemon = Kill(daemon);
-    let bus = address.trim().to_owned();
+    let session = SessionBus::start();
+    let bus = session.address.clone();
 
     let mut watcher = Command::new("/usr/bin/python3")
         .arg(workspace_root().join("tests/support/sni_watcher.py"))

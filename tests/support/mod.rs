@@ -5,6 +5,7 @@ pub mod fake_smtp;
 pub mod idp;
 pub mod mail;
 pub mod oauth_env;
+pub mod session_bus;
 pub mod tls;
 pub mod webdriver;
 
