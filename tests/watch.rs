@@ -169,6 +169,7 @@ fn rotation_changes_nothing_until_the_new_secret_is_proven() {
     let o = env.ok(&rotate, Some(&format!("{new_value}\n")));
     assert!(text(&o.stdout).contains("Rotated: got an app-only token"), "{}", text(&o.stdout));
     assert!(text(&o.stdout).contains(&format!("Retired {OLD_ID}")), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains(&format!("Credentials/appId/{CLIENT}")), "where to delete it");
     let h: serde_json::Value =
         serde_json::from_slice(&env.ok(&["secret", "history", "Invoices", "--json"], None).stdout).unwrap();
     assert_eq!((h[0]["secretId"].as_str(), h[0]["hint"].as_str()), (Some(new_id), Some("NEW")));

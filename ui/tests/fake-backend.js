@@ -51,14 +51,16 @@
   });
   state.settings = { settings: { thresholds: { soonDays: 30, urgentDays: 7 }, keepaliveDays: 45, checkEveryHours: 4, closeToTray: false }, autostart: false };
   const rank = { expired: 0, urgent: 1, soon: 2 };
-  const attentionItems = () => state.profiles
+  // Extra items a test can seed (reconnect, test), beside the secrets'.
+  const seeded = window.__ATTENTION__ ?? [];
+  const attentionItems = () => seeded.concat(state.profiles
     .filter((p) => p.secretExpiry && p.secretExpiry.state !== 'ok')
     .map((p) => ({
       profileId: p.id, profileName: p.name, kind: 'secret', state: p.secretExpiry.state, daysLeft: p.secretExpiry.daysLeft,
       title: p.secretExpiry.state === 'expired' ? 'Client secret expired' : `Client secret expires in ${p.secretExpiry.daysLeft} days`,
       detail: '', action: 'rotateSecret', item: `secret:${p.id}`,
     }))
-    .sort((a, b) => rank[a.state] - rank[b.state] || a.daysLeft - b.daysLeft);
+    ).sort((a, b) => rank[a.state] - rank[b.state] || (a.daysLeft ?? 0) - (b.daysLeft ?? 0));
   const invalid = (fields) => ({ code: 'validation', message: fields[0].message, field: fields[0].field, fields });
   const handlers = {
     app_status: () => ({ version: '0.1.0', dbPath: '/tmp/x.db', key: { backend: 'file', location: '/tmp/x.db.key', notice: 'No system keyring is in use.' }, profileCount: state.profiles.length }),

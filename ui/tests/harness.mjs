@@ -39,9 +39,10 @@ const backend = await readFile(join(here, 'fake-backend.js'), 'utf8');
 
 /** A page on the app with `seed` profiles in the fake backend. */
 export async function openApp(browser, url, seed = [], options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1180, height: 760 }, ...options });
+  const { attention = [], ...contextOptions } = options;
+  const context = await browser.newContext({ viewport: { width: 1180, height: 760 }, ...contextOptions });
   const page = await context.newPage();
-  await page.addInitScript(`window.__SEED__ = ${JSON.stringify(seed)};\n${backend}`);
+  await page.addInitScript(`window.__SEED__ = ${JSON.stringify(seed)};\nwindow.__ATTENTION__ = ${JSON.stringify(attention)};\n${backend}`);
   await page.goto(url);
   return page;
 }

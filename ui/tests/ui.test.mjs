@@ -244,3 +244,27 @@ test("the current secret's row from the portal fills its Secret ID and expiry, k
   assert.deepEqual(saved.draft.clientSecret, { action: 'keep' }, 'the secret itself is kept');
   await page.context().close();
 });
+
+test('Reconnect and Test actions open the profile at its Connection and Tests; Check now asks the core', async () => {
+  const item = (profileId, kind, action, title) => ({
+    profileId, profileName: `P${profileId}`, kind, state: kind === 'reconnect' ? 'expired' : 'urgent', daysLeft: null,
+    title, detail: '', action, item: `${kind}:${profileId}`,
+  });
+  const page = await openApp(browser, url, [profile(1, 'P1', { authMethod: 'auth-code' }), profile(2, 'P2')], {
+    attention: [item(1, 'reconnect', 'reconnect', 'Sign-in no longer valid'), item(2, 'test', 'test', 'Last test send failed')],
+  });
+  const items = page.getByTestId('attention-item');
+  await items.first().waitFor();
+  await items.nth(0).getByRole('button', { name: 'Reconnect' }).click();
+  await page.getByTestId('connection').waitFor();
+  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'P1');
+  await items.nth(1).getByRole('button', { name: 'Test' }).click();
+  await page.getByTestId('tests').waitFor();
+  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'P2');
+  const inView = await page.getByTestId('tests').evaluate((e) => e.getBoundingClientRect().top < window.innerHeight);
+  assert.ok(inView, 'the Tests section is scrolled into view');
+  await page.getByRole('button', { name: 'Check now' }).click();
+  await page.getByTestId('toast').waitFor();
+  assert.equal((await calls(page, 'check_now')).length, 1);
+  await page.context().close();
+});

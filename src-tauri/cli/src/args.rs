@@ -124,8 +124,9 @@ pub enum SecretCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Replace the client secret: the new value (standard input) is proven
-    /// first; the old one is retired only then.
+    /// Replace the client secret: create the new one in Entra (`secret
+    /// history` prints where), give its Value on standard input; it is proven
+    /// first and the old one is retired only then.
     Rotate {
         /// Profile name or id.
         profile: String,

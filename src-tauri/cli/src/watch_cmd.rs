@@ -130,6 +130,10 @@ pub fn secret(app: &mut Mailwarden, command: SecretCommand) -> Result<ExitCode, 
                     })
                     .collect();
                 output::table(&["SECRET ID", "HINT", "DESCRIPTION", "EXPIRES", "ADDED", "RETIRED"], &rows);
+                println!(
+                    "\nCreate or delete secrets in Entra (Certificates & secrets): {}",
+                    mailwarden_core::watch::calendar::secrets_blade_url(&v.profile.client_id)
+                );
             }
         }
         SecretCommand::PasteRow { profile, day_first, month_first } => {
@@ -199,8 +203,9 @@ pub fn secret(app: &mut Mailwarden, command: SecretCommand) -> Result<ExitCode, 
             println!("Rotated: {}.", r.proof);
             if let Some(old) = r.retired {
                 println!(
-                    "Retired {}: delete it in Entra (Certificates & secrets) once nothing else uses it.",
-                    old.secret_id.as_deref().unwrap_or("the old secret")
+                    "Retired {}: delete it in Entra once nothing else uses it: {}",
+                    old.secret_id.as_deref().unwrap_or("the old secret"),
+                    mailwarden_core::watch::calendar::secrets_blade_url(&v.profile.client_id)
                 );
             }
         }
