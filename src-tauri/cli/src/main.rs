@@ -5,6 +5,7 @@
 //! the fix), 2 usage error (from clap).
 
 mod args;
+mod args_watch;
 mod auth_cmd;
 mod doctor;
 mod edit;

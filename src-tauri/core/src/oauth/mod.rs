@@ -11,7 +11,9 @@ pub mod endpoints;
 pub mod loopback;
 pub mod manual;
 mod service;
+mod warnings;
 
 pub use claims::Claims;
 pub use oauth2::PkceCodeVerifier;
-pub use service::{warnings_for, AuthReport, AuthorizeRequest, Issued};
+pub use service::{AuthReport, AuthorizeRequest, Issued};
+pub use warnings::warnings_for;

@@ -1,0 +1,87 @@
+//! The command line's shape for the expiry watch: `secret …`, `calendar …`,
+//! `settings …` (clap derive). Secrets come from standard input, never flags.
+
+use clap::Subcommand;
+use std::path::PathBuf;
+
+#[derive(Subcommand)]
+pub enum SecretCommand {
+    /// The profile's client secrets, current and retired (never values).
+    History {
+        /// Profile name or id.
+        profile: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read a row copied from Entra's Certificates & secrets table on standard
+    /// input, and fill in the profile's Secret ID and expiry.
+    PasteRow {
+        /// Profile name or id.
+        profile: String,
+        /// Read 4/5/2026 as 4 May (default: from the locale).
+        #[arg(long, conflicts_with = "month_first")]
+        day_first: bool,
+        /// Read 4/5/2026 as 5 April.
+        #[arg(long)]
+        month_first: bool,
+    },
+    /// Read the app's secrets from Microsoft Graph (needs Application.Read.All)
+    /// and fill in the profile's expiry.
+    ReadGraph {
+        /// Profile name or id.
+        profile: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace the client secret: create the new one in Entra (`secret
+    /// history` prints where), give its Value on standard input; it is proven
+    /// first and the old one is retired only then.
+    Rotate {
+        /// Profile name or id.
+        profile: String,
+        /// The new secret's Secret ID (the GUID beside it in Entra).
+        #[arg(long, value_name = "GUID")]
+        secret_id: String,
+        /// The new secret's expiry date (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        expires: String,
+        /// The portal's Description for it.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CalendarCommand {
+    /// Write an .ics file: one event per secret expiry, reminders before it.
+    /// Importing it again updates the events.
+    Export {
+        /// Where to write (e.g. mailwarden.ics); "-" for standard output.
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SettingsCommand {
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    Set {
+        /// Days before an expiry it becomes "soon".
+        #[arg(long, value_name = "N")]
+        warn_days: Option<i64>,
+        /// Days before an expiry it becomes "urgent".
+        #[arg(long, value_name = "N")]
+        crit_days: Option<i64>,
+        /// Refresh refresh tokens idle this many days.
+        #[arg(long, value_name = "N")]
+        keepalive_days: Option<i64>,
+        /// How often the running app checks (hours).
+        #[arg(long, value_name = "N")]
+        check_every_hours: Option<i64>,
+        /// Keep running in the tray when the window closes.
+        #[arg(long, value_name = "BOOL")]
+        close_to_tray: Option<bool>,
+    },
+}
