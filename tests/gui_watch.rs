@@ -81,6 +81,8 @@ fn attention_panel_and_guided_rotation_in_the_window() {
         ("MAILWARDEN_CA_FILE", &idp.ca.ca_file),
         ("MAILWARDEN_FIRST_CHECK_SECS", Path::new("3600")),
         ("HOME", db.dir.path()),
+        // Dates here are computed in UTC; the app counts days in its zone.
+        ("TZ", Path::new("UTC")),
     ]);
     let shots = bin_dir().parent().unwrap().join("screenshots");
     std::fs::create_dir_all(&shots).unwrap();

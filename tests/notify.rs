@@ -28,6 +28,8 @@ fn launch(db: &TempDb, bus: &str) -> Kill {
             .env("MAILWARDEN_DB", db.path())
             .env("MAILWARDEN_KEY_BACKEND", "file")
             .env("MAILWARDEN_FIRST_CHECK_SECS", "1")
+            // Dates here are computed in UTC; the app counts days in its zone.
+            .env("TZ", "UTC")
             .env("DBUS_SESSION_BUS_ADDRESS", bus)
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -70,6 +70,8 @@ fn the_tray_menu_counts_what_needs_attention_and_opens_the_window() {
             .env("MAILWARDEN_DB", db.path())
             .env("MAILWARDEN_KEY_BACKEND", "file")
             .env("MAILWARDEN_FIRST_CHECK_SECS", "1")
+            // Dates here are computed in UTC; the app counts days in its zone.
+            .env("TZ", "UTC")
             .env("DBUS_SESSION_BUS_ADDRESS", &bus)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
