@@ -201,27 +201,7 @@ fn cases() -> Vec<Case> {
 #[test]
 fn every_bad_input_is_refused_with_its_field_and_nothing_changes() {
     let db = TempDb::new();
-    let seed = db.run(
-        &[
-            "profile",
-            "add",
-            "--name",
-            "Existing",
-            "--auth",
-            "client-credentials",
-            "--send",
-            "graph",
-            "--mailbox",
-            "ops@contoso.com",
-            "--tenant",
-            TENANT,
-            "--client-id",
-            CLIENT,
-            "--client-secret-stdin",
-        ],
-        Some("WvR8Q~seed-secret\n"),
-    );
-    assert!(seed.status.success(), "{}", text(&seed.stderr));
+    db.add_app_only("Existing", "WvR8Q~seed-secret", &["--tenant", TENANT, "--client-id", CLIENT]);
     let before = db.dump();
     let all = cases();
     assert!(all.len() >= 40, "the issue asks for at least 40 cases");

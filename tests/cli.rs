@@ -7,31 +7,17 @@ const TENANT: &str = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd";
 const CLIENT: &str = "351d6cb2-1c69-4081-9cc2-a769d71567cb";
 
 fn add_app_only(db: &TempDb, name: &str) {
-    let out = db.run(
-        &[
-            "profile",
-            "add",
-            "--name",
-            name,
-            "--auth",
-            "client-credentials",
-            "--send",
-            "graph",
-            "--mailbox",
-            "ops@contoso.com",
-            "--tenant",
-            TENANT,
-            "--client-id",
-            CLIENT,
-            "--client-secret-stdin",
-            "--secret-id",
-            "0667485f-2d81-4cef-97f8-723b3fec0642",
-            "--secret-expires",
-            "2027-04-16",
-        ],
-        Some(&format!("{SECRET}\n")),
-    );
-    assert!(out.status.success(), "add failed: {}", text(&out.stderr));
+    let extra = [
+        "--tenant",
+        TENANT,
+        "--client-id",
+        CLIENT,
+        "--secret-id",
+        "0667485f-2d81-4cef-97f8-723b3fec0642",
+        "--secret-expires",
+        "2027-04-16",
+    ];
+    db.add_app_only(name, SECRET, &extra);
 }
 
 #[test]

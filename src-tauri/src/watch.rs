@@ -12,7 +12,7 @@ use mailwarden_core::watch::portal_row::{parse_portal_row, DateOrder, PortalRow}
 use mailwarden_core::watch::rotate::{NewSecret, RotateReport};
 use mailwarden_core::watch::AttentionItem;
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager as _, State};
 use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_dialog::DialogExt as _;
 use tauri_plugin_opener::OpenerExt as _;
@@ -110,5 +110,3 @@ pub async fn export_calendar(app: AppHandle, state: State<'_, AppState>) -> Res<
     std::fs::write(&path, ics).map_err(|e| IpcError::flow(format!("Could not write {}: {e}", path.display())))?;
     Ok(Some(path.display().to_string()))
 }
-
-use tauri::Manager as _;

@@ -37,7 +37,7 @@ pub fn check(
     crit: Option<i64>,
     json: bool,
 ) -> Result<ExitCode, CoreError> {
-    let settings = app.store().settings()?;
+    let settings = app.settings()?;
     let t = Thresholds {
         soon_days: warn.unwrap_or(settings.thresholds.soon_days),
         urgent_days: crit.unwrap_or(settings.thresholds.urgent_days),
@@ -214,7 +214,7 @@ pub fn secret(app: &mut Mailwarden, command: SecretCommand) -> Result<ExitCode, 
 }
 
 pub fn settings(app: &mut Mailwarden, command: SettingsCommand) -> Result<ExitCode, CoreError> {
-    let mut s = app.store().settings()?;
+    let mut s = app.settings()?;
     match command {
         SettingsCommand::Show { json } => {
             if json {

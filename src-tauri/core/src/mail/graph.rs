@@ -142,12 +142,19 @@ fn explain(status: u16, e: &GraphError, p: &Profile) -> Diagnosis {
             vec!["Read Graph's message above; the request ID below identifies the call for Microsoft support.".into()],
         ),
     };
-    d.codes = vec![status.to_string(), e.code.clone()];
-    d.description = Some(e.message.clone());
-    if let Some(inner) = &e.inner {
-        d.trace_id = inner["request-id"].as_str().map(str::to_owned);
-        d.correlation_id = inner["client-request-id"].as_str().map(str::to_owned);
-        d.timestamp = inner["date"].as_str().map(str::to_owned);
-    }
+    e.annotate(status, &mut d);
     d
+}
+
+impl GraphError {
+    /// Put Graph's status, code, message and request IDs on a diagnosis (the
+    /// IDs are what Microsoft support asks for).
+    pub(crate) fn annotate(&self, status: u16, d: &mut Diagnosis) {
+        d.codes = vec![status.to_string(), self.code.clone()];
+        d.description = Some(self.message.clone());
+        let inner = |k: &str| self.inner.as_ref().and_then(|i| i[k].as_str().map(str::to_owned));
+        d.trace_id = inner("request-id");
+        d.correlation_id = inner("client-request-id");
+        d.timestamp = inner("date");
+    }
 }

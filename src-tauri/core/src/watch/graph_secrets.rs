@@ -118,12 +118,7 @@ impl Mailwarden {
                 _ => TransportError::BadResponse { host, status, detail: code.to_owned() }.diagnose(),
             };
             if let Some(e) = err {
-                d.codes = vec![status.to_string(), e.error.code.clone()];
-                d.description = Some(e.error.message.clone());
-                let inner = |k: &str| e.error.inner.as_ref().and_then(|i| i[k].as_str().map(str::to_owned));
-                d.trace_id = inner("request-id");
-                d.correlation_id = inner("client-request-id");
-                d.timestamp = inner("date");
+                e.error.annotate(status, &mut d);
             }
             return Err(CoreError::Auth(Box::new(d)));
         }

@@ -4,11 +4,8 @@
 //! keepalive` does it from cron or a systemd timer).
 
 use crate::app::Mailwarden;
-use crate::clock::local_date;
 use crate::error::{CoreError, Result};
 use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 use ts_rs::TS;
 
 /// What happened to one connection.
@@ -42,9 +39,7 @@ impl Mailwarden {
             if !tok.has_refresh_token || tok.needs_reconnect {
                 continue;
             }
-            let since = tok.last_refresh();
-            let Ok(at) = OffsetDateTime::parse(since, &Rfc3339) else { continue };
-            let idle_days = (today - local_date(at, &zone)).whole_days();
+            let Some((_, idle_days)) = super::idle_since(&tok, today, &zone) else { continue };
             if idle_days < min_idle {
                 continue;
             }

@@ -17,7 +17,7 @@ use crate::app::Mailwarden;
 use crate::clock::local_date;
 use crate::error::Result;
 use crate::profile::{expiry_badge, AuthMethod, ExpiryState, Thresholds};
-use crate::store::StoredProfile;
+use crate::store::{StoredProfile, TokenRecord};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
@@ -83,9 +83,11 @@ fn days(n: i64) -> String {
     }
 }
 
-/// A stored RFC 3339 instant as a local date.
-fn date_of(stamp: &str, zone: &jiff::tz::TimeZone) -> Option<Date> {
-    OffsetDateTime::parse(stamp, &Rfc3339).ok().map(|t| local_date(t, zone))
+/// The refresh token's last refresh (or sign-in) as a local date, and the
+/// whole days from then to `today` — the idle time Microsoft's rule counts.
+pub(crate) fn idle_since(tok: &TokenRecord, today: Date, zone: &jiff::tz::TimeZone) -> Option<(Date, i64)> {
+    let last = OffsetDateTime::parse(tok.last_refresh(), &Rfc3339).ok().map(|t| local_date(t, zone))?;
+    Some((last, (today - last).whole_days()))
 }
 
 impl Mailwarden {
@@ -163,9 +165,7 @@ impl Mailwarden {
                         format!("reconnect:{}:{}", p.id, tok.obtained_at),
                     ));
                 } else if tok.has_refresh_token && p.auth_method.is_delegated() {
-                    let since = tok.last_refresh();
-                    if let Some(last) = date_of(since, zone) {
-                        let idle = (today - last).whole_days();
+                    if let Some((last, idle)) = idle_since(&tok, today, zone) {
                         let left = REFRESH_TOKEN_IDLE_LIMIT_DAYS - idle;
                         let state = if left < 0 {
                             ExpiryState::Expired
@@ -186,7 +186,7 @@ impl Mailwarden {
                                     "Microsoft drops a refresh token after {REFRESH_TOKEN_IDLE_LIMIT_DAYS} days without use (last refreshed {last}). Run Test now — or `mailwarden keepalive` on a timer — to keep it alive; if it is already dropped, reconnect."
                                 ),
                                 if left < 0 { AttentionAction::Reconnect } else { AttentionAction::Test },
-                                format!("rt:{}:{since}", p.id),
+                                format!("rt:{}:{}", p.id, tok.last_refresh()),
                             ));
                         }
                     }
