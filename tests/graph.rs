@@ -95,7 +95,7 @@ fn me_with_an_app_only_token_is_explained() {
     let env = graph_env();
     app_only(&env, "Catalyst", "ops@contoso.com");
     std::env::set_var("MAILWARDEN_CA_FILE", &env.idp.ca.ca_file);
-    let mut core = Mailwarden::open(&env.db.path(), clock::system()).unwrap();
+    let core = Mailwarden::open(&env.db.path(), clock::system()).unwrap();
     let mut p = core.resolve("Catalyst").unwrap().profile;
     let token = core.access_token(p.id).unwrap().token;
     // Pretend the profile were delegated: the sender then uses /me.

@@ -8,7 +8,7 @@ use tauri::State;
 
 type Res<T> = Result<T, IpcError>;
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn app_status(state: State<'_, AppState>) -> Res<AppStatus> {
     Ok(state.core()?.status()?)
 }
@@ -18,12 +18,12 @@ pub fn catalog() -> Catalog {
     profile::catalog()
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn list_profiles(state: State<'_, AppState>, query: ProfileQuery) -> Res<ProfileList> {
     Ok(state.core()?.list(&query)?)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn get_profile(state: State<'_, AppState>, id: i64) -> Res<ProfileView> {
     Ok(state.core()?.get(id)?)
 }
@@ -35,7 +35,7 @@ pub fn new_draft(choices: Choices) -> ProfileDraft {
     d
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn edit_draft(state: State<'_, AppState>, id: i64) -> Res<ProfileDraft> {
     Ok(state.core()?.draft(id)?)
 }
@@ -48,23 +48,23 @@ pub fn rebase_draft(mut draft: ProfileDraft, choices: Choices) -> ProfileDraft {
     draft
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn save_profile(state: State<'_, AppState>, id: Option<i64>, draft: ProfileDraft) -> Res<ProfileView> {
     Ok(state.core()?.save(id, &draft)?)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn delete_profile(state: State<'_, AppState>, id: i64) -> Res<()> {
     Ok(state.core()?.delete(id)?)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn duplicate_profile(state: State<'_, AppState>, id: i64) -> Res<ProfileView> {
     Ok(state.core()?.duplicate(id)?)
 }
 
 /// The UI reports whether the editor holds unsaved changes (for the close guard).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn set_unsaved(state: State<'_, AppState>, dirty: bool) {
     state.set_unsaved(dirty);
 }

@@ -56,7 +56,7 @@ pub(crate) async fn on_worker<T: Send + 'static>(
         .map_err(IpcError::from)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn connection(state: State<'_, AppState>, id: i64) -> Res<Option<TokenRecord>> {
     Ok(state.core()?.connection(id)?)
 }
@@ -69,7 +69,7 @@ pub async fn connect_browser(
     id: i64,
     on_progress: Channel<ConnectProgress>,
 ) -> Res<TokenRecord> {
-    let mut core = state.open_worker()?;
+    let core = state.core()?;
     let cancel = cancel_flag(&state, id);
     on_worker(move || {
         core.connect_loopback(id, DEFAULT_TIMEOUT, &cancel, |url| {
@@ -87,7 +87,7 @@ pub async fn connect_device(
     id: i64,
     on_progress: Channel<ConnectProgress>,
 ) -> Res<TokenRecord> {
-    let mut core = state.open_worker()?;
+    let core = state.core()?;
     let cancel = cancel_flag(&state, id);
     on_worker(move || {
         core.connect_device_code(id, &cancel, |prompt| {
@@ -97,7 +97,7 @@ pub async fn connect_device(
     .await
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn cancel_connect(state: State<'_, AppState>, id: i64) {
     if let Some(flag) = state.cancels.lock().unwrap_or_else(|p| p.into_inner()).remove(&id) {
         flag.store(true, Ordering::SeqCst);
@@ -105,13 +105,13 @@ pub fn cancel_connect(state: State<'_, AppState>, id: i64) {
 }
 
 /// Whether the profile's redirect URI can be caught locally (else: manual).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn can_listen(state: State<'_, AppState>, id: i64) -> Res<bool> {
     Ok(is_loopback(&state.core()?.get(id)?.profile.redirect_uri))
 }
 
 /// Manual sign-in, step 1: the address to open (also opened in the browser).
-#[tauri::command]
+#[tauri::command(async)]
 pub fn manual_start(app: AppHandle, state: State<'_, AppState>, id: i64) -> Res<String> {
     let req = state.core()?.authorize_request(id)?;
     state.manual.lock().unwrap_or_else(|p| p.into_inner()).insert(id, (req.state, req.verifier));
@@ -123,7 +123,7 @@ pub fn manual_start(app: AppHandle, state: State<'_, AppState>, id: i64) -> Res<
 #[tauri::command]
 pub async fn manual_finish(state: State<'_, AppState>, id: i64, pasted: String) -> Res<TokenRecord> {
     let parsed = parse_pasted(&pasted).map_err(|m| IpcError::from(CoreError::invalid("pasted", m)))?;
-    let mut core = state.open_worker()?;
+    let core = state.core()?;
     match parsed {
         Pasted::Error(pe) => Err(IpcError::from(CoreError::Auth(Box::new(core.diagnose_pasted(id, &pe)?)))),
         Pasted::Code { code, state: got } => {
@@ -147,18 +147,18 @@ pub async fn manual_finish(state: State<'_, AppState>, id: i64, pasted: String) 
 /// Store a refresh token obtained elsewhere, after proving it works.
 #[tauri::command]
 pub async fn connect_refresh_token(state: State<'_, AppState>, id: i64, token: SecretString) -> Res<TokenRecord> {
-    let mut core = state.open_worker()?;
+    let core = state.core()?;
     on_worker(move || core.connect_refresh_token(id, token)).await
 }
 
 /// Get a token now and report its claims (the Test button).
 #[tauri::command]
 pub async fn test_auth(state: State<'_, AppState>, id: i64) -> Res<AuthReport> {
-    let mut core = state.open_worker()?;
+    let core = state.core()?;
     on_worker(move || core.test_auth(id)).await
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn disconnect(state: State<'_, AppState>, id: i64) -> Res<()> {
     Ok(state.core()?.disconnect(id)?)
 }
@@ -178,7 +178,7 @@ pub async fn send_test(
     force: bool,
     on_step: Channel<TestStep>,
 ) -> Res<SendReport> {
-    let mut core = state.open_worker()?;
+    let core = state.core()?;
     on_worker(move || {
         let to = to.as_deref().filter(|t| !t.trim().is_empty());
         core.send_test_observed(id, to, force, &mut |s| {
@@ -191,7 +191,7 @@ pub async fn send_test(
 /// Log in over IMAP and list the folders.
 #[tauri::command]
 pub async fn check_inbound(state: State<'_, AppState>, id: i64, on_step: Channel<TestStep>) -> Res<InboundReport> {
-    let mut core = state.open_worker()?;
+    let core = state.core()?;
     on_worker(move || {
         core.check_inbound_observed(id, &mut |s| {
             let _ = on_step.send(s);

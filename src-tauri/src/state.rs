@@ -1,18 +1,19 @@
-//! The app's state, opened once at start-up. If the database cannot be opened
-//! (a damaged key file, a key that doesn't match) the window still opens and
-//! every command returns that error, so the UI can say what to do.
+//! The app's state, opened once at start-up: one engine for every command, the
+//! background watcher and sign-in workers (no second connection, no second
+//! keyring lookup). If the database cannot be opened (a damaged key file, a
+//! key that doesn't match) the window still opens and every command returns
+//! that error, so the UI can say what to do; an unreachable key leaves the
+//! engine open but locked, and the key banner says why.
 
 use crate::ipc_error::IpcError;
 use mailwarden_core::oauth::PkceCodeVerifier;
 use mailwarden_core::{clock, Mailwarden};
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 pub struct AppState {
-    app: Result<Mutex<Mailwarden>, IpcError>,
-    db: PathBuf,
+    app: Result<Arc<Mailwarden>, IpcError>,
     /// Cancel flags of sign-ins in progress, by profile id.
     pub cancels: Mutex<HashMap<i64, Arc<AtomicBool>>>,
     /// Manual sign-ins waiting for a pasted address: profile id → (state, PKCE verifier).
@@ -25,28 +26,17 @@ pub struct AppState {
 impl AppState {
     pub fn open() -> Self {
         let db = mailwarden_core::paths::default_db_path();
-        let app = Mailwarden::open(&db, clock::system()).map(Mutex::new).map_err(IpcError::from);
-        AppState { app, db, cancels: Mutex::default(), manual: Mutex::default(), unsaved: AtomicBool::new(false) }
+        let app = Mailwarden::open(&db, clock::system()).map(Arc::new).map_err(IpcError::from);
+        AppState { app, cancels: Mutex::default(), manual: Mutex::default(), unsaved: AtomicBool::new(false) }
     }
 
-    /// The core, or the start-up error.
-    pub fn core(&self) -> Result<MutexGuard<'_, Mailwarden>, IpcError> {
-        let m = self.app.as_ref().map_err(Clone::clone)?;
-        // A panic while holding the lock leaves the data consistent (every write
-        // is one SQLite transaction), so a poisoned lock can be used again.
-        Ok(m.lock().unwrap_or_else(|p| p.into_inner()))
+    /// The engine (shared; it is `Send + Sync`), or the start-up error.
+    pub fn core(&self) -> Result<Arc<Mailwarden>, IpcError> {
+        self.app.clone()
     }
 }
 
 impl AppState {
-    /// A second connection to the same database, for a long sign-in running on
-    /// a worker thread (SQLite in WAL mode serialises the writes), so the main
-    /// one stays free for the UI meanwhile.
-    pub fn open_worker(&self) -> Result<Mailwarden, IpcError> {
-        self.app.as_ref().map_err(Clone::clone)?;
-        Mailwarden::open(&self.db, clock::system()).map_err(IpcError::from)
-    }
-
     pub fn set_unsaved(&self, dirty: bool) {
         self.unsaved.store(dirty, Ordering::Relaxed);
     }

@@ -20,12 +20,12 @@ use ts_rs::TS;
 
 type Res<T> = Result<T, IpcError>;
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn attention(state: State<'_, AppState>) -> Res<Vec<AttentionItem>> {
     Ok(state.core()?.attention()?)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn secret_history(state: State<'_, AppState>, id: i64) -> Res<Vec<SecretRecord>> {
     Ok(state.core()?.store().secret_history(id)?)
 }
@@ -44,13 +44,13 @@ pub fn parse_portal_row_text(text: String, day_first: Option<bool>) -> Res<Porta
 
 #[tauri::command]
 pub async fn read_app_secrets(state: State<'_, AppState>, id: i64) -> Res<AppSecretsReport> {
-    let mut core = state.open_worker()?;
+    let core = state.core()?;
     on_worker(move || core.read_app_secrets(id)).await
 }
 
 #[tauri::command]
 pub async fn rotate_secret(state: State<'_, AppState>, id: i64, secret: NewSecret) -> Res<RotateReport> {
-    let mut core = state.open_worker()?;
+    let core = state.core()?;
     on_worker(move || core.rotate_secret(id, secret)).await
 }
 

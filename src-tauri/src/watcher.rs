@@ -49,7 +49,7 @@ pub fn start(app: &AppHandle) -> Watcher {
 
 /// One check; returns the hours until the next.
 fn run_once(app: &AppHandle) -> u64 {
-    let Ok(mut core) = app.state::<AppState>().open_worker() else { return 1 };
+    let Ok(core) = app.state::<AppState>().core() else { return 1 };
     let hours = core.settings().map(|s| s.check_every_hours).unwrap_or(4).clamp(1, 24) as u64;
     // Failures are recorded as failing tests and so show in the panel.
     let _ = core.keepalive(None);

@@ -30,7 +30,7 @@ fn bench(c: &mut Criterion) {
     std::env::set_var("MAILWARDEN_KEY_BACKEND", "file");
     std::env::set_var("MAILWARDEN_CA_FILE", &idp.ca.ca_file);
     let dir = tempfile::tempdir().unwrap();
-    let mut app = Mailwarden::open(&dir.path().join("bench.db"), clock::system()).unwrap();
+    let app = Mailwarden::open(&dir.path().join("bench.db"), clock::system()).unwrap();
     let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::RefreshToken, SendMethod::Smtp);
     d.name = "bench".into();
     d.mailbox = "erp@contoso.com".into();

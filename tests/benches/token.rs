@@ -6,7 +6,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use mailwarden_core::keystore;
 use mailwarden_core::profile::{validate, AuthMethod, ProfileDraft, Provider, SendMethod};
 use mailwarden_core::secret::{SecretChange, SecretString};
-use mailwarden_core::store::{Store, TokenUpdate};
+use mailwarden_core::store::{Expect, Store, TokenUpdate};
 use std::process::Command;
 
 fn bench(c: &mut Criterion) {
@@ -15,8 +15,8 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("bench.db");
     std::env::set_var("MAILWARDEN_KEY_BACKEND", "file");
-    let (key, _) = keystore::load_or_create(&db).unwrap();
-    let mut store = Store::open(&db, &key).unwrap();
+    let store = Store::open_locked(&db).unwrap();
+    keystore::unlock(&store).unwrap();
     let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Graph);
     d.name = "Bench".into();
     d.mailbox = "ops@contoso.com".into();
@@ -40,6 +40,7 @@ fn bench(c: &mut Criterion) {
                 refreshed: false,
             },
             now,
+            Expect::Anything,
         )
         .unwrap();
     drop(store);

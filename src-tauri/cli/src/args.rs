@@ -34,6 +34,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Back up, restore or move the data key that seals the secrets.
+    Key {
+        #[command(subcommand)]
+        command: crate::key_cmd::KeyCommand,
+    },
     /// Sign in for a profile and store its tokens (sealed).
     Connect(ConnectArgs),
     /// Print a valid access token: only the token goes to stdout, so it works

@@ -28,7 +28,7 @@ fn connected(name: &str, r: &TokenRecord) {
     }
 }
 
-pub fn connect(app: &mut Mailwarden, a: ConnectArgs) -> Result<ExitCode, CoreError> {
+pub fn connect(app: &Mailwarden, a: ConnectArgs) -> Result<ExitCode, CoreError> {
     let v = app.resolve(&a.profile)?;
     let id = v.profile.id;
     if a.refresh_token_stdin {
@@ -78,7 +78,7 @@ pub fn connect(app: &mut Mailwarden, a: ConnectArgs) -> Result<ExitCode, CoreErr
     }
 }
 
-pub fn token(app: &mut Mailwarden, profile: &str, format: &str) -> Result<ExitCode, CoreError> {
+pub fn token(app: &Mailwarden, profile: &str, format: &str) -> Result<ExitCode, CoreError> {
     let p = app.find(profile)?.profile;
     let issued = app.access_token_for(&p)?;
     let token = issued.token.expose_secret();
@@ -96,14 +96,14 @@ pub fn token(app: &mut Mailwarden, profile: &str, format: &str) -> Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn disconnect(app: &mut Mailwarden, profile: &str) -> Result<ExitCode, CoreError> {
+pub fn disconnect(app: &Mailwarden, profile: &str) -> Result<ExitCode, CoreError> {
     let v = app.resolve(profile)?;
     app.disconnect(v.profile.id)?;
     eprintln!("Disconnected “{}”: its tokens are deleted.", v.profile.name);
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn test_auth(app: &mut Mailwarden, profile: &str, json: bool) -> Result<ExitCode, CoreError> {
+pub fn test_auth(app: &Mailwarden, profile: &str, json: bool) -> Result<ExitCode, CoreError> {
     let v = app.resolve(profile)?;
     let report = app.test_auth(v.profile.id)?;
     if json {
@@ -131,7 +131,7 @@ pub fn test_auth(app: &mut Mailwarden, profile: &str, json: bool) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-fn connect_loopback(app: &mut Mailwarden, p: &Profile, timeout: u64) -> Result<ExitCode, CoreError> {
+fn connect_loopback(app: &Mailwarden, p: &Profile, timeout: u64) -> Result<ExitCode, CoreError> {
     if !is_loopback(&p.redirect_uri) {
         return Err(CoreError::Flow(format!(
             "The redirect URI {} is not a loopback address Mailwarden can listen on. Use `mailwarden connect \"{}\" --manual` and paste the address the browser ends on, or register http://localhost (Mobile and desktop applications) and use it.",
@@ -177,7 +177,7 @@ fn open_browser(url: &str) {
 }
 
 pub fn test_send(
-    app: &mut Mailwarden,
+    app: &Mailwarden,
     profile: &str,
     to: Option<&str>,
     force: bool,
@@ -214,7 +214,7 @@ fn print_failed_transcript(e: &CoreError, verbose: bool) {
     }
 }
 
-pub fn test_imap(app: &mut Mailwarden, profile: &str, verbose: bool, json: bool) -> Result<ExitCode, CoreError> {
+pub fn test_imap(app: &Mailwarden, profile: &str, verbose: bool, json: bool) -> Result<ExitCode, CoreError> {
     let v = app.resolve(profile)?;
     let r = app.check_inbound(v.profile.id).inspect_err(|e| print_failed_transcript(e, verbose))?;
     if verbose && !json {

@@ -25,10 +25,17 @@ pub fn run(db: &Path, json: bool) -> ExitCode {
                 );
                 if let Some(n) = &status.key.notice {
                     println!("warning      {n}");
-                    println!("             To use the system keyring instead, run with a Secret Service (GNOME Keyring, KWallet) unlocked and MAILWARDEN_KEY_BACKEND=keyring on a new database.");
                 }
+                if let Some(p) = &status.key.problem {
+                    println!("problem      {p}");
+                }
+                println!("backup       `mailwarden key export FILE` keeps a copy of the key; without it, losing the key loses the secrets.");
             }
-            ExitCode::SUCCESS
+            if status.key.problem.is_some() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
         }
         Err(e) => {
             output::print_error(&e);

@@ -9,6 +9,7 @@ mod args_watch;
 mod auth_cmd;
 mod doctor;
 mod edit;
+mod key_cmd;
 mod output;
 mod profile_cmd;
 mod watch_cmd;
@@ -48,29 +49,30 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
             ExitCode::from(3)
         }));
     }
-    let mut app = Mailwarden::open(&db, clock::system())?;
+    let app = Mailwarden::open(&db, clock::system())?;
     match cli.command {
         Command::Profile { command } => match command {
             ProfileCommand::List(a) => profile_cmd::list(&app, a),
             ProfileCommand::Show { profile, json } => profile_cmd::show(&app, &profile, json),
-            ProfileCommand::Add(a) => profile_cmd::add(&mut app, *a),
-            ProfileCommand::Edit(a) => profile_cmd::edit(&mut app, *a),
-            ProfileCommand::Rm { profile, yes } => profile_cmd::rm(&mut app, &profile, yes),
+            ProfileCommand::Add(a) => profile_cmd::add(&app, *a),
+            ProfileCommand::Edit(a) => profile_cmd::edit(&app, *a),
+            ProfileCommand::Rm { profile, yes } => profile_cmd::rm(&app, &profile, yes),
         },
-        Command::Connect(a) => auth_cmd::connect(&mut app, a),
-        Command::Token { profile, format } => auth_cmd::token(&mut app, &profile, &format),
-        Command::Disconnect { profile } => auth_cmd::disconnect(&mut app, &profile),
-        Command::Test { what: TestCommand::Auth { profile, json } } => auth_cmd::test_auth(&mut app, &profile, json),
+        Command::Connect(a) => auth_cmd::connect(&app, a),
+        Command::Token { profile, format } => auth_cmd::token(&app, &profile, &format),
+        Command::Disconnect { profile } => auth_cmd::disconnect(&app, &profile),
+        Command::Test { what: TestCommand::Auth { profile, json } } => auth_cmd::test_auth(&app, &profile, json),
         Command::Test { what: TestCommand::Imap { profile, verbose, json } } => {
-            auth_cmd::test_imap(&mut app, &profile, verbose, json)
+            auth_cmd::test_imap(&app, &profile, verbose, json)
         }
         Command::Test { what: TestCommand::Send { profile, to, force, verbose, json } } => {
-            auth_cmd::test_send(&mut app, &profile, to.as_deref(), force, verbose, json)
+            auth_cmd::test_send(&app, &profile, to.as_deref(), force, verbose, json)
         }
-        Command::Keepalive { idle_days, json } => watch_cmd::keepalive(&mut app, idle_days, json),
-        Command::Secret { command } => watch_cmd::secret(&mut app, command),
+        Command::Keepalive { idle_days, json } => watch_cmd::keepalive(&app, idle_days, json),
+        Command::Secret { command } => watch_cmd::secret(&app, command),
         Command::Calendar { command: CalendarCommand::Export { file } } => watch_cmd::calendar_export(&app, &file),
-        Command::Settings { command } => watch_cmd::settings(&mut app, command),
+        Command::Settings { command } => watch_cmd::settings(&app, command),
+        Command::Key { command } => key_cmd::run(&app, command),
         Command::Doctor { .. } | Command::Check { .. } => unreachable!("handled above"),
     }
 }

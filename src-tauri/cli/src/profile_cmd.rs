@@ -102,7 +102,7 @@ fn print_view(v: &ProfileView) {
     }
 }
 
-pub fn add(app: &mut Mailwarden, a: AddArgs) -> Result<ExitCode, CoreError> {
+pub fn add(app: &Mailwarden, a: AddArgs) -> Result<ExitCode, CoreError> {
     let mut d = ProfileDraft::new(a.provider, a.auth_method, a.send_method);
     d.name = a.name;
     let choices = Choices::of(&d);
@@ -113,7 +113,7 @@ pub fn add(app: &mut Mailwarden, a: AddArgs) -> Result<ExitCode, CoreError> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn edit(app: &mut Mailwarden, a: EditArgs) -> Result<ExitCode, CoreError> {
+pub fn edit(app: &Mailwarden, a: EditArgs) -> Result<ExitCode, CoreError> {
     let current = app.resolve(&a.profile)?;
     let mut d = app.draft(current.profile.id)?;
     if let Some(name) = a.name {
@@ -131,7 +131,7 @@ pub fn edit(app: &mut Mailwarden, a: EditArgs) -> Result<ExitCode, CoreError> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn rm(app: &mut Mailwarden, name: &str, yes: bool) -> Result<ExitCode, CoreError> {
+pub fn rm(app: &Mailwarden, name: &str, yes: bool) -> Result<ExitCode, CoreError> {
     let v = app.resolve(name)?;
     if !yes {
         if !std::io::stdin().is_terminal() {

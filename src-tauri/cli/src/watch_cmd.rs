@@ -73,7 +73,7 @@ pub fn check(
     Ok(ExitCode::from(code))
 }
 
-pub fn keepalive(app: &mut Mailwarden, idle_days: Option<i64>, json: bool) -> Result<ExitCode, CoreError> {
+pub fn keepalive(app: &Mailwarden, idle_days: Option<i64>, json: bool) -> Result<ExitCode, CoreError> {
     let done = app.keepalive(idle_days)?;
     let failed = done.iter().filter(|k| k.error.is_some()).count();
     if json {
@@ -108,7 +108,7 @@ fn read_all_stdin(what: &str) -> Result<String, CoreError> {
     Ok(s)
 }
 
-pub fn secret(app: &mut Mailwarden, command: SecretCommand) -> Result<ExitCode, CoreError> {
+pub fn secret(app: &Mailwarden, command: SecretCommand) -> Result<ExitCode, CoreError> {
     match command {
         SecretCommand::History { profile, json } => {
             let v = app.resolve(&profile)?;
@@ -213,7 +213,7 @@ pub fn secret(app: &mut Mailwarden, command: SecretCommand) -> Result<ExitCode, 
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn settings(app: &mut Mailwarden, command: SettingsCommand) -> Result<ExitCode, CoreError> {
+pub fn settings(app: &Mailwarden, command: SettingsCommand) -> Result<ExitCode, CoreError> {
     let mut s = app.settings()?;
     match command {
         SettingsCommand::Show { json } => {

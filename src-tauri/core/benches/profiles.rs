@@ -14,7 +14,7 @@ const N: usize = 10_000;
 fn seeded() -> (tempfile::TempDir, Mailwarden) {
     std::env::set_var("MAILWARDEN_KEY_BACKEND", "file");
     let dir = tempfile::tempdir().unwrap();
-    let mut app = Mailwarden::open(&dir.path().join("bench.db"), clock::system()).unwrap();
+    let app = Mailwarden::open(&dir.path().join("bench.db"), clock::system()).unwrap();
     let providers = [Provider::Microsoft365, Provider::OutlookCom, Provider::Google];
     for i in 0..N {
         let provider = providers[i % providers.len()];

@@ -1,16 +1,21 @@
-//! The facade both front ends call: open once, then list, read, save, delete.
+//! The engine both front ends hold: opened once per process, then shared.
 //!
-//! [`Mailwarden`] ties the store, the data key and the clock together and turns
-//! stored rows into [`ProfileView`]s. Every method returns views or plain data;
-//! none returns a secret.
+//! [`Mailwarden`] ties the store (a pool of SQLite connections), the data key
+//! and the clock together and turns stored rows into [`ProfileView`]s. It is
+//! `Send + Sync`: the desktop keeps one in its state for every command, the
+//! background watcher and sign-in workers. Every method returns views or plain
+//! data; none returns a secret.
 
 use crate::clock::SharedClock;
+use crate::crypto::DataKey;
 use crate::error::{CoreError, Result};
 use crate::keystore::{self, KeyInfo};
 use crate::profile::{expiry_badge, validate, Existing, Matcher, ProfileDraft, ProfileQuery, ProfileView, Thresholds};
+use crate::store::KeyHome;
 use crate::store::{Store, StoredProfile};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 use ts_rs::TS;
 
 /// What the status bar and `mailwarden doctor` show.
@@ -35,25 +40,83 @@ pub struct ProfileList {
 
 pub struct Mailwarden {
     pub(crate) store: Store,
-    key: KeyInfo,
+    key: RwLock<(Option<Arc<DataKey>>, KeyInfo)>,
     pub(crate) clock: SharedClock,
 }
 
 impl Mailwarden {
-    /// Open the database at `db` with its data key from the keyring or key file.
+    /// Open the database at `db` with its data key from the keyring or key
+    /// file (a new database gets a new key). When an existing database's key
+    /// is unreachable the engine still opens, locked: [`KeyInfo::problem`]
+    /// says why, and only what needs a secret fails.
     pub fn open(db: &Path, clock: SharedClock) -> Result<Self> {
         let db = absolute(db)?;
-        let (key, info) = keystore::load_or_create(&db)?;
-        let store = Store::open(&db, &key)?;
-        Ok(Mailwarden { store, key: info, clock })
+        let store = Store::open_locked(&db)?;
+        let (key, info) = keystore::unlock(&store)?;
+        Ok(Mailwarden { store, key: RwLock::new((key.map(Arc::new), info)), clock })
     }
 
     /// A core on a fresh data key (no keyring), for tests inside the crate.
     #[cfg(test)]
     pub(crate) fn for_tests(db: &Path, key: &crate::crypto::DataKey, clock: SharedClock) -> Self {
         let store = Store::open(db, key).expect("open the test database");
-        let key = KeyInfo { backend: keystore::KeyBackend::File, location: "test".into(), notice: None };
-        Mailwarden { store, key, clock }
+        let key = KeyInfo { backend: keystore::KeyBackend::File, location: "test".into(), notice: None, problem: None };
+        Mailwarden { store, key: RwLock::new((None, key)), clock }
+    }
+
+    /// Where the key lives, and why it could not be loaded if so.
+    pub fn key_info(&self) -> KeyInfo {
+        self.key.read().unwrap_or_else(|p| p.into_inner()).1.clone()
+    }
+
+    fn data_key(&self) -> Result<Arc<DataKey>> {
+        let k = self.key.read().unwrap_or_else(|p| p.into_inner());
+        k.0.clone().ok_or_else(|| {
+            CoreError::KeyUnavailable(k.1.problem.clone().unwrap_or_else(|| "The data key is not loaded.".into()))
+        })
+    }
+
+    /// The text of a key backup (for `key export -` into a pipe).
+    pub fn key_backup_text(&self) -> Result<zeroize::Zeroizing<String>> {
+        Ok(keystore::export_text(&self.store.meta().id, &*self.data_key()?))
+    }
+
+    /// Write a backup of the data key to `path` (a new file, 0600).
+    pub fn export_key(&self, path: &Path) -> Result<()> {
+        keystore::export_to(path, &self.store.meta().id, &*self.data_key()?)
+    }
+
+    /// Bring back a key from a backup's text: proven against this database,
+    /// kept at `to` (or where this database's key belongs), then used.
+    pub fn import_key(&self, text: &str, to: Option<KeyHome>) -> Result<KeyInfo> {
+        let (_, key) = keystore::parse_export(text).ok_or_else(|| {
+            CoreError::invalid("file", "This is not a Mailwarden key backup (made by `mailwarden key export`).")
+        })?;
+        if !self.store.key_fits(&key)? {
+            return Err(CoreError::invalid(
+                "file",
+                "This key belongs to another database: it does not open this one's secrets. Nothing was changed.",
+            ));
+        }
+        let to = to.or(self.store.meta().key_home).unwrap_or(KeyHome::Keyring);
+        let info = keystore::place(&self.store, &key, to)?;
+        self.store.unlock(&key)?;
+        *self.key.write().unwrap_or_else(|p| p.into_inner()) = (Some(Arc::new(key)), info.clone());
+        Ok(info)
+    }
+
+    /// Move the data key to the keyring or to a key file beside the database.
+    pub fn move_key(&self, to: KeyHome) -> Result<KeyInfo> {
+        let key = self.data_key()?;
+        let mut info = keystore::place(&self.store, &*key, to)?;
+        if to == KeyHome::File {
+            info.notice = Some(format!(
+                "The key is kept in {} (readable only by you). Anyone who can read both that file and the database can read the secrets.",
+                info.location
+            ));
+        }
+        self.key.write().unwrap_or_else(|p| p.into_inner()).1 = info.clone();
+        Ok(info)
     }
 
     pub fn store(&self) -> &Store {
@@ -64,7 +127,7 @@ impl Mailwarden {
         Ok(AppStatus {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             db_path: self.store.path().display().to_string(),
-            key: self.key.clone(),
+            key: self.key_info(),
             profile_count: self.store.list()?.len(),
         })
     }
@@ -116,7 +179,7 @@ impl Mailwarden {
     }
 
     /// Validate and store `draft` as a new profile (`id` = None) or over `id`.
-    pub fn save(&mut self, id: Option<i64>, draft: &ProfileDraft) -> Result<ProfileView> {
+    pub fn save(&self, id: Option<i64>, draft: &ProfileDraft) -> Result<ProfileView> {
         let existing = match id {
             Some(id) => {
                 let s = self.store.get(id)?;
@@ -137,7 +200,7 @@ impl Mailwarden {
     }
 
     /// Name the client secret in use (the portal's Description column).
-    pub fn describe_secret(&mut self, id: i64, description: &str) -> Result<()> {
+    pub fn describe_secret(&self, id: i64, description: &str) -> Result<()> {
         self.store.describe_current_secret(id, description)
     }
 
@@ -145,16 +208,16 @@ impl Mailwarden {
         self.store.settings()
     }
 
-    pub fn save_settings(&mut self, s: &crate::store::Settings) -> Result<()> {
+    pub fn save_settings(&self, s: &crate::store::Settings) -> Result<()> {
         self.store.save_settings(s)
     }
 
-    pub fn delete(&mut self, id: i64) -> Result<()> {
+    pub fn delete(&self, id: i64) -> Result<()> {
         self.store.delete(id)
     }
 
     /// Copy profile `id` as "NAME (copy)", "NAME (copy 2)", …
-    pub fn duplicate(&mut self, id: i64) -> Result<ProfileView> {
+    pub fn duplicate(&self, id: i64) -> Result<ProfileView> {
         let src = self.store.get(id)?;
         let base = format!("{} (copy)", src.profile.name);
         let mut name = base.clone();

@@ -39,6 +39,14 @@ impl std::fmt::Debug for DataKey {
     }
 }
 
+/// `n` random bytes from the OS, as lowercase hex (ids, never keys).
+pub fn random_hex(n: usize) -> String {
+    use chacha20poly1305::aead::rand_core::RngCore;
+    let mut bytes = vec![0u8; n];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 pub struct Sealer {
     cipher: XChaCha20Poly1305,
 }

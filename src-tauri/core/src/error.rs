@@ -57,7 +57,7 @@ pub enum CoreError {
     #[error("{0}")]
     KeyUnavailable(String),
 
-    #[error("The data key does not open this database's secrets (it belongs to another database or was replaced). Restore the original key file or keyring entry; secrets cannot be recovered without it.")]
+    #[error("The data key found does not open this database's secrets (it belongs to another database or was replaced). Nothing was changed. Restore this database's key file or keyring entry, or import a backup with `mailwarden key import FILE`; without that key the stored secrets cannot be read (the profiles can).")]
     KeyMismatch,
 
     #[error(

@@ -52,13 +52,13 @@ impl Mailwarden {
     /// Send a test message from profile `id` to `to` (default: its own
     /// mailbox). At most one per profile every 10 seconds unless `force`:
     /// Microsoft flags bursts of identical messages as spam.
-    pub fn send_test(&mut self, id: i64, to: Option<&str>, force: bool) -> Result<SendReport> {
+    pub fn send_test(&self, id: i64, to: Option<&str>, force: bool) -> Result<SendReport> {
         self.send_test_observed(id, to, force, &mut |_| {})
     }
 
     /// As [`Self::send_test`], telling `step` which step is in flight.
     pub fn send_test_observed(
-        &mut self,
+        &self,
         id: i64,
         to: Option<&str>,
         force: bool,
@@ -77,12 +77,12 @@ impl Mailwarden {
             }
         }
         let result = self.send_test_now(&p, to, step);
-        self.record(id, TestKind::Send, &result, |r| format!("{} → {}", r.reply, r.to))?;
+        self.record(id, TestKind::Send, &result, |r| format!("{} → {}", r.reply, r.to));
         result
     }
 
     fn send_test_now(
-        &mut self,
+        &self,
         p: &crate::profile::Profile,
         to: Option<&str>,
         step: &mut dyn FnMut(TestStep),
@@ -114,7 +114,7 @@ impl Mailwarden {
 
     /// A token for sending, after checking its claims against the profile.
     fn sending_token(
-        &mut self,
+        &self,
         p: &crate::profile::Profile,
         warnings: &mut Vec<String>,
     ) -> Result<crate::secret::SecretString> {
@@ -126,7 +126,7 @@ impl Mailwarden {
     }
 
     fn send_with(
-        &mut self,
+        &self,
         p: &crate::profile::Profile,
         to: Option<&str>,
         warnings: &mut Vec<String>,
@@ -154,13 +154,7 @@ impl Mailwarden {
     }
 
     /// Keep the outcome of a test (never a secret: the reply or the diagnosis).
-    pub(crate) fn record<T>(
-        &mut self,
-        id: i64,
-        kind: TestKind,
-        r: &Result<T>,
-        ok: impl Fn(&T) -> String,
-    ) -> Result<()> {
+    pub(crate) fn record<T>(&self, id: i64, kind: TestKind, r: &Result<T>, ok: impl Fn(&T) -> String) {
         let at = self.clock.now().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
         let entry = match r {
             Ok(v) => TestResult { kind, at, ok: true, code: None, summary: ok(v) },
@@ -174,18 +168,21 @@ impl Mailwarden {
                 summary: e.diagnosis().map(|d| d.title.clone()).unwrap_or_else(|| e.to_string()),
             },
         };
-        self.store.record_test(id, &entry)
+        // Bookkeeping: a failure to record never fails the test itself.
+        if let Err(e) = self.store.record_test(id, &entry) {
+            tracing::warn!(profile = id, error = %e, "test result not recorded");
+        }
     }
 }
 
 impl Mailwarden {
     /// Log in over IMAP and list the folders (the inbound check).
-    pub fn check_inbound(&mut self, id: i64) -> Result<imap::InboundReport> {
+    pub fn check_inbound(&self, id: i64) -> Result<imap::InboundReport> {
         self.check_inbound_observed(id, &mut |_| {})
     }
 
     /// As [`Self::check_inbound`], telling `step` which step is in flight.
-    pub fn check_inbound_observed(&mut self, id: i64, step: &mut dyn FnMut(TestStep)) -> Result<imap::InboundReport> {
+    pub fn check_inbound_observed(&self, id: i64, step: &mut dyn FnMut(TestStep)) -> Result<imap::InboundReport> {
         let p = self.store.get(id)?.profile;
         step(TestStep::Token);
         let login = if p.auth_method.is_oauth() {
@@ -198,7 +195,7 @@ impl Mailwarden {
             imap::Login::Password(pw)
         };
         let result = imap::check(&p, login, step);
-        self.record(id, TestKind::Imap, &result, |r| format!("{} folders listed as {}", r.folders, r.mailbox))?;
+        self.record(id, TestKind::Imap, &result, |r| format!("{} folders listed as {}", r.folders, r.mailbox));
         result
     }
 }

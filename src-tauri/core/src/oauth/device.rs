@@ -31,7 +31,7 @@ const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 impl Mailwarden {
     /// Sign in with a device code; `prompt` is called once with the code to show.
     pub fn connect_device_code(
-        &mut self,
+        &self,
         id: i64,
         cancel: &AtomicBool,
         prompt: impl FnOnce(&DeviceCodePrompt),
@@ -93,7 +93,8 @@ impl Mailwarden {
                         .diagnose(),
                     ))
                 })?;
-                self.commit(&p, tr, false)?;
+                let _lock = self.token_lock()?;
+                self.commit(&p, tr, false, crate::store::Expect::Anything)?;
                 return self.connection(id)?.ok_or_else(|| CoreError::Flow("The sign-in was not stored.".into()));
             }
             let pe: ProviderError = serde_json::from_slice(&body).map_err(|_| {

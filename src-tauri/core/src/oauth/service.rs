@@ -10,7 +10,7 @@ use crate::diagnosis::Diagnosis;
 use crate::error::{CoreError, Result};
 use crate::profile::{AuthMethod, Profile};
 use crate::secret::{ExposeSecret, SecretKind, SecretString};
-use crate::store::{TokenRecord, TokenUpdate};
+use crate::store::{Expect, TokenRecord, TokenUpdate};
 use oauth2::{
     AuthorizationCode, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RefreshToken, Scope, TokenResponse as _,
 };
@@ -26,7 +26,13 @@ pub struct Issued {
     pub token: SecretString,
     pub expires_at: i64,
     pub from_cache: bool,
+    /// Bookkeeping that failed without failing the call (shown as a warning).
+    pub warning: Option<String>,
 }
+
+/// The longest access-token lifetime believed (a day); a larger or absurd
+/// `expires_in` is capped rather than overflowing a timestamp.
+const MAX_EXPIRES_IN: u64 = 86_400;
 
 /// The result of "Test": the token's claims and what looks wrong with them.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -81,16 +87,21 @@ impl Mailwarden {
         Ok(p)
     }
 
-    /// The serialisation point for refreshes across threads and processes.
-    fn refresh_lock(&self) -> Result<File> {
+    /// The one lock every token write is made under, across threads and
+    /// processes (an exclusive lock on `<db>.lock`): refreshes are
+    /// single-flight, and a sign-in, a disconnect or a dead grant never
+    /// interleaves with a refresh in flight.
+    pub(crate) fn token_lock(&self) -> Result<File> {
         let mut name = self.store.path().as_os_str().to_owned();
         name.push(".lock");
-        let f = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&name)
-            .map_err(|e| CoreError::io("Could not open the token lock file", e))?;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let f = opts.open(&name).map_err(|e| CoreError::io("Could not open the token lock file", e))?;
         f.lock().map_err(|e| CoreError::io("Could not lock the token lock file", e))?;
         Ok(f)
     }
@@ -99,48 +110,57 @@ impl Mailwarden {
     /// than five minutes, else a fresh one. A rotated refresh token is
     /// committed before the access token is returned; only one process
     /// refreshes at a time, and the others then use its result.
-    pub fn access_token(&mut self, id: i64) -> Result<Issued> {
+    pub fn access_token(&self, id: i64) -> Result<Issued> {
         let p = self.store.get(id)?.profile;
         self.access_token_for(&p)
     }
 
     /// As [`Self::access_token`] for a profile the caller has already read.
-    pub fn access_token_for(&mut self, p: &Profile) -> Result<Issued> {
+    pub fn access_token_for(&self, p: &Profile) -> Result<Issued> {
         tokens_allowed(p)?;
         let id = p.id;
         let now = self.clock.now();
-        let valid_until = now.unix_timestamp() + REFRESH_MARGIN_SECS;
+        let valid_until = now.unix_timestamp().saturating_add(REFRESH_MARGIN_SECS);
         if let Some((token, expires_at)) = self.store.cached_access_token(id, valid_until)? {
-            self.store.touch_token(id, now)?;
-            return Ok(Issued { token, expires_at, from_cache: true });
+            return Ok(self.touched(id, Issued { token, expires_at, from_cache: true, warning: None }));
         }
-        let _lock = self.refresh_lock()?;
+        let _lock = self.token_lock()?;
         if let Some((token, expires_at)) = self.store.cached_access_token(id, valid_until)? {
-            self.store.touch_token(id, now)?;
-            return Ok(Issued { token, expires_at, from_cache: true });
+            return Ok(self.touched(id, Issued { token, expires_at, from_cache: true, warning: None }));
         }
         let issued = self.fetch_token(p)?;
-        self.store.touch_token(id, self.clock.now())?;
-        Ok(issued)
+        Ok(self.touched(id, issued))
+    }
+
+    /// Record the use (bookkeeping): a failure here — a full disk, a locked
+    /// database — never fails the call that already has its token.
+    fn touched(&self, id: i64, mut issued: Issued) -> Issued {
+        if let Err(e) = self.store.touch_token(id, self.clock.now()) {
+            tracing::warn!(profile = id, error = %e, "last-used time not recorded");
+            issued.warning = Some(format!("the token is fine, but its last-used time could not be recorded ({e})"));
+        }
+        issued
     }
 
     /// Refresh now, whatever the cache holds (the keep-alive): the refresh
     /// token is used, so Microsoft's 90-day idle clock starts again.
-    pub fn refresh_now(&mut self, id: i64) -> Result<Issued> {
+    pub fn refresh_now(&self, id: i64) -> Result<Issued> {
         let p = self.store.get(id)?.profile;
         tokens_allowed(&p)?;
-        let _lock = self.refresh_lock()?;
+        let _lock = self.token_lock()?;
         self.fetch_token(&p)
     }
 
     /// Ask the provider for a new access token (client credentials, or the
-    /// refresh-token grant) and commit what it returns.
-    fn fetch_token(&mut self, p: &Profile) -> Result<Issued> {
+    /// refresh-token grant) and commit what it returns — only onto the state
+    /// it was based on. Called with the token lock held.
+    fn fetch_token(&self, p: &Profile) -> Result<Issued> {
         let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?;
         let (client, ep) = client_for(p, secret.as_ref())?;
         let ctx = context_for(p, &ep);
         let http = crate::http::client()?;
         let scopes = p.scopes.iter().map(|s| Scope::new(s.clone()));
+        let base = Expect::Generation(self.store.token_generation(p.id)?);
         let result = if p.auth_method == AuthMethod::ClientCredentials {
             client.exchange_client_credentials().add_scopes(scopes).request(&http)
         } else {
@@ -149,21 +169,24 @@ impl Mailwarden {
             client.exchange_refresh_token(&rt).add_scopes(scopes).request(&http)
         };
         match result {
-            Ok(resp) => self.commit(p, resp, true),
+            Ok(resp) => self.commit(p, resp, true, base),
             Err(e) => {
                 let f = failure(e, &ctx, &ep);
                 if f.grant_is_dead && p.auth_method.is_delegated() {
-                    self.store.mark_grant_dead(p.id)?;
+                    self.store.mark_grant_dead(p.id, base)?;
                 }
                 Err(f.into())
             }
         }
     }
 
-    pub(crate) fn commit(&mut self, p: &Profile, resp: TokenResponse, refreshed: bool) -> Result<Issued> {
+    /// Store a token response (under the token lock). `base` is the state a
+    /// refresh was based on; a newer state is never replaced by it.
+    pub(crate) fn commit(&self, p: &Profile, resp: TokenResponse, refreshed: bool, base: Expect) -> Result<Issued> {
         let now = self.clock.now();
         let access = resp.access_token().secret().to_owned();
-        let expires_at = now.unix_timestamp() + resp.expires_in().map_or(3600, |d| d.as_secs() as i64);
+        let expires_in = resp.expires_in().map_or(3600, |d| d.as_secs()).min(MAX_EXPIRES_IN);
+        let expires_at = now.unix_timestamp().saturating_add(expires_in as i64);
         let claims = claims::decode(&access)
             .or_else(|| resp.extra_fields().id_token.as_deref().and_then(claims::decode))
             .unwrap_or_default();
@@ -179,8 +202,13 @@ impl Mailwarden {
             object_id: claims.object_id.clone(),
             refreshed,
         };
-        self.store.save_tokens(p.id, update, now)?;
-        Ok(Issued { token: SecretString::from(access), expires_at, from_cache: false })
+        if !self.store.save_tokens(p.id, update, now, base)? {
+            return Err(CoreError::Flow(format!(
+                "“{}” was disconnected or signed in again while this token was being fetched; the newer state was kept. Try again.",
+                p.name
+            )));
+        }
+        Ok(Issued { token: SecretString::from(access), expires_at, from_cache: false, warning: None })
     }
 
     /// Start a browser sign-in: the authorize URL with PKCE (S256) and state.
@@ -214,12 +242,12 @@ impl Mailwarden {
     }
 
     /// Finish a browser sign-in: redeem `code` with the PKCE verifier.
-    pub fn exchange_code(&mut self, id: i64, code: &str, verifier: PkceCodeVerifier) -> Result<TokenRecord> {
+    pub fn exchange_code(&self, id: i64, code: &str, verifier: PkceCodeVerifier) -> Result<TokenRecord> {
         self.exchange_code_via(id, code, verifier, None)
     }
 
     pub fn exchange_code_via(
-        &mut self,
+        &self,
         id: i64,
         code: &str,
         verifier: PkceCodeVerifier,
@@ -233,18 +261,19 @@ impl Mailwarden {
         let (client, ep) = client_for(&p, secret.as_ref())?;
         let ctx = context_for(&p, &ep);
         let http = crate::http::client()?;
+        let _lock = self.token_lock()?;
         let resp = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .set_pkce_verifier(verifier)
             .request(&http)
             .map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
-        self.commit(&p, resp, false)?;
+        self.commit(&p, resp, false, Expect::Anything)?;
         self.connection(id)?.ok_or_else(|| not_connected(&p))
     }
 
     /// Store a refresh token obtained elsewhere and prove it by redeeming it.
     /// Nothing is kept if the provider refuses it.
-    pub fn connect_refresh_token(&mut self, id: i64, refresh_token: SecretString) -> Result<TokenRecord> {
+    pub fn connect_refresh_token(&self, id: i64, refresh_token: SecretString) -> Result<TokenRecord> {
         let p = self.profile_for_tokens(id)?;
         if refresh_token.expose_secret().trim().is_empty() {
             return Err(CoreError::invalid("refreshToken", "The refresh token is empty; paste the whole token."));
@@ -254,6 +283,7 @@ impl Mailwarden {
         let ctx = context_for(&p, &ep);
         let http = crate::http::client()?;
         let rt = RefreshToken::new(refresh_token.expose_secret().trim().to_owned());
+        let _lock = self.token_lock()?;
         let resp = client
             .exchange_refresh_token(&rt)
             .add_scopes(p.scopes.iter().map(|s| Scope::new(s.clone())))
@@ -264,21 +294,21 @@ impl Mailwarden {
         if resp.refresh_token().is_none() {
             resp.set_refresh_token(Some(rt));
         }
-        self.commit(&p, resp, false)?;
+        self.commit(&p, resp, false, Expect::Anything)?;
         self.connection(id)?.ok_or_else(|| not_connected(&p))
     }
 
     /// Get a token now and report its claims and what looks wrong with them.
-    pub fn test_auth(&mut self, id: i64) -> Result<AuthReport> {
+    pub fn test_auth(&self, id: i64) -> Result<AuthReport> {
         let result = self.test_auth_now(id);
         self.record(id, crate::store::TestKind::Auth, &result, |r| match &r.claims {
             Some(c) => format!("token for {}", c.aud.as_deref().unwrap_or("an unknown audience")),
             None => "token issued".to_owned(),
-        })?;
+        });
         result
     }
 
-    fn test_auth_now(&mut self, id: i64) -> Result<AuthReport> {
+    fn test_auth_now(&self, id: i64) -> Result<AuthReport> {
         let p = self.store.get(id)?.profile;
         let issued = self.access_token_for(&p)?;
         let claims = claims::decode(issued.token.expose_secret());
@@ -291,7 +321,7 @@ impl Mailwarden {
     /// too, so a UI can show it with a copy button: a launcher may claim
     /// success when no browser opened).
     pub fn connect_loopback(
-        &mut self,
+        &self,
         id: i64,
         timeout: std::time::Duration,
         cancel: &std::sync::atomic::AtomicBool,
@@ -323,8 +353,9 @@ impl Mailwarden {
     }
 
     /// Forget the profile's tokens (the app registration stays as it is).
-    pub fn disconnect(&mut self, id: i64) -> Result<()> {
+    pub fn disconnect(&self, id: i64) -> Result<()> {
         self.store.get(id)?;
+        let _lock = self.token_lock()?;
         self.store.delete_tokens(id)
     }
 }

@@ -34,7 +34,8 @@ pub fn hint_of(value: &str) -> String {
 impl Store {
     /// Newest first; the one without `retired_at` is the secret in use.
     pub fn secret_history(&self, profile_id: i64) -> Result<Vec<SecretRecord>> {
-        let mut stmt = self.conn.prepare_cached(
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(
             "SELECT id, secret_id, hint, description, expires_on, added_at, retired_at FROM secret_history
              WHERE profile_id = ?1 ORDER BY retired_at IS NOT NULL, added_at DESC, id DESC",
         )?;
@@ -53,8 +54,8 @@ impl Store {
     }
 
     /// Name the secret in use (the portal's Description column).
-    pub fn describe_current_secret(&mut self, profile_id: i64, description: &str) -> Result<()> {
-        self.conn.execute(
+    pub fn describe_current_secret(&self, profile_id: i64, description: &str) -> Result<()> {
+        self.conn()?.execute(
             "UPDATE secret_history SET description = ?2 WHERE profile_id = ?1 AND retired_at IS NULL",
             params![profile_id, description],
         )?;

@@ -1,12 +1,18 @@
 //! The SQLite store: the only module that touches the database.
 //!
-//! One file (WAL, busy timeout, foreign keys), versioned migrations applied at
-//! open ([`schema`]), every write in a transaction. Secrets are sealed by
-//! [`crate::crypto`] before they reach a row ([`secrets`]); a sealed check value
-//! in `settings` proves at open that the data key belongs to this database.
+//! One file (WAL, busy timeout, foreign keys) shared through a small pool of
+//! connections ([`pool`]), versioned migrations applied at open ([`schema`]),
+//! every write in a transaction. Secrets are sealed by [`crate::crypto`] before
+//! they reach a row ([`secrets`]). The store opens *without* its data key: the
+//! database's id and whether it already has a key are read first, so the
+//! keystore never makes a new key for a database that has one; [`Store::unlock`]
+//! then proves the key against the sealed check value in `settings`. A store
+//! left locked still lists and shows profiles; reading a secret says why not.
 
 mod history;
+mod meta;
 mod notices;
+mod pool;
 mod profiles;
 mod schema;
 mod secrets;
@@ -15,72 +21,134 @@ mod tests_log;
 mod tokens;
 
 pub use history::{hint_of, SecretRecord};
+pub use meta::{DbMeta, KeyHome};
 pub use settings::Settings;
 pub use tests_log::{TestKind, TestResult};
-pub use tokens::{TokenRecord, TokenUpdate};
+pub use tokens::{Expect, TokenRecord, TokenUpdate};
 
 pub use profiles::StoredProfile;
 
 use crate::crypto::{DataKey, Sealer};
 use crate::error::{CoreError, Result};
-use rusqlite::{Connection, OptionalExtension};
-use std::cell::RefCell;
+use pool::{Pool, Pooled};
+use rusqlite::OptionalExtension;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, RwLock};
 
 const KEY_CHECK: &[u8] = b"mailwarden key check v1";
 const KEY_CHECK_AAD: &[u8] = b"mailwarden:settings:key_check";
 
 pub struct Store {
-    conn: Connection,
-    sealer: Sealer,
+    pool: Pool,
+    /// The sealer once the key is proven, else why there is none.
+    sealer: RwLock<std::result::Result<Arc<Sealer>, String>>,
     path: PathBuf,
-    /// All rows as last read, with the `PRAGMA data_version` they were read at:
-    /// reused until this connection writes or another connection commits.
-    cache: RefCell<Option<(i64, Arc<Vec<StoredProfile>>)>>,
+    meta: DbMeta,
 }
 
 impl Store {
-    /// Open (creating if needed) the database at `path`, sealing with `key`.
+    /// Open (creating if needed) the database at `path` and unlock it with `key`.
     pub fn open(path: &Path, key: &DataKey) -> Result<Store> {
+        let store = Store::open_locked(path)?;
+        store.unlock(key)?;
+        Ok(store)
+    }
+
+    /// Open (creating if needed) the database at `path` without its key: the
+    /// data folder is created 0700 and the file 0600 before SQLite touches it.
+    pub fn open_locked(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             create_private_dir(dir)?;
         }
-        let mut conn = Connection::open(path)?;
-        restrict_file(path)?;
-        conn.busy_timeout(Duration::from_secs(5))?;
+        create_private_file(path)?;
+        let mut conn = pool::connect(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", true)?;
-        // Keep a whole (large) profile table in memory: the list reads every row.
-        conn.pragma_update(None, "cache_size", -32_000)?;
-        conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
         schema::migrate(&mut conn)?;
-        let store = Store { conn, sealer: Sealer::new(key), path: path.to_path_buf(), cache: RefCell::new(None) };
-        store.verify_key()?;
-        Ok(store)
+        let meta = meta::read_or_init(&conn)?;
+        Ok(Store {
+            pool: Pool::new(path, conn),
+            sealer: RwLock::new(Err("The data key has not been loaded yet.".into())),
+            path: path.to_path_buf(),
+            meta,
+        })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    fn verify_key(&self) -> Result<()> {
+    /// The database's id, whether it has a key, and where that key lives.
+    pub fn meta(&self) -> &DbMeta {
+        &self.meta
+    }
+
+    fn conn(&self) -> Result<Pooled<'_>> {
+        self.pool.get()
+    }
+
+    /// Prove `key` against this database's check value (writing the check
+    /// value for a new database) and use it from now on.
+    pub fn unlock(&self, key: &DataKey) -> Result<()> {
+        let sealer = Sealer::new(key);
+        let conn = self.conn()?;
         let blob: Option<Vec<u8>> =
-            self.conn.query_row("SELECT value FROM settings WHERE key = 'key_check'", [], |r| r.get(0)).optional()?;
+            conn.query_row("SELECT value FROM settings WHERE key = 'key_check'", [], |r| r.get(0)).optional()?;
         match blob {
-            Some(b) => match self.sealer.open(&b, KEY_CHECK_AAD) {
-                Ok(pt) if pt.as_slice() == KEY_CHECK => Ok(()),
-                _ => Err(CoreError::KeyMismatch),
+            Some(b) => match sealer.open(&b, KEY_CHECK_AAD) {
+                Ok(pt) if pt.as_slice() == KEY_CHECK => {}
+                _ => return Err(CoreError::KeyMismatch),
             },
             None => {
-                let sealed = self.sealer.seal(KEY_CHECK, KEY_CHECK_AAD);
-                self.conn.execute("INSERT OR IGNORE INTO settings (key, value) VALUES ('key_check', ?1)", [sealed])?;
-                Ok(())
+                let sealed = sealer.seal(KEY_CHECK, KEY_CHECK_AAD);
+                durable(&conn, || {
+                    conn.execute("INSERT OR IGNORE INTO settings (key, value) VALUES ('key_check', ?1)", [sealed])
+                        .map_err(CoreError::from)
+                })?;
             }
         }
+        *self.sealer.write().unwrap_or_else(|p| p.into_inner()) = Ok(Arc::new(sealer));
+        Ok(())
     }
+
+    /// Whether `key` opens this database (for `key import`), without using it.
+    pub fn key_fits(&self, key: &DataKey) -> Result<bool> {
+        let blob: Option<Vec<u8>> = self
+            .conn()?
+            .query_row("SELECT value FROM settings WHERE key = 'key_check'", [], |r| r.get(0))
+            .optional()?;
+        Ok(match blob {
+            Some(b) => Sealer::new(key).open(&b, KEY_CHECK_AAD).is_ok_and(|pt| pt.as_slice() == KEY_CHECK),
+            None => true,
+        })
+    }
+
+    /// Leave the store locked, saying why (the key's home is unreachable).
+    pub fn set_locked(&self, why: String) {
+        *self.sealer.write().unwrap_or_else(|p| p.into_inner()) = Err(why);
+    }
+
+    pub fn is_unlocked(&self) -> bool {
+        self.sealer.read().unwrap_or_else(|p| p.into_inner()).is_ok()
+    }
+
+    /// The sealer, or the reason the secrets cannot be read now.
+    fn sealer(&self) -> Result<Arc<Sealer>> {
+        self.sealer.read().unwrap_or_else(|p| p.into_inner()).clone().map_err(CoreError::KeyUnavailable)
+    }
+}
+
+/// Run `write` with `synchronous=FULL`: its commit reaches the disk before it
+/// returns (token and key writes), then go back to NORMAL.
+pub(crate) fn durable<T, E: From<rusqlite::Error>>(
+    conn: &rusqlite::Connection,
+    write: impl FnOnce() -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    let out = write();
+    let back = conn.pragma_update(None, "synchronous", "NORMAL");
+    let out = out?;
+    back?;
+    Ok(out)
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {
@@ -97,18 +165,22 @@ fn create_private_dir(dir: &Path) -> Result<()> {
     b.create(dir).map_err(|e| CoreError::io(format!("Could not create the data folder {}", dir.display()), e))
 }
 
-/// Owner-only permissions on the database; SQLite gives its -wal and -shm files
-/// the same mode as the database file.
-fn restrict_file(path: &Path) -> Result<()> {
+/// Create the database file owner-only before SQLite opens it (SQLite gives
+/// its -wal and -shm files the database file's mode), so it is never readable
+/// by others, not even for a moment.
+fn create_private_file(path: &Path) -> Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        let perms = std::fs::Permissions::from_mode(0o600);
-        std::fs::set_permissions(path, perms)
-            .map_err(|e| CoreError::io(format!("Could not protect {}", path.display()), e))?;
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
     }
-    let _ = path;
-    Ok(())
+    match opts.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(CoreError::io(format!("Could not create the database {}", path.display()), e)),
+    }
 }
 
 #[cfg(test)]

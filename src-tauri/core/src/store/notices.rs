@@ -8,8 +8,8 @@ use rusqlite::params;
 
 impl Store {
     /// Remember that `item` was announced in `state`; false if it already was.
-    pub fn mark_notice(&mut self, item: &str, state: &str, now: &str) -> Result<bool> {
-        let n = self.conn.execute(
+    pub fn mark_notice(&self, item: &str, state: &str, now: &str) -> Result<bool> {
+        let n = self.conn()?.execute(
             "INSERT OR IGNORE INTO notices_sent (item, state, at) VALUES (?1, ?2, ?3)",
             params![item, state, now],
         )?;

@@ -106,15 +106,16 @@ impl Store {
     /// Every profile, ordered by name (case-insensitive). Cached between calls
     /// until a write, here or by another process, changes the database.
     pub fn list(&self) -> Result<Arc<Vec<StoredProfile>>> {
-        let version: i64 = self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
-        if let Some((v, rows)) = &*self.cache.borrow() {
+        let mut conn = self.conn()?;
+        let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        if let Some((v, rows)) = &conn.slot().cache {
             if *v == version {
                 return Ok(rows.clone());
             }
         }
-        let tx = self.conn.unchecked_transaction()?; // one consistent snapshot
+        let tx = conn.unchecked_transaction()?; // one consistent snapshot
         let flags = secret_flags(&tx)?;
-        let mut tests = self.latest_tests(None)?;
+        let mut tests = Store::latest_tests(&tx, None)?;
         let count: usize = tx.query_row("SELECT count(*) FROM profiles", [], |r| r.get(0))?;
         let mut rows = Vec::with_capacity(count);
         // Read in table order (sequential pages) and sort here: ordering by the
@@ -133,13 +134,13 @@ impl Store {
             a.map(|c| c.to_ascii_lowercase()).cmp(b.map(|c| c.to_ascii_lowercase()))
         });
         let rows = Arc::new(rows);
-        *self.cache.borrow_mut() = Some((version, rows.clone()));
+        conn.slot().cache = Some((version, rows.clone()));
         Ok(rows)
     }
 
     /// Drop the cached rows: the next [`Store::list`] reads SQLite again.
     pub fn invalidate(&self) {
-        self.cache.borrow_mut().take();
+        self.pool.invalidate_all();
     }
 
     pub fn get(&self, id: i64) -> Result<StoredProfile> {
@@ -151,30 +152,33 @@ impl Store {
     }
 
     fn one(&self, sql: &str, key: impl rusqlite::ToSql) -> Result<Option<StoredProfile>> {
-        let Some(s) = self.conn.query_row(sql, [key], from_row).optional()? else {
+        let conn = self.conn()?;
+        let Some(s) = conn.query_row(sql, [key], from_row).optional()? else {
             return Ok(None);
         };
-        let flags = secret_flags_of(&self.conn, s.profile.id)?;
+        let flags = secret_flags_of(&conn, s.profile.id)?;
         let mut s = with_flags(s, &flags);
-        s.last_test = self.latest_tests(Some(s.profile.id))?.remove(&s.profile.id);
+        s.last_test = Store::latest_tests(&conn, Some(s.profile.id))?.remove(&s.profile.id);
         Ok(Some(s))
     }
 
     /// Insert a validated profile; returns its id. Secrets are sealed with the
     /// new id in the same transaction, so nothing is half-saved.
-    pub fn insert(&mut self, v: &Validated, now: OffsetDateTime) -> Result<i64> {
+    pub fn insert(&self, v: &Validated, now: OffsetDateTime) -> Result<i64> {
         let now = rfc3339(now);
-        let tx = self.conn.unchecked_transaction()?;
+        let mut conn = self.conn()?;
+        let tx = conn.unchecked_transaction()?;
         let id = insert_row(&tx, &v.profile, &now)?;
         self.write_secrets(&tx, id, v, &now)?;
         tx.commit()?;
-        self.invalidate();
+        conn.slot().cache = None;
         Ok(id)
     }
 
-    pub fn update(&mut self, id: i64, v: &Validated, now: OffsetDateTime) -> Result<()> {
+    pub fn update(&self, id: i64, v: &Validated, now: OffsetDateTime) -> Result<()> {
         let now = rfc3339(now);
-        let tx = self.conn.unchecked_transaction()?;
+        let mut conn = self.conn()?;
+        let tx = conn.unchecked_transaction()?;
         let p = &v.profile;
         let set: Vec<String> = COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
         let sql = format!(
@@ -192,7 +196,7 @@ impl Store {
         }
         self.write_secrets(&tx, id, v, &now)?;
         tx.commit()?;
-        self.invalidate();
+        conn.slot().cache = None;
         Ok(())
     }
 
@@ -203,21 +207,22 @@ impl Store {
     }
 
     /// Delete a profile and (by cascade) every secret it held.
-    pub fn delete(&mut self, id: i64) -> Result<()> {
-        let tx = self.conn.unchecked_transaction()?;
+    pub fn delete(&self, id: i64) -> Result<()> {
+        let mut conn = self.conn()?;
+        let tx = conn.unchecked_transaction()?;
         tx.execute("DELETE FROM secrets WHERE profile_id = ?1", [id])?;
         let n = tx.execute("DELETE FROM profiles WHERE id = ?1", [id])?;
         if n == 0 {
             return Err(CoreError::NotFound(format!("with id {id}")));
         }
         tx.commit()?;
-        self.invalidate();
+        conn.slot().cache = None;
         Ok(())
     }
 
     /// Copy profile `id` under `name`, its client secret and password re-sealed
     /// for the copy (tokens are not copied: they belong to one connection).
-    pub fn duplicate(&mut self, id: i64, name: &str, now: OffsetDateTime) -> Result<i64> {
+    pub fn duplicate(&self, id: i64, name: &str, now: OffsetDateTime) -> Result<i64> {
         let src = self.get(id)?;
         let validated = Validated {
             profile: Profile { name: name.to_owned(), ..src.profile },
@@ -225,12 +230,13 @@ impl Store {
             password: SecretChange::Keep,
         };
         let now = rfc3339(now);
-        let tx = self.conn.unchecked_transaction()?;
+        let mut conn = self.conn()?;
+        let tx = conn.unchecked_transaction()?;
         let new_id = insert_row(&tx, &validated.profile, &now)?;
         self.copy_secrets(&tx, id, new_id, &now)?;
         self.sync_secret_history(&tx, new_id, &validated.profile, &SecretChange::Keep, &now)?;
         tx.commit()?;
-        self.invalidate();
+        conn.slot().cache = None;
         Ok(new_id)
     }
 }

@@ -106,6 +106,14 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (item, state)
     ) WITHOUT ROWID;
     "#,
+    // 6: token writes are compare-and-set: each write takes the next number of
+    // one sequence, so a late answer to an older refresh never replaces (or
+    // deletes) a newer connection, even across a disconnect and reconnect.
+    r#"
+    ALTER TABLE tokens ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE token_seq (n INTEGER NOT NULL);
+    INSERT INTO token_seq (n) VALUES (0);
+    "#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

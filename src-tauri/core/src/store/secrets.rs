@@ -28,7 +28,7 @@ impl Store {
                 )?;
             }
             SecretChange::Set { value } => {
-                let sealed = self.sealer.seal(value.expose_secret().trim().as_bytes(), &aad(profile_id, kind));
+                let sealed = self.sealer()?.seal(value.expose_secret().trim().as_bytes(), &aad(profile_id, kind));
                 tx.execute(
                     "INSERT INTO secrets (profile_id, kind, sealed, updated_at) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (profile_id, kind) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at",
@@ -63,7 +63,7 @@ impl Store {
             )
             .optional()?;
         let Some(blob) = blob else { return Ok(None) };
-        let plain = self.sealer.open(&blob, &aad(profile_id, kind))?;
+        let plain = self.sealer()?.open(&blob, &aad(profile_id, kind))?;
         let text = String::from_utf8(plain.to_vec()).map_err(|_| crate::error::CoreError::Crypto("not text".into()))?;
         Ok(Some(SecretString::from(text)))
     }
@@ -71,6 +71,6 @@ impl Store {
     /// The opened secret, for the core's own use (sign-in, sending). Never
     /// handed to a front end.
     pub fn read_secret(&self, profile_id: i64, kind: SecretKind) -> Result<Option<SecretString>> {
-        self.read_secret_in(&self.conn, profile_id, kind)
+        self.read_secret_in(&*self.conn()?, profile_id, kind)
     }
 }

@@ -25,7 +25,7 @@ fn open(dir: &tempfile::TempDir, key: &DataKey) -> Store {
 fn round_trip_and_sealed_secret_never_in_files() {
     let dir = tempfile::tempdir().unwrap();
     let key = DataKey::generate();
-    let mut s = open(&dir, &key);
+    let s = open(&dir, &key);
     let v = validate(&draft("Invoices"), None).unwrap();
     let id = s.insert(&v, datetime!(2026-11-23 12:00 UTC)).unwrap();
     let got = s.get(id).unwrap();
@@ -53,10 +53,11 @@ fn wrong_key_is_refused_at_open() {
 #[test]
 fn a_sealed_blob_moved_to_another_profile_does_not_open() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = open(&dir, &DataKey::generate());
+    let s = open(&dir, &DataKey::generate());
     let a = s.insert(&validate(&draft("A"), None).unwrap(), datetime!(2026-11-23 12:00 UTC)).unwrap();
     let b = s.insert(&validate(&draft("B"), None).unwrap(), datetime!(2026-11-23 12:00 UTC)).unwrap();
-    s.conn
+    s.conn()
+        .unwrap()
         .execute(
             "UPDATE secrets SET sealed = (SELECT sealed FROM secrets WHERE profile_id = ?1) WHERE profile_id = ?2",
             [a, b],
@@ -68,19 +69,19 @@ fn a_sealed_blob_moved_to_another_profile_does_not_open() {
 #[test]
 fn duplicate_names_are_a_field_error_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = open(&dir, &DataKey::generate());
+    let s = open(&dir, &DataKey::generate());
     s.insert(&validate(&draft("Invoices"), None).unwrap(), datetime!(2026-11-23 12:00 UTC)).unwrap();
     let err = s.insert(&validate(&draft("INVOICES"), None).unwrap(), datetime!(2026-11-23 12:00 UTC)).unwrap_err();
     assert_eq!(err.field_errors()[0].field, "name");
     assert_eq!(s.list().unwrap().len(), 1);
-    let n: i64 = s.conn.query_row("SELECT count(*) FROM secrets", [], |r| r.get(0)).unwrap();
+    let n: i64 = s.conn().unwrap().query_row("SELECT count(*) FROM secrets", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 1, "the failed insert left no secret behind");
 }
 
 #[test]
 fn update_keeps_clears_and_replaces_secrets() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = open(&dir, &DataKey::generate());
+    let s = open(&dir, &DataKey::generate());
     let t = datetime!(2026-11-23 12:00 UTC);
     let id = s.insert(&validate(&draft("A"), None).unwrap(), t).unwrap();
     let mut d = draft("A2");
@@ -100,7 +101,7 @@ fn update_keeps_clears_and_replaces_secrets() {
 #[test]
 fn delete_removes_secrets_and_duplicate_reseals_them() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = open(&dir, &DataKey::generate());
+    let s = open(&dir, &DataKey::generate());
     let t = datetime!(2026-11-23 12:00 UTC);
     let id = s.insert(&validate(&draft("A"), None).unwrap(), t).unwrap();
     let copy = s.duplicate(id, "A (copy)", t).unwrap();
@@ -128,7 +129,7 @@ fn database_file_is_private() {
 fn the_list_cache_sees_commits_from_other_connections() {
     let dir = tempfile::tempdir().unwrap();
     let key = DataKey::generate();
-    let mut a = open(&dir, &key);
+    let a = open(&dir, &key);
     let b = open(&dir, &key);
     let t = datetime!(2026-11-23 12:00 UTC);
     assert_eq!(b.list().unwrap().len(), 0);
@@ -144,7 +145,7 @@ fn the_list_cache_sees_commits_from_other_connections() {
 #[test]
 fn test_history_is_bounded_and_the_latest_is_read_without_a_sort() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = open(&dir, &DataKey::generate());
+    let s = open(&dir, &DataKey::generate());
     let id = s.insert(&validate(&draft("Busy"), None).unwrap(), datetime!(2026-11-23 12:00 UTC)).unwrap();
     for i in 0..150 {
         let r = TestResult {
@@ -156,14 +157,15 @@ fn test_history_is_bounded_and_the_latest_is_read_without_a_sort() {
         };
         s.record_test(id, &r).unwrap();
     }
-    let kept: i64 = s.conn.query_row("SELECT count(*) FROM test_results", [], |r| r.get(0)).unwrap();
+    let kept: i64 = s.conn().unwrap().query_row("SELECT count(*) FROM test_results", [], |r| r.get(0)).unwrap();
     assert_eq!(kept, 100);
     let latest = s.get(id).unwrap().last_test.unwrap();
     assert_eq!((latest.summary.as_str(), latest.ok), ("run 149", false));
     assert_eq!(s.list().unwrap()[0].last_test.as_ref().unwrap().summary, "run 149");
     // The list reads this for every profile: it must use the index, not sort.
     let plan: Vec<String> = s
-        .conn
+        .conn()
+        .unwrap()
         .prepare(
             "EXPLAIN QUERY PLAN SELECT id FROM test_results WHERE profile_id = 1 ORDER BY at DESC, id DESC LIMIT 1",
         )

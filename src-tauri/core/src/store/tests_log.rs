@@ -64,25 +64,26 @@ pub(super) const LATEST: &str = "SELECT profile_id, kind, at, ok, code, summary 
 const KEEP: i64 = 100;
 
 impl Store {
-    pub fn record_test(&mut self, profile_id: i64, r: &TestResult) -> Result<()> {
-        self.conn.execute(
+    pub fn record_test(&self, profile_id: i64, r: &TestResult) -> Result<()> {
+        let mut conn = self.conn()?;
+        conn.execute(
             "INSERT INTO test_results (profile_id, kind, at, ok, code, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![profile_id, r.kind.as_str(), r.at, r.ok, r.code, r.summary],
         )?;
         // The history is for the person, not an archive: keep the latest ones.
-        self.conn.execute(
+        conn.execute(
             "DELETE FROM test_results WHERE profile_id = ?1 AND id <= (
                 SELECT id FROM test_results WHERE profile_id = ?1 ORDER BY at DESC, id DESC LIMIT 1 OFFSET ?2)",
             params![profile_id, KEEP],
         )?;
-        self.invalidate();
+        conn.slot().cache = None;
         Ok(())
     }
 
     /// When a test of `kind` last ran for the profile.
     pub fn last_test_at(&self, profile_id: i64, kind: TestKind) -> Result<Option<OffsetDateTime>> {
         let at: Option<String> = self
-            .conn
+            .conn()?
             .query_row(
                 "SELECT max(at) FROM test_results WHERE profile_id = ?1 AND kind = ?2",
                 params![profile_id, kind.as_str()],
@@ -94,8 +95,8 @@ impl Store {
     }
 
     /// The latest test of any kind, per profile (of one profile, or of all).
-    pub(super) fn latest_tests(&self, only: Option<i64>) -> Result<HashMap<i64, TestResult>> {
-        let mut stmt = self.conn.prepare_cached(LATEST)?;
+    pub(super) fn latest_tests(conn: &rusqlite::Connection, only: Option<i64>) -> Result<HashMap<i64, TestResult>> {
+        let mut stmt = conn.prepare_cached(LATEST)?;
         let rows = stmt.query_map([only], |r| {
             let kind: String = r.get(1)?;
             Ok((

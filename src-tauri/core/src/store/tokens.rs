@@ -56,13 +56,43 @@ pub struct TokenUpdate {
 }
 
 fn stamp(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).expect("UTC timestamps format")
+    // Every time the clock gives is within RFC 3339's years; the fallback
+    // only keeps a broken clock from panicking.
+    t.format(&Rfc3339).unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
+}
+
+/// Which connection state a token write may replace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// A new sign-in: replaces whatever is stored.
+    Anything,
+    /// A refresh (or its failure) based on the state read at this generation
+    /// (None: there was no connection row).
+    Generation(Option<i64>),
+}
+
+impl Expect {
+    fn holds(self, tx: &rusqlite::Transaction<'_>, profile_id: i64) -> Result<bool> {
+        match self {
+            Expect::Anything => Ok(true),
+            Expect::Generation(g) => {
+                let now: Option<i64> = tx
+                    .query_row("SELECT generation FROM tokens WHERE profile_id = ?1", [profile_id], |r| r.get(0))
+                    .optional()?;
+                Ok(now == g)
+            }
+        }
+    }
+}
+
+fn next_generation(tx: &rusqlite::Transaction<'_>) -> Result<i64> {
+    Ok(tx.query_row("UPDATE token_seq SET n = n + 1 RETURNING n", [], |r| r.get(0))?)
 }
 
 impl Store {
     pub fn token_record(&self, profile_id: i64) -> Result<Option<TokenRecord>> {
         Ok(self
-            .conn
+            .conn()?
             .query_row(
                 "SELECT t.access_expires_at, t.scopes, t.account, t.tenant_id, t.object_id, t.obtained_at,
                         t.refreshed_at, t.last_used_at, t.needs_reconnect,
@@ -91,7 +121,7 @@ impl Store {
     /// The stored access token if it stays valid until `valid_until` (unix s).
     pub fn cached_access_token(&self, profile_id: i64, valid_until: i64) -> Result<Option<(SecretString, i64)>> {
         let expires: Option<i64> = self
-            .conn
+            .conn()?
             .query_row("SELECT access_expires_at FROM tokens WHERE profile_id = ?1", [profile_id], |r| r.get(0))
             .optional()?
             .flatten();
@@ -103,76 +133,113 @@ impl Store {
         }
     }
 
-    pub fn save_tokens(&mut self, profile_id: i64, u: TokenUpdate, now: OffsetDateTime) -> Result<()> {
+    /// The connection's generation (None when there is no connection): read
+    /// with the refresh token, and handed back to [`Store::save_tokens`] and
+    /// [`Store::mark_grant_dead`] so they apply only to the state it was read from.
+    pub fn token_generation(&self, profile_id: i64) -> Result<Option<i64>> {
+        Ok(self
+            .conn()?
+            .query_row("SELECT generation FROM tokens WHERE profile_id = ?1", [profile_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Store a token response. `expect` is the generation the request was
+    /// based on (a refresh), or [`Expect::Anything`] for a new sign-in, which
+    /// replaces whatever is there. Returns false (and changes nothing) when
+    /// the connection changed meanwhile.
+    pub fn save_tokens(&self, profile_id: i64, u: TokenUpdate, now: OffsetDateTime, expect: Expect) -> Result<bool> {
         let now = stamp(now);
-        let tx = self.conn.unchecked_transaction()?;
-        if let Some(rt) = u.refresh_token {
-            self.apply_secret(&tx, profile_id, SecretKind::RefreshToken, &SecretChange::Set { value: rt }, &now)?;
-        }
-        self.apply_secret(
-            &tx,
-            profile_id,
-            SecretKind::AccessToken,
-            &SecretChange::Set { value: u.access_token },
-            &now,
-        )?;
-        tx.execute(
-            "INSERT INTO tokens (profile_id, access_expires_at, scopes, account, tenant_id, object_id, obtained_at,
-                                 refreshed_at, needs_reconnect)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?8 THEN ?7 END, 0)
-             ON CONFLICT (profile_id) DO UPDATE SET
-                access_expires_at = excluded.access_expires_at, scopes = excluded.scopes,
-                account = coalesce(excluded.account, account), tenant_id = coalesce(excluded.tenant_id, tenant_id),
-                object_id = coalesce(excluded.object_id, object_id),
-                obtained_at = CASE WHEN ?8 THEN obtained_at ELSE excluded.obtained_at END,
-                refreshed_at = CASE WHEN ?8 THEN ?7 ELSE refreshed_at END, needs_reconnect = 0",
-            params![
-                profile_id,
-                u.access_expires_at,
-                u.scopes.join(" "),
-                u.account,
-                u.tenant_id,
-                u.object_id,
-                now,
-                u.refreshed
-            ],
-        )?;
-        tx.commit()?;
-        Ok(())
+        let mut conn = self.conn()?;
+        let applied = super::durable(&conn, || -> Result<bool> {
+            let tx = conn.unchecked_transaction()?;
+            if !expect.holds(&tx, profile_id)? {
+                return Ok(false);
+            }
+            let generation = next_generation(&tx)?;
+            if let Some(rt) = &u.refresh_token {
+                let set = SecretChange::Set { value: rt.clone() };
+                self.apply_secret(&tx, profile_id, SecretKind::RefreshToken, &set, &now)?;
+            }
+            let set = SecretChange::Set { value: u.access_token.clone() };
+            self.apply_secret(&tx, profile_id, SecretKind::AccessToken, &set, &now)?;
+            tx.execute(
+                "INSERT INTO tokens (profile_id, access_expires_at, scopes, account, tenant_id, object_id, obtained_at,
+                                     refreshed_at, needs_reconnect, generation)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?8 THEN ?7 END, 0, ?9)
+                 ON CONFLICT (profile_id) DO UPDATE SET
+                    access_expires_at = excluded.access_expires_at, scopes = excluded.scopes,
+                    account = coalesce(excluded.account, account), tenant_id = coalesce(excluded.tenant_id, tenant_id),
+                    object_id = coalesce(excluded.object_id, object_id),
+                    obtained_at = CASE WHEN ?8 THEN obtained_at ELSE excluded.obtained_at END,
+                    refreshed_at = CASE WHEN ?8 THEN ?7 ELSE refreshed_at END, needs_reconnect = 0,
+                    generation = excluded.generation",
+                params![
+                    profile_id,
+                    u.access_expires_at,
+                    u.scopes.join(" "),
+                    u.account,
+                    u.tenant_id,
+                    u.object_id,
+                    now,
+                    u.refreshed,
+                    generation
+                ],
+            )?;
+            tx.commit()?;
+            Ok(true)
+        })?;
+        conn.slot().cache = None;
+        Ok(applied)
     }
 
     /// The provider said the grant is dead: drop the refresh and access tokens
-    /// and mark the connection for reconnecting.
-    pub fn mark_grant_dead(&mut self, profile_id: i64) -> Result<()> {
-        let tx = self.conn.unchecked_transaction()?;
-        tx.execute(
-            "DELETE FROM secrets WHERE profile_id = ?1 AND kind IN ('refresh_token', 'access_token')",
-            [profile_id],
-        )?;
-        tx.execute(
-            "UPDATE tokens SET needs_reconnect = 1, access_expires_at = NULL WHERE profile_id = ?1",
-            [profile_id],
-        )?;
-        tx.commit()?;
-        Ok(())
+    /// and mark the connection for reconnecting — only if the connection is
+    /// still the one the failed request was based on (`expect`).
+    pub fn mark_grant_dead(&self, profile_id: i64, expect: Expect) -> Result<bool> {
+        let mut conn = self.conn()?;
+        let applied = super::durable(&conn, || -> Result<bool> {
+            let tx = conn.unchecked_transaction()?;
+            if !expect.holds(&tx, profile_id)? {
+                return Ok(false);
+            }
+            let generation = next_generation(&tx)?;
+            tx.execute(
+                "DELETE FROM secrets WHERE profile_id = ?1 AND kind IN ('refresh_token', 'access_token')",
+                [profile_id],
+            )?;
+            tx.execute(
+                "UPDATE tokens SET needs_reconnect = 1, access_expires_at = NULL, generation = ?2 WHERE profile_id = ?1",
+                [profile_id, generation],
+            )?;
+            tx.commit()?;
+            Ok(true)
+        })?;
+        conn.slot().cache = None;
+        Ok(applied)
     }
 
     /// Remove every token of the profile (Disconnect).
-    pub fn delete_tokens(&mut self, profile_id: i64) -> Result<()> {
-        let tx = self.conn.unchecked_transaction()?;
-        tx.execute(
-            "DELETE FROM secrets WHERE profile_id = ?1 AND kind IN ('refresh_token', 'access_token')",
-            [profile_id],
-        )?;
-        tx.execute("DELETE FROM tokens WHERE profile_id = ?1", [profile_id])?;
-        tx.commit()?;
+    pub fn delete_tokens(&self, profile_id: i64) -> Result<()> {
+        let mut conn = self.conn()?;
+        super::durable(&conn, || -> Result<()> {
+            let tx = conn.unchecked_transaction()?;
+            next_generation(&tx)?;
+            tx.execute(
+                "DELETE FROM secrets WHERE profile_id = ?1 AND kind IN ('refresh_token', 'access_token')",
+                [profile_id],
+            )?;
+            tx.execute("DELETE FROM tokens WHERE profile_id = ?1", [profile_id])?;
+            tx.commit()?;
+            Ok(())
+        })?;
+        conn.slot().cache = None;
         Ok(())
     }
 
     /// Record a use of the token, at most once a minute (keeps `token` cheap).
     pub fn touch_token(&self, profile_id: i64, now: OffsetDateTime) -> Result<()> {
         let cutoff = stamp(now - time::Duration::minutes(1));
-        self.conn.execute(
+        self.conn()?.execute(
             "UPDATE tokens SET last_used_at = ?2 WHERE profile_id = ?1 AND (last_used_at IS NULL OR last_used_at < ?3)",
             params![profile_id, stamp(now), cutoff],
         )?;

@@ -75,7 +75,7 @@ fn denied(client_id: &str) -> Diagnosis {
 
 impl Mailwarden {
     /// Read the app's secrets from Graph and fill in the profile's expiry.
-    pub fn read_app_secrets(&mut self, id: i64) -> Result<AppSecretsReport> {
+    pub fn read_app_secrets(&self, id: i64) -> Result<AppSecretsReport> {
         let p = self.store.get(id)?.profile;
         let secret = self.store.read_secret(id, SecretKind::ClientSecret)?.ok_or_else(|| {
             CoreError::invalid(
@@ -131,7 +131,7 @@ impl Mailwarden {
     }
 
     fn apply_app_secrets(
-        &mut self,
+        &self,
         p: &crate::profile::Profile,
         value: &str,
         app: Application,

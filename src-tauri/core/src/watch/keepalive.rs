@@ -25,7 +25,7 @@ impl Mailwarden {
     /// Refresh every enabled delegated connection idle for `min_idle_days`
     /// or more (default: the setting). Failures are reported per profile and
     /// recorded as failing sign-in tests; the others still run.
-    pub fn keepalive(&mut self, min_idle_days: Option<i64>) -> Result<Vec<KeptAlive>> {
+    pub fn keepalive(&self, min_idle_days: Option<i64>) -> Result<Vec<KeptAlive>> {
         let min_idle = match min_idle_days {
             Some(d) => d,
             None => self.store.settings()?.keepalive_days,
@@ -48,7 +48,7 @@ impl Mailwarden {
                 .as_ref()
                 .err()
                 .map(|e: &CoreError| e.diagnosis().map(|d| d.title.clone()).unwrap_or_else(|| e.to_string()));
-            self.record(s.profile.id, crate::store::TestKind::Auth, &result, |_| "refreshed by keep-alive".to_owned())?;
+            self.record(s.profile.id, crate::store::TestKind::Auth, &result, |_| "refreshed by keep-alive".to_owned());
             out.push(KeptAlive { profile_id: s.profile.id, profile_name: s.profile.name.clone(), idle_days, error });
         }
         Ok(out)

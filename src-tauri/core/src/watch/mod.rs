@@ -209,7 +209,7 @@ impl Mailwarden {
 
     /// The items that crossed a threshold since they were last announced:
     /// each (item, state) is returned once, ever — remembered in the store.
-    pub fn due_notices(&mut self) -> Result<Vec<AttentionItem>> {
+    pub fn due_notices(&self) -> Result<Vec<AttentionItem>> {
         let now = self.clock.now().format(&Rfc3339).unwrap_or_default();
         let mut due = Vec::new();
         for item in self.attention()? {

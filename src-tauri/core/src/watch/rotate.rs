@@ -45,7 +45,7 @@ pub struct RotateReport {
 }
 
 impl Mailwarden {
-    pub fn rotate_secret(&mut self, id: i64, new: NewSecret) -> Result<RotateReport> {
+    pub fn rotate_secret(&self, id: i64, new: NewSecret) -> Result<RotateReport> {
         let stored = self.store.get(id)?;
         let p = stored.profile.clone();
         if !stored.has_client_secret {
@@ -81,6 +81,10 @@ impl Mailwarden {
         let (client, ep) = client_for(&candidate, Some(value))?;
         let ctx = context_for(&candidate, &ep);
         let http = crate::http::client()?;
+        // The proof redeems the refresh token: a token write, so under the
+        // token lock, committed onto the state it was read from.
+        let _lock = self.token_lock()?;
+        let base = crate::store::Expect::Generation(self.store.token_generation(id)?);
         let rt =
             if p.auth_method.is_delegated() { self.store.read_secret(id, SecretKind::RefreshToken)? } else { None };
         let (resp, proof, keep) = match rt {
@@ -108,12 +112,13 @@ impl Mailwarden {
         };
         let resp = resp.map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
         let retired = self.store.secret_history(id)?.into_iter().find(|r| r.retired_at.is_none());
+        // The rotated refresh token first: it is the one Microsoft now expects.
+        if keep {
+            self.commit(&candidate, resp, true, base)?;
+        }
         let profile = self.save(Some(id), &draft)?;
         if !new.description.trim().is_empty() {
             self.store.describe_current_secret(id, new.description.trim())?;
-        }
-        if keep {
-            self.commit(&candidate, resp, true)?;
         }
         let retired = retired.and_then(|old| self.store.secret_history(id).ok()?.into_iter().find(|r| r.id == old.id));
         Ok(RotateReport { profile, proof: proof.to_owned(), retired })

@@ -21,7 +21,7 @@ fn core(dir: &tempfile::TempDir, key: &DataKey, now: OffsetDateTime, zone: &str)
     Mailwarden::for_tests(&dir.path().join("w.db"), key, Arc::new(FixedClock { now, zone }))
 }
 
-fn app_only(m: &mut Mailwarden, name: &str, expires: &str) -> i64 {
+fn app_only(m: &Mailwarden, name: &str, expires: &str) -> i64 {
     let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Graph);
     d.name = name.into();
     d.mailbox = "invoices@contoso.com".into();
@@ -43,8 +43,8 @@ fn thresholds_count_local_days_across_zones_and_dst() {
     let key = DataKey::generate();
     // 04:30 UTC on 7 March 2027: still the 6th in New York, the 7th in Berlin.
     let at = datetime!(2027-03-07 04:30 UTC);
-    let mut m = core(&dir, &key, at, NEW_YORK);
-    app_only(&mut m, "Invoices", "2027-03-14");
+    let m = core(&dir, &key, at, NEW_YORK);
+    app_only(&m, "Invoices", "2027-03-14");
     assert_eq!(secret_state(&m), Some((ExpiryState::Soon, Some(8))), "8 days in New York: not yet urgent");
     let m = core(&dir, &key, at, BERLIN);
     assert_eq!(secret_state(&m), Some((ExpiryState::Urgent, Some(7))), "7 days in Berlin: urgent");
@@ -54,7 +54,7 @@ fn thresholds_count_local_days_across_zones_and_dst() {
     let m = core(&dir, &key, datetime!(2027-03-13 17:00 UTC), NEW_YORK);
     let mut d = m.draft(1).unwrap();
     d.client_secret_expires = "2027-03-15".into();
-    let mut m = m;
+    let m = m;
     m.save(Some(1), &d).unwrap();
     assert_eq!(secret_state(&m), Some((ExpiryState::Urgent, Some(2))));
     // The day after: expired, and said so.
@@ -64,7 +64,7 @@ fn thresholds_count_local_days_across_zones_and_dst() {
     assert!(item.title.contains("expired yesterday"), "{}", item.title);
 
     // Thresholds are settings: 60/14 makes 20 days "soon" and 10 "urgent".
-    let mut m = core(&dir, &key, datetime!(2027-02-23 12:00 UTC), BERLIN);
+    let m = core(&dir, &key, datetime!(2027-02-23 12:00 UTC), BERLIN);
     let mut s = m.store.settings().unwrap();
     s.thresholds = Thresholds { soon_days: 60, urgent_days: 14 };
     m.store.save_settings(&s).unwrap();
@@ -82,7 +82,7 @@ fn refresh_tokens_warn_from_75_idle_days_and_die_after_90() {
     let dir = tempfile::tempdir().unwrap();
     let key = DataKey::generate();
     let signed_in = datetime!(2026-08-01 09:00 UTC);
-    let mut m = core(&dir, &key, signed_in, BERLIN);
+    let m = core(&dir, &key, signed_in, BERLIN);
     let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::AuthCode, SendMethod::Smtp);
     d.name = "Invent ERP".into();
     d.mailbox = "erp@contoso.com".into();
@@ -99,7 +99,7 @@ fn refresh_tokens_warn_from_75_idle_days_and_die_after_90() {
         object_id: None,
         refreshed: false,
     };
-    m.store.save_tokens(id, update, signed_in).unwrap();
+    m.store.save_tokens(id, update, signed_in, crate::store::Expect::Anything).unwrap();
     let rt = |days: i64| {
         let m = core(&dir, &key, signed_in + time::Duration::days(days), BERLIN);
         m.attention()
@@ -118,14 +118,14 @@ fn refresh_tokens_warn_from_75_idle_days_and_die_after_90() {
 fn each_threshold_is_announced_once_even_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
     let key = DataKey::generate();
-    let mut m = core(&dir, &key, datetime!(2026-11-01 12:00 UTC), BERLIN);
-    app_only(&mut m, "Invoices", "2026-12-01");
+    let m = core(&dir, &key, datetime!(2026-11-01 12:00 UTC), BERLIN);
+    app_only(&m, "Invoices", "2026-12-01");
     assert_eq!(m.due_notices().unwrap().len(), 1, "soon: announced");
     assert!(m.due_notices().unwrap().is_empty(), "not twice");
     drop(m);
-    let mut m = core(&dir, &key, datetime!(2026-11-02 12:00 UTC), BERLIN);
+    let m = core(&dir, &key, datetime!(2026-11-02 12:00 UTC), BERLIN);
     assert!(m.due_notices().unwrap().is_empty(), "not after a restart either");
-    let mut m2 = core(&dir, &key, datetime!(2026-11-25 12:00 UTC), BERLIN);
+    let m2 = core(&dir, &key, datetime!(2026-11-25 12:00 UTC), BERLIN);
     let due = m2.due_notices().unwrap();
     assert_eq!((due.len(), due[0].state), (1, ExpiryState::Urgent), "crossing into urgent is new");
     drop(m);
@@ -142,8 +142,8 @@ fn each_threshold_is_announced_once_even_across_restarts() {
 fn history_and_calendar_follow_a_rotation() {
     let dir = tempfile::tempdir().unwrap();
     let key = DataKey::generate();
-    let mut m = core(&dir, &key, datetime!(2026-11-23 12:00 UTC), BERLIN);
-    let id = app_only(&mut m, "Invoices", "2027-05-01");
+    let m = core(&dir, &key, datetime!(2026-11-23 12:00 UTC), BERLIN);
+    let id = app_only(&m, "Invoices", "2027-05-01");
     let h = m.store.secret_history(id).unwrap();
     assert_eq!((h.len(), h[0].hint.as_deref(), h[0].retired_at.is_none()), (1, Some("WvR"), true));
     let ics = m.expiry_calendar().unwrap();

@@ -1,0 +1,108 @@
+//! The keyring entry holding a database's key, and why a keyring did not
+//! answer, in words a person can act on (no session bus, locked, refused).
+
+use crate::crypto::DataKey;
+use crate::error::CoreError;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use std::path::Path;
+use zeroize::Zeroizing;
+
+pub(super) const SERVICE: &str = "org.mailwarden.desktop";
+
+/// Why the keyring could not be used.
+#[derive(Debug)]
+pub(crate) struct Unreachable {
+    pub reason: String,
+}
+
+impl Unreachable {
+    pub fn into_core(self) -> CoreError {
+        CoreError::KeyUnavailable(format!("the system keyring cannot be reached ({})", self.reason))
+    }
+}
+
+fn no_session_bus() -> bool {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    // Without the variable, libdbus tries $XDG_RUNTIME_DIR/bus.
+    let runtime = std::env::var_os("XDG_RUNTIME_DIR").filter(|v| !v.is_empty());
+    !runtime.is_some_and(|r| Path::new(&r).join("bus").exists())
+}
+
+fn unreachable(e: keyring::Error) -> Unreachable {
+    let reason = match &e {
+        _ if cfg!(target_os = "linux") && no_session_bus() => {
+            "no D-Bus session bus in this session (an SSH login, cron or a service), so no Secret Service".to_owned()
+        }
+        keyring::Error::NoStorageAccess(_) => "the keyring is locked or refused access".to_owned(),
+        keyring::Error::PlatformFailure(inner) => {
+            let text = inner.to_string();
+            if text.to_lowercase().contains("locked") || text.to_lowercase().contains("dismissed") {
+                "the keyring is locked (unlocking was not confirmed)".to_owned()
+            } else {
+                format!("the keyring service did not answer: {text}")
+            }
+        }
+        other => other.to_string(),
+    };
+    Unreachable { reason }
+}
+
+fn entry(account: &str) -> Result<keyring::Entry, Unreachable> {
+    keyring::Entry::new(SERVICE, account).map_err(unreachable)
+}
+
+/// The key stored under `account`; None when there is no such entry.
+fn get(account: &str) -> Result<Option<DataKey>, Unreachable> {
+    match entry(account)?.get_password() {
+        Ok(text) => {
+            let text = Zeroizing::new(text);
+            let bytes = Zeroizing::new(B64.decode(text.trim()).unwrap_or_default());
+            DataKey::from_bytes(&bytes)
+                .map(Some)
+                .ok_or_else(|| Unreachable { reason: "the keyring entry is damaged (not 32 bytes of base64)".into() })
+        }
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(unreachable(e)),
+    }
+}
+
+/// The key of database `db_id`: by its id, else (databases made before ids)
+/// by the path it was opened at, copied to the id's entry when found.
+pub(super) fn find(db_id: &str, db: &Path) -> Result<Option<DataKey>, Unreachable> {
+    let account = super::account(db_id);
+    if let Some(k) = get(&account)? {
+        return Ok(Some(k));
+    }
+    let legacy = format!("data-key {}", db.display());
+    match get(&legacy)? {
+        Some(k) => {
+            let _ = store(&account, &k);
+            Ok(Some(k))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Keep `key` under `account`, and read it back: some backends accept a
+/// write they cannot keep.
+pub(crate) fn store(account: &str, key: &DataKey) -> Result<(), Unreachable> {
+    let e = entry(account)?;
+    let text = Zeroizing::new(B64.encode(key.as_bytes()));
+    e.set_password(&text).map_err(unreachable)?;
+    let back = Zeroizing::new(e.get_password().map_err(unreachable)?);
+    if back.as_str() != text.as_str() {
+        return Err(Unreachable { reason: "the keyring accepted the key but did not keep it".into() });
+    }
+    Ok(())
+}
+
+/// Remove the entry (after the key moved to a file).
+pub(crate) fn delete(account: &str) -> Result<(), Unreachable> {
+    match entry(account)?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(unreachable(e)),
+    }
+}

@@ -1,0 +1,106 @@
+//! A small pool of SQLite connections to one database file, so the engine is
+//! `Sync`: the desktop's commands, its background watcher and a sign-in worker
+//! share one store, each taking a connection for the length of one call.
+//!
+//! Each pooled connection carries its own cache of the profile list, keyed by
+//! that connection's `PRAGMA data_version` (which changes whenever *another*
+//! connection — of this pool or of another process — commits) and dropped on
+//! its own writes. Hand-written because r2d2/deadpool bring a thread or an async
+//! runtime for what is a mutex around a `Vec`.
+
+use super::profiles::StoredProfile;
+use crate::error::Result;
+use rusqlite::Connection;
+use std::ops::{Deref, DerefMut};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Idle connections kept open; more are opened when calls overlap.
+const KEEP: usize = 4;
+
+pub(super) struct Conn {
+    pub conn: Connection,
+    /// The list as last read on this connection, at this `data_version`.
+    pub cache: Option<(i64, Arc<Vec<StoredProfile>>)>,
+}
+
+pub(super) struct Pool {
+    path: PathBuf,
+    idle: Mutex<Vec<Conn>>,
+}
+
+/// A connection on loan from the pool; it goes back when dropped.
+pub(super) struct Pooled<'a> {
+    pool: &'a Pool,
+    conn: Option<Conn>,
+}
+
+impl Pool {
+    pub fn new(path: &Path, first: Connection) -> Pool {
+        Pool { path: path.to_path_buf(), idle: Mutex::new(vec![Conn { conn: first, cache: None }]) }
+    }
+
+    pub fn get(&self) -> Result<Pooled<'_>> {
+        let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match idle {
+            Some(c) => c,
+            None => Conn { conn: connect(&self.path)?, cache: None },
+        };
+        Ok(Pooled { pool: self, conn: Some(conn) })
+    }
+
+    /// Forget every connection's cached list (after a write by this process
+    /// on any connection, data_version already tells the others; this is for
+    /// callers that want a fresh read regardless).
+    pub fn invalidate_all(&self) {
+        for c in self.idle.lock().unwrap_or_else(|p| p.into_inner()).iter_mut() {
+            c.cache = None;
+        }
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.take() {
+            let mut idle = self.pool.idle.lock().unwrap_or_else(|p| p.into_inner());
+            if idle.len() < KEEP {
+                idle.push(c);
+            }
+        }
+    }
+}
+
+impl Pooled<'_> {
+    pub fn slot(&mut self) -> &mut Conn {
+        self.conn.as_mut().expect("a pooled connection is present until dropped")
+    }
+}
+
+impl Deref for Pooled<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.conn.as_ref().expect("a pooled connection is present until dropped").conn
+    }
+}
+
+impl DerefMut for Pooled<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.slot().conn
+    }
+}
+
+/// Open one connection with the settings every connection needs. WAL is a
+/// property of the file (set once at creation). `synchronous=NORMAL` for
+/// bookkeeping; token and key writes switch to FULL around their commit
+/// ([`super::durable`]) so a rotation survives a power cut.
+pub(super) fn connect(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    // Keep a whole (large) profile table in memory: the list reads every row.
+    conn.pragma_update(None, "cache_size", -32_000)?;
+    conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
+    Ok(conn)
+}
