@@ -142,16 +142,6 @@ fn key_file_is_private_and_doctor_says_so() {
 }
 
 #[test]
-fn a_lost_key_is_reported_not_replaced_silently() {
-    let db = TempDb::new();
-    add_app_only(&db, "Keyed");
-    std::fs::remove_file(db.dir.path().join("mailwarden.db.key")).unwrap();
-    let o = db.run(&["profile", "list"], None);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("data key does not open"), "{}", text(&o.stderr));
-}
-
-#[test]
 fn usage_errors_exit_2_and_unknown_profiles_exit_1() {
     let db = TempDb::new();
     assert_eq!(db.run(&["profile", "frobnicate"], None).status.code(), Some(2));

@@ -75,3 +75,63 @@ fn without_a_keyring_the_key_falls_back_to_a_file_and_says_so() {
     assert!(v["key"]["notice"].as_str().unwrap().contains("No system keyring is in use"));
     assert!(db.dir.path().join("mailwarden.db.key").exists());
 }
+
+/// A keyring-backed database opened once without the keyring (cron, SSH, a
+/// locked keyring at autostart) stays keyring-backed: no key file is made,
+/// the reason is given, and the next run with the keyring works. A copy of
+/// the database at another path finds the same key (the entry is named by
+/// the database's id), and the key moves to a file and back.
+#[test]
+fn a_run_without_the_keyring_never_locks_out_a_keyring_backed_database() {
+    let db = TempDb::new();
+    let setup = in_keyring_session(
+        &db,
+        &format!(
+            r#"echo '{SECRET}' | "$MW" profile add --name Keyring --auth client-credentials --send graph \
+                 --mailbox ops@contoso.com --tenant contoso.onmicrosoft.com \
+                 --client-id 351d6cb2-1c69-4081-9cc2-a769d71567cb --client-secret-stdin"#
+        ),
+    );
+    assert!(setup.status.success(), "{}", text(&setup.stderr));
+    let without = |args: &[&str]| {
+        Command::new(binary("mailwarden"))
+            .args(args)
+            .env("MAILWARDEN_DB", db.path())
+            .env("HOME", db.dir.path().join("home"))
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env_remove("MAILWARDEN_KEY_BACKEND")
+            .env("XDG_RUNTIME_DIR", db.dir.path())
+            .output()
+            .unwrap()
+    };
+    let list = without(&["profile", "list"]);
+    assert!(list.status.success(), "list works without the key: {}", text(&list.stderr));
+    let token = without(&["token", "Keyring"]);
+    assert_eq!(token.status.code(), Some(1));
+    let err = text(&token.stderr);
+    assert!(err.contains("no D-Bus session bus") && err.contains("Unlock the keyring"), "{err}");
+    assert!(!db.dir.path().join("mailwarden.db.key").exists(), "no key file for a keyring-backed database");
+
+    let copy = db.dir.path().join("moved.db");
+    std::fs::copy(db.path(), &copy).unwrap();
+    let back = in_keyring_session(
+        &db,
+        &format!(
+            r#""$MW" profile show Keyring --json
+               MAILWARDEN_DB='{copy}' "$MW" profile show Keyring --json
+               "$MW" key move --to file
+               test -f "$MAILWARDEN_DB.key"
+               "$MW" doctor --json
+               "$MW" key move --to keyring
+               test ! -e "$MAILWARDEN_DB.key"
+               "$MW" doctor --json"#,
+            copy = copy.display()
+        ),
+    );
+    let out = text(&back.stdout);
+    assert!(back.status.success(), "stderr: {}\nstdout: {out}", text(&back.stderr));
+    assert_eq!(out.matches(r#""hasClientSecret": true"#).count(), 2, "{out}");
+    let file_at = out.find(r#""backend": "file""#).expect("after the move to a file");
+    let ring_at = out.rfind(r#""backend": "keyring""#).expect("after the move back");
+    assert!(file_at < ring_at, "{out}");
+}

@@ -212,7 +212,7 @@ fn twenty_processes_on_an_expired_token_make_exactly_one_refresh() {
     env.idp.set_access_lifetime(3599);
     // The app is open too (its own connection, as the GUI holds one) and asks
     // for the token at the same moment as the twenty CLI processes.
-    let mut gui = env.core();
+    let gui = env.core();
     let id = gui.resolve("Busy").unwrap().profile.id;
     std::env::set_var("MAILWARDEN_CA_FILE", &env.idp.ca.ca_file);
     let children: Vec<_> = (0..20)

@@ -91,10 +91,10 @@ fn xoauth2_over_starttls_is_delivered() {
     // The steps in flight, as the GUI shows them.
     use mailwarden_core::mail::TestStep::*;
     std::env::set_var("MAILWARDEN_CA_FILE", &env.idp.ca.ca_file);
-    let mut core = env.core();
+    let core = env.core();
     let pid = core.resolve("Invent ERP").unwrap().profile.id;
     let mut steps = Vec::new();
-    core.send_test_observed(pid, None, true, &mut |s| steps.push(s)).unwrap();
+    core.send_test_observed(pid, None, true, &mut |s| steps.push(s), None).unwrap();
     assert_eq!(steps, [Token, Connect, Tls, Auth, Send]);
     assert!(env.mail.log().contains("sasl_method=XOAUTH2, sasl_username=erp@contoso.com"), "{}", env.mail.log());
 }

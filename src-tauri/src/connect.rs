@@ -179,11 +179,10 @@ pub async fn send_test(
     on_step: Channel<TestStep>,
 ) -> Res<SendReport> {
     let core = state.core()?;
+    let cancel = cancel_flag(&state, id);
     on_worker(move || {
         let to = to.as_deref().filter(|t| !t.trim().is_empty());
-        core.send_test_observed(id, to, force, &mut |s| {
-            let _ = on_step.send(s);
-        })
+        core.send_test_observed(id, to, force, &mut |s| drop(on_step.send(s)), Some(cancel))
     })
     .await
 }
@@ -192,10 +191,6 @@ pub async fn send_test(
 #[tauri::command]
 pub async fn check_inbound(state: State<'_, AppState>, id: i64, on_step: Channel<TestStep>) -> Res<InboundReport> {
     let core = state.core()?;
-    on_worker(move || {
-        core.check_inbound_observed(id, &mut |s| {
-            let _ = on_step.send(s);
-        })
-    })
-    .await
+    let cancel = cancel_flag(&state, id);
+    on_worker(move || core.check_inbound_observed(id, &mut |s| drop(on_step.send(s)), Some(cancel))).await
 }

@@ -162,6 +162,16 @@ impl Diagnosis {
     }
 }
 
+/// The person pressed Cancel: nothing more was sent, nothing stored changed.
+pub fn cancelled() -> Diagnosis {
+    Diagnosis::new(
+        "cancelled",
+        "Cancelled",
+        "The test was stopped before it finished; nothing stored was changed.",
+        vec!["Run it again when ready.".into()],
+    )
+}
+
 /// Explain an identity provider's error response.
 pub fn diagnose_provider(e: &ProviderError, ctx: &Context) -> Diagnosis {
     let mut d = match e.aadsts().and_then(|n| aadsts::explain(n, ctx)) {

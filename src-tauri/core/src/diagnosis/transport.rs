@@ -24,6 +24,12 @@ pub enum TransportError {
         status: u16,
         detail: String,
     },
+    /// A mail server sent more than any real one does (an endless line,
+    /// megabytes of data): it was cut off before it could exhaust memory.
+    Overflow {
+        host: String,
+        detail: String,
+    },
     Other {
         host: String,
         detail: String,
@@ -67,6 +73,16 @@ impl TransportError {
                 format!("{host} answered unexpectedly (HTTP {status})"),
                 format!("The answer was not an OAuth response ({detail}). A proxy or captive portal may be answering instead of the identity provider."),
                 vec!["Check the authority / token URL in this profile.".into(), proxy],
+            ),
+            TransportError::Overflow { host, detail } => Diagnosis::new(
+                "network_overflow",
+                format!("{host} sent an answer no mail server sends"),
+                format!("The connection was closed because {detail}. Something other than a mail server may be answering at that address and port (a proxy, a misconfigured service), or someone on the network path is interfering (before STARTTLS, anyone on the path can)."),
+                vec![
+                    format!("Check the host and port for {host} in this profile."),
+                    "Try a port with implicit TLS (SMTP 465, IMAP 993) so nothing on the path can change the conversation.".into(),
+                    "If it keeps happening, ask the network administrator what answers at that address.".into(),
+                ],
             ),
             TransportError::Other { host, detail } => Diagnosis::new(
                 "network",

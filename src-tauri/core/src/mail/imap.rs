@@ -12,8 +12,8 @@ use crate::profile::{Profile, TlsMode};
 use crate::secret::{ExposeSecret, SecretString};
 use serde::Serialize;
 use std::cell::RefCell;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpStream;
+use super::net::Socket;
+use std::io::{BufReader, Write};
 use std::time::Instant;
 use ts_rs::TS;
 
@@ -35,16 +35,16 @@ pub enum Login {
 }
 
 /// STARTTLS by hand before the `imap` client takes over the encrypted stream.
-fn starttls(mut tcp: TcpStream, where_: &str, log: &Shared) -> std::io::Result<TcpStream> {
-    let mut reader = BufReader::new(tcp.try_clone()?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?; // greeting
+/// Lines are read a byte at a time so nothing after the server's OK (the TLS
+/// handshake belongs to rustls) is read ahead.
+fn starttls(mut tcp: Socket, where_: &str, log: &Shared) -> std::io::Result<Socket> {
+    let mut line = net::read_line(&mut BufReader::with_capacity(1, &mut tcp))?; // greeting
     log.borrow_mut().server_line(&line);
     tcp.write_all(b"m0 STARTTLS\r\n")?;
     log.borrow_mut().client_line("m0 STARTTLS");
     loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 {
+        line = net::read_line(&mut BufReader::with_capacity(1, &mut tcp))?;
+        if line.is_empty() {
             return Err(std::io::Error::other(format!("{where_} closed the connection during STARTTLS")));
         }
         log.borrow_mut().server_line(&line);
@@ -80,7 +80,12 @@ impl imap::Authenticator for XOAuth2<'_> {
     }
 }
 
-pub fn check(p: &Profile, login: Login, step: &mut dyn FnMut(super::TestStep)) -> Result<InboundReport> {
+pub fn check(
+    p: &Profile,
+    login: Login,
+    step: &mut dyn FnMut(super::TestStep),
+    limits: net::Limits,
+) -> Result<InboundReport> {
     if p.imap_host.is_empty() {
         return Err(CoreError::invalid(
             "imapHost",
@@ -88,7 +93,7 @@ pub fn check(p: &Profile, login: Login, step: &mut dyn FnMut(super::TestStep)) -
         ));
     }
     let log = Shared::default();
-    let result = session(p, &login, &log, step);
+    let result = session(p, &login, &log, step, limits);
     let transcript = std::mem::take(&mut log.borrow_mut().lines);
     match result {
         Ok((folders, elapsed_ms)) => Ok(InboundReport { mailbox: p.mailbox.clone(), folders, elapsed_ms, transcript }),
@@ -101,7 +106,13 @@ pub fn check(p: &Profile, login: Login, step: &mut dyn FnMut(super::TestStep)) -
 }
 
 /// Connect, (STARTTLS,) sign in, LIST; the folder count and the time taken.
-fn session(p: &Profile, login: &Login, log: &Shared, step: &mut dyn FnMut(super::TestStep)) -> Result<(usize, u64)> {
+fn session(
+    p: &Profile,
+    login: &Login,
+    log: &Shared,
+    step: &mut dyn FnMut(super::TestStep),
+    limits: net::Limits,
+) -> Result<(usize, u64)> {
     let where_ = format!("{}:{}", p.imap_host, p.imap_port);
     if p.imap_security == TlsMode::None {
         return Err(CoreError::invalid(
@@ -113,7 +124,7 @@ fn session(p: &Profile, login: &Login, log: &Shared, step: &mut dyn FnMut(super:
     let transport = |e: std::io::Error| CoreError::Auth(Box::new(net::io_diagnosis(&e, &where_)));
     step(super::TestStep::Connect);
     log.borrow_mut().note(format!("connecting to {where_} ({})", p.imap_security.label()));
-    let tcp = net::connect(&p.imap_host, p.imap_port).map_err(|e| CoreError::Auth(Box::new(e.diagnose(&where_))))?;
+    let tcp = net::connect(&p.imap_host, p.imap_port, limits).map_err(|e| CoreError::Auth(Box::new(e.diagnose(&where_))))?;
     step(super::TestStep::Tls);
     let tcp = match p.imap_security {
         TlsMode::StartTls => starttls(tcp, &where_, log).map_err(transport)?,

@@ -6,7 +6,7 @@
 pub mod graph;
 pub mod imap;
 mod imap_log;
-mod net;
+pub mod net;
 mod smtp;
 mod smtp_conn;
 
@@ -14,6 +14,8 @@ use crate::app::Mailwarden;
 use crate::error::{CoreError, Result};
 use crate::profile::SendMethod;
 use crate::store::{TestKind, TestResult};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 /// Seconds between two test sends of one profile (unless forced).
 const THROTTLE: i64 = 10;
@@ -53,16 +55,18 @@ impl Mailwarden {
     /// mailbox). At most one per profile every 10 seconds unless `force`:
     /// Microsoft flags bursts of identical messages as spam.
     pub fn send_test(&self, id: i64, to: Option<&str>, force: bool) -> Result<SendReport> {
-        self.send_test_observed(id, to, force, &mut |_| {})
+        self.send_test_observed(id, to, force, &mut |_| {}, None)
     }
 
-    /// As [`Self::send_test`], telling `step` which step is in flight.
+    /// As [`Self::send_test`], telling `step` which step is in flight; setting
+    /// `cancel` ends it within a fraction of a second.
     pub fn send_test_observed(
         &self,
         id: i64,
         to: Option<&str>,
         force: bool,
         step: &mut dyn FnMut(TestStep),
+        cancel: Option<Arc<AtomicBool>>,
     ) -> Result<SendReport> {
         let p = self.store.get(id)?.profile;
         if !force {
@@ -76,7 +80,7 @@ impl Mailwarden {
                 }
             }
         }
-        let result = self.send_test_now(&p, to, step);
+        let result = self.send_test_now(&p, to, step, net::Limits::test(cancel));
         self.record(id, TestKind::Send, &result, |r| format!("{} → {}", r.reply, r.to));
         result
     }
@@ -86,9 +90,10 @@ impl Mailwarden {
         p: &crate::profile::Profile,
         to: Option<&str>,
         step: &mut dyn FnMut(TestStep),
+        limits: net::Limits,
     ) -> Result<SendReport> {
         let mut warnings = Vec::new();
-        let result = self.send_with(p, to, &mut warnings, step);
+        let result = self.send_with(p, to, &mut warnings, step, limits);
         match result {
             Ok(mut r) => {
                 r.warnings = warnings;
@@ -131,6 +136,7 @@ impl Mailwarden {
         to: Option<&str>,
         warnings: &mut Vec<String>,
         step: &mut dyn FnMut(TestStep),
+        limits: net::Limits,
     ) -> Result<SendReport> {
         let id = p.id;
         let to = to.map(str::to_owned).unwrap_or_else(|| p.mailbox.clone());
@@ -150,7 +156,7 @@ impl Mailwarden {
             smtp::Auth::Password(pw)
         };
         let now = self.clock.now();
-        smtp::send(p, &to, auth, now, step)
+        smtp::send(p, &to, auth, now, step, limits)
     }
 
     /// Keep the outcome of a test (never a secret: the reply or the diagnosis).
@@ -178,11 +184,16 @@ impl Mailwarden {
 impl Mailwarden {
     /// Log in over IMAP and list the folders (the inbound check).
     pub fn check_inbound(&self, id: i64) -> Result<imap::InboundReport> {
-        self.check_inbound_observed(id, &mut |_| {})
+        self.check_inbound_observed(id, &mut |_| {}, None)
     }
 
     /// As [`Self::check_inbound`], telling `step` which step is in flight.
-    pub fn check_inbound_observed(&self, id: i64, step: &mut dyn FnMut(TestStep)) -> Result<imap::InboundReport> {
+    pub fn check_inbound_observed(
+        &self,
+        id: i64,
+        step: &mut dyn FnMut(TestStep),
+        cancel: Option<Arc<AtomicBool>>,
+    ) -> Result<imap::InboundReport> {
         let p = self.store.get(id)?.profile;
         step(TestStep::Token);
         let login = if p.auth_method.is_oauth() {
@@ -194,7 +205,7 @@ impl Mailwarden {
                 .ok_or_else(|| CoreError::invalid("password", "No password is stored for this profile."))?;
             imap::Login::Password(pw)
         };
-        let result = imap::check(&p, login, step);
+        let result = imap::check(&p, login, step, net::Limits::test(cancel));
         self.record(id, TestKind::Imap, &result, |r| format!("{} folders listed as {}", r.folders, r.mailbox));
         result
     }

@@ -18,33 +18,131 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use std::io;
 use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+/// The longest one step (connect, one write) may wait.
 pub(super) const TIMEOUT: Duration = Duration::from_secs(30);
+/// The whole of one test (connect, TLS, sign in, send or list), whatever the
+/// server does: a server trickling a byte a second still ends here.
+pub(crate) const OPERATION: Duration = Duration::from_secs(90);
+/// The most one test reads from a server (a LIST of a very large mailbox
+/// fits); past it the server is not answering as a mail server does.
+pub(crate) const READ_BUDGET: usize = 8 * 1024 * 1024;
+/// The longest line a mail server may send.
+pub(crate) const LINE_MAX: usize = 64 * 1024;
+/// How often a blocked read looks at the deadline and Cancel.
+const TICK: Duration = Duration::from_millis(200);
 
 pub(super) type TlsStream = rustls::StreamOwned<rustls::ClientConnection, Socket>;
 
-/// A TCP stream that acknowledges what it receives at once. Linux drops back
-/// to delayed ACKs by itself, so `TCP_QUICKACK` is re-armed before each read.
+/// What bounds one operation on the network: an overall deadline, a read
+/// budget, and the person's Cancel.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub deadline: Instant,
+    pub budget: usize,
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl Limits {
+    pub fn new(total: Duration, cancel: Option<Arc<AtomicBool>>) -> Limits {
+        Limits { deadline: Instant::now() + total, budget: READ_BUDGET, cancel }
+    }
+
+    /// The default bounds of a test.
+    pub fn test(cancel: Option<Arc<AtomicBool>>) -> Limits {
+        Limits::new(OPERATION, cancel)
+    }
+
+    fn check(&self) -> io::Result<Duration> {
+        if self.cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst)) {
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
+        }
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "the server did not finish answering in time"));
+        }
+        Ok(left)
+    }
+}
+
+/// A TCP stream that acknowledges what it receives at once (Linux drops back
+/// to delayed ACKs by itself, so `TCP_QUICKACK` is re-armed before each read),
+/// and reads within its [`Limits`]: never past the deadline or the budget,
+/// and never longer than a tick without looking at Cancel.
 #[derive(Debug)]
-pub(super) struct Socket(pub TcpStream);
+pub(super) struct Socket {
+    pub tcp: TcpStream,
+    limits: Limits,
+}
 
 impl io::Read for Socket {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        #[cfg(target_os = "linux")]
-        let _ = socket2::SockRef::from(&self.0).set_tcp_quickack(true);
-        self.0.read(buf)
+        if self.limits.budget == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("the server sent more than {} MB", READ_BUDGET / (1024 * 1024)),
+            ));
+        }
+        let len = buf.len().min(self.limits.budget);
+        loop {
+            let left = self.limits.check()?;
+            self.tcp.set_read_timeout(Some(left.min(TICK)))?;
+            #[cfg(target_os = "linux")]
+            let _ = socket2::SockRef::from(&self.tcp).set_tcp_quickack(true);
+            match self.tcp.read(&mut buf[..len]) {
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => continue,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Ok(n) => {
+                    self.limits.budget -= n;
+                    return Ok(n);
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 }
 
 impl io::Write for Socket {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
+        let left = self.limits.check()?;
+        self.tcp.set_write_timeout(Some(left.min(TIMEOUT)))?;
+        self.tcp.write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
+        self.tcp.flush()
     }
+}
+
+/// One line (up to and including `\n`) from `r`, refusing lines longer than
+/// [`LINE_MAX`]: a server sending an endless line gets an error, not all
+/// of memory. Returns an empty string at end of stream.
+pub(super) fn read_line(r: &mut impl io::BufRead) -> io::Result<String> {
+    let mut line = Vec::new();
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        let (take, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        if line.len() + take > LINE_MAX {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("the server sent a line longer than {} KB", LINE_MAX / 1024),
+            ));
+        }
+        line.extend_from_slice(&buf[..take]);
+        r.consume(take);
+        if done {
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&line).into_owned())
 }
 
 static TLS: crate::http::PerCa<Arc<rustls::ClientConfig>> = crate::http::PerCa::new();
@@ -73,12 +171,12 @@ fn build_tls_config() -> Result<Arc<rustls::ClientConfig>> {
 
 /// Start TLS on `tcp` for `host`; `field` names the profile field holding the
 /// host, for the message when it is not a valid server name.
-pub(super) fn wrap(host: &str, field: &str, tcp: TcpStream) -> Result<TlsStream> {
+pub(super) fn wrap(host: &str, field: &str, tcp: Socket) -> Result<TlsStream> {
     let name =
         ServerName::try_from(host.to_owned()).map_err(|_| CoreError::invalid(field, "Not a valid host name."))?;
     let conn = rustls::ClientConnection::new(tls_config()?, name)
         .map_err(|e| CoreError::io("Could not start TLS", io::Error::other(e.to_string())))?;
-    Ok(rustls::StreamOwned::new(conn, Socket(tcp)))
+    Ok(rustls::StreamOwned::new(conn, tcp))
 }
 
 /// Run the TLS handshake now, so a certificate or protocol failure shows up
@@ -96,22 +194,19 @@ pub(super) enum ConnectError {
     Io(io::Error),
 }
 
-/// Resolve `host` and connect to the first address that answers, with the
-/// timeout on connect, reads and writes, and `TCP_NODELAY` set.
-pub(super) fn connect(host: &str, port: u16) -> std::result::Result<TcpStream, ConnectError> {
+/// Resolve `host` and connect to the first address that answers, within the
+/// limits, with `TCP_NODELAY` set.
+pub(super) fn connect(host: &str, port: u16, limits: Limits) -> std::result::Result<Socket, ConnectError> {
     let addrs: Vec<_> = (host, port).to_socket_addrs().map_err(|_| ConnectError::Dns)?.collect();
     if addrs.is_empty() {
         return Err(ConnectError::Dns);
     }
     let mut last = None;
     for addr in addrs {
-        match TcpStream::connect_timeout(&addr, TIMEOUT) {
+        let left = limits.check().map_err(ConnectError::Io)?;
+        match TcpStream::connect_timeout(&addr, left.min(TIMEOUT)) {
             Ok(s) => {
-                let setup = s
-                    .set_nodelay(true)
-                    .and_then(|()| s.set_read_timeout(Some(TIMEOUT)))
-                    .and_then(|()| s.set_write_timeout(Some(TIMEOUT)));
-                return setup.map(|()| s).map_err(ConnectError::Io);
+                return s.set_nodelay(true).map(|()| Socket { tcp: s, limits }).map_err(ConnectError::Io);
             }
             Err(e) => last = Some(e),
         }
@@ -138,6 +233,8 @@ pub(super) fn io_diagnosis(e: &io::Error, host: &str) -> Diagnosis {
     match e.kind() {
         io::ErrorKind::ConnectionRefused => TransportError::Refused { host },
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportError::Timeout { host },
+        io::ErrorKind::Interrupted if e.to_string() == "cancelled" => return crate::diagnosis::cancelled(),
+        io::ErrorKind::InvalidData => TransportError::Overflow { host, detail: e.to_string() },
         _ => TransportError::Other { host, detail: e.to_string() },
     }
     .diagnose()

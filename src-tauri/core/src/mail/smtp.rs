@@ -35,6 +35,7 @@ pub fn send(
     auth: Auth,
     now: OffsetDateTime,
     step: &mut dyn FnMut(TestStep),
+    limits: super::net::Limits,
 ) -> Result<SendReport> {
     let from: Mailbox =
         p.effective_from().parse().map_err(|_| bad_address("fromAddress", "From", p.effective_from()))?;
@@ -50,7 +51,7 @@ pub fn send(
         .map_err(|e| CoreError::Flow(format!("Could not build the test message: {e}")))?;
     let start = Instant::now();
     let mut t = Transcript::default();
-    let result = session(p, &msg, &auth, &mut t, step);
+    let result = session(p, &msg, &auth, &mut t, step, limits);
     match result {
         Ok(reply) => Ok(SendReport {
             message_id,
@@ -95,6 +96,7 @@ fn session(
     auth: &Auth,
     t: &mut Transcript,
     step: &mut dyn FnMut(TestStep),
+    limits: super::net::Limits,
 ) -> Result<String> {
     let host = format!("{}:{}", p.smtp_host, p.smtp_port);
     let fail = |f: Failure, t: &mut Transcript| {
@@ -107,7 +109,7 @@ fn session(
     let implicit = p.smtp_security == TlsMode::Tls;
     step(TestStep::Connect);
     t.note(format!("connecting to {host} ({})", p.smtp_security.label()));
-    let (mut conn, greeting) = SmtpConn::open(&p.smtp_host, p.smtp_port, implicit).map_err(|f| fail(f, t))?;
+    let (mut conn, greeting) = SmtpConn::open(&p.smtp_host, p.smtp_port, implicit, limits).map_err(|f| fail(f, t))?;
     if implicit {
         step(TestStep::Tls);
         t.note("TLS handshake, certificate checked");

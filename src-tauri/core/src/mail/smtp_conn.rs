@@ -7,8 +7,7 @@ use super::net::{self, Socket, TlsStream};
 use lettre::transport::smtp::authentication::Mechanism;
 use lettre::transport::smtp::extension::ServerInfo;
 use lettre::transport::smtp::response::{Response, Severity};
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{self, BufReader, Read, Write};
 use std::str::FromStr;
 
 pub(super) type Result<T> = std::result::Result<T, Failure>;
@@ -68,7 +67,7 @@ impl Write for Stream {
     }
 }
 
-fn tls(host: &str, tcp: TcpStream) -> Result<TlsStream> {
+fn tls(host: &str, tcp: Socket) -> Result<TlsStream> {
     let mut s = net::wrap(host, "smtpHost", tcp)?;
     net::handshake(&mut s)?;
     Ok(s)
@@ -81,9 +80,9 @@ pub(super) struct SmtpConn {
 
 impl SmtpConn {
     /// Connect, start TLS at once when `implicit_tls`, read the greeting.
-    pub(super) fn open(host: &str, port: u16, implicit_tls: bool) -> Result<(SmtpConn, Response)> {
-        let tcp = net::connect(host, port).map_err(Failure::Connect)?;
-        let stream = if implicit_tls { Stream::Tls(Box::new(tls(host, tcp)?)) } else { Stream::Plain(Socket(tcp)) };
+    pub(super) fn open(host: &str, port: u16, implicit_tls: bool, limits: net::Limits) -> Result<(SmtpConn, Response)> {
+        let tcp = net::connect(host, port, limits).map_err(Failure::Connect)?;
+        let stream = if implicit_tls { Stream::Tls(Box::new(tls(host, tcp)?)) } else { Stream::Plain(tcp) };
         let mut conn = SmtpConn { io: BufReader::new(stream), info: None };
         let greeting = conn.read_reply()?;
         Ok((conn, greeting))
@@ -100,7 +99,7 @@ impl SmtpConn {
     /// itself runs on the first write (the EHLO that must follow).
     pub(super) fn starttls(mut self, host: &str) -> Result<(SmtpConn, Response)> {
         let r = self.command("STARTTLS\r\n")?;
-        let Stream::Plain(Socket(tcp)) = self.io.into_inner() else {
+        let Stream::Plain(tcp) = self.io.into_inner() else {
             return Err(Failure::Garbled("STARTTLS on a connection that is already encrypted".into()));
         };
         Ok((SmtpConn { io: BufReader::new(Stream::Tls(Box::new(tls(host, tcp)?))), info: None }, r))
@@ -128,8 +127,8 @@ impl SmtpConn {
     pub(super) fn read_reply(&mut self) -> Result<Response> {
         let mut text = String::new();
         loop {
-            let mut line = String::new();
-            if self.io.read_line(&mut line)? == 0 {
+            let line = net::read_line(&mut self.io)?;
+            if line.is_empty() {
                 return Err(Failure::Io(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     "the server closed the connection",
