@@ -110,8 +110,8 @@ pub enum Command {
 pub struct ConnectArgs {
     /// Profile name or id.
     pub profile: String,
-    /// How long to wait for the browser sign-in, in seconds.
-    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    /// How long to wait for the browser sign-in, in seconds (1 to 86400).
+    #[arg(long, default_value_t = 300, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
     /// Print the sign-in address; you open it, sign in, and paste the address
     /// the browser ends on (for redirect URIs like https://localhost).

@@ -2,7 +2,6 @@
 
 use crate::args::ConnectArgs;
 use crate::output;
-use base64::Engine;
 use mailwarden_core::oauth::loopback::is_loopback;
 use mailwarden_core::oauth::manual::{parse_pasted, Pasted};
 use mailwarden_core::profile::Profile;
@@ -41,10 +40,10 @@ pub fn connect(app: &Mailwarden, a: ConnectArgs) -> Result<ExitCode, CoreError> 
         let cancel = AtomicBool::new(false);
         let r = app.connect_device_code(id, &cancel, |d| {
             eprintln!(
-                "To sign in, open {} in any browser and enter the code {} (it expires in {} minutes).",
+                "To sign in, open {} in any browser and enter the code {} (it expires in {}).",
                 d.verification_uri,
                 d.user_code,
-                d.expires_in_secs / 60
+                mailwarden_core::diagnosis::plural((d.expires_in_secs / 60) as i64, "minute")
             );
             eprintln!("Waiting for the sign-in… (Ctrl+C to cancel)");
         })?;
@@ -83,10 +82,7 @@ pub fn token(app: &Mailwarden, profile: &str, format: &str) -> Result<ExitCode, 
     let issued = app.access_token_for(&p)?;
     let token = issued.token.expose_secret();
     let out = match format {
-        "xoauth2" => {
-            let user = p.effective_from();
-            base64::engine::general_purpose::STANDARD.encode(format!("user={user}\x01auth=Bearer {token}\x01\x01"))
-        }
+        "xoauth2" => mailwarden_core::oauth::xoauth2::encoded(&p, &issued.token).to_string(),
         "json" => serde_json::json!({"access_token": token, "token_type": "Bearer", "expires_at": issued.expires_at})
             .to_string(),
         _ => token.to_owned(),
@@ -145,7 +141,10 @@ fn connect_loopback(app: &Mailwarden, p: &Profile, timeout: u64) -> Result<ExitC
             p.mailbox
         );
         open_browser(url);
-        eprintln!("Waiting for the sign-in (up to {} minutes; Ctrl+C to cancel)…", timeout.div_ceil(60));
+        eprintln!(
+            "Waiting for the sign-in (up to {}; Ctrl+C to cancel)…",
+            mailwarden_core::diagnosis::plural(timeout.div_ceil(60) as i64, "minute")
+        );
     })?;
     connected(&p.name, &r);
     Ok(ExitCode::SUCCESS)

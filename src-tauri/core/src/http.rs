@@ -46,6 +46,51 @@ impl<T: Clone> PerCa<T> {
 
 static CLIENTS: PerCa<reqwest::blocking::Client> = PerCa::new();
 
+/// The largest answer read from an HTTP server (token endpoints and Graph
+/// answer in kilobytes); past it the answer is cut off, not buffered.
+pub const BODY_MAX: u64 = 1024 * 1024;
+
+/// Read a response body, refusing more than [`BODY_MAX`].
+pub fn read_body(resp: reqwest::blocking::Response) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut body = Vec::new();
+    resp.take(BODY_MAX + 1).read_to_end(&mut body)?;
+    if body.len() as u64 > BODY_MAX {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("the answer was larger than {} MB", BODY_MAX / (1024 * 1024)),
+        ));
+    }
+    Ok(body)
+}
+
+/// The shared client as the `oauth2` crate's HTTP client, with the body
+/// limit: the crate's own reqwest binding reads a body of any size. The rest
+/// is what that binding does.
+pub struct Bounded<'a>(pub &'a reqwest::blocking::Client);
+
+impl oauth2::SyncHttpClient for Bounded<'_> {
+    type Error = oauth2::HttpClientError<reqwest::Error>;
+
+    fn call(&self, request: oauth2::HttpRequest) -> std::result::Result<oauth2::HttpResponse, Self::Error> {
+        let response = self.0.execute(request.try_into().map_err(Box::new)?).map_err(Box::new)?;
+        let mut builder = oauth2::http::Response::builder().status(response.status()).version(response.version());
+        for (name, value) in response.headers().iter() {
+            builder = builder.header(name, value);
+        }
+        let status = response.status().as_u16();
+        let host = response.url().host_str().unwrap_or_default().to_owned();
+        let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body = read_body(response)?;
+        if crate::diagnosis::is_unavailable(status) {
+            let error = serde_json::from_slice::<crate::diagnosis::ProviderError>(&body).ok().map(|e| e.error);
+            let u = crate::diagnosis::Unavailable { host, status, retry_after, error };
+            return Err(oauth2::HttpClientError::Io(std::io::Error::other(u)));
+        }
+        builder.body(body).map_err(oauth2::HttpClientError::Http)
+    }
+}
+
 /// The shared client (built on first use, per extra-CA setting).
 pub fn client() -> Result<reqwest::blocking::Client> {
     CLIENTS.get_or_try("", build_client)

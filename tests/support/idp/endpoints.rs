@@ -178,6 +178,9 @@ fn token(st: &Mutex<State>, tenant: &str, req: &Request) -> Response {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let grant = get("grant_type");
     *s.counts.entry(grant.clone()).or_default() += 1;
+    if !s.scripted_http.is_empty() {
+        return s.scripted_http.remove(0);
+    }
     if !s.scripted.is_empty() {
         let (error, code) = s.scripted.remove(0);
         return ms_error(400, &error, code, "Scripted failure.");

@@ -79,6 +79,8 @@ pub struct State {
     pub counts: HashMap<String, usize>,
     /// The next token request(s) fail with this (error, AADSTS code).
     pub scripted: Vec<(String, u64)>,
+    /// The next token request(s) get this raw answer (outages, throttling).
+    pub scripted_http: Vec<http::Response>,
     /// Lifetime of issued access tokens, seconds.
     pub access_lifetime: i64,
     /// The account that "signs in" at /authorize.
@@ -163,6 +165,11 @@ impl Idp {
 
     pub fn register(&self, app: App) {
         self.state.lock().unwrap().apps.insert(app.client_id.clone(), app);
+    }
+
+    /// Answer the next token request with `r` as is (a 503 page, a 429).
+    pub fn script_response(&self, r: http::Response) {
+        self.state.lock().unwrap().scripted_http.push(r);
     }
 
     pub fn count(&self, grant: &str) -> usize {

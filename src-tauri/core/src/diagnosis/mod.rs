@@ -7,10 +7,14 @@
 //! The GUI and the CLI render the same [`Diagnosis`]; neither shows raw JSON.
 
 mod aadsts;
+pub mod signin;
 pub mod smtp;
 mod transport;
+mod unavailable;
 
+pub use signin::plural;
 pub use transport::TransportError;
+pub use unavailable::{is_unavailable, Unavailable};
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -224,6 +228,13 @@ fn generic(e: &ProviderError, ctx: &Context) -> Diagnosis {
             "The person signing in, or an administrator policy, declined the request.",
             vec!["Sign in again and accept the permissions, or ask an administrator to grant consent.".into()],
         ),
+        "temporarily_unavailable" | "server_error" => {
+            let host = url::Url::parse(&ctx.authority)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                .unwrap_or_else(|| ctx.authority.clone());
+            return Unavailable { host, status: 503, retry_after: None, error: Some(e.error.clone()) }.diagnose();
+        }
         "invalid_scope" => (
             "A scope was refused",
             "The provider does not offer one of the scopes this profile asks for.",

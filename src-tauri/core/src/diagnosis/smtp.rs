@@ -22,6 +22,25 @@ pub fn explain(code: u16, text: &str) -> Option<Diagnosis> {
     let status = enhanced_status(text).unwrap_or("");
     let lower = text.to_ascii_lowercase();
     let mut diag = match (code, status) {
+        (_, "5.7.139") if lower.contains("basic auth") => d(
+            "smtp_basic_auth_disabled",
+            "Exchange Online no longer accepts passwords for SMTP",
+            "Basic authentication (a username and password) for SMTP AUTH is turned off for this tenant — Exchange Online turns it off by default for existing tenants at the end of December 2026. Only OAuth sign-in is accepted now.",
+            &[
+                "Switch this profile's sign-in method to OAuth: **Connect your account** (a mailbox signs in; API permission Office 365 Exchange Online **SMTP.Send**, delegated), or **app-only** (client credentials; **SMTP.SendAsApp** with admin consent, plus the Exchange service principal and mailbox permission).",
+                "Register the app in Entra (App registrations → New registration), add the API permission above and grant admin consent, then put its Client ID (and, for app-only, a client secret) in this profile and connect.",
+                "Devices that can only send a username and password (printers, old apps) can send through an OAuth relay instead of signing in themselves.",
+            ],
+        ),
+        (_, "5.7.139") if lower.contains("mailbox") => d(
+            "smtp_auth_disabled",
+            "SMTP AUTH is turned off for this mailbox",
+            "Microsoft 365 refuses authenticated SMTP for this mailbox (SmtpClientAuthentication is disabled for the mailbox).",
+            &[
+                "In the Microsoft 365 admin center → **Users** → the mailbox → **Mail** → **Manage email apps**, tick **Authenticated SMTP**,",
+                "or in Exchange Online PowerShell: Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false",
+            ],
+        ),
         (_, "5.7.139") => d(
             "smtp_auth_disabled",
             "SMTP AUTH is turned off for this mailbox or tenant",

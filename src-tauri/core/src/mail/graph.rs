@@ -82,7 +82,7 @@ pub fn send(
             warnings: Vec::new(),
         });
     }
-    let bytes = resp.bytes().unwrap_or_default();
+    let bytes = crate::http::read_body(resp).unwrap_or_default();
     let mut d = match serde_json::from_slice::<GraphErrorBody>(&bytes) {
         Ok(b) => explain(status.as_u16(), &b.error, p),
         Err(_) => {

@@ -6,13 +6,13 @@
 
 use super::imap_log::{Recorded, Shared};
 use super::net;
+use super::net::Socket;
 use crate::diagnosis::{Diagnosis, TransportError};
 use crate::error::{CoreError, Result};
 use crate::profile::{Profile, TlsMode};
 use crate::secret::{ExposeSecret, SecretString};
 use serde::Serialize;
 use std::cell::RefCell;
-use super::net::Socket;
 use std::io::{BufReader, Write};
 use std::time::Instant;
 use ts_rs::TS;
@@ -62,8 +62,8 @@ fn starttls(mut tcp: Socket, where_: &str, log: &Shared) -> std::io::Result<Sock
 /// challenge is the server's error JSON, kept for the diagnosis and answered
 /// with an empty response as the SASL profile requires.
 struct XOAuth2<'a> {
-    user: &'a str,
-    token: &'a str,
+    profile: &'a Profile,
+    token: &'a SecretString,
     failure: RefCell<Option<String>>,
     sent: RefCell<bool>,
 }
@@ -73,7 +73,7 @@ impl imap::Authenticator for XOAuth2<'_> {
     fn process(&self, challenge: &[u8]) -> Vec<u8> {
         if !*self.sent.borrow() {
             *self.sent.borrow_mut() = true;
-            return format!("user={}\x01auth=Bearer {}\x01\x01", self.user, self.token).into_bytes();
+            return crate::oauth::xoauth2::raw(self.profile, self.token).as_bytes().to_vec();
         }
         *self.failure.borrow_mut() = Some(String::from_utf8_lossy(challenge).into_owned());
         Vec::new()
@@ -124,7 +124,8 @@ fn session(
     let transport = |e: std::io::Error| CoreError::Auth(Box::new(net::io_diagnosis(&e, &where_)));
     step(super::TestStep::Connect);
     log.borrow_mut().note(format!("connecting to {where_} ({})", p.imap_security.label()));
-    let tcp = net::connect(&p.imap_host, p.imap_port, limits).map_err(|e| CoreError::Auth(Box::new(e.diagnose(&where_))))?;
+    let tcp =
+        net::connect(&p.imap_host, p.imap_port, limits).map_err(|e| CoreError::Auth(Box::new(e.diagnose(&where_))))?;
     step(super::TestStep::Tls);
     let tcp = match p.imap_security {
         TlsMode::StartTls => starttls(tcp, &where_, log).map_err(transport)?,
@@ -140,12 +141,7 @@ fn session(
     step(super::TestStep::Auth);
     let mut session = match login {
         Login::Bearer(t) => {
-            let auth = XOAuth2 {
-                user: &p.mailbox,
-                token: t.expose_secret(),
-                failure: RefCell::new(None),
-                sent: RefCell::new(false),
-            };
+            let auth = XOAuth2 { profile: p, token: t, failure: RefCell::new(None), sent: RefCell::new(false) };
             let r = client.authenticate("XOAUTH2", &auth);
             let failure = auth.failure.borrow().clone();
             r.map_err(|(e, _)| imap_failure(e, &where_, Some(failure)))?

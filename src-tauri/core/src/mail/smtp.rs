@@ -131,7 +131,7 @@ fn session(
     }
     step(TestStep::Auth);
     match auth {
-        Auth::Bearer(token) => xoauth2(&mut conn, &p.mailbox, token, &host, t).map_err(|f| fail(f, t))?,
+        Auth::Bearer(token) => xoauth2(&mut conn, p, token, &host, t).map_err(|f| fail(f, t))?,
         Auth::Password(pw) => password(&mut conn, p, pw, t).map_err(|f| fail(f, t))?,
     }
     step(TestStep::Send);
@@ -201,14 +201,15 @@ fn password(
 /// profile requires, and both it and a direct `535` end as "token rejected".
 fn xoauth2(
     conn: &mut SmtpConn,
-    user: &str,
+    p: &Profile,
     token: &SecretString,
     host: &str,
     t: &mut Transcript,
 ) -> std::result::Result<(), Failure> {
-    let ir = B64.encode(format!("user={user}\x01auth=Bearer {}\x01\x01", token.expose_secret()));
+    let user = crate::oauth::xoauth2::user(p);
+    let ir = crate::oauth::xoauth2::encoded(p, token);
     t.client(format!("AUTH XOAUTH2 [user={user}, token redacted]"));
-    match conn.command(&format!("AUTH XOAUTH2 {ir}\r\n")) {
+    match conn.command(&format!("AUTH XOAUTH2 {}\r\n", ir.as_str())) {
         Ok(r) if r.code().severity == Severity::PositiveIntermediate => {
             let challenge =
                 r.first_line().and_then(|l| B64.decode(l.trim()).ok()).and_then(|b| String::from_utf8(b).ok());

@@ -109,6 +109,21 @@ pub fn failure(e: RequestError, ctx: &Context, ep: &Endpoints) -> Failure {
         RequestTokenError::Request(oauth2::HttpClientError::Reqwest(re)) => {
             Failure { diagnosis: crate::http::classify(&re, &host).diagnose(), grant_is_dead: false }
         }
+        RequestTokenError::Request(oauth2::HttpClientError::Io(e))
+            if e.get_ref().is_some_and(|i| i.is::<crate::diagnosis::Unavailable>()) =>
+        {
+            let u = e.get_ref().and_then(|i| i.downcast_ref::<crate::diagnosis::Unavailable>()).cloned();
+            let diagnosis = u
+                .map(|u| u.diagnose())
+                .unwrap_or_else(|| TransportError::Other { host, detail: e.to_string() }.diagnose());
+            Failure { diagnosis, grant_is_dead: false }
+        }
+        RequestTokenError::Request(oauth2::HttpClientError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => {
+            Failure {
+                diagnosis: TransportError::Overflow { host, detail: e.to_string() }.diagnose(),
+                grant_is_dead: false,
+            }
+        }
         RequestTokenError::Request(other) => Failure {
             diagnosis: TransportError::Other { host, detail: other.to_string() }.diagnose(),
             grant_is_dead: false,

@@ -26,6 +26,7 @@ pub struct DeviceCodePrompt {
     pub message: Option<String>,
 }
 
+const MAX_INTERVAL: Duration = Duration::from_secs(60);
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 impl Mailwarden {
@@ -50,16 +51,18 @@ impl Mailwarden {
         let details: StandardDeviceAuthorizationResponse = client
             .exchange_device_code()
             .add_scopes(p.scopes.iter().map(|s| Scope::new(s.clone())))
-            .request(&http)
+            .request(&crate::http::Bounded(&http))
             .map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
         prompt(&DeviceCodePrompt {
             user_code: details.user_code().secret().clone(),
             verification_uri: details.verification_uri().to_string(),
-            expires_in_secs: details.expires_in().as_secs(),
+            expires_in_secs: details.expires_in().as_secs().min(3600),
             message: None,
         });
-        let deadline = Instant::now() + details.expires_in();
-        let mut interval = details.interval().max(Duration::from_secs(1));
+        // Values from the server are bounded before any arithmetic: a code
+        // lives at most an hour here, and polling is between 1 s and a minute.
+        let deadline = Instant::now() + details.expires_in().min(Duration::from_secs(3600));
+        let mut interval = details.interval().clamp(Duration::from_secs(1), MAX_INTERVAL);
         let host = url::Url::parse(&ep.token).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
         loop {
             if sleep_or_cancel(interval, cancel) {
@@ -80,8 +83,12 @@ impl Mailwarden {
                 .send()
                 .map_err(|e| CoreError::Auth(Box::new(crate::http::classify(&e, &host).diagnose())))?;
             let status = resp.status();
-            let body =
-                resp.bytes().map_err(|e| CoreError::Auth(Box::new(crate::http::classify(&e, &host).diagnose())))?;
+            let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let body = crate::http::read_body(resp).map_err(|e| {
+                CoreError::Auth(Box::new(
+                    TransportError::Overflow { host: host.clone(), detail: e.to_string() }.diagnose(),
+                ))
+            })?;
             if status.is_success() {
                 let tr: TokenResponse = serde_json::from_slice(&body).map_err(|e| {
                     CoreError::Auth(Box::new(
@@ -97,6 +104,11 @@ impl Mailwarden {
                 self.commit(&p, tr, false, crate::store::Expect::Anything)?;
                 return self.connection(id)?.ok_or_else(|| CoreError::Flow("The sign-in was not stored.".into()));
             }
+            if crate::diagnosis::is_unavailable(status.as_u16()) {
+                let error = serde_json::from_slice::<ProviderError>(&body).ok().map(|e| e.error);
+                let u = crate::diagnosis::Unavailable { host, status: status.as_u16(), retry_after, error };
+                return Err(CoreError::Auth(Box::new(u.diagnose())));
+            }
             let pe: ProviderError = serde_json::from_slice(&body).map_err(|_| {
                 CoreError::Auth(Box::new(
                     TransportError::BadResponse {
@@ -109,7 +121,7 @@ impl Mailwarden {
             })?;
             match pe.error.as_str() {
                 "authorization_pending" if Instant::now() < deadline => {}
-                "slow_down" => interval += Duration::from_secs(5),
+                "slow_down" => interval = (interval + Duration::from_secs(5)).min(MAX_INTERVAL),
                 _ => return Err(CoreError::Auth(Box::new(diagnose_provider(&pe, &ctx)))),
             }
         }

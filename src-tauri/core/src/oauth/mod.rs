@@ -12,6 +12,7 @@ pub mod loopback;
 pub mod manual;
 mod service;
 mod warnings;
+pub mod xoauth2;
 
 pub use claims::Claims;
 pub use oauth2::PkceCodeVerifier;

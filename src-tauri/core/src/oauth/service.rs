@@ -162,11 +162,11 @@ impl Mailwarden {
         let scopes = p.scopes.iter().map(|s| Scope::new(s.clone()));
         let base = Expect::Generation(self.store.token_generation(p.id)?);
         let result = if p.auth_method == AuthMethod::ClientCredentials {
-            client.exchange_client_credentials().add_scopes(scopes).request(&http)
+            client.exchange_client_credentials().add_scopes(scopes).request(&crate::http::Bounded(&http))
         } else {
             let rt = self.store.read_secret(p.id, SecretKind::RefreshToken)?.ok_or_else(|| not_connected(p))?;
             let rt = RefreshToken::new(rt.expose_secret().to_owned());
-            client.exchange_refresh_token(&rt).add_scopes(scopes).request(&http)
+            client.exchange_refresh_token(&rt).add_scopes(scopes).request(&crate::http::Bounded(&http))
         };
         match result {
             Ok(resp) => self.commit(p, resp, true, base),
@@ -265,7 +265,7 @@ impl Mailwarden {
         let resp = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .set_pkce_verifier(verifier)
-            .request(&http)
+            .request(&crate::http::Bounded(&http))
             .map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
         self.commit(&p, resp, false, Expect::Anything)?;
         self.connection(id)?.ok_or_else(|| not_connected(&p))
@@ -287,7 +287,7 @@ impl Mailwarden {
         let resp = client
             .exchange_refresh_token(&rt)
             .add_scopes(p.scopes.iter().map(|s| Scope::new(s.clone())))
-            .request(&http)
+            .request(&crate::http::Bounded(&http))
             .map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
         // Keep the pasted token when the provider does not rotate it.
         let mut resp = resp;
@@ -332,11 +332,16 @@ impl Mailwarden {
         let redirect = listener.redirect_uri.clone();
         let req = self.authorize_request_via(id, Some(&redirect))?;
         waiting(&req.url);
+        let (_, ep) = client_for(&p, None)?;
         match listener.wait(&req.state, timeout, cancel)? {
             super::loopback::Callback::Code(code) => self.exchange_code_via(id, &code, req.verifier, Some(&redirect)),
             super::loopback::Callback::Error(pe) => {
-                let (_, ep) = client_for(&p, None)?;
                 Err(CoreError::Auth(Box::new(crate::diagnosis::diagnose_provider(&pe, &context_for(&p, &ep)))))
+            }
+            super::loopback::Callback::TimedOut { received } => {
+                let minutes = timeout.as_secs().div_ceil(60);
+                let d = crate::diagnosis::signin::sign_in_timeout(minutes, &context_for(&p, &ep), &redirect, &received);
+                Err(CoreError::Auth(Box::new(d)))
             }
         }
     }

@@ -49,11 +49,11 @@ impl Mailwarden {
                     .ends(naive(expires) + chrono::Days::new(1))
                     .status(EventStatus::Confirmed)
                     .alarm(Alarm::display(
-                        &format!("Secret for {} expires in {} days", p.name, t.soon_days),
+                        &format!("Secret for {} expires in {}", p.name, crate::diagnosis::plural(t.soon_days, "day")),
                         -chrono::Duration::days(t.soon_days),
                     ))
                     .alarm(Alarm::display(
-                        &format!("Secret for {} expires in {} days", p.name, t.urgent_days),
+                        &format!("Secret for {} expires in {}", p.name, crate::diagnosis::plural(t.urgent_days, "day")),
                         -chrono::Duration::days(t.urgent_days),
                     ))
                     .done();

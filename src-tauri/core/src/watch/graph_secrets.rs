@@ -90,7 +90,7 @@ impl Mailwarden {
         let token = client
             .exchange_client_credentials()
             .add_scope(Scope::new(format!("{base}/.default")))
-            .request(&http)
+            .request(&crate::http::Bounded(&http))
             .map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
         let url = format!("{base}/v1.0/applications(appId='{}')?$select=displayName,passwordCredentials", p.client_id);
         let host = url::Url::parse(&url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
@@ -100,7 +100,9 @@ impl Mailwarden {
             .send()
             .map_err(|e| CoreError::Auth(Box::new(crate::http::classify(&e, &host).diagnose())))?;
         let status = resp.status().as_u16();
-        let bytes = resp.bytes().unwrap_or_default();
+        let bytes = crate::http::read_body(resp).map_err(|e| {
+            CoreError::Auth(Box::new(TransportError::Overflow { host: host.clone(), detail: e.to_string() }.diagnose()))
+        })?;
         if status != 200 {
             let err = serde_json::from_slice::<crate::mail::graph::GraphErrorBody>(&bytes).ok();
             let code = err.as_ref().map(|e| e.error.code.as_str()).unwrap_or("");

@@ -181,7 +181,7 @@ impl Mailwarden {
                                 AttentionKind::RefreshToken,
                                 state,
                                 Some(left),
-                                format!("Refresh token unused for {idle} days"),
+                                format!("Refresh token unused for {}", crate::diagnosis::plural(idle, "day")),
                                 format!(
                                     "Microsoft drops a refresh token after {REFRESH_TOKEN_IDLE_LIMIT_DAYS} days without use (last refreshed {last}). Run Test now — or `mailwarden keepalive` on a timer — to keep it alive; if it is already dropped, reconnect."
                                 ),

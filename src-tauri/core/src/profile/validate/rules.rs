@@ -81,11 +81,20 @@ pub(super) fn check_redirect(c: &mut Check, uri: &str) {
         c.err("redirectUri", "Redirect URI is required: use http://localhost and register it in Entra under Authentication → Mobile and desktop applications.");
         return;
     }
+    if !uri.is_ascii() || uri.chars().any(char::is_whitespace) {
+        c.err("redirectUri", "Redirect URI holds characters that are not plain ASCII or spaces (often full-width letters or spaces pasted from a document); type it as registered in Entra, e.g. http://localhost.");
+        return;
+    }
     let Ok(u) = Url::parse(uri) else {
         c.err("redirectUri", format!("Redirect URI \"{uri}\" is not a URL, e.g. http://localhost."));
         return;
     };
-    if u.fragment().is_some() {
+    if matches!(u.scheme(), "http" | "https") && !uri.to_ascii_lowercase().starts_with(&format!("{}://", u.scheme())) {
+        c.err(
+            "redirectUri",
+            format!("Redirect URI \"{uri}\" must start with {}:// exactly as registered in Entra.", u.scheme()),
+        );
+    } else if u.fragment().is_some() {
         c.err("redirectUri", "Redirect URI must not contain a # fragment.");
     } else if u.host_str() == Some("[::1]") {
         c.err("redirectUri", "Microsoft does not support [::1] as a redirect; use http://localhost.");
