@@ -57,12 +57,16 @@ fn loopback_refuses_wrong_paths_and_states_and_times_out() {
     let (o, pages) = loopback_connect(&env, "P", "wrong-state", "2");
     assert_eq!(o.status.code(), Some(1));
     assert!(pages.contains("wrong state"), "{pages}");
-    assert!(text(&o.stderr).contains("timed out"), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains("did not come back within 1 minute") && err.contains("AADSTS50011"), "{err}");
+    assert!(err.contains("did receive something") && err.contains("wrong state"), "what reached the listener: {err}");
+    assert!(err.contains(CLIENT) && err.contains("--manual"), "this profile's values and the paste route: {err}");
 
     let (o, pages) = loopback_connect(&env, "P", "idle", "1");
     assert_eq!(o.status.code(), Some(1));
     assert!(pages.starts_with("opened https://127.0.0.1:"), "{pages}");
-    assert!(text(&o.stderr).contains("timed out"));
+    let err = text(&o.stderr);
+    assert!(err.contains("did not come back") && !err.contains("did receive something"), "{err}");
     assert_eq!(env.idp.count("authorization_code"), 1, "only the good attempt redeemed a code");
 }
 

@@ -138,3 +138,36 @@ fn an_outage_at_the_provider_is_temporary_and_changes_nothing() {
     assert_eq!(before, after, "an outage changes nothing stored");
     assert!(env.run(&["token", "Outage"], None).status.success(), "works again once the provider answers");
 }
+
+/// Bookkeeping (the last-used time) that cannot be written — here another
+/// process holds the database's write lock — never fails a token that is
+/// already in hand: it is served, with a warning.
+#[test]
+fn a_token_is_served_when_its_bookkeeping_cannot_be_written() {
+    let env = Env::new();
+    env.app(Some(SECRET), false);
+    env.app_only_profile("Busy disk", SECRET);
+    let token = token_of(&env.ok(&["token", "Busy disk"], None));
+    // A minute later the last-used time is due again.
+    let db = env.db.path();
+    let mut holder = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None); \
+             c.execute('UPDATE tokens SET last_used_at = NULL'); c.execute('BEGIN IMMEDIATE'); \
+             print('locked', flush=True); time.sleep(30)",
+            db.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()), &mut line).unwrap();
+    assert_eq!(line.trim(), "locked");
+    let o = env.run(&["token", "Busy disk"], None);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(token_of(&o), token, "the cached token, from the cache");
+    assert!(text(&o.stderr).contains("warning: the token is fine"), "{}", text(&o.stderr));
+}

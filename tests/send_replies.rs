@@ -75,3 +75,46 @@ fn a_send_without_tls_to_loopback_succeeds_with_a_warning() {
     let transcript = r["transcript"].to_string();
     assert!(transcript.contains("S: 235 2.7.0") && !transcript.contains("TLS handshake"), "{transcript}");
 }
+
+#[test]
+fn basic_auth_switched_off_and_smtp_auth_off_for_a_mailbox_are_told_apart() {
+    let env = Env::new();
+    env.app(None, true);
+    let basic = FakeSmtp::start("535 5.7.139 Authentication unsuccessful, basic authentication is disabled. [BN9PR03CA0001.namprd03.prod.outlook.com]");
+    profile(&env, "Basic off", basic.port, "https://outlook.office.com");
+    let err = text(&env.run(&["test", "send", "Basic off"], None).stderr);
+    assert!(err.contains("no longer accepts passwords") && err.contains("SMTP.Send"), "{err}");
+    assert!(!err.contains("Set-CASMailbox"), "not the mailbox setting: {err}");
+
+    let mailbox = FakeSmtp::start(
+        "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. Visit https://aka.ms/smtp_auth_disabled for more information.",
+    );
+    profile(&env, "Mailbox off", mailbox.port, "https://outlook.office.com");
+    let err = text(&env.run(&["test", "send", "Mailbox off"], None).stderr);
+    assert!(err.contains("turned off for this mailbox") && err.contains("Set-CASMailbox"), "{err}");
+}
+
+/// A "server" that answers with one endless line (anyone on the path can,
+/// before STARTTLS): the test ends with a diagnosis, not an abort.
+#[test]
+fn an_endless_greeting_is_a_diagnosis_not_an_abort() {
+    use std::io::Write;
+    let env = Env::new();
+    env.app(None, true);
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut s in l.incoming().flatten() {
+            std::thread::spawn(move || {
+                let _ = s.write_all(b"220 ");
+                let chunk = [b'x'; 65536];
+                while s.write_all(&chunk).is_ok() {}
+            });
+        }
+    });
+    profile(&env, "Flood", port, "https://outlook.office.com");
+    let o = env.run(&["test", "send", "Flood"], None);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("sent an answer no mail server sends") && err.contains("longer than 64 KB"), "{err}");
+}

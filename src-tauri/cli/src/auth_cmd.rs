@@ -80,6 +80,9 @@ pub fn connect(app: &Mailwarden, a: ConnectArgs) -> Result<ExitCode, CoreError> 
 pub fn token(app: &Mailwarden, profile: &str, format: &str) -> Result<ExitCode, CoreError> {
     let p = app.find(profile)?.profile;
     let issued = app.access_token_for(&p)?;
+    if let Some(w) = &issued.warning {
+        eprintln!("warning: {w}");
+    }
     let token = issued.token.expose_secret();
     let out = match format {
         "xoauth2" => mailwarden_core::oauth::xoauth2::encoded(&p, &issued.token).to_string(),

@@ -239,3 +239,96 @@ pub(super) fn io_diagnosis(e: &io::Error, host: &str) -> Diagnosis {
     }
     .diagnose()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::time::Instant;
+
+    /// A server on loopback that runs `serve` on its first connection.
+    fn server(serve: impl FnOnce(TcpStream) + Send + 'static) -> u16 {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            if let Ok((s, _)) = l.accept() {
+                serve(s);
+            }
+        });
+        port
+    }
+
+    fn first_line(port: u16, limits: Limits) -> io::Result<String> {
+        let sock = match connect("127.0.0.1", port, limits) {
+            Ok(s) => s,
+            Err(ConnectError::Io(e)) => return Err(e),
+            Err(ConnectError::Dns) => panic!("loopback resolves"),
+        };
+        read_line(&mut io::BufReader::new(sock))
+    }
+
+    #[test]
+    fn an_endless_line_is_cut_off_not_buffered() {
+        let port = server(|mut s| {
+            let chunk = [b'a'; 8192];
+            while s.write_all(&chunk).is_ok() {}
+        });
+        let e = first_line(port, Limits::new(Duration::from_secs(20), None)).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{e}");
+        assert!(e.to_string().contains("longer than 64 KB"), "{e}");
+    }
+
+    #[test]
+    fn the_read_budget_ends_a_flood_of_short_lines() {
+        let port = server(|mut s| while s.write_all(b"250-x\r\n").is_ok() {});
+        let sock = match connect("127.0.0.1", port, Limits::new(Duration::from_secs(20), None)) {
+            Ok(s) => s,
+            Err(_) => panic!("connect"),
+        };
+        let mut r = io::BufReader::new(sock);
+        let e = loop {
+            match read_line(&mut r) {
+                Ok(_) => continue,
+                Err(e) => break e,
+            }
+        };
+        assert!(e.to_string().contains("more than 8 MB"), "{e}");
+    }
+
+    #[test]
+    fn a_server_trickling_a_byte_a_second_ends_at_the_deadline() {
+        let port = server(|mut s| {
+            for _ in 0..30 {
+                if s.write_all(b"2").is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(400));
+            }
+        });
+        let start = Instant::now();
+        let e = first_line(port, Limits::new(Duration::from_secs(2), None)).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::TimedOut, "{e}");
+        assert!(start.elapsed() < Duration::from_secs(4), "ended near the deadline: {:?}", start.elapsed());
+        assert_eq!(io_diagnosis(&e, "smtp.example").code, "network_timeout");
+    }
+
+    #[test]
+    fn cancel_ends_a_silent_connection_within_a_second() {
+        let port = server(|mut s| {
+            let mut b = [0u8; 1];
+            let _ = s.read(&mut b); // holds the connection open, says nothing
+        });
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = cancel.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            flag.store(true, Ordering::SeqCst);
+        });
+        let start = Instant::now();
+        let e = first_line(port, Limits::new(Duration::from_secs(60), Some(cancel))).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::Interrupted);
+        assert!(start.elapsed() < Duration::from_millis(1300), "{:?}", start.elapsed());
+        assert_eq!(io_diagnosis(&e, "smtp.example").code, "cancelled");
+    }
+}

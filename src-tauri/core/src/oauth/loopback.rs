@@ -254,6 +254,59 @@ mod tests {
         assert!(Loopback::bind("http://example.com/cb").is_err());
     }
 
+    fn get(port: u16, target: &str) -> String {
+        use std::io::Read;
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(s, "GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out
+    }
+
+    #[test]
+    fn a_connection_held_open_stalls_nothing() {
+        let l = Loopback::bind("http://localhost/cb").unwrap();
+        let port = l.port();
+        // A local process connects and says nothing, and another sends an
+        // endless request; the browser's callback still gets through.
+        let _silent = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        std::thread::spawn(move || {
+            if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+                let _ = s.write_all(b"GET /cb?");
+                let chunk = [b'a'; 4096];
+                while s.write_all(&chunk).is_ok() {}
+            }
+        });
+        let browser = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            get(port, "/cb?code=abc&state=s1")
+        });
+        let started = Instant::now();
+        match l.wait("s1", Duration::from_secs(30), &AtomicBool::new(false)).unwrap() {
+            Callback::Code(c) => assert_eq!(c, "abc"),
+            other => panic!("{other:?}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(3));
+        assert!(browser.join().unwrap().contains("Signed in"));
+    }
+
+    #[test]
+    fn a_timeout_says_what_reached_the_listener() {
+        let l = Loopback::bind("http://localhost/cb").unwrap();
+        let port = l.port();
+        std::thread::spawn(move || {
+            let _ = get(port, "/favicon.ico");
+            let _ = get(port, "/cb?code=x&state=other");
+        });
+        match l.wait("s1", Duration::from_millis(1500), &AtomicBool::new(false)).unwrap() {
+            Callback::TimedOut { received } => {
+                assert!(received.iter().any(|r| r.contains("/favicon.ico")), "{received:?}");
+                assert!(received.iter().any(|r| r.contains("wrong state")), "{received:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn cancel_ends_the_wait() {
         let l = Loopback::bind("http://localhost/cb").unwrap();

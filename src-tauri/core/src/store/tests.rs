@@ -4,6 +4,7 @@ use super::*;
 use crate::profile::{validate, AuthMethod, ProfileDraft, Provider, SendMethod};
 use crate::secret::{ExposeSecret, SecretChange, SecretKind};
 use time::macros::datetime;
+use crate::store::{Expect, TokenUpdate};
 
 const SECRET: &str = "WvR8Q~dburnMyAJOayfq9DUm61D~MzzTESTSECRET";
 
@@ -175,4 +176,45 @@ fn test_history_is_bounded_and_the_latest_is_read_without_a_sort() {
         .map(Result::unwrap)
         .collect();
     assert!(plan.iter().all(|p| !p.contains("TEMP B-TREE")), "{plan:?}");
+}
+
+fn update(access: &str, refresh: Option<&str>, refreshed: bool) -> TokenUpdate {
+    TokenUpdate {
+        access_token: crate::secret::SecretString::from(access),
+        access_expires_at: 2_000_000_000,
+        refresh_token: refresh.map(crate::secret::SecretString::from),
+        scopes: vec!["offline_access".into()],
+        account: Some("erp@contoso.com".into()),
+        tenant_id: None,
+        object_id: None,
+        refreshed,
+    }
+}
+
+#[test]
+fn a_late_refresh_never_replaces_or_deletes_a_newer_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(&dir, &DataKey::generate());
+    let id = s.insert(&validate(&draft("Tokens"), None).unwrap(), datetime!(2026-11-23 12:00 UTC)).unwrap();
+    let t = datetime!(2026-11-23 12:00 UTC);
+    assert!(s.save_tokens(id, update("at1", Some("rt1"), false), t, Expect::Anything).unwrap());
+    // A refresh starts from this state …
+    let base = Expect::Generation(s.token_generation(id).unwrap());
+    // … meanwhile the person disconnects: the late answer must not bring it back.
+    s.delete_tokens(id).unwrap();
+    assert!(!s.save_tokens(id, update("at-late", Some("rt-late"), true), t, base).unwrap());
+    assert!(s.token_record(id).unwrap().is_none(), "a disconnect is not undone");
+    // … and signs in again: a late invalid_grant from the old refresh token
+    // must not delete the new connection, nor a late success replace it.
+    assert!(s.save_tokens(id, update("at2", Some("rt2"), false), t, Expect::Anything).unwrap());
+    assert!(!s.mark_grant_dead(id, base).unwrap());
+    assert!(!s.save_tokens(id, update("at-late", Some("rt-late"), true), t, base).unwrap());
+    let rt = s.read_secret(id, SecretKind::RefreshToken).unwrap().unwrap();
+    assert_eq!(rt.expose_secret(), "rt2");
+    // The current state's own refresh applies, and its invalid_grant too.
+    let now = Expect::Generation(s.token_generation(id).unwrap());
+    assert!(s.save_tokens(id, update("at3", Some("rt3"), true), t, now).unwrap());
+    let now = Expect::Generation(s.token_generation(id).unwrap());
+    assert!(s.mark_grant_dead(id, now).unwrap());
+    assert!(s.token_record(id).unwrap().unwrap().needs_reconnect);
 }
