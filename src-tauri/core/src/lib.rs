@@ -21,5 +21,8 @@ pub mod secret;
 pub mod store;
 pub mod watch;
 
+#[cfg(test)]
+mod fuzz;
+
 pub use app::{AppStatus, Mailwarden, ProfileList};
 pub use error::{CoreError, ErrorCode, FieldError};

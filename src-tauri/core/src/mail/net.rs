@@ -119,7 +119,7 @@ impl io::Write for Socket {
 /// One line (up to and including `\n`) from `r`, refusing lines longer than
 /// [`LINE_MAX`]: a server sending an endless line gets an error, not all
 /// of memory. Returns an empty string at end of stream.
-pub(super) fn read_line(r: &mut impl io::BufRead) -> io::Result<String> {
+pub(crate) fn read_line(r: &mut impl io::BufRead) -> io::Result<String> {
     let mut line = Vec::new();
     loop {
         let buf = r.fill_buf()?;
