@@ -99,7 +99,7 @@ fn absurd_numbers_from_the_server_are_bounded() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     cancel.store(true, Ordering::SeqCst);
     let r = worker.join().expect("no panic on the worker");
-    let e = r.err().expect("cancelled, not connected");
+    let e = r.expect_err("cancelled, not connected");
     assert!(e.to_string().contains("cancelled"), "{e}");
 }
 

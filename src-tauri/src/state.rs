@@ -26,6 +26,7 @@ pub struct AppState {
 impl AppState {
     pub fn open() -> Self {
         let db = mailwarden_core::paths::default_db_path();
+        mailwarden_core::logging::init(&db, 0);
         let app = Mailwarden::open(&db, clock::system()).map(Arc::new).map_err(IpcError::from);
         AppState { app, cancels: Mutex::default(), manual: Mutex::default(), unsaved: AtomicBool::new(false) }
     }

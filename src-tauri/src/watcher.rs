@@ -42,7 +42,7 @@ pub fn start(app: &AppHandle) -> Watcher {
         }
     });
     if let Err(e) = spawned {
-        eprintln!("mailwarden: the expiry check could not start: {e}");
+        tracing::error!(error = %e, "watch: the expiry check could not start");
     }
     Watcher { wake: Mutex::new(tx) }
 }
@@ -51,9 +51,17 @@ pub fn start(app: &AppHandle) -> Watcher {
 fn run_once(app: &AppHandle) -> u64 {
     let Ok(core) = app.state::<AppState>().core() else { return 1 };
     let hours = core.settings().map(|s| s.check_every_hours).unwrap_or(4).clamp(1, 24) as u64;
-    // Failures are recorded as failing tests and so show in the panel.
-    let _ = core.keepalive(None);
-    for item in core.due_notices().unwrap_or_default() {
+    // Refresh failures are recorded as failing tests and so show in the
+    // panel; a failure of the check itself is logged, never "all is well".
+    if let Err(e) = core.keepalive(None) {
+        tracing::warn!(error = %e, "watch: the keep-alive could not run");
+    }
+    let due = core.due_notices().unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "watch: the check could not run");
+        Vec::new()
+    });
+    tracing::info!(notices = due.len(), "watch: check finished");
+    for item in due {
         let shown = app
             .notification()
             .builder()
@@ -61,9 +69,12 @@ fn run_once(app: &AppHandle) -> u64 {
             .body(format!("{}. {}", item.title, item.detail))
             .show();
         if let Err(e) = shown {
-            eprintln!("mailwarden: could not show a notification: {e}");
+            tracing::warn!(error = %e, "watch: could not show a notification");
         }
     }
-    crate::tray::set_count(app, core.attention().map(|a| a.len()).unwrap_or(0));
+    match core.attention() {
+        Ok(a) => crate::tray::set_count(app, a.len()),
+        Err(e) => tracing::warn!(error = %e, "watch: attention items could not be read"),
+    }
     hours
 }

@@ -18,6 +18,10 @@ pub struct Cli {
     /// The database file (default: ~/.local/share/mailwarden/mailwarden.db).
     #[arg(long, global = true, env = "MAILWARDEN_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// Log what happens (sign-in steps, refreshes, sends) to stderr too;
+    /// -vv adds detail. The log file beside the database always gets it.
+    #[arg(short = 'v', action = clap::ArgAction::Count, global = true)]
+    pub log: u8,
     #[command(subcommand)]
     pub command: Command,
 }

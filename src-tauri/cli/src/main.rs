@@ -40,6 +40,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, CoreError> {
     let db = cli.db.clone().unwrap_or_else(mailwarden_core::paths::default_db_path);
+    mailwarden_core::logging::init(&db, cli.log);
     if let Command::Doctor { json } = cli.command {
         return Ok(doctor::run(&db, json));
     }

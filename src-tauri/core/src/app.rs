@@ -108,7 +108,7 @@ impl Mailwarden {
     /// Move the data key to the keyring or to a key file beside the database.
     pub fn move_key(&self, to: KeyHome) -> Result<KeyInfo> {
         let key = self.data_key()?;
-        let mut info = keystore::place(&self.store, &*key, to)?;
+        let mut info = keystore::place(&self.store, &key, to)?;
         if to == KeyHome::File {
             info.notice = Some(format!(
                 "The key is kept in {} (readable only by you). Anyone who can read both that file and the database can read the secrets.",

@@ -13,6 +13,7 @@ pub mod diagnosis;
 pub mod error;
 pub mod http;
 pub mod keystore;
+pub mod logging;
 pub mod mail;
 pub mod oauth;
 pub mod paths;

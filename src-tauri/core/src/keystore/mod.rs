@@ -138,6 +138,7 @@ fn create(store: &Store, pref: Preference) -> Result<(DataKey, KeyInfo)> {
         },
     };
     store.unlock(&key)?;
+    tracing::info!(home = ?info.backend, "a new data key was made for a new database");
     store.set_key_home(if info.backend == KeyBackend::Keyring { KeyHome::Keyring } else { KeyHome::File })?;
     Ok((key, info))
 }
@@ -188,6 +189,7 @@ fn find(store: &Store, pref: Preference) -> Result<(Option<DataKey>, KeyInfo)> {
         return Err(CoreError::KeyMismatch);
     }
     let problem = locked_problem(home, &problems, mismatch);
+    tracing::warn!(problems = %problems.join("; "), "the data key is not reachable: secrets locked");
     store.set_locked(problem.clone());
     let mut info = match home {
         KeyHome::Keyring => ring_info(store),

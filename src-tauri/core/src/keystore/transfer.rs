@@ -25,15 +25,13 @@ pub fn export_text(db_id: &str, key: &DataKey) -> Zeroizing<String> {
 
 /// The database id and key in a backup (or a bare base64 key file).
 pub fn parse_export(text: &str) -> Option<(Option<String>, DataKey)> {
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        return match words.as_slice() {
-            [TAG, id, key] => file::decode(key).map(|k| (Some((*id).to_owned()), k)),
-            [key] => file::decode(key).map(|k| (None, k)),
-            _ => None,
-        };
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    let words: Vec<&str> = line.split_whitespace().collect();
+    match words.as_slice() {
+        [TAG, id, key] => file::decode(key).map(|k| (Some((*id).to_owned()), k)),
+        [key] => file::decode(key).map(|k| (None, k)),
+        _ => None,
     }
-    None
 }
 
 /// Write a backup of `key` to `path`: a new file, owner-only.

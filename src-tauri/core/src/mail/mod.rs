@@ -174,6 +174,10 @@ impl Mailwarden {
                 summary: e.diagnosis().map(|d| d.title.clone()).unwrap_or_else(|| e.to_string()),
             },
         };
+        match &entry.code {
+            None => tracing::info!(profile = id, kind = kind.as_str(), "test passed"),
+            Some(code) => tracing::info!(profile = id, kind = kind.as_str(), diagnosis = %code, "test failed"),
+        }
         // Bookkeeping: a failure to record never fails the test itself.
         if let Err(e) = self.store.record_test(id, &entry) {
             tracing::warn!(profile = id, error = %e, "test result not recorded");

@@ -53,6 +53,7 @@ impl Mailwarden {
             .add_scopes(p.scopes.iter().map(|s| Scope::new(s.clone())))
             .request(&crate::http::Bounded(&http))
             .map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
+        tracing::info!(profile = id, "sign-in: device code issued, polling");
         prompt(&DeviceCodePrompt {
             user_code: details.user_code().secret().clone(),
             verification_uri: details.verification_uri().to_string(),

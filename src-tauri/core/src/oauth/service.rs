@@ -126,6 +126,7 @@ impl Mailwarden {
         }
         let _lock = self.token_lock()?;
         if let Some((token, expires_at)) = self.store.cached_access_token(id, valid_until)? {
+            tracing::debug!(profile = id, "token: another process refreshed it meanwhile");
             return Ok(self.touched(id, Issued { token, expires_at, from_cache: true, warning: None }));
         }
         let issued = self.fetch_token(p)?;
@@ -169,11 +170,16 @@ impl Mailwarden {
             client.exchange_refresh_token(&rt).add_scopes(scopes).request(&crate::http::Bounded(&http))
         };
         match result {
-            Ok(resp) => self.commit(p, resp, true, base),
+            Ok(resp) => {
+                tracing::info!(profile = p.id, method = p.auth_method.as_str(), "token refreshed");
+                self.commit(p, resp, true, base)
+            }
             Err(e) => {
                 let f = failure(e, &ctx, &ep);
+                tracing::warn!(profile = p.id, diagnosis = %f.diagnosis.code, "token refresh failed");
                 if f.grant_is_dead && p.auth_method.is_delegated() {
-                    self.store.mark_grant_dead(p.id, base)?;
+                    let applied = self.store.mark_grant_dead(p.id, base)?;
+                    tracing::warn!(profile = p.id, applied, "the provider declared the grant dead");
                 }
                 Err(f.into())
             }
@@ -203,6 +209,7 @@ impl Mailwarden {
             refreshed,
         };
         if !self.store.save_tokens(p.id, update, now, base)? {
+            tracing::warn!(profile = p.id, "token answer dropped: the connection changed meanwhile");
             return Err(CoreError::Flow(format!(
                 "“{}” was disconnected or signed in again while this token was being fetched; the newer state was kept. Try again.",
                 p.name
@@ -262,6 +269,7 @@ impl Mailwarden {
         let ctx = context_for(&p, &ep);
         let http = crate::http::client()?;
         let _lock = self.token_lock()?;
+        tracing::info!(profile = id, "sign-in: redeeming the authorization code");
         let resp = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .set_pkce_verifier(verifier)
@@ -333,6 +341,7 @@ impl Mailwarden {
         let req = self.authorize_request_via(id, Some(&redirect))?;
         waiting(&req.url);
         let (_, ep) = client_for(&p, None)?;
+        tracing::info!(profile = id, redirect = %redirect, "sign-in: waiting for the browser");
         match listener.wait(&req.state, timeout, cancel)? {
             super::loopback::Callback::Code(code) => self.exchange_code_via(id, &code, req.verifier, Some(&redirect)),
             super::loopback::Callback::Error(pe) => {
@@ -361,6 +370,7 @@ impl Mailwarden {
     pub fn disconnect(&self, id: i64) -> Result<()> {
         self.store.get(id)?;
         let _lock = self.token_lock()?;
+        tracing::info!(profile = id, "disconnected");
         self.store.delete_tokens(id)
     }
 }

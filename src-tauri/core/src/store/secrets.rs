@@ -28,6 +28,7 @@ impl Store {
                 )?;
             }
             SecretChange::Set { value } => {
+                crate::logging::remember_secret(value.expose_secret());
                 let sealed = self.sealer()?.seal(value.expose_secret().trim().as_bytes(), &aad(profile_id, kind));
                 tx.execute(
                     "INSERT INTO secrets (profile_id, kind, sealed, updated_at) VALUES (?1, ?2, ?3, ?4)
@@ -65,6 +66,7 @@ impl Store {
         let Some(blob) = blob else { return Ok(None) };
         let plain = self.sealer()?.open(&blob, &aad(profile_id, kind))?;
         let text = String::from_utf8(plain.to_vec()).map_err(|_| crate::error::CoreError::Crypto("not text".into()))?;
+        crate::logging::remember_secret(&text);
         Ok(Some(SecretString::from(text)))
     }
 

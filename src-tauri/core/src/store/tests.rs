@@ -3,8 +3,8 @@
 use super::*;
 use crate::profile::{validate, AuthMethod, ProfileDraft, Provider, SendMethod};
 use crate::secret::{ExposeSecret, SecretChange, SecretKind};
-use time::macros::datetime;
 use crate::store::{Expect, TokenUpdate};
+use time::macros::datetime;
 
 const SECRET: &str = "WvR8Q~dburnMyAJOayfq9DUm61D~MzzTESTSECRET";
 
