@@ -17,10 +17,16 @@ XVFB := xvfb-run -a -s "-screen 0 1280x800x24"
 run: deps ui
 	$(CARGO) run -p mailwarden-desktop
 
-test: deps ui lint
-	$(CARGO) build --workspace
-	$(XVFB) $(CARGO) test --workspace
-	cd ui && node --test tests/
+# Every suite runs even when an earlier one fails (cargo --no-fail-fast runs
+# every test binary); the failures are listed at the end and fail the target.
+test: deps ui
+	@failed=""; \
+	$(MAKE) --no-print-directory lint || failed="$$failed lint"; \
+	$(CARGO) build --workspace || failed="$$failed build"; \
+	$(XVFB) $(CARGO) test --workspace --no-fail-fast || failed="$$failed rust-tests"; \
+	(cd ui && node --test tests/) || failed="$$failed ui-tests"; \
+	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; \
+	echo "All suites passed."
 
 deps: apt rust node
 

@@ -36,6 +36,9 @@ const COMMANDS: &[&str] = &[
     "check_now",
     "export_calendar",
     "open_secrets_blade",
+    "key_export",
+    "key_import",
+    "key_move",
 ];
 
 fn main() {

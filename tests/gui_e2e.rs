@@ -4,8 +4,7 @@
 //! `target/screenshots/`.
 
 use mailwarden_tests::webdriver::{Driver, Session};
-use mailwarden_tests::{bin_dir, binary, contains, screen_shot, wm_close, TempDb};
-use std::time::Duration;
+use mailwarden_tests::{bin_dir, binary, contains, screen_shot, window_shown, wm_close, TempDb};
 
 const SECRET: &str = "E2E~GuiSecretValue_9f8e7d6c5b4a";
 const CLIENT: &str = "351d6cb2-1c69-4081-9cc2-a769d71567cb";
@@ -80,9 +79,12 @@ fn create_validate_fix_save_relaunch_delete() {
     // Closing the window with unsaved edits asks first (a native dialog).
     s.button("Add your first mail server").click();
     s.find("#name").type_text("Half typed");
-    std::thread::sleep(Duration::from_millis(300));
+    s.wait_until("the shell to know about the unsaved edit", 60, |s| {
+        s.script("return document.documentElement.dataset.unsavedReported") == "true"
+    });
     wm_close("Mailwarden");
-    std::thread::sleep(Duration::from_millis(1500));
+    // The close is intercepted: the question appears, the window stays.
+    s.wait_until("the discard question", 60, |_| window_shown("Discard unsaved changes?"));
     assert_eq!(s.title().as_deref(), Some("Mailwarden"), "the window must not close with unsaved edits");
     screen_shot(&shots().join("close-guard.png"));
     s.quit();

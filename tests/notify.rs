@@ -22,6 +22,23 @@ fn notices(log: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(log).unwrap_or_default().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
+/// How many background checks the app has finished (from its log file).
+fn checks_finished(db: &TempDb) -> usize {
+    std::fs::read_to_string(db.dir.path().join("mailwarden.log"))
+        .unwrap_or_default()
+        .matches("watch: check finished")
+        .count()
+}
+
+/// Wait (up to a generous cap, for a cold machine) until `cond` holds.
+fn wait(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn launch(db: &TempDb, bus: &str) -> Kill {
     Kill(
         Command::new(binary("mailwarden-desktop"))
@@ -63,12 +80,8 @@ fn thresholds_are_announced_once_on_the_desktop() {
     let _listener = Kill(listener);
 
     let app = launch(&db, &bus);
-    let deadline = Instant::now() + Duration::from_secs(40);
-    while notices(&log).len() < 2 {
-        assert!(Instant::now() < deadline, "no notifications: {:?}", notices(&log));
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    std::thread::sleep(Duration::from_secs(2));
+    // The first check has finished (its notifications were sent before).
+    wait("the first check", || checks_finished(&db) >= 1);
     let shown = notices(&log);
     assert_eq!(shown.len(), 2, "one per item that needs attention, none for the valid one: {shown:?}");
     let all = serde_json::to_string(&shown).unwrap();
@@ -80,6 +93,6 @@ fn thresholds_are_announced_once_on_the_desktop() {
 
     // Started again: the same thresholds are not announced twice.
     let _app = launch(&db, &bus);
-    std::thread::sleep(Duration::from_secs(6));
+    wait("the check after the restart", || checks_finished(&db) >= 2);
     assert_eq!(notices(&log).len(), 2, "{:?}", notices(&log));
 }

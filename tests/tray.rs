@@ -78,7 +78,7 @@ fn the_tray_menu_counts_what_needs_attention_and_opens_the_window() {
             .spawn()
             .unwrap(),
     );
-    wait("the tray menu to count the expired secret", 30, || {
+    wait("the tray menu to count the expired secret", 180, || {
         panel.labels().iter().any(|l| l == "1 item needs attention")
     });
     let labels = panel.labels();
@@ -87,10 +87,10 @@ fn the_tray_menu_counts_what_needs_attention_and_opens_the_window() {
     }
 
     // Closed to the tray, then opened again from its menu.
-    wait("the window", 20, || {
+    wait("the window", 180, || {
         std::process::Command::new("xwininfo").args(["-name", "Mailwarden"]).output().is_ok_and(|o| o.status.success())
     });
-    wait("the window shown", 20, || window_mapped("Mailwarden"));
+    wait("the window shown", 180, || window_mapped("Mailwarden"));
     wm_close("Mailwarden");
     wait("the window hidden", 10, || !window_mapped("Mailwarden"));
     assert_eq!(panel.ask("click Open Mailwarden"), "ok");

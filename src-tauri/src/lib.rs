@@ -8,6 +8,7 @@ pub mod bindings;
 mod commands;
 mod connect;
 pub mod ipc_error;
+mod keys;
 mod state;
 mod tray;
 mod watch;
@@ -78,6 +79,9 @@ pub fn run() {
             watch::check_now,
             watch::export_calendar,
             watch::open_secrets_blade,
+            keys::key_export,
+            keys::key_import,
+            keys::key_move,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Mailwarden");

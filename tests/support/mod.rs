@@ -120,6 +120,14 @@ pub fn wm_close(title: &str) {
 }
 
 /// Whether the X window named `title` is mapped (shown), per `xwininfo`.
+/// Whether a window titled `title` exists and is shown (false if none yet).
+pub fn window_shown(title: &str) -> bool {
+    Command::new("xwininfo")
+        .args(["-name", title])
+        .output()
+        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains("Map State: IsViewable"))
+}
+
 pub fn window_mapped(title: &str) -> bool {
     let out = Command::new("xwininfo").args(["-name", title]).output().expect("xwininfo (package x11-utils)");
     let info = String::from_utf8_lossy(&out.stdout);

@@ -5,7 +5,12 @@
 // and the WebDriver end-to-end test.
 (() => {
   const seed = window.__SEED__ ?? [];
-  const state = { profiles: structuredClone(seed), calls: [], nextId: 100 };
+  const state = {
+    profiles: structuredClone(seed),
+    calls: [],
+    nextId: 100,
+    key: window.__KEY__ ?? { backend: 'file', location: '/tmp/x.db.key', notice: 'No system keyring is in use.', problem: null },
+  };
   window.__BACKEND__ = state;
   const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   const catalog = {
@@ -63,7 +68,16 @@
     ).sort((a, b) => rank[a.state] - rank[b.state] || (a.daysLeft ?? 0) - (b.daysLeft ?? 0));
   const invalid = (fields) => ({ code: 'validation', message: fields[0].message, field: fields[0].field, fields });
   const handlers = {
-    app_status: () => ({ version: '0.1.0', dbPath: '/tmp/x.db', key: { backend: 'file', location: '/tmp/x.db.key', notice: 'No system keyring is in use.' }, profileCount: state.profiles.length }),
+    app_status: () => ({ version: '0.1.0', dbPath: '/tmp/x.db', key: state.key, profileCount: state.profiles.length }),
+    key_import: () => {
+      state.key = { backend: 'keyring', location: 'org.mailwarden.desktop / data-key 1', notice: null, problem: null };
+      return state.key;
+    },
+    key_export: () => '/tmp/mailwarden-key-backup.txt',
+    key_move: ({ to }) => {
+      state.key = { backend: to, location: to === 'file' ? '/tmp/x.db.key' : 'org.mailwarden.desktop / data-key 1', notice: null, problem: null };
+      return state.key;
+    },
     catalog: () => catalog,
     list_profiles: ({ query }) => {
       const words = query.text.toLowerCase().split(/\s+/).filter(Boolean);

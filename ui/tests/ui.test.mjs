@@ -268,3 +268,36 @@ test('Reconnect and Test actions open the profile at its Connection and Tests; C
   assert.equal((await calls(page, 'check_now')).length, 1);
   await page.context().close();
 });
+
+test('a locked key says why, keeps the profiles readable, and a backup unlocks it', async () => {
+  const key = {
+    backend: 'keyring', location: 'org.mailwarden.desktop / data-key 1', notice: null,
+    problem: 'The key that opens this database\'s secrets is not reachable now: the system keyring cannot be reached (no D-Bus session bus).',
+  };
+  const page = await openApp(browser, url, [profile(1, 'Alpha')], { key });
+  const banner = page.getByTestId('key-problem');
+  await banner.waitFor();
+  assert.match(await banner.innerText(), /Secrets are locked/);
+  await page.getByTestId('profile-row').first().waitFor();
+  await banner.getByRole('button', { name: 'Details' }).click();
+  assert.match(await banner.innerText(), /no D-Bus session bus/);
+  await banner.getByRole('button', { name: 'Import a key backup…' }).click();
+  await page.getByTestId('toast').waitFor();
+  assert.match(await page.getByTestId('toast').innerText(), /opens this database again/);
+  assert.equal(await page.getByTestId('key-problem').count(), 0, 'the banner goes once the key is back');
+  assert.equal((await calls(page, 'key_import')).length, 1);
+  await page.context().close();
+});
+
+test('a key kept in a file can be backed up and moved to the keyring from the banner', async () => {
+  const page = await openApp(browser, url, []);
+  const banner = page.getByTestId('key-banner');
+  await banner.waitFor();
+  await banner.getByRole('button', { name: 'Back up the key…' }).click();
+  await page.getByTestId('toast').waitFor();
+  assert.match(await page.getByTestId('toast').innerText(), /Saved a backup of the key/);
+  await banner.getByRole('button', { name: 'Move it to the keyring' }).click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=key-banner]'));
+  assert.deepEqual((await calls(page, 'key_move'))[0].args, { to: 'keyring' });
+  await page.context().close();
+});

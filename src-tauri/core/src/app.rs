@@ -242,5 +242,6 @@ fn view_at(s: &StoredProfile, today: time::Date, t: &Thresholds) -> ProfileView 
         has_client_secret: s.has_client_secret,
         has_password: s.has_password,
         last_test: s.last_test.clone(),
+        refresh_token_rule: crate::providers::refresh_token_rule(s.profile.provider).map(|r| r.text.to_owned()),
     }
 }

@@ -18,6 +18,7 @@ pub mod mail;
 pub mod oauth;
 pub mod paths;
 pub mod profile;
+pub mod providers;
 pub mod secret;
 pub mod store;
 pub mod watch;

@@ -22,6 +22,8 @@ import type {
   NewSecret,
   RotateReport,
   SettingsForm,
+  KeyBackend,
+  KeyInfo,
 } from './bindings';
 
 export type { IpcError };
@@ -49,6 +51,9 @@ export function isIpcError(e: unknown): e is IpcError {
 
 export const api = {
   appStatus: () => call<AppStatus>('app_status'),
+  keyExport: () => call<string | null>('key_export'),
+  keyImport: () => call<KeyInfo | null>('key_import'),
+  keyMove: (to: KeyBackend) => call<KeyInfo>('key_move', { to }),
   catalog: () => call<Catalog>('catalog'),
   listProfiles: (query: ProfileQuery) => call<ProfileList>('list_profiles', { query }),
   getProfile: (id: number) => call<ProfileView>('get_profile', { id }),

@@ -29,7 +29,12 @@ export type ProfileView = { hasClientSecret: boolean, hasPassword: boolean, secr
 /**
  * The latest Test sign-in / Send test / Check inbound, if any.
  */
-lastTest: TestResult | null, id: number, name: string, enabled: boolean, notes: string, provider: Provider, authMethod: AuthMethod, sendMethod: SendMethod, 
+lastTest: TestResult | null, 
+/**
+ * How the provider retires unused refresh tokens, in words (None when
+ * no rule is known, e.g. a custom server).
+ */
+refreshTokenRule: string | null, id: number, name: string, enabled: boolean, notes: string, provider: Provider, authMethod: AuthMethod, sendMethod: SendMethod, 
 /**
  * Username / mailbox the account signs in as (an address for OAuth).
  */
@@ -78,7 +83,12 @@ location: string,
 /**
  * Set when the key fell back to a file: what that means and how to change it.
  */
-notice: string | null, };
+notice: string | null, 
+/**
+ * Set when the key could not be loaded: why, and what to do. The profiles
+ * can be read; secrets and tokens cannot until this is solved.
+ */
+problem: string | null, };
 
 export type AppStatus = { version: string, dbPath: string, key: KeyInfo, profileCount: number, };
 

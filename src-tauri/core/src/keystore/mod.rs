@@ -30,11 +30,20 @@ use ts_rs::TS;
 
 pub const BACKEND_ENV: &str = "MAILWARDEN_KEY_BACKEND";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyBackend {
     Keyring,
     File,
+}
+
+impl From<KeyBackend> for KeyHome {
+    fn from(b: KeyBackend) -> Self {
+        match b {
+            KeyBackend::Keyring => KeyHome::Keyring,
+            KeyBackend::File => KeyHome::File,
+        }
+    }
 }
 
 impl From<KeyHome> for KeyBackend {

@@ -2,10 +2,10 @@
 //! `error_codes`, trace and correlation IDs (so a [`Diagnosis`] can name them),
 //! token responses keep the `id_token`. Every failure becomes a Diagnosis here.
 
-use super::endpoints::{endpoints, Endpoints};
 use crate::diagnosis::{diagnose_provider, Context, Diagnosis, ProviderError, TransportError};
 use crate::error::CoreError;
 use crate::profile::Profile;
+use crate::providers::endpoints::{endpoints, Endpoints};
 use crate::secret::{ExposeSecret, SecretString};
 use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
 use oauth2::{

@@ -7,7 +7,7 @@
 pub mod claims;
 pub(crate) mod client;
 pub mod device;
-pub mod endpoints;
+pub use crate::providers::endpoints;
 pub mod loopback;
 pub mod manual;
 mod service;

@@ -238,8 +238,8 @@ impl Mailwarden {
             .map_err(|_| CoreError::invalid("authUrl", "This provider has no authorization URL; set one."))?
             .add_scopes(p.scopes.iter().map(|s| Scope::new(s.clone())))
             .set_pkce_challenge(challenge);
-        if p.provider == crate::profile::Provider::Google {
-            req = req.add_extra_param("access_type", "offline").add_extra_param("prompt", "consent");
+        for (k, v) in crate::providers::authorize_params(p.provider) {
+            req = req.add_extra_param(*k, *v);
         }
         if p.auth_method.is_delegated() && p.mailbox.contains('@') {
             req = req.add_extra_param("login_hint", p.mailbox.clone());

@@ -183,4 +183,7 @@ pub struct ProfileView {
     pub secret_expiry: Option<ExpiryBadge>,
     /// The latest Test sign-in / Send test / Check inbound, if any.
     pub last_test: Option<crate::store::TestResult>,
+    /// How the provider retires unused refresh tokens, in words (None when
+    /// no rule is known, e.g. a custom server).
+    pub refresh_token_rule: Option<String>,
 }

@@ -23,11 +23,6 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 use ts_rs::TS;
 
-/// Microsoft drops a refresh token unused for this many days.
-pub const REFRESH_TOKEN_IDLE_LIMIT_DAYS: i64 = 90;
-/// Warn about an idle refresh token from this many idle days.
-pub const REFRESH_TOKEN_WARN_DAYS: i64 = 75;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum AttentionKind {
@@ -164,14 +159,16 @@ impl Mailwarden {
                         AttentionAction::Reconnect,
                         format!("reconnect:{}:{}", p.id, tok.obtained_at),
                     ));
-                } else if tok.has_refresh_token && p.auth_method.is_delegated() {
+                } else if let Some(rule) = crate::providers::refresh_token_rule(p.provider)
+                    .filter(|_| tok.has_refresh_token && p.auth_method.is_delegated())
+                {
                     if let Some((last, idle)) = idle_since(&tok, today, zone) {
-                        let left = REFRESH_TOKEN_IDLE_LIMIT_DAYS - idle;
+                        let left = rule.idle_limit_days - idle;
                         let state = if left < 0 {
                             ExpiryState::Expired
                         } else if left <= t.urgent_days {
                             ExpiryState::Urgent
-                        } else if idle >= REFRESH_TOKEN_WARN_DAYS {
+                        } else if idle >= rule.warn_from_days {
                             ExpiryState::Soon
                         } else {
                             ExpiryState::Ok
@@ -183,7 +180,8 @@ impl Mailwarden {
                                 Some(left),
                                 format!("Refresh token unused for {}", crate::diagnosis::plural(idle, "day")),
                                 format!(
-                                    "Microsoft drops a refresh token after {REFRESH_TOKEN_IDLE_LIMIT_DAYS} days without use (last refreshed {last}). Run Test now — or `mailwarden keepalive` on a timer — to keep it alive; if it is already dropped, reconnect."
+                                    "{} (last refreshed {last}). Run Test now — or the keep-alive on a timer — to keep it alive; if it is already dropped, reconnect.",
+                                    rule.text
                                 ),
                                 if left < 0 { AttentionAction::Reconnect } else { AttentionAction::Test },
                                 format!("rt:{}:{}", p.id, tok.last_refresh()),

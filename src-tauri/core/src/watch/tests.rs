@@ -8,7 +8,8 @@ use crate::crypto::DataKey;
 use crate::profile::{AuthMethod, ExpiryState, ProfileDraft, Provider, SendMethod, Thresholds};
 use crate::secret::{SecretChange, SecretString};
 use crate::store::TokenUpdate;
-use crate::watch::{AttentionKind, REFRESH_TOKEN_IDLE_LIMIT_DAYS};
+use crate::watch::AttentionKind;
+const REFRESH_TOKEN_IDLE_LIMIT_DAYS: i64 = 90;
 use std::sync::Arc;
 use time::macros::datetime;
 use time::OffsetDateTime;
@@ -112,6 +113,43 @@ fn refresh_tokens_warn_from_75_idle_days_and_die_after_90() {
     assert_eq!(rt(75), Some((ExpiryState::Soon, Some(15))));
     assert_eq!(rt(83), Some((ExpiryState::Urgent, Some(7))));
     assert_eq!(rt(REFRESH_TOKEN_IDLE_LIMIT_DAYS + 1), Some((ExpiryState::Expired, Some(-1))));
+}
+
+/// Google's rule is not Microsoft's: nothing at 80 idle days, a warning
+/// naming Google (never Microsoft) from 150; a custom server has no rule.
+#[test]
+fn google_refresh_tokens_follow_googles_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = DataKey::generate();
+    let signed_in = datetime!(2026-08-01 09:00 UTC);
+    let m = core(&dir, &key, signed_in, BERLIN);
+    let mut d = ProfileDraft::new(Provider::Google, AuthMethod::AuthCode, SendMethod::Smtp);
+    d.name = "Gmail relay".into();
+    d.mailbox = "ops@example.com".into();
+    d.client_id = "1234567890-abc.apps.googleusercontent.com".into();
+    d.client_secret = crate::secret::SecretChange::set("GOCSPX-secret");
+    let id = m.save(None, &d).unwrap().profile.id;
+    let update = TokenUpdate {
+        access_token: SecretString::from("at".to_owned()),
+        access_expires_at: 0,
+        refresh_token: Some(SecretString::from("rt".to_owned())),
+        scopes: vec![],
+        account: None,
+        tenant_id: None,
+        object_id: None,
+        refreshed: false,
+    };
+    m.store.save_tokens(id, update, signed_in, crate::store::Expect::Anything).unwrap();
+    let rt = |days: i64| {
+        let m = core(&dir, &key, signed_in + time::Duration::days(days), BERLIN);
+        m.attention().unwrap().into_iter().find(|i| i.kind == AttentionKind::RefreshToken)
+    };
+    assert!(rt(80).is_none(), "Microsoft's 90-day rule is not applied to Google");
+    let item = rt(150).expect("Google's six months are near");
+    assert_eq!((item.state, item.days_left), (ExpiryState::Soon, Some(32)));
+    assert!(item.detail.contains("Google") && !item.detail.contains("Microsoft"), "{}", item.detail);
+    let view = m.get(id).unwrap();
+    assert!(view.refresh_token_rule.as_deref().is_some_and(|r| r.contains("six months")));
 }
 
 #[test]

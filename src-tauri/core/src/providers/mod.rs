@@ -1,0 +1,77 @@
+//! What differs between identity providers, in one place: Microsoft (with its
+//! clouds), Google and a custom OAuth server — endpoints ([`endpoints`]), the
+//! refresh-token rule the expiry watch applies, the extra authorize
+//! parameters, and whether Microsoft's diagnosis tables (AADSTS codes,
+//! Exchange Online replies) apply. Every choice is matched exhaustively, so a
+//! new provider cannot be half-added; the UI is handed these facts rather
+//! than deciding them again.
+
+pub mod endpoints;
+
+use crate::profile::Provider;
+
+/// How a provider retires refresh tokens nobody uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshTokenRule {
+    /// Dropped after this many days without a refresh.
+    pub idle_limit_days: i64,
+    /// Warn from this many idle days.
+    pub warn_from_days: i64,
+    /// The rule in words, for the panel and the connection card.
+    pub text: &'static str,
+}
+
+const MICROSOFT_RT: RefreshTokenRule = RefreshTokenRule {
+    idle_limit_days: 90,
+    warn_from_days: 75,
+    text: "Microsoft drops a refresh token after 90 days without use",
+};
+
+const GOOGLE_RT: RefreshTokenRule = RefreshTokenRule {
+    // "Unused for six months"; apps still in Testing lose theirs after 7
+    // days whatever is done, which no client can see — the text says so.
+    idle_limit_days: 182,
+    warn_from_days: 150,
+    text: "Google drops a refresh token unused for six months (and after 7 days while the OAuth app is in Testing)",
+};
+
+/// The provider's refresh-token rule; None when none is known (custom servers).
+pub fn refresh_token_rule(p: Provider) -> Option<RefreshTokenRule> {
+    match p {
+        Provider::Microsoft365 | Provider::OutlookCom => Some(MICROSOFT_RT),
+        Provider::Google => Some(GOOGLE_RT),
+        Provider::Custom => None,
+    }
+}
+
+/// Whether Microsoft's error tables (AADSTS codes, Exchange Online SMTP
+/// replies, Graph errors) explain this provider's answers.
+pub fn microsoft_tables(p: Provider) -> bool {
+    match p {
+        Provider::Microsoft365 | Provider::OutlookCom => true,
+        Provider::Google | Provider::Custom => false,
+    }
+}
+
+/// Extra parameters of the authorize request (Google issues a refresh token
+/// only with offline access and a consent prompt).
+pub fn authorize_params(p: Provider) -> &'static [(&'static str, &'static str)] {
+    match p {
+        Provider::Google => &[("access_type", "offline"), ("prompt", "consent")],
+        Provider::Microsoft365 | Provider::OutlookCom | Provider::Custom => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_provider_has_its_own_refresh_token_rule() {
+        assert_eq!(refresh_token_rule(Provider::Microsoft365).unwrap().idle_limit_days, 90);
+        assert_eq!(refresh_token_rule(Provider::OutlookCom).unwrap().idle_limit_days, 90);
+        let g = refresh_token_rule(Provider::Google).unwrap();
+        assert!(g.idle_limit_days > 90 && g.text.contains("Google") && !g.text.contains("Microsoft"));
+        assert!(refresh_token_rule(Provider::Custom).is_none());
+    }
+}
