@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "attention",
     "secret_history",
     "parse_portal_row_text",
+    "apply_portal_row",
     "read_app_secrets",
     "rotate_secret",
     "get_settings",

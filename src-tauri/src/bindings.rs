@@ -20,7 +20,7 @@ use mailwarden_core::secret::SecretChange;
 use mailwarden_core::store::{SecretRecord, Settings};
 use mailwarden_core::store::{TestKind, TestResult, TokenRecord};
 use mailwarden_core::watch::graph_secrets::{AppSecret, AppSecretsReport};
-use mailwarden_core::watch::portal_row::{DateOrder, PortalRow};
+use mailwarden_core::watch::portal_row::{DateOrder, PortalRow, RowApplied};
 use mailwarden_core::watch::rotate::{NewSecret, RotateReport};
 use mailwarden_core::watch::{AttentionAction, AttentionItem, AttentionKind};
 use mailwarden_core::{AppStatus, ErrorCode, FieldError, ProfileList};
@@ -46,7 +46,7 @@ pub fn render() -> String {
         ChoiceOption<()>, Catalog, KeyBackend, KeyInfo, AppStatus, ErrorCode, FieldError, Diagnosis, IpcError,
         TokenRecord, Claims, AuthReport, DeviceCodePrompt, ConnectProgress, SendReport, InboundReport, TestKind, TestResult, TestStep,
         Thresholds, Settings, SettingsForm, AttentionKind, AttentionAction, AttentionItem, SecretRecord, DateOrder, PortalRow,
-        AppSecret, AppSecretsReport, NewSecret, RotateReport,
+        AppSecret, AppSecretsReport, NewSecret, RotateReport, RowApplied,
     );
     for item in items {
         // ChoiceOption is generic: declare it with its type parameter.

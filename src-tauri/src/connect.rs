@@ -9,7 +9,6 @@ use mailwarden_core::mail::imap::InboundReport;
 use mailwarden_core::mail::{SendReport, TestStep};
 use mailwarden_core::oauth::device::DeviceCodePrompt;
 use mailwarden_core::oauth::loopback::{is_loopback, DEFAULT_TIMEOUT};
-use mailwarden_core::oauth::manual::{parse_pasted, Pasted};
 use mailwarden_core::oauth::AuthReport;
 use mailwarden_core::secret::SecretString;
 use mailwarden_core::store::TokenRecord;
@@ -113,35 +112,16 @@ pub fn can_listen(state: State<'_, AppState>, id: i64) -> Res<bool> {
 /// Manual sign-in, step 1: the address to open (also opened in the browser).
 #[tauri::command(async)]
 pub fn manual_start(app: AppHandle, state: State<'_, AppState>, id: i64) -> Res<String> {
-    let req = state.core()?.authorize_request(id)?;
-    state.manual.lock().unwrap_or_else(|p| p.into_inner()).insert(id, (req.state, req.verifier));
-    let _ = app.opener().open_url(&req.url, None::<&str>);
-    Ok(req.url)
+    let url = state.core()?.manual_start(id)?;
+    let _ = app.opener().open_url(&url, None::<&str>);
+    Ok(url)
 }
 
 /// Manual sign-in, step 2: the pasted redirected address (or bare code).
 #[tauri::command]
 pub async fn manual_finish(state: State<'_, AppState>, id: i64, pasted: String) -> Res<TokenRecord> {
-    let parsed = parse_pasted(&pasted).map_err(|m| IpcError::from(CoreError::invalid("pasted", m)))?;
     let core = state.core()?;
-    match parsed {
-        Pasted::Error(pe) => Err(IpcError::from(CoreError::Auth(Box::new(core.diagnose_pasted(id, &pe)?)))),
-        Pasted::Code { code, state: got } => {
-            let (want, verifier) = state
-                .manual
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&id)
-                .ok_or_else(|| IpcError::flow("No sign-in was started for this profile; click Connect again."))?;
-            if got.as_deref().is_some_and(|g| g != want) {
-                return Err(IpcError::from(CoreError::invalid(
-                    "pasted",
-                    "That address belongs to another sign-in attempt (its state does not match). Click Connect again and paste the address from this attempt.",
-                )));
-            }
-            on_worker(move || core.exchange_code(id, &code, verifier)).await
-        }
-    }
+    on_worker(move || core.manual_finish(id, &pasted)).await
 }
 
 /// Store a refresh token obtained elsewhere, after proving it works.

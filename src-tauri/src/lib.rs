@@ -72,6 +72,7 @@ pub fn run() {
             watch::attention,
             watch::secret_history,
             watch::parse_portal_row_text,
+            watch::apply_portal_row,
             watch::read_app_secrets,
             watch::rotate_secret,
             watch::get_settings,

@@ -6,7 +6,6 @@
 //! engine open but locked, and the key banner says why.
 
 use crate::ipc_error::IpcError;
-use mailwarden_core::oauth::PkceCodeVerifier;
 use mailwarden_core::{clock, Mailwarden};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,8 +15,6 @@ pub struct AppState {
     app: Result<Arc<Mailwarden>, IpcError>,
     /// Cancel flags of sign-ins in progress, by profile id.
     pub cancels: Mutex<HashMap<i64, Arc<AtomicBool>>>,
-    /// Manual sign-ins waiting for a pasted address: profile id → (state, PKCE verifier).
-    pub manual: Mutex<HashMap<i64, (String, PkceCodeVerifier)>>,
     /// The editor holds changes not yet saved (told by the UI), so closing the
     /// window asks first.
     unsaved: AtomicBool,
@@ -28,7 +25,7 @@ impl AppState {
         let db = mailwarden_core::paths::default_db_path();
         mailwarden_core::logging::init(&db, 0);
         let app = Mailwarden::open(&db, clock::system()).map(Arc::new).map_err(IpcError::from);
-        AppState { app, cancels: Mutex::default(), manual: Mutex::default(), unsaved: AtomicBool::new(false) }
+        AppState { app, cancels: Mutex::default(), unsaved: AtomicBool::new(false) }
     }
 
     /// The engine (shared; it is `Send + Sync`), or the start-up error.

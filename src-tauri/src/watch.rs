@@ -8,7 +8,7 @@ use crate::state::AppState;
 use crate::watcher::Watcher;
 use mailwarden_core::store::{SecretRecord, Settings};
 use mailwarden_core::watch::graph_secrets::AppSecretsReport;
-use mailwarden_core::watch::portal_row::{parse_portal_row, DateOrder, PortalRow};
+use mailwarden_core::watch::portal_row::{parse_portal_row, DateOrder, PortalRow, RowApplied};
 use mailwarden_core::watch::rotate::{NewSecret, RotateReport};
 use mailwarden_core::watch::AttentionItem;
 use serde::{Deserialize, Serialize};
@@ -40,6 +40,17 @@ pub fn parse_portal_row_text(text: String, day_first: Option<bool>) -> Res<Porta
         None => DateOrder::from_env(),
     };
     Ok(parse_portal_row(&text, order)?)
+}
+
+/// Apply a pasted portal row to the profile: Secret ID, expiry, description.
+#[tauri::command(async)]
+pub fn apply_portal_row(state: State<'_, AppState>, id: i64, text: String, day_first: Option<bool>) -> Res<RowApplied> {
+    let order = match day_first {
+        Some(true) => DateOrder::DayFirst,
+        Some(false) => DateOrder::MonthFirst,
+        None => DateOrder::from_env(),
+    };
+    Ok(state.core()?.apply_portal_row(id, &text, order)?)
 }
 
 #[tauri::command]

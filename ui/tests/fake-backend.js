@@ -145,6 +145,14 @@
       if (cells.length < 4) throw invalid([{ field: 'portalRow', message: 'No Secret ID found: the row should end with a GUID.' }]);
       return { description: cells[0], expires: '2027-11-23', dateWasAmbiguous: false, secretId: cells[3], hint: cells[2].slice(0, 3), valueTruncated: cells[2].endsWith('...') };
     },
+    apply_portal_row: ({ id, text, dayFirst }) => {
+      const row = handlers.parse_portal_row_text({ text, dayFirst });
+      const p = state.profiles.find((x) => x.id === id);
+      p.clientSecretId = row.secretId;
+      p.clientSecretExpires = row.expires;
+      state.describedAs = row.description;
+      return { row, profile: p };
+    },
     rotate_secret: ({ id, secret }) => {
       const p = state.profiles.find((x) => x.id === id);
       p.secretExpiry = { state: 'ok', daysLeft: 365 };

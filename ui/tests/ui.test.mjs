@@ -238,10 +238,12 @@ test("the current secret's row from the portal fills its Secret ID and expiry, k
   await page.locator('#current-row').fill('Documentation\t4/16/2027\tWvR8Q~dbu...\t0667485f-2d81-4cef-97f8-723b3fec0642');
   await page.getByRole('button', { name: 'Use row' }).click();
   await page.getByTestId('current-row-note').waitFor();
-  const saved = (await calls(page, 'save_profile')).at(-1).args;
-  assert.equal(saved.draft.clientSecretId, '0667485f-2d81-4cef-97f8-723b3fec0642');
-  assert.equal(saved.draft.clientSecretExpires, '2027-11-23', 'the date the (fake) core read');
-  assert.deepEqual(saved.draft.clientSecret, { action: 'keep' }, 'the secret itself is kept');
+  assert.match(await page.getByTestId('current-row-note').innerText(), /0667485f-2d81-4cef-97f8-723b3fec0642 expires on 2027-11-23/);
+  // One call to the core applies ID, expiry and description; the UI saves no draft of its own.
+  const applied = await calls(page, 'apply_portal_row');
+  assert.equal(applied.at(-1).args.id, 1);
+  assert.equal((await calls(page, 'save_profile')).length, 0, 'the secret itself is never touched by the UI');
+  assert.equal(await page.evaluate(() => window.__BACKEND__.describedAs), 'Documentation');
   await page.context().close();
 });
 

@@ -3,7 +3,6 @@
 use crate::args::ConnectArgs;
 use crate::output;
 use mailwarden_core::oauth::loopback::is_loopback;
-use mailwarden_core::oauth::manual::{parse_pasted, Pasted};
 use mailwarden_core::profile::Profile;
 use mailwarden_core::secret::{ExposeSecret, SecretString};
 use mailwarden_core::store::TokenRecord;
@@ -53,8 +52,8 @@ pub fn connect(app: &Mailwarden, a: ConnectArgs) -> Result<ExitCode, CoreError> 
     if !a.manual {
         return connect_loopback(app, &v.profile, a.timeout);
     }
-    let req = app.authorize_request(id)?;
-    eprintln!("Open this address in a browser and sign in as {}:\n\n{}\n", v.profile.mailbox, req.url);
+    let url = app.manual_start(id)?;
+    eprintln!("Open this address in a browser and sign in as {}:\n\n{url}\n", v.profile.mailbox);
     eprintln!(
         "The browser then ends on {} (it may say the page cannot be reached: that is expected).",
         v.profile.redirect_uri
@@ -62,19 +61,9 @@ pub fn connect(app: &Mailwarden, a: ConnectArgs) -> Result<ExitCode, CoreError> 
     eprint!("Paste that whole address here and press Enter: ");
     let _ = std::io::stderr().flush();
     let pasted = read_line("pasted address")?;
-    match parse_pasted(&pasted).map_err(CoreError::Flow)? {
-        Pasted::Error(pe) => Err(CoreError::Auth(Box::new(app.diagnose_pasted(id, &pe)?))),
-        Pasted::Code { code, state } => {
-            if state.as_deref().is_some_and(|s| s != req.state) {
-                return Err(CoreError::Flow(
-                    "That address belongs to another sign-in attempt (its state does not match). Run connect again and paste the address from this attempt.".into(),
-                ));
-            }
-            let r = app.exchange_code(id, &code, req.verifier)?;
-            connected(&v.profile.name, &r);
-            Ok(ExitCode::SUCCESS)
-        }
-    }
+    let r = app.manual_finish(id, &pasted)?;
+    connected(&v.profile.name, &r);
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn token(app: &Mailwarden, profile: &str, format: &str) -> Result<ExitCode, CoreError> {

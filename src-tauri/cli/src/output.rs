@@ -36,6 +36,13 @@ pub fn print_error(e: &CoreError) {
         return;
     }
     let fields = e.field_errors();
+    // Fields of what was typed or pasted at a prompt, not of the profile.
+    if let [f] = fields {
+        if matches!(f.field.as_str(), "pasted" | "file" | "refreshToken" | "to") {
+            eprintln!("error: {}", f.message);
+            return;
+        }
+    }
     if fields.is_empty() {
         eprintln!("error: {e}");
         return;

@@ -5,8 +5,8 @@
 use crate::args::{SecretCommand, SettingsCommand};
 use crate::output;
 use mailwarden_core::profile::{ExpiryState, Thresholds};
-use mailwarden_core::secret::{ExposeSecret, SecretChange, SecretString};
-use mailwarden_core::watch::portal_row::{parse_portal_row, DateOrder};
+use mailwarden_core::secret::{ExposeSecret, SecretString};
+use mailwarden_core::watch::portal_row::DateOrder;
 use mailwarden_core::watch::rotate::NewSecret;
 use mailwarden_core::{CoreError, Mailwarden};
 use serde::Serialize;
@@ -143,15 +143,7 @@ pub fn secret(app: &Mailwarden, command: SecretCommand) -> Result<ExitCode, Core
                 (_, true) => DateOrder::MonthFirst,
                 _ => DateOrder::from_env(),
             };
-            let row = parse_portal_row(&read_all_stdin("row")?, order)?;
-            let mut d = app.draft(v.profile.id)?;
-            d.client_secret_id = row.secret_id.clone();
-            d.client_secret_expires = row.expires.clone();
-            d.client_secret = SecretChange::Keep;
-            app.save(Some(v.profile.id), &d)?;
-            if !row.description.is_empty() {
-                app.describe_secret(v.profile.id, &row.description)?;
-            }
+            let row = app.apply_portal_row(v.profile.id, &read_all_stdin("row")?, order)?.row;
             println!("Secret {} (“{}”) expires {}.", row.secret_id, row.description, row.expires);
             if row.date_was_ambiguous {
                 eprintln!(

@@ -14,8 +14,9 @@ use crate::profile::{expiry_badge, validate, Existing, Matcher, ProfileDraft, Pr
 use crate::store::KeyHome;
 use crate::store::{Store, StoredProfile};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use ts_rs::TS;
 
 /// What the status bar and `mailwarden doctor` show.
@@ -42,6 +43,8 @@ pub struct Mailwarden {
     pub(crate) store: Store,
     key: RwLock<(Option<Arc<DataKey>>, KeyInfo)>,
     pub(crate) clock: SharedClock,
+    /// Manual sign-ins waiting for their pasted address, by profile id.
+    manual: Mutex<HashMap<i64, crate::oauth::manual::Pending>>,
 }
 
 impl Mailwarden {
@@ -53,7 +56,7 @@ impl Mailwarden {
         let db = absolute(db)?;
         let store = Store::open_locked(&db)?;
         let (key, info) = keystore::unlock(&store)?;
-        Ok(Mailwarden { store, key: RwLock::new((key.map(Arc::new), info)), clock })
+        Ok(Mailwarden { store, key: RwLock::new((key.map(Arc::new), info)), clock, manual: Mutex::default() })
     }
 
     /// A core on a fresh data key (no keyring), for tests inside the crate.
@@ -61,7 +64,11 @@ impl Mailwarden {
     pub(crate) fn for_tests(db: &Path, key: &crate::crypto::DataKey, clock: SharedClock) -> Self {
         let store = Store::open(db, key).expect("open the test database");
         let key = KeyInfo { backend: keystore::KeyBackend::File, location: "test".into(), notice: None, problem: None };
-        Mailwarden { store, key: RwLock::new((None, key)), clock }
+        Mailwarden { store, key: RwLock::new((None, key)), clock, manual: Mutex::default() }
+    }
+
+    pub(crate) fn pending_manual(&self) -> MutexGuard<'_, HashMap<i64, crate::oauth::manual::Pending>> {
+        self.manual.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Where the key lives, and why it could not be loaded if so.

@@ -24,6 +24,7 @@ import type {
   SettingsForm,
   KeyBackend,
   KeyInfo,
+  RowApplied,
 } from './bindings';
 
 export type { IpcError };
@@ -86,6 +87,8 @@ export const api = {
   attention: () => call<AttentionItem[]>('attention'),
   checkNow: () => call<AttentionItem[]>('check_now'),
   secretHistory: (id: number) => call<SecretRecord[]>('secret_history', { id }),
+  applyPortalRow: (id: number, text: string, dayFirst: boolean | null = null) =>
+    call<RowApplied>('apply_portal_row', { id, text, dayFirst }),
   parsePortalRow: (text: string, dayFirst: boolean | null = null) =>
     call<PortalRow>('parse_portal_row_text', { text, dayFirst }),
   readAppSecrets: (id: number) => call<AppSecretsReport>('read_app_secrets', { id }),

@@ -294,3 +294,5 @@ export type RotateReport = { profile: ProfileView,
  * How the new secret was proven, in words.
  */
 proof: string, retired: SecretRecord | null, };
+
+export type RowApplied = { row: PortalRow, profile: ProfileView, };

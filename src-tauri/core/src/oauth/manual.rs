@@ -74,3 +74,52 @@ mod tests {
         assert!(parse_pasted("https://localhost/?state=only").is_err());
     }
 }
+
+/// A manual sign-in waiting for its pasted address: what checks the answer.
+pub(crate) struct Pending {
+    state: String,
+    verifier: oauth2::PkceCodeVerifier,
+}
+
+impl crate::app::Mailwarden {
+    /// Manual sign-in, step 1: the address to open. The engine keeps what
+    /// checks the answer (state, PKCE verifier) until step 2.
+    pub fn manual_start(&self, id: i64) -> crate::error::Result<String> {
+        let req = self.authorize_request(id)?;
+        self.pending_manual().insert(id, Pending { state: req.state, verifier: req.verifier });
+        tracing::info!(profile = id, "sign-in: manual, waiting for the pasted address");
+        Ok(req.url)
+    }
+
+    /// Manual sign-in, step 2: the pasted address (or a bare code). An error
+    /// the address carries is explained; an address from another attempt
+    /// (state mismatch) is refused and the sign-in stays open for the right
+    /// one; otherwise the code is redeemed with this attempt's verifier.
+    pub fn manual_finish(&self, id: i64, pasted: &str) -> crate::error::Result<crate::store::TokenRecord> {
+        use crate::error::CoreError;
+        let parsed = parse_pasted(pasted).map_err(|m| CoreError::invalid("pasted", m))?;
+        match parsed {
+            Pasted::Error(pe) => {
+                self.pending_manual().remove(&id);
+                Err(CoreError::Auth(Box::new(self.diagnose_pasted(id, &pe)?)))
+            }
+            Pasted::Code { code, state } => {
+                let mut pending = self.pending_manual();
+                let Some(p) = pending.remove(&id) else {
+                    return Err(CoreError::Flow(
+                        "No sign-in was started for this profile here; start Connect again.".into(),
+                    ));
+                };
+                if state.as_deref().is_some_and(|s| s != p.state) {
+                    pending.insert(id, p);
+                    return Err(CoreError::invalid(
+                        "pasted",
+                        "That address belongs to another sign-in attempt (its state does not match). Paste the address from this attempt, or start Connect again.",
+                    ));
+                }
+                drop(pending);
+                self.exchange_code(id, &code, p.verifier)
+            }
+        }
+    }
+}
