@@ -82,12 +82,21 @@ fn graph_refusals_are_diagnosed() {
     assert_diagnosis(&o, "ErrorAccessDenied", "access denied");
     assert!(text(&o.stderr).contains("Access to OData is disabled"), "{}", text(&o.stderr));
 
-    // No Mail.Send application permission granted.
+    // No application permission granted at all: the token says so before
+    // Graph is asked, and the test fails (exit 1) naming the consent.
     env.idp.register(mailwarden_tests::idp::App { app_roles: vec![], ..mailwarden_tests::oauth_env::app_of(&env) });
     app_only(&env, "No permission", "ops@contoso.com");
+    let sent_before = env.idp.state.lock().unwrap().graph_sent.len();
     let o = env.run(&["test", "send", "No permission"], None);
-    assert_diagnosis(&o, "ErrorAccessDenied", "access denied");
-    assert!(text(&o.stderr).contains("Grant admin consent"), "{}", text(&o.stderr));
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("No application permission has admin consent") && err.contains("Grant admin consent"), "{err}");
+    assert!(err.contains("Mail.Send") && err.contains("adminconsent?client_id="), "{err}");
+    assert_eq!(env.idp.state.lock().unwrap().graph_sent.len(), sent_before, "nothing was sent");
+    let o = env.run(&["test", "auth", "No permission"], None);
+    assert_eq!(o.status.code(), Some(1), "Test sign-in fails too: {}", text(&o.stderr));
+    let list = text(&env.ok(&["profile", "show", "No permission", "--json"], None).stdout);
+    assert!(list.contains("missing_admin_consent"), "recorded as a failing test: {list}");
 }
 
 #[test]

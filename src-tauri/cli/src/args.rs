@@ -136,7 +136,7 @@ pub enum TestCommand {
         /// Profile name or id.
         profile: String,
         /// Show the IMAP conversation (credentials redacted).
-        #[arg(long, short)]
+        #[arg(long)]
         verbose: bool,
         #[arg(long)]
         json: bool,
@@ -152,7 +152,7 @@ pub enum TestCommand {
         #[arg(long)]
         force: bool,
         /// Show the SMTP conversation (credentials redacted).
-        #[arg(long, short)]
+        #[arg(long)]
         verbose: bool,
         #[arg(long)]
         json: bool,
@@ -336,4 +336,13 @@ pub struct FieldArgs {
     pub password_prompt: bool,
     #[arg(long)]
     pub clear_password: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

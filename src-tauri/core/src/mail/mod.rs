@@ -125,6 +125,9 @@ impl Mailwarden {
     ) -> Result<crate::secret::SecretString> {
         let token = self.access_token_for(p)?.token;
         if let Some(c) = crate::oauth::claims::decode(crate::secret::ExposeSecret::expose_secret(&token)) {
+            if let Some(gap) = crate::oauth::consent_gap(p, &c, crate::oauth::Use::Send) {
+                return Err(CoreError::Auth(Box::new(gap)));
+            }
             warnings.extend(crate::oauth::warnings_for(p, &c));
         }
         Ok(token)
@@ -201,7 +204,14 @@ impl Mailwarden {
         let p = self.store.get(id)?.profile;
         step(TestStep::Token);
         let login = if p.auth_method.is_oauth() {
-            imap::Login::Bearer(self.access_token_for(&p)?.token)
+            let token = self.access_token_for(&p)?.token;
+            let claims = crate::oauth::claims::decode(crate::secret::ExposeSecret::expose_secret(&token));
+            if let Some(gap) = claims.and_then(|c| crate::oauth::consent_gap(&p, &c, crate::oauth::Use::Imap)) {
+                let result = Err(CoreError::Auth(Box::new(gap)));
+                self.record(id, TestKind::Imap, &result, |_: &imap::InboundReport| String::new());
+                return result;
+            }
+            imap::Login::Bearer(token)
         } else {
             let pw = self
                 .store

@@ -17,4 +17,4 @@ pub mod xoauth2;
 pub use claims::Claims;
 pub use oauth2::PkceCodeVerifier;
 pub use service::{AuthReport, AuthorizeRequest, Issued};
-pub use warnings::warnings_for;
+pub use warnings::{consent_gap, warnings_for, Use};

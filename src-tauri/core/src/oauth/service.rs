@@ -320,6 +320,9 @@ impl Mailwarden {
         let p = self.store.get(id)?.profile;
         let issued = self.access_token_for(&p)?;
         let claims = claims::decode(issued.token.expose_secret());
+        if let Some(gap) = claims.as_ref().and_then(|c| super::warnings::consent_gap(&p, c, super::warnings::Use::Send)) {
+            return Err(CoreError::Auth(Box::new(gap)));
+        }
         let warnings = claims.as_ref().map(|c| warnings_for(&p, c)).unwrap_or_default();
         Ok(AuthReport { claims, expires_at: issued.expires_at, warnings })
     }

@@ -20,9 +20,6 @@ pub fn warnings_for(p: &Profile, c: &Claims) -> Vec<String> {
         )),
         _ => {}
     }
-    if p.auth_method == AuthMethod::ClientCredentials && c.roles.is_empty() {
-        w.push("The app-only token has no roles: add the application permission (e.g. Mail.Send) in API permissions and click Grant admin consent.".into());
-    }
     if p.auth_method.is_delegated() {
         if let Some(acct) = &c.account {
             if !acct.eq_ignore_ascii_case(&p.mailbox)
@@ -36,6 +33,74 @@ pub fn warnings_for(p: &Profile, c: &Claims) -> Vec<String> {
         }
     }
     w
+}
+
+/// What a token is about to be used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    /// The profile's send method (SMTP or Graph).
+    Send,
+    /// The IMAP check.
+    Imap,
+}
+
+/// A token that cannot do the job whatever the server says: an app-only
+/// token with no roles (no application permission has admin consent), or a
+/// delegated token without the permission the job needs. A failure with the
+/// consent to grant — not a warning on a success. Microsoft tokens only (a
+/// Google or custom token carries no such claims).
+pub fn consent_gap(p: &Profile, c: &Claims, job: Use) -> Option<crate::diagnosis::Diagnosis> {
+    if !crate::providers::microsoft_tables(p.provider) {
+        return None;
+    }
+    let (api, permission) = match (job, p.send_method, p.auth_method == AuthMethod::ClientCredentials) {
+        (Use::Imap, _, false) => ("Office 365 Exchange Online", "IMAP.AccessAsUser.All"),
+        (Use::Imap, _, true) => ("Office 365 Exchange Online", "IMAP.AccessAsApp"),
+        (Use::Send, SendMethod::Smtp, false) => ("Office 365 Exchange Online", "SMTP.Send"),
+        (Use::Send, SendMethod::Smtp, true) => ("Office 365 Exchange Online", "SMTP.SendAsApp"),
+        (Use::Send, SendMethod::Graph, _) => ("Microsoft Graph", "Mail.Send"),
+    };
+    let consent = crate::diagnosis::Context {
+        client_id: p.client_id.clone(),
+        tenant: p.tenant.clone(),
+        redirect_uri: p.redirect_uri.clone(),
+        scopes: p.scopes.clone(),
+        authority: crate::providers::endpoints::endpoints(p).authority,
+        mailbox: p.mailbox.clone(),
+    }
+    .admin_consent_url();
+    if p.auth_method == AuthMethod::ClientCredentials {
+        if !c.roles.is_empty() {
+            return None;
+        }
+        return Some(crate::diagnosis::Diagnosis::new(
+            "missing_admin_consent",
+            "No application permission has admin consent",
+            "Microsoft issued a token with no roles: the app registration has no application permission that an administrator has consented to, so every server will refuse it.",
+            vec![
+                format!("In Entra → App registrations → this app ({}) → **API permissions**, **Add a permission** → **{api}** → **Application permissions** → **{permission}**.", p.client_id),
+                "Click **Grant admin consent for** your organisation (an administrator must), then test again.".into(),
+                format!("Or have an administrator open the admin-consent link: {consent}"),
+            ],
+        ));
+    }
+    let scp: Vec<&str> = c.scopes.iter().map(String::as_str).collect();
+    if !p.auth_method.is_delegated() || scp.is_empty() || scp.iter().any(|s| s.eq_ignore_ascii_case(permission)) {
+        return None;
+    }
+    Some(crate::diagnosis::Diagnosis::new(
+        "missing_scope",
+        format!("The signed-in token lacks {permission}"),
+        format!(
+            "The token was granted {} but not {permission}, which this needs: the permission is missing from the app registration or from its consent.",
+            scp.join(" ")
+        ),
+        vec![
+            format!("In Entra → App registrations → this app ({}) → **API permissions**, **Add a permission** → **{api}** → **Delegated permissions** → **{permission}**.", p.client_id),
+            "Click **Grant admin consent** (or let the account consent at sign-in), then Connect again so the new permission is in the token.".into(),
+            format!("Check that the profile's scopes ask for it (e.g. https://outlook.office.com/{permission}); Reset to defaults puts the right ones back."),
+        ],
+    ))
 }
 
 #[cfg(test)]
@@ -76,7 +141,16 @@ mod tests {
         assert!(warnings_for(&smtp, &fine).is_empty());
         let app = profile(AuthMethod::ClientCredentials, SendMethod::Graph);
         let no_roles = Claims { aud: Some("https://graph.microsoft.com".into()), ..Default::default() };
-        assert!(warnings_for(&app, &no_roles)[0].contains("Grant admin consent"));
+        assert!(warnings_for(&app, &no_roles).is_empty(), "not a warning: a failure");
+        let d = consent_gap(&app, &no_roles, Use::Send).expect("no roles is a failure");
+        assert_eq!(d.code, "missing_admin_consent");
+        assert!(d.steps.iter().any(|s| s.contains("Mail.Send")) && d.steps.iter().any(|s| s.contains("adminconsent")));
+        let granted = Claims { roles: vec!["Mail.Send".into()], ..no_roles.clone() };
+        assert!(consent_gap(&app, &granted, Use::Send).is_none());
+        let no_send = Claims { scopes: vec!["IMAP.AccessAsUser.All".into()], ..fine.clone() };
+        let d = consent_gap(&smtp, &no_send, Use::Send).expect("a delegated token without SMTP.Send");
+        assert!(d.title.contains("SMTP.Send"), "{}", d.title);
+        assert!(consent_gap(&smtp, &no_send, Use::Imap).is_none());
         let outlook_for_graph = Claims {
             aud: Some("https://outlook.office365.com".into()),
             roles: vec!["Mail.Send".into()],

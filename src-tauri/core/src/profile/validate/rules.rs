@@ -81,8 +81,12 @@ pub(super) fn check_redirect(c: &mut Check, uri: &str) {
         c.err("redirectUri", "Redirect URI is required: use http://localhost and register it in Entra under Authentication → Mobile and desktop applications.");
         return;
     }
-    if !uri.is_ascii() || uri.chars().any(char::is_whitespace) {
-        c.err("redirectUri", "Redirect URI holds characters that are not plain ASCII or spaces (often full-width letters or spaces pasted from a document); type it as registered in Entra, e.g. http://localhost.");
+    if !uri.is_ascii() {
+        c.err("redirectUri", "Redirect URI holds characters that are not plain ASCII (often full-width letters pasted from a document); type it as registered in Entra, e.g. http://localhost.");
+        return;
+    }
+    if uri.chars().any(char::is_whitespace) {
+        c.err("redirectUri", format!("Redirect URI \"{uri}\" is not a URL (it holds spaces), e.g. http://localhost."));
         return;
     }
     let Ok(u) = Url::parse(uri) else {
