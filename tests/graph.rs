@@ -90,7 +90,10 @@ fn graph_refusals_are_diagnosed() {
     let o = env.run(&["test", "send", "No permission"], None);
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
-    assert!(err.contains("No application permission has admin consent") && err.contains("Grant admin consent"), "{err}");
+    assert!(
+        err.contains("No application permission has admin consent") && err.contains("Grant admin consent"),
+        "{err}"
+    );
     assert!(err.contains("Mail.Send") && err.contains("adminconsent?client_id="), "{err}");
     assert_eq!(env.idp.state.lock().unwrap().graph_sent.len(), sent_before, "nothing was sent");
     let o = env.run(&["test", "auth", "No permission"], None);
@@ -105,13 +108,17 @@ fn me_with_an_app_only_token_is_explained() {
     app_only(&env, "Catalyst", "ops@contoso.com");
     std::env::set_var("MAILWARDEN_CA_FILE", &env.idp.ca.ca_file);
     let core = Mailwarden::open(&env.db.path(), clock::system()).unwrap();
-    let mut p = core.resolve("Catalyst").unwrap().profile;
-    let token = core.access_token(p.id).unwrap().token;
+    let mut p = core.profiles().resolve("Catalyst").unwrap().profile;
+    let token = core.tokens().access_token(p.id).unwrap().token;
     // Pretend the profile were delegated: the sender then uses /me.
     p.auth_method = mailwarden_core::profile::AuthMethod::AuthCode;
-    let err =
-        mailwarden_core::mail::graph::send(&p, "erp@contoso.com", &token, "<x@contoso.com>", "s", "b", &mut |_| {})
-            .unwrap_err();
+    let err = mailwarden_core::mail::graph::send_mime(
+        &p,
+        &token,
+        b"To: erp@contoso.com\r\nSubject: s\r\n\r\nb\r\n",
+        &mut |_| {},
+    )
+    .unwrap_err();
     let d = err.diagnosis().unwrap();
     assert_eq!(d.code, "graph_me_with_app_token");
     assert_eq!(d.codes, ["400", "BadRequest"]);

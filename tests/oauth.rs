@@ -96,8 +96,8 @@ fn manual_connect_then_refresh_rotates_and_the_old_token_dies() {
     let o = env.run(&["connect", "Second", "--refresh-token-stdin"], Some(&format!("{}\n", first_rt[0])));
     assert_diagnosis(&o, "AADSTS70008", "The refresh token has expired");
     let core = env.core();
-    let second = core.resolve("Second").unwrap().profile.id;
-    assert!(core.connection(second).unwrap().is_none(), "a refused token is not stored");
+    let second = core.profiles().resolve("Second").unwrap().profile.id;
+    assert!(core.tokens().connection(second).unwrap().is_none(), "a refused token is not stored");
 }
 
 #[test]
@@ -129,7 +129,7 @@ fn manual_connect_rejects_wrong_state_errors_and_garbage() {
         "{}",
         text(&o.stderr)
     );
-    assert!(env.core().connection(1).unwrap().is_none());
+    assert!(env.core().tokens().connection(1).unwrap().is_none());
 }
 
 #[test]
@@ -181,18 +181,19 @@ fn invalid_grant_drops_the_refresh_token_but_a_network_failure_keeps_everything(
     env.idp.fail_next("invalid_grant", 50173);
     assert_diagnosis(&env.run(&["token", "Dropped"], None), "AADSTS50173", "revoked");
     let core = env.core();
-    let dropped = core.connection(core.resolve("Dropped").unwrap().profile.id).unwrap().unwrap();
+    let dropped = core.tokens().connection(core.profiles().resolve("Dropped").unwrap().profile.id).unwrap().unwrap();
     assert!(!dropped.has_refresh_token && dropped.needs_reconnect);
 
-    let kept_id = core.resolve("Kept").unwrap().profile.id;
-    let before = core.connection(kept_id).unwrap().unwrap();
+    let kept_id = core.profiles().resolve("Kept").unwrap().profile.id;
+    let before = core.tokens().connection(kept_id).unwrap().unwrap();
     let Env { db, idp } = env;
     drop(idp); // the identity provider goes away: connection refused
     let env_db = db;
     let o = env_db.cli().args(["token", "Kept"]).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("refused the connection"), "{}", text(&o.stderr));
-    let after = Mailwarden::open(&env_db.path(), clock::system()).unwrap().connection(kept_id).unwrap().unwrap();
+    let after =
+        Mailwarden::open(&env_db.path(), clock::system()).unwrap().tokens().connection(kept_id).unwrap().unwrap();
     assert_eq!(before, after, "a network failure changes nothing");
     assert!(after.has_refresh_token);
 }
@@ -213,12 +214,12 @@ fn twenty_processes_on_an_expired_token_make_exactly_one_refresh() {
     // The app is open too (its own connection, as the GUI holds one) and asks
     // for the token at the same moment as the twenty CLI processes.
     let gui = env.core();
-    let id = gui.resolve("Busy").unwrap().profile.id;
+    let id = gui.profiles().resolve("Busy").unwrap().profile.id;
     std::env::set_var("MAILWARDEN_CA_FILE", &env.idp.ca.ca_file);
     let children: Vec<_> = (0..20)
         .map(|_| env.cmd(&["token", "Busy"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap())
         .collect();
-    let from_gui = gui.access_token(id).unwrap();
+    let from_gui = gui.tokens().access_token(id).unwrap();
     let outs: Vec<Output> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
     for o in &outs {
         assert!(o.status.success(), "{}", text(&o.stderr));

@@ -92,10 +92,10 @@ fn absurd_numbers_from_the_server_are_bounded() {
     // In-process: the core trusts the simulator's CA as the CLI does.
     std::env::set_var("MAILWARDEN_CA_FILE", &env.idp.ca.ca_file);
     let core = Arc::new(env.core());
-    let id = core.resolve("Huge").unwrap().profile.id;
+    let id = core.profiles().resolve("Huge").unwrap().profile.id;
     let cancel = Arc::new(AtomicBool::new(false));
     let (c2, flag) = (core.clone(), cancel.clone());
-    let worker = std::thread::spawn(move || c2.connect_device_code(id, &flag, |_| {}));
+    let worker = std::thread::spawn(move || c2.tokens().connect_device_code(id, &flag, |_| {}));
     std::thread::sleep(std::time::Duration::from_millis(300));
     cancel.store(true, Ordering::SeqCst);
     let r = worker.join().expect("no panic on the worker");
@@ -112,8 +112,8 @@ fn an_outage_at_the_provider_is_temporary_and_changes_nothing() {
     let rt = env.idp.mint_refresh_token(CLIENT, &SCOPES);
     env.ok(&["connect", "Outage", "--refresh-token-stdin"], Some(&format!("{rt}\n")));
     let core = env.core();
-    let id = core.resolve("Outage").unwrap().profile.id;
-    let before = core.connection(id).unwrap().unwrap();
+    let id = core.profiles().resolve("Outage").unwrap().profile.id;
+    let before = core.tokens().connection(id).unwrap().unwrap();
 
     env.idp.script_response(Response::html(503, "Service Unavailable"));
     let o = env.run(&["token", "Outage"], None);
@@ -134,7 +134,7 @@ fn an_outage_at_the_provider_is_temporary_and_changes_nothing() {
     env.idp.fail_next("temporarily_unavailable", 90033);
     assert_diagnosis(&env.run(&["token", "Outage"], None), "temporarily_unavailable", "temporarily unavailable");
 
-    let after = env.core().connection(id).unwrap().unwrap();
+    let after = env.core().tokens().connection(id).unwrap().unwrap();
     assert_eq!(before, after, "an outage changes nothing stored");
     assert!(env.run(&["token", "Outage"], None).status.success(), "works again once the provider answers");
 }

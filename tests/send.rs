@@ -92,9 +92,9 @@ fn xoauth2_over_starttls_is_delivered() {
     use mailwarden_core::mail::TestStep::*;
     std::env::set_var("MAILWARDEN_CA_FILE", &env.idp.ca.ca_file);
     let core = env.core();
-    let pid = core.resolve("Invent ERP").unwrap().profile.id;
+    let pid = core.profiles().resolve("Invent ERP").unwrap().profile.id;
     let mut steps = Vec::new();
-    core.send_test_observed(pid, None, true, &mut |s| steps.push(s), None).unwrap();
+    core.tests().send_test_observed(pid, None, true, &mut |s| steps.push(s), None).unwrap();
     assert_eq!(steps, [Token, Connect, Tls, Auth, Send]);
     assert!(env.mail.log().contains("sasl_method=XOAUTH2, sasl_username=erp@contoso.com"), "{}", env.mail.log());
 }
@@ -237,4 +237,31 @@ fn imap_check_over_tls_and_starttls_and_a_rejected_token() {
         err.contains("NO [AUTHENTICATIONFAILED]") || err.contains(" NO "),
         "the transcript shows the refusal: {err}"
     );
+}
+
+/// The transport sends any message it is handed — the relay's path: the
+/// envelope as given (two recipients), the bytes as they are (a line
+/// starting with a dot, UTF-8), through the profile's route.
+#[test]
+fn the_transport_sends_any_message_as_handed() {
+    use mailwarden_core::mail::{net::Limits, Outgoing};
+    let env = Env::new();
+    env.connected("Relay route", &[]);
+    std::env::set_var("MAILWARDEN_CA_FILE", &env.idp.ca.ca_file);
+    let core = env.core();
+    let p = core.profiles().resolve("Relay route").unwrap().profile;
+    let id = format!("<printer-{}@scanner.contoso.com>", std::process::id());
+    let message = format!(
+        "From: Scanner <erp@contoso.com>\r\nTo: erp@contoso.com, basic@contoso.com\r\nSubject: Scan from the 2nd floor \u{2013} r\u{e9}sum\u{e9}\r\nMessage-ID: {id}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nPage 1 of 1.\r\n.a line that starts with a dot\r\nEnd.\r\n"
+    );
+    let to = ["erp@contoso.com".to_owned(), "basic@contoso.com".to_owned()];
+    let out = Outgoing { from: "erp@contoso.com", to: &to, message: message.as_bytes() };
+    let d = core.transport().send(&p, &out, &mut |_| {}, Limits::test(None)).unwrap();
+    assert!(d.reply.starts_with("250"), "{}", d.reply);
+    let token = text(&env.ok(&["token", "Relay route"], None).stdout).trim().to_owned();
+    let got = env.mail.fetch_over_imap("erp@contoso.com", &token, &id);
+    assert!(got.contains(".a line that starts with a dot"), "dot-stuffing undone by the server: {got}");
+    assert!(got.contains("r\u{e9}sum\u{e9}") || got.contains("Subject: Scan from"), "{got}");
+    let log = env.mail.log();
+    assert!(log.contains("to=<basic@contoso.com>"), "both envelope recipients delivered: {log}");
 }

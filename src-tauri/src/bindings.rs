@@ -17,7 +17,8 @@ use mailwarden_core::profile::{
     ProfileQuery, ProfileView, Provider, SendMethod, Thresholds, TlsMode,
 };
 use mailwarden_core::secret::SecretChange;
-use mailwarden_core::store::{SecretRecord, Settings};
+use mailwarden_core::settings::Settings;
+use mailwarden_core::store::SecretRecord;
 use mailwarden_core::store::{TestKind, TestResult, TokenRecord};
 use mailwarden_core::watch::graph_secrets::{AppSecret, AppSecretsReport};
 use mailwarden_core::watch::portal_row::{DateOrder, PortalRow, RowApplied};

@@ -20,12 +20,12 @@ pub fn catalog() -> Catalog {
 
 #[tauri::command(async)]
 pub fn list_profiles(state: State<'_, AppState>, query: ProfileQuery) -> Res<ProfileList> {
-    Ok(state.core()?.list(&query)?)
+    Ok(state.core()?.profiles().list(&query)?)
 }
 
 #[tauri::command(async)]
 pub fn get_profile(state: State<'_, AppState>, id: i64) -> Res<ProfileView> {
-    Ok(state.core()?.get(id)?)
+    Ok(state.core()?.profiles().get(id)?)
 }
 
 #[tauri::command]
@@ -37,7 +37,7 @@ pub fn new_draft(choices: Choices) -> ProfileDraft {
 
 #[tauri::command(async)]
 pub fn edit_draft(state: State<'_, AppState>, id: i64) -> Res<ProfileDraft> {
-    Ok(state.core()?.draft(id)?)
+    Ok(state.core()?.profiles().draft(id)?)
 }
 
 /// Switch a draft's provider / methods / cloud; fields still at the old
@@ -50,17 +50,17 @@ pub fn rebase_draft(mut draft: ProfileDraft, choices: Choices) -> ProfileDraft {
 
 #[tauri::command(async)]
 pub fn save_profile(state: State<'_, AppState>, id: Option<i64>, draft: ProfileDraft) -> Res<ProfileView> {
-    Ok(state.core()?.save(id, &draft)?)
+    Ok(state.core()?.profiles().save(id, &draft)?)
 }
 
 #[tauri::command(async)]
 pub fn delete_profile(state: State<'_, AppState>, id: i64) -> Res<()> {
-    Ok(state.core()?.delete(id)?)
+    Ok(state.core()?.profiles().delete(id)?)
 }
 
 #[tauri::command(async)]
 pub fn duplicate_profile(state: State<'_, AppState>, id: i64) -> Res<ProfileView> {
-    Ok(state.core()?.duplicate(id)?)
+    Ok(state.core()?.profiles().duplicate(id)?)
 }
 
 /// The UI reports whether the editor holds unsaved changes (for the close guard).

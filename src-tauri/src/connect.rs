@@ -57,7 +57,7 @@ pub(crate) async fn on_worker<T: Send + 'static>(
 
 #[tauri::command(async)]
 pub fn connection(state: State<'_, AppState>, id: i64) -> Res<Option<TokenRecord>> {
-    Ok(state.core()?.connection(id)?)
+    Ok(state.core()?.tokens().connection(id)?)
 }
 
 /// "Connect your account": system browser + loopback redirect.
@@ -71,7 +71,7 @@ pub async fn connect_browser(
     let core = state.core()?;
     let cancel = cancel_flag(&state, id);
     on_worker(move || {
-        core.connect_loopback(id, DEFAULT_TIMEOUT, &cancel, |url| {
+        core.tokens().connect_loopback(id, DEFAULT_TIMEOUT, &cancel, |url| {
             let _ = on_progress
                 .send(ConnectProgress::Waiting { url: url.to_owned(), timeout_secs: DEFAULT_TIMEOUT.as_secs() });
             let _ = app.opener().open_url(url, None::<&str>);
@@ -89,7 +89,7 @@ pub async fn connect_device(
     let core = state.core()?;
     let cancel = cancel_flag(&state, id);
     on_worker(move || {
-        core.connect_device_code(id, &cancel, |prompt| {
+        core.tokens().connect_device_code(id, &cancel, |prompt| {
             let _ = on_progress.send(ConnectProgress::DeviceCode { prompt: prompt.clone() });
         })
     })
@@ -106,13 +106,13 @@ pub fn cancel_connect(state: State<'_, AppState>, id: i64) {
 /// Whether the profile's redirect URI can be caught locally (else: manual).
 #[tauri::command(async)]
 pub fn can_listen(state: State<'_, AppState>, id: i64) -> Res<bool> {
-    Ok(is_loopback(&state.core()?.get(id)?.profile.redirect_uri))
+    Ok(is_loopback(&state.core()?.profiles().get(id)?.profile.redirect_uri))
 }
 
 /// Manual sign-in, step 1: the address to open (also opened in the browser).
 #[tauri::command(async)]
 pub fn manual_start(app: AppHandle, state: State<'_, AppState>, id: i64) -> Res<String> {
-    let url = state.core()?.manual_start(id)?;
+    let url = state.core()?.tokens().manual_start(id)?;
     let _ = app.opener().open_url(&url, None::<&str>);
     Ok(url)
 }
@@ -121,26 +121,26 @@ pub fn manual_start(app: AppHandle, state: State<'_, AppState>, id: i64) -> Res<
 #[tauri::command]
 pub async fn manual_finish(state: State<'_, AppState>, id: i64, pasted: String) -> Res<TokenRecord> {
     let core = state.core()?;
-    on_worker(move || core.manual_finish(id, &pasted)).await
+    on_worker(move || core.tokens().manual_finish(id, &pasted)).await
 }
 
 /// Store a refresh token obtained elsewhere, after proving it works.
 #[tauri::command]
 pub async fn connect_refresh_token(state: State<'_, AppState>, id: i64, token: SecretString) -> Res<TokenRecord> {
     let core = state.core()?;
-    on_worker(move || core.connect_refresh_token(id, token)).await
+    on_worker(move || core.tokens().connect_refresh_token(id, token)).await
 }
 
 /// Get a token now and report its claims (the Test button).
 #[tauri::command]
 pub async fn test_auth(state: State<'_, AppState>, id: i64) -> Res<AuthReport> {
     let core = state.core()?;
-    on_worker(move || core.test_auth(id)).await
+    on_worker(move || core.tokens().test_auth(id)).await
 }
 
 #[tauri::command(async)]
 pub fn disconnect(state: State<'_, AppState>, id: i64) -> Res<()> {
-    Ok(state.core()?.disconnect(id)?)
+    Ok(state.core()?.tokens().disconnect(id)?)
 }
 
 /// Copy a URL or code for the person (never a secret).
@@ -162,7 +162,7 @@ pub async fn send_test(
     let cancel = cancel_flag(&state, id);
     on_worker(move || {
         let to = to.as_deref().filter(|t| !t.trim().is_empty());
-        core.send_test_observed(id, to, force, &mut |s| drop(on_step.send(s)), Some(cancel))
+        core.tests().send_test_observed(id, to, force, &mut |s| drop(on_step.send(s)), Some(cancel))
     })
     .await
 }
@@ -172,5 +172,5 @@ pub async fn send_test(
 pub async fn check_inbound(state: State<'_, AppState>, id: i64, on_step: Channel<TestStep>) -> Res<InboundReport> {
     let core = state.core()?;
     let cancel = cancel_flag(&state, id);
-    on_worker(move || core.check_inbound_observed(id, &mut |s| drop(on_step.send(s)), Some(cancel))).await
+    on_worker(move || core.tests().check_inbound_observed(id, &mut |s| drop(on_step.send(s)), Some(cancel))).await
 }

@@ -23,7 +23,7 @@ pub fn key_export(app: AppHandle, state: State<'_, AppState>) -> Res<Option<Stri
     else {
         return Ok(None);
     };
-    core.export_key(&path)?;
+    core.keys().export(&path)?;
     Ok(Some(path.display().to_string()))
 }
 
@@ -36,10 +36,10 @@ pub fn key_import(app: AppHandle, state: State<'_, AppState>) -> Res<Option<KeyI
     };
     let text = std::fs::read_to_string(&path)
         .map_err(|e| IpcError::flow(format!("Could not read {}: {e}", path.display())))?;
-    Ok(Some(core.import_key(&text, None)?))
+    Ok(Some(core.keys().import(&text, None)?))
 }
 
 #[tauri::command(async)]
 pub fn key_move(state: State<'_, AppState>, to: KeyBackend) -> Res<KeyInfo> {
-    Ok(state.core()?.move_key(to.into())?)
+    Ok(state.core()?.keys().move_to(to.into())?)
 }

@@ -6,7 +6,8 @@ use crate::connect::on_worker;
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
 use crate::watcher::Watcher;
-use mailwarden_core::store::{SecretRecord, Settings};
+use mailwarden_core::settings::Settings;
+use mailwarden_core::store::SecretRecord;
 use mailwarden_core::watch::graph_secrets::AppSecretsReport;
 use mailwarden_core::watch::portal_row::{parse_portal_row, DateOrder, PortalRow, RowApplied};
 use mailwarden_core::watch::rotate::{NewSecret, RotateReport};
@@ -22,12 +23,12 @@ type Res<T> = Result<T, IpcError>;
 
 #[tauri::command(async)]
 pub fn attention(state: State<'_, AppState>) -> Res<Vec<AttentionItem>> {
-    Ok(state.core()?.attention()?)
+    Ok(state.core()?.watch().attention()?)
 }
 
 #[tauri::command(async)]
 pub fn secret_history(state: State<'_, AppState>, id: i64) -> Res<Vec<SecretRecord>> {
-    Ok(state.core()?.store().secret_history(id)?)
+    Ok(state.core()?.watch().secret_history(id)?)
 }
 
 /// Read a row copied from Entra's Certificates & secrets table (the date in
@@ -50,19 +51,19 @@ pub fn apply_portal_row(state: State<'_, AppState>, id: i64, text: String, day_f
         Some(false) => DateOrder::MonthFirst,
         None => DateOrder::from_env(),
     };
-    Ok(state.core()?.apply_portal_row(id, &text, order)?)
+    Ok(state.core()?.profiles().apply_portal_row(id, &text, order)?)
 }
 
 #[tauri::command]
 pub async fn read_app_secrets(state: State<'_, AppState>, id: i64) -> Res<AppSecretsReport> {
     let core = state.core()?;
-    on_worker(move || core.read_app_secrets(id)).await
+    on_worker(move || core.watch().read_app_secrets(id)).await
 }
 
 #[tauri::command]
 pub async fn rotate_secret(state: State<'_, AppState>, id: i64, secret: NewSecret) -> Res<RotateReport> {
     let core = state.core()?;
-    on_worker(move || core.rotate_secret(id, secret)).await
+    on_worker(move || core.watch().rotate_secret(id, secret)).await
 }
 
 /// The settings form: the core's settings and whether Mailwarden starts at login.
@@ -75,13 +76,13 @@ pub struct SettingsForm {
 
 #[tauri::command]
 pub fn get_settings(app: AppHandle, state: State<'_, AppState>) -> Res<SettingsForm> {
-    let settings = state.core()?.settings()?;
+    let settings = state.core()?.settings().get()?;
     Ok(SettingsForm { settings, autostart: app.autolaunch().is_enabled().unwrap_or(false) })
 }
 
 #[tauri::command]
 pub fn save_settings(app: AppHandle, state: State<'_, AppState>, form: SettingsForm) -> Res<SettingsForm> {
-    state.core()?.save_settings(&form.settings)?;
+    state.core()?.settings().save(&form.settings)?;
     let auto = app.autolaunch();
     let changed = if form.autostart { auto.enable() } else { auto.disable() };
     changed.map_err(|e| IpcError::flow(format!("Could not change starting at login: {e}")))?;
@@ -99,7 +100,7 @@ pub fn check_now(app: AppHandle, state: State<'_, AppState>) -> Res<Vec<Attentio
 /// Open the app's Certificates & secrets blade in Entra (system browser).
 #[tauri::command]
 pub fn open_secrets_blade(app: AppHandle, state: State<'_, AppState>, id: i64) -> Res<()> {
-    let client_id = state.core()?.get(id)?.profile.client_id;
+    let client_id = state.core()?.profiles().get(id)?.profile.client_id;
     let url = mailwarden_core::watch::calendar::secrets_blade_url(&client_id);
     app.opener().open_url(url, None::<&str>).map_err(|e| IpcError::flow(format!("Could not open the browser: {e}")))
 }
@@ -107,7 +108,7 @@ pub fn open_secrets_blade(app: AppHandle, state: State<'_, AppState>, id: i64) -
 /// Save the expiry calendar where the person chooses; the path, or None if cancelled.
 #[tauri::command]
 pub async fn export_calendar(app: AppHandle, state: State<'_, AppState>) -> Res<Option<String>> {
-    let ics = state.core()?.expiry_calendar()?;
+    let ics = state.core()?.watch().expiry_calendar()?;
     let Some(path) = app
         .dialog()
         .file()

@@ -50,13 +50,13 @@ pub fn start(app: &AppHandle) -> Watcher {
 /// One check; returns the hours until the next.
 fn run_once(app: &AppHandle) -> u64 {
     let Ok(core) = app.state::<AppState>().core() else { return 1 };
-    let hours = core.settings().map(|s| s.check_every_hours).unwrap_or(4).clamp(1, 24) as u64;
+    let hours = core.settings().get().map(|s| s.check_every_hours).unwrap_or(4).clamp(1, 24) as u64;
     // Refresh failures are recorded as failing tests and so show in the
     // panel; a failure of the check itself is logged, never "all is well".
-    if let Err(e) = core.keepalive(None) {
+    if let Err(e) = core.watch().keepalive(None) {
         tracing::warn!(error = %e, "watch: the keep-alive could not run");
     }
-    let due = core.due_notices().unwrap_or_else(|e| {
+    let due = core.watch().due_notices().unwrap_or_else(|e| {
         tracing::warn!(error = %e, "watch: the check could not run");
         Vec::new()
     });
@@ -72,7 +72,7 @@ fn run_once(app: &AppHandle) -> u64 {
             tracing::warn!(error = %e, "watch: could not show a notification");
         }
     }
-    match core.attention() {
+    match core.watch().attention() {
         Ok(a) => crate::tray::set_count(app, a.len()),
         Err(e) => tracing::warn!(error = %e, "watch: attention items could not be read"),
     }

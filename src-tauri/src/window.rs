@@ -7,7 +7,7 @@ use tauri::{Manager, Window, WindowEvent};
 use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
 
 fn close_to_tray(window: &Window) -> bool {
-    window.state::<AppState>().core().ok().and_then(|c| c.settings().ok()).is_some_and(|s| s.close_to_tray)
+    window.state::<AppState>().core().ok().and_then(|c| c.settings().get().ok()).is_some_and(|s| s.close_to_tray)
 }
 
 pub fn on_window_event(window: &Window, event: &WindowEvent) {

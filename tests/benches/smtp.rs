@@ -40,12 +40,12 @@ fn bench(c: &mut Criterion) {
     d.client_id = CLIENT.into();
     d.smtp_host = "127.0.0.1".into();
     d.smtp_port = mail.submission.to_string();
-    let id = app.save(None, &d).unwrap().profile.id;
+    let id = app.profiles().save(None, &d).unwrap().profile.id;
     let scopes =
         ["https://outlook.office.com/SMTP.Send", "https://outlook.office.com/IMAP.AccessAsUser.All", "offline_access"];
     let rt = idp.mint_refresh_token(CLIENT, &scopes);
-    app.connect_refresh_token(id, SecretString::from(rt)).unwrap();
-    let token = app.access_token(id).unwrap().token;
+    app.tokens().connect_refresh_token(id, SecretString::from(rt)).unwrap();
+    let token = app.tokens().access_token(id).unwrap().token;
 
     let script = mailwarden_tests::workspace_root().join("tests/benches/smtp_send.py");
     let mut py = Command::new("python3")
@@ -62,7 +62,7 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("smtp_send_loopback_postfix");
     g.sample_size(30);
-    g.bench_function("mailwarden", |b| b.iter(|| app.send_test(id, None, true).unwrap()));
+    g.bench_function("mailwarden", |b| b.iter(|| app.tests().send_test(id, None, true).unwrap()));
     g.bench_function("python_smtplib", |b| {
         b.iter(|| {
             writeln!(py_in, "go").unwrap();

@@ -27,17 +27,17 @@ fn connected(name: &str, r: &TokenRecord) {
 }
 
 pub fn connect(app: &Mailwarden, a: ConnectArgs) -> Result<ExitCode, CoreError> {
-    let v = app.resolve(&a.profile)?;
+    let v = app.profiles().resolve(&a.profile)?;
     let id = v.profile.id;
     if a.refresh_token_stdin {
         let rt = SecretString::from(read_line("refresh token")?);
-        let r = app.connect_refresh_token(id, rt)?;
+        let r = app.tokens().connect_refresh_token(id, rt)?;
         connected(&v.profile.name, &r);
         return Ok(ExitCode::SUCCESS);
     }
     if a.device_code {
         let cancel = AtomicBool::new(false);
-        let r = app.connect_device_code(id, &cancel, |d| {
+        let r = app.tokens().connect_device_code(id, &cancel, |d| {
             eprintln!(
                 "To sign in, open {} in any browser and enter the code {} (it expires in {}).",
                 d.verification_uri,
@@ -52,7 +52,7 @@ pub fn connect(app: &Mailwarden, a: ConnectArgs) -> Result<ExitCode, CoreError> 
     if !a.manual {
         return connect_loopback(app, &v.profile, a.timeout);
     }
-    let url = app.manual_start(id)?;
+    let url = app.tokens().manual_start(id)?;
     eprintln!("Open this address in a browser and sign in as {}:\n\n{url}\n", v.profile.mailbox);
     eprintln!(
         "The browser then ends on {} (it may say the page cannot be reached: that is expected).",
@@ -61,14 +61,14 @@ pub fn connect(app: &Mailwarden, a: ConnectArgs) -> Result<ExitCode, CoreError> 
     eprint!("Paste that whole address here and press Enter: ");
     let _ = std::io::stderr().flush();
     let pasted = read_line("pasted address")?;
-    let r = app.manual_finish(id, &pasted)?;
+    let r = app.tokens().manual_finish(id, &pasted)?;
     connected(&v.profile.name, &r);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn token(app: &Mailwarden, profile: &str, format: &str) -> Result<ExitCode, CoreError> {
-    let p = app.find(profile)?.profile;
-    let issued = app.access_token_for(&p)?;
+    let p = app.profiles().find(profile)?.profile;
+    let issued = app.tokens().access_token_for(&p)?;
     if let Some(w) = &issued.warning {
         eprintln!("warning: {w}");
     }
@@ -85,15 +85,15 @@ pub fn token(app: &Mailwarden, profile: &str, format: &str) -> Result<ExitCode, 
 }
 
 pub fn disconnect(app: &Mailwarden, profile: &str) -> Result<ExitCode, CoreError> {
-    let v = app.resolve(profile)?;
-    app.disconnect(v.profile.id)?;
+    let v = app.profiles().resolve(profile)?;
+    app.tokens().disconnect(v.profile.id)?;
     eprintln!("Disconnected “{}”: its tokens are deleted.", v.profile.name);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn test_auth(app: &Mailwarden, profile: &str, json: bool) -> Result<ExitCode, CoreError> {
-    let v = app.resolve(profile)?;
-    let report = app.test_auth(v.profile.id)?;
+    let v = app.profiles().resolve(profile)?;
+    let report = app.tokens().test_auth(v.profile.id)?;
     if json {
         output::json(&report);
         return Ok(ExitCode::SUCCESS);
@@ -127,7 +127,7 @@ fn connect_loopback(app: &Mailwarden, p: &Profile, timeout: u64) -> Result<ExitC
         )));
     }
     let cancel = AtomicBool::new(false);
-    let r = app.connect_loopback(p.id, Duration::from_secs(timeout), &cancel, |url| {
+    let r = app.tokens().connect_loopback(p.id, Duration::from_secs(timeout), &cancel, |url| {
         eprintln!(
             "Opening the browser to sign in as {}. If it does not open, copy this address into a browser:\n\n{url}\n",
             p.mailbox
@@ -175,8 +175,8 @@ pub fn test_send(
     verbose: bool,
     json: bool,
 ) -> Result<ExitCode, CoreError> {
-    let v = app.resolve(profile)?;
-    let r = app.send_test(v.profile.id, to, force).inspect_err(|e| print_failed_transcript(e, verbose))?;
+    let v = app.profiles().resolve(profile)?;
+    let r = app.tests().send_test(v.profile.id, to, force).inspect_err(|e| print_failed_transcript(e, verbose))?;
     if verbose && !json {
         for line in &r.transcript {
             println!("{line}");
@@ -206,8 +206,8 @@ fn print_failed_transcript(e: &CoreError, verbose: bool) {
 }
 
 pub fn test_imap(app: &Mailwarden, profile: &str, verbose: bool, json: bool) -> Result<ExitCode, CoreError> {
-    let v = app.resolve(profile)?;
-    let r = app.check_inbound(v.profile.id).inspect_err(|e| print_failed_transcript(e, verbose))?;
+    let v = app.profiles().resolve(profile)?;
+    let r = app.tests().check_inbound(v.profile.id).inspect_err(|e| print_failed_transcript(e, verbose))?;
     if verbose && !json {
         for line in &r.transcript {
             println!("{line}");

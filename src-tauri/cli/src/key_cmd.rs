@@ -55,7 +55,7 @@ pub fn run(app: &Mailwarden, command: KeyCommand) -> Result<ExitCode, CoreError>
                     "The key is not printed to a terminal. Give a file name, or redirect: `mailwarden key export - > FILE`.".into(),
                 ));
             }
-            let text = app.key_backup_text()?;
+            let text = app.keys().backup_text()?;
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())
                 .and_then(|()| out.flush())
@@ -69,7 +69,7 @@ pub fn run(app: &Mailwarden, command: KeyCommand) -> Result<ExitCode, CoreError>
                     file.display()
                 )));
             }
-            app.export_key(&file)?;
+            app.keys().export(&file)?;
             eprintln!(
                 "Wrote a backup of the data key to {} (readable only by you). Keep it apart from the database.",
                 file.display()
@@ -84,12 +84,12 @@ pub fn run(app: &Mailwarden, command: KeyCommand) -> Result<ExitCode, CoreError>
                 std::fs::File::open(&file).and_then(|f| f.take(64 * 1024).read_to_string(&mut text))
             };
             read.map_err(|e| CoreError::io(format!("Could not read {}", file.display()), e))?;
-            let info = app.import_key(&text, to.map(KeyHome::from))?;
+            let info = app.keys().import(&text, to.map(KeyHome::from))?;
             eprintln!("The key opens this database; it is kept at {}.", info.location);
             Ok(ExitCode::SUCCESS)
         }
         KeyCommand::Move { to } => {
-            let info = app.move_key(to.into())?;
+            let info = app.keys().move_to(to.into())?;
             eprintln!("The data key is now kept at {}.", info.location);
             Ok(ExitCode::SUCCESS)
         }

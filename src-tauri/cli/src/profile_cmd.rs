@@ -15,7 +15,7 @@ pub fn list(app: &Mailwarden, a: ListArgs) -> Result<ExitCode, CoreError> {
         enabled: a.enabled,
         expiry: a.expiry_state(),
     };
-    let views = app.list(&q)?.profiles;
+    let views = app.profiles().list(&q)?.profiles;
     if a.json {
         output::json(&views);
         return Ok(ExitCode::SUCCESS);
@@ -49,7 +49,7 @@ pub fn list(app: &Mailwarden, a: ListArgs) -> Result<ExitCode, CoreError> {
 }
 
 pub fn show(app: &Mailwarden, name: &str, json: bool) -> Result<ExitCode, CoreError> {
-    let v = app.resolve(name)?;
+    let v = app.profiles().resolve(name)?;
     if json {
         output::json(&v);
     } else {
@@ -108,14 +108,14 @@ pub fn add(app: &Mailwarden, a: AddArgs) -> Result<ExitCode, CoreError> {
     let choices = Choices::of(&d);
     edit::apply(&mut d, choices, a.fields)?;
     edit::prompt_missing(&mut d)?;
-    let v = app.save(None, &d)?;
+    let v = app.profiles().save(None, &d)?;
     println!("Added profile \"{}\" (id {}).", v.profile.name, v.profile.id);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn edit(app: &Mailwarden, a: EditArgs) -> Result<ExitCode, CoreError> {
-    let current = app.resolve(&a.profile)?;
-    let mut d = app.draft(current.profile.id)?;
+    let current = app.profiles().resolve(&a.profile)?;
+    let mut d = app.profiles().draft(current.profile.id)?;
     if let Some(name) = a.name {
         d.name = name;
     }
@@ -126,13 +126,13 @@ pub fn edit(app: &Mailwarden, a: EditArgs) -> Result<ExitCode, CoreError> {
         cloud: d.cloud,
     };
     edit::apply(&mut d, choices, a.fields)?;
-    let v = app.save(Some(current.profile.id), &d)?;
+    let v = app.profiles().save(Some(current.profile.id), &d)?;
     println!("Saved profile \"{}\".", v.profile.name);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn rm(app: &Mailwarden, name: &str, yes: bool) -> Result<ExitCode, CoreError> {
-    let v = app.resolve(name)?;
+    let v = app.profiles().resolve(name)?;
     if !yes {
         if !std::io::stdin().is_terminal() {
             eprintln!("error: not removing \"{}\" without confirmation; add --yes.", v.profile.name);
@@ -147,7 +147,7 @@ pub fn rm(app: &Mailwarden, name: &str, yes: bool) -> Result<ExitCode, CoreError
             return Ok(ExitCode::from(1));
         }
     }
-    app.delete(v.profile.id)?;
+    app.profiles().delete(v.profile.id)?;
     println!("Removed profile \"{}\".", v.profile.name);
     Ok(ExitCode::SUCCESS)
 }

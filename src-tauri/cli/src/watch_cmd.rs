@@ -37,7 +37,7 @@ pub fn check(
     crit: Option<i64>,
     json: bool,
 ) -> Result<ExitCode, CoreError> {
-    let settings = app.settings()?;
+    let settings = app.settings().get()?;
     let t = Thresholds {
         soon_days: warn.unwrap_or(settings.thresholds.soon_days),
         urgent_days: crit.unwrap_or(settings.thresholds.urgent_days),
@@ -49,7 +49,7 @@ pub fn check(
         Some(d) => parse_day(d)?,
         None => mailwarden_core::clock::system().today(),
     };
-    let items = app.attention_at(today, &t)?;
+    let items = app.watch().attention_at(today, &t)?;
     let crit_n = items.iter().filter(|i| matches!(i.state, ExpiryState::Expired | ExpiryState::Urgent)).count();
     let warn_n = items.len() - crit_n;
     let (status, code) = match (crit_n, warn_n) {
@@ -74,7 +74,7 @@ pub fn check(
 }
 
 pub fn keepalive(app: &Mailwarden, idle_days: Option<i64>, json: bool) -> Result<ExitCode, CoreError> {
-    let done = app.keepalive(idle_days)?;
+    let done = app.watch().keepalive(idle_days)?;
     let failed = done.iter().filter(|k| k.error.is_some()).count();
     if json {
         output::json(&done);
@@ -92,7 +92,7 @@ pub fn keepalive(app: &Mailwarden, idle_days: Option<i64>, json: bool) -> Result
 }
 
 pub fn calendar_export(app: &Mailwarden, file: &Path) -> Result<ExitCode, CoreError> {
-    let ics = app.expiry_calendar()?;
+    let ics = app.watch().expiry_calendar()?;
     if file == Path::new("-") {
         print!("{ics}");
     } else {
@@ -111,8 +111,8 @@ fn read_all_stdin(what: &str) -> Result<String, CoreError> {
 pub fn secret(app: &Mailwarden, command: SecretCommand) -> Result<ExitCode, CoreError> {
     match command {
         SecretCommand::History { profile, json } => {
-            let v = app.resolve(&profile)?;
-            let h = app.store().secret_history(v.profile.id)?;
+            let v = app.profiles().resolve(&profile)?;
+            let h = app.watch().secret_history(v.profile.id)?;
             if json {
                 output::json(&h);
             } else {
@@ -137,13 +137,13 @@ pub fn secret(app: &Mailwarden, command: SecretCommand) -> Result<ExitCode, Core
             }
         }
         SecretCommand::PasteRow { profile, day_first, month_first } => {
-            let v = app.resolve(&profile)?;
+            let v = app.profiles().resolve(&profile)?;
             let order = match (day_first, month_first) {
                 (true, _) => DateOrder::DayFirst,
                 (_, true) => DateOrder::MonthFirst,
                 _ => DateOrder::from_env(),
             };
-            let row = app.apply_portal_row(v.profile.id, &read_all_stdin("row")?, order)?.row;
+            let row = app.profiles().apply_portal_row(v.profile.id, &read_all_stdin("row")?, order)?.row;
             println!("Secret {} (“{}”) expires {}.", row.secret_id, row.description, row.expires);
             if row.date_was_ambiguous {
                 eprintln!(
@@ -156,8 +156,8 @@ pub fn secret(app: &Mailwarden, command: SecretCommand) -> Result<ExitCode, Core
             }
         }
         SecretCommand::ReadGraph { profile, json } => {
-            let v = app.resolve(&profile)?;
-            let r = app.read_app_secrets(v.profile.id)?;
+            let v = app.profiles().resolve(&profile)?;
+            let r = app.watch().read_app_secrets(v.profile.id)?;
             if json {
                 output::json(&r);
             } else {
@@ -180,7 +180,7 @@ pub fn secret(app: &Mailwarden, command: SecretCommand) -> Result<ExitCode, Core
             }
         }
         SecretCommand::Rotate { profile, secret_id, expires, description } => {
-            let v = app.resolve(&profile)?;
+            let v = app.profiles().resolve(&profile)?;
             let mut line = String::new();
             std::io::stdin()
                 .lock()
@@ -191,7 +191,7 @@ pub fn secret(app: &Mailwarden, command: SecretCommand) -> Result<ExitCode, Core
             if value.expose_secret().is_empty() {
                 return Err(CoreError::invalid("clientSecret", "Give the new secret's Value on standard input."));
             }
-            let r = app.rotate_secret(v.profile.id, NewSecret { value, secret_id, expires, description })?;
+            let r = app.watch().rotate_secret(v.profile.id, NewSecret { value, secret_id, expires, description })?;
             println!("Rotated: {}.", r.proof);
             if let Some(old) = r.retired {
                 println!(
@@ -206,7 +206,7 @@ pub fn secret(app: &Mailwarden, command: SecretCommand) -> Result<ExitCode, Core
 }
 
 pub fn settings(app: &Mailwarden, command: SettingsCommand) -> Result<ExitCode, CoreError> {
-    let mut s = app.settings()?;
+    let mut s = app.settings().get()?;
     match command {
         SettingsCommand::Show { json } => {
             if json {
@@ -220,7 +220,7 @@ pub fn settings(app: &Mailwarden, command: SettingsCommand) -> Result<ExitCode, 
             s.keepalive_days = keepalive_days.unwrap_or(s.keepalive_days);
             s.check_every_hours = check_every_hours.unwrap_or(s.check_every_hours);
             s.close_to_tray = close_to_tray.unwrap_or(s.close_to_tray);
-            app.save_settings(&s)?;
+            app.settings().save(&s)?;
         }
     }
     println!("warn (soon):      {} days before", s.thresholds.soon_days);

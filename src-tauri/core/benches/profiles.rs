@@ -29,14 +29,14 @@ fn seeded() -> (tempfile::TempDir, Mailwarden) {
         d.notes = format!("Batch {} of the nightly invoices", i % 13);
         d.client_secret_expires = format!("2027-{:02}-{:02}", 1 + i % 12, 1 + i % 28);
         d.client_secret = SecretChange::set(format!("WvR8Q~bench-secret-{i}"));
-        app.save(None, &d).unwrap();
+        app.profiles().save(None, &d).unwrap();
     }
     (dir, app)
 }
 
 fn bench(c: &mut Criterion) {
     let (_dir, app) = seeded();
-    assert_eq!(app.list(&ProfileQuery::default()).unwrap().profiles.len(), N);
+    assert_eq!(app.profiles().list(&ProfileQuery::default()).unwrap().profiles.len(), N);
     let text = ProfileQuery { text: "tenant42 invoices".into(), ..Default::default() };
     let narrow = ProfileQuery {
         provider: Some(Provider::OutlookCom),
@@ -46,16 +46,18 @@ fn bench(c: &mut Criterion) {
     };
     let mut g = c.benchmark_group("profiles_10k");
     g.sample_size(30);
-    g.bench_function("list_all", |b| b.iter(|| black_box(app.list(&ProfileQuery::default()).unwrap())));
+    g.bench_function("list_all", |b| b.iter(|| black_box(app.profiles().list(&ProfileQuery::default()).unwrap())));
     g.bench_function("list_all_uncached", |b| {
         b.iter(|| {
-            app.store().invalidate();
-            black_box(app.list(&ProfileQuery::default()).unwrap())
+            app.profiles().reload();
+            black_box(app.profiles().list(&ProfileQuery::default()).unwrap())
         })
     });
-    g.bench_function("list_filter_text", |b| b.iter(|| black_box(app.list(&text).unwrap())));
-    g.bench_function("list_filter_provider_expiry_text", |b| b.iter(|| black_box(app.list(&narrow).unwrap())));
-    let raw = rusqlite::Connection::open(app.store().path()).unwrap();
+    g.bench_function("list_filter_text", |b| b.iter(|| black_box(app.profiles().list(&text).unwrap())));
+    g.bench_function("list_filter_provider_expiry_text", |b| {
+        b.iter(|| black_box(app.profiles().list(&narrow).unwrap()))
+    });
+    let raw = rusqlite::Connection::open(_dir.path().join("bench.db")).unwrap();
     g.bench_function("raw_sqlite_scan", |b| {
         b.iter(|| {
             let mut st = raw.prepare_cached("SELECT * FROM profiles ORDER BY name").unwrap();

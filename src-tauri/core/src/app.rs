@@ -10,8 +10,7 @@ use crate::clock::SharedClock;
 use crate::crypto::DataKey;
 use crate::error::{CoreError, Result};
 use crate::keystore::{self, KeyInfo};
-use crate::profile::{expiry_badge, validate, Existing, Matcher, ProfileDraft, ProfileQuery, ProfileView, Thresholds};
-use crate::store::KeyHome;
+use crate::profile::{expiry_badge, ProfileView, Thresholds};
 use crate::store::{Store, StoredProfile};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -38,6 +37,26 @@ pub struct ProfileList {
     #[ts(type = "number")]
     pub total: usize,
 }
+
+/// Declare a service: a view of the engine for one concern, made by an
+/// accessor on [`Mailwarden`] (`engine.tokens()`, `engine.profiles()`, …).
+/// It derefs to the engine so a service reaches the store and the clock the
+/// engine holds; the services call one another through the engine.
+macro_rules! service {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Clone, Copy)]
+        pub struct $name<'e>(pub(crate) &'e crate::app::Mailwarden);
+
+        impl std::ops::Deref for $name<'_> {
+            type Target = crate::app::Mailwarden;
+            fn deref(&self) -> &crate::app::Mailwarden {
+                self.0
+            }
+        }
+    };
+}
+pub(crate) use service;
 
 pub struct Mailwarden {
     pub(crate) store: Store,
@@ -76,58 +95,54 @@ impl Mailwarden {
         self.key.read().unwrap_or_else(|p| p.into_inner()).1.clone()
     }
 
-    fn data_key(&self) -> Result<Arc<DataKey>> {
+    pub(crate) fn data_key(&self) -> Result<Arc<DataKey>> {
         let k = self.key.read().unwrap_or_else(|p| p.into_inner());
         k.0.clone().ok_or_else(|| {
             CoreError::KeyUnavailable(k.1.problem.clone().unwrap_or_else(|| "The data key is not loaded.".into()))
         })
     }
 
-    /// The text of a key backup (for `key export -` into a pipe).
-    pub fn key_backup_text(&self) -> Result<zeroize::Zeroizing<String>> {
-        Ok(keystore::export_text(&self.store.meta().id, &*self.data_key()?))
-    }
-
-    /// Write a backup of the data key to `path` (a new file, 0600).
-    pub fn export_key(&self, path: &Path) -> Result<()> {
-        keystore::export_to(path, &self.store.meta().id, &*self.data_key()?)
-    }
-
-    /// Bring back a key from a backup's text: proven against this database,
-    /// kept at `to` (or where this database's key belongs), then used.
-    pub fn import_key(&self, text: &str, to: Option<KeyHome>) -> Result<KeyInfo> {
-        let (_, key) = keystore::parse_export(text).ok_or_else(|| {
-            CoreError::invalid("file", "This is not a Mailwarden key backup (made by `mailwarden key export`).")
-        })?;
-        if !self.store.key_fits(&key)? {
-            return Err(CoreError::invalid(
-                "file",
-                "This key belongs to another database: it does not open this one's secrets. Nothing was changed.",
-            ));
+    pub(crate) fn set_key(&self, key: Option<Arc<DataKey>>, info: KeyInfo) {
+        let mut k = self.key.write().unwrap_or_else(|p| p.into_inner());
+        if key.is_some() {
+            k.0 = key;
         }
-        let to = to.or(self.store.meta().key_home).unwrap_or(KeyHome::Keyring);
-        let info = keystore::place(&self.store, &key, to)?;
-        self.store.unlock(&key)?;
-        *self.key.write().unwrap_or_else(|p| p.into_inner()) = (Some(Arc::new(key)), info.clone());
-        Ok(info)
+        k.1 = info;
     }
 
-    /// Move the data key to the keyring or to a key file beside the database.
-    pub fn move_key(&self, to: KeyHome) -> Result<KeyInfo> {
-        let key = self.data_key()?;
-        let mut info = keystore::place(&self.store, &key, to)?;
-        if to == KeyHome::File {
-            info.notice = Some(format!(
-                "The key is kept in {} (readable only by you). Anyone who can read both that file and the database can read the secrets.",
-                info.location
-            ));
-        }
-        self.key.write().unwrap_or_else(|p| p.into_inner()).1 = info.clone();
-        Ok(info)
+    /// Profiles: list, read, save, delete, duplicate.
+    pub fn profiles(&self) -> crate::profile::Profiles<'_> {
+        crate::profile::Profiles(self)
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// Tokens: sign-in flows, access tokens, disconnect — the only token writer.
+    pub fn tokens(&self) -> crate::oauth::Tokens<'_> {
+        crate::oauth::Tokens(self)
+    }
+
+    /// Test sends and the inbound check.
+    pub fn tests(&self) -> crate::mail::Tests<'_> {
+        crate::mail::Tests(self)
+    }
+
+    /// Sending any message through a profile's route (SMTP or Graph).
+    pub fn transport(&self) -> crate::mail::Transport<'_> {
+        crate::mail::Transport(self)
+    }
+
+    /// The expiry watch: attention items, notices, keep-alive, secrets.
+    pub fn watch(&self) -> crate::watch::Watch<'_> {
+        crate::watch::Watch(self)
+    }
+
+    /// The person's settings.
+    pub fn settings(&self) -> crate::settings::SettingsService<'_> {
+        crate::settings::SettingsService(self)
+    }
+
+    /// The data key: back up, restore, move.
+    pub fn keys(&self) -> crate::keystore::Keys<'_> {
+        crate::keystore::Keys(self)
     }
 
     pub fn status(&self) -> Result<AppStatus> {
@@ -139,102 +154,9 @@ impl Mailwarden {
         })
     }
 
-    fn view(&self, s: &StoredProfile) -> ProfileView {
-        view_at(s, self.clock.today(), &self.thresholds())
-    }
-
     /// The expiry thresholds in force (settings; defaults if unreadable).
     pub(crate) fn thresholds(&self) -> Thresholds {
         self.store.settings().map(|s| s.thresholds).unwrap_or_default()
-    }
-
-    /// The profiles matching `q`, by name, and how many there are in all.
-    /// Only the matches are copied out of the store's cached rows.
-    pub fn list(&self, q: &ProfileQuery) -> Result<ProfileList> {
-        let today = self.clock.today();
-        let t = self.thresholds();
-        let rows = self.store.list()?;
-        let m = Matcher::new(q, today, t);
-        let profiles = rows.iter().filter(|s| m.matches(&s.profile)).map(|s| view_at(s, today, &t)).collect();
-        Ok(ProfileList { profiles, total: rows.len() })
-    }
-
-    pub fn get(&self, id: i64) -> Result<ProfileView> {
-        Ok(self.view(&self.store.get(id)?))
-    }
-
-    /// Find a profile by exact name (any case) or numeric id, as the CLI takes it.
-    pub fn resolve(&self, name_or_id: &str) -> Result<ProfileView> {
-        Ok(self.view(&self.find(name_or_id)?))
-    }
-
-    /// As [`Self::resolve`], the stored profile only: no badges, no clock, no
-    /// settings — the path `mailwarden token` takes on every call.
-    pub fn find(&self, name_or_id: &str) -> Result<StoredProfile> {
-        if let Some(s) = self.store.find_by_name(name_or_id)? {
-            return Ok(s);
-        }
-        match name_or_id.parse::<i64>() {
-            Ok(id) => self.store.get(id).map_err(|_| CoreError::NotFound(format!("\"{name_or_id}\""))),
-            Err(_) => Err(CoreError::NotFound(format!("\"{name_or_id}\""))),
-        }
-    }
-
-    /// The draft that edits profile `id` as it is.
-    pub fn draft(&self, id: i64) -> Result<ProfileDraft> {
-        Ok(ProfileDraft::from_profile(&self.store.get(id)?.profile))
-    }
-
-    /// Validate and store `draft` as a new profile (`id` = None) or over `id`.
-    pub fn save(&self, id: Option<i64>, draft: &ProfileDraft) -> Result<ProfileView> {
-        let existing = match id {
-            Some(id) => {
-                let s = self.store.get(id)?;
-                Some(Existing { has_client_secret: s.has_client_secret, has_password: s.has_password })
-            }
-            None => None,
-        };
-        let validated = validate(draft, existing).map_err(CoreError::Validation)?;
-        let now = self.clock.now();
-        let id = match id {
-            Some(id) => {
-                self.store.update(id, &validated, now)?;
-                id
-            }
-            None => self.store.insert(&validated, now)?,
-        };
-        self.get(id)
-    }
-
-    /// Name the client secret in use (the portal's Description column).
-    pub fn describe_secret(&self, id: i64, description: &str) -> Result<()> {
-        self.store.describe_current_secret(id, description)
-    }
-
-    pub fn settings(&self) -> Result<crate::store::Settings> {
-        self.store.settings()
-    }
-
-    pub fn save_settings(&self, s: &crate::store::Settings) -> Result<()> {
-        self.store.save_settings(s)
-    }
-
-    pub fn delete(&self, id: i64) -> Result<()> {
-        self.store.delete(id)
-    }
-
-    /// Copy profile `id` as "NAME (copy)", "NAME (copy 2)", …
-    pub fn duplicate(&self, id: i64) -> Result<ProfileView> {
-        let src = self.store.get(id)?;
-        let base = format!("{} (copy)", src.profile.name);
-        let mut name = base.clone();
-        let mut n = 2;
-        while self.store.find_by_name(&name)?.is_some() {
-            name = format!("{} (copy {n})", src.profile.name);
-            n += 1;
-        }
-        let new_id = self.store.duplicate(id, &name, self.clock.now())?;
-        self.get(new_id)
     }
 }
 
@@ -242,7 +164,7 @@ fn absolute(p: &Path) -> Result<PathBuf> {
     std::path::absolute(p).map_err(|e| CoreError::io(format!("Bad database path {}", p.display()), e))
 }
 
-fn view_at(s: &StoredProfile, today: time::Date, t: &Thresholds) -> ProfileView {
+pub(crate) fn view_at(s: &StoredProfile, today: time::Date, t: &Thresholds) -> ProfileView {
     ProfileView {
         secret_expiry: s.profile.client_secret_expires.map(|d| expiry_badge(d, today, t)),
         profile: s.profile.clone(),

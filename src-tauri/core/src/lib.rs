@@ -20,6 +20,7 @@ pub mod paths;
 pub mod profile;
 pub mod providers;
 pub mod secret;
+pub mod settings;
 pub mod store;
 pub mod watch;
 

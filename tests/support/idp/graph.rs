@@ -111,7 +111,36 @@ pub(super) fn send_mail(st: &Mutex<State>, base: &str, req: &Request, user: Opti
     if !delegated && s.graph_policy_denied.contains(&mailbox) {
         return graph_error(403, "ErrorAccessDenied", "Access to OData is disabled.");
     }
-    let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+    let mime = req.headers.get("content-type").is_some_and(|c| c.starts_with("text/plain"));
+    let body: serde_json::Value = if mime {
+        // A MIME message, base64 (Graph's "send mail in MIME format"): read
+        // as Graph does, into the same message shape as a JSON send.
+        let Some(message) = base64::engine::general_purpose::STANDARD
+            .decode(req.body.trim_ascii())
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+        else {
+            return graph_error(400, "ErrorMimeContentInvalidBase64String", "Invalid base64 string for MIME content.");
+        };
+        let head = message.split("\r\n\r\n").next().unwrap_or_default();
+        let header = |name: &str| {
+            head.lines()
+                .find_map(|l| {
+                    l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_owned())
+                })
+                .unwrap_or_default()
+        };
+        if header("to").is_empty() {
+            return graph_error(400, "ErrorMimeContentInvalid", "The MIME content has no recipients.");
+        }
+        serde_json::json!({"message": {
+            "subject": header("subject"),
+            "internetMessageId": header("message-id"),
+            "toRecipients": header("to").split(',').map(|a| serde_json::json!({"emailAddress": {"address": a.trim().trim_start_matches('<').trim_end_matches('>')}})).collect::<Vec<_>>(),
+        }, "mime": true})
+    } else {
+        serde_json::from_slice(&req.body).unwrap_or_default()
+    };
     s.graph_sent.push((mailbox, body));
     Response { status: 202, headers: vec![], body: Vec::new() }
 }

@@ -16,7 +16,10 @@
 
 mod file;
 mod ring;
+mod service;
 mod transfer;
+
+pub use service::Keys;
 
 pub use transfer::{export_text, parse_export};
 pub(crate) use transfer::{export_to, place};

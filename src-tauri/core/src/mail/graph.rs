@@ -3,11 +3,12 @@
 //! success is 202. The Graph host follows the profile's cloud; a custom
 //! authority's Graph is the resource its scopes name.
 
-use super::SendReport;
 use crate::diagnosis::{Diagnosis, TransportError};
 use crate::error::{CoreError, Result};
 use crate::profile::{AuthMethod, Cloud, Profile};
 use crate::secret::{ExposeSecret, SecretString};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
 use serde::Deserialize;
 use std::time::Instant;
 
@@ -34,56 +35,66 @@ pub(crate) struct GraphError {
     pub(crate) inner: Option<serde_json::Value>,
 }
 
-pub fn send(
+/// Graph refuses requests larger than this (the MIME message is sent base64,
+/// so about 3 MB of message).
+pub const REQUEST_MAX: usize = 4 * 1024 * 1024;
+
+/// Send a MIME message (`message`, RFC 5322 bytes) with `sendMail`: as the
+/// mailbox for app-only (`/users/{mailbox}`), as the signed-in account for
+/// delegated (`/me`). Graph reads recipients from the message's headers.
+pub fn send_mime(
     p: &Profile,
-    to: &str,
     token: &SecretString,
-    message_id: &str,
-    subject: &str,
-    body: &str,
+    message: &[u8],
     step: &mut dyn FnMut(super::TestStep),
-) -> Result<SendReport> {
+) -> Result<super::Delivered> {
     let base = graph_base(p);
     let url = if p.auth_method == AuthMethod::ClientCredentials {
         format!("{base}/v1.0/users/{}/sendMail", p.mailbox)
     } else {
         format!("{base}/v1.0/me/sendMail")
     };
-    let payload = serde_json::json!({
-        "message": {
-            "subject": subject,
-            "body": {"contentType": "Text", "content": body},
-            "toRecipients": [{"emailAddress": {"address": to}}],
-            "from": p.from_address.as_ref().map(|f| serde_json::json!({"emailAddress": {"address": f}})),
-            "internetMessageId": message_id,
-        },
-        "saveToSentItems": true,
-    });
+    let body = B64.encode(message);
+    if body.len() > REQUEST_MAX {
+        return Err(CoreError::Auth(Box::new(Diagnosis::new(
+            "graph_too_large",
+            "The message is too large for Microsoft Graph",
+            format!("Graph accepts requests up to 4 MB; this message is {} KB encoded.", body.len() / 1024),
+            vec!["Send it over SMTP (up to 35 MB in Exchange Online), or make the message smaller.".into()],
+        ))));
+    }
     let host = url::Url::parse(&url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
-    let mut transcript = vec![format!("C: POST {url} (Authorization: Bearer [token redacted])")];
+    let mut transcript = vec![format!(
+        "C: POST {url} (Authorization: Bearer [token redacted]; a MIME message of {} bytes)",
+        message.len()
+    )];
     let start = Instant::now();
     step(super::TestStep::Send);
     let http = crate::http::client()?;
     let resp = http
         .post(&url)
         .bearer_auth(token.expose_secret())
-        .json(&payload)
+        .header("Content-Type", "text/plain")
+        .body(body)
         .send()
         .map_err(|e| CoreError::Auth(Box::new(crate::http::classify(&e, &host).diagnose())))?;
     let status = resp.status();
     transcript.push(format!("S: {status}"));
     if status.as_u16() == 202 {
-        return Ok(SendReport {
-            message_id: message_id.to_owned(),
-            to: to.to_owned(),
+        return Ok(super::Delivered {
             reply: format!("{status}"),
             elapsed_ms: start.elapsed().as_millis() as u64,
             transcript,
             warnings: Vec::new(),
         });
     }
+    let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let bytes = crate::http::read_body(resp).unwrap_or_default();
     let mut d = match serde_json::from_slice::<GraphErrorBody>(&bytes) {
+        _ if crate::diagnosis::is_unavailable(status.as_u16()) => {
+            let error = serde_json::from_slice::<GraphErrorBody>(&bytes).ok().map(|b| b.error.code);
+            crate::diagnosis::Unavailable { host, status: status.as_u16(), retry_after, error }.diagnose()
+        }
         Ok(b) => explain(status.as_u16(), &b.error, p),
         Err(_) => {
             TransportError::BadResponse { host, status: status.as_u16(), detail: "not a Graph error".into() }.diagnose()

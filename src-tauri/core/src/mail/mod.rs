@@ -9,10 +9,11 @@ mod imap_log;
 pub mod net;
 mod smtp;
 mod smtp_conn;
+pub mod transport;
 
-use crate::app::Mailwarden;
+pub use transport::{Delivered, Outgoing, Transport};
+
 use crate::error::{CoreError, Result};
-use crate::profile::SendMethod;
 use crate::store::{TestKind, TestResult};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -50,7 +51,12 @@ pub enum TestStep {
     List,
 }
 
-impl Mailwarden {
+crate::app::service!(
+    /// Test sends and the inbound check, each recorded as a test result.
+    Tests
+);
+
+impl Tests<'_> {
     /// Send a test message from profile `id` to `to` (default: its own
     /// mailbox). At most one per profile every 10 seconds unless `force`:
     /// Microsoft flags bursts of identical messages as spam.
@@ -92,103 +98,23 @@ impl Mailwarden {
         step: &mut dyn FnMut(TestStep),
         limits: net::Limits,
     ) -> Result<SendReport> {
-        let mut warnings = Vec::new();
-        let result = self.send_with(p, to, &mut warnings, step, limits);
-        match result {
-            Ok(mut r) => {
-                r.warnings = warnings;
-                if p.send_method == SendMethod::Smtp && p.smtp_security == crate::profile::TlsMode::None {
-                    r.warnings.push(format!(
-                        "Sent without TLS: allowed only because {} is on this computer (loopback). Use STARTTLS or TLS for any other server.",
-                        p.smtp_host
-                    ));
-                }
-                Ok(r)
-            }
-            Err(CoreError::Auth(mut d)) if !warnings.is_empty() => {
-                // What the claims said before sending is the likeliest cause.
-                let mut steps: Vec<String> =
-                    warnings.iter().map(|w| format!("Before sending, the token already showed: {w}")).collect();
-                steps.append(&mut d.steps);
-                d.steps = steps;
-                Err(CoreError::Auth(d))
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    /// A token for sending, after checking its claims against the profile.
-    fn sending_token(
-        &self,
-        p: &crate::profile::Profile,
-        warnings: &mut Vec<String>,
-    ) -> Result<crate::secret::SecretString> {
-        let token = self.access_token_for(p)?.token;
-        if let Some(c) = crate::oauth::claims::decode(crate::secret::ExposeSecret::expose_secret(&token)) {
-            if let Some(gap) = crate::oauth::consent_gap(p, &c, crate::oauth::Use::Send) {
-                return Err(CoreError::Auth(Box::new(gap)));
-            }
-            warnings.extend(crate::oauth::warnings_for(p, &c));
-        }
-        Ok(token)
-    }
-
-    fn send_with(
-        &self,
-        p: &crate::profile::Profile,
-        to: Option<&str>,
-        warnings: &mut Vec<String>,
-        step: &mut dyn FnMut(TestStep),
-        limits: net::Limits,
-    ) -> Result<SendReport> {
-        let id = p.id;
         let to = to.map(str::to_owned).unwrap_or_else(|| p.mailbox.clone());
-        step(TestStep::Token);
-        if p.send_method == SendMethod::Graph {
-            let token = self.sending_token(p, warnings)?;
-            let (message_id, subject, body) = test_content(p, self.clock.now());
-            return graph::send(p, &to, &token, &message_id, &subject, &body, step);
-        }
-        let auth = if p.auth_method.is_oauth() {
-            smtp::Auth::Bearer(self.sending_token(p, warnings)?)
-        } else {
-            let pw = self
-                .store
-                .read_secret(id, crate::secret::SecretKind::Password)?
-                .ok_or_else(|| CoreError::invalid("password", "No password is stored for this profile."))?;
-            smtp::Auth::Password(pw)
-        };
-        let now = self.clock.now();
-        smtp::send(p, &to, auth, now, step, limits)
-    }
-
-    /// Keep the outcome of a test (never a secret: the reply or the diagnosis).
-    pub(crate) fn record<T>(&self, id: i64, kind: TestKind, r: &Result<T>, ok: impl Fn(&T) -> String) {
-        let at = self.clock.now().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-        let entry = match r {
-            Ok(v) => TestResult { kind, at, ok: true, code: None, summary: ok(v) },
-            Err(e) => TestResult {
-                kind,
-                at,
-                ok: false,
-                code: Some(
-                    e.diagnosis().map(|d| d.code.clone()).unwrap_or_else(|| format!("{:?}", e.code()).to_lowercase()),
-                ),
-                summary: e.diagnosis().map(|d| d.title.clone()).unwrap_or_else(|| e.to_string()),
-            },
-        };
-        match &entry.code {
-            None => tracing::info!(profile = id, kind = kind.as_str(), "test passed"),
-            Some(code) => tracing::info!(profile = id, kind = kind.as_str(), diagnosis = %code, "test failed"),
-        }
-        // Bookkeeping: a failure to record never fails the test itself.
-        if let Err(e) = self.store.record_test(id, &entry) {
-            tracing::warn!(profile = id, error = %e, "test result not recorded");
-        }
+        let (message_id, message) = smtp::test_message(p, &to, self.clock.now())?;
+        let recipients = [to.clone()];
+        let out = transport::Outgoing { from: p.effective_from(), to: &recipients, message: &message };
+        let d = self.transport().send(p, &out, step, limits)?;
+        Ok(SendReport {
+            message_id,
+            to,
+            reply: d.reply,
+            elapsed_ms: d.elapsed_ms,
+            transcript: d.transcript,
+            warnings: d.warnings,
+        })
     }
 }
 
-impl Mailwarden {
+impl Tests<'_> {
     /// Log in over IMAP and list the folders (the inbound check).
     pub fn check_inbound(&self, id: i64) -> Result<imap::InboundReport> {
         self.check_inbound_observed(id, &mut |_| {}, None)
@@ -204,7 +130,7 @@ impl Mailwarden {
         let p = self.store.get(id)?.profile;
         step(TestStep::Token);
         let login = if p.auth_method.is_oauth() {
-            let token = self.access_token_for(&p)?.token;
+            let token = self.tokens().access_token_for(&p)?.token;
             let claims = crate::oauth::claims::decode(crate::secret::ExposeSecret::expose_secret(&token));
             if let Some(gap) = claims.and_then(|c| crate::oauth::consent_gap(&p, &c, crate::oauth::Use::Imap)) {
                 let result = Err(CoreError::Auth(Box::new(gap)));
@@ -235,4 +161,31 @@ pub(crate) fn test_content(p: &crate::profile::Profile, now: time::OffsetDateTim
         p.name
     );
     (message_id, format!("Mailwarden test: {}", p.name), body)
+}
+
+impl crate::app::Mailwarden {
+    /// Keep the outcome of a test (never a secret: the reply or the diagnosis).
+    pub(crate) fn record<T>(&self, id: i64, kind: TestKind, r: &Result<T>, ok: impl Fn(&T) -> String) {
+        let at = self.clock.now().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        let entry = match r {
+            Ok(v) => TestResult { kind, at, ok: true, code: None, summary: ok(v) },
+            Err(e) => TestResult {
+                kind,
+                at,
+                ok: false,
+                code: Some(
+                    e.diagnosis().map(|d| d.code.clone()).unwrap_or_else(|| format!("{:?}", e.code()).to_lowercase()),
+                ),
+                summary: e.diagnosis().map(|d| d.title.clone()).unwrap_or_else(|| e.to_string()),
+            },
+        };
+        match &entry.code {
+            None => tracing::info!(profile = id, kind = kind.as_str(), "test passed"),
+            Some(code) => tracing::info!(profile = id, kind = kind.as_str(), diagnosis = %code, "test failed"),
+        }
+        // Bookkeeping: a failure to record never fails the test itself.
+        if let Err(e) = self.store.record_test(id, &entry) {
+            tracing::warn!(profile = id, error = %e, "test result not recorded");
+        }
+    }
 }

@@ -4,7 +4,8 @@
 //! connection is ours (`smtp_conn`, `net`: TCP_NODELAY, fresh TLS sessions).
 
 use super::smtp_conn::{Failure, SmtpConn};
-use super::{SendReport, TestStep};
+use super::transport::{Delivered, Outgoing};
+use super::TestStep;
 use crate::diagnosis::{Diagnosis, TransportError};
 use crate::error::{CoreError, Result};
 use crate::profile::{Profile, TlsMode};
@@ -16,7 +17,7 @@ use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::commands::{Auth as AuthCommand, Mail, Rcpt};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::transport::smtp::response::{Response, Severity};
-use lettre::Message;
+use lettre::{Address, Message};
 use std::time::Instant;
 use time::OffsetDateTime;
 
@@ -29,14 +30,9 @@ fn bad_address(field: &str, what: &str, value: &str) -> CoreError {
     CoreError::invalid(field, format!("{what} “{value}” is not a valid address."))
 }
 
-pub fn send(
-    p: &Profile,
-    to: &str,
-    auth: Auth,
-    now: OffsetDateTime,
-    step: &mut dyn FnMut(TestStep),
-    limits: super::net::Limits,
-) -> Result<SendReport> {
+/// The test message from profile `p` to `to`: its Message-ID (to search
+/// for) and its bytes as they go on the wire.
+pub fn test_message(p: &Profile, to: &str, now: OffsetDateTime) -> Result<(String, Vec<u8>)> {
     let from: Mailbox =
         p.effective_from().parse().map_err(|_| bad_address("fromAddress", "From", p.effective_from()))?;
     let rcpt: Mailbox = to.parse().map_err(|_| bad_address("to", "Recipient", to))?;
@@ -49,13 +45,31 @@ pub fn send(
         .header(ContentType::TEXT_PLAIN)
         .body(body)
         .map_err(|e| CoreError::Flow(format!("Could not build the test message: {e}")))?;
+    Ok((message_id, msg.formatted()))
+}
+
+/// Send `out` over SMTP through profile `p`'s server.
+pub fn deliver(
+    p: &Profile,
+    out: &Outgoing,
+    auth: &Auth,
+    step: &mut dyn FnMut(TestStep),
+    limits: super::net::Limits,
+) -> Result<Delivered> {
+    let from: Address = out.from.parse().map_err(|_| bad_address("fromAddress", "Sender", out.from))?;
+    let to = out
+        .to
+        .iter()
+        .map(|t| t.parse::<Address>().map_err(|_| bad_address("to", "Recipient", t)))
+        .collect::<Result<Vec<_>>>()?;
+    if to.is_empty() {
+        return Err(CoreError::invalid("to", "A message needs at least one recipient."));
+    }
     let start = Instant::now();
     let mut t = Transcript::default();
-    let result = session(p, &msg, &auth, &mut t, step, limits);
+    let result = session(p, &from, &to, out.message, auth, &mut t, step, limits);
     match result {
-        Ok(reply) => Ok(SendReport {
-            message_id,
-            to: to.to_owned(),
+        Ok(reply) => Ok(Delivered {
             reply,
             elapsed_ms: start.elapsed().as_millis() as u64,
             transcript: t.0,
@@ -90,9 +104,12 @@ fn reply_text(r: &Response) -> String {
 }
 
 /// One SMTP session: connect, EHLO, (STARTTLS, EHLO), AUTH, MAIL, RCPT, DATA, QUIT.
+#[allow(clippy::too_many_arguments)] // one session's inputs, each used once
 fn session(
     p: &Profile,
-    msg: &Message,
+    from: &Address,
+    to: &[Address],
+    message: &[u8],
     auth: &Auth,
     t: &mut Transcript,
     step: &mut dyn FnMut(TestStep),
@@ -135,13 +152,11 @@ fn session(
         Auth::Password(pw) => password(&mut conn, p, pw, t).map_err(|f| fail(f, t))?,
     }
     step(TestStep::Send);
-    let envelope = msg.envelope();
-    let from = envelope.from().cloned();
-    let mail = Mail::new(from, vec![]).to_string();
+    let mail = Mail::new(Some(from.clone()), vec![]).to_string();
     t.client(mail.trim_end());
     let r = conn.command(&mail).map_err(|f| fail(f, t))?;
     t.server(&r);
-    for rcpt in envelope.to() {
+    for rcpt in to {
         let cmd = Rcpt::new(rcpt.clone(), vec![]).to_string();
         t.client(cmd.trim_end());
         let r = conn.command(&cmd).map_err(|f| fail(f, t))?;
@@ -150,9 +165,8 @@ fn session(
     t.client("DATA");
     let r = conn.command("DATA\r\n").map_err(|f| fail(f, t))?;
     t.server(&r);
-    let body = msg.formatted();
-    t.client(format!("[the message, {} bytes]", body.len()));
-    conn.send_raw(&dot_stuffed(&body)).map_err(|e| fail(Failure::Io(e), t))?;
+    t.client(format!("[the message, {} bytes]", message.len()));
+    conn.send_raw(&dot_stuffed(message)).map_err(|e| fail(Failure::Io(e), t))?;
     let r = conn.read_reply().map_err(|f| fail(f, t))?;
     t.server(&r);
     t.client("QUIT");

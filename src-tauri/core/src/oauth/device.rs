@@ -4,7 +4,6 @@
 //! `slow_down` (+5 s), and ends on `expired_token`, a decline, or cancel.
 
 use super::client::{client_for, context_for, failure, TokenResponse};
-use crate::app::Mailwarden;
 use crate::diagnosis::{diagnose_provider, ProviderError, TransportError};
 use crate::error::{CoreError, Result};
 use crate::secret::{ExposeSecret, SecretKind};
@@ -29,7 +28,7 @@ pub struct DeviceCodePrompt {
 const MAX_INTERVAL: Duration = Duration::from_secs(60);
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
-impl Mailwarden {
+impl super::Tokens<'_> {
     /// Sign in with a device code; `prompt` is called once with the code to show.
     pub fn connect_device_code(
         &self,

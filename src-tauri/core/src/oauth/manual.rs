@@ -46,42 +46,13 @@ pub fn parse_pasted(input: &str) -> Result<Pasted, String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_codes_errors_and_garbage() {
-        assert_eq!(
-            parse_pasted("https://localhost/?code=0.AXEA-abc&state=xyz&session_state=1").unwrap(),
-            Pasted::Code { code: "0.AXEA-abc".into(), state: Some("xyz".into()) }
-        );
-        match parse_pasted("https://localhost/?error=access_denied&error_description=AADSTS65004%3A+User+declined")
-            .unwrap()
-        {
-            Pasted::Error(e) => {
-                assert_eq!(e.error, "access_denied");
-                assert_eq!(e.aadsts(), Some(65004));
-            }
-            other => panic!("{other:?}"),
-        }
-        assert_eq!(
-            parse_pasted("  0.AXEAbarecode123  ").unwrap(),
-            Pasted::Code { code: "0.AXEAbarecode123".into(), state: None }
-        );
-        assert!(parse_pasted("").is_err());
-        assert!(parse_pasted("hello world").is_err());
-        assert!(parse_pasted("https://localhost/?state=only").is_err());
-    }
-}
-
 /// A manual sign-in waiting for its pasted address: what checks the answer.
 pub(crate) struct Pending {
     state: String,
     verifier: oauth2::PkceCodeVerifier,
 }
 
-impl crate::app::Mailwarden {
+impl super::Tokens<'_> {
     /// Manual sign-in, step 1: the address to open. The engine keeps what
     /// checks the answer (state, PKCE verifier) until step 2.
     pub fn manual_start(&self, id: i64) -> crate::error::Result<String> {
@@ -121,5 +92,34 @@ impl crate::app::Mailwarden {
                 self.exchange_code(id, &code, p.verifier)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_codes_errors_and_garbage() {
+        assert_eq!(
+            parse_pasted("https://localhost/?code=0.AXEA-abc&state=xyz&session_state=1").unwrap(),
+            Pasted::Code { code: "0.AXEA-abc".into(), state: Some("xyz".into()) }
+        );
+        match parse_pasted("https://localhost/?error=access_denied&error_description=AADSTS65004%3A+User+declined")
+            .unwrap()
+        {
+            Pasted::Error(e) => {
+                assert_eq!(e.error, "access_denied");
+                assert_eq!(e.aadsts(), Some(65004));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            parse_pasted("  0.AXEAbarecode123  ").unwrap(),
+            Pasted::Code { code: "0.AXEAbarecode123".into(), state: None }
+        );
+        assert!(parse_pasted("").is_err());
+        assert!(parse_pasted("hello world").is_err());
+        assert!(parse_pasted("https://localhost/?state=only").is_err());
     }
 }

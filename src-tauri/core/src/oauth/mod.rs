@@ -16,5 +16,5 @@ pub mod xoauth2;
 
 pub use claims::Claims;
 pub use oauth2::PkceCodeVerifier;
-pub use service::{AuthReport, AuthorizeRequest, Issued};
+pub use service::{AuthReport, AuthorizeRequest, Issued, Tokens};
 pub use warnings::{consent_gap, warnings_for, Use};

@@ -5,7 +5,6 @@
 use super::claims::{self, Claims};
 use super::client::{client_for, context_for, failure, TokenResponse};
 use super::warnings::warnings_for;
-use crate::app::Mailwarden;
 use crate::diagnosis::Diagnosis;
 use crate::error::{CoreError, Result};
 use crate::profile::{AuthMethod, Profile};
@@ -80,7 +79,13 @@ fn tokens_allowed(p: &Profile) -> Result<()> {
     Ok(())
 }
 
-impl Mailwarden {
+crate::app::service!(
+    /// Tokens: every sign-in flow, access tokens, disconnect. The only code
+    /// that writes tokens, always under the token lock.
+    Tokens
+);
+
+impl Tokens<'_> {
     pub(super) fn profile_for_tokens(&self, id: i64) -> Result<Profile> {
         let p = self.store.get(id)?.profile;
         tokens_allowed(&p)?;
@@ -320,7 +325,8 @@ impl Mailwarden {
         let p = self.store.get(id)?.profile;
         let issued = self.access_token_for(&p)?;
         let claims = claims::decode(issued.token.expose_secret());
-        if let Some(gap) = claims.as_ref().and_then(|c| super::warnings::consent_gap(&p, c, super::warnings::Use::Send)) {
+        if let Some(gap) = claims.as_ref().and_then(|c| super::warnings::consent_gap(&p, c, super::warnings::Use::Send))
+        {
             return Err(CoreError::Auth(Box::new(gap)));
         }
         let warnings = claims.as_ref().map(|c| warnings_for(&p, c)).unwrap_or_default();

@@ -10,12 +10,14 @@ pub(crate) mod defaults;
 mod expiry;
 mod filter;
 mod kinds;
+mod service;
 mod validate;
 
 pub use defaults::{defaults_for, rebase, Choices, Defaults};
 pub use expiry::{expiry_badge, ExpiryBadge, ExpiryState, Thresholds};
 pub use filter::{Matcher, ProfileQuery};
 pub use kinds::{catalog, AuthMethod, Catalog, ChoiceOption, Cloud, Provider, SendMethod, TlsMode};
+pub use service::Profiles;
 pub use validate::{validate, Existing, Validated};
 
 use crate::secret::SecretChange;

@@ -22,7 +22,6 @@ mod tokens;
 
 pub use history::{hint_of, SecretRecord};
 pub use meta::{DbMeta, KeyHome};
-pub use settings::Settings;
 pub use tests_log::{TestKind, TestResult};
 pub use tokens::{Expect, TokenRecord, TokenUpdate};
 

@@ -4,7 +4,6 @@
 //! unknown — so importing the file again updates events instead of adding
 //! copies; a secret retired by a rotation comes back as a cancelled event.
 
-use crate::app::Mailwarden;
 use crate::error::Result;
 use crate::profile::Profile;
 use icalendar::{Alarm, Calendar, Component, Event, EventLike, EventStatus};
@@ -25,7 +24,7 @@ fn naive(d: time::Date) -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(d.year(), u8::from(d.month()) as u32, d.day() as u32).expect("a valid date")
 }
 
-impl Mailwarden {
+impl super::Watch<'_> {
     /// The calendar of every enabled profile's secret expiries, as ICS text.
     pub fn expiry_calendar(&self) -> Result<String> {
         let t = self.thresholds();

@@ -5,7 +5,6 @@
 //! secret is matched by Secret ID (`keyId`), else by its hint; its expiry is
 //! filled in, and the app's other secrets are listed.
 
-use crate::app::Mailwarden;
 use crate::clock::local_date;
 use crate::diagnosis::{Diagnosis, TransportError};
 use crate::error::{CoreError, Result};
@@ -73,7 +72,7 @@ fn denied(client_id: &str) -> Diagnosis {
     )
 }
 
-impl Mailwarden {
+impl super::Watch<'_> {
     /// Read the app's secrets from Graph and fill in the profile's expiry.
     pub fn read_app_secrets(&self, id: i64) -> Result<AppSecretsReport> {
         let p = self.store.get(id)?.profile;
@@ -170,12 +169,12 @@ impl Mailwarden {
             .collect();
         let mut updated = false;
         if let Some(m) = mine.map(|i| &secrets[i]) {
-            let mut draft = self.draft(p.id)?;
+            let mut draft = self.profiles().draft(p.id)?;
             let expires = m.expires.clone().unwrap_or_default();
             if draft.client_secret_expires != expires || draft.client_secret_id != m.secret_id {
                 draft.client_secret_expires = expires;
                 draft.client_secret_id = m.secret_id.clone();
-                self.save(Some(p.id), &draft)?;
+                self.profiles().save(Some(p.id), &draft)?;
                 updated = true;
             }
             if !m.description.is_empty() {

@@ -3,7 +3,6 @@
 //! refreshed now (the running app does this on its schedule; `mailwarden
 //! keepalive` does it from cron or a systemd timer).
 
-use crate::app::Mailwarden;
 use crate::error::{CoreError, Result};
 use serde::Serialize;
 use ts_rs::TS;
@@ -21,7 +20,7 @@ pub struct KeptAlive {
     pub error: Option<String>,
 }
 
-impl Mailwarden {
+impl super::Watch<'_> {
     /// Refresh every enabled delegated connection idle for `min_idle_days`
     /// or more (default: the setting). Failures are reported per profile and
     /// recorded as failing sign-in tests; the others still run.
@@ -43,7 +42,7 @@ impl Mailwarden {
             if idle_days < min_idle {
                 continue;
             }
-            let result = self.refresh_now(s.profile.id);
+            let result = self.tokens().refresh_now(s.profile.id);
             let error = result
                 .as_ref()
                 .err()

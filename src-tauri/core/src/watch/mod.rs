@@ -13,7 +13,6 @@ pub mod rotate;
 #[cfg(test)]
 mod tests;
 
-use crate::app::Mailwarden;
 use crate::clock::local_date;
 use crate::error::Result;
 use crate::profile::{expiry_badge, AuthMethod, ExpiryState, Thresholds};
@@ -85,7 +84,19 @@ pub(crate) fn idle_since(tok: &TokenRecord, today: Date, zone: &jiff::tz::TimeZo
     Some((last, (today - last).whole_days()))
 }
 
-impl Mailwarden {
+crate::app::service!(
+    /// The expiry watch: attention items, notices once per threshold, the
+    /// keep-alive, the calendar, secrets read from Graph and rotation.
+    Watch
+);
+
+impl Watch<'_> {
+    /// The profile's client secrets, current and retired (never values).
+    pub fn secret_history(&self, id: i64) -> Result<Vec<crate::store::SecretRecord>> {
+        self.store.get(id)?;
+        self.store.secret_history(id)
+    }
+
     /// Everything that needs attention now, worst first.
     pub fn attention(&self) -> Result<Vec<AttentionItem>> {
         self.attention_at(self.clock.today(), &self.thresholds())

@@ -201,21 +201,21 @@ pub struct RowApplied {
     pub profile: crate::profile::ProfileView,
 }
 
-impl crate::app::Mailwarden {
+impl crate::profile::Profiles<'_> {
     /// Apply a row copied from Entra's Certificates & secrets table to
     /// profile `id`: the Secret ID, the expiry and the description (the
     /// secret's value is never taken from a row — the portal shows it cut).
     pub fn apply_portal_row(&self, id: i64, text: &str, order: DateOrder) -> Result<RowApplied> {
         let row = parse_portal_row(text, order)?;
-        let mut d = self.draft(id)?;
+        let mut d = self.profiles().draft(id)?;
         d.client_secret_id = row.secret_id.clone();
         d.client_secret_expires = row.expires.clone();
         d.client_secret = crate::secret::SecretChange::Keep;
         d.password = crate::secret::SecretChange::Keep;
-        self.save(Some(id), &d)?;
+        self.profiles().save(Some(id), &d)?;
         if !row.description.is_empty() {
-            self.describe_secret(id, &row.description)?;
+            self.profiles().describe_secret(id, &row.description)?;
         }
-        Ok(RowApplied { profile: self.get(id)?, row })
+        Ok(RowApplied { profile: self.profiles().get(id)?, row })
     }
 }

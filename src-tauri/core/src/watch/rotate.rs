@@ -5,7 +5,6 @@
 //! retired in the history in the same transaction. If the proof fails,
 //! nothing changes and the old secret keeps working.
 
-use crate::app::Mailwarden;
 use crate::error::{CoreError, Result};
 use crate::mail::graph::graph_base;
 use crate::oauth::client::{client_for, context_for, failure};
@@ -44,7 +43,7 @@ pub struct RotateReport {
     pub retired: Option<SecretRecord>,
 }
 
-impl Mailwarden {
+impl super::Watch<'_> {
     pub fn rotate_secret(&self, id: i64, new: NewSecret) -> Result<RotateReport> {
         let stored = self.store.get(id)?;
         let p = stored.profile.clone();
@@ -54,7 +53,7 @@ impl Mailwarden {
                 "This profile has no client secret to rotate; set one in the profile instead.",
             ));
         }
-        let mut draft = self.draft(id)?;
+        let mut draft = self.profiles().draft(id)?;
         draft.client_secret = SecretChange::Set { value: SecretString::from(new.value.expose_secret().trim()) };
         draft.client_secret_id = new.secret_id.trim().to_owned();
         draft.client_secret_expires = new.expires.trim().to_owned();
@@ -83,7 +82,7 @@ impl Mailwarden {
         let http = crate::http::client()?;
         // The proof redeems the refresh token: a token write, so under the
         // token lock, committed onto the state it was read from.
-        let _lock = self.token_lock()?;
+        let _lock = self.tokens().token_lock()?;
         let base = crate::store::Expect::Generation(self.store.token_generation(id)?);
         let rt =
             if p.auth_method.is_delegated() { self.store.read_secret(id, SecretKind::RefreshToken)? } else { None };
@@ -114,9 +113,9 @@ impl Mailwarden {
         let retired = self.store.secret_history(id)?.into_iter().find(|r| r.retired_at.is_none());
         // The rotated refresh token first: it is the one Microsoft now expects.
         if keep {
-            self.commit(&candidate, resp, true, base)?;
+            self.tokens().commit(&candidate, resp, true, base)?;
         }
-        let profile = self.save(Some(id), &draft)?;
+        let profile = self.profiles().save(Some(id), &draft)?;
         if !new.description.trim().is_empty() {
             self.store.describe_current_secret(id, new.description.trim())?;
         }

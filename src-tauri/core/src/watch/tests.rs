@@ -31,11 +31,11 @@ fn app_only(m: &Mailwarden, name: &str, expires: &str) -> i64 {
     d.client_secret = SecretChange::set("WvR8Q~dburnMyAJOayfq9DUm61D~MzzTESTSECRET");
     d.client_secret_id = "0667485f-2d81-4cef-97f8-723b3fec0642".into();
     d.client_secret_expires = expires.into();
-    m.save(None, &d).unwrap().profile.id
+    m.profiles().save(None, &d).unwrap().profile.id
 }
 
 fn secret_state(m: &Mailwarden) -> Option<(ExpiryState, Option<i64>)> {
-    m.attention().unwrap().into_iter().find(|i| i.kind == AttentionKind::Secret).map(|i| (i.state, i.days_left))
+    m.watch().attention().unwrap().into_iter().find(|i| i.kind == AttentionKind::Secret).map(|i| (i.state, i.days_left))
 }
 
 #[test]
@@ -53,14 +53,14 @@ fn thresholds_count_local_days_across_zones_and_dst() {
     // Across the spring-forward night (14 March 2027 in New York has 23 hours):
     // noon on the 13th to the 15th is two calendar days, not 47/24 rounded down.
     let m = core(&dir, &key, datetime!(2027-03-13 17:00 UTC), NEW_YORK);
-    let mut d = m.draft(1).unwrap();
+    let mut d = m.profiles().draft(1).unwrap();
     d.client_secret_expires = "2027-03-15".into();
     let m = m;
-    m.save(Some(1), &d).unwrap();
+    m.profiles().save(Some(1), &d).unwrap();
     assert_eq!(secret_state(&m), Some((ExpiryState::Urgent, Some(2))));
     // The day after: expired, and said so.
     let m = core(&dir, &key, datetime!(2027-03-16 17:00 UTC), NEW_YORK);
-    let item = m.attention().unwrap().remove(0);
+    let item = m.watch().attention().unwrap().remove(0);
     assert_eq!((item.state, item.days_left), (ExpiryState::Expired, Some(-1)));
     assert!(item.title.contains("expired yesterday"), "{}", item.title);
 
@@ -71,7 +71,7 @@ fn thresholds_count_local_days_across_zones_and_dst() {
     m.store.save_settings(&s).unwrap();
     assert_eq!(secret_state(&m).map(|s| s.0), Some(ExpiryState::Soon));
     assert_eq!(
-        m.list(&Default::default()).unwrap().profiles[0].secret_expiry.as_ref().unwrap().state,
+        m.profiles().list(&Default::default()).unwrap().profiles[0].secret_expiry.as_ref().unwrap().state,
         ExpiryState::Soon
     );
     s.thresholds = Thresholds { soon_days: 10, urgent_days: 20 };
@@ -89,7 +89,7 @@ fn refresh_tokens_warn_from_75_idle_days_and_die_after_90() {
     d.mailbox = "erp@contoso.com".into();
     d.tenant = "contoso.onmicrosoft.com".into();
     d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
-    let id = m.save(None, &d).unwrap().profile.id;
+    let id = m.profiles().save(None, &d).unwrap().profile.id;
     let update = TokenUpdate {
         access_token: SecretString::from("at".to_owned()),
         access_expires_at: 0,
@@ -103,7 +103,8 @@ fn refresh_tokens_warn_from_75_idle_days_and_die_after_90() {
     m.store.save_tokens(id, update, signed_in, crate::store::Expect::Anything).unwrap();
     let rt = |days: i64| {
         let m = core(&dir, &key, signed_in + time::Duration::days(days), BERLIN);
-        m.attention()
+        m.watch()
+            .attention()
             .unwrap()
             .into_iter()
             .find(|i| i.kind == AttentionKind::RefreshToken)
@@ -128,7 +129,7 @@ fn google_refresh_tokens_follow_googles_rule() {
     d.mailbox = "ops@example.com".into();
     d.client_id = "1234567890-abc.apps.googleusercontent.com".into();
     d.client_secret = crate::secret::SecretChange::set("GOCSPX-secret");
-    let id = m.save(None, &d).unwrap().profile.id;
+    let id = m.profiles().save(None, &d).unwrap().profile.id;
     let update = TokenUpdate {
         access_token: SecretString::from("at".to_owned()),
         access_expires_at: 0,
@@ -142,13 +143,13 @@ fn google_refresh_tokens_follow_googles_rule() {
     m.store.save_tokens(id, update, signed_in, crate::store::Expect::Anything).unwrap();
     let rt = |days: i64| {
         let m = core(&dir, &key, signed_in + time::Duration::days(days), BERLIN);
-        m.attention().unwrap().into_iter().find(|i| i.kind == AttentionKind::RefreshToken)
+        m.watch().attention().unwrap().into_iter().find(|i| i.kind == AttentionKind::RefreshToken)
     };
     assert!(rt(80).is_none(), "Microsoft's 90-day rule is not applied to Google");
     let item = rt(150).expect("Google's six months are near");
     assert_eq!((item.state, item.days_left), (ExpiryState::Soon, Some(32)));
     assert!(item.detail.contains("Google") && !item.detail.contains("Microsoft"), "{}", item.detail);
-    let view = m.get(id).unwrap();
+    let view = m.profiles().get(id).unwrap();
     assert!(view.refresh_token_rule.as_deref().is_some_and(|r| r.contains("six months")));
 }
 
@@ -158,22 +159,22 @@ fn each_threshold_is_announced_once_even_across_restarts() {
     let key = DataKey::generate();
     let m = core(&dir, &key, datetime!(2026-11-01 12:00 UTC), BERLIN);
     app_only(&m, "Invoices", "2026-12-01");
-    assert_eq!(m.due_notices().unwrap().len(), 1, "soon: announced");
-    assert!(m.due_notices().unwrap().is_empty(), "not twice");
+    assert_eq!(m.watch().due_notices().unwrap().len(), 1, "soon: announced");
+    assert!(m.watch().due_notices().unwrap().is_empty(), "not twice");
     drop(m);
     let m = core(&dir, &key, datetime!(2026-11-02 12:00 UTC), BERLIN);
-    assert!(m.due_notices().unwrap().is_empty(), "not after a restart either");
+    assert!(m.watch().due_notices().unwrap().is_empty(), "not after a restart either");
     let m2 = core(&dir, &key, datetime!(2026-11-25 12:00 UTC), BERLIN);
-    let due = m2.due_notices().unwrap();
+    let due = m2.watch().due_notices().unwrap();
     assert_eq!((due.len(), due[0].state), (1, ExpiryState::Urgent), "crossing into urgent is new");
     drop(m);
     // A rotated secret is a new item: its thresholds are announced afresh.
-    let mut d = m2.draft(1).unwrap();
+    let mut d = m2.profiles().draft(1).unwrap();
     d.client_secret = SecretChange::set("Abc8Q~0123456789abcdefghijklmnopqrstuvwx");
     d.client_secret_id = "11111111-2222-3333-4444-555555555555".into();
     d.client_secret_expires = "2026-12-10".into();
-    m2.save(Some(1), &d).unwrap();
-    assert_eq!(m2.due_notices().unwrap().len(), 1);
+    m2.profiles().save(Some(1), &d).unwrap();
+    assert_eq!(m2.watch().due_notices().unwrap().len(), 1);
 }
 
 #[test]
@@ -184,16 +185,16 @@ fn history_and_calendar_follow_a_rotation() {
     let id = app_only(&m, "Invoices", "2027-05-01");
     let h = m.store.secret_history(id).unwrap();
     assert_eq!((h.len(), h[0].hint.as_deref(), h[0].retired_at.is_none()), (1, Some("WvR"), true));
-    let ics = m.expiry_calendar().unwrap();
+    let ics = m.watch().expiry_calendar().unwrap();
     assert!(ics.contains("UID:secret-0667485f-2d81-4cef-97f8-723b3fec0642@mailwarden"), "{ics}");
     assert!(ics.contains("DTSTART;VALUE=DATE:20270501") && ics.contains("DTEND;VALUE=DATE:20270502"), "{ics}");
     assert!(ics.contains("TRIGGER:-PT2592000S") && ics.contains("TRIGGER:-PT604800S"), "30 and 7 days before: {ics}");
 
-    let mut d = m.draft(id).unwrap();
+    let mut d = m.profiles().draft(id).unwrap();
     d.client_secret = SecretChange::set("Abc8Q~0123456789abcdefghijklmnopqrstuvwx");
     d.client_secret_id = "11111111-2222-3333-4444-555555555555".into();
     d.client_secret_expires = "2027-11-01".into();
-    m.save(Some(id), &d).unwrap();
+    m.profiles().save(Some(id), &d).unwrap();
     let h = m.store.secret_history(id).unwrap();
     assert_eq!(h.len(), 2);
     assert_eq!(
@@ -201,12 +202,12 @@ fn history_and_calendar_follow_a_rotation() {
         (Some("11111111-2222-3333-4444-555555555555"), Some("Abc"))
     );
     assert!(h[1].retired_at.is_some() && h[1].expires_on.as_deref() == Some("2027-05-01"));
-    let ics = m.expiry_calendar().unwrap();
+    let ics = m.watch().expiry_calendar().unwrap();
     assert!(ics.contains("STATUS:CANCELLED"), "the retired secret's event is cancelled: {ics}");
     // Editing only the date follows the current record; nothing new is added.
-    let mut d = m.draft(id).unwrap();
+    let mut d = m.profiles().draft(id).unwrap();
     d.client_secret_expires = "2027-10-31".into();
-    m.save(Some(id), &d).unwrap();
+    m.profiles().save(Some(id), &d).unwrap();
     let h = m.store.secret_history(id).unwrap();
     assert_eq!((h.len(), h[0].expires_on.as_deref()), (2, Some("2027-10-31")));
     let db = std::fs::read(dir.path().join("w.db")).unwrap();

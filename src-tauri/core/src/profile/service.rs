@@ -1,0 +1,105 @@
+//! The profiles service: list, read, save, delete, duplicate — views in,
+//! views out; validation before any write.
+
+use crate::app::{view_at, ProfileList};
+use crate::error::{CoreError, Result};
+use crate::profile::{validate, Existing, Matcher, ProfileDraft, ProfileQuery, ProfileView};
+use crate::store::StoredProfile;
+
+crate::app::service!(
+    /// Profiles: list, read, save, delete, duplicate.
+    Profiles
+);
+
+impl Profiles<'_> {
+    /// Drop the cached rows: the next list reads SQLite (measures a cold
+    /// read; another process's writes are seen without it).
+    pub fn reload(&self) {
+        self.store.invalidate();
+    }
+
+    fn view(&self, s: &StoredProfile) -> ProfileView {
+        view_at(s, self.clock.today(), &self.thresholds())
+    }
+
+    /// The profiles matching `q`, by name, and how many there are in all.
+    /// Only the matches are copied out of the store's cached rows.
+    pub fn list(&self, q: &ProfileQuery) -> Result<ProfileList> {
+        let today = self.clock.today();
+        let t = self.thresholds();
+        let rows = self.store.list()?;
+        let m = Matcher::new(q, today, t);
+        let profiles = rows.iter().filter(|s| m.matches(&s.profile)).map(|s| view_at(s, today, &t)).collect();
+        Ok(ProfileList { profiles, total: rows.len() })
+    }
+
+    pub fn get(&self, id: i64) -> Result<ProfileView> {
+        Ok(self.view(&self.store.get(id)?))
+    }
+
+    /// Find a profile by exact name (any case) or numeric id, as the CLI takes it.
+    pub fn resolve(&self, name_or_id: &str) -> Result<ProfileView> {
+        Ok(self.view(&self.find(name_or_id)?))
+    }
+
+    /// As [`Self::resolve`], the stored profile only: no badges, no clock, no
+    /// settings — the path `mailwarden token` takes on every call.
+    pub fn find(&self, name_or_id: &str) -> Result<StoredProfile> {
+        if let Some(s) = self.store.find_by_name(name_or_id)? {
+            return Ok(s);
+        }
+        match name_or_id.parse::<i64>() {
+            Ok(id) => self.store.get(id).map_err(|_| CoreError::NotFound(format!("\"{name_or_id}\""))),
+            Err(_) => Err(CoreError::NotFound(format!("\"{name_or_id}\""))),
+        }
+    }
+
+    /// The draft that edits profile `id` as it is.
+    pub fn draft(&self, id: i64) -> Result<ProfileDraft> {
+        Ok(ProfileDraft::from_profile(&self.store.get(id)?.profile))
+    }
+
+    /// Validate and store `draft` as a new profile (`id` = None) or over `id`.
+    pub fn save(&self, id: Option<i64>, draft: &ProfileDraft) -> Result<ProfileView> {
+        let existing = match id {
+            Some(id) => {
+                let s = self.store.get(id)?;
+                Some(Existing { has_client_secret: s.has_client_secret, has_password: s.has_password })
+            }
+            None => None,
+        };
+        let validated = validate(draft, existing).map_err(CoreError::Validation)?;
+        let now = self.clock.now();
+        let id = match id {
+            Some(id) => {
+                self.store.update(id, &validated, now)?;
+                id
+            }
+            None => self.store.insert(&validated, now)?,
+        };
+        self.get(id)
+    }
+
+    /// Name the client secret in use (the portal's Description column).
+    pub fn describe_secret(&self, id: i64, description: &str) -> Result<()> {
+        self.store.describe_current_secret(id, description)
+    }
+
+    pub fn delete(&self, id: i64) -> Result<()> {
+        self.store.delete(id)
+    }
+
+    /// Copy profile `id` as "NAME (copy)", "NAME (copy 2)", …
+    pub fn duplicate(&self, id: i64) -> Result<ProfileView> {
+        let src = self.store.get(id)?;
+        let base = format!("{} (copy)", src.profile.name);
+        let mut name = base.clone();
+        let mut n = 2;
+        while self.store.find_by_name(&name)?.is_some() {
+            name = format!("{} (copy {n})", src.profile.name);
+            n += 1;
+        }
+        let new_id = self.store.duplicate(id, &name, self.clock.now())?;
+        self.get(new_id)
+    }
+}

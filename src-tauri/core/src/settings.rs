@@ -1,0 +1,74 @@
+//! The person's settings (thresholds, keep-alive, tray) and their rules, and
+//! the settings service that reads and saves them.
+
+use crate::error::{CoreError, FieldError, Result};
+use crate::profile::Thresholds;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    /// When a secret or token becomes "soon" and "urgent".
+    pub thresholds: Thresholds,
+    /// Refresh a refresh token once it has been idle this many days
+    /// (Microsoft drops it after 90 days without use).
+    #[ts(type = "number")]
+    pub keepalive_days: i64,
+    /// How often the running app checks expiries (hours).
+    #[ts(type = "number")]
+    pub check_every_hours: i64,
+    /// Closing the window keeps Mailwarden running in the tray.
+    pub close_to_tray: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { thresholds: Thresholds::default(), keepalive_days: 45, check_every_hours: 4, close_to_tray: false }
+    }
+}
+
+impl Settings {
+    /// Every field error at once, named as the settings form names them.
+    pub fn validate(&self) -> Result<()> {
+        let mut errors = Vec::new();
+        let mut bad = |field: &str, message: String| errors.push(FieldError { field: field.into(), message });
+        let t = &self.thresholds;
+        if !(1..=365).contains(&t.soon_days) {
+            bad("soonDays", "Warn between 1 and 365 days before.".into());
+        }
+        if !(0..=365).contains(&t.urgent_days) {
+            bad("urgentDays", "Urgent between 0 and 365 days before.".into());
+        } else if t.urgent_days >= t.soon_days {
+            bad("urgentDays", format!("Urgent must come after the first warning: fewer than {} days.", t.soon_days));
+        }
+        if !(7..=80).contains(&self.keepalive_days) {
+            bad("keepaliveDays", "Between 7 and 80 days: Microsoft drops a refresh token after 90 idle days.".into());
+        }
+        if !(1..=24).contains(&self.check_every_hours) {
+            bad("checkEveryHours", "Between 1 and 24 hours.".into());
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(CoreError::Validation(errors))
+        }
+    }
+}
+
+crate::app::service!(
+    /// The person's settings.
+    SettingsService
+);
+
+impl SettingsService<'_> {
+    /// The settings in force (defaults for those never set).
+    pub fn get(&self) -> Result<Settings> {
+        self.store.settings()
+    }
+
+    /// Validate and save; nothing is written when a field is wrong.
+    pub fn save(&self, s: &Settings) -> Result<()> {
+        self.store.save_settings(s)
+    }
+}
