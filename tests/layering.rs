@@ -30,7 +30,9 @@ fn cli_has_no_tauri_dependency_and_links_no_gtk_or_webkit() {
     let ldd = Command::new("ldd").arg(binary("mailwarden")).output().expect("run ldd");
     let libs = String::from_utf8_lossy(&ldd.stdout);
     assert!(libs.contains("libc.so"), "sanity: ldd listed libraries:\n{libs}");
-    for banned in ["libgtk", "libwebkit", "libjavascriptcore", "libsoup", "libgdk"] {
+    // No libdbus either: the keyring is spoken in pure Rust, and every
+    // `mailwarden token` would otherwise load it and its seven libraries.
+    for banned in ["libgtk", "libwebkit", "libjavascriptcore", "libsoup", "libgdk", "libdbus"] {
         assert!(!libs.contains(banned), "the CLI links {banned}:\n{libs}");
     }
     // The desktop binary, by contrast, does link WebKit: the check can fail.

@@ -61,8 +61,11 @@ impl Store {
         }
         create_private_file(path)?;
         let mut conn = pool::connect(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        schema::migrate(&mut conn)?;
+        if !schema::is_current(&conn)? {
+            // WAL is a property of the file: set once, with the schema.
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            schema::migrate(&mut conn)?;
+        }
         let meta = meta::read_or_init(&conn)?;
         Ok(Store {
             pool: Pool::new(path, conn),

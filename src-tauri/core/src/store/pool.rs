@@ -60,6 +60,20 @@ impl Pool {
     }
 }
 
+/// A process that wrote checkpoints as it closes, so the database file on
+/// its own (a copy, a backup) holds what was written; one that only read
+/// closes without touching the disk.
+impl Drop for Pool {
+    fn drop(&mut self) {
+        let idle = self.idle.get_mut().unwrap_or_else(|p| p.into_inner());
+        for c in idle.iter() {
+            if c.conn.total_changes() > 0 {
+                let _ = c.conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)");
+            }
+        }
+    }
+}
+
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
         if let Some(c) = self.conn.take() {
@@ -90,12 +104,36 @@ impl DerefMut for Pooled<'_> {
     }
 }
 
+/// Keep the `-wal` file when the last connection closes (truncated, not
+/// deleted): otherwise every short-lived process (`mailwarden token` from
+/// msmtp) creates and deletes it, with the fsyncs that go with it. rusqlite
+/// has no safe call for this file control, hence the FFI.
+fn persist_wal(conn: &Connection) {
+    let mut on: std::ffi::c_int = 1;
+    // SAFETY: the handle is this open connection's; "main" is a valid
+    // NUL-terminated schema name; SQLITE_FCNTL_PERSIST_WAL takes a pointer
+    // to an int that lives for the call.
+    unsafe {
+        rusqlite::ffi::sqlite3_file_control(
+            conn.handle(),
+            c"main".as_ptr(),
+            rusqlite::ffi::SQLITE_FCNTL_PERSIST_WAL,
+            (&mut on as *mut std::ffi::c_int).cast(),
+        );
+    }
+}
+
 /// Open one connection with the settings every connection needs. WAL is a
 /// property of the file (set once at creation). `synchronous=NORMAL` for
 /// bookkeeping; token and key writes switch to FULL around their commit
 /// ([`super::durable`]) so a rotation survives a power cut.
 pub(super) fn connect(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path)?;
+    persist_wal(&conn);
+    // No checkpoint when a connection closes: a process that only read (the
+    // cached `mailwarden token`) then closes without fsyncs. Writers
+    // checkpoint as they go (wal_autocheckpoint).
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;

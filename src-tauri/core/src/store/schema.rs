@@ -116,6 +116,13 @@ const STEPS: &[&str] = &[
     "#,
 ];
 
+/// Whether the schema is already the latest: one pragma read, so a read-only
+/// call (`mailwarden token`) pays for no migration machinery.
+pub fn is_current(conn: &Connection) -> Result<bool> {
+    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    Ok(v == STEPS.len() as i64)
+}
+
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let migrations = Migrations::new(STEPS.iter().map(|s| M::up(s)).collect());
     migrations.to_latest(conn)?;
