@@ -173,6 +173,8 @@
       state.calls.push({ cmd, args: structuredClone(args) });
       const h = handlers[cmd];
       if (!h) throw { code: 'io', message: `unknown command ${cmd}`, field: null, fields: [] };
+      // A slow core, for tests of what paints before it answers.
+      if (cmd === 'list_profiles' && window.__LIST_DELAY__) await new Promise((r) => setTimeout(r, window.__LIST_DELAY__));
       return structuredClone(h(args));
     },
   };

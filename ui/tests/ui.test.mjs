@@ -303,3 +303,31 @@ test('a key kept in a file can be backed up and moved to the keyring from the ba
   assert.deepEqual((await calls(page, 'key_move'))[0].args, { to: 'keyring' });
   await page.context().close();
 });
+
+test('a long list renders only what is in view, and scrolls to the rest', async () => {
+  const many = Array.from({ length: 2000 }, (_, i) => profile(i + 1, `Profile ${String(i).padStart(4, '0')}`));
+  const page = await openApp(browser, url, many);
+  await page.getByTestId('profile-row').first().waitFor();
+  const rendered = await page.getByTestId('profile-row').count();
+  assert.ok(rendered > 5 && rendered < 60, `a screenful of rows, not 2000: ${rendered}`);
+  assert.match(await page.locator('.count').innerText(), /2000 of 2000/);
+  await page.locator('.rows').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await page.locator('[data-testid=profile-row][data-name="Profile 1999"]').waitFor();
+  assert.ok((await page.getByTestId('profile-row').count()) < 60);
+  await page.locator('[data-testid=profile-row][data-name="Profile 1999"]').click();
+  await page.getByRole('heading', { name: 'Profile 1999' }).waitFor();
+  await page.context().close();
+});
+
+test('a database with profiles never flashes the empty state while the core answers', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Alpha')], { listDelay: 400 });
+  await page.evaluate(() => {
+    window.__SAW_EMPTY__ = false;
+    new MutationObserver(() => {
+      if (document.querySelector('[data-testid=empty-state]')) window.__SAW_EMPTY__ = true;
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+  await page.getByTestId('profile-row').first().waitFor();
+  assert.equal(await page.evaluate(() => window.__SAW_EMPTY__ || !!document.querySelector('[data-testid=empty-state]')), false);
+  await page.context().close();
+});
