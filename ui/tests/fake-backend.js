@@ -159,6 +159,16 @@
       return { profile: p, proof: 'got an app-only token with the new secret', retired: { id: 1, secretId: 'old-id', hint: 'Old', description: '', expiresOn: null, addedAt: '2026-01-01T00:00:00Z', retiredAt: '2026-11-23T00:00:00Z' } };
     },
     open_secrets_blade: () => null,
+    connection: () => null,
+    can_listen: () => true,
+    // A test that hangs (a server saying nothing) until Cancel.
+    send_test: () => new Promise((_, reject) => {
+      state.hanging = () => reject({
+        code: 'auth', message: 'Cancelled', field: null, fields: [],
+        diagnosis: { code: 'cancelled', title: 'Cancelled', cause: 'The test was stopped before it finished; nothing stored was changed.', steps: ['Run it again when ready.'], codes: [], description: null, traceId: null, correlationId: null, timestamp: null, errorUri: null, transcript: [] },
+      });
+    }),
+    cancel_connect: () => { state.hanging?.(); return null; },
     duplicate_profile: ({ id }) => {
       const src = state.profiles.find((p) => p.id === id);
       const copy = { ...src, id: state.nextId++, name: `${src.name} (copy)` };
@@ -175,7 +185,8 @@
       if (!h) throw { code: 'io', message: `unknown command ${cmd}`, field: null, fields: [] };
       // A slow core, for tests of what paints before it answers.
       if (cmd === 'list_profiles' && window.__LIST_DELAY__) await new Promise((r) => setTimeout(r, window.__LIST_DELAY__));
-      return structuredClone(h(args));
+      const out = await h(args);
+      return structuredClone(out);
     },
   };
 })();

@@ -331,3 +331,16 @@ test('a database with profiles never flashes the empty state while the core answ
   assert.equal(await page.evaluate(() => window.__SAW_EMPTY__ || !!document.querySelector('[data-testid=empty-state]')), false);
   await page.context().close();
 });
+
+test('a test in flight can be cancelled, and says so', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Alpha')]);
+  await page.getByTestId('profile-row').first().click();
+  await page.getByTestId('tests').waitFor();
+  await page.getByRole('button', { name: 'Send test message' }).click();
+  await page.getByTestId('steps').waitFor();
+  await page.getByTestId('cancel-test').click();
+  await page.getByText('The test was stopped before it finished').waitFor();
+  assert.equal(await page.getByTestId('steps').count(), 0);
+  assert.equal((await calls(page, 'cancel_connect')).length, 1);
+  await page.context().close();
+});
