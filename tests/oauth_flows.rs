@@ -60,7 +60,7 @@ fn loopback_refuses_wrong_paths_and_states_and_times_out() {
     let err = text(&o.stderr);
     assert!(err.contains("did not come back within 1 minute") && err.contains("AADSTS50011"), "{err}");
     assert!(err.contains("did receive something") && err.contains("wrong state"), "what reached the listener: {err}");
-    assert!(err.contains(CLIENT) && err.contains("--manual"), "this profile's values and the paste route: {err}");
+    assert!(err.contains(CLIENT) && err.contains("manual connect"), "this profile's values and the paste route: {err}");
 
     let (o, pages) = loopback_connect(&env, "P", "idle", "1");
     assert_eq!(o.status.code(), Some(1));

@@ -7,10 +7,12 @@ use crate::connect::ConnectProgress;
 use crate::ipc_error::IpcError;
 use crate::watch::SettingsForm;
 use mailwarden_core::diagnosis::Diagnosis;
-use mailwarden_core::keystore::{KeyBackend, KeyInfo};
+use mailwarden_core::keys::{KeyBackend, KeyInfo};
 use mailwarden_core::mail::imap::InboundReport;
 use mailwarden_core::mail::{SendReport, TestStep};
+use mailwarden_core::mail::{TestKind, TestResult};
 use mailwarden_core::oauth::device::DeviceCodePrompt;
+use mailwarden_core::oauth::TokenRecord;
 use mailwarden_core::oauth::{AuthReport, Claims};
 use mailwarden_core::profile::{
     AuthMethod, Catalog, ChoiceOption, Choices, Cloud, Defaults, ExpiryBadge, ExpiryState, Profile, ProfileDraft,
@@ -18,9 +20,8 @@ use mailwarden_core::profile::{
 };
 use mailwarden_core::secret::SecretChange;
 use mailwarden_core::settings::Settings;
-use mailwarden_core::store::SecretRecord;
-use mailwarden_core::store::{TestKind, TestResult, TokenRecord};
 use mailwarden_core::watch::graph_secrets::{AppSecret, AppSecretsReport};
+use mailwarden_core::watch::history::SecretRecord;
 use mailwarden_core::watch::portal_row::{DateOrder, PortalRow, RowApplied};
 use mailwarden_core::watch::rotate::{NewSecret, RotateReport};
 use mailwarden_core::watch::{AttentionAction, AttentionItem, AttentionKind};

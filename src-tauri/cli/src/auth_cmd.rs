@@ -3,9 +3,9 @@
 use crate::args::ConnectArgs;
 use crate::output;
 use mailwarden_core::oauth::loopback::is_loopback;
+use mailwarden_core::oauth::TokenRecord;
 use mailwarden_core::profile::Profile;
 use mailwarden_core::secret::{ExposeSecret, SecretString};
-use mailwarden_core::store::TokenRecord;
 use mailwarden_core::{CoreError, Mailwarden};
 use std::io::{BufRead, Write};
 use std::process::ExitCode;

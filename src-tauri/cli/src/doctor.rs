@@ -18,8 +18,8 @@ pub fn run(db: &Path, json: bool) -> ExitCode {
                 println!(
                     "data key     {} at {}",
                     match status.key.backend {
-                        mailwarden_core::keystore::KeyBackend::Keyring => "system keyring",
-                        mailwarden_core::keystore::KeyBackend::File => "key file",
+                        mailwarden_core::keys::KeyBackend::Keyring => "system keyring",
+                        mailwarden_core::keys::KeyBackend::File => "key file",
                     },
                     status.key.location
                 );

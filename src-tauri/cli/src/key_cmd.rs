@@ -2,7 +2,7 @@
 //! data key. The key itself never goes to a terminal or an argument.
 
 use clap::Subcommand;
-use mailwarden_core::store::KeyHome;
+use mailwarden_core::keys::KeyHome;
 use mailwarden_core::{CoreError, Mailwarden};
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;

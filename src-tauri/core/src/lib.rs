@@ -8,11 +8,11 @@
 
 pub mod app;
 pub mod clock;
-pub mod crypto;
+pub(crate) mod crypto;
 pub mod diagnosis;
 pub mod error;
 pub mod http;
-pub mod keystore;
+pub(crate) mod keystore;
 pub mod logging;
 pub mod mail;
 pub mod oauth;
@@ -21,11 +21,17 @@ pub mod profile;
 pub mod providers;
 pub mod secret;
 pub mod settings;
-pub mod store;
+pub(crate) mod store;
 pub mod watch;
 
 #[cfg(test)]
 mod fuzz;
 
 pub use app::{AppStatus, Mailwarden, ProfileList};
+
+/// The data key as the front ends see it: where it lives, and its service.
+pub mod keys {
+    pub use crate::keystore::{KeyBackend, KeyInfo, Keys};
+    pub use crate::store::KeyHome;
+}
 pub use error::{CoreError, ErrorCode, FieldError};

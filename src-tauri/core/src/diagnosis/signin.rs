@@ -31,7 +31,7 @@ pub fn sign_in_timeout(minutes: u64, ctx: &Context, redirect_sent: &str, receive
             ctx.client_id
         ),
         "If it asked for approval (consent): an administrator must grant consent — or use the admin-consent link from the app's **API permissions** page.".into(),
-        "If no browser opened, or sign-in happens on another computer: use the paste route (Paste the address / `mailwarden connect --manual`) or the device code.".into(),
+        "If no browser opened, or sign-in happens on another computer: use the paste route (Paste the address; on the command line, the manual connect) or the device code.".into(),
     ];
     if !received.is_empty() {
         steps.insert(0, format!("The listener did receive something, but not the sign-in: {}.", received.join("; ")));

@@ -111,7 +111,7 @@ fn ring_info(store: &Store) -> KeyInfo {
 fn file_notice(store: &Store, why: Option<&str>) -> String {
     let why = why.map(|w| format!(" ({w})")).unwrap_or_default();
     format!(
-        "No system keyring is in use{why}: the key that encrypts your secrets is kept in {} (readable only by you). Anyone who can read both that file and the database can read the secrets. When a keyring is available, move the key there (`mailwarden key move --to keyring`).",
+        "No system keyring is in use{why}: the key that encrypts your secrets is kept in {} (readable only by you). Anyone who can read both that file and the database can read the secrets. When a keyring is available, move the key there (Move it to the keyring, or `mailwarden key move`).",
         key_file_for(store.path()).display()
     )
 }

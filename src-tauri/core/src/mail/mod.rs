@@ -7,14 +7,15 @@ pub mod graph;
 pub mod imap;
 mod imap_log;
 pub mod net;
+pub mod results;
 mod smtp;
 mod smtp_conn;
 pub mod transport;
 
+pub use results::{TestKind, TestResult};
 pub use transport::{Delivered, Outgoing, Transport};
 
 use crate::error::{CoreError, Result};
-use crate::store::{TestKind, TestResult};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 

@@ -6,8 +6,8 @@
 use super::client::{client_for, context_for, failure, TokenResponse};
 use crate::diagnosis::{diagnose_provider, ProviderError, TransportError};
 use crate::error::{CoreError, Result};
+use crate::oauth::TokenRecord;
 use crate::secret::{ExposeSecret, SecretKind};
-use crate::store::TokenRecord;
 use oauth2::{DeviceAuthorizationUrl, Scope, StandardDeviceAuthorizationResponse};
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -66,7 +66,7 @@ impl super::Tokens<'_> {
     /// the address carries is explained; an address from another attempt
     /// (state mismatch) is refused and the sign-in stays open for the right
     /// one; otherwise the code is redeemed with this attempt's verifier.
-    pub fn manual_finish(&self, id: i64, pasted: &str) -> crate::error::Result<crate::store::TokenRecord> {
+    pub fn manual_finish(&self, id: i64, pasted: &str) -> crate::error::Result<crate::oauth::TokenRecord> {
         use crate::error::CoreError;
         let parsed = parse_pasted(pasted).map_err(|m| CoreError::invalid("pasted", m))?;
         match parsed {

@@ -10,11 +10,13 @@ pub mod device;
 pub use crate::providers::endpoints;
 pub mod loopback;
 pub mod manual;
+mod record;
 mod service;
 mod warnings;
 pub mod xoauth2;
 
 pub use claims::Claims;
 pub use oauth2::PkceCodeVerifier;
+pub use record::TokenRecord;
 pub use service::{AuthReport, AuthorizeRequest, Issued, Tokens};
 pub use warnings::{consent_gap, warnings_for, Use};

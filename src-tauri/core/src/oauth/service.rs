@@ -7,9 +7,10 @@ use super::client::{client_for, context_for, failure, TokenResponse};
 use super::warnings::warnings_for;
 use crate::diagnosis::Diagnosis;
 use crate::error::{CoreError, Result};
+use crate::oauth::TokenRecord;
 use crate::profile::{AuthMethod, Profile};
 use crate::secret::{ExposeSecret, SecretKind, SecretString};
-use crate::store::{Expect, TokenRecord, TokenUpdate};
+use crate::store::{Expect, TokenUpdate};
 use oauth2::{
     AuthorizationCode, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RefreshToken, Scope, TokenResponse as _,
 };
@@ -57,7 +58,7 @@ fn not_connected(p: &Profile) -> CoreError {
         "No account has signed in for this profile yet (or it was disconnected), so there is no token to use.",
         vec![
             format!("Connect it: in the app, Connect your account; or run `mailwarden connect \"{}\"`.", p.name),
-            "Or paste a refresh token obtained elsewhere (`mailwarden connect --refresh-token-stdin`).".into(),
+            "Or paste a refresh token obtained elsewhere (Paste a refresh token; `mailwarden connect` can read one from standard input).".into(),
         ],
     )))
 }
@@ -66,8 +67,8 @@ fn not_connected(p: &Profile) -> CoreError {
 fn tokens_allowed(p: &Profile) -> Result<()> {
     if !p.enabled {
         return Err(CoreError::Flow(format!(
-            "“{}” is disabled. Enable it in the profile (or `mailwarden profile edit \"{}\" --enable`) to use its tokens.",
-            p.name, p.name
+            "“{}” is disabled. Enable it in the profile (the Enabled switch) to use its tokens.",
+            p.name
         )));
     }
     if p.auth_method == AuthMethod::Basic {
@@ -314,7 +315,7 @@ impl Tokens<'_> {
     /// Get a token now and report its claims and what looks wrong with them.
     pub fn test_auth(&self, id: i64) -> Result<AuthReport> {
         let result = self.test_auth_now(id);
-        self.record(id, crate::store::TestKind::Auth, &result, |r| match &r.claims {
+        self.record(id, crate::mail::TestKind::Auth, &result, |r| match &r.claims {
             Some(c) => format!("token for {}", c.aud.as_deref().unwrap_or("an unknown audience")),
             None => "token issued".to_owned(),
         });

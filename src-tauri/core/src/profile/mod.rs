@@ -184,8 +184,17 @@ pub struct ProfileView {
     pub has_password: bool,
     pub secret_expiry: Option<ExpiryBadge>,
     /// The latest Test sign-in / Send test / Check inbound, if any.
-    pub last_test: Option<crate::store::TestResult>,
+    pub last_test: Option<crate::mail::TestResult>,
     /// How the provider retires unused refresh tokens, in words (None when
     /// no rule is known, e.g. a custom server).
     pub refresh_token_rule: Option<String>,
+}
+
+/// A profile as stored, with which secrets are present (never their values).
+#[derive(Debug, Clone)]
+pub struct StoredProfile {
+    pub profile: Profile,
+    pub has_client_secret: bool,
+    pub has_password: bool,
+    pub last_test: Option<crate::mail::TestResult>,
 }

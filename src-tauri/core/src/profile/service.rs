@@ -3,8 +3,8 @@
 
 use crate::app::{view_at, ProfileList};
 use crate::error::{CoreError, Result};
+use crate::profile::StoredProfile;
 use crate::profile::{validate, Existing, Matcher, ProfileDraft, ProfileQuery, ProfileView};
-use crate::store::StoredProfile;
 
 crate::app::service!(
     /// Profiles: list, read, save, delete, duplicate.

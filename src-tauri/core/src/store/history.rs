@@ -7,29 +7,8 @@ use super::Store;
 use crate::error::Result;
 use crate::profile::Profile;
 use crate::secret::{ExposeSecret, SecretChange};
+use crate::watch::history::{hint_of, SecretRecord};
 use rusqlite::{params, OptionalExtension, Transaction};
-use serde::Serialize;
-use ts_rs::TS;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct SecretRecord {
-    #[ts(type = "number")]
-    pub id: i64,
-    pub secret_id: Option<String>,
-    /// The first three characters of the value, as the portal shows them.
-    pub hint: Option<String>,
-    pub description: String,
-    /// `YYYY-MM-DD`.
-    pub expires_on: Option<String>,
-    pub added_at: String,
-    pub retired_at: Option<String>,
-}
-
-/// The hint Entra shows for a value: its first three characters.
-pub fn hint_of(value: &str) -> String {
-    value.chars().take(3).collect()
-}
 
 impl Store {
     /// Newest first; the one without `retired_at` is the secret in use.

@@ -20,12 +20,8 @@ mod settings;
 mod tests_log;
 mod tokens;
 
-pub use history::{hint_of, SecretRecord};
 pub use meta::{DbMeta, KeyHome};
-pub use tests_log::{TestKind, TestResult};
-pub use tokens::{Expect, TokenRecord, TokenUpdate};
-
-pub use profiles::StoredProfile;
+pub use tokens::{Expect, TokenUpdate};
 
 use crate::crypto::{DataKey, Sealer};
 use crate::error::{CoreError, Result};
@@ -47,6 +43,7 @@ pub struct Store {
 
 impl Store {
     /// Open (creating if needed) the database at `path` and unlock it with `key`.
+    #[cfg(test)]
     pub fn open(path: &Path, key: &DataKey) -> Result<Store> {
         let store = Store::open_locked(path)?;
         store.unlock(key)?;
@@ -127,10 +124,6 @@ impl Store {
     /// Leave the store locked, saying why (the key's home is unreachable).
     pub fn set_locked(&self, why: String) {
         *self.sealer.write().unwrap_or_else(|p| p.into_inner()) = Err(why);
-    }
-
-    pub fn is_unlocked(&self) -> bool {
-        self.sealer.read().unwrap_or_else(|p| p.into_inner()).is_ok()
     }
 
     /// The sealer, or the reason the secrets cannot be read now.

@@ -8,8 +8,8 @@
 //! its own writes. Hand-written because r2d2/deadpool bring a thread or an async
 //! runtime for what is a mutex around a `Vec`.
 
-use super::profiles::StoredProfile;
 use crate::error::Result;
+use crate::profile::StoredProfile;
 use rusqlite::Connection;
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
@@ -68,7 +68,9 @@ impl Drop for Pool {
         let idle = self.idle.get_mut().unwrap_or_else(|p| p.into_inner());
         for c in idle.iter() {
             if c.conn.total_changes() > 0 {
-                let _ = c.conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)");
+                // TRUNCATE leaves an empty WAL: the next process has no
+                // frames to read back into the index before its first read.
+                let _ = c.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
             }
         }
     }

@@ -2,21 +2,12 @@
 
 use super::Store;
 use crate::error::{CoreError, FieldError, Result};
-use crate::profile::{AuthMethod, Cloud, Profile, Provider, SendMethod, TlsMode, Validated};
+use crate::profile::{AuthMethod, Cloud, Profile, Provider, SendMethod, StoredProfile, TlsMode, Validated};
 use crate::secret::{SecretChange, SecretKind};
 use rusqlite::{ErrorCode, OptionalExtension, Row};
 use std::sync::Arc;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
-
-/// A profile as stored, with which secrets are present (never their values).
-#[derive(Debug, Clone)]
-pub struct StoredProfile {
-    pub profile: Profile,
-    pub has_client_secret: bool,
-    pub has_password: bool,
-    pub last_test: Option<super::TestResult>,
-}
 
 const SELECT: &str = "SELECT p.id, p.name, p.enabled, p.notes, p.provider, p.auth_method, p.send_method,
     p.mailbox, p.from_address, p.domain, p.tenant, p.cloud, p.authority_url, p.client_id,

@@ -1,6 +1,7 @@
 //! Store tests on real SQLite files in a temp dir.
 
 use super::*;
+use crate::mail::{TestKind, TestResult};
 use crate::profile::{validate, AuthMethod, ProfileDraft, Provider, SendMethod};
 use crate::secret::{ExposeSecret, SecretChange, SecretKind};
 use crate::store::{Expect, TokenUpdate};

@@ -3,55 +3,11 @@
 
 use super::Store;
 use crate::error::Result;
+use crate::mail::results::{TestKind, TestResult};
 use rusqlite::{params, OptionalExtension};
-use serde::Serialize;
 use std::collections::HashMap;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
-use ts_rs::TS;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "lowercase")]
-pub enum TestKind {
-    Auth,
-    Send,
-    Imap,
-}
-
-impl TestKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TestKind::Auth => "auth",
-            TestKind::Send => "send",
-            TestKind::Imap => "imap",
-        }
-    }
-
-    /// In a sentence: "Last sign-in test failed".
-    pub fn label(self) -> &'static str {
-        match self {
-            TestKind::Auth => "sign-in test",
-            TestKind::Send => "test send",
-            TestKind::Imap => "inbound check",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        [TestKind::Auth, TestKind::Send, TestKind::Imap].into_iter().find(|k| k.as_str() == s)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct TestResult {
-    pub kind: TestKind,
-    /// RFC 3339.
-    pub at: String,
-    pub ok: bool,
-    /// The diagnosis code when it failed.
-    pub code: Option<String>,
-    pub summary: String,
-}
 
 /// The latest result per profile, in one pass over the `(profile_id, at DESC,
 /// id DESC)` index (no sort; nothing to do when no test ever ran).

@@ -138,7 +138,7 @@ impl super::Watch<'_> {
         app: Application,
     ) -> Result<AppSecretsReport> {
         let zone = self.clock.zone();
-        let hint = crate::store::hint_of(value);
+        let hint = crate::watch::history::hint_of(value);
         let by_id = app.password_credentials.iter().position(|c| Some(&c.key_id) == p.client_secret_id.as_ref());
         let by_hint = || {
             let same: Vec<usize> = app

@@ -47,7 +47,7 @@ impl super::Watch<'_> {
                 .as_ref()
                 .err()
                 .map(|e: &CoreError| e.diagnosis().map(|d| d.title.clone()).unwrap_or_else(|| e.to_string()));
-            self.record(s.profile.id, crate::store::TestKind::Auth, &result, |_| "refreshed by keep-alive".to_owned());
+            self.record(s.profile.id, crate::mail::TestKind::Auth, &result, |_| "refreshed by keep-alive".to_owned());
             out.push(KeptAlive { profile_id: s.profile.id, profile_name: s.profile.name.clone(), idle_days, error });
         }
         Ok(out)

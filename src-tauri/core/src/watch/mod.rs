@@ -7,6 +7,7 @@
 
 pub mod calendar;
 pub mod graph_secrets;
+pub mod history;
 pub mod keepalive;
 pub mod portal_row;
 pub mod rotate;
@@ -15,8 +16,9 @@ mod tests;
 
 use crate::clock::local_date;
 use crate::error::Result;
+use crate::oauth::TokenRecord;
+use crate::profile::StoredProfile;
 use crate::profile::{expiry_badge, AuthMethod, ExpiryState, Thresholds};
-use crate::store::{StoredProfile, TokenRecord};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
@@ -92,7 +94,7 @@ crate::app::service!(
 
 impl Watch<'_> {
     /// The profile's client secrets, current and retired (never values).
-    pub fn secret_history(&self, id: i64) -> Result<Vec<crate::store::SecretRecord>> {
+    pub fn secret_history(&self, id: i64) -> Result<Vec<crate::watch::history::SecretRecord>> {
         self.store.get(id)?;
         self.store.secret_history(id)
     }

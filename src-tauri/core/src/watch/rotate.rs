@@ -10,7 +10,7 @@ use crate::mail::graph::graph_base;
 use crate::oauth::client::{client_for, context_for, failure};
 use crate::profile::{validate, AuthMethod, Existing, ProfileView};
 use crate::secret::{ExposeSecret, SecretChange, SecretKind, SecretString};
-use crate::store::SecretRecord;
+use crate::watch::history::SecretRecord;
 use oauth2::{RefreshToken, Scope};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;

@@ -1,0 +1,48 @@
+//! What a test found, as kept per profile: kind, time, outcome, the
+//! diagnosis code on failure and a one-line summary (never a secret).
+
+use serde::Serialize;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum TestKind {
+    Auth,
+    Send,
+    Imap,
+}
+
+impl TestKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestKind::Auth => "auth",
+            TestKind::Send => "send",
+            TestKind::Imap => "imap",
+        }
+    }
+
+    /// In a sentence: "Last sign-in test failed".
+    pub fn label(self) -> &'static str {
+        match self {
+            TestKind::Auth => "sign-in test",
+            TestKind::Send => "test send",
+            TestKind::Imap => "inbound check",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        [TestKind::Auth, TestKind::Send, TestKind::Imap].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TestResult {
+    pub kind: TestKind,
+    /// RFC 3339.
+    pub at: String,
+    pub ok: bool,
+    /// The diagnosis code when it failed.
+    pub code: Option<String>,
+    pub summary: String,
+}
