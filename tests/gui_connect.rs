@@ -37,6 +37,7 @@ fn open_profile(s: &Session, name: &str) {
 
 #[test]
 fn connect_test_and_diagnose_in_the_window() {
+    mailwarden_tests::no_stray_apps();
     assert!(std::env::var_os("DISPLAY").is_some(), "run under a display: `xvfb-run -a cargo test` (make test does)");
     let idp = Idp::start();
     idp.register(App {

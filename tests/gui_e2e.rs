@@ -19,6 +19,7 @@ fn row_count(s: &Session, name: &str) -> usize {
 
 #[test]
 fn create_validate_fix_save_relaunch_delete() {
+    mailwarden_tests::no_stray_apps();
     assert!(std::env::var_os("DISPLAY").is_some(), "run under a display: `xvfb-run -a cargo test` (make test does)");
     let db = TempDb::new();
     let db_path = db.path();

@@ -59,6 +59,7 @@ fn type_into(s: &Session, css: &str, value: &str) {
 
 #[test]
 fn attention_panel_and_guided_rotation_in_the_window() {
+    mailwarden_tests::no_stray_apps();
     assert!(std::env::var_os("DISPLAY").is_some(), "run under a display: `xvfb-run -a cargo test` (make test does)");
     let idp = Idp::start();
     idp.register(App {

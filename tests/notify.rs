@@ -57,6 +57,7 @@ fn launch(db: &TempDb, bus: &str) -> Kill {
 
 #[test]
 fn thresholds_are_announced_once_on_the_desktop() {
+    mailwarden_tests::no_stray_apps();
     assert!(std::env::var_os("DISPLAY").is_some(), "run under a display: `xvfb-run -a cargo test` (make test does)");
     let db = TempDb::new();
     add(&db, "Invoices", &in_days(3));

@@ -39,6 +39,7 @@ fn wait(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
 
 #[test]
 fn the_tray_menu_counts_what_needs_attention_and_opens_the_window() {
+    mailwarden_tests::no_stray_apps();
     assert!(std::env::var_os("DISPLAY").is_some(), "run under a display: `xvfb-run -a cargo test` (make test does)");
     let db = TempDb::new();
     let expired = (time::OffsetDateTime::now_utc().date() - time::Duration::days(2)).to_string();

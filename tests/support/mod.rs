@@ -135,6 +135,18 @@ pub fn window_mapped(title: &str) -> bool {
     info.contains("Map State: IsViewable")
 }
 
+/// Stop every app a previous test may have left running (a failed test's
+/// app would otherwise answer to the next test's window lookups by name).
+pub fn no_stray_apps() {
+    // The process name is cut to 15 characters by the kernel.
+    let _ = Command::new("pkill").args(["-KILL", "-x", "mailwarden-desk"]).status();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while Command::new("pgrep").args(["-x", "mailwarden-desk"]).status().is_ok_and(|s| s.success()) {
+        assert!(std::time::Instant::now() < deadline, "a stray mailwarden-desktop would not stop");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// A PNG of the whole X screen (native dialogs included), via ImageMagick.
 pub fn screen_shot(path: &Path) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -60,6 +60,9 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // The app it launched too: a test that failed must not leave a
+        // window behind for the next test to find by its name.
+        let _ = Command::new("pkill").args(["-KILL", "-P", &self.process.id().to_string()]).status();
         let _ = self.process.kill();
         let _ = self.process.wait();
     }

@@ -54,6 +54,14 @@ impl Expect {
     }
 }
 
+fn drop_token_secrets(tx: &rusqlite::Transaction<'_>, profile_id: i64) -> Result<()> {
+    tx.execute(
+        "DELETE FROM secrets WHERE profile_id = ?1 AND kind IN ('refresh_token', 'access_token')",
+        [profile_id],
+    )?;
+    Ok(())
+}
+
 fn next_generation(tx: &rusqlite::Transaction<'_>) -> Result<i64> {
     Ok(tx.query_row("UPDATE token_seq SET n = n + 1 RETURNING n", [], |r| r.get(0))?)
 }
@@ -118,19 +126,13 @@ impl Store {
     /// the connection changed meanwhile.
     pub fn save_tokens(&self, profile_id: i64, u: TokenUpdate, now: OffsetDateTime, expect: Expect) -> Result<bool> {
         let now = stamp(now);
-        let mut conn = self.conn()?;
-        let applied = super::durable(&conn, || -> Result<bool> {
-            let tx = conn.unchecked_transaction()?;
-            if !expect.holds(&tx, profile_id)? {
-                return Ok(false);
-            }
-            let generation = next_generation(&tx)?;
+        self.token_write(profile_id, expect, |tx, generation| {
             if let Some(rt) = &u.refresh_token {
                 let set = SecretChange::Set { value: rt.clone() };
-                self.apply_secret(&tx, profile_id, SecretKind::RefreshToken, &set, &now)?;
+                self.apply_secret(tx, profile_id, SecretKind::RefreshToken, &set, &now)?;
             }
             let set = SecretChange::Set { value: u.access_token.clone() };
-            self.apply_secret(&tx, profile_id, SecretKind::AccessToken, &set, &now)?;
+            self.apply_secret(tx, profile_id, SecretKind::AccessToken, &set, &now)?;
             tx.execute(
                 "INSERT INTO tokens (profile_id, access_expires_at, scopes, account, tenant_id, object_id, obtained_at,
                                      refreshed_at, needs_reconnect, generation)
@@ -154,17 +156,43 @@ impl Store {
                     generation
                 ],
             )?;
-            tx.commit()?;
-            Ok(true)
-        })?;
-        conn.slot().cache = None;
-        Ok(applied)
+            Ok(())
+        })
     }
 
     /// The provider said the grant is dead: drop the refresh and access tokens
     /// and mark the connection for reconnecting — only if the connection is
     /// still the one the failed request was based on (`expect`).
     pub fn mark_grant_dead(&self, profile_id: i64, expect: Expect) -> Result<bool> {
+        self.token_write(profile_id, expect, |tx, generation| {
+            drop_token_secrets(tx, profile_id)?;
+            tx.execute(
+                "UPDATE tokens SET needs_reconnect = 1, access_expires_at = NULL, generation = ?2 WHERE profile_id = ?1",
+                [profile_id, generation],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Remove every token of the profile (Disconnect).
+    pub fn delete_tokens(&self, profile_id: i64) -> Result<()> {
+        self.token_write(profile_id, Expect::Anything, |tx, _| {
+            drop_token_secrets(tx, profile_id)?;
+            tx.execute("DELETE FROM tokens WHERE profile_id = ?1", [profile_id])?;
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// One token write: a durable transaction that applies only if `expect`
+    /// still holds, with the next generation of the sequence. False (and
+    /// nothing written) when the connection changed meanwhile.
+    fn token_write(
+        &self,
+        profile_id: i64,
+        expect: Expect,
+        write: impl FnOnce(&rusqlite::Transaction<'_>, i64) -> Result<()>,
+    ) -> Result<bool> {
         let mut conn = self.conn()?;
         let applied = super::durable(&conn, || -> Result<bool> {
             let tx = conn.unchecked_transaction()?;
@@ -172,37 +200,12 @@ impl Store {
                 return Ok(false);
             }
             let generation = next_generation(&tx)?;
-            tx.execute(
-                "DELETE FROM secrets WHERE profile_id = ?1 AND kind IN ('refresh_token', 'access_token')",
-                [profile_id],
-            )?;
-            tx.execute(
-                "UPDATE tokens SET needs_reconnect = 1, access_expires_at = NULL, generation = ?2 WHERE profile_id = ?1",
-                [profile_id, generation],
-            )?;
+            write(&tx, generation)?;
             tx.commit()?;
             Ok(true)
         })?;
         conn.slot().cache = None;
         Ok(applied)
-    }
-
-    /// Remove every token of the profile (Disconnect).
-    pub fn delete_tokens(&self, profile_id: i64) -> Result<()> {
-        let mut conn = self.conn()?;
-        super::durable(&conn, || -> Result<()> {
-            let tx = conn.unchecked_transaction()?;
-            next_generation(&tx)?;
-            tx.execute(
-                "DELETE FROM secrets WHERE profile_id = ?1 AND kind IN ('refresh_token', 'access_token')",
-                [profile_id],
-            )?;
-            tx.execute("DELETE FROM tokens WHERE profile_id = ?1", [profile_id])?;
-            tx.commit()?;
-            Ok(())
-        })?;
-        conn.slot().cache = None;
-        Ok(())
     }
 
     /// Record a use of the token, at most once a minute (keeps `token` cheap).

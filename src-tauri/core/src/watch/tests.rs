@@ -78,6 +78,21 @@ fn thresholds_count_local_days_across_zones_and_dst() {
     assert!(m.store.save_settings(&s).is_err(), "urgent after soon is refused");
 }
 
+/// Profile `id` holds a refresh token obtained at `at`.
+fn signed_in_at(m: &Mailwarden, id: i64, at: time::OffsetDateTime) {
+    let update = TokenUpdate {
+        access_token: SecretString::from("at".to_owned()),
+        access_expires_at: 0,
+        refresh_token: Some(SecretString::from("rt".to_owned())),
+        scopes: vec![],
+        account: None,
+        tenant_id: None,
+        object_id: None,
+        refreshed: false,
+    };
+    m.store.save_tokens(id, update, at, crate::store::Expect::Anything).unwrap();
+}
+
 #[test]
 fn refresh_tokens_warn_from_75_idle_days_and_die_after_90() {
     let dir = tempfile::tempdir().unwrap();
@@ -90,17 +105,7 @@ fn refresh_tokens_warn_from_75_idle_days_and_die_after_90() {
     d.tenant = "contoso.onmicrosoft.com".into();
     d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
     let id = m.profiles().save(None, &d).unwrap().profile.id;
-    let update = TokenUpdate {
-        access_token: SecretString::from("at".to_owned()),
-        access_expires_at: 0,
-        refresh_token: Some(SecretString::from("rt".to_owned())),
-        scopes: vec![],
-        account: None,
-        tenant_id: None,
-        object_id: None,
-        refreshed: false,
-    };
-    m.store.save_tokens(id, update, signed_in, crate::store::Expect::Anything).unwrap();
+    signed_in_at(&m, id, signed_in);
     let rt = |days: i64| {
         let m = core(&dir, &key, signed_in + time::Duration::days(days), BERLIN);
         m.watch()
@@ -130,17 +135,7 @@ fn google_refresh_tokens_follow_googles_rule() {
     d.client_id = "1234567890-abc.apps.googleusercontent.com".into();
     d.client_secret = crate::secret::SecretChange::set("GOCSPX-secret");
     let id = m.profiles().save(None, &d).unwrap().profile.id;
-    let update = TokenUpdate {
-        access_token: SecretString::from("at".to_owned()),
-        access_expires_at: 0,
-        refresh_token: Some(SecretString::from("rt".to_owned())),
-        scopes: vec![],
-        account: None,
-        tenant_id: None,
-        object_id: None,
-        refreshed: false,
-    };
-    m.store.save_tokens(id, update, signed_in, crate::store::Expect::Anything).unwrap();
+    signed_in_at(&m, id, signed_in);
     let rt = |days: i64| {
         let m = core(&dir, &key, signed_in + time::Duration::days(days), BERLIN);
         m.watch().attention().unwrap().into_iter().find(|i| i.kind == AttentionKind::RefreshToken)
