@@ -135,3 +135,16 @@ fn the_key_is_never_written_to_a_terminal() {
     assert!(piped.status.success());
     assert!(text(&piped.stdout).contains("mailwarden-key-v1"));
 }
+
+/// `check` from cron keeps checking dates while the key is unreachable, and
+/// says the key is a problem of its own (WARNING), never UNKNOWN.
+#[test]
+fn check_runs_on_a_locked_database_and_names_the_key() {
+    let db = TempDb::new();
+    db.add_app_only("Dated", SECRET, &["--secret-expires", "2099-01-01"]);
+    std::fs::remove_file(db.dir.path().join("mailwarden.db.key")).unwrap();
+    let o = db.run(&["check"], None);
+    assert_eq!(o.status.code(), Some(1), "WARNING: {}", text(&o.stdout));
+    let out = text(&o.stdout);
+    assert!(out.starts_with("MAILWARDEN WARNING") && out.contains("data key:") && out.contains("missing"), "{out}");
+}

@@ -26,6 +26,8 @@ struct CheckReport<'a> {
     status: &'a str,
     exit_code: u8,
     items: &'a [mailwarden_core::watch::AttentionItem],
+    /// The data key is unreachable: nothing can be refreshed until it is back.
+    key_problem: Option<&'a str>,
 }
 
 /// Monitoring-plugin convention: a status line, then one line per problem;
@@ -50,18 +52,27 @@ pub fn check(
         None => mailwarden_core::clock::system().today(),
     };
     let items = app.watch().attention_at(today, &t)?;
+    // A locked key is a warning of its own: dates are still checked, but
+    // no token can be refreshed and no test run until the key is back.
+    let key_problem = app.keys().info().problem;
     let crit_n = items.iter().filter(|i| matches!(i.state, ExpiryState::Expired | ExpiryState::Urgent)).count();
-    let warn_n = items.len() - crit_n;
+    let warn_n = items.len() - crit_n + usize::from(key_problem.is_some());
     let (status, code) = match (crit_n, warn_n) {
         (0, 0) => ("OK", 0u8),
         (0, _) => ("WARNING", 1),
         _ => ("CRITICAL", 2),
     };
     if json {
-        output::json(&CheckReport { status: &status.to_lowercase(), exit_code: code, items: &items });
+        let report = CheckReport {
+            status: &status.to_lowercase(),
+            exit_code: code,
+            items: &items,
+            key_problem: key_problem.as_deref(),
+        };
+        output::json(&report);
         return Ok(ExitCode::from(code));
     }
-    if items.is_empty() {
+    if crit_n + warn_n == 0 {
         println!("MAILWARDEN OK - nothing expires within {} days", t.soon_days);
     } else {
         println!("MAILWARDEN {status} - {crit_n} critical, {warn_n} warning");
@@ -69,6 +80,9 @@ pub fn check(
     for i in &items {
         let level = if matches!(i.state, ExpiryState::Expired | ExpiryState::Urgent) { "CRITICAL" } else { "WARNING" };
         println!("{level}: {}: {} ({})", i.profile_name, i.title, i.state.as_str());
+    }
+    if let Some(p) = &key_problem {
+        println!("WARNING: data key: {p}");
     }
     Ok(ExitCode::from(code))
 }
