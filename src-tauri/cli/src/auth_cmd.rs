@@ -67,7 +67,7 @@ pub fn connect(app: &Mailwarden, a: ConnectArgs) -> Result<ExitCode, CoreError> 
 }
 
 pub fn token(app: &Mailwarden, profile: &str, format: &str) -> Result<ExitCode, CoreError> {
-    let p = app.profiles().find(profile)?.profile;
+    let p = app.profiles().find_profile(profile)?;
     let issued = app.tokens().access_token_for(&p)?;
     if let Some(w) = &issued.warning {
         eprintln!("warning: {w}");

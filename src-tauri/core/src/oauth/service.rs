@@ -30,6 +30,12 @@ pub struct Issued {
     pub warning: Option<String>,
 }
 
+impl From<crate::store::Cached> for Issued {
+    fn from(c: crate::store::Cached) -> Self {
+        Issued { token: c.token, expires_at: c.expires_at, from_cache: true, warning: None }
+    }
+}
+
 /// The longest access-token lifetime believed (a day); a larger or absurd
 /// `expires_in` is capped rather than overflowing a timestamp.
 const MAX_EXPIRES_IN: u64 = 86_400;
@@ -127,22 +133,32 @@ impl Tokens<'_> {
         let id = p.id;
         let now = self.clock.now();
         let valid_until = now.unix_timestamp().saturating_add(REFRESH_MARGIN_SECS);
-        if let Some((token, expires_at)) = self.store.cached_access_token(id, valid_until)? {
-            return Ok(self.touched(id, Issued { token, expires_at, from_cache: true, warning: None }));
+        if let Some(mut c) = self.store.cached_access_token(id, valid_until)? {
+            let last_used = c.last_used.take();
+            return Ok(self.touched(id, last_used.as_deref(), c.into()));
         }
         let _lock = self.token_lock()?;
-        if let Some((token, expires_at)) = self.store.cached_access_token(id, valid_until)? {
+        if let Some(mut c) = self.store.cached_access_token(id, valid_until)? {
             tracing::debug!(profile = id, "token: another process refreshed it meanwhile");
-            return Ok(self.touched(id, Issued { token, expires_at, from_cache: true, warning: None }));
+            let last_used = c.last_used.take();
+            return Ok(self.touched(id, last_used.as_deref(), c.into()));
         }
         let issued = self.fetch_token(p)?;
-        Ok(self.touched(id, issued))
+        Ok(self.touched(id, None, issued))
     }
 
     /// Record the use (bookkeeping): a failure here — a full disk, a locked
     /// database — never fails the call that already has its token.
-    fn touched(&self, id: i64, mut issued: Issued) -> Issued {
-        if let Err(e) = self.store.touch_token(id, self.clock.now()) {
+    fn touched(&self, id: i64, last_used: Option<&str>, mut issued: Issued) -> Issued {
+        let now = self.clock.now();
+        // At most one write a minute: a burst of `token` calls only reads.
+        let recent = last_used
+            .and_then(|t| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok())
+            .is_some_and(|t| now - t < time::Duration::minutes(1));
+        if recent {
+            return issued;
+        }
+        if let Err(e) = self.store.touch_token(id, now) {
             tracing::warn!(profile = id, error = %e, "last-used time not recorded");
             issued.warning = Some(format!("the token is fine, but its last-used time could not be recorded ({e})"));
         }

@@ -54,6 +54,12 @@ impl Profiles<'_> {
         }
     }
 
+    /// As [`Self::find`], the profile alone (no secret flags, no test
+    /// result): one statement — the path `mailwarden token` takes.
+    pub fn find_profile(&self, name_or_id: &str) -> Result<crate::profile::Profile> {
+        self.store.profile_only(name_or_id)?.ok_or_else(|| CoreError::NotFound(format!("\"{name_or_id}\"")))
+    }
+
     /// The draft that edits profile `id` as it is.
     pub fn draft(&self, id: i64) -> Result<ProfileDraft> {
         Ok(ProfileDraft::from_profile(&self.store.get(id)?.profile))

@@ -38,6 +38,8 @@ pub struct DbMeta {
     pub has_key: bool,
     /// Where that key was kept when last recorded (None for older databases).
     pub key_home: Option<KeyHome>,
+    /// The sealed key-check value, read with the rest.
+    pub(crate) key_check: Option<Vec<u8>>,
 }
 
 fn text(conn: &Connection, key: &str) -> Result<Option<String>> {
@@ -47,10 +49,21 @@ fn text(conn: &Connection, key: &str) -> Result<Option<String>> {
 }
 
 pub(super) fn read_or_init(conn: &Connection) -> Result<DbMeta> {
-    let has_key: bool =
-        conn.query_row("SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'key_check')", [], |r| r.get(0))?;
-    let key_home = text(conn, "key_home")?.as_deref().and_then(KeyHome::parse);
-    let id = match text(conn, "db_id")? {
+    // One statement for all three (this runs on every start, `token` included).
+    let mut stmt = conn.prepare("SELECT key, value FROM settings WHERE key IN ('key_check', 'key_home', 'db_id')")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+    let (mut key_check, mut key_home, mut db_id) = (None, None, None);
+    for row in rows {
+        let (k, v) = row?;
+        match k.as_str() {
+            "key_check" => key_check = Some(v),
+            "key_home" => key_home = String::from_utf8(v).ok().as_deref().and_then(KeyHome::parse),
+            _ => db_id = String::from_utf8(v).ok(),
+        }
+    }
+    drop(stmt);
+    let has_key = key_check.is_some();
+    let id = match db_id {
         Some(id) => id,
         None => {
             let id = crate::crypto::random_hex(16);
@@ -59,7 +72,7 @@ pub(super) fn read_or_init(conn: &Connection) -> Result<DbMeta> {
             text(conn, "db_id")?.unwrap_or(id)
         }
     };
-    Ok(DbMeta { id, has_key, key_home })
+    Ok(DbMeta { id, has_key, key_home, key_check })
 }
 
 impl super::Store {

@@ -21,7 +21,7 @@ mod tests_log;
 mod tokens;
 
 pub use meta::{DbMeta, KeyHome};
-pub use tokens::{Expect, TokenUpdate};
+pub use tokens::{Cached, Expect, TokenUpdate};
 
 use crate::crypto::{DataKey, Sealer};
 use crate::error::{CoreError, Result};
@@ -90,8 +90,12 @@ impl Store {
     pub fn unlock(&self, key: &DataKey) -> Result<()> {
         let sealer = Sealer::new(key);
         let conn = self.conn()?;
-        let blob: Option<Vec<u8>> =
-            conn.query_row("SELECT value FROM settings WHERE key = 'key_check'", [], |r| r.get(0)).optional()?;
+        let blob = match &self.meta.key_check {
+            Some(b) => Some(b.clone()),
+            None => {
+                conn.query_row("SELECT value FROM settings WHERE key = 'key_check'", [], |r| r.get(0)).optional()?
+            }
+        };
         match blob {
             Some(b) => match sealer.open(&b, KEY_CHECK_AAD) {
                 Ok(pt) if pt.as_slice() == KEY_CHECK => {}

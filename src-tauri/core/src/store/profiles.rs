@@ -142,6 +142,17 @@ impl Store {
         self.one(&format!("{SELECT} WHERE p.name = ?1 COLLATE NOCASE"), name)
     }
 
+    /// The profile alone, by exact name (any case) or id: one statement, no
+    /// flags or test results (the path of `mailwarden token`).
+    pub fn profile_only(&self, name_or_id: &str) -> Result<Option<Profile>> {
+        let conn = self.conn()?;
+        let id = name_or_id.parse::<i64>().unwrap_or(-1);
+        let sql = format!(
+            "{SELECT} WHERE p.name = ?1 COLLATE NOCASE OR p.id = ?2 ORDER BY p.name = ?1 COLLATE NOCASE DESC LIMIT 1"
+        );
+        Ok(conn.query_row(&sql, rusqlite::params![name_or_id, id], from_row).optional()?.map(|s| s.profile))
+    }
+
     fn one(&self, sql: &str, key: impl rusqlite::ToSql) -> Result<Option<StoredProfile>> {
         let conn = self.conn()?;
         let Some(s) = conn.query_row(sql, [key], from_row).optional()? else {

@@ -64,10 +64,15 @@ impl Store {
             )
             .optional()?;
         let Some(blob) = blob else { return Ok(None) };
-        let plain = self.sealer()?.open(&blob, &aad(profile_id, kind))?;
+        self.open_sealed(profile_id, kind, &blob).map(Some)
+    }
+
+    /// Open a sealed value read from `secrets` for `profile_id` and `kind`.
+    pub(super) fn open_sealed(&self, profile_id: i64, kind: SecretKind, blob: &[u8]) -> Result<SecretString> {
+        let plain = self.sealer()?.open(blob, &aad(profile_id, kind))?;
         let text = String::from_utf8(plain.to_vec()).map_err(|_| crate::error::CoreError::Crypto("not text".into()))?;
         crate::logging::remember_secret(&text);
-        Ok(Some(SecretString::from(text)))
+        Ok(SecretString::from(text))
     }
 
     /// The opened secret, for the core's own use (sign-in, sending). Never

@@ -30,6 +30,14 @@ fn stamp(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
 }
 
+/// A cached access token as read for handing out.
+pub struct Cached {
+    pub token: SecretString,
+    pub expires_at: i64,
+    /// RFC 3339, UTC.
+    pub last_used: Option<String>,
+}
+
 /// Which connection state a token write may replace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
@@ -95,16 +103,24 @@ impl Store {
             .optional()?)
     }
 
-    /// The stored access token if it stays valid until `valid_until` (unix s).
-    pub fn cached_access_token(&self, profile_id: i64, valid_until: i64) -> Result<Option<(SecretString, i64)>> {
-        let expires: Option<i64> = self
+    /// The stored access token if it stays valid until `valid_until` (unix
+    /// s), its expiry and when it was last used — one statement, as this is
+    /// the path of every cached `mailwarden token`.
+    pub fn cached_access_token(&self, profile_id: i64, valid_until: i64) -> Result<Option<Cached>> {
+        let row: Option<(Option<i64>, Option<String>, Option<Vec<u8>>)> = self
             .conn()?
-            .query_row("SELECT access_expires_at FROM tokens WHERE profile_id = ?1", [profile_id], |r| r.get(0))
-            .optional()?
-            .flatten();
-        match expires {
-            Some(exp) if exp > valid_until => {
-                Ok(self.read_secret(profile_id, SecretKind::AccessToken)?.map(|t| (t, exp)))
+            .query_row(
+                "SELECT t.access_expires_at, t.last_used_at, s.sealed FROM tokens t
+                 LEFT JOIN secrets s ON s.profile_id = t.profile_id AND s.kind = 'access_token'
+                 WHERE t.profile_id = ?1",
+                [profile_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        match row {
+            Some((Some(exp), last_used, Some(blob))) if exp > valid_until => {
+                let token = self.open_sealed(profile_id, SecretKind::AccessToken, &blob)?;
+                Ok(Some(Cached { token, expires_at: exp, last_used }))
             }
             _ => Ok(None),
         }
