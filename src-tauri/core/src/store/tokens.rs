@@ -30,6 +30,9 @@ fn stamp(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
 }
 
+/// Expiry, last use and the sealed access token, as one statement reads them.
+type CachedRow = (Option<i64>, Option<String>, Option<Vec<u8>>);
+
 /// A cached access token as read for handing out.
 pub struct Cached {
     pub token: SecretString,
@@ -107,7 +110,7 @@ impl Store {
     /// s), its expiry and when it was last used — one statement, as this is
     /// the path of every cached `mailwarden token`.
     pub fn cached_access_token(&self, profile_id: i64, valid_until: i64) -> Result<Option<Cached>> {
-        let row: Option<(Option<i64>, Option<String>, Option<Vec<u8>>)> = self
+        let row: Option<CachedRow> = self
             .conn()?
             .query_row(
                 "SELECT t.access_expires_at, t.last_used_at, s.sealed FROM tokens t
