@@ -150,7 +150,7 @@ fn a_token_is_served_when_its_bookkeeping_cannot_be_written() {
     let token = token_of(&env.ok(&["token", "Busy disk"], None));
     // A minute later the last-used time is due again.
     let db = env.db.path();
-    let mut holder = Command::new("python3")
+    let mut holder = Command::new("/usr/bin/python3")
         .args([
             "-c",
             "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None); \
