@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "send_test",
     "check_inbound",
     "attention",
+    "watch_failure",
     "secret_history",
     "parse_portal_row_text",
     "apply_portal_row",

@@ -70,6 +70,7 @@ pub fn run() {
             connect::send_test,
             connect::check_inbound,
             watch::attention,
+            watch::watch_failure,
             watch::secret_history,
             watch::parse_portal_row_text,
             watch::apply_portal_row,

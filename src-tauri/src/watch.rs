@@ -26,6 +26,12 @@ pub fn attention(state: State<'_, AppState>) -> Res<Vec<AttentionItem>> {
     Ok(state.core()?.watch().attention()?)
 }
 
+/// Why the last background check failed, if it did (shown above the list).
+#[tauri::command]
+pub fn watch_failure(app: AppHandle) -> Option<String> {
+    app.state::<Watcher>().failure()
+}
+
 #[tauri::command(async)]
 pub fn secret_history(state: State<'_, AppState>, id: i64) -> Res<Vec<SecretRecord>> {
     Ok(state.core()?.watch().secret_history(id)?)

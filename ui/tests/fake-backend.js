@@ -129,6 +129,7 @@
     },
     delete_profile: ({ id }) => { state.profiles = state.profiles.filter((p) => p.id !== id); return null; },
     attention: () => attentionItems(),
+    watch_failure: () => window.__WATCH_FAILURE__ ?? null,
     check_now: () => attentionItems(),
     secret_history: () => [],
     get_settings: () => state.settings,

@@ -344,3 +344,11 @@ test('a test in flight can be cancelled, and says so', async () => {
   assert.equal((await calls(page, 'cancel_connect')).length, 1);
   await page.context().close();
 });
+
+test('a failed background check is shown, not reported as nothing to do', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Alpha')], { watchFailure: 'The keep-alive could not run: the database is locked' });
+  await page.getByTestId('watch-failure').waitFor();
+  assert.match(await page.getByTestId('watch-failure').innerText(), /keep-alive could not run/);
+  assert.equal(await page.getByText('Nothing expires soon').count(), 0);
+  await page.context().close();
+});

@@ -52,6 +52,7 @@ export function isIpcError(e: unknown): e is IpcError {
 
 export const api = {
   appStatus: () => call<AppStatus>('app_status'),
+  watchFailure: () => call<string | null>('watch_failure'),
   keyExport: () => call<string | null>('key_export'),
   keyImport: () => call<KeyInfo | null>('key_import'),
   keyMove: (to: KeyBackend) => call<KeyInfo>('key_move', { to }),
