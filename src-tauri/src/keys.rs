@@ -34,9 +34,9 @@ pub fn key_import(app: AppHandle, state: State<'_, AppState>) -> Res<Option<KeyI
     let Some(path) = app.dialog().file().blocking_pick_file().and_then(|p| p.into_path().ok()) else {
         return Ok(None);
     };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| IpcError::flow(format!("Could not read {}: {e}", path.display())))?;
-    Ok(Some(core.keys().import(&text, None)?))
+    let file =
+        std::fs::File::open(&path).map_err(|e| IpcError::flow(format!("Could not read {}: {e}", path.display())))?;
+    Ok(Some(core.keys().import_from(file, &path, None)?))
 }
 
 #[tauri::command(async)]

@@ -122,17 +122,21 @@ pub fn wm_close(title: &str) {
 /// Whether the X window named `title` is mapped (shown), per `xwininfo`.
 /// Whether a window titled `title` exists and is shown (false if none yet).
 pub fn window_shown(title: &str) -> bool {
-    Command::new("xwininfo")
-        .args(["-name", title])
-        .output()
-        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains("Map State: IsViewable"))
+    map_state(title).unwrap_or(false)
 }
 
+/// As [`window_shown`], but the window must exist.
 pub fn window_mapped(title: &str) -> bool {
+    map_state(title).unwrap_or_else(|e| panic!("no window named {title}: {e}"))
+}
+
+/// Whether the window named `title` is viewable, per `xwininfo`.
+fn map_state(title: &str) -> Result<bool, String> {
     let out = Command::new("xwininfo").args(["-name", title]).output().expect("xwininfo (package x11-utils)");
-    let info = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "no window named {title}: {}", String::from_utf8_lossy(&out.stderr));
-    info.contains("Map State: IsViewable")
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).contains("Map State: IsViewable"))
 }
 
 /// Stop every app a previous test may have left running (a failed test's

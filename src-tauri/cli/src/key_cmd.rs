@@ -4,7 +4,7 @@
 use clap::Subcommand;
 use mailwarden_core::keys::KeyHome;
 use mailwarden_core::{CoreError, Mailwarden};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -77,14 +77,14 @@ pub fn run(app: &Mailwarden, command: KeyCommand) -> Result<ExitCode, CoreError>
             Ok(ExitCode::SUCCESS)
         }
         KeyCommand::Import { file, to } => {
-            let mut text = String::new();
-            let read = if file.as_os_str() == "-" {
-                std::io::stdin().lock().take(64 * 1024).read_to_string(&mut text)
+            let to = to.map(KeyHome::from);
+            let info = if file.as_os_str() == "-" {
+                app.keys().import_from(std::io::stdin().lock(), &file, to)?
             } else {
-                std::fs::File::open(&file).and_then(|f| f.take(64 * 1024).read_to_string(&mut text))
+                let f = std::fs::File::open(&file)
+                    .map_err(|e| CoreError::io(format!("Could not read {}", file.display()), e))?;
+                app.keys().import_from(f, &file, to)?
             };
-            read.map_err(|e| CoreError::io(format!("Could not read {}", file.display()), e))?;
-            let info = app.keys().import(&text, to.map(KeyHome::from))?;
             eprintln!("The key opens this database; it is kept at {}.", info.location);
             Ok(ExitCode::SUCCESS)
         }

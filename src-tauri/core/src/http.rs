@@ -50,6 +50,11 @@ static CLIENTS: PerCa<reqwest::blocking::Client> = PerCa::new();
 /// answer in kilobytes); past it the answer is cut off, not buffered.
 pub const BODY_MAX: u64 = 1024 * 1024;
 
+/// The `Retry-After` a throttled or failing server sent, as sent.
+pub fn retry_after(resp: &reqwest::blocking::Response) -> Option<String> {
+    resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
 /// Read a response body, refusing more than [`BODY_MAX`].
 pub fn read_body(resp: reqwest::blocking::Response) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
@@ -80,7 +85,7 @@ impl oauth2::SyncHttpClient for Bounded<'_> {
         }
         let status = response.status().as_u16();
         let host = response.url().host_str().unwrap_or_default().to_owned();
-        let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let retry_after = retry_after(&response);
         let body = read_body(response)?;
         if crate::diagnosis::is_unavailable(status) {
             let error = serde_json::from_slice::<crate::diagnosis::ProviderError>(&body).ok().map(|e| e.error);

@@ -49,15 +49,6 @@ impl From<KeyBackend> for KeyHome {
     }
 }
 
-impl From<KeyHome> for KeyBackend {
-    fn from(h: KeyHome) -> Self {
-        match h {
-            KeyHome::Keyring => KeyBackend::Keyring,
-            KeyHome::File => KeyBackend::File,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyInfo {
@@ -151,7 +142,7 @@ fn create(store: &Store, pref: Preference) -> Result<(DataKey, KeyInfo)> {
     };
     store.unlock(&key)?;
     tracing::info!(home = ?info.backend, "a new data key was made for a new database");
-    store.set_key_home(if info.backend == KeyBackend::Keyring { KeyHome::Keyring } else { KeyHome::File })?;
+    store.set_key_home(info.backend.into())?;
     Ok((key, info))
 }
 

@@ -28,6 +28,17 @@ impl Keys<'_> {
         keystore::export_to(path, &self.store.meta().id, &*self.data_key()?)
     }
 
+    /// As [`Self::import`], from a backup read from `from` (a file, standard
+    /// input); a backup is a few lines, so at most 64 KB are read.
+    pub fn import_from(&self, from: impl std::io::Read, what: &Path, to: Option<KeyHome>) -> Result<KeyInfo> {
+        use std::io::Read;
+        let mut text = String::new();
+        from.take(64 * 1024)
+            .read_to_string(&mut text)
+            .map_err(|e| CoreError::io(format!("Could not read {}", what.display()), e))?;
+        self.import(&text, to)
+    }
+
     /// Bring back a key from a backup's text: proven against this database,
     /// kept at `to` (or where this database's key belongs), then used.
     pub fn import(&self, text: &str, to: Option<KeyHome>) -> Result<KeyInfo> {
@@ -40,7 +51,10 @@ impl Keys<'_> {
                 "This key belongs to another database: it does not open this one's secrets. Nothing was changed.",
             ));
         }
-        let to = to.or(self.store.meta().key_home).unwrap_or(KeyHome::Keyring);
+        let to = match to {
+            Some(to) => to,
+            None => self.store.key_home()?.unwrap_or(KeyHome::Keyring),
+        };
         let info = keystore::place(&self.store, &key, to)?;
         self.store.unlock(&key)?;
         self.set_key(Some(Arc::new(key)), info.clone());
@@ -50,13 +64,7 @@ impl Keys<'_> {
     /// Move the data key to the keyring or to a key file beside the database.
     pub fn move_to(&self, to: KeyHome) -> Result<KeyInfo> {
         let key = self.data_key()?;
-        let mut info = keystore::place(&self.store, &key, to)?;
-        if to == KeyHome::File {
-            info.notice = Some(format!(
-                "The key is kept in {} (readable only by you). Anyone who can read both that file and the database can read the secrets.",
-                info.location
-            ));
-        }
+        let info = keystore::place(&self.store, &key, to)?;
         self.set_key(None, info.clone());
         Ok(info)
     }

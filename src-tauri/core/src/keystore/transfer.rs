@@ -3,7 +3,7 @@
 //! short text file naming the database it belongs to; an import is proven
 //! against the database's check value before it is kept anywhere.
 
-use super::{account, file, ring, KeyBackend, KeyInfo};
+use super::{account, file, ring, KeyInfo};
 use crate::crypto::DataKey;
 use crate::error::{CoreError, Result};
 use crate::paths::key_file_for;
@@ -82,9 +82,8 @@ pub(crate) fn place(store: &Store, key: &DataKey, to: KeyHome) -> Result<KeyInfo
         }
         KeyHome::Keyring => {}
     }
-    let location = match to {
-        KeyHome::Keyring => format!("{} / {acct}", ring::SERVICE),
-        KeyHome::File => key_file.display().to_string(),
-    };
-    Ok(KeyInfo { backend: KeyBackend::from(to), location, notice: None, problem: None })
+    Ok(match to {
+        KeyHome::Keyring => super::ring_info(store),
+        KeyHome::File => super::file_info(store, Some(super::file_notice(store, None))),
+    })
 }

@@ -88,7 +88,7 @@ pub fn send_mime(
             warnings: Vec::new(),
         });
     }
-    let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let retry_after = crate::http::retry_after(&resp);
     let bytes = crate::http::read_body(resp).unwrap_or_default();
     let mut d = match serde_json::from_slice::<GraphErrorBody>(&bytes) {
         _ if crate::diagnosis::is_unavailable(status.as_u16()) => {

@@ -130,25 +130,27 @@ impl Tests<'_> {
     ) -> Result<imap::InboundReport> {
         let p = self.store.get(id)?.profile;
         step(TestStep::Token);
-        let login = if p.auth_method.is_oauth() {
-            let token = self.tokens().access_token_for(&p)?.token;
-            let claims = crate::oauth::claims::decode(crate::secret::ExposeSecret::expose_secret(&token));
-            if let Some(gap) = claims.and_then(|c| crate::oauth::consent_gap(&p, &c, crate::oauth::Use::Imap)) {
-                let result = Err(CoreError::Auth(Box::new(gap)));
-                self.record(id, TestKind::Imap, &result, |_: &imap::InboundReport| String::new());
-                return result;
-            }
-            imap::Login::Bearer(token)
-        } else {
-            let pw = self
-                .store
-                .read_secret(id, crate::secret::SecretKind::Password)?
-                .ok_or_else(|| CoreError::invalid("password", "No password is stored for this profile."))?;
-            imap::Login::Password(pw)
-        };
-        let result = imap::check(&p, login, step, net::Limits::test(cancel));
+        // Recorded whatever fails, the sign-in included (as a test send is).
+        let result = self.inbound_login(&p).and_then(|login| imap::check(&p, login, step, net::Limits::test(cancel)));
         self.record(id, TestKind::Imap, &result, |r| format!("{} folders listed as {}", r.folders, r.mailbox));
         result
+    }
+
+    /// How the inbound check signs in: a token that can do IMAP, or the password.
+    fn inbound_login(&self, p: &crate::profile::Profile) -> Result<imap::Login> {
+        if !p.auth_method.is_oauth() {
+            let pw = self
+                .store
+                .read_secret(p.id, crate::secret::SecretKind::Password)?
+                .ok_or_else(|| CoreError::invalid("password", "No password is stored for this profile."))?;
+            return Ok(imap::Login::Password(pw));
+        }
+        let token = self.tokens().access_token_for(p)?.token;
+        let claims = crate::oauth::claims::decode(crate::secret::ExposeSecret::expose_secret(&token));
+        if let Some(gap) = claims.and_then(|c| crate::oauth::consent_gap(p, &c, crate::oauth::Use::Imap)) {
+            return Err(CoreError::Auth(Box::new(gap)));
+        }
+        Ok(imap::Login::Bearer(token))
     }
 }
 

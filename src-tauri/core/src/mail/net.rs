@@ -76,6 +76,8 @@ impl Limits {
 pub(super) struct Socket {
     pub tcp: TcpStream,
     limits: Limits,
+    /// The read timeout last set: a tick until the deadline is nearer.
+    read_timeout: Option<Duration>,
 }
 
 impl io::Read for Socket {
@@ -88,8 +90,11 @@ impl io::Read for Socket {
         }
         let len = buf.len().min(self.limits.budget);
         loop {
-            let left = self.limits.check()?;
-            self.tcp.set_read_timeout(Some(left.min(TICK)))?;
+            let wait = Some(self.limits.check()?.min(TICK));
+            if wait != self.read_timeout {
+                self.tcp.set_read_timeout(wait)?;
+                self.read_timeout = wait;
+            }
             #[cfg(target_os = "linux")]
             let _ = socket2::SockRef::from(&self.tcp).set_tcp_quickack(true);
             match self.tcp.read(&mut buf[..len]) {
@@ -206,7 +211,10 @@ pub(super) fn connect(host: &str, port: u16, limits: Limits) -> std::result::Res
         let left = limits.check().map_err(ConnectError::Io)?;
         match TcpStream::connect_timeout(&addr, left.min(TIMEOUT)) {
             Ok(s) => {
-                return s.set_nodelay(true).map(|()| Socket { tcp: s, limits }).map_err(ConnectError::Io);
+                return s
+                    .set_nodelay(true)
+                    .map(|()| Socket { tcp: s, limits, read_timeout: None })
+                    .map_err(ConnectError::Io);
             }
             Err(e) => last = Some(e),
         }

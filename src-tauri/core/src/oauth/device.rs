@@ -83,7 +83,7 @@ impl super::Tokens<'_> {
                 .send()
                 .map_err(|e| CoreError::Auth(Box::new(crate::http::classify(&e, &host).diagnose())))?;
             let status = resp.status();
-            let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let retry_after = crate::http::retry_after(&resp);
             let body = crate::http::read_body(resp).map_err(|e| {
                 CoreError::Auth(Box::new(
                     TransportError::Overflow { host: host.clone(), detail: e.to_string() }.diagnose(),

@@ -12,11 +12,13 @@ pub mod loopback;
 pub mod manual;
 mod record;
 mod service;
+mod signin;
 mod warnings;
 pub mod xoauth2;
 
 pub use claims::Claims;
 pub use oauth2::PkceCodeVerifier;
 pub use record::TokenRecord;
-pub use service::{AuthReport, AuthorizeRequest, Issued, Tokens};
+pub use service::{AuthReport, Issued, Tokens};
+pub use signin::AuthorizeRequest;
 pub use warnings::{consent_gap, warnings_for, Use};

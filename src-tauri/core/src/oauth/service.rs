@@ -1,6 +1,8 @@
-//! The token service on [`Mailwarden`]: `access_token` (cache → lock → re-check
-//! → refresh → commit → hand out), connecting with a code or a pasted refresh
-//! token, testing app-only sign-in, and disconnecting.
+//! The tokens service: `access_token` (cache → lock → re-check → refresh →
+//! compare-and-set commit → hand out), refresh now (keep-alive), test sign-in,
+//! the connection record and disconnect. The sign-in flows that create a
+//! connection are in `signin`, `device` and `manual`; every one of them
+//! commits through [`Tokens::commit`] under [`Tokens::token_lock`].
 
 use super::claims::{self, Claims};
 use super::client::{client_for, context_for, failure, TokenResponse};
@@ -11,9 +13,7 @@ use crate::oauth::TokenRecord;
 use crate::profile::{AuthMethod, Profile};
 use crate::secret::{ExposeSecret, SecretKind, SecretString};
 use crate::store::{Expect, TokenUpdate};
-use oauth2::{
-    AuthorizationCode, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RefreshToken, Scope, TokenResponse as _,
-};
+use oauth2::{RefreshToken, Scope, TokenResponse as _};
 use serde::Serialize;
 use std::fs::File;
 use ts_rs::TS;
@@ -50,14 +50,7 @@ pub struct AuthReport {
     pub warnings: Vec<String>,
 }
 
-/// A browser sign-in in progress: the URL to open and what checks the answer.
-pub struct AuthorizeRequest {
-    pub url: String,
-    pub state: String,
-    pub verifier: PkceCodeVerifier,
-}
-
-fn not_connected(p: &Profile) -> CoreError {
+pub(super) fn not_connected(p: &Profile) -> CoreError {
     CoreError::Auth(Box::new(Diagnosis::new(
         "not_connected",
         format!("“{}” is not connected", p.name),
@@ -240,94 +233,6 @@ impl Tokens<'_> {
         Ok(Issued { token: SecretString::from(access), expires_at, from_cache: false, warning: None })
     }
 
-    /// Start a browser sign-in: the authorize URL with PKCE (S256) and state.
-    pub fn authorize_request(&self, id: i64) -> Result<AuthorizeRequest> {
-        self.authorize_request_via(id, None)
-    }
-
-    /// As [`Self::authorize_request`], sending `redirect` (the loopback URI with
-    /// its port) instead of the profile's redirect URI.
-    pub fn authorize_request_via(&self, id: i64, redirect: Option<&str>) -> Result<AuthorizeRequest> {
-        let mut p = self.profile_for_tokens(id)?;
-        if let Some(r) = redirect {
-            p.redirect_uri = r.to_owned();
-        }
-        let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?;
-        let (client, _) = client_for(&p, secret.as_ref())?;
-        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let mut req = client
-            .authorize_url(CsrfToken::new_random)
-            .map_err(|_| CoreError::invalid("authUrl", "This provider has no authorization URL; set one."))?
-            .add_scopes(p.scopes.iter().map(|s| Scope::new(s.clone())))
-            .set_pkce_challenge(challenge);
-        for (k, v) in crate::providers::authorize_params(p.provider) {
-            req = req.add_extra_param(*k, *v);
-        }
-        if p.auth_method.is_delegated() && p.mailbox.contains('@') {
-            req = req.add_extra_param("login_hint", p.mailbox.clone());
-        }
-        let (url, state) = req.url();
-        Ok(AuthorizeRequest { url: url.to_string(), state: state.secret().clone(), verifier })
-    }
-
-    /// Finish a browser sign-in: redeem `code` with the PKCE verifier.
-    pub fn exchange_code(&self, id: i64, code: &str, verifier: PkceCodeVerifier) -> Result<TokenRecord> {
-        self.exchange_code_via(id, code, verifier, None)
-    }
-
-    pub fn exchange_code_via(
-        &self,
-        id: i64,
-        code: &str,
-        verifier: PkceCodeVerifier,
-        redirect: Option<&str>,
-    ) -> Result<TokenRecord> {
-        let mut p = self.profile_for_tokens(id)?;
-        if let Some(r) = redirect {
-            p.redirect_uri = r.to_owned();
-        }
-        let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?;
-        let (client, ep) = client_for(&p, secret.as_ref())?;
-        let ctx = context_for(&p, &ep);
-        let http = crate::http::client()?;
-        let _lock = self.token_lock()?;
-        tracing::info!(profile = id, "sign-in: redeeming the authorization code");
-        let resp = client
-            .exchange_code(AuthorizationCode::new(code.to_owned()))
-            .set_pkce_verifier(verifier)
-            .request(&crate::http::Bounded(&http))
-            .map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
-        self.commit(&p, resp, false, Expect::Anything)?;
-        self.connection(id)?.ok_or_else(|| not_connected(&p))
-    }
-
-    /// Store a refresh token obtained elsewhere and prove it by redeeming it.
-    /// Nothing is kept if the provider refuses it.
-    pub fn connect_refresh_token(&self, id: i64, refresh_token: SecretString) -> Result<TokenRecord> {
-        let p = self.profile_for_tokens(id)?;
-        if refresh_token.expose_secret().trim().is_empty() {
-            return Err(CoreError::invalid("refreshToken", "The refresh token is empty; paste the whole token."));
-        }
-        let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?;
-        let (client, ep) = client_for(&p, secret.as_ref())?;
-        let ctx = context_for(&p, &ep);
-        let http = crate::http::client()?;
-        let rt = RefreshToken::new(refresh_token.expose_secret().trim().to_owned());
-        let _lock = self.token_lock()?;
-        let resp = client
-            .exchange_refresh_token(&rt)
-            .add_scopes(p.scopes.iter().map(|s| Scope::new(s.clone())))
-            .request(&crate::http::Bounded(&http))
-            .map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
-        // Keep the pasted token when the provider does not rotate it.
-        let mut resp = resp;
-        if resp.refresh_token().is_none() {
-            resp.set_refresh_token(Some(rt));
-        }
-        self.commit(&p, resp, false, Expect::Anything)?;
-        self.connection(id)?.ok_or_else(|| not_connected(&p))
-    }
-
     /// Get a token now and report its claims and what looks wrong with them.
     pub fn test_auth(&self, id: i64) -> Result<AuthReport> {
         let result = self.test_auth_now(id);
@@ -348,44 +253,6 @@ impl Tokens<'_> {
         }
         let warnings = claims.as_ref().map(|c| warnings_for(&p, c)).unwrap_or_default();
         Ok(AuthReport { claims, expires_at: issued.expires_at, warnings })
-    }
-
-    /// "Connect your account" through the system browser and a loopback
-    /// listener: `open` is handed the authorize URL (and `waiting` is told it
-    /// too, so a UI can show it with a copy button: a launcher may claim
-    /// success when no browser opened).
-    pub fn connect_loopback(
-        &self,
-        id: i64,
-        timeout: std::time::Duration,
-        cancel: &std::sync::atomic::AtomicBool,
-        waiting: impl FnOnce(&str),
-    ) -> Result<TokenRecord> {
-        let p = self.profile_for_tokens(id)?;
-        let listener = super::loopback::Loopback::bind(&p.redirect_uri)?;
-        let redirect = listener.redirect_uri.clone();
-        let req = self.authorize_request_via(id, Some(&redirect))?;
-        waiting(&req.url);
-        let (_, ep) = client_for(&p, None)?;
-        tracing::info!(profile = id, redirect = %redirect, "sign-in: waiting for the browser");
-        match listener.wait(&req.state, timeout, cancel)? {
-            super::loopback::Callback::Code(code) => self.exchange_code_via(id, &code, req.verifier, Some(&redirect)),
-            super::loopback::Callback::Error(pe) => {
-                Err(CoreError::Auth(Box::new(crate::diagnosis::diagnose_provider(&pe, &context_for(&p, &ep)))))
-            }
-            super::loopback::Callback::TimedOut { received } => {
-                let minutes = timeout.as_secs().div_ceil(60);
-                let d = crate::diagnosis::signin::sign_in_timeout(minutes, &context_for(&p, &ep), &redirect, &received);
-                Err(CoreError::Auth(Box::new(d)))
-            }
-        }
-    }
-
-    /// The diagnosis for an error a pasted redirect carried.
-    pub fn diagnose_pasted(&self, id: i64, e: &crate::diagnosis::ProviderError) -> Result<Diagnosis> {
-        let p = self.store.get(id)?.profile;
-        let (_, ep) = client_for(&p, None)?;
-        Ok(crate::diagnosis::diagnose_provider(e, &context_for(&p, &ep)))
     }
 
     pub fn connection(&self, id: i64) -> Result<Option<TokenRecord>> {

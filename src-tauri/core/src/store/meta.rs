@@ -76,6 +76,11 @@ pub(super) fn read_or_init(conn: &Connection) -> Result<DbMeta> {
 }
 
 impl super::Store {
+    /// Where the key lives now ([`DbMeta::key_home`] is as it was at open).
+    pub fn key_home(&self) -> Result<Option<KeyHome>> {
+        Ok(text(&*self.conn()?, "key_home")?.as_deref().and_then(KeyHome::parse))
+    }
+
     /// Record where the key now lives.
     pub fn set_key_home(&self, home: KeyHome) -> Result<()> {
         let conn = self.conn()?;
