@@ -79,7 +79,7 @@ fn run_once(app: &AppHandle) -> (u64, Option<String>) {
         problem = Some(format!("The expiry check could not run: {e}"));
         Vec::new()
     });
-    tracing::info!(notices = due.len(), "watch: check finished");
+    let notices = due.len();
     for item in due {
         let shown = app
             .notification()
@@ -95,5 +95,8 @@ fn run_once(app: &AppHandle) -> (u64, Option<String>) {
         Ok(a) => crate::tray::set_count(app, a.len()),
         Err(e) => tracing::warn!(error = %e, "watch: attention items could not be read"),
     }
+    // The plugin delivers notifications on its own task: `notices` is what
+    // was handed over, not what has arrived.
+    tracing::info!(notices, "watch: check finished");
     (hours, problem)
 }
