@@ -113,17 +113,16 @@ impl Store {
         // name index would seek the table once per row, ~3x slower at 10k rows.
         let mut stmt = tx.prepare_cached(SELECT)?;
         for row in stmt.query_map([], from_row)? {
-            let mut s = with_flags(row?, &flags);
+            let mut s = row?;
+            set_flags(&mut s, &flags);
             s.last_test = tests.remove(&s.profile.id);
             rows.push(s);
         }
         drop(stmt);
         tx.finish()?;
         // NOCASE order, as SQLite's NOCASE collation (ASCII case folding).
-        rows.sort_by(|a, b| {
-            let (a, b) = (a.profile.name.bytes(), b.profile.name.bytes());
-            a.map(|c| c.to_ascii_lowercase()).cmp(b.map(|c| c.to_ascii_lowercase()))
-        });
+        // The keys are sorted and the (large) rows moved once each.
+        rows.sort_by_cached_key(|s| s.profile.name.to_ascii_lowercase());
         let rows = Arc::new(rows);
         conn.slot().cache = Some((version, rows.clone()));
         Ok(rows)
@@ -155,11 +154,11 @@ impl Store {
 
     fn one(&self, sql: &str, key: impl rusqlite::ToSql) -> Result<Option<StoredProfile>> {
         let conn = self.conn()?;
-        let Some(s) = conn.query_row(sql, [key], from_row).optional()? else {
+        let Some(mut s) = conn.query_row(sql, [key], from_row).optional()? else {
             return Ok(None);
         };
         let flags = secret_flags_of(&conn, s.profile.id)?;
-        let mut s = with_flags(s, &flags);
+        set_flags(&mut s, &flags);
         s.last_test = Store::latest_tests(&conn, Some(s.profile.id))?.remove(&s.profile.id);
         Ok(Some(s))
     }
@@ -317,7 +316,9 @@ fn insert_row(tx: &rusqlite::Transaction<'_>, p: &Profile, now: &str) -> Result<
 }
 
 /// Which of the shown secrets each profile holds: id → (client secret, password).
-type Flags = std::collections::HashMap<i64, (bool, bool)>;
+/// Per profile id (ascending, as `GROUP BY profile_id` yields them): whether
+/// it has a client secret and a password.
+type Flags = Vec<(i64, (bool, bool))>;
 
 const FLAGS_SQL: &str = "SELECT profile_id, max(kind = 'client_secret'), max(kind = 'password') FROM secrets";
 
@@ -337,9 +338,9 @@ fn secret_flags_of(conn: &rusqlite::Connection, id: i64) -> Result<Flags> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-fn with_flags(mut s: StoredProfile, flags: &Flags) -> StoredProfile {
-    let (client_secret, password) = flags.get(&s.profile.id).copied().unwrap_or_default();
+fn set_flags(s: &mut StoredProfile, flags: &Flags) {
+    let found = flags.binary_search_by_key(&s.profile.id, |(id, _)| *id).ok();
+    let (client_secret, password) = found.map(|i| flags[i].1).unwrap_or_default();
     s.has_client_secret = client_secret;
     s.has_password = password;
-    s
 }
