@@ -71,3 +71,5 @@ bench: deps ui
 	$(CARGO) bench -p mailwarden-tests --bench smtp
 	$(CARGO) build --release -p mailwarden-desktop --features custom-protocol
 	$(XVFB) $(CARGO) bench -p mailwarden-tests --bench startup
+	$(CARGO) build --release -p mailwarden-empty-app --features custom-protocol
+	$(XVFB) $(CARGO) bench -p mailwarden-tests --bench memory

@@ -1,5 +1,8 @@
 //! Build script: Tauri context, and the permissions of the app's own commands
-//! (each command is gated: a capability must allow it by name).
+//! (each command is gated: a capability must allow it by name), and packed
+//! relocations where the toolchain allows (see build_relr.rs).
+
+include!("build_relr.rs");
 
 const COMMANDS: &[&str] = &[
     "app_status",
@@ -49,4 +52,6 @@ fn main() {
         .capabilities_path_pattern("src-tauri/capabilities/**/*")
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
     tauri_build::try_build(attrs).expect("tauri build step failed");
+    println!("cargo:rerun-if-changed=src-tauri/build_relr.rs");
+    link_packed_relocations();
 }

@@ -45,6 +45,11 @@ impl Driver {
         Driver { process, base }
     }
 
+    /// The driver's process id: the apps it launches are its descendants.
+    pub fn pid(&self) -> u32 {
+        self.process.id()
+    }
+
     /// Launch the app binary in a new session.
     pub fn launch(&self, app: &Path) -> Session {
         let caps = json!({"capabilities": {"alwaysMatch": {

@@ -1,0 +1,5 @@
+//! Build script: the Tauri context of the empty baseline app.
+
+fn main() {
+    tauri_build::build();
+}
