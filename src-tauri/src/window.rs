@@ -41,7 +41,7 @@ pub fn on_window_event(window: &Window, event: &WindowEvent) {
 /// `WEBKIT_DISABLE_COMPOSITING_MODE` themselves (`=0` brings it back).
 ///
 /// A page of forms and one virtualised list needs no GPU layers, and without
-/// them the web process holds ~55 MB less at idle (tests/benches/memory.rs;
+/// them the web process holds ~80 MB less at idle (tests/benches/memory.rs;
 /// under software GL, as in VMs and remote desktops, the layers live in main
 /// memory). It also avoids the blank white window some GPU drivers give
 /// WebKitGTK's compositor — the machines admins often run this on. WebKit

@@ -9,49 +9,11 @@
 //! total has settled after the page is shown. Each figure is the median of
 //! three fresh launches.
 
-use mailwarden_core::profile::{AuthMethod, ProfileDraft, Provider, SendMethod};
-use mailwarden_core::{clock, Mailwarden};
 use mailwarden_tests::webdriver::Driver;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 const LAUNCHES: usize = 3;
-
-fn seed(db: &Path, n: usize) {
-    std::env::set_var("MAILWARDEN_KEY_BACKEND", "file");
-    let app = Mailwarden::open(db, clock::system()).unwrap();
-    for i in 0..n {
-        let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::AuthCode, SendMethod::Smtp);
-        d.name = format!("Profile {i:04}");
-        d.mailbox = format!("user{i}@contoso.com");
-        d.tenant = "contoso.onmicrosoft.com".into();
-        d.client_id = format!("351d6cb2-1c69-4081-9cc2-{i:012x}");
-        app.profiles().save(None, &d).unwrap();
-    }
-}
-
-/// Every process whose ancestry leads to `root` (not `root` itself).
-fn descendants(root: u32) -> Vec<u32> {
-    let mut parent_of = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
-        // The command name may hold spaces and parentheses: fields follow the last ')'.
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else { continue };
-        if let Some(ppid) = rest.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok()) {
-            parent_of.push((pid, ppid));
-        }
-    }
-    let mut found = vec![root];
-    let mut i = 0;
-    while i < found.len() {
-        let p = found[i];
-        found.extend(parent_of.iter().filter(|(_, pp)| *pp == p).map(|(pid, _)| *pid));
-        i += 1;
-    }
-    found.remove(0);
-    found
-}
 
 /// PSS in kB of `pid` (0 once it has gone).
 fn pss_kb(pid: u32) -> u64 {
@@ -66,7 +28,7 @@ fn settled_pss_kb(driver: &Driver) -> u64 {
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut samples: Vec<u64> = Vec::new();
     loop {
-        samples.push(descendants(driver.pid()).into_iter().map(pss_kb).sum());
+        samples.push(mailwarden_tests::descendants(driver.pid()).into_iter().map(pss_kb).sum());
         if let [.., a, b, c, d] = samples[..] {
             let (lo, hi) = ([a, b, c, d].into_iter().min().unwrap(), [a, b, c, d].into_iter().max().unwrap());
             if (hi - lo) * 100 <= hi || Instant::now() > deadline {
@@ -91,7 +53,7 @@ fn idle_pss(app: &Path, env: &[(&str, &Path)], ready: &str) -> u64 {
             session.find(ready);
             let kb = settled_pss_kb(&driver);
             if std::env::var_os("MAILWARDEN_BENCH_DETAIL").is_some() {
-                for pid in descendants(driver.pid()) {
+                for pid in mailwarden_tests::descendants(driver.pid()) {
                     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
                     eprintln!("    {:>8} kB  {}", pss_kb(pid), comm.trim());
                 }
@@ -118,7 +80,7 @@ fn main() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("bench.db");
-        seed(&db, n);
+        mailwarden_tests::seed_profiles(&db, n);
         rows.push((name, idle_pss(&app, &[("MAILWARDEN_DB", &db)], ready), Some(budget)));
     }
     println!("idle memory (PSS of the app and its WebKit processes, median of {LAUNCHES} launches)");

@@ -5,24 +5,8 @@
 //! first real row, which should be within 100 ms.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use mailwarden_core::profile::{AuthMethod, ProfileDraft, Provider, SendMethod};
-use mailwarden_core::{clock, Mailwarden};
 use mailwarden_tests::webdriver::Driver;
-use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn seed(db: &Path, n: usize) {
-    std::env::set_var("MAILWARDEN_KEY_BACKEND", "file");
-    let app = Mailwarden::open(db, clock::system()).unwrap();
-    for i in 0..n {
-        let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::AuthCode, SendMethod::Smtp);
-        d.name = format!("Profile {i:04}");
-        d.mailbox = format!("user{i}@contoso.com");
-        d.tenant = "contoso.onmicrosoft.com".into();
-        d.client_id = format!("351d6cb2-1c69-4081-9cc2-{i:012x}");
-        app.profiles().save(None, &d).unwrap();
-    }
-}
 
 fn bench(c: &mut Criterion) {
     assert!(std::env::var_os("DISPLAY").is_some(), "run under Xvfb (make bench does)");
@@ -36,7 +20,7 @@ fn bench(c: &mut Criterion) {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("bench.db");
-        seed(&db, n);
+        mailwarden_tests::seed_profiles(&db, n);
         let driver = Driver::start(&[("MAILWARDEN_DB", &db)]);
         let mut gaps = Vec::new();
         g.bench_function(name, |b| {

@@ -177,3 +177,48 @@ pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
+
+/// Fill the database at `db` with `n` Microsoft 365 profiles through the
+/// core, as the window benchmarks read them ("Profile 0000", …).
+pub fn seed_profiles(db: &Path, n: usize) {
+    use mailwarden_core::profile::{AuthMethod, ProfileDraft, Provider, SendMethod};
+    std::env::set_var("MAILWARDEN_KEY_BACKEND", "file");
+    let app = mailwarden_core::Mailwarden::open(db, mailwarden_core::clock::system()).unwrap();
+    for i in 0..n {
+        let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::AuthCode, SendMethod::Smtp);
+        d.name = format!("Profile {i:04}");
+        d.mailbox = format!("user{i}@contoso.com");
+        d.tenant = "contoso.onmicrosoft.com".into();
+        d.client_id = format!("351d6cb2-1c69-4081-9cc2-{i:012x}");
+        app.profiles().save(None, &d).unwrap();
+    }
+}
+
+/// Every process whose ancestry leads to `root` (not `root` itself).
+pub fn descendants(root: u32) -> Vec<u32> {
+    let mut parent_of = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        // The command name may hold spaces and parentheses: fields follow the last ')'.
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else { continue };
+        if let Some(ppid) = rest.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok()) {
+            parent_of.push((pid, ppid));
+        }
+    }
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let p = found[i];
+        found.extend(parent_of.iter().filter(|(_, pp)| *pp == p).map(|(pid, _)| *pid));
+        i += 1;
+    }
+    found.remove(0);
+    found
+}
+
+/// The environment a running process was started with (`NAME=value` each).
+pub fn environ(pid: u32) -> Vec<String> {
+    let raw = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+    raw.split(|b| *b == 0).filter(|v| !v.is_empty()).map(|v| String::from_utf8_lossy(v).into_owned()).collect()
+}
