@@ -4,7 +4,6 @@
 //! WebDriver crates (fantoccini, thirtyfour) bring an async runtime to a
 //! synchronous test.
 
-use base64::Engine;
 use serde_json::{json, Value};
 use std::net::TcpListener;
 use std::path::Path;
@@ -13,6 +12,16 @@ use std::time::{Duration, Instant};
 
 /// The W3C key under which an element reference travels.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// Every request has a deadline: a driver that stops answering fails the
+/// test that asked, instead of hanging the whole suite. (The longest wait a
+/// test asks of the driver is the 8 s implicit wait of `find`.)
+fn agent() -> &'static ureq::Agent {
+    static AGENT: std::sync::OnceLock<ureq::Agent> = std::sync::OnceLock::new();
+    AGENT.get_or_init(|| {
+        ureq::AgentBuilder::new().timeout_connect(Duration::from_secs(5)).timeout(Duration::from_secs(60)).build()
+    })
+}
 
 pub struct Driver {
     process: Child,
@@ -38,7 +47,7 @@ impl Driver {
         let base = format!("http://127.0.0.1:{port}");
         // A cap for a cold machine, not a wait: it returns as soon as it answers.
         let deadline = Instant::now() + Duration::from_secs(120);
-        while ureq::get(&format!("{base}/status")).call().is_err() {
+        while agent().get(&format!("{base}/status")).call().is_err() {
             assert!(Instant::now() < deadline, "WebKitWebDriver did not start");
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -74,7 +83,7 @@ impl Drop for Driver {
 }
 
 fn post(url: &str, body: Value) -> Value {
-    match ureq::post(url).send_json(body) {
+    match agent().post(url).send_json(body) {
         Ok(r) => r.into_json::<Value>().unwrap()["value"].take(),
         Err(ureq::Error::Status(code, r)) => panic!("POST {url} -> {code}: {}", r.into_string().unwrap_or_default()),
         Err(e) => panic!("POST {url}: {e}"),
@@ -82,7 +91,7 @@ fn post(url: &str, body: Value) -> Value {
 }
 
 fn get(url: &str) -> Value {
-    match ureq::get(url).call() {
+    match agent().get(url).call() {
         Ok(r) => r.into_json::<Value>().unwrap()["value"].take(),
         Err(ureq::Error::Status(code, r)) => panic!("GET {url} -> {code}: {}", r.into_string().unwrap_or_default()),
         Err(e) => panic!("GET {url}: {e}"),
@@ -149,7 +158,7 @@ impl Session {
 
     /// The window title, or None once the app (and so the session) is gone.
     pub fn title(&self) -> Option<String> {
-        let r = ureq::get(&format!("{}/title", self.url)).call().ok()?;
+        let r = agent().get(&format!("{}/title", self.url)).call().ok()?;
         r.into_json::<Value>().ok()?["value"].as_str().map(str::to_owned)
     }
 
@@ -158,16 +167,17 @@ impl Session {
     }
 
     /// Save a PNG of the window.
+    /// A PNG of the screen as the X server shows it, window frame and native
+    /// dialogs included. (WebKit's own WebDriver screenshot waits for a paint,
+    /// which an idle page drawn without GPU compositing — as the app draws
+    /// it — never makes.)
     pub fn screenshot(&self, path: &Path) {
-        let b64 = get(&format!("{}/screenshot", self.url));
-        let png = base64::engine::general_purpose::STANDARD.decode(b64.as_str().unwrap()).unwrap();
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, png).unwrap();
+        crate::screen_shot(path);
     }
 
     /// End the session: WebKitWebDriver closes the app.
     pub fn quit(self) {
-        let _ = ureq::delete(&self.url).call();
+        let _ = agent().delete(&self.url).call();
     }
 }
 
