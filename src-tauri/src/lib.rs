@@ -21,7 +21,6 @@ use tauri::Manager;
 const BACKGROUND_FLAG: &str = "--background";
 
 pub fn run() {
-    window::render_in_software();
     tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::show_main(app)))
         .plugin(tauri_plugin_opener::init())

@@ -1,7 +1,6 @@
 //! Window wiring: closing the window with unsaved edits asks first (a native
 //! dialog from Rust, so the webview needs no dialog permission); with "close
 //! to tray" set, closing hides the window and the expiry check keeps running.
-//! On Linux the page is drawn without GPU compositing ([`render_in_software`]).
 
 use crate::state::AppState;
 use tauri::{Manager, Window, WindowEvent};
@@ -35,22 +34,4 @@ pub fn on_window_event(window: &Window, event: &WindowEvent) {
                 let _ = if to_tray { w.hide() } else { w.destroy() };
             }
         });
-}
-
-/// Draw the page without WebKitGTK's GPU compositing, unless the person set
-/// `WEBKIT_DISABLE_COMPOSITING_MODE` themselves (`=0` brings it back).
-///
-/// A page of forms and one virtualised list needs no GPU layers, and without
-/// them the web process holds ~80 MB less at idle (tests/benches/memory.rs;
-/// under software GL, as in VMs and remote desktops, the layers live in main
-/// memory). It also avoids the blank white window some GPU drivers give
-/// WebKitGTK's compositor — the machines admins often run this on. WebKit
-/// reads the variable when it starts its web process; Tauri has no setting
-/// for it, and the settings API cannot leave compositing once the page is up.
-pub fn render_in_software() {
-    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
-    if cfg!(target_os = "linux") && std::env::var_os(VAR).is_none() {
-        // Set at start-up, before Tauri or any other thread exists.
-        std::env::set_var(VAR, "1");
-    }
 }

@@ -216,9 +216,3 @@ pub fn descendants(root: u32) -> Vec<u32> {
     found.remove(0);
     found
 }
-
-/// The environment a running process was started with (`NAME=value` each).
-pub fn environ(pid: u32) -> Vec<String> {
-    let raw = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
-    raw.split(|b| *b == 0).filter(|v| !v.is_empty()).map(|v| String::from_utf8_lossy(v).into_owned()).collect()
-}

@@ -169,8 +169,8 @@ impl Session {
     /// Save a PNG of the window.
     /// A PNG of the screen as the X server shows it, window frame and native
     /// dialogs included. (WebKit's own WebDriver screenshot waits for a paint,
-    /// which an idle page drawn without GPU compositing — as the app draws
-    /// it — never makes.)
+    /// which an idle page drawn without GPU compositing never makes — as when
+    /// the person sets `WEBKIT_DISABLE_COMPOSITING_MODE=1`.)
     pub fn screenshot(&self, path: &Path) {
         crate::screen_shot(path);
     }
