@@ -29,10 +29,10 @@ fn settled_pss_kb(driver: &Driver) -> u64 {
     let mut samples: Vec<u64> = Vec::new();
     loop {
         samples.push(mailwarden_tests::descendants(driver.pid()).into_iter().map(pss_kb).sum());
-        if let [.., a, b, c, d] = samples[..] {
-            let (lo, hi) = ([a, b, c, d].into_iter().min().unwrap(), [a, b, c, d].into_iter().max().unwrap());
-            if (hi - lo) * 100 <= hi || Instant::now() > deadline {
-                return d;
+        if let Some(last) = samples.last_chunk::<4>() {
+            let (lo, hi) = (last.iter().min().unwrap(), last.iter().max().unwrap());
+            if (hi - lo) * 100 <= *hi || Instant::now() > deadline {
+                return last[3];
             }
         }
         std::thread::sleep(Duration::from_millis(500));

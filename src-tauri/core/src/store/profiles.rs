@@ -315,9 +315,8 @@ fn insert_row(tx: &rusqlite::Transaction<'_>, p: &Profile, now: &str) -> Result<
     Ok(tx.last_insert_rowid())
 }
 
-/// Which of the shown secrets each profile holds: id → (client secret, password).
-/// Per profile id (ascending, as `GROUP BY profile_id` yields them): whether
-/// it has a client secret and a password.
+/// Which of the shown secrets each profile holds: (id, (client secret,
+/// password)), ids ascending as `GROUP BY profile_id` yields them.
 type Flags = Vec<(i64, (bool, bool))>;
 
 const FLAGS_SQL: &str = "SELECT profile_id, max(kind = 'client_secret'), max(kind = 'password') FROM secrets";
