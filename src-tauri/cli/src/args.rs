@@ -15,6 +15,15 @@ pub use crate::args_watch::{CalendarCommand, SecretCommand, SettingsCommand};
     about = "Mail-server profiles and OAuth for business mail, from the command line"
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The options every command takes.
+#[derive(Args)]
+pub struct Global {
     /// The database file (default: ~/.local/share/mailwarden/mailwarden.db).
     #[arg(long, global = true, env = "MAILWARDEN_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
@@ -22,8 +31,42 @@ pub struct Cli {
     /// -vv adds detail. The log file beside the database always gets it.
     #[arg(short = 'v', action = clap::ArgAction::Count, global = true)]
     pub log: u8,
+}
+
+#[derive(Args)]
+pub struct TokenArgs {
+    /// Profile name or id.
+    pub profile: String,
+    /// raw: the token; xoauth2: the base64 SASL XOAUTH2 string; json: token and expiry.
+    #[arg(long, default_value = "raw", value_parser = ["raw", "xoauth2", "json"])]
+    pub format: String,
+}
+
+/// `mailwarden token …` and nothing else, parsed by the same clap
+/// definitions: msmtp runs `token` before every message, and building the
+/// whole command tree (every subcommand's arguments, for help and errors)
+/// was a seventh of that call's user time. Help, version and any error go
+/// to the full parser.
+#[derive(Parser)]
+#[command(name = "mailwarden", disable_help_flag = true, disable_version_flag = true)]
+struct TokenOnly {
+    #[command(flatten)]
+    global: Global,
     #[command(subcommand)]
-    pub command: Command,
+    command: TokenCommand,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    Token(TokenArgs),
+}
+
+/// The command line, through the short `token` route when it is one.
+pub fn parse() -> Cli {
+    match TokenOnly::try_parse() {
+        Ok(TokenOnly { global, command: TokenCommand::Token(args) }) => Cli { global, command: Command::Token(args) },
+        Err(_) => Cli::parse(),
+    }
 }
 
 #[derive(Subcommand)]
@@ -47,13 +90,7 @@ pub enum Command {
     Connect(ConnectArgs),
     /// Print a valid access token: only the token goes to stdout, so it works
     /// as msmtp's `passwordeval "mailwarden token NAME"`.
-    Token {
-        /// Profile name or id.
-        profile: String,
-        /// raw: the token; xoauth2: the base64 SASL XOAUTH2 string; json: token and expiry.
-        #[arg(long, default_value = "raw", value_parser = ["raw", "xoauth2", "json"])]
-        format: String,
-    },
+    Token(TokenArgs),
     /// Forget a profile's tokens (the profile stays).
     Disconnect {
         /// Profile name or id.

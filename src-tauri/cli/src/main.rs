@@ -15,7 +15,6 @@ mod profile_cmd;
 mod watch_cmd;
 
 use args::{CalendarCommand, Cli, Command, ProfileCommand, TestCommand};
-use clap::Parser;
 use mailwarden_core::{clock, CoreError, Mailwarden};
 use std::process::ExitCode;
 
@@ -28,7 +27,7 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = Cli::parse();
+    let cli = args::parse();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -39,8 +38,8 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CoreError> {
-    let db = cli.db.clone().unwrap_or_else(mailwarden_core::paths::default_db_path);
-    mailwarden_core::logging::init(&db, cli.log);
+    let db = cli.global.db.clone().unwrap_or_else(mailwarden_core::paths::default_db_path);
+    mailwarden_core::logging::init(&db, cli.global.log);
     if let Command::Doctor { json } = cli.command {
         return Ok(doctor::run(&db, json));
     }
@@ -58,6 +57,11 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
             ExitCode::from(3)
         }));
     }
+    if let Command::Token(a) = &cli.command {
+        // msmtp's passwordeval: the process lives for a moment (open_brief).
+        let app = Mailwarden::open_brief(&db, clock::system())?;
+        return auth_cmd::token(&app, &a.profile, &a.format);
+    }
     let app = Mailwarden::open(&db, clock::system())?;
     match cli.command {
         Command::Profile { command } => match command {
@@ -68,7 +72,6 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
             ProfileCommand::Rm { profile, yes } => profile_cmd::rm(&app, &profile, yes),
         },
         Command::Connect(a) => auth_cmd::connect(&app, a),
-        Command::Token { profile, format } => auth_cmd::token(&app, &profile, &format),
         Command::Disconnect { profile } => auth_cmd::disconnect(&app, &profile),
         Command::Test { what: TestCommand::Auth { profile, json } } => auth_cmd::test_auth(&app, &profile, json),
         Command::Test { what: TestCommand::Imap { profile, verbose, json } } => {
@@ -82,6 +85,6 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
         Command::Calendar { command: CalendarCommand::Export { file } } => watch_cmd::calendar_export(&app, &file),
         Command::Settings { command } => watch_cmd::settings(&app, command),
         Command::Key { command } => key_cmd::run(&app, command),
-        Command::Doctor { .. } | Command::Check { .. } => unreachable!("handled above"),
+        Command::Doctor { .. } | Command::Check { .. } | Command::Token(_) => unreachable!("handled above"),
     }
 }

@@ -73,8 +73,20 @@ impl Mailwarden {
     /// is unreachable the engine still opens, locked: [`KeyInfo::problem`]
     /// says why, and only what needs a secret fails.
     pub fn open(db: &Path, clock: SharedClock) -> Result<Self> {
+        Mailwarden::open_for(db, clock, false)
+    }
+
+    /// As [`Mailwarden::open`], for a process that lives for a moment (the
+    /// CLI's `token`): while no other process has the database open, this one
+    /// holds it alone — SQLite then skips rebuilding its shared WAL index —
+    /// and lets go before it waits on a lock, the network or a keyring.
+    pub fn open_brief(db: &Path, clock: SharedClock) -> Result<Self> {
+        Mailwarden::open_for(db, clock, true)
+    }
+
+    fn open_for(db: &Path, clock: SharedClock, brief: bool) -> Result<Self> {
         let db = absolute(db)?;
-        let store = Store::open_locked(&db)?;
+        let store = Store::open_for(&db, brief)?;
         let (key, info) = keystore::unlock(&store)?;
         Ok(Mailwarden { store, key: RwLock::new((key.map(Arc::new), info)), clock, manual: Mutex::default() })
     }
@@ -172,6 +184,6 @@ pub(crate) fn view_at(s: &StoredProfile, today: time::Date, t: &Thresholds) -> P
         has_client_secret: s.has_client_secret,
         has_password: s.has_password,
         last_test: s.last_test.clone(),
-        refresh_token_rule: crate::providers::refresh_token_rule(s.profile.provider).map(|r| r.text.to_owned()),
+        refresh_token_rule: crate::providers::refresh_token_rule(s.profile.provider).map(|r| r.text),
     }
 }

@@ -161,7 +161,10 @@ fn find(store: &Store, pref: Preference) -> Result<(Option<DataKey>, KeyInfo)> {
     for &place in order {
         let found = match place {
             KeyHome::File => file::read(&key_file),
-            KeyHome::Keyring => ring::find(&store.meta().id, store.path()).map_err(|e| e.into_core()),
+            KeyHome::Keyring => {
+                store.share(); // a keyring may wait on a person (an unlock prompt)
+                ring::find(&store.meta().id, store.path()).map_err(|e| e.into_core())
+            }
         };
         match found {
             Ok(Some(key)) => match store.unlock(&key) {

@@ -87,7 +87,7 @@ crate::app::service!(
 
 impl Tokens<'_> {
     pub(super) fn profile_for_tokens(&self, id: i64) -> Result<Profile> {
-        let p = self.store.get(id)?.profile;
+        let p = std::sync::Arc::unwrap_or_clone(self.store.get(id)?.profile);
         tokens_allowed(&p)?;
         Ok(p)
     }
@@ -97,6 +97,9 @@ impl Tokens<'_> {
     /// single-flight, and a sign-in, a disconnect or a dead grant never
     /// interleaves with a refresh in flight.
     pub(crate) fn token_lock(&self) -> Result<File> {
+        // The lock may be held by another process for a refresh in flight,
+        // and whoever holds it talks to the network: no brief hold meanwhile.
+        self.store.share();
         let mut name = self.store.path().as_os_str().to_owned();
         name.push(".lock");
         let mut opts = std::fs::OpenOptions::new();

@@ -29,11 +29,14 @@ impl ProfileQuery {
 }
 
 fn contains_ci(haystack: &str, lower_needle: &str) -> bool {
-    // ASCII fast path: the fields searched are overwhelmingly ASCII.
+    let (h, n) = (haystack.as_bytes(), lower_needle.as_bytes());
+    let Some((&first, rest)) = n.split_first() else { return true };
+    // ASCII fast path (the fields searched are overwhelmingly ASCII): find
+    // the first letter in either case with SIMD, then compare the rest.
     if haystack.is_ascii() && lower_needle.is_ascii() {
-        let h = haystack.as_bytes();
-        let n = lower_needle.as_bytes();
-        return n.is_empty() || h.windows(n.len()).any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b));
+        let Some(last) = h.len().checked_sub(n.len()) else { return false };
+        return memchr::memchr2_iter(first, first.to_ascii_uppercase(), &h[..=last])
+            .any(|i| h[i + 1..i + n.len()].eq_ignore_ascii_case(rest));
     }
     haystack.to_lowercase().contains(lower_needle)
 }
@@ -74,5 +77,30 @@ impl<'q> Matcher<'q> {
             p.imap_host.as_str(),
         ];
         self.words.iter().all(|w| fields.iter().any(|f| contains_ci(f, w)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_ci;
+    use proptest::prelude::*;
+
+    #[test]
+    fn finds_words_in_any_case_anywhere() {
+        assert!(contains_ci("Invoices@Contoso.com", "invoices"));
+        assert!(contains_ci("Invoices@Contoso.com", "contoso.com"), "at the very end");
+        assert!(contains_ci("abc", ""));
+        assert!(!contains_ci("ab", "abc"), "needle longer than the field");
+        assert!(!contains_ci("", "a"));
+        assert!(contains_ci("Rechnungsprüfung", "prüfung"), "non-ASCII falls back");
+        assert!(contains_ci("ÄRGER", "ärger"));
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_lowercasing_both(h in "[a-zA-Z0-9@. ]{0,40}", n in "[a-zA-Z0-9@.]{0,6}") {
+            let n = n.to_lowercase();
+            prop_assert_eq!(contains_ci(&h, &n), h.to_lowercase().contains(&n));
+        }
     }
 }

@@ -22,6 +22,7 @@ pub use validate::{validate, Existing, Validated};
 
 use crate::secret::SecretChange;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use time::{Date, OffsetDateTime};
 use ts_rs::TS;
 
@@ -178,8 +179,10 @@ impl ProfileDraft {
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileView {
+    /// Shared with the store's cached rows: a list of 10,000 views copies
+    /// no profile (serialised as the fields themselves).
     #[serde(flatten)]
-    pub profile: Profile,
+    pub profile: Arc<Profile>,
     pub has_client_secret: bool,
     pub has_password: bool,
     pub secret_expiry: Option<ExpiryBadge>,
@@ -187,13 +190,13 @@ pub struct ProfileView {
     pub last_test: Option<crate::mail::TestResult>,
     /// How the provider retires unused refresh tokens, in words (None when
     /// no rule is known, e.g. a custom server).
-    pub refresh_token_rule: Option<String>,
+    pub refresh_token_rule: Option<&'static str>,
 }
 
 /// A profile as stored, with which secrets are present (never their values).
 #[derive(Debug, Clone)]
 pub struct StoredProfile {
-    pub profile: Profile,
+    pub profile: Arc<Profile>,
     pub has_client_secret: bool,
     pub has_password: bool,
     pub last_test: Option<crate::mail::TestResult>,

@@ -45,19 +45,23 @@ impl Store {
     /// Open (creating if needed) the database at `path` and unlock it with `key`.
     #[cfg(test)]
     pub fn open(path: &Path, key: &DataKey) -> Result<Store> {
-        let store = Store::open_locked(path)?;
+        let store = Store::open_for(path, false)?;
         store.unlock(key)?;
         Ok(store)
     }
 
     /// Open (creating if needed) the database at `path` without its key: the
     /// data folder is created 0700 and the file 0600 before SQLite touches it.
-    pub fn open_locked(path: &Path) -> Result<Store> {
+    /// `brief`: for a process that lives for a moment, which holds an
+    /// existing database alone while nothing else has it open
+    /// ([`Pool::brief`]) until [`Store::share`].
+    pub fn open_for(path: &Path, brief: bool) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             create_private_dir(dir)?;
         }
         create_private_file(path)?;
-        let mut conn = pool::connect(path)?;
+        let existing = std::fs::metadata(path).is_ok_and(|m| m.len() > 0);
+        let (mut conn, alone) = if brief && existing { Pool::brief(path)? } else { (pool::connect(path)?, false) };
         if !schema::is_current(&conn)? {
             // WAL is a property of the file: set once, with the schema.
             conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -65,11 +69,17 @@ impl Store {
         }
         let meta = meta::read_or_init(&conn)?;
         Ok(Store {
-            pool: Pool::new(path, conn),
+            pool: Pool::new(path, conn, alone),
             sealer: RwLock::new(Err("The data key has not been loaded yet.".into())),
             path: path.to_path_buf(),
             meta,
         })
+    }
+
+    /// Give up a brief process's hold on the database, before waiting on
+    /// anything outside this process (a lock, the network, a keyring).
+    pub fn share(&self) {
+        self.pool.share();
     }
 
     pub fn path(&self) -> &Path {

@@ -13,6 +13,7 @@ use crate::profile::StoredProfile;
 use rusqlite::Connection;
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,6 +22,8 @@ const KEEP: usize = 4;
 
 pub(super) struct Conn {
     pub conn: Connection,
+    /// Opened holding the database alone ([`Pool::brief`]).
+    alone: bool,
     /// The list as last read on this connection, at this `data_version`.
     pub cache: Option<(i64, Arc<Vec<StoredProfile>>)>,
 }
@@ -28,6 +31,8 @@ pub(super) struct Conn {
 pub(super) struct Pool {
     path: PathBuf,
     idle: Mutex<Vec<Conn>>,
+    /// A brief process's hold on the database is still wanted.
+    alone: AtomicBool,
 }
 
 /// A connection on loan from the pool; it goes back when dropped.
@@ -37,15 +42,52 @@ pub(super) struct Pooled<'a> {
 }
 
 impl Pool {
-    pub fn new(path: &Path, first: Connection) -> Pool {
-        Pool { path: path.to_path_buf(), idle: Mutex::new(vec![Conn { conn: first, cache: None }]) }
+    /// A pool whose first connection is `first` (`alone`: it holds the
+    /// database alone, see [`Pool::brief`]).
+    pub fn new(path: &Path, first: Connection, alone: bool) -> Pool {
+        Pool {
+            path: path.to_path_buf(),
+            idle: Mutex::new(vec![Conn { conn: first, alone, cache: None }]),
+            alone: AtomicBool::new(alone),
+        }
+    }
+
+    /// The first connection of a process that lives for a moment (the CLI's
+    /// `token`, run by msmtp before every message): when no other process has
+    /// the database open, it takes it alone (`locking_mode=EXCLUSIVE` before
+    /// the first read), so SQLite keeps the WAL index in this process's memory
+    /// instead of truncating and rebuilding the shared `-shm` file — a third
+    /// of that call's system time. When another process has it open (the
+    /// app, the relay), this falls back at once to an ordinary connection.
+    /// The hold ends with [`Pool::share`], before anything that waits on the
+    /// outside world. Returns the connection and whether it holds alone.
+    pub fn brief(path: &Path) -> Result<(Connection, bool)> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+        conn.busy_timeout(Duration::ZERO)?;
+        // The first read takes the lock (and reads the schema, needed anyway).
+        match conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(())) {
+            Ok(()) => Ok((configure(conn, true)?, true)),
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => Ok((connect(path)?, false)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// End a brief hold: connections from now on share the database (the
+    /// held one closes when it is next returned, or now if idle). Called
+    /// before waiting on a lock, the network or a keyring prompt, so no other
+    /// process waits on this one meanwhile. Cheap when there is no hold.
+    pub fn share(&self) {
+        if self.alone.swap(false, Ordering::AcqRel) {
+            self.idle.lock().unwrap_or_else(|p| p.into_inner()).retain(|c| !c.alone);
+        }
     }
 
     pub fn get(&self) -> Result<Pooled<'_>> {
         let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match idle {
             Some(c) => c,
-            None => Conn { conn: connect(&self.path)?, cache: None },
+            None => Conn { conn: connect(&self.path)?, alone: false, cache: None },
         };
         Ok(Pooled { pool: self, conn: Some(conn) })
     }
@@ -79,6 +121,9 @@ impl Drop for Pool {
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
         if let Some(c) = self.conn.take() {
+            if c.alone && !self.pool.alone.load(Ordering::Acquire) {
+                return; // the hold was given up while on loan: close it
+            }
             let mut idle = self.pool.idle.lock().unwrap_or_else(|p| p.into_inner());
             if idle.len() < KEEP {
                 idle.push(c);
@@ -130,17 +175,21 @@ fn persist_wal(conn: &Connection) {
 /// bookkeeping; token and key writes switch to FULL around their commit
 /// ([`super::durable`]) so a rotation survives a power cut.
 pub(super) fn connect(path: &Path) -> Result<Connection> {
-    let conn = Connection::open(path)?;
+    configure(Connection::open(path)?, false)
+}
+
+fn configure(conn: Connection, brief: bool) -> Result<Connection> {
     persist_wal(&conn);
     // No checkpoint when a connection closes: a process that only read (the
     // cached `mailwarden token`) then closes without fsyncs. Writers
     // checkpoint as they go (wal_autocheckpoint).
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
     conn.busy_timeout(Duration::from_secs(5))?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "foreign_keys", true)?;
-    // Keep a whole (large) profile table in memory: the list reads every row.
-    conn.pragma_update(None, "cache_size", -32_000)?;
-    conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
+    conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")?;
+    if !brief {
+        // Keep a whole (large) profile table in memory: the list reads every
+        // row. (A brief process reads a few rows once: the defaults do.)
+        conn.execute_batch("PRAGMA cache_size = -32000; PRAGMA mmap_size = 268435456")?;
+    }
     Ok(conn)
 }

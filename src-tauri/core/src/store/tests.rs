@@ -219,3 +219,52 @@ fn a_late_refresh_never_replaces_or_deletes_a_newer_connection() {
     assert!(s.mark_grant_dead(id, now).unwrap());
     assert!(s.token_record(id).unwrap().unwrap().needs_reconnect);
 }
+
+/// Can another connection (another process, as far as SQLite's locks go)
+/// read the database right now, without waiting?
+fn readable_by_another(path: &Path) -> bool {
+    let other = rusqlite::Connection::open(path).unwrap();
+    other.busy_timeout(std::time::Duration::ZERO).unwrap();
+    other.query_row("SELECT count(*) FROM profiles", [], |r| r.get::<_, i64>(0)).is_ok()
+}
+
+#[test]
+fn a_brief_store_holds_the_database_alone_until_it_shares() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = DataKey::generate();
+    let path = dir.path().join("db").join("m.db");
+    let s = open(&dir, &key);
+    let id = s.insert(&validate(&draft("Invoices"), None).unwrap(), datetime!(2026-11-23 12:00 UTC)).unwrap();
+    drop(s);
+    let shm = path.with_extension("db-shm");
+    let _ = std::fs::remove_file(&shm); // no connection is open
+
+    // Nothing else has it open: held alone, and still fully usable.
+    let brief = Store::open_for(&path, true).unwrap();
+    brief.unlock(&key).unwrap();
+    assert_eq!(brief.get(id).unwrap().profile.name, "Invoices");
+    assert!(!readable_by_another(&path), "held alone");
+    assert!(!shm.exists(), "no shared WAL index is built while alone");
+    brief.share();
+    assert!(readable_by_another(&path), "let go once shared");
+    // Reads and writes go on through ordinary connections.
+    brief.touch_token(id, datetime!(2026-11-23 12:05 UTC)).unwrap();
+    assert_eq!(brief.get(id).unwrap().profile.name, "Invoices");
+    drop(brief);
+
+    // Another process has it open: a brief store shares from the start.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.query_row("SELECT count(*) FROM profiles", [], |r| r.get::<_, i64>(0)).unwrap();
+    let brief = Store::open_for(&path, true).unwrap();
+    assert_eq!(brief.get(id).unwrap().profile.name, "Invoices");
+    assert!(readable_by_another(&path));
+}
+
+#[test]
+fn a_brief_store_on_a_new_database_is_an_ordinary_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new").join("m.db");
+    let s = Store::open_for(&path, true).unwrap();
+    assert!(s.list().unwrap().is_empty());
+    assert!(readable_by_another(&path));
+}

@@ -145,7 +145,7 @@ fn google_refresh_tokens_follow_googles_rule() {
     assert_eq!((item.state, item.days_left), (ExpiryState::Soon, Some(32)));
     assert!(item.detail.contains("Google") && !item.detail.contains("Microsoft"), "{}", item.detail);
     let view = m.profiles().get(id).unwrap();
-    assert!(view.refresh_token_rule.as_deref().is_some_and(|r| r.contains("six months")));
+    assert!(view.refresh_token_rule.is_some_and(|r| r.contains("six months")));
 }
 
 #[test]
