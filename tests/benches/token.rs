@@ -43,7 +43,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("cli");
     g.sample_size(100);
     g.bench_function("token_cached", |b| b.iter(run));
-    g.bench_function("process_baseline_true", |b| b.iter(|| Command::new("true").status().unwrap()));
+    // The same harness as the token's: output captured through pipes, as
+    // msmtp's passwordeval reads it.
+    g.bench_function("process_baseline_true", |b| b.iter(|| Command::new("true").output().unwrap()));
     g.finish();
 }
 
