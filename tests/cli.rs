@@ -150,6 +150,18 @@ fn usage_errors_exit_2_and_unknown_profiles_exit_1() {
     let o = db.run(&["profile", "show", "nope"], None);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("No profile \"nope\""), "{}", text(&o.stderr));
+    // `token` takes a short route through clap; help, bad flags and the
+    // global options still behave as for every other command.
+    let help = db.run(&["token", "--help"], None);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(text(&help.stdout).contains("Usage: mailwarden token [OPTIONS] <PROFILE>"), "{}", text(&help.stdout));
+    let bad = db.run(&["token", "x", "--format", "yaml"], None);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("--format"), "{}", text(&bad.stderr));
+    assert_eq!(db.run(&["token"], None).status.code(), Some(2), "the profile is required");
+    let o = db.run(&["-v", "token", "nope"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("No profile \"nope\""), "{}", text(&o.stderr));
 }
 
 #[test]
