@@ -1,7 +1,7 @@
 //! Rendering for people (aligned text) and for programs (`--json`), and errors
 //! with the flag to fix.
 
-use mailwarden_core::profile::{ExpiryState, ProfileView};
+use mailwarden_core::profile::{ExpiryBadge, ExpiryState};
 use mailwarden_core::CoreError;
 use serde::Serialize;
 
@@ -57,8 +57,8 @@ pub fn json<T: Serialize>(value: &T) {
     println!("{}", serde_json::to_string_pretty(value).expect("views serialise"));
 }
 
-pub fn expiry_text(v: &ProfileView) -> String {
-    match &v.secret_expiry {
+pub fn expiry_text(badge: Option<&ExpiryBadge>) -> String {
+    match badge {
         None => "-".into(),
         Some(b) => match b.state {
             ExpiryState::Expired => format!("expired {} days ago", -b.days_left),

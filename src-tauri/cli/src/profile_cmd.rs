@@ -31,7 +31,7 @@ pub fn list(app: &Mailwarden, a: ListArgs) -> Result<ExitCode, CoreError> {
     let rows: Vec<Vec<String>> = views
         .iter()
         .map(|v| {
-            let p = &v.profile;
+            let p = &v.row;
             vec![
                 p.id.to_string(),
                 p.name.clone(),
@@ -40,7 +40,7 @@ pub fn list(app: &Mailwarden, a: ListArgs) -> Result<ExitCode, CoreError> {
                 p.send_method.as_str().into(),
                 p.mailbox.clone(),
                 if p.enabled { "yes".into() } else { "no".into() },
-                output::expiry_text(v),
+                output::expiry_text(v.secret_expiry.as_ref()),
             ]
         })
         .collect();
@@ -79,7 +79,9 @@ fn print_view(v: &ProfileView) {
         ("Secret ID", opt(&p.client_secret_id)),
         (
             "Secret expires",
-            p.client_secret_expires.map(|d| format!("{d} ({})", output::expiry_text(v))).unwrap_or_else(|| "-".into()),
+            p.client_secret_expires
+                .map(|d| format!("{d} ({})", output::expiry_text(v.secret_expiry.as_ref())))
+                .unwrap_or_else(|| "-".into()),
         ),
         ("Scopes", p.scopes.join(" ")),
         ("Redirect URI", p.redirect_uri.clone()),

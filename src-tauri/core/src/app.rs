@@ -34,7 +34,7 @@ pub struct AppStatus {
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileList {
-    pub profiles: Vec<ProfileView>,
+    pub profiles: Vec<crate::profile::ProfileSummary>,
     #[ts(type = "number")]
     pub total: usize,
 }
@@ -163,7 +163,7 @@ impl Mailwarden {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             db_path: self.store.path().display().to_string(),
             key: self.key_info(),
-            profile_count: self.store.list()?.len(),
+            profile_count: self.store.list_rows()?.len(),
         })
     }
 

@@ -40,7 +40,19 @@ refreshTokenRule: string | null, id: number, name: string, enabled: boolean, not
  */
 mailbox: string, fromAddress: string | null, domain: string | null, tenant: string, cloud: Cloud, authorityUrl: string | null, clientId: string, clientSecretId: string | null, clientSecretExpires: string | null, scopes: Array<string>, redirectUri: string, authUrl: string | null, tokenUrl: string | null, smtpHost: string, smtpPort: number, smtpSecurity: TlsMode, imapHost: string, imapPort: number, imapSecurity: TlsMode, createdAt: string, updatedAt: string, };
 
-export type ProfileList = { profiles: Array<ProfileView>, total: number, };
+export type ProfileRow = { id: number, name: string, enabled: boolean, provider: Provider, authMethod: AuthMethod, sendMethod: SendMethod, mailbox: string, hasClientSecret: boolean, hasPassword: boolean, 
+/**
+ * The latest Test sign-in / Send test / Check inbound, if any.
+ */
+lastTest: TestResult | null, };
+
+export type ProfileSummary = { secretExpiry: ExpiryBadge | null, id: number, name: string, enabled: boolean, provider: Provider, authMethod: AuthMethod, sendMethod: SendMethod, mailbox: string, hasClientSecret: boolean, hasPassword: boolean, 
+/**
+ * The latest Test sign-in / Send test / Check inbound, if any.
+ */
+lastTest: TestResult | null, };
+
+export type ProfileList = { profiles: Array<ProfileSummary>, total: number, };
 
 export type ProfileDraft = { name: string, enabled: boolean, notes: string, provider: Provider, authMethod: AuthMethod, sendMethod: SendMethod, mailbox: string, fromAddress: string, domain: string, tenant: string, cloud: Cloud, authorityUrl: string, clientId: string, clientSecret?: SecretChange, clientSecretId: string, 
 /**

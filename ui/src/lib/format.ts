@@ -1,5 +1,5 @@
 // Small display helpers shared by the components.
-import type { ExpiryBadge, ProfileView } from './bindings';
+import type { AuthMethod, ExpiryBadge, Provider } from './bindings';
 
 export function expiryText(b: ExpiryBadge): string {
   if (b.state === 'expired') {
@@ -29,11 +29,11 @@ const authShort: Record<string, string> = {
   basic: 'Password',
 };
 
-export function providerName(p: ProfileView): string {
+export function providerName(p: { provider: Provider }): string {
   return providerShort[p.provider] ?? p.provider;
 }
 
-export function authName(p: ProfileView): string {
+export function authName(p: { authMethod: AuthMethod }): string {
   return authShort[p.authMethod] ?? p.authMethod;
 }
 

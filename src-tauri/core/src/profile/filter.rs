@@ -1,6 +1,6 @@
 //! Search and filter over profile views (the list pane and `profile list`).
 
-use super::{expiry_badge, AuthMethod, ExpiryState, Profile, Provider, Thresholds};
+use super::{expiry_badge, AuthMethod, ExpiryState, ProfileRow, Provider, Thresholds};
 use serde::Deserialize;
 use time::Date;
 use ts_rs::TS;
@@ -54,7 +54,7 @@ impl<'q> Matcher<'q> {
         Matcher { q, words: q.text.split_whitespace().map(str::to_lowercase).collect(), today, thresholds }
     }
 
-    pub fn matches(&self, p: &Profile) -> bool {
+    pub fn matches(&self, p: &ProfileRow) -> bool {
         let q = self.q;
         q.provider.is_none_or(|x| p.provider == x)
             && q.auth_method.is_none_or(|x| p.auth_method == x)
@@ -65,17 +65,8 @@ impl<'q> Matcher<'q> {
             && self.matches_text(p)
     }
 
-    fn matches_text(&self, p: &Profile) -> bool {
-        let fields = [
-            p.name.as_str(),
-            p.mailbox.as_str(),
-            p.from_address.as_deref().unwrap_or(""),
-            p.notes.as_str(),
-            p.client_id.as_str(),
-            p.tenant.as_str(),
-            p.smtp_host.as_str(),
-            p.imap_host.as_str(),
-        ];
+    fn matches_text(&self, p: &ProfileRow) -> bool {
+        let fields = [&p.name, &p.mailbox, &p.searched];
         self.words.iter().all(|w| fields.iter().any(|f| contains_ci(f, w)))
     }
 }

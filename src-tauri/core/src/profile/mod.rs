@@ -10,6 +10,7 @@ pub(crate) mod defaults;
 mod expiry;
 mod filter;
 mod kinds;
+mod row;
 mod service;
 mod validate;
 
@@ -17,6 +18,7 @@ pub use defaults::{defaults_for, rebase, Choices, Defaults};
 pub use expiry::{expiry_badge, ExpiryBadge, ExpiryState, Thresholds};
 pub use filter::{Matcher, ProfileQuery};
 pub use kinds::{catalog, AuthMethod, Catalog, ChoiceOption, Cloud, Provider, SendMethod, TlsMode};
+pub use row::{ProfileRow, ProfileSummary};
 pub use service::Profiles;
 pub use validate::{validate, Existing, Validated};
 

@@ -4,6 +4,7 @@
 use crate::app::{view_at, ProfileList};
 use crate::error::{CoreError, Result};
 use crate::profile::StoredProfile;
+use crate::profile::{expiry_badge, ProfileSummary};
 use crate::profile::{validate, Existing, Matcher, ProfileDraft, ProfileQuery, ProfileView};
 
 crate::app::service!(
@@ -22,14 +23,21 @@ impl Profiles<'_> {
         view_at(s, self.clock.today(), &self.thresholds())
     }
 
-    /// The profiles matching `q`, by name, and how many there are in all.
-    /// Only the matches are copied out of the store's cached rows.
+    /// The list rows matching `q`, by name, and how many there are in all.
+    /// The matches share the store's cached rows (nothing is copied).
     pub fn list(&self, q: &ProfileQuery) -> Result<ProfileList> {
         let today = self.clock.today();
         let t = self.thresholds();
-        let rows = self.store.list()?;
+        let rows = self.store.list_rows()?;
         let m = Matcher::new(q, today, t);
-        let profiles = rows.iter().filter(|s| m.matches(&s.profile)).map(|s| view_at(s, today, &t)).collect();
+        let profiles = rows
+            .iter()
+            .filter(|r| m.matches(r))
+            .map(|r| ProfileSummary {
+                row: r.clone(),
+                secret_expiry: r.client_secret_expires.map(|d| expiry_badge(d, today, &t)),
+            })
+            .collect();
         Ok(ProfileList { profiles, total: rows.len() })
     }
 

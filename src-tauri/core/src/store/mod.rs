@@ -14,6 +14,7 @@ mod meta;
 mod notices;
 mod pool;
 mod profiles;
+mod rows;
 mod schema;
 mod secrets;
 mod settings;

@@ -9,7 +9,7 @@
 //! runtime for what is a mutex around a `Vec`.
 
 use crate::error::Result;
-use crate::profile::StoredProfile;
+use crate::profile::{ProfileRow, StoredProfile};
 use rusqlite::Connection;
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
@@ -24,8 +24,22 @@ pub(super) struct Conn {
     pub conn: Connection,
     /// Opened holding the database alone ([`Pool::brief`]).
     alone: bool,
-    /// The list as last read on this connection, at this `data_version`.
+    /// The profiles as last read on this connection, at this `data_version`.
     pub cache: Option<(i64, Arc<Vec<StoredProfile>>)>,
+    /// The list pane's rows as last read, likewise.
+    pub rows: Option<(i64, Arc<Vec<Arc<ProfileRow>>>)>,
+}
+
+impl Conn {
+    fn new(conn: Connection, alone: bool) -> Conn {
+        Conn { conn, alone, cache: None, rows: None }
+    }
+
+    /// Drop what was read through this connection (after it wrote).
+    pub fn forget(&mut self) {
+        self.cache = None;
+        self.rows = None;
+    }
 }
 
 pub(super) struct Pool {
@@ -47,7 +61,7 @@ impl Pool {
     pub fn new(path: &Path, first: Connection, alone: bool) -> Pool {
         Pool {
             path: path.to_path_buf(),
-            idle: Mutex::new(vec![Conn { conn: first, alone, cache: None }]),
+            idle: Mutex::new(vec![Conn::new(first, alone)]),
             alone: AtomicBool::new(alone),
         }
     }
@@ -87,7 +101,7 @@ impl Pool {
         let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match idle {
             Some(c) => c,
-            None => Conn { conn: connect(&self.path)?, alone: false, cache: None },
+            None => Conn::new(connect(&self.path)?, false),
         };
         Ok(Pooled { pool: self, conn: Some(conn) })
     }
@@ -97,7 +111,7 @@ impl Pool {
     /// callers that want a fresh read regardless).
     pub fn invalidate_all(&self) {
         for c in self.idle.lock().unwrap_or_else(|p| p.into_inner()).iter_mut() {
-            c.cache = None;
+            c.forget();
         }
     }
 }

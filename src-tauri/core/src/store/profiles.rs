@@ -21,11 +21,11 @@ fn bad(col: usize, what: &str) -> rusqlite::Error {
 }
 
 /// A text column read in place (no allocation), for the values parsed further.
-fn text<'r>(row: &'r Row<'_>, col: usize) -> rusqlite::Result<&'r str> {
+pub(super) fn text<'r>(row: &'r Row<'_>, col: usize) -> rusqlite::Result<&'r str> {
     row.get_ref(col)?.as_str().map_err(|_| bad(col, "text"))
 }
 
-fn choice<T>(row: &Row<'_>, col: usize, parse: fn(&str) -> Option<T>, what: &str) -> rusqlite::Result<T> {
+pub(super) fn choice<T>(row: &Row<'_>, col: usize, parse: fn(&str) -> Option<T>, what: &str) -> rusqlite::Result<T> {
     parse(text(row, col)?).ok_or_else(|| bad(col, what))
 }
 
@@ -33,7 +33,7 @@ fn timestamp(row: &Row<'_>, col: usize) -> rusqlite::Result<OffsetDateTime> {
     OffsetDateTime::parse(text(row, col)?, &Rfc3339).map_err(|_| bad(col, "timestamp"))
 }
 
-fn date(row: &Row<'_>, col: usize) -> rusqlite::Result<Option<Date>> {
+pub(super) fn date(row: &Row<'_>, col: usize) -> rusqlite::Result<Option<Date>> {
     let s = row.get_ref(col)?.as_str_or_null().map_err(|_| bad(col, "date"))?;
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     s.map(|s| Date::parse(s, &fmt).map_err(|_| bad(col, "date"))).transpose()
@@ -175,7 +175,7 @@ impl Store {
         let id = insert_row(&tx, &v.profile, &now)?;
         self.write_secrets(&tx, id, v, &now)?;
         tx.commit()?;
-        conn.slot().cache = None;
+        conn.slot().forget();
         Ok(id)
     }
 
@@ -200,7 +200,7 @@ impl Store {
         }
         self.write_secrets(&tx, id, v, &now)?;
         tx.commit()?;
-        conn.slot().cache = None;
+        conn.slot().forget();
         Ok(())
     }
 
@@ -220,7 +220,7 @@ impl Store {
             return Err(CoreError::NotFound(format!("with id {id}")));
         }
         tx.commit()?;
-        conn.slot().cache = None;
+        conn.slot().forget();
         Ok(())
     }
 
@@ -240,7 +240,7 @@ impl Store {
         self.copy_secrets(&tx, id, new_id, &now)?;
         self.sync_secret_history(&tx, new_id, &validated.profile, &SecretChange::Keep, &now)?;
         tx.commit()?;
-        conn.slot().cache = None;
+        conn.slot().forget();
         Ok(new_id)
     }
 }
@@ -320,7 +320,7 @@ fn insert_row(tx: &rusqlite::Transaction<'_>, p: &Profile, now: &str) -> Result<
 
 /// Which of the shown secrets each profile holds: (id, (client secret,
 /// password)), ids ascending as `GROUP BY profile_id` yields them.
-type Flags = Vec<(i64, (bool, bool))>;
+pub(super) type Flags = Vec<(i64, (bool, bool))>;
 
 const FLAGS_SQL: &str = "SELECT profile_id, max(kind = 'client_secret'), max(kind = 'password') FROM secrets";
 
@@ -328,7 +328,7 @@ fn flags_row(r: &Row<'_>) -> rusqlite::Result<(i64, (bool, bool))> {
     Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
 }
 
-fn secret_flags(conn: &rusqlite::Connection) -> Result<Flags> {
+pub(super) fn secret_flags(conn: &rusqlite::Connection) -> Result<Flags> {
     let mut stmt = conn.prepare_cached(&format!("{FLAGS_SQL} GROUP BY profile_id"))?;
     let rows = stmt.query_map([], flags_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -340,9 +340,11 @@ fn secret_flags_of(conn: &rusqlite::Connection, id: i64) -> Result<Flags> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// (client secret, password) of profile `id`.
+pub(super) fn flags_of(flags: &Flags, id: i64) -> (bool, bool) {
+    flags.binary_search_by_key(&id, |(id, _)| *id).ok().map(|i| flags[i].1).unwrap_or_default()
+}
+
 fn set_flags(s: &mut StoredProfile, flags: &Flags) {
-    let found = flags.binary_search_by_key(&s.profile.id, |(id, _)| *id).ok();
-    let (client_secret, password) = found.map(|i| flags[i].1).unwrap_or_default();
-    s.has_client_secret = client_secret;
-    s.has_password = password;
+    (s.has_client_secret, s.has_password) = flags_of(flags, s.profile.id);
 }

@@ -268,3 +268,51 @@ fn a_brief_store_on_a_new_database_is_an_ordinary_one() {
     assert!(s.list().unwrap().is_empty());
     assert!(readable_by_another(&path));
 }
+
+#[test]
+fn list_rows_agree_with_the_full_profiles_and_follow_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = DataKey::generate();
+    let a = open(&dir, &key);
+    let b = open(&dir, &key);
+    let t = datetime!(2026-11-23 12:00 UTC);
+    let mut d = draft("beta");
+    d.notes = "Nightly invoices".into();
+    d.client_secret_expires = "2027-04-16".into();
+    let beta = a.insert(&validate(&d, None).unwrap(), t).unwrap();
+    let mut d = ProfileDraft::new(Provider::OutlookCom, AuthMethod::AuthCode, SendMethod::Smtp);
+    d.name = "Alpha".into();
+    d.mailbox = "me@outlook.com".into();
+    d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
+    a.insert(&validate(&d, None).unwrap(), t).unwrap();
+    let r = TestResult {
+        kind: TestKind::Send,
+        at: "2026-11-23T12:01:00Z".into(),
+        ok: true,
+        code: None,
+        summary: "sent".into(),
+    };
+    a.record_test(beta, &r).unwrap();
+
+    let rows = b.list_rows().unwrap();
+    let full = b.list().unwrap();
+    assert_eq!(rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["Alpha", "beta"], "NOCASE order");
+    for (r, f) in rows.iter().zip(full.iter()) {
+        let p = &f.profile;
+        assert_eq!((r.id, &r.name, &r.mailbox, r.enabled), (p.id, &p.name, &p.mailbox, p.enabled));
+        assert_eq!((r.provider, r.auth_method, r.send_method), (p.provider, p.auth_method, p.send_method));
+        assert_eq!((r.has_client_secret, r.has_password), (f.has_client_secret, f.has_password));
+        assert_eq!(r.client_secret_expires, p.client_secret_expires);
+        assert_eq!(r.last_test.as_ref().map(|t| &t.summary), f.last_test.as_ref().map(|t| &t.summary));
+        let from = p.from_address.as_deref().unwrap_or("");
+        let searched = [from, &p.notes, &p.client_id, &p.tenant, &p.smtp_host, &p.imap_host].map(|f| format!("{f}\n"));
+        assert_eq!(r.searched, searched.concat());
+    }
+    assert!(rows[1].has_client_secret && !rows[0].has_client_secret);
+    assert_eq!(rows[1].last_test.as_ref().unwrap().summary, "sent");
+
+    a.delete(beta).unwrap();
+    assert_eq!(b.list_rows().unwrap().len(), 1, "another connection's commit invalidates");
+    a.insert(&validate(&draft("Gamma"), None).unwrap(), t).unwrap();
+    assert_eq!(a.list_rows().unwrap().len(), 2, "own write invalidates");
+}

@@ -32,7 +32,7 @@ impl Store {
                 SELECT id FROM test_results WHERE profile_id = ?1 ORDER BY at DESC, id DESC LIMIT 1 OFFSET ?2)",
             params![profile_id, KEEP],
         )?;
-        conn.slot().cache = None;
+        conn.slot().forget();
         Ok(())
     }
 

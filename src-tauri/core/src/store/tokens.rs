@@ -223,7 +223,7 @@ impl Store {
             tx.commit()?;
             Ok(true)
         })?;
-        conn.slot().cache = None;
+        conn.slot().forget();
         Ok(applied)
     }
 
