@@ -117,6 +117,7 @@ fn me_with_an_app_only_token_is_explained() {
         &token,
         b"To: erp@contoso.com\r\nSubject: s\r\n\r\nb\r\n",
         &mut |_| {},
+        None,
     )
     .unwrap_err();
     let d = err.diagnosis().unwrap();

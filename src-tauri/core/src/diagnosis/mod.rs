@@ -171,7 +171,7 @@ pub fn cancelled() -> Diagnosis {
     Diagnosis::new(
         "cancelled",
         "Cancelled",
-        "The test was stopped before it finished; nothing stored was changed.",
+        "It was stopped before it finished; nothing stored was changed.",
         vec!["Run it again when ready.".into()],
     )
 }

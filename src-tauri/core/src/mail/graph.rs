@@ -47,6 +47,7 @@ pub fn send_mime(
     token: &SecretString,
     message: &[u8],
     step: &mut dyn FnMut(super::TestStep),
+    cancel: Option<&std::sync::atomic::AtomicBool>,
 ) -> Result<super::Delivered> {
     let base = graph_base(p);
     let url = if p.auth_method == AuthMethod::ClientCredentials {
@@ -71,14 +72,15 @@ pub fn send_mime(
     let start = Instant::now();
     step(super::TestStep::Send);
     let http = crate::http::client()?;
-    let resp = http
+    let req = http
         .post(&url)
         .bearer_auth(token.expose_secret())
         .header("Content-Type", "text/plain")
         .body(body)
-        .send()
+        .build()
         .map_err(|e| CoreError::Auth(Box::new(crate::http::classify(&e, &host).diagnose())))?;
-    let status = resp.status();
+    let resp = crate::http::fetch(&http, req, cancel).map_err(|e| crate::http::explain(e, &host))?;
+    let status = resp.status;
     transcript.push(format!("S: {status}"));
     if status.as_u16() == 202 {
         return Ok(super::Delivered {
@@ -88,8 +90,8 @@ pub fn send_mime(
             warnings: Vec::new(),
         });
     }
-    let retry_after = crate::http::retry_after(&resp);
-    let bytes = crate::http::read_body(resp).unwrap_or_default();
+    let retry_after = resp.retry_after();
+    let bytes = resp.body.unwrap_or_default();
     let mut d = match serde_json::from_slice::<GraphErrorBody>(&bytes) {
         _ if crate::diagnosis::is_unavailable(status.as_u16()) => {
             let error = serde_json::from_slice::<GraphErrorBody>(&bytes).ok().map(|b| b.error.code);

@@ -131,13 +131,15 @@ impl Tests<'_> {
         let p = self.store.get(id)?.profile;
         step(TestStep::Token);
         // Recorded whatever fails, the sign-in included (as a test send is).
-        let result = self.inbound_login(&p).and_then(|login| imap::check(&p, login, step, net::Limits::test(cancel)));
+        let result = self
+            .inbound_login(&p, cancel.as_deref())
+            .and_then(|login| imap::check(&p, login, step, net::Limits::test(cancel)));
         self.record(id, TestKind::Imap, &result, |r| format!("{} folders listed as {}", r.folders, r.mailbox));
         result
     }
 
     /// How the inbound check signs in: a token that can do IMAP, or the password.
-    fn inbound_login(&self, p: &crate::profile::Profile) -> Result<imap::Login> {
+    fn inbound_login(&self, p: &crate::profile::Profile, cancel: Option<&AtomicBool>) -> Result<imap::Login> {
         if !p.auth_method.is_oauth() {
             let pw = self
                 .store
@@ -145,7 +147,7 @@ impl Tests<'_> {
                 .ok_or_else(|| CoreError::invalid("password", "No password is stored for this profile."))?;
             return Ok(imap::Login::Password(pw));
         }
-        let token = self.tokens().access_token_for(p)?.token;
+        let token = self.tokens().access_token_within(p, cancel)?.token;
         let claims = crate::oauth::claims::decode(crate::secret::ExposeSecret::expose_secret(&token));
         if let Some(gap) = claims.and_then(|c| crate::oauth::consent_gap(p, &c, crate::oauth::Use::Imap)) {
             return Err(CoreError::Auth(Box::new(gap)));

@@ -47,15 +47,17 @@ impl Transport<'_> {
         limits: net::Limits,
     ) -> Result<Delivered> {
         let mut warnings = Vec::new();
+        let cancel = limits.cancel.clone();
+        let cancel = cancel.as_deref();
         step(TestStep::Token);
         let result = match p.send_method {
             SendMethod::Graph => {
-                let token = self.sending_token(p, &mut warnings)?;
-                graph::send_mime(p, &token, out.message, step)
+                let token = self.sending_token(p, &mut warnings, cancel)?;
+                graph::send_mime(p, &token, out.message, step, cancel)
             }
             SendMethod::Smtp => {
                 let auth = if p.auth_method.is_oauth() {
-                    smtp::Auth::Bearer(self.sending_token(p, &mut warnings)?)
+                    smtp::Auth::Bearer(self.sending_token(p, &mut warnings, cancel)?)
                 } else {
                     let pw = self
                         .store
@@ -90,8 +92,13 @@ impl Transport<'_> {
     }
 
     /// A token for sending, after checking its claims against the profile.
-    fn sending_token(&self, p: &Profile, warnings: &mut Vec<String>) -> Result<SecretString> {
-        let token = self.tokens().access_token_for(p)?.token;
+    fn sending_token(
+        &self,
+        p: &Profile,
+        warnings: &mut Vec<String>,
+        cancel: Option<&std::sync::atomic::AtomicBool>,
+    ) -> Result<SecretString> {
+        let token = self.tokens().access_token_within(p, cancel)?.token;
         if let Some(c) = crate::oauth::claims::decode(token.expose_secret()) {
             if let Some(gap) = crate::oauth::consent_gap(p, &c, crate::oauth::Use::Send) {
                 return Err(CoreError::Auth(Box::new(gap)));

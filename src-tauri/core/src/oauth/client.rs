@@ -100,6 +100,16 @@ impl From<Failure> for CoreError {
     }
 }
 
+/// A sign-in step's failure: as [`failure`], and a Cancel is the sign-in's
+/// own "cancelled" (as between steps), not a failed exchange.
+pub fn signin_failure(e: RequestError, ctx: &Context, ep: &Endpoints) -> CoreError {
+    let f = failure(e, ctx, ep);
+    if f.diagnosis.code == "cancelled" {
+        return CoreError::Flow("Sign-in was cancelled.".into());
+    }
+    f.into()
+}
+
 pub fn failure(e: RequestError, ctx: &Context, ep: &Endpoints) -> Failure {
     let host = url::Url::parse(&ep.token).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
     match e {
@@ -108,6 +118,9 @@ pub fn failure(e: RequestError, ctx: &Context, ep: &Endpoints) -> Failure {
         }
         RequestTokenError::Request(oauth2::HttpClientError::Reqwest(re)) => {
             Failure { diagnosis: crate::http::classify(&re, &host).diagnose(), grant_is_dead: false }
+        }
+        RequestTokenError::Request(oauth2::HttpClientError::Io(e)) if crate::http::is_cancelled(&e) => {
+            Failure { diagnosis: crate::diagnosis::cancelled(), grant_is_dead: false }
         }
         RequestTokenError::Request(oauth2::HttpClientError::Io(e))
             if e.get_ref().is_some_and(|i| i.is::<crate::diagnosis::Unavailable>()) =>

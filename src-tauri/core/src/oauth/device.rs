@@ -3,7 +3,7 @@
 //! cannot be cancelled): it honours `interval`, `authorization_pending`,
 //! `slow_down` (+5 s), and ends on `expired_token`, a decline, or cancel.
 
-use super::client::{client_for, context_for, failure, TokenResponse};
+use super::client::{client_for, context_for, signin_failure, TokenResponse};
 use crate::diagnosis::{diagnose_provider, ProviderError, TransportError};
 use crate::error::{CoreError, Result};
 use crate::oauth::TokenRecord;
@@ -50,8 +50,8 @@ impl super::Tokens<'_> {
         let details: StandardDeviceAuthorizationResponse = client
             .exchange_device_code()
             .add_scopes(p.scopes.iter().map(|s| Scope::new(s.clone())))
-            .request(&crate::http::Bounded(&http))
-            .map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
+            .request(&crate::http::Bounded(&http, Some(cancel)))
+            .map_err(|e| signin_failure(e, &ctx, &ep))?;
         tracing::info!(profile = id, "sign-in: device code issued, polling");
         prompt(&DeviceCodePrompt {
             user_code: details.user_code().secret().clone(),
@@ -76,15 +76,19 @@ impl super::Tokens<'_> {
             if let Some(s) = &secret {
                 form.push(("client_secret", s.expose_secret().to_owned()));
             }
-            let resp = http
+            let req = http
                 .post(&ep.token)
                 .header("Accept", "application/json")
                 .form(&form)
-                .send()
+                .build()
                 .map_err(|e| CoreError::Auth(Box::new(crate::http::classify(&e, &host).diagnose())))?;
-            let status = resp.status();
-            let retry_after = crate::http::retry_after(&resp);
-            let body = crate::http::read_body(resp).map_err(|e| {
+            let resp = match crate::http::fetch(&http, req, Some(cancel)) {
+                Err(crate::http::Failed::Cancelled) => return Err(CoreError::Flow("Sign-in was cancelled.".into())),
+                other => other.map_err(|e| crate::http::explain(e, &host))?,
+            };
+            let status = resp.status;
+            let retry_after = resp.retry_after();
+            let body = resp.body.map_err(|e| {
                 CoreError::Auth(Box::new(
                     TransportError::Overflow { host: host.clone(), detail: e.to_string() }.diagnose(),
                 ))

@@ -16,6 +16,7 @@ use crate::store::{Expect, TokenUpdate};
 use oauth2::{RefreshToken, Scope, TokenResponse as _};
 use serde::Serialize;
 use std::fs::File;
+use std::sync::atomic::AtomicBool;
 use ts_rs::TS;
 
 /// Refresh when the access token expires within this many seconds.
@@ -125,6 +126,12 @@ impl Tokens<'_> {
 
     /// As [`Self::access_token`] for a profile the caller has already read.
     pub fn access_token_for(&self, p: &Profile) -> Result<Issued> {
+        self.access_token_within(p, None)
+    }
+
+    /// As [`Self::access_token_for`]; setting `cancel` ends a refresh in
+    /// flight at once (a test the person stopped).
+    pub fn access_token_within(&self, p: &Profile, cancel: Option<&AtomicBool>) -> Result<Issued> {
         tokens_allowed(p)?;
         let id = p.id;
         let now = self.clock.now();
@@ -139,7 +146,7 @@ impl Tokens<'_> {
             let last_used = c.last_used.take();
             return Ok(self.touched(id, last_used.as_deref(), c.into()));
         }
-        let issued = self.fetch_token(p)?;
+        let issued = self.fetch_token(p, cancel)?;
         Ok(self.touched(id, None, issued))
     }
 
@@ -167,13 +174,13 @@ impl Tokens<'_> {
         let p = self.store.get(id)?.profile;
         tokens_allowed(&p)?;
         let _lock = self.token_lock()?;
-        self.fetch_token(&p)
+        self.fetch_token(&p, None)
     }
 
     /// Ask the provider for a new access token (client credentials, or the
     /// refresh-token grant) and commit what it returns — only onto the state
     /// it was based on. Called with the token lock held.
-    fn fetch_token(&self, p: &Profile) -> Result<Issued> {
+    fn fetch_token(&self, p: &Profile, cancel: Option<&AtomicBool>) -> Result<Issued> {
         let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?;
         let (client, ep) = client_for(p, secret.as_ref())?;
         let ctx = context_for(p, &ep);
@@ -181,11 +188,11 @@ impl Tokens<'_> {
         let scopes = p.scopes.iter().map(|s| Scope::new(s.clone()));
         let base = Expect::Generation(self.store.token_generation(p.id)?);
         let result = if p.auth_method == AuthMethod::ClientCredentials {
-            client.exchange_client_credentials().add_scopes(scopes).request(&crate::http::Bounded(&http))
+            client.exchange_client_credentials().add_scopes(scopes).request(&crate::http::Bounded(&http, cancel))
         } else {
             let rt = self.store.read_secret(p.id, SecretKind::RefreshToken)?.ok_or_else(|| not_connected(p))?;
             let rt = RefreshToken::new(rt.expose_secret().to_owned());
-            client.exchange_refresh_token(&rt).add_scopes(scopes).request(&crate::http::Bounded(&http))
+            client.exchange_refresh_token(&rt).add_scopes(scopes).request(&crate::http::Bounded(&http, cancel))
         };
         match result {
             Ok(resp) => {

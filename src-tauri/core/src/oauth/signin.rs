@@ -4,7 +4,7 @@
 //! the tokens service; device code and pasted addresses are in `device` and
 //! `manual`.
 
-use super::client::{client_for, context_for, failure};
+use super::client::{client_for, context_for, failure, signin_failure};
 use super::service::{not_connected, Tokens};
 use crate::diagnosis::Diagnosis;
 use crate::error::{CoreError, Result};
@@ -65,6 +65,19 @@ impl Tokens<'_> {
         verifier: PkceCodeVerifier,
         redirect: Option<&str>,
     ) -> Result<TokenRecord> {
+        self.exchange_code_within(id, code, verifier, redirect, None)
+    }
+
+    /// As [`Self::exchange_code_via`]; setting `cancel` ends the exchange
+    /// in flight at once.
+    fn exchange_code_within(
+        &self,
+        id: i64,
+        code: &str,
+        verifier: PkceCodeVerifier,
+        redirect: Option<&str>,
+        cancel: Option<&std::sync::atomic::AtomicBool>,
+    ) -> Result<TokenRecord> {
         let mut p = self.profile_for_tokens(id)?;
         if let Some(r) = redirect {
             p.redirect_uri = r.to_owned();
@@ -78,8 +91,8 @@ impl Tokens<'_> {
         let resp = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .set_pkce_verifier(verifier)
-            .request(&crate::http::Bounded(&http))
-            .map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
+            .request(&crate::http::Bounded(&http, cancel))
+            .map_err(|e| signin_failure(e, &ctx, &ep))?;
         self.commit(&p, resp, false, Expect::Anything)?;
         self.connection(id)?.ok_or_else(|| not_connected(&p))
     }
@@ -100,7 +113,7 @@ impl Tokens<'_> {
         let resp = client
             .exchange_refresh_token(&rt)
             .add_scopes(p.scopes.iter().map(|s| Scope::new(s.clone())))
-            .request(&crate::http::Bounded(&http))
+            .request(&crate::http::Bounded(&http, None))
             .map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
         // Keep the pasted token when the provider does not rotate it.
         let mut resp = resp;
@@ -130,7 +143,9 @@ impl Tokens<'_> {
         let (_, ep) = client_for(&p, None)?;
         tracing::info!(profile = id, redirect = %redirect, "sign-in: waiting for the browser");
         match listener.wait(&req.state, timeout, cancel)? {
-            super::loopback::Callback::Code(code) => self.exchange_code_via(id, &code, req.verifier, Some(&redirect)),
+            super::loopback::Callback::Code(code) => {
+                self.exchange_code_within(id, &code, req.verifier, Some(&redirect), Some(cancel))
+            }
             super::loopback::Callback::Error(pe) => {
                 Err(CoreError::Auth(Box::new(crate::diagnosis::diagnose_provider(&pe, &context_for(&p, &ep)))))
             }

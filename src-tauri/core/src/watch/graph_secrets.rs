@@ -89,7 +89,7 @@ impl super::Watch<'_> {
         let token = client
             .exchange_client_credentials()
             .add_scope(Scope::new(format!("{base}/.default")))
-            .request(&crate::http::Bounded(&http))
+            .request(&crate::http::Bounded(&http, None))
             .map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
         let url = format!("{base}/v1.0/applications(appId='{}')?$select=displayName,passwordCredentials", p.client_id);
         let host = url::Url::parse(&url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();

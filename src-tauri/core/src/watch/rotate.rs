@@ -91,21 +91,21 @@ impl super::Watch<'_> {
                 let r = client
                     .exchange_refresh_token(&RefreshToken::new(rt.expose_secret().to_owned()))
                     .add_scopes(candidate.scopes.iter().map(|s| Scope::new(s.clone())))
-                    .request(&crate::http::Bounded(&http));
+                    .request(&crate::http::Bounded(&http, None));
                 (r, "refreshed the connection with the new secret", true)
             }
             None if p.auth_method == AuthMethod::ClientCredentials => {
                 let r = client
                     .exchange_client_credentials()
                     .add_scopes(candidate.scopes.iter().map(|s| Scope::new(s.clone())))
-                    .request(&crate::http::Bounded(&http));
+                    .request(&crate::http::Bounded(&http, None));
                 (r, "got an app-only token with the new secret", true)
             }
             None => {
                 let r = client
                     .exchange_client_credentials()
                     .add_scope(Scope::new(format!("{}/.default", graph_base(&candidate))))
-                    .request(&crate::http::Bounded(&http));
+                    .request(&crate::http::Bounded(&http, None));
                 (r, "the identity provider accepted the new secret (client credentials)", false)
             }
         };

@@ -3,6 +3,10 @@
 //! every request, and no redirects (an OAuth client must not follow them).
 //! Built lazily: a cached `mailwarden token` never pays for it.
 
+mod fetch;
+
+pub use fetch::{explain, fetch, is_cancelled, Answer, Cancelled, Failed};
+
 use crate::diagnosis::TransportError;
 use crate::error::{CoreError, Result};
 use std::error::Error as _;
@@ -70,29 +74,36 @@ pub fn read_body(resp: reqwest::blocking::Response) -> std::io::Result<Vec<u8>> 
 }
 
 /// The shared client as the `oauth2` crate's HTTP client, with the body
-/// limit: the crate's own reqwest binding reads a body of any size. The rest
-/// is what that binding does.
-pub struct Bounded<'a>(pub &'a reqwest::blocking::Client);
+/// limit (the crate's own reqwest binding reads a body of any size) and,
+/// when given, the person's Cancel. The rest is what that binding does.
+pub struct Bounded<'a>(pub &'a reqwest::blocking::Client, pub Option<&'a std::sync::atomic::AtomicBool>);
 
 impl oauth2::SyncHttpClient for Bounded<'_> {
     type Error = oauth2::HttpClientError<reqwest::Error>;
 
     fn call(&self, request: oauth2::HttpRequest) -> std::result::Result<oauth2::HttpResponse, Self::Error> {
-        let response = self.0.execute(request.try_into().map_err(Box::new)?).map_err(Box::new)?;
-        let mut builder = oauth2::http::Response::builder().status(response.status()).version(response.version());
-        for (name, value) in response.headers().iter() {
+        use oauth2::HttpClientError as E;
+        let answer = match fetch(self.0, request.try_into().map_err(Box::new)?, self.1) {
+            Ok(a) => a,
+            Err(Failed::Send(e)) => return Err(E::Reqwest(Box::new(e))),
+            Err(Failed::Cancelled) => {
+                return Err(E::Io(std::io::Error::new(std::io::ErrorKind::Interrupted, Cancelled)))
+            }
+            Err(Failed::Thread(e)) => return Err(E::Io(e)),
+        };
+        let mut builder = oauth2::http::Response::builder().status(answer.status).version(answer.version);
+        for (name, value) in answer.headers.iter() {
             builder = builder.header(name, value);
         }
-        let status = response.status().as_u16();
-        let host = response.url().host_str().unwrap_or_default().to_owned();
-        let retry_after = retry_after(&response);
-        let body = read_body(response)?;
+        let status = answer.status.as_u16();
+        let retry_after = answer.retry_after();
+        let body = answer.body?;
         if crate::diagnosis::is_unavailable(status) {
             let error = serde_json::from_slice::<crate::diagnosis::ProviderError>(&body).ok().map(|e| e.error);
-            let u = crate::diagnosis::Unavailable { host, status, retry_after, error };
-            return Err(oauth2::HttpClientError::Io(std::io::Error::other(u)));
+            let u = crate::diagnosis::Unavailable { host: answer.host, status, retry_after, error };
+            return Err(E::Io(std::io::Error::other(u)));
         }
-        builder.body(body).map_err(oauth2::HttpClientError::Http)
+        builder.body(body).map_err(E::Http)
     }
 }
 
