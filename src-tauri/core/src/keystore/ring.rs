@@ -5,7 +5,9 @@ use crate::crypto::DataKey;
 use crate::error::CoreError;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use keyring_core::{Entry, Error};
 use std::path::Path;
+use std::sync::Arc;
 use zeroize::Zeroizing;
 
 pub(super) const SERVICE: &str = "org.mailwarden.desktop";
@@ -31,13 +33,13 @@ fn no_session_bus() -> bool {
     !runtime.is_some_and(|r| Path::new(&r).join("bus").exists())
 }
 
-fn unreachable(e: keyring::Error) -> Unreachable {
+fn unreachable(e: Error) -> Unreachable {
     let reason = match &e {
         _ if cfg!(target_os = "linux") && no_session_bus() => {
             "no D-Bus session bus in this session (an SSH login, cron or a service), so no Secret Service".to_owned()
         }
-        keyring::Error::NoStorageAccess(_) => "the keyring is locked or refused access".to_owned(),
-        keyring::Error::PlatformFailure(inner) => {
+        Error::NoStorageAccess(_) => "the keyring is locked or refused access".to_owned(),
+        Error::PlatformFailure(inner) => {
             let text = inner.to_string();
             if text.to_lowercase().contains("locked") || text.to_lowercase().contains("dismissed") {
                 "the keyring is locked (unlocking was not confirmed)".to_owned()
@@ -50,8 +52,21 @@ fn unreachable(e: keyring::Error) -> Unreachable {
     Unreachable { reason }
 }
 
-fn entry(account: &str) -> Result<keyring::Entry, Unreachable> {
-    keyring::Entry::new(SERVICE, account).map_err(unreachable)
+/// This platform's keyring, reached anew for each use: a keyring that was
+/// locked or not yet running answers the next call (keyring's "v1" helpers
+/// keep the first answer, a failure included, for the process's life).
+fn platform_store() -> keyring_core::Result<Arc<keyring_core::CredentialStore>> {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    let store = zbus_secret_service_keyring_store::Store::new()?;
+    #[cfg(target_os = "macos")]
+    let store = apple_native_keyring_store::keychain::Store::new()?;
+    #[cfg(windows)]
+    let store = windows_native_keyring_store::Store::new()?;
+    Ok(store)
+}
+
+fn entry(account: &str) -> Result<Entry, Unreachable> {
+    platform_store().and_then(|s| s.build(SERVICE, account, None)).map_err(unreachable)
 }
 
 /// The key stored under `account`; None when there is no such entry.
@@ -64,7 +79,7 @@ fn get(account: &str) -> Result<Option<DataKey>, Unreachable> {
                 .map(Some)
                 .ok_or_else(|| Unreachable { reason: "the keyring entry is damaged (not 32 bytes of base64)".into() })
         }
-        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(Error::NoEntry) => Ok(None),
         Err(e) => Err(unreachable(e)),
     }
 }
@@ -102,7 +117,7 @@ pub(crate) fn store(account: &str, key: &DataKey) -> Result<(), Unreachable> {
 /// Remove the entry (after the key moved to a file).
 pub(crate) fn delete(account: &str) -> Result<(), Unreachable> {
     match entry(account)?.delete_credential() {
-        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Ok(()) | Err(Error::NoEntry) => Ok(()),
         Err(e) => Err(unreachable(e)),
     }
 }
