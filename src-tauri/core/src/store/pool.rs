@@ -20,14 +20,17 @@ use std::time::Duration;
 /// Idle connections kept open; more are opened when calls overlap.
 const KEEP: usize = 4;
 
+/// A list as read at a `PRAGMA data_version`.
+pub(super) type Snapshot<T> = Option<(i64, Arc<Vec<T>>)>;
+
 pub(super) struct Conn {
     pub conn: Connection,
     /// Opened holding the database alone ([`Pool::brief`]).
     alone: bool,
     /// The profiles as last read on this connection, at this `data_version`.
-    pub cache: Option<(i64, Arc<Vec<StoredProfile>>)>,
+    pub cache: Snapshot<StoredProfile>,
     /// The list pane's rows as last read, likewise.
-    pub rows: Option<(i64, Arc<Vec<Arc<ProfileRow>>>)>,
+    pub rows: Snapshot<Arc<ProfileRow>>,
 }
 
 impl Conn {

@@ -1,5 +1,6 @@
 //! Profile rows: insert, update, list, delete, duplicate — each in a transaction.
 
+use super::pool::{Conn, Snapshot};
 use super::Store;
 use crate::error::{CoreError, FieldError, Result};
 use crate::profile::{AuthMethod, Cloud, Profile, Provider, SendMethod, StoredProfile, TlsMode, Validated};
@@ -97,34 +98,59 @@ impl Store {
     /// Every profile, ordered by name (case-insensitive). Cached between calls
     /// until a write, here or by another process, changes the database.
     pub fn list(&self) -> Result<Arc<Vec<StoredProfile>>> {
+        self.read_all(
+            |c| &mut c.cache,
+            SELECT,
+            |row, extras| {
+                let mut s = from_row(row)?;
+                set_flags(&mut s, &extras.flags);
+                s.last_test = extras.tests.remove(&s.profile.id);
+                Ok(s)
+            },
+            |s| &s.profile.name,
+        )
+    }
+
+    /// Every row of `sql` (a SELECT over `profiles`) made by `make`, in name
+    /// order (`name`), read in one snapshot with the secret flags and latest
+    /// tests, and kept in this connection's cache `slot` until the database
+    /// changes (`PRAGMA data_version`: a write here or a commit elsewhere).
+    pub(super) fn read_all<T>(
+        &self,
+        slot: fn(&mut Conn) -> &mut Snapshot<T>,
+        sql: &str,
+        make: impl Fn(&Row<'_>, &mut Extras) -> rusqlite::Result<T>,
+        name: fn(&T) -> &str,
+    ) -> Result<Arc<Vec<T>>> {
         let mut conn = self.conn()?;
         let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
-        if let Some((v, rows)) = &conn.slot().cache {
+        if let Some((v, rows)) = slot(conn.slot()) {
             if *v == version {
                 return Ok(rows.clone());
             }
         }
         let tx = conn.unchecked_transaction()?; // one consistent snapshot
-        let flags = secret_flags(&tx)?;
-        let mut tests = Store::latest_tests(&tx, None)?;
+        let mut extras = Extras { flags: secret_flags(&tx)?, tests: Store::latest_tests(&tx, None)? };
         let count: usize = tx.query_row("SELECT count(*) FROM profiles", [], |r| r.get(0))?;
         let mut rows = Vec::with_capacity(count);
         // Read in table order (sequential pages) and sort here: ordering by the
         // name index would seek the table once per row, ~3x slower at 10k rows.
-        let mut stmt = tx.prepare_cached(SELECT)?;
-        for row in stmt.query_map([], from_row)? {
-            let mut s = row?;
-            set_flags(&mut s, &flags);
-            s.last_test = tests.remove(&s.profile.id);
-            rows.push(s);
+        let mut stmt = tx.prepare_cached(sql)?;
+        let mut q = stmt.query([])?;
+        while let Some(row) = q.next()? {
+            rows.push(make(row, &mut extras)?);
         }
+        drop(q);
         drop(stmt);
         tx.finish()?;
-        // NOCASE order, as SQLite's NOCASE collation (ASCII case folding).
-        // The keys are sorted and the (large) rows moved once each.
-        rows.sort_by_cached_key(|s| s.profile.name.to_ascii_lowercase());
+        // NOCASE order (ASCII case folding, as SQLite's). Names are unique
+        // under it, so an unstable sort is deterministic; comparing folded
+        // bytes in place allocates no keys.
+        rows.sort_unstable_by(|a, b| {
+            name(a).bytes().map(|c| c.to_ascii_lowercase()).cmp(name(b).bytes().map(|c| c.to_ascii_lowercase()))
+        });
         let rows = Arc::new(rows);
-        conn.slot().cache = Some((version, rows.clone()));
+        *slot(conn.slot()) = Some((version, rows.clone()));
         Ok(rows)
     }
 
@@ -321,6 +347,12 @@ fn insert_row(tx: &rusqlite::Transaction<'_>, p: &Profile, now: &str) -> Result<
 /// Which of the shown secrets each profile holds: (id, (client secret,
 /// password)), ids ascending as `GROUP BY profile_id` yields them.
 pub(super) type Flags = Vec<(i64, (bool, bool))>;
+
+/// What a full read hands each row: every profile's secret flags and latest test.
+pub(super) struct Extras {
+    pub flags: Flags,
+    pub tests: std::collections::HashMap<i64, crate::mail::TestResult>,
+}
 
 const FLAGS_SQL: &str = "SELECT profile_id, max(kind = 'client_secret'), max(kind = 'password') FROM secrets";
 

@@ -2,7 +2,7 @@
 //! secret flags and latest test, in name order. Cached per connection like
 //! the full list, until a write here or a commit elsewhere.
 
-use super::profiles::{choice, date, flags_of, secret_flags, text};
+use super::profiles::{choice, date, flags_of, text};
 use super::Store;
 use crate::error::Result;
 use crate::profile::{AuthMethod, ProfileRow, Provider, SendMethod};
@@ -47,35 +47,16 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<ProfileRow> {
 impl Store {
     /// Every profile's list row, ordered by name (case-insensitive).
     pub fn list_rows(&self) -> Result<Arc<Vec<Arc<ProfileRow>>>> {
-        let mut conn = self.conn()?;
-        let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
-        if let Some((v, rows)) = &conn.slot().rows {
-            if *v == version {
-                return Ok(rows.clone());
-            }
-        }
-        let tx = conn.unchecked_transaction()?; // one consistent snapshot
-        let flags = secret_flags(&tx)?;
-        let mut tests = Store::latest_tests(&tx, None)?;
-        let count: usize = tx.query_row("SELECT count(*) FROM profiles", [], |r| r.get(0))?;
-        let mut rows = Vec::with_capacity(count);
-        // Table order (sequential pages), sorted below: see Store::list.
-        let mut stmt = tx.prepare_cached(SELECT)?;
-        for row in stmt.query_map([], from_row)? {
-            let mut r = row?;
-            (r.has_client_secret, r.has_password) = flags_of(&flags, r.id);
-            r.last_test = tests.remove(&r.id);
-            rows.push(Arc::new(r));
-        }
-        drop(stmt);
-        tx.finish()?;
-        // NOCASE order (ASCII case folding, as SQLite's); names are unique
-        // under it, so an unstable sort is deterministic.
-        rows.sort_unstable_by(|a, b| {
-            a.name.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.name.bytes().map(|c| c.to_ascii_lowercase()))
-        });
-        let rows = Arc::new(rows);
-        conn.slot().rows = Some((version, rows.clone()));
-        Ok(rows)
+        self.read_all(
+            |c| &mut c.rows,
+            SELECT,
+            |row, extras| {
+                let mut r = from_row(row)?;
+                (r.has_client_secret, r.has_password) = flags_of(&extras.flags, r.id);
+                r.last_test = extras.tests.remove(&r.id);
+                Ok(Arc::new(r))
+            },
+            |r| &r.name,
+        )
     }
 }
