@@ -8,6 +8,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 const TENANT: &str = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd";
@@ -62,12 +63,21 @@ fn cancel_after(after: Duration) -> Arc<AtomicBool> {
     flag
 }
 
-fn wait_for(seen: &AtomicUsize, n: usize) {
-    let start = Instant::now();
-    while seen.load(Ordering::SeqCst) < n {
-        assert!(start.elapsed() < Duration::from_secs(20), "the request never reached the server");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+/// Press Cancel once the server has read its `n`th request (that request is
+/// then in flight); the handle tells when it was pressed.
+fn cancel_when_in_flight(seen: &Arc<AtomicUsize>, n: usize) -> (Arc<AtomicBool>, JoinHandle<Instant>) {
+    let flag = Arc::new(AtomicBool::new(false));
+    let (f, seen) = (flag.clone(), seen.clone());
+    let pressed = std::thread::spawn(move || {
+        let start = Instant::now();
+        while seen.load(Ordering::SeqCst) < n {
+            assert!(start.elapsed() < Duration::from_secs(20), "the request never reached the server");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        f.store(true, Ordering::SeqCst);
+        Instant::now()
+    });
+    (flag, pressed)
 }
 
 #[test]
@@ -80,14 +90,7 @@ fn cancel_ends_a_test_send_waiting_on_the_token_endpoint() {
     let core = Mailwarden::open(&db.path(), clock::system()).unwrap();
     let id = core.profiles().resolve("Silent").unwrap().profile.id;
 
-    let cancel = Arc::new(AtomicBool::new(false));
-    let flag = cancel.clone();
-    let seen2 = seen.clone();
-    let pressed = std::thread::spawn(move || {
-        wait_for(&seen2, 1); // the token request is in flight
-        flag.store(true, Ordering::SeqCst);
-        Instant::now()
-    });
+    let (cancel, pressed) = cancel_when_in_flight(&seen, 1); // the token request
     let e = core.tests().send_test_observed(id, None, true, &mut |_| {}, Some(cancel)).unwrap_err();
     let after_cancel = pressed.join().unwrap().elapsed();
     assert!(after_cancel < Duration::from_secs(1), "ended {after_cancel:?} after Cancel");
@@ -118,14 +121,7 @@ fn cancel_ends_a_device_code_sign_in_in_either_request() {
     let (base, seen) = silent_idp(1, CODE);
     add(&db, "Hangs later", &base, &["--auth", "device-code", "--mailbox", "erp@contoso.com"], None);
     let id = core.profiles().resolve("Hangs later").unwrap().profile.id;
-    let cancel = Arc::new(AtomicBool::new(false));
-    let flag = cancel.clone();
-    let seen2 = seen.clone();
-    let pressed = std::thread::spawn(move || {
-        wait_for(&seen2, 2); // the first poll is in flight
-        flag.store(true, Ordering::SeqCst);
-        Instant::now()
-    });
+    let (cancel, pressed) = cancel_when_in_flight(&seen, 2); // the first poll
     let mut prompted = false;
     let e = core.tokens().connect_device_code(id, &cancel, |p| prompted = p.user_code == "ABCD-EFGH").unwrap_err();
     let after_cancel = pressed.join().unwrap().elapsed();

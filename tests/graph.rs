@@ -108,7 +108,7 @@ fn me_with_an_app_only_token_is_explained() {
     app_only(&env, "Catalyst", "ops@contoso.com");
     std::env::set_var("MAILWARDEN_CA_FILE", &env.idp.ca.ca_file);
     let core = Mailwarden::open(&env.db.path(), clock::system()).unwrap();
-    let mut p = (*core.profiles().resolve("Catalyst").unwrap().profile).clone();
+    let mut p = core.profiles().resolve("Catalyst").unwrap().profile;
     let token = core.tokens().access_token(p.id).unwrap().token;
     // Pretend the profile were delegated: the sender then uses /me.
     p.auth_method = mailwarden_core::profile::AuthMethod::AuthCode;

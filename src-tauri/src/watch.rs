@@ -106,7 +106,7 @@ pub fn check_now(app: AppHandle, state: State<'_, AppState>) -> Res<Vec<Attentio
 /// Open the app's Certificates & secrets blade in Entra (system browser).
 #[tauri::command]
 pub fn open_secrets_blade(app: AppHandle, state: State<'_, AppState>, id: i64) -> Res<()> {
-    let client_id = state.core()?.profiles().get(id)?.profile.client_id.clone();
+    let client_id = state.core()?.profiles().get(id)?.profile.client_id;
     let url = mailwarden_core::watch::calendar::secrets_blade_url(&client_id);
     app.opener().open_url(url, None::<&str>).map_err(|e| IpcError::flow(format!("Could not open the browser: {e}")))
 }

@@ -54,11 +54,6 @@ static CLIENTS: PerCa<reqwest::blocking::Client> = PerCa::new();
 /// answer in kilobytes); past it the answer is cut off, not buffered.
 pub const BODY_MAX: u64 = 1024 * 1024;
 
-/// The `Retry-After` a throttled or failing server sent, as sent.
-pub fn retry_after(resp: &reqwest::blocking::Response) -> Option<String> {
-    resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned)
-}
-
 /// Read a response body, refusing more than [`BODY_MAX`].
 pub fn read_body(resp: reqwest::blocking::Response) -> std::io::Result<Vec<u8>> {
     use std::io::Read;

@@ -100,14 +100,20 @@ impl From<Failure> for CoreError {
     }
 }
 
-/// A sign-in step's failure: as [`failure`], and a Cancel is the sign-in's
-/// own "cancelled" (as between steps), not a failed exchange.
+/// How a sign-in the person cancelled ends, between steps or mid-request.
+pub(crate) fn sign_in_cancelled() -> CoreError {
+    CoreError::Flow("Sign-in was cancelled.".into())
+}
+
+/// A sign-in step's failure: as [`failure`], except that a Cancel in flight
+/// ends the sign-in as a Cancel between its steps does.
 pub fn signin_failure(e: RequestError, ctx: &Context, ep: &Endpoints) -> CoreError {
-    let f = failure(e, ctx, ep);
-    if f.diagnosis.code == "cancelled" {
-        return CoreError::Flow("Sign-in was cancelled.".into());
+    match e {
+        RequestTokenError::Request(oauth2::HttpClientError::Io(io)) if crate::http::is_cancelled(&io) => {
+            sign_in_cancelled()
+        }
+        e => failure(e, ctx, ep).into(),
     }
-    f.into()
 }
 
 pub fn failure(e: RequestError, ctx: &Context, ep: &Endpoints) -> Failure {

@@ -3,7 +3,7 @@
 //! cannot be cancelled): it honours `interval`, `authorization_pending`,
 //! `slow_down` (+5 s), and ends on `expired_token`, a decline, or cancel.
 
-use super::client::{client_for, context_for, signin_failure, TokenResponse};
+use super::client::{client_for, context_for, sign_in_cancelled, signin_failure, TokenResponse};
 use crate::diagnosis::{diagnose_provider, ProviderError, TransportError};
 use crate::error::{CoreError, Result};
 use crate::oauth::TokenRecord;
@@ -66,7 +66,7 @@ impl super::Tokens<'_> {
         let host = url::Url::parse(&ep.token).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
         loop {
             if sleep_or_cancel(interval, cancel) {
-                return Err(CoreError::Flow("Sign-in was cancelled.".into()));
+                return Err(sign_in_cancelled());
             }
             let mut form = vec![
                 ("grant_type", DEVICE_GRANT.to_owned()),
@@ -83,7 +83,7 @@ impl super::Tokens<'_> {
                 .build()
                 .map_err(|e| CoreError::Auth(Box::new(crate::http::classify(&e, &host).diagnose())))?;
             let resp = match crate::http::fetch(&http, req, Some(cancel)) {
-                Err(crate::http::Failed::Cancelled) => return Err(CoreError::Flow("Sign-in was cancelled.".into())),
+                Err(crate::http::Failed::Cancelled) => return Err(sign_in_cancelled()),
                 other => other.map_err(|e| crate::http::explain(e, &host))?,
             };
             let status = resp.status;

@@ -83,7 +83,7 @@ impl Loopback {
         let mut seen: Vec<String> = Vec::new();
         loop {
             if cancel.load(Ordering::SeqCst) {
-                return Err(CoreError::Flow("Sign-in was cancelled.".into()));
+                return Err(super::client::sign_in_cancelled());
             }
             while let Ok(answer) = rx.try_recv() {
                 match answer {

@@ -88,7 +88,7 @@ crate::app::service!(
 
 impl Tokens<'_> {
     pub(super) fn profile_for_tokens(&self, id: i64) -> Result<Profile> {
-        let p = std::sync::Arc::unwrap_or_clone(self.store.get(id)?.profile);
+        let p = self.store.get(id)?.profile;
         tokens_allowed(&p)?;
         Ok(p)
     }

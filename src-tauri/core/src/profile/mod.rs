@@ -24,7 +24,6 @@ pub use validate::{validate, Existing, Validated};
 
 use crate::secret::SecretChange;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use time::{Date, OffsetDateTime};
 use ts_rs::TS;
 
@@ -181,10 +180,8 @@ impl ProfileDraft {
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileView {
-    /// Shared with the store's cached rows: a list of 10,000 views copies
-    /// no profile (serialised as the fields themselves).
     #[serde(flatten)]
-    pub profile: Arc<Profile>,
+    pub profile: Profile,
     pub has_client_secret: bool,
     pub has_password: bool,
     pub secret_expiry: Option<ExpiryBadge>,
@@ -198,7 +195,7 @@ pub struct ProfileView {
 /// A profile as stored, with which secrets are present (never their values).
 #[derive(Debug, Clone)]
 pub struct StoredProfile {
-    pub profile: Arc<Profile>,
+    pub profile: Profile,
     pub has_client_secret: bool,
     pub has_password: bool,
     pub last_test: Option<crate::mail::TestResult>,

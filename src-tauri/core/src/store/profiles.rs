@@ -43,7 +43,7 @@ pub(super) fn date(row: &Row<'_>, col: usize) -> rusqlite::Result<Option<Date>> 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredProfile> {
     let scopes = text(row, 16)?;
     Ok(StoredProfile {
-        profile: Arc::new(Profile {
+        profile: Profile {
             id: row.get(0)?,
             name: row.get(1)?,
             enabled: row.get(2)?,
@@ -72,7 +72,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredProfile> {
             imap_security: choice(row, 25, TlsMode::parse, "TLS mode")?,
             created_at: timestamp(row, 26)?,
             updated_at: timestamp(row, 27)?,
-        }),
+        },
         has_client_secret: false,
         has_password: false,
         last_test: None,
@@ -175,10 +175,7 @@ impl Store {
         let sql = format!(
             "{SELECT} WHERE p.name = ?1 COLLATE NOCASE OR p.id = ?2 ORDER BY p.name = ?1 COLLATE NOCASE DESC LIMIT 1"
         );
-        Ok(conn
-            .query_row(&sql, rusqlite::params![name_or_id, id], from_row)
-            .optional()?
-            .map(|s| Arc::unwrap_or_clone(s.profile)))
+        Ok(conn.query_row(&sql, rusqlite::params![name_or_id, id], from_row).optional()?.map(|s| s.profile))
     }
 
     fn one(&self, sql: &str, key: impl rusqlite::ToSql) -> Result<Option<StoredProfile>> {
@@ -255,7 +252,7 @@ impl Store {
     pub fn duplicate(&self, id: i64, name: &str, now: OffsetDateTime) -> Result<i64> {
         let src = self.get(id)?;
         let validated = Validated {
-            profile: Profile { name: name.to_owned(), ..Arc::unwrap_or_clone(src.profile) },
+            profile: Profile { name: name.to_owned(), ..src.profile },
             client_secret: SecretChange::Keep,
             password: SecretChange::Keep,
         };
