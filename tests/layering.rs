@@ -27,13 +27,16 @@ fn core_has_no_tauri_or_gui_dependency() {
 fn cli_has_no_tauri_dependency_and_links_no_gtk_or_webkit() {
     let tree = cargo_tree("mailwarden-cli");
     assert!(!tree.lines().any(|l| l.starts_with("tauri")), "mailwarden-cli depends on tauri:\n{tree}");
-    let ldd = Command::new("ldd").arg(binary("mailwarden")).output().expect("run ldd");
-    let libs = String::from_utf8_lossy(&ldd.stdout);
-    assert!(libs.contains("libc.so"), "sanity: ldd listed libraries:\n{libs}");
-    // No libdbus either: the keyring is spoken in pure Rust, and every
-    // `mailwarden token` would otherwise load it and its seven libraries.
-    for banned in ["libgtk", "libwebkit", "libjavascriptcore", "libsoup", "libgdk", "libdbus"] {
-        assert!(!libs.contains(banned), "the CLI links {banned}:\n{libs}");
+    // The front (`mailwarden`) and the full command line it hands over to.
+    for bin in ["mailwarden", "mailwarden-cli"] {
+        let ldd = Command::new("ldd").arg(binary(bin)).output().expect("run ldd");
+        let libs = String::from_utf8_lossy(&ldd.stdout);
+        assert!(libs.contains("libc.so"), "sanity: ldd listed libraries:\n{libs}");
+        // No libdbus either: the keyring is spoken in pure Rust, and every
+        // `mailwarden token` would otherwise load it and its seven libraries.
+        for banned in ["libgtk", "libwebkit", "libjavascriptcore", "libsoup", "libgdk", "libdbus"] {
+            assert!(!libs.contains(banned), "{bin} links {banned}:\n{libs}");
+        }
     }
     // The desktop binary, by contrast, does link WebKit: the check can fail.
     let desktop = Command::new("ldd").arg(binary("mailwarden-desktop")).output().unwrap();

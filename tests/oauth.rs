@@ -24,6 +24,51 @@ fn client_credentials_token_is_cached_and_its_claims_shown() {
     assert_eq!(decoded, format!("user=ops@contoso.com\x01auth=Bearer {t1}\x01\x01"));
 }
 
+/// `mailwarden` serves a valid cached token by itself (src/front.rs) and
+/// hands everything else to `mailwarden-cli` beside it: a front copied alone
+/// still answers a cached `token`, in every format, and says what is missing
+/// for the rest — a refresh, another command — instead of failing obscurely.
+#[test]
+fn the_front_serves_a_cached_token_alone_and_hands_over_the_rest() {
+    let env = Env::new();
+    env.app(Some(SECRET), false);
+    env.app_only_profile("Catalyst", SECRET);
+    let t1 = token_of(&env.ok(&["token", "Catalyst"], None)); // the full command line signs in
+    let alone = tempfile::tempdir().unwrap();
+    let front = alone.path().join("mailwarden");
+    std::fs::copy(mailwarden_tests::binary("mailwarden"), &front).unwrap();
+    let run = |args: &[&str]| {
+        let c = env.cmd(args); // its arguments and environment, run from the copy
+        let mut alone = std::process::Command::new(&front);
+        alone.args(c.get_args()).envs(c.get_envs().filter_map(|(k, v)| Some((k, v?))));
+        alone.env_remove("RUST_LOG").output().unwrap()
+    };
+    for (args, want) in [
+        (&["token", "Catalyst"][..], t1.clone()),
+        (&["--db", &env.db.path().to_string_lossy(), "token", "--format=json", "Catalyst"][..], t1.clone()),
+    ] {
+        let o = run(args);
+        assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
+        assert!(text(&o.stdout).contains(&want), "{args:?}: {}", text(&o.stdout));
+    }
+    let x = text(&run(&["token", "Catalyst", "--format", "xoauth2"]).stdout);
+    assert_eq!(
+        String::from_utf8(base64_decode(x.trim())).unwrap(),
+        format!("user=ops@contoso.com\x01auth=Bearer {t1}\x01\x01")
+    );
+    assert_eq!(env.idp.count("client_credentials"), 1, "served from the cache, no sign-in");
+    for args in [&["profile", "list"][..], &["token", "Nope"], &["-v", "token", "Catalyst"]] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = text(&o.stderr);
+        assert!(err.contains("mailwarden-cli") && err.contains("reinstall Mailwarden"), "{args:?}: {err}");
+    }
+    // Beside the full command line, the same calls are answered in full.
+    let o = env.run(&["token", "Nope"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("No profile \"Nope\""), "{}", text(&o.stderr));
+}
+
 #[test]
 fn client_credentials_failures_are_diagnosed() {
     let env = Env::new();

@@ -38,35 +38,13 @@ pub struct TokenArgs {
     /// Profile name or id.
     pub profile: String,
     /// raw: the token; xoauth2: the base64 SASL XOAUTH2 string; json: token and expiry.
-    #[arg(long, default_value = "raw", value_parser = ["raw", "xoauth2", "json"])]
+    #[arg(long, default_value = crate::token_out::FORMATS[0], value_parser = crate::token_out::FORMATS)]
     pub format: String,
 }
 
-/// `mailwarden token …` and nothing else, parsed by the same clap
-/// definitions: msmtp runs `token` before every message, and building the
-/// whole command tree (every subcommand's arguments, for help and errors)
-/// was a seventh of that call's user time. Help, version and any error go
-/// to the full parser.
-#[derive(Parser)]
-#[command(name = "mailwarden", disable_help_flag = true, disable_version_flag = true)]
-struct TokenOnly {
-    #[command(flatten)]
-    global: Global,
-    #[command(subcommand)]
-    command: TokenCommand,
-}
-
-#[derive(Subcommand)]
-enum TokenCommand {
-    Token(TokenArgs),
-}
-
-/// The command line, through the short `token` route when it is one.
+/// The command line as typed (`token` usually never gets here: see front.rs).
 pub fn parse() -> Cli {
-    match TokenOnly::try_parse() {
-        Ok(TokenOnly { global, command: TokenCommand::Token(args) }) => Cli { global, command: Command::Token(args) },
-        Err(_) => Cli::parse(),
-    }
+    Cli::parse()
 }
 
 #[derive(Subcommand)]

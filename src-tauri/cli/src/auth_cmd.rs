@@ -5,7 +5,7 @@ use crate::output;
 use mailwarden_core::oauth::loopback::is_loopback;
 use mailwarden_core::oauth::TokenRecord;
 use mailwarden_core::profile::Profile;
-use mailwarden_core::secret::{ExposeSecret, SecretString};
+use mailwarden_core::secret::SecretString;
 use mailwarden_core::{CoreError, Mailwarden};
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -69,18 +69,7 @@ pub fn connect(app: &Mailwarden, a: ConnectArgs) -> Result<ExitCode, CoreError> 
 pub fn token(app: &Mailwarden, profile: &str, format: &str) -> Result<ExitCode, CoreError> {
     let p = app.profiles().find_profile(profile)?;
     let issued = app.tokens().access_token_for(&p)?;
-    if let Some(w) = &issued.warning {
-        eprintln!("warning: {w}");
-    }
-    let token = issued.token.expose_secret();
-    let out = match format {
-        "xoauth2" => mailwarden_core::oauth::xoauth2::encoded(&p, &issued.token).to_string(),
-        "json" => serde_json::json!({"access_token": token, "token_type": "Bearer", "expires_at": issued.expires_at})
-            .to_string(),
-        _ => token.to_owned(),
-    };
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{out}");
+    crate::token_out::print(&p, &issued, format);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -12,6 +12,7 @@ mod edit;
 mod key_cmd;
 mod output;
 mod profile_cmd;
+mod token_out;
 mod watch_cmd;
 
 use args::{CalendarCommand, Cli, Command, ProfileCommand, TestCommand};

@@ -84,6 +84,21 @@ impl Mailwarden {
         Mailwarden::open_for(db, clock, true)
     }
 
+    /// The token front's open (ARCHITECTURE.md, "The token front"): as
+    /// [`Mailwarden::open_brief`] for an existing database whose key is in
+    /// its key file; None for anything else — no database yet, a keyring
+    /// key, any error — and the caller hands over to the full command line,
+    /// which opens it the ordinary way and explains what is wrong.
+    pub fn open_quick(db: &Path, clock: SharedClock) -> Option<Self> {
+        let db = absolute(db).ok()?;
+        if !std::fs::metadata(&db).is_ok_and(|m| m.len() > 0) {
+            return None;
+        }
+        let store = Store::open_for(&db, true).ok()?;
+        let (key, info) = keystore::unlock_from_file(&store)?;
+        Some(Mailwarden { store, key: RwLock::new((Some(Arc::new(key)), info)), clock, manual: Mutex::default() })
+    }
+
     fn open_for(db: &Path, clock: SharedClock, brief: bool) -> Result<Self> {
         let db = absolute(db)?;
         let store = Store::open_for(&db, brief)?;

@@ -118,6 +118,21 @@ pub fn unlock(store: &Store) -> Result<(Option<DataKey>, KeyInfo)> {
     find(store, pref)
 }
 
+/// The data key when it lives in this database's key file, and only then:
+/// the quick path of `mailwarden token` (ARCHITECTURE.md, "The token front").
+/// Anything else — a keyring home or preference, a missing, unsafe or wrong
+/// key file, a home not yet recorded — is None, and changes nothing: the
+/// caller hands over to [`unlock`], which finds the key or explains why not.
+pub(crate) fn unlock_from_file(store: &Store) -> Option<(DataKey, KeyInfo)> {
+    let pref = preference().ok()?;
+    if pref == Preference::Keyring || store.meta().key_home != Some(KeyHome::File) {
+        return None;
+    }
+    let key = file::read(&key_file_for(store.path())).ok()??;
+    store.unlock(&key).ok()?;
+    Some((key, file_info(store, Some(file_notice(store, None)))))
+}
+
 /// A new database: a new key, in the keyring when one answers.
 fn create(store: &Store, pref: Preference) -> Result<(DataKey, KeyInfo)> {
     let key = DataKey::generate();

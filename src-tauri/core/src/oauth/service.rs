@@ -132,14 +132,11 @@ impl Tokens<'_> {
     /// As [`Self::access_token_for`]; setting `cancel` ends a refresh in
     /// flight at once (a test the person stopped).
     pub fn access_token_within(&self, p: &Profile, cancel: Option<&AtomicBool>) -> Result<Issued> {
-        tokens_allowed(p)?;
-        let id = p.id;
-        let now = self.clock.now();
-        let valid_until = now.unix_timestamp().saturating_add(REFRESH_MARGIN_SECS);
-        if let Some(mut c) = self.store.cached_access_token(id, valid_until)? {
-            let last_used = c.last_used.take();
-            return Ok(self.touched(id, last_used.as_deref(), c.into()));
+        if let Some(issued) = self.cached_token_for(p)? {
+            return Ok(issued);
         }
+        let id = p.id;
+        let valid_until = self.clock.now().unix_timestamp().saturating_add(REFRESH_MARGIN_SECS);
         let _lock = self.token_lock()?;
         if let Some(mut c) = self.store.cached_access_token(id, valid_until)? {
             tracing::debug!(profile = id, "token: another process refreshed it meanwhile");
@@ -148,6 +145,19 @@ impl Tokens<'_> {
         }
         let issued = self.fetch_token(p, cancel)?;
         Ok(self.touched(id, None, issued))
+    }
+
+    /// The cached access token when it is valid for at least
+    /// [`REFRESH_MARGIN_SECS`] more (its use recorded, as
+    /// [`Self::access_token_for`] does); None when it needs a refresh. Reads
+    /// only the database: the token front serves it without the network code.
+    pub fn cached_token_for(&self, p: &Profile) -> Result<Option<Issued>> {
+        tokens_allowed(p)?;
+        let valid_until = self.clock.now().unix_timestamp().saturating_add(REFRESH_MARGIN_SECS);
+        Ok(self.store.cached_access_token(p.id, valid_until)?.map(|mut c| {
+            let last_used = c.last_used.take();
+            self.touched(p.id, last_used.as_deref(), c.into())
+        }))
     }
 
     /// Record the use (bookkeeping): a failure here — a full disk, a locked
