@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "delete_profile",
     "duplicate_profile",
     "set_unsaved",
+    "window_ready",
     "connection",
     "connect_browser",
     "connect_device",

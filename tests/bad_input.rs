@@ -102,6 +102,9 @@ fn cases() -> Vec<Case> {
         case(add(&["--secret-id", "abc"]), "--secret-id", "Secret ID is a GUID"),
         case(add(&["--secret-expires", "4/16/2025"]), "--secret-expires", "not a date"),
         case(add(&["--secret-expires", "2027-02-30"]), "--secret-expires", "not a date"),
+        case(add(&["--secret-expires", "0016-12-04"]), "--secret-expires", "not a plausible date"),
+        case(add(&["--secret-expires", "2704-16-20"]), "--secret-expires", "not a date"),
+        case(add(&["--secret-expires", "2704-12-20"]), "--secret-expires", "not a plausible date"),
         case(add(&["--scopes", ""]), "--scopes", "Scopes are required"),
         case(add(&["--scopes", "https://outlook.office.com/SMTP.Send,offline_access"]), "--scopes", "not commas"),
         case(
@@ -171,6 +174,9 @@ fn cases() -> Vec<Case> {
         case(add(&["--smtp-port", "70000"]), "--smtp-port", "1 to 65535"),
         case(add(&["--smtp-port", "abc"]), "--smtp-port", "1 to 65535"),
         case(add(&["--smtp-port", "465", "--smtp-security", "tls"]), "--smtp-port", "does not accept port 465"),
+        case(add(&["--smtp-port", "465", "--smtp-security", "starttls"]), "--smtp-port", "does not accept port 465"),
+        case(add(&["--smtp-port", "587", "--smtp-security", "tls"]), "--smtp-security", "Security to STARTTLS"),
+        case(add(&["--redirect-uri", "https://localhost"]), "--redirect-uri", "Mobile and desktop applications"),
         case(
             add(&[
                 "--provider",

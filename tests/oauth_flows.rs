@@ -1,6 +1,7 @@
 //! Sign-in flows end to end: the browser and loopback listener (with the fake
 //! browser), device code, Web redirects, Google parameters, TLS trust.
 
+use mailwarden_tests::idp::App;
 use mailwarden_tests::oauth_env::*;
 use mailwarden_tests::text;
 use std::io::{BufRead, BufReader};
@@ -74,16 +75,28 @@ fn loopback_refuses_wrong_paths_and_states_and_times_out() {
 fn a_web_redirect_needs_the_manual_flow_and_the_secret() {
     let env = Env::new();
     env.app(Some(SECRET), false); // https://localhost registered as Web (seed 001)
-    env.add_profile("CXT", &["--mailbox", "erp@contoso.com", "--redirect-uri", "https://localhost"], None);
+                                  // Without the secret the profile is refused at save, saying what to do.
+    let web = ["--mailbox", "erp@contoso.com", "--redirect-uri", "https://localhost"];
+    let mut args = vec!["profile", "add", "--name", "CXT", "--cloud", "custom", "--authority-url", &env.idp.base];
+    args.extend(["--tenant", TENANT, "--client-id", CLIENT]);
+    args.extend(web);
+    let o = env.run(&args, None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("Mobile and desktop applications"), "{}", text(&o.stderr));
+    let mut with_secret = web.to_vec();
+    with_secret.push("--client-secret-stdin");
+    env.add_profile("CXT", &with_secret, Some(&format!("{SECRET}\n")));
     let o = env.run(&["connect", "CXT"], None);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("--manual"), "{}", text(&o.stderr));
-    // Without the secret, a Web (confidential) app is refused: AADSTS7000218.
-    let o = env.manual_connect("CXT", |url| env.idp.sign_in(&url));
-    assert_diagnosis(&o, "AADSTS7000218", "requires a client secret");
-    env.ok(&["profile", "edit", "CXT", "--client-secret-stdin"], Some(&format!("{SECRET}\n")));
     let o = env.manual_connect("CXT", |url| env.idp.sign_in(&url));
     assert!(o.status.success(), "{}", text(&o.stderr));
+    // A loopback address registered under Web instead of Mobile and desktop
+    // applications: the profile cannot know, Microsoft refuses (AADSTS7000218).
+    env.idp.register(App { web_redirects: vec!["http://localhost".into()], ..app_of(&env) });
+    env.delegated_profile("Loopback as Web");
+    let o = env.manual_connect("Loopback as Web", |url| env.idp.sign_in(&url));
+    assert_diagnosis(&o, "AADSTS7000218", "requires a client secret");
 }
 
 /// `connect --device-code`; `person` acts on the user code once it is shown.

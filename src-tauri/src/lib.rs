@@ -37,11 +37,7 @@ pub fn run() {
             tray::build(app)?;
             let watcher = watcher::start(app.handle());
             app.manage(watcher);
-            if std::env::args().any(|a| a == BACKGROUND_FLAG) {
-                if let Some(w) = app.get_webview_window("main") {
-                    let _ = w.hide();
-                }
-            }
+            window::show_when_ready(app.handle(), std::env::args().any(|a| a == BACKGROUND_FLAG));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -56,6 +52,7 @@ pub fn run() {
             commands::delete_profile,
             commands::duplicate_profile,
             commands::set_unsaved,
+            window::window_ready,
             connect::connection,
             connect::connect_browser,
             connect::connect_device,

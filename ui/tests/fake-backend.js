@@ -112,6 +112,11 @@
       return view;
     },
     set_unsaved: () => null,
+    // What the page had drawn when it asked for the window to be shown.
+    window_ready: () => {
+      state.readyWith = document.querySelector('[data-testid=profile-row], [data-testid=empty-state]')?.dataset.testid ?? null;
+      return null;
+    },
     connection: () => null,
     can_listen: () => true,
     test_auth: () => {

@@ -332,6 +332,17 @@ test('a database with profiles never flashes the empty state while the core answ
   await page.context().close();
 });
 
+test('the window is shown once the list or the empty state is drawn, not before', async () => {
+  for (const [seed, drawn] of [[[profile(1, 'Alpha')], 'profile-row'], [[], 'empty-state']]) {
+    const page = await openApp(browser, url, seed, { listDelay: 400 });
+    await page.getByTestId(drawn).first().waitFor();
+    await page.waitForFunction(() => window.__BACKEND__.calls.some((c) => c.cmd === 'window_ready'));
+    assert.equal(await page.evaluate(() => window.__BACKEND__.readyWith), drawn);
+    assert.equal((await calls(page, 'window_ready')).length, 1, 'once');
+    await page.context().close();
+  }
+});
+
 test('a test in flight can be cancelled, and says so', async () => {
   const page = await openApp(browser, url, [profile(1, 'Alpha')]);
   await page.getByTestId('profile-row').first().click();

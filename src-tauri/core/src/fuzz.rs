@@ -119,6 +119,6 @@ proptest! {
         d.smtp_port = port;
         d.tenant = tenant;
         d.client_secret_expires = date;
-        let _ = crate::profile::validate(&d, None);
+        let _ = crate::profile::validate(&d, None, crate::profile::TEST_TODAY);
     }
 }

@@ -68,6 +68,7 @@ export const api = {
   deleteProfile: (id: number) => call<null>('delete_profile', { id }),
   duplicateProfile: (id: number) => call<ProfileView>('duplicate_profile', { id }),
   setUnsaved: (dirty: boolean) => call<null>('set_unsaved', { dirty }),
+  windowReady: () => call<null>('window_ready'),
   connection: (id: number) => call<TokenRecord | null>('connection', { id }),
   connectBrowser: (id: number, progress: (p: ConnectProgress) => void) =>
     call<TokenRecord>('connect_browser', { id, onProgress: channel(progress) }),

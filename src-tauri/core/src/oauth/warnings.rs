@@ -115,7 +115,7 @@ mod tests {
         d.tenant = "contoso.onmicrosoft.com".into();
         d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
         d.client_secret = crate::secret::SecretChange::set("WvR8Q~x");
-        validate(&d, None).unwrap().profile
+        validate(&d, None, crate::profile::TEST_TODAY).unwrap().profile
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub use row::{ProfileRow, ProfileSummary};
 pub use service::Profiles;
 pub use validate::{validate, Existing, Validated};
 
+/// The "today" the crate's tests validate on.
+#[cfg(test)]
+pub(crate) const TEST_TODAY: time::Date = time::macros::date!(2026 - 12 - 01);
+
 use crate::secret::SecretChange;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};

@@ -82,7 +82,7 @@ impl Profiles<'_> {
             }
             None => None,
         };
-        let validated = validate(draft, existing).map_err(CoreError::Validation)?;
+        let validated = validate(draft, existing, self.clock.today()).map_err(CoreError::Validation)?;
         let now = self.clock.now();
         let id = match id {
             Some(id) => {

@@ -55,8 +55,20 @@ fn opt(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_owned())
 }
 
-/// Check `d`; `existing` describes the stored profile when editing.
-pub fn validate(d: &ProfileDraft, existing: Option<Existing>) -> Result<Validated, Vec<FieldError>> {
+/// The dates a client secret can plausibly expire on, seen from `today`: a
+/// typed date that lands outside (a year read as 0016, a day-month swap into
+/// the year 2704) is a typing slip, not a secret.
+fn plausible_expiry(date: Date, today: Date) -> bool {
+    let latest = today.year().saturating_add(EXPIRY_YEARS_AHEAD);
+    date.year() >= EXPIRY_EARLIEST_YEAR && date.year() <= latest
+}
+
+const EXPIRY_EARLIEST_YEAR: i32 = 2000;
+const EXPIRY_YEARS_AHEAD: i32 = 100;
+
+/// Check `d` on `today` (the local date); `existing` describes the stored
+/// profile when editing.
+pub fn validate(d: &ProfileDraft, existing: Option<Existing>, today: Date) -> Result<Validated, Vec<FieldError>> {
     let mut c = Check { errors: Vec::new() };
     let existing = existing.unwrap_or_default();
     let oauth = d.auth_method.is_oauth();
@@ -163,7 +175,17 @@ pub fn validate(d: &ProfileDraft, existing: Option<Existing>) -> Result<Validate
     let client_secret_expires: Option<Date> = match opt(&d.client_secret_expires) {
         None => None,
         Some(s) => match parse_date(&s) {
-            Some(date) => Some(date),
+            Some(date) if plausible_expiry(date, today) => Some(date),
+            Some(_) => {
+                c.err(
+                    "clientSecretExpires",
+                    format!(
+                        "Secret expiry \"{s}\" is not a plausible date: a client secret expires between {EXPIRY_EARLIEST_YEAR} and {}. Type it as YYYY-MM-DD, e.g. 2027-04-16 (the Expires column of Certificates & secrets).",
+                        today.year().saturating_add(EXPIRY_YEARS_AHEAD)
+                    ),
+                );
+                None
+            }
             None => {
                 c.err(
                     "clientSecretExpires",
@@ -173,7 +195,7 @@ pub fn validate(d: &ProfileDraft, existing: Option<Existing>) -> Result<Validate
             }
         },
     };
-    check_client_secret(&mut c, d, existing, client_secret_id.as_deref());
+    let has_secret = check_client_secret(&mut c, d, existing, client_secret_id.as_deref());
 
     // Scopes.
     let scopes: Vec<String> = d.scopes.split_whitespace().map(str::to_owned).collect();
@@ -185,6 +207,9 @@ pub fn validate(d: &ProfileDraft, existing: Option<Existing>) -> Result<Validate
     let redirect_uri = d.redirect_uri.trim().to_owned();
     if d.auth_method == AuthMethod::AuthCode {
         check_redirect(&mut c, &redirect_uri);
+        if ms && !has_secret && is_https_loopback(&redirect_uri) {
+            c.err("redirectUri", "https://localhost is a Web redirect in Entra, and Microsoft redeems a Web sign-in only with the client secret (AADSTS7000218). Without a secret, register http://localhost under Authentication → Mobile and desktop applications and use it here; or keep https://localhost and paste the secret's Value.");
+        }
     }
 
     // Custom provider endpoints.
@@ -208,15 +233,30 @@ pub fn validate(d: &ProfileDraft, existing: Option<Existing>) -> Result<Validate
     let smtp_port = check_port(&mut c, "smtpPort", "SMTP port", &d.smtp_port, 587);
     let smtp_needed = d.send_method == SendMethod::Smtp;
     if smtp_needed || !smtp_host.is_empty() {
-        check_server(&mut c, ("smtpHost", "smtpPort", "smtpSecurity"), "SMTP", &smtp_host, smtp_port, d.smtp_security);
-        if d.provider == Provider::Microsoft365 && smtp_port == Some(465) {
-            c.err("smtpPort", "Microsoft 365 does not accept port 465 (implicit TLS); use port 587 with STARTTLS.");
+        // Microsoft 365 takes SMTP on 587 with STARTTLS only: one answer, not
+        // the generic "465 is implicit TLS" advice beside it.
+        let m365 = d.provider == Provider::Microsoft365;
+        if m365 && smtp_port == Some(465) {
+            c.err(
+                "smtpPort",
+                "Microsoft 365 does not accept port 465 (implicit TLS): set SMTP port to 587 and Security to STARTTLS.",
+            );
         }
+        let fields = ("smtpHost", "smtpPort", "smtpSecurity");
+        check_server(&mut c, fields, "SMTP", &smtp_host, smtp_port, d.smtp_security, !m365);
     }
     let imap_host = d.imap_host.trim().to_ascii_lowercase();
     let imap_port = check_port(&mut c, "imapPort", "IMAP port", &d.imap_port, 993);
     if !imap_host.is_empty() {
-        check_server(&mut c, ("imapHost", "imapPort", "imapSecurity"), "IMAP", &imap_host, imap_port, d.imap_security);
+        check_server(
+            &mut c,
+            ("imapHost", "imapPort", "imapSecurity"),
+            "IMAP",
+            &imap_host,
+            imap_port,
+            d.imap_security,
+            true,
+        );
     }
 
     // Password (basic auth).
@@ -276,7 +316,8 @@ pub fn validate(d: &ProfileDraft, existing: Option<Existing>) -> Result<Validate
     })
 }
 
-fn check_client_secret(c: &mut Check, d: &ProfileDraft, existing: Existing, secret_id: Option<&str>) {
+/// Check the client secret change; true when the profile will hold one.
+fn check_client_secret(c: &mut Check, d: &ProfileDraft, existing: Existing, secret_id: Option<&str>) -> bool {
     let has_after = match &d.client_secret {
         SecretChange::Keep => existing.has_client_secret,
         SecretChange::Clear => false,
@@ -306,6 +347,13 @@ fn check_client_secret(c: &mut Check, d: &ProfileDraft, existing: Existing, secr
             "Client secret is required for app-only sign-in: paste the Value from Certificates & secrets.",
         );
     }
+    has_after
+}
+
+/// `https://localhost…` or `https://127.0.0.1…`: the Web redirect the paste
+/// route uses (seed 001), which Entra treats as a confidential client's.
+fn is_https_loopback(uri: &str) -> bool {
+    url::Url::parse(uri).is_ok_and(|u| u.scheme() == "https" && u.host_str().is_some_and(syntax::is_loopback_host))
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ fn round_trip_and_sealed_secret_never_in_files() {
     let dir = tempfile::tempdir().unwrap();
     let key = DataKey::generate();
     let s = open(&dir, &key);
-    let v = validate(&draft("Invoices"), None).unwrap();
+    let v = validate(&draft("Invoices"), None, crate::profile::TEST_TODAY).unwrap();
     let id = s.insert(&v, datetime!(2026-11-23 12:00 UTC)).unwrap();
     let got = s.get(id).unwrap();
     assert_eq!(got.profile.name, "Invoices");
@@ -56,8 +56,12 @@ fn wrong_key_is_refused_at_open() {
 fn a_sealed_blob_moved_to_another_profile_does_not_open() {
     let dir = tempfile::tempdir().unwrap();
     let s = open(&dir, &DataKey::generate());
-    let a = s.insert(&validate(&draft("A"), None).unwrap(), datetime!(2026-11-23 12:00 UTC)).unwrap();
-    let b = s.insert(&validate(&draft("B"), None).unwrap(), datetime!(2026-11-23 12:00 UTC)).unwrap();
+    let a = s
+        .insert(&validate(&draft("A"), None, crate::profile::TEST_TODAY).unwrap(), datetime!(2026-11-23 12:00 UTC))
+        .unwrap();
+    let b = s
+        .insert(&validate(&draft("B"), None, crate::profile::TEST_TODAY).unwrap(), datetime!(2026-11-23 12:00 UTC))
+        .unwrap();
     s.conn()
         .unwrap()
         .execute(
@@ -72,8 +76,14 @@ fn a_sealed_blob_moved_to_another_profile_does_not_open() {
 fn duplicate_names_are_a_field_error_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let s = open(&dir, &DataKey::generate());
-    s.insert(&validate(&draft("Invoices"), None).unwrap(), datetime!(2026-11-23 12:00 UTC)).unwrap();
-    let err = s.insert(&validate(&draft("INVOICES"), None).unwrap(), datetime!(2026-11-23 12:00 UTC)).unwrap_err();
+    s.insert(&validate(&draft("Invoices"), None, crate::profile::TEST_TODAY).unwrap(), datetime!(2026-11-23 12:00 UTC))
+        .unwrap();
+    let err = s
+        .insert(
+            &validate(&draft("INVOICES"), None, crate::profile::TEST_TODAY).unwrap(),
+            datetime!(2026-11-23 12:00 UTC),
+        )
+        .unwrap_err();
     assert_eq!(err.field_errors()[0].field, "name");
     assert_eq!(s.list().unwrap().len(), 1);
     let n: i64 = s.conn().unwrap().query_row("SELECT count(*) FROM secrets", [], |r| r.get(0)).unwrap();
@@ -85,18 +95,19 @@ fn update_keeps_clears_and_replaces_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let s = open(&dir, &DataKey::generate());
     let t = datetime!(2026-11-23 12:00 UTC);
-    let id = s.insert(&validate(&draft("A"), None).unwrap(), t).unwrap();
+    let id = s.insert(&validate(&draft("A"), None, crate::profile::TEST_TODAY).unwrap(), t).unwrap();
     let mut d = draft("A2");
     d.client_secret = SecretChange::Keep;
     let existing = crate::profile::Existing { has_client_secret: true, has_password: false };
-    s.update(id, &validate(&d, Some(existing)).unwrap(), datetime!(2026-11-24 12:00 UTC)).unwrap();
+    s.update(id, &validate(&d, Some(existing), crate::profile::TEST_TODAY).unwrap(), datetime!(2026-11-24 12:00 UTC))
+        .unwrap();
     let got = s.get(id).unwrap();
     assert_eq!(got.profile.name, "A2");
     assert_eq!(got.profile.created_at, t);
     assert_eq!(got.profile.updated_at, datetime!(2026-11-24 12:00 UTC));
     assert_eq!(s.read_secret(id, SecretKind::ClientSecret).unwrap().unwrap().expose_secret(), SECRET);
     d.client_secret = SecretChange::set("Abc8Q~new-value");
-    s.update(id, &validate(&d, Some(existing)).unwrap(), t).unwrap();
+    s.update(id, &validate(&d, Some(existing), crate::profile::TEST_TODAY).unwrap(), t).unwrap();
     assert_eq!(s.read_secret(id, SecretKind::ClientSecret).unwrap().unwrap().expose_secret(), "Abc8Q~new-value");
 }
 
@@ -105,7 +116,7 @@ fn delete_removes_secrets_and_duplicate_reseals_them() {
     let dir = tempfile::tempdir().unwrap();
     let s = open(&dir, &DataKey::generate());
     let t = datetime!(2026-11-23 12:00 UTC);
-    let id = s.insert(&validate(&draft("A"), None).unwrap(), t).unwrap();
+    let id = s.insert(&validate(&draft("A"), None, crate::profile::TEST_TODAY).unwrap(), t).unwrap();
     let copy = s.duplicate(id, "A (copy)", t).unwrap();
     assert_eq!(s.read_secret(copy, SecretKind::ClientSecret).unwrap().unwrap().expose_secret(), SECRET);
     s.delete(id).unwrap();
@@ -135,7 +146,7 @@ fn the_list_cache_sees_commits_from_other_connections() {
     let b = open(&dir, &key);
     let t = datetime!(2026-11-23 12:00 UTC);
     assert_eq!(b.list().unwrap().len(), 0);
-    a.insert(&validate(&draft("From A"), None).unwrap(), t).unwrap();
+    a.insert(&validate(&draft("From A"), None, crate::profile::TEST_TODAY).unwrap(), t).unwrap();
     assert_eq!(a.list().unwrap().len(), 1, "own write invalidates");
     assert_eq!(b.list().unwrap().len(), 1, "another connection's commit invalidates");
     let id = a.list().unwrap()[0].profile.id;
@@ -148,7 +159,9 @@ fn the_list_cache_sees_commits_from_other_connections() {
 fn test_history_is_bounded_and_the_latest_is_read_without_a_sort() {
     let dir = tempfile::tempdir().unwrap();
     let s = open(&dir, &DataKey::generate());
-    let id = s.insert(&validate(&draft("Busy"), None).unwrap(), datetime!(2026-11-23 12:00 UTC)).unwrap();
+    let id = s
+        .insert(&validate(&draft("Busy"), None, crate::profile::TEST_TODAY).unwrap(), datetime!(2026-11-23 12:00 UTC))
+        .unwrap();
     for i in 0..150 {
         let r = TestResult {
             kind: if i % 2 == 0 { TestKind::Send } else { TestKind::Imap },
@@ -196,7 +209,9 @@ fn update(access: &str, refresh: Option<&str>, refreshed: bool) -> TokenUpdate {
 fn a_late_refresh_never_replaces_or_deletes_a_newer_connection() {
     let dir = tempfile::tempdir().unwrap();
     let s = open(&dir, &DataKey::generate());
-    let id = s.insert(&validate(&draft("Tokens"), None).unwrap(), datetime!(2026-11-23 12:00 UTC)).unwrap();
+    let id = s
+        .insert(&validate(&draft("Tokens"), None, crate::profile::TEST_TODAY).unwrap(), datetime!(2026-11-23 12:00 UTC))
+        .unwrap();
     let t = datetime!(2026-11-23 12:00 UTC);
     assert!(s.save_tokens(id, update("at1", Some("rt1"), false), t, Expect::Anything).unwrap());
     // A refresh starts from this state …
@@ -234,7 +249,12 @@ fn a_brief_store_holds_the_database_alone_until_it_shares() {
     let key = DataKey::generate();
     let path = dir.path().join("db").join("m.db");
     let s = open(&dir, &key);
-    let id = s.insert(&validate(&draft("Invoices"), None).unwrap(), datetime!(2026-11-23 12:00 UTC)).unwrap();
+    let id = s
+        .insert(
+            &validate(&draft("Invoices"), None, crate::profile::TEST_TODAY).unwrap(),
+            datetime!(2026-11-23 12:00 UTC),
+        )
+        .unwrap();
     drop(s);
     let shm = path.with_extension("db-shm");
     let _ = std::fs::remove_file(&shm); // no connection is open
@@ -279,12 +299,12 @@ fn list_rows_agree_with_the_full_profiles_and_follow_writes() {
     let mut d = draft("beta");
     d.notes = "Nightly invoices".into();
     d.client_secret_expires = "2027-04-16".into();
-    let beta = a.insert(&validate(&d, None).unwrap(), t).unwrap();
+    let beta = a.insert(&validate(&d, None, crate::profile::TEST_TODAY).unwrap(), t).unwrap();
     let mut d = ProfileDraft::new(Provider::OutlookCom, AuthMethod::AuthCode, SendMethod::Smtp);
     d.name = "Alpha".into();
     d.mailbox = "me@outlook.com".into();
     d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
-    a.insert(&validate(&d, None).unwrap(), t).unwrap();
+    a.insert(&validate(&d, None, crate::profile::TEST_TODAY).unwrap(), t).unwrap();
     let r = TestResult {
         kind: TestKind::Send,
         at: "2026-11-23T12:01:00Z".into(),
@@ -313,6 +333,6 @@ fn list_rows_agree_with_the_full_profiles_and_follow_writes() {
 
     a.delete(beta).unwrap();
     assert_eq!(b.list_rows().unwrap().len(), 1, "another connection's commit invalidates");
-    a.insert(&validate(&draft("Gamma"), None).unwrap(), t).unwrap();
+    a.insert(&validate(&draft("Gamma"), None, crate::profile::TEST_TODAY).unwrap(), t).unwrap();
     assert_eq!(a.list_rows().unwrap().len(), 2, "own write invalidates");
 }

@@ -134,6 +134,8 @@ pub(super) fn check_port(c: &mut Check, field: &str, label: &str, raw: &str, def
     }
 }
 
+/// Host, port and security of one server. `implicit_tls_port`: whether the
+/// provider offers an implicit-TLS port to suggest (Microsoft 365's SMTP does not).
 pub(super) fn check_server(
     c: &mut Check,
     fields: (&str, &str, &str),
@@ -141,6 +143,7 @@ pub(super) fn check_server(
     host: &str,
     port: Option<u16>,
     tls: TlsMode,
+    implicit_tls_port: bool,
 ) {
     let (host_f, port_f, tls_f) = fields;
     if host.is_empty() {
@@ -159,11 +162,18 @@ pub(super) fn check_server(
         c.err(tls_f, format!("{label} without TLS would send the credentials in clear text; it is allowed only to this machine (localhost). Choose STARTTLS or TLS."));
     }
     match (port, tls) {
-        (Some(587), TlsMode::Tls) => {
-            c.err(port_f, "Port 587 uses STARTTLS, not implicit TLS; choose STARTTLS or port 465.")
+        (Some(587), TlsMode::Tls) if implicit_tls_port => {
+            c.err(port_f, "Port 587 uses STARTTLS, not implicit TLS: set Security to STARTTLS, or the port to 465.")
         }
-        (Some(465), TlsMode::StartTls) => c.err(port_f, "Port 465 uses implicit TLS; choose TLS or port 587."),
-        (Some(993), TlsMode::StartTls) => c.err(port_f, "Port 993 uses implicit TLS; choose TLS or port 143."),
+        (Some(587), TlsMode::Tls) => {
+            c.err(tls_f, format!("{label} on port 587 uses STARTTLS: set Security to STARTTLS."))
+        }
+        (Some(465), TlsMode::StartTls) => {
+            c.err(port_f, "Port 465 uses implicit TLS: set Security to TLS, or the port to 587.")
+        }
+        (Some(993), TlsMode::StartTls) => {
+            c.err(port_f, "Port 993 uses implicit TLS: set Security to TLS, or the port to 143.")
+        }
         _ => {}
     }
 }

@@ -12,7 +12,7 @@ fn ok_draft() -> ProfileDraft {
 }
 
 fn first_error(d: &ProfileDraft) -> FieldError {
-    validate(d, None).expect_err("should be rejected").remove(0)
+    validate(d, None, crate::profile::TEST_TODAY).expect_err("should be rejected").remove(0)
 }
 
 #[test]
@@ -20,7 +20,7 @@ fn a_complete_draft_passes_with_trimmed_values() {
     let mut d = ok_draft();
     d.name = "  Invent ERP ".into();
     d.smtp_host = "SMTP.Office365.com".into();
-    let v = validate(&d, None).unwrap();
+    let v = validate(&d, None, crate::profile::TEST_TODAY).unwrap();
     assert_eq!(v.profile.name, "Invent ERP");
     assert_eq!(v.profile.smtp_host, "smtp.office365.com");
     assert_eq!(v.profile.scopes.len(), 3);
@@ -80,24 +80,84 @@ fn port_465_on_microsoft_365_is_refused() {
     assert!(e.message.contains("587"));
 }
 
+/// One consistent answer for Microsoft 365's SMTP port: never "choose TLS or
+/// port 587" beside "465 is not accepted", never "or port 465" for 587.
+#[test]
+fn microsoft_365_smtp_port_advice_is_one_answer() {
+    let mut d = ok_draft();
+    for (port, tls, field) in [
+        ("465", crate::profile::TlsMode::Tls, "smtpPort"),
+        ("465", crate::profile::TlsMode::StartTls, "smtpPort"),
+        ("587", crate::profile::TlsMode::Tls, "smtpSecurity"),
+    ] {
+        d.smtp_port = port.into();
+        d.smtp_security = tls;
+        let errs = validate(&d, None, crate::profile::TEST_TODAY).unwrap_err();
+        let smtp: Vec<_> = errs.iter().filter(|e| e.field.starts_with("smtp")).collect();
+        assert_eq!(smtp.len(), 1, "{port} {tls:?}: {errs:?}");
+        assert_eq!(smtp[0].field, field, "{port} {tls:?}");
+        assert!(smtp[0].message.contains("STARTTLS") && !smtp[0].message.contains("to 465"), "{:?}", smtp[0]);
+    }
+    // Elsewhere the implicit-TLS port is a fair suggestion.
+    d.provider = crate::profile::Provider::Google;
+    d.client_id = "1-abc.apps.googleusercontent.com".into();
+    d.tenant = String::new();
+    d.smtp_host = "smtp.gmail.com".into();
+    let errs = validate(&d, None, crate::profile::TEST_TODAY).unwrap_err();
+    assert!(errs.iter().any(|e| e.field == "smtpPort" && e.message.contains("port to 465")), "{errs:?}");
+}
+
+#[test]
+fn implausible_expiry_dates_are_refused() {
+    let mut d = ok_draft();
+    for bad in ["0016-12-04", "1999-12-31", "2127-01-01", "9999-01-01"] {
+        d.client_secret_expires = bad.into();
+        let e = first_error(&d);
+        assert_eq!(e.field, "clientSecretExpires", "{bad}");
+        assert!(e.message.contains("not a plausible date") && e.message.contains("2126"), "{bad}: {}", e.message);
+    }
+    for good in ["2000-01-01", "2027-04-16", "2126-12-31"] {
+        d.client_secret_expires = good.into();
+        assert!(validate(&d, None, crate::profile::TEST_TODAY).is_ok(), "{good}");
+    }
+}
+
+/// Seed 001's https://localhost is a Web (confidential) redirect: without a
+/// secret the sign-in could only end in AADSTS7000218, so it is said at save.
+#[test]
+fn a_web_redirect_without_a_secret_says_what_to_register() {
+    let mut d = ok_draft();
+    d.redirect_uri = "https://localhost".into();
+    let e = first_error(&d);
+    assert_eq!(e.field, "redirectUri");
+    assert!(e.message.contains("AADSTS7000218") && e.message.contains("Mobile and desktop applications"));
+    d.client_secret = SecretChange::set("WvR8Q~abc");
+    assert!(validate(&d, None, crate::profile::TEST_TODAY).is_ok());
+    d.client_secret = SecretChange::Keep;
+    let existing = Existing { has_client_secret: true, has_password: false };
+    assert!(validate(&d, Some(existing), crate::profile::TEST_TODAY).is_ok(), "the stored secret counts");
+    d.redirect_uri = "http://localhost".into();
+    assert!(validate(&d, None, crate::profile::TEST_TODAY).is_ok(), "a public client's loopback");
+}
+
 #[test]
 fn client_credentials_need_dot_default_and_a_secret() {
     let mut d = ok_draft();
     d.auth_method = AuthMethod::ClientCredentials;
     d.tenant = "contoso.onmicrosoft.com".into();
-    let errs = validate(&d, None).unwrap_err();
+    let errs = validate(&d, None, crate::profile::TEST_TODAY).unwrap_err();
     assert!(errs.iter().any(|e| e.field == "scopes" && e.message.contains("AADSTS1002012")));
     assert!(errs.iter().any(|e| e.field == "clientSecret"));
     // Editing a profile that already holds a secret: "keep" is enough.
     d.scopes = "https://outlook.office365.com/.default".into();
     let existing = Existing { has_client_secret: true, has_password: false };
-    assert!(validate(&d, Some(existing)).is_ok());
+    assert!(validate(&d, Some(existing), crate::profile::TEST_TODAY).is_ok());
 }
 
 #[test]
 fn every_error_names_a_field_once() {
     let d = ProfileDraft { smtp_port: "x".into(), ..ProfileDraft::default() };
-    let errs = validate(&d, None).unwrap_err();
+    let errs = validate(&d, None, crate::profile::TEST_TODAY).unwrap_err();
     let mut fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
     let n = fields.len();
     fields.dedup();
@@ -114,7 +174,7 @@ fn basic_auth_drops_oauth_secret_and_needs_a_password() {
     assert_eq!(first_error(&d).field, "password");
     d.password = SecretChange::set("hunter2");
     d.client_secret = SecretChange::set("leftover");
-    let v = validate(&d, None).unwrap();
+    let v = validate(&d, None, crate::profile::TEST_TODAY).unwrap();
     assert!(matches!(v.client_secret, SecretChange::Clear));
     assert!(matches!(v.password, SecretChange::Set { .. }));
 }
