@@ -173,6 +173,8 @@ fn cases() -> Vec<Case> {
         case(add(&["--smtp-port", "0"]), "--smtp-port", "1 to 65535"),
         case(add(&["--smtp-port", "70000"]), "--smtp-port", "1 to 65535"),
         case(add(&["--smtp-port", "abc"]), "--smtp-port", "1 to 65535"),
+        case(add(&["--smtp-port", "-1"]), "--smtp-port", "1 to 65535"),
+        case(add(&["--imap-host", "outlook.office365.com", "--imap-port", "-993"]), "--imap-port", "1 to 65535"),
         case(add(&["--smtp-port", "465", "--smtp-security", "tls"]), "--smtp-port", "does not accept port 465"),
         case(add(&["--smtp-port", "465", "--smtp-security", "starttls"]), "--smtp-port", "does not accept port 465"),
         case(add(&["--smtp-port", "587", "--smtp-security", "tls"]), "--smtp-security", "Security to STARTTLS"),

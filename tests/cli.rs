@@ -150,6 +150,25 @@ fn usage_errors_exit_2_and_unknown_profiles_exit_1() {
     let o = db.run(&["profile", "show", "nope"], None);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("No profile \"nope\""), "{}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains("Did you mean"), "nothing close: {}", text(&o.stderr));
+    // A typing slip, another case, or part of a name: the names it may mean.
+    db.add_app_only("Invoices via Microsoft 365", "WvR8Q~first", &[]);
+    db.add_app_only("Invoices (test tenant)", "WvR8Q~second", &[]);
+    for (typed, means) in [
+        ("Invoices via Microsoft 356", &["Invoices via Microsoft 365"][..]),
+        ("invoices-via-microsoft-365", &["Invoices via Microsoft 365"]),
+        ("invoices", &["Invoices via Microsoft 365", "Invoices (test tenant)"]),
+    ] {
+        let o = db.run(&["profile", "show", typed], None);
+        assert_eq!(o.status.code(), Some(1), "{typed}");
+        let err = text(&o.stderr);
+        assert!(err.contains("Did you mean"), "{typed}: {err}");
+        for m in means {
+            assert!(err.contains(&format!("\"{m}\"")), "{typed}: {err}");
+        }
+    }
+    let o = db.run(&["token", "Invoices via Microsoft 356"], None);
+    assert!(text(&o.stderr).contains("Did you mean \"Invoices via Microsoft 365\"?"), "{}", text(&o.stderr));
     // `token` takes a short route through clap; help, bad flags and the
     // global options still behave as for every other command.
     let help = db.run(&["token", "--help"], None);

@@ -35,7 +35,7 @@ fn every_command_is_declared_allowed_registered_and_called_by_name() {
     let lib = read("src-tauri/src/lib.rs");
     let from = lib.find("generate_handler![").unwrap();
     let registered: BTreeSet<String> = lib[from..from + lib[from..].find(']').unwrap()]
-        .split(|c: char| c == ',' || c == '[')
+        .split([',', '['])
         .filter_map(|p| p.trim().rsplit("::").next().filter(|n| !n.is_empty() && !n.contains('!')))
         .map(str::to_owned)
         .collect();

@@ -29,11 +29,14 @@ type Res<T> = Result<T, IpcError>;
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum ConnectProgress {
     /// The browser was asked to open `url`; waiting for it to come back.
+    /// `browser_error`: why no browser opened (the address still works when
+    /// opened by hand on this computer, and the paste route is offered).
     #[serde(rename_all = "camelCase")]
     Waiting {
         url: String,
         #[ts(type = "number")]
         timeout_secs: u64,
+        browser_error: Option<String>,
     },
     /// Show this code and address; waiting for the sign-in elsewhere.
     DeviceCode { prompt: DeviceCodePrompt },
@@ -72,9 +75,11 @@ pub async fn connect_browser(
     let cancel = cancel_flag(&state, id);
     on_worker(move || {
         core.tokens().connect_loopback(id, DEFAULT_TIMEOUT, &cancel, |url| {
-            let _ = on_progress
-                .send(ConnectProgress::Waiting { url: url.to_owned(), timeout_secs: DEFAULT_TIMEOUT.as_secs() });
-            let _ = app.opener().open_url(url, None::<&str>);
+            // The opener reports a launcher that failed to start or exited
+            // with an error at once: say so now, not after the whole wait.
+            let browser_error = app.opener().open_url(url, None::<&str>).err().map(|e| e.to_string());
+            let timeout_secs = DEFAULT_TIMEOUT.as_secs();
+            let _ = on_progress.send(ConnectProgress::Waiting { url: url.to_owned(), timeout_secs, browser_error });
         })
     })
     .await

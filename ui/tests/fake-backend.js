@@ -175,6 +175,14 @@
       });
     }),
     cancel_connect: () => { state.hanging?.(); return null; },
+    // The browser sign-in: says it is waiting (and, with __NO_BROWSER__, that
+    // no browser opened), then waits until Cancel.
+    connect_browser: ({ onProgress }) => new Promise((_, reject) => {
+      const message = { kind: 'waiting', url: 'https://login.example/authorize?loopback', timeoutSecs: 300, browserError: window.__NO_BROWSER__ ?? null };
+      window[`_${onProgress.id}`]({ index: 0, message });
+      state.hanging = () => reject({ code: 'flow', message: 'The sign-in was cancelled.', field: null, fields: [], diagnosis: null });
+    }),
+    manual_start: () => 'https://login.example/authorize?manual',
     duplicate_profile: ({ id }) => {
       const src = state.profiles.find((p) => p.id === id);
       const copy = { ...src, id: state.nextId++, name: `${src.name} (copy)` };

@@ -343,6 +343,39 @@ test('the window is shown once the list or the empty state is drawn, not before'
   }
 });
 
+test('a secret without an expiry date asks for it, and the action opens the Secrets section', async () => {
+  const page = await openApp(browser, url, [profile(1, 'P1')], {
+    attention: [{ profileId: 1, profileName: 'P1', kind: 'secret', state: 'soon', daysLeft: null, title: 'Client secret expiry unknown', detail: 'Paste its row from Certificates & secrets.', action: 'secretExpiry', item: 'secret-unknown:1:-' }],
+  });
+  const item = page.getByTestId('attention-item').first();
+  await item.waitFor();
+  assert.match(await item.innerText(), /expiry unknown/);
+  await item.getByRole('button', { name: 'Record expiry' }).click();
+  await page.getByTestId('secrets').waitFor();
+  const inView = await page.getByTestId('secrets').evaluate((e) => e.getBoundingClientRect().top < window.innerHeight);
+  assert.ok(inView, 'the Secrets section is scrolled into view');
+  await page.context().close();
+});
+
+test('a browser that cannot be started is said at once, with the address and the paste route', async () => {
+  const page = await openApp(browser, url, [profile(1, 'P1', { authMethod: 'auth-code', redirectUri: 'http://localhost' })], {
+    attention: [{ profileId: 1, profileName: 'P1', kind: 'reconnect', state: 'expired', daysLeft: null, title: 'Sign-in no longer valid', detail: '', action: 'reconnect', item: 'r:1' }],
+  });
+  await page.evaluate(() => (window.__NO_BROWSER__ = 'xdg-open: no method available for opening the address'));
+  await page.getByRole('button', { name: 'Reconnect' }).click();
+  await page.getByRole('button', { name: /^Connect your/ }).click();
+  const alert = page.getByTestId('no-browser');
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /No browser opened \(xdg-open: no method available/);
+  assert.equal(await page.getByLabel('Sign-in address').inputValue(), 'https://login.example/authorize?loopback');
+  await page.getByRole('button', { name: 'Paste the address instead' }).click();
+  await page.getByTestId('manual').waitFor();
+  assert.equal(await page.getByTestId('manual').getByLabel('Sign-in address').inputValue(), 'https://login.example/authorize?manual');
+  assert.equal((await calls(page, 'cancel_connect')).length, 1, 'the loopback wait was stopped');
+  assert.equal(await page.getByTestId('waiting').count(), 0);
+  await page.context().close();
+});
+
 test('a test in flight can be cancelled, and says so', async () => {
   const page = await openApp(browser, url, [profile(1, 'Alpha')]);
   await page.getByTestId('profile-row').first().click();

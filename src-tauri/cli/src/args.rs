@@ -56,6 +56,7 @@ pub enum Command {
     },
     /// Check the database, the data key and where each lives.
     Doctor {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -92,6 +93,7 @@ pub enum Command {
         /// CRITICAL this many days before an expiry (default: the setting, 7).
         #[arg(long, value_name = "N")]
         crit_days: Option<i64>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -101,6 +103,7 @@ pub enum Command {
         /// Refresh those idle this many days or more (default: the setting, 45).
         #[arg(long, value_name = "N")]
         idle_days: Option<i64>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -153,6 +156,7 @@ pub enum TestCommand {
         /// Show the IMAP conversation (credentials redacted).
         #[arg(long)]
         verbose: bool,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -169,6 +173,7 @@ pub enum TestCommand {
         /// Show the SMTP conversation (credentials redacted).
         #[arg(long)]
         verbose: bool,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -176,6 +181,7 @@ pub enum TestCommand {
     Auth {
         /// Profile name or id.
         profile: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -189,6 +195,7 @@ pub enum ProfileCommand {
     Show {
         /// Profile name or id.
         profile: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -220,8 +227,10 @@ pub struct ListArgs {
     /// Words that must appear in the name, mailbox, notes, client ID, tenant or hosts.
     #[arg(long, short)]
     pub search: Option<String>,
+    /// Who runs the mail server: microsoft365, outlook, google or custom.
     #[arg(long, value_parser = choice(Provider::ALL, Provider::as_str, Provider::parse))]
     pub provider: Option<Provider>,
+    /// How it signs in: auth-code (browser), refresh-token, client-credentials (app-only), device-code or basic.
     #[arg(long = "auth", value_parser = choice(AuthMethod::ALL, AuthMethod::as_str, AuthMethod::parse))]
     pub auth_method: Option<AuthMethod>,
     /// Only profiles whose client secret is in this state.
@@ -230,6 +239,7 @@ pub struct ListArgs {
     /// Only enabled (true) or disabled (false) profiles.
     #[arg(long)]
     pub enabled: Option<bool>,
+    /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
 }
@@ -250,10 +260,13 @@ pub struct AddArgs {
     /// The profile's name (a short description, unique).
     #[arg(long)]
     pub name: String,
+    /// Who runs the mail server: microsoft365, outlook, google or custom.
     #[arg(long, default_value = "microsoft365", value_parser = choice(Provider::ALL, Provider::as_str, Provider::parse))]
     pub provider: Provider,
+    /// How it signs in: auth-code (browser), refresh-token, client-credentials (app-only), device-code or basic.
     #[arg(long = "auth", default_value = "auth-code", value_parser = choice(AuthMethod::ALL, AuthMethod::as_str, AuthMethod::parse))]
     pub auth_method: AuthMethod,
+    /// How it sends: smtp, or graph (Microsoft Graph sendMail).
     #[arg(long = "send", default_value = "smtp", value_parser = choice(SendMethod::ALL, SendMethod::as_str, SendMethod::parse))]
     pub send_method: SendMethod,
     #[command(flatten)]
@@ -271,8 +284,10 @@ pub struct EditArgs {
     /// still hold the old defaults (scopes, hosts, tenant).
     #[arg(long, value_parser = choice(Provider::ALL, Provider::as_str, Provider::parse))]
     pub provider: Option<Provider>,
+    /// How it signs in: auth-code (browser), refresh-token, client-credentials (app-only), device-code or basic.
     #[arg(long = "auth", value_parser = choice(AuthMethod::ALL, AuthMethod::as_str, AuthMethod::parse))]
     pub auth_method: Option<AuthMethod>,
+    /// How it sends: smtp, or graph (Microsoft Graph sendMail).
     #[arg(long = "send", value_parser = choice(SendMethod::ALL, SendMethod::as_str, SendMethod::parse))]
     pub send_method: Option<SendMethod>,
     #[command(flatten)]
@@ -282,10 +297,13 @@ pub struct EditArgs {
 /// Every other field, each optional (add: defaults apply; edit: unchanged).
 #[derive(Args, Default)]
 pub struct FieldArgs {
+    /// Use the profile again (the watch, tests and tokens include it).
     #[arg(long, conflicts_with = "disable")]
     pub enable: bool,
+    /// Keep the profile but leave it out of the watch, tests and tokens.
     #[arg(long)]
     pub disable: bool,
+    /// Free text for whoever reads the profile next ("" to clear).
     #[arg(long)]
     pub notes: Option<String>,
     /// Username / mailbox address that signs in.
@@ -294,13 +312,16 @@ pub struct FieldArgs {
     /// From address, if it differs from the mailbox ("" to clear).
     #[arg(long = "from")]
     pub from_address: Option<String>,
+    /// The mail domain, e.g. contoso.com (some products ask for it).
     #[arg(long)]
     pub domain: Option<String>,
     /// common, organizations, consumers, a tenant GUID or a domain.
     #[arg(long)]
     pub tenant: Option<String>,
+    /// Microsoft's global cloud, or a custom authority (--authority-url).
     #[arg(long, value_parser = choice(Cloud::ALL, Cloud::as_str, Cloud::parse))]
     pub cloud: Option<Cloud>,
+    /// The sign-in host of a custom cloud, e.g. https://login.microsoftonline.us.
     #[arg(long)]
     pub authority_url: Option<String>,
     /// Application (client) ID.
@@ -312,6 +333,7 @@ pub struct FieldArgs {
     /// Ask for the client secret's Value without echoing it.
     #[arg(long, conflicts_with = "clear_client_secret")]
     pub client_secret_prompt: bool,
+    /// Forget the stored client secret (a public client needs none).
     #[arg(long)]
     pub clear_client_secret: bool,
     /// The client secret's Secret ID (a GUID).
@@ -323,6 +345,8 @@ pub struct FieldArgs {
     /// Space-separated scopes (replaces the defaults).
     #[arg(long)]
     pub scopes: Option<String>,
+    /// Where the browser sign-in returns: http://localhost (Mobile and desktop
+    /// applications) or https://localhost (Web, pasted back; needs the secret).
     #[arg(long)]
     pub redirect_uri: Option<String>,
     /// Authorization endpoint (custom provider).
@@ -331,16 +355,22 @@ pub struct FieldArgs {
     /// Token endpoint (custom provider).
     #[arg(long)]
     pub token_url: Option<String>,
+    /// The SMTP server's host name, e.g. smtp.office365.com.
     #[arg(long)]
     pub smtp_host: Option<String>,
-    #[arg(long)]
+    /// The SMTP port, 1 to 65535 (587 with STARTTLS, 465 with TLS).
+    #[arg(long, allow_hyphen_values = true)]
     pub smtp_port: Option<String>,
+    /// How the SMTP connection is secured.
     #[arg(long, value_parser = choice(TlsMode::ALL, TlsMode::as_str, TlsMode::parse))]
     pub smtp_security: Option<TlsMode>,
+    /// The IMAP server's host name, e.g. outlook.office365.com ("" for none).
     #[arg(long)]
     pub imap_host: Option<String>,
-    #[arg(long)]
+    /// The IMAP port, 1 to 65535 (993 with TLS).
+    #[arg(long, allow_hyphen_values = true)]
     pub imap_port: Option<String>,
+    /// How the IMAP connection is secured.
     #[arg(long, value_parser = choice(TlsMode::ALL, TlsMode::as_str, TlsMode::parse))]
     pub imap_security: Option<TlsMode>,
     /// Read the password (basic auth) from standard input (one line).
@@ -349,15 +379,36 @@ pub struct FieldArgs {
     /// Ask for the password without echoing it.
     #[arg(long, conflicts_with = "clear_password")]
     pub password_prompt: bool,
+    /// Forget the stored password.
     #[arg(long)]
     pub clear_password: bool,
 }
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+
     #[test]
     fn the_command_line_is_consistent() {
-        use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    /// `--help` explains every option and argument of every command.
+    #[test]
+    fn every_option_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "mailwarden", &mut missing);
+        assert!(missing.is_empty(), "options without help: {missing:#?}");
     }
 }

@@ -10,6 +10,7 @@ pub enum SecretCommand {
     History {
         /// Profile name or id.
         profile: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -30,6 +31,7 @@ pub enum SecretCommand {
     ReadGraph {
         /// Profile name or id.
         profile: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -64,6 +66,7 @@ pub enum CalendarCommand {
 #[derive(Subcommand)]
 pub enum SettingsCommand {
     Show {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },

@@ -12,10 +12,14 @@ use std::process::ExitCode;
 pub enum KeyCommand {
     /// Write a backup of the data key to FILE (a new file, owner-only; `-`
     /// for standard output when it is not a terminal).
-    Export { file: std::path::PathBuf },
+    Export {
+        /// The backup file to create, or `-` for standard output.
+        file: std::path::PathBuf,
+    },
     /// Restore the data key from a backup made by `key export` (`-` reads
     /// standard input); it is proven against this database first.
     Import {
+        /// The backup file, or `-` for standard input.
         file: std::path::PathBuf,
         /// Where to keep it (default: where this database's key belongs).
         #[arg(long, value_enum)]
@@ -23,6 +27,7 @@ pub enum KeyCommand {
     },
     /// Move the data key to the system keyring or to a key file beside the database.
     Move {
+        /// keyring (the system keyring) or file (a key file beside the database).
         #[arg(long, value_enum)]
         to: KeyPlace,
     },

@@ -45,7 +45,8 @@ pub enum CoreError {
     #[error("{}", .0.first().map(|e| e.message.as_str()).unwrap_or("invalid profile"))]
     Validation(Vec<FieldError>),
 
-    #[error("No profile {0} exists. Run `mailwarden profile list` to see the names.")]
+    /// The whole sentence: see [`CoreError::no_profile`].
+    #[error("{0}")]
     NotFound(String),
 
     #[error("The database could not be used: {0}. Check that the file is writable and not on a full disk.")]
@@ -93,6 +94,25 @@ impl ErrorCode {
 }
 
 impl CoreError {
+    /// No profile is called `name`; `near` are the names it may have meant.
+    pub fn no_profile(name: &str, near: &[String]) -> CoreError {
+        let hint = match near {
+            [] => String::new(),
+            [one] => format!(" Did you mean \"{one}\"?"),
+            many => {
+                format!(" Did you mean {}?", many.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(" or "))
+            }
+        };
+        CoreError::NotFound(format!(
+            "No profile \"{name}\" exists.{hint} Run `mailwarden profile list` to see the names."
+        ))
+    }
+
+    /// No profile has this id (it was deleted meanwhile).
+    pub fn no_profile_id(id: i64) -> CoreError {
+        CoreError::NotFound(format!("No profile with id {id} exists (it may have just been deleted)."))
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             CoreError::Validation(_) => ErrorCode::Validation,

@@ -176,7 +176,7 @@ export type AuthReport = { claims: Claims | null, expiresAt: number, warnings: A
 
 export type DeviceCodePrompt = { userCode: string, verificationUri: string, expiresInSecs: number, message: string | null, };
 
-export type ConnectProgress = { "kind": "waiting", url: string, timeoutSecs: number, } | { "kind": "deviceCode", prompt: DeviceCodePrompt, };
+export type ConnectProgress = { "kind": "waiting", url: string, timeoutSecs: number, browserError: string | null, } | { "kind": "deviceCode", prompt: DeviceCodePrompt, };
 
 export type SendReport = { messageId: string, to: string, 
 /**
@@ -208,7 +208,13 @@ at: string, ok: boolean,
 /**
  * The diagnosis code when it failed.
  */
-code: string | null, summary: string, };
+code: string | null, summary: string, 
+/**
+ * Whether the test before this one failed too (as read from the store;
+ * false for a result just made): a network failure that repeats is urgent,
+ * a single one may have passed by itself.
+ */
+failedBefore: boolean, };
 
 export type TestStep = "token" | "connect" | "tls" | "auth" | "send" | "list";
 
@@ -237,7 +243,7 @@ export type SettingsForm = { settings: Settings, autostart: boolean, };
 
 export type AttentionKind = "secret" | "refreshToken" | "reconnect" | "test";
 
-export type AttentionAction = "rotateSecret" | "reconnect" | "test";
+export type AttentionAction = "rotateSecret" | "secretExpiry" | "reconnect" | "test";
 
 export type AttentionItem = { profileId: number, profileName: string, kind: AttentionKind, state: ExpiryState, 
 /**

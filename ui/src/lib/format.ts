@@ -38,7 +38,7 @@ export function authName(p: { authMethod: AuthMethod }): string {
 }
 
 /** A section of a saved profile the editor scrolls to (an attention action). */
-export type EditorFocus = 'rotate' | 'connection' | 'tests';
+export type EditorFocus = 'rotate' | 'secrets' | 'connection' | 'tests';
 
 /** What the editor pane is showing. */
 export type EditorMode = { kind: 'new' } | { kind: 'edit'; id: number; focus?: EditorFocus };

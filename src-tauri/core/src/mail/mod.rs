@@ -173,7 +173,7 @@ impl crate::app::Mailwarden {
     pub(crate) fn record<T>(&self, id: i64, kind: TestKind, r: &Result<T>, ok: impl Fn(&T) -> String) {
         let at = self.clock.now().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
         let entry = match r {
-            Ok(v) => TestResult { kind, at, ok: true, code: None, summary: ok(v) },
+            Ok(v) => TestResult { kind, at, ok: true, code: None, summary: ok(v), failed_before: false },
             Err(e) => TestResult {
                 kind,
                 at,
@@ -182,6 +182,7 @@ impl crate::app::Mailwarden {
                     e.diagnosis().map(|d| d.code.clone()).unwrap_or_else(|| format!("{:?}", e.code()).to_lowercase()),
                 ),
                 summary: e.diagnosis().map(|d| d.title.clone()).unwrap_or_else(|| e.to_string()),
+                failed_before: false,
             },
         };
         match &entry.code {

@@ -45,4 +45,28 @@ pub struct TestResult {
     /// The diagnosis code when it failed.
     pub code: Option<String>,
     pub summary: String,
+    /// Whether the test before this one failed too (as read from the store;
+    /// false for a result just made): a network failure that repeats is urgent,
+    /// a single one may have passed by itself.
+    pub failed_before: bool,
+}
+
+impl TestResult {
+    /// A failure the network may have caused and may clear by itself (the
+    /// name did not resolve, the connection was refused or timed out, the
+    /// provider was unavailable or throttling): a warning until it repeats.
+    pub fn transient(&self) -> bool {
+        !self.ok
+            && self.code.as_deref().is_some_and(|c| {
+                matches!(
+                    c,
+                    "network"
+                        | "network_dns"
+                        | "network_refused"
+                        | "network_timeout"
+                        | "provider_unavailable"
+                        | "provider_throttled"
+                )
+            })
+    }
 }

@@ -57,15 +57,39 @@ impl Profiles<'_> {
             return Ok(s);
         }
         match name_or_id.parse::<i64>() {
-            Ok(id) => self.store.get(id).map_err(|_| CoreError::NotFound(format!("\"{name_or_id}\""))),
-            Err(_) => Err(CoreError::NotFound(format!("\"{name_or_id}\""))),
+            Ok(id) => self.store.get(id).map_err(|_| self.not_found(name_or_id)),
+            Err(_) => Err(self.not_found(name_or_id)),
         }
+    }
+
+    /// "No profile …", with the names it may have meant: the same name in
+    /// another case or spacing, or one a couple of typing slips away.
+    fn not_found(&self, name: &str) -> CoreError {
+        let wanted = fold(name);
+        let mut near: Vec<(usize, String)> = self
+            .store
+            .list_rows()
+            .map(|rows| {
+                rows.iter()
+                    .filter_map(|r| {
+                        let have = fold(&r.name);
+                        let d = strsim::levenshtein(&wanted, &have);
+                        let close = d <= (wanted.chars().count() / 4).clamp(1, 3);
+                        let part = wanted.chars().count() >= 3 && have.contains(&wanted);
+                        (close || part).then(|| (d, r.name.clone()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        near.sort();
+        let near: Vec<String> = near.into_iter().take(3).map(|(_, n)| n).collect();
+        CoreError::no_profile(name, &near)
     }
 
     /// As [`Self::find`], the profile alone (no secret flags, no test
     /// result): one statement — the path `mailwarden token` takes.
     pub fn find_profile(&self, name_or_id: &str) -> Result<crate::profile::Profile> {
-        self.store.profile_only(name_or_id)?.ok_or_else(|| CoreError::NotFound(format!("\"{name_or_id}\"")))
+        self.store.profile_only(name_or_id)?.ok_or_else(|| self.not_found(name_or_id))
     }
 
     /// The draft that edits profile `id` as it is.
@@ -116,4 +140,9 @@ impl Profiles<'_> {
         let new_id = self.store.duplicate(id, &name, self.clock.now())?;
         self.get(new_id)
     }
+}
+
+/// A name as compared for suggestions: lower case, spaces and dashes ignored.
+fn fold(name: &str) -> String {
+    name.chars().filter(|c| !c.is_whitespace() && *c != '-' && *c != '_').flat_map(char::to_lowercase).collect()
 }

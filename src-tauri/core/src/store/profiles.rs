@@ -160,7 +160,7 @@ impl Store {
     }
 
     pub fn get(&self, id: i64) -> Result<StoredProfile> {
-        self.one(&format!("{SELECT} WHERE p.id = ?1"), id)?.ok_or_else(|| CoreError::NotFound(format!("with id {id}")))
+        self.one(&format!("{SELECT} WHERE p.id = ?1"), id)?.ok_or_else(|| CoreError::no_profile_id(id))
     }
 
     pub fn find_by_name(&self, name: &str) -> Result<Option<StoredProfile>> {
@@ -219,7 +219,7 @@ impl Store {
         values.push(Box::new(id));
         let n = tx.execute(&sql, rusqlite::params_from_iter(values.iter())).map_err(|e| name_taken(e, &p.name))?;
         if n == 0 {
-            return Err(CoreError::NotFound(format!("with id {id}")));
+            return Err(CoreError::no_profile_id(id));
         }
         self.write_secrets(&tx, id, v, &now)?;
         tx.commit()?;
@@ -240,7 +240,7 @@ impl Store {
         tx.execute("DELETE FROM secrets WHERE profile_id = ?1", [id])?;
         let n = tx.execute("DELETE FROM profiles WHERE id = ?1", [id])?;
         if n == 0 {
-            return Err(CoreError::NotFound(format!("with id {id}")));
+            return Err(CoreError::no_profile_id(id));
         }
         tx.commit()?;
         conn.slot().forget();

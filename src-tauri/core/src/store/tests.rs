@@ -169,13 +169,14 @@ fn test_history_is_bounded_and_the_latest_is_read_without_a_sort() {
             ok: i != 149,
             code: None,
             summary: format!("run {i}"),
+            failed_before: false,
         };
         s.record_test(id, &r).unwrap();
     }
     let kept: i64 = s.conn().unwrap().query_row("SELECT count(*) FROM test_results", [], |r| r.get(0)).unwrap();
     assert_eq!(kept, 100);
     let latest = s.get(id).unwrap().last_test.unwrap();
-    assert_eq!((latest.summary.as_str(), latest.ok), ("run 149", false));
+    assert_eq!((latest.summary.as_str(), latest.ok, latest.failed_before), ("run 149", false, false));
     assert_eq!(s.list().unwrap()[0].last_test.as_ref().unwrap().summary, "run 149");
     // The list reads this for every profile: it must use the index, not sort.
     let plan: Vec<String> = s
@@ -311,6 +312,7 @@ fn list_rows_agree_with_the_full_profiles_and_follow_writes() {
         ok: true,
         code: None,
         summary: "sent".into(),
+        failed_before: false,
     };
     a.record_test(beta, &r).unwrap();
 

@@ -9,12 +9,13 @@ use std::collections::HashMap;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-/// The latest result per profile, in one pass over the `(profile_id, at DESC,
-/// id DESC)` index (no sort; nothing to do when no test ever ran).
-pub(super) const LATEST: &str = "SELECT profile_id, kind, at, ok, code, summary FROM (
+/// The latest two results per profile (the one before says whether a failure
+/// repeats), in one pass over the `(profile_id, at DESC, id DESC)` index (no
+/// sort; nothing to do when no test ever ran).
+pub(super) const LATEST: &str = "SELECT profile_id, kind, at, ok, code, summary, n FROM (
         SELECT *, row_number() OVER (PARTITION BY profile_id ORDER BY at DESC, id DESC) AS n
         FROM test_results WHERE ?1 IS NULL OR profile_id = ?1)
-     WHERE n = 1";
+     WHERE n <= 2";
 
 /// Test results kept per profile.
 const KEEP: i64 = 100;
@@ -50,22 +51,37 @@ impl Store {
         Ok(at.and_then(|a| OffsetDateTime::parse(&a, &Rfc3339).ok()))
     }
 
-    /// The latest test of any kind, per profile (of one profile, or of all).
+    /// The latest test of any kind, per profile (of one profile, or of all),
+    /// with whether the one before it failed too.
     pub(super) fn latest_tests(conn: &rusqlite::Connection, only: Option<i64>) -> Result<HashMap<i64, TestResult>> {
         let mut stmt = conn.prepare_cached(LATEST)?;
-        let rows = stmt.query_map([only], |r| {
+        let mut rows = stmt.query([only])?;
+        let (mut latest, mut before_failed) = (HashMap::new(), Vec::new());
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let ok: bool = r.get(3)?;
+            if r.get::<_, i64>(6)? == 2 {
+                if !ok {
+                    before_failed.push(id);
+                }
+                continue;
+            }
             let kind: String = r.get(1)?;
-            Ok((
-                r.get::<_, i64>(0)?,
-                TestResult {
-                    kind: TestKind::parse(&kind).unwrap_or(TestKind::Auth),
-                    at: r.get(2)?,
-                    ok: r.get(3)?,
-                    code: r.get(4)?,
-                    summary: r.get(5)?,
-                },
-            ))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let result = TestResult {
+                kind: TestKind::parse(&kind).unwrap_or(TestKind::Auth),
+                at: r.get(2)?,
+                ok,
+                code: r.get(4)?,
+                summary: r.get(5)?,
+                failed_before: false,
+            };
+            latest.insert(id, result);
+        }
+        for id in before_failed {
+            if let Some(t) = latest.get_mut(&id) {
+                t.failed_before = true;
+            }
+        }
+        Ok(latest)
     }
 }

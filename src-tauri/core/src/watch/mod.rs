@@ -38,6 +38,8 @@ pub enum AttentionKind {
 #[serde(rename_all = "camelCase")]
 pub enum AttentionAction {
     RotateSecret,
+    /// Record the secret's expiry (the portal row, or Graph).
+    SecretExpiry,
     Reconnect,
     Test,
 }
@@ -160,6 +162,21 @@ impl Watch<'_> {
                 ));
             }
         }
+        if s.has_client_secret && p.client_secret_expires.is_none() {
+            out.push(base(
+                AttentionKind::Secret,
+                ExpiryState::Soon,
+                None,
+                "Client secret expiry unknown".into(),
+                format!(
+                    "The expiry date of the client secret{} of app {} is not recorded, so Mailwarden cannot warn before it stops mail. Paste its row from Certificates & secrets (it fills the Secret ID and the date), or read it from Microsoft Graph.",
+                    p.client_secret_id.as_deref().map(|i| format!(" {i}")).unwrap_or_default(),
+                    p.client_id
+                ),
+                AttentionAction::SecretExpiry,
+                format!("secret-unknown:{}:{}", p.id, p.client_secret_id.as_deref().unwrap_or("-")),
+            ));
+        }
         if p.auth_method.is_delegated() || p.auth_method == AuthMethod::ClientCredentials {
             if let Some(tok) = self.store.token_record(p.id)? {
                 if tok.needs_reconnect {
@@ -205,12 +222,18 @@ impl Watch<'_> {
             }
         }
         if let Some(last) = s.last_test.as_ref().filter(|r| !r.ok) {
+            // One network failure may pass by itself: a warning until it repeats.
+            let once = last.transient() && !last.failed_before;
             out.push(base(
                 AttentionKind::Test,
-                ExpiryState::Urgent,
+                if once { ExpiryState::Soon } else { ExpiryState::Urgent },
                 None,
                 format!("Last {} failed", last.kind.label()),
-                format!("{} ({}).", last.summary, last.at),
+                if once {
+                    format!("{} ({}). A network failure can pass by itself: test again; it counts as urgent if the next test fails too.", last.summary, last.at)
+                } else {
+                    format!("{} ({}).", last.summary, last.at)
+                },
                 AttentionAction::Test,
                 format!("test:{}:{}", p.id, last.at),
             ));

@@ -208,3 +208,55 @@ fn history_and_calendar_follow_a_rotation() {
     let db = std::fs::read(dir.path().join("w.db")).unwrap();
     assert!(!db.windows(10).any(|w| w == b"Abc8Q~0123"), "history holds no values");
 }
+
+#[test]
+fn a_secret_without_an_expiry_date_needs_attention() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = core(&dir, &DataKey::generate(), datetime!(2026-12-01 12:00 UTC), BERLIN);
+    let id = app_only(&m, "No date", "");
+    let items = m.watch().attention().unwrap();
+    let item = items.iter().find(|i| i.kind == AttentionKind::Secret).expect("an item for the unknown expiry");
+    assert_eq!(
+        (item.state, item.days_left, item.action),
+        (ExpiryState::Soon, None, crate::watch::AttentionAction::SecretExpiry)
+    );
+    assert!(item.title.contains("expiry unknown") && item.detail.contains("Certificates & secrets"), "{item:?}");
+    // Recording the date ends it (and a far date needs no attention at all).
+    let mut d = m.profiles().draft(id).unwrap();
+    d.client_secret_expires = "2028-06-01".into();
+    m.profiles().save(Some(id), &d).unwrap();
+    assert!(m.watch().attention().unwrap().is_empty());
+}
+
+#[test]
+fn one_network_failure_is_a_warning_until_it_repeats() {
+    use crate::mail::results::{TestKind, TestResult};
+    let dir = tempfile::tempdir().unwrap();
+    let m = core(&dir, &DataKey::generate(), datetime!(2026-12-01 12:00 UTC), BERLIN);
+    let id = app_only(&m, "Flaky", "2028-06-01");
+    let record = |minute: u8, ok: bool, code: Option<&str>| {
+        let r = TestResult {
+            kind: TestKind::Send,
+            at: format!("2026-12-01T11:{minute:02}:00Z"),
+            ok,
+            code: code.map(str::to_owned),
+            summary: if ok { "sent".into() } else { "failed".into() },
+            failed_before: false,
+        };
+        m.store.record_test(id, &r).unwrap();
+    };
+    let test_state = || {
+        m.watch().attention().unwrap().into_iter().find(|i| i.kind == AttentionKind::Test).map(|i| (i.state, i.detail))
+    };
+    record(0, true, None);
+    record(1, false, Some("network_timeout"));
+    let (state, detail) = test_state().unwrap();
+    assert_eq!(state, ExpiryState::Soon, "one timeout after a success: a warning");
+    assert!(detail.contains("test again"), "{detail}");
+    record(2, false, Some("network_dns"));
+    assert_eq!(test_state().unwrap().0, ExpiryState::Urgent, "it repeated");
+    record(3, true, None);
+    assert_eq!(test_state(), None, "passed again");
+    record(4, false, Some("535_5_7_3"));
+    assert_eq!(test_state().unwrap().0, ExpiryState::Urgent, "a refusal is no accident of the network");
+}
