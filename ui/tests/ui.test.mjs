@@ -126,6 +126,72 @@ test('Ctrl+F focuses search; search and provider filter query the core', async (
   await page.context().close();
 });
 
+test('Esc in the search box clears the search and leaves the editor alone', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Alpha'), profile(2, 'Bravo')]);
+  await page.getByTestId('profile-row').first().click();
+  await page.getByLabel('Name').fill('Alpha renamed');
+  await page.keyboard.press('Control+f');
+  await page.keyboard.type('brav');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=profile-row]').length === 1);
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=profile-row]').length === 2);
+  assert.equal(await page.getByLabel('Search profiles').inputValue(), '');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Search profiles', 'focus stays');
+  assert.equal(await page.getByLabel('Name').inputValue(), 'Alpha renamed', 'the edit is untouched');
+  assert.equal(await page.getByRole('alertdialog').count(), 0);
+  await page.context().close();
+});
+
+test('a dialog closed with Esc gives focus back to what opened it; the editor header stays under its backdrop', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Alpha')]);
+  await page.getByTestId('profile-row').first().click();
+  const del = page.getByRole('button', { name: 'Delete' });
+  await del.click();
+  await page.getByRole('alertdialog').waitFor();
+  const covered = await page.evaluate(() => {
+    const r = document.querySelector('.editor-head').getBoundingClientRect();
+    return !!document.elementFromPoint(r.left + 10, r.top + r.height / 2)?.closest('.backdrop');
+  });
+  assert.ok(covered, 'the backdrop covers the sticky header');
+  await page.keyboard.press('Escape');
+  await page.getByRole('alertdialog').waitFor({ state: 'detached' });
+  await page.waitForFunction(() => document.activeElement?.textContent?.trim() === 'Delete');
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByTestId('settings').waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByTestId('settings').waitFor({ state: 'detached' });
+  await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Settings');
+  await page.context().close();
+});
+
+test('a profile saved while a search would hide it is shown: the search is cleared', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Alpha'), profile(2, 'Bravo')]);
+  await page.getByLabel('Search profiles').fill('alp');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=profile-row]').length === 1);
+  await page.keyboard.press('Control+n');
+  await page.getByLabel('Name').fill('Zulu');
+  await page.getByLabel('Client ID').fill('351d6cb2-1c69-4081-9cc2-a769d71567cb');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('[data-name="Zulu"]').waitFor();
+  assert.equal(await page.getByLabel('Search profiles').inputValue(), '');
+  assert.match(await page.getByTestId('toast').innerText(), /search was cleared/);
+  await page.context().close();
+});
+
+test('the expiry date is typed as YYYY-MM-DD and kept as typed; dates show in that one format', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Alpha', { clientSecretExpires: '2026-12-24' })]);
+  await page.getByTestId('profile-row').first().click();
+  const field = page.getByLabel('Secret expires');
+  assert.equal(await field.inputValue(), '2026-12-24');
+  await field.fill('2027-04-16');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByTestId('toast').waitFor();
+  assert.equal((await calls(page, 'save_profile')).at(-1).args.draft.clientSecretExpires, '2027-04-16');
+  const label = page.getByLabel('Send the test message to');
+  assert.ok(await label.isVisible(), 'the recipient box has a visible label');
+  await page.context().close();
+});
+
 test('changing provider re-derives defaults and Graph is offered only for Microsoft', async () => {
   const page = await openApp(browser, url, []);
   await page.keyboard.press('Control+n');

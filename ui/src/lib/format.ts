@@ -50,3 +50,19 @@ export function daysText(n: number): string {
   if (n === -1) return 'yesterday';
   return n < 0 ? `${-n} days ago` : `in ${n} days`;
 }
+
+/** One date format throughout, as the core writes dates: YYYY-MM-DD (local). */
+export function isoDate(at: string | number | Date): string {
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return String(at);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** A moment, local: YYYY-MM-DD HH:MM. */
+export function isoDateTime(at: string | number | Date): string {
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return String(at);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${isoDate(d)} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
