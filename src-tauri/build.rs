@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "edit_draft",
     "rebase_draft",
     "save_profile",
+    "check_draft",
     "delete_profile",
     "duplicate_profile",
     "set_unsaved",

@@ -167,6 +167,10 @@ fn usage_errors_exit_2_and_unknown_profiles_exit_1() {
             assert!(err.contains(&format!("\"{m}\"")), "{typed}: {err}");
         }
     }
+    let o = db.run(&["profile", "list", "--sort", "urgency", "--json"], None);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = db.run(&["profile", "list", "--sort", "soonest"], None);
+    assert_eq!(o.status.code(), Some(2), "name or urgency only");
     let o = db.run(&["token", "Invoices via Microsoft 356"], None);
     assert!(text(&o.stderr).contains("Did you mean \"Invoices via Microsoft 365\"?"), "{}", text(&o.stderr));
     // `token` takes a short route through clap; help, bad flags and the

@@ -15,8 +15,8 @@ use mailwarden_core::oauth::device::DeviceCodePrompt;
 use mailwarden_core::oauth::TokenRecord;
 use mailwarden_core::oauth::{AuthReport, Claims};
 use mailwarden_core::profile::{
-    AuthMethod, Catalog, ChoiceOption, Choices, Cloud, Defaults, ExpiryBadge, ExpiryState, Profile, ProfileDraft,
-    ProfileQuery, ProfileRow, ProfileSummary, ProfileView, Provider, SendMethod, Thresholds, TlsMode,
+    AuthMethod, Catalog, ChoiceOption, Choices, Cloud, Defaults, ExpiryBadge, ExpiryState, ListSort, Profile,
+    ProfileDraft, ProfileQuery, ProfileRow, ProfileSummary, ProfileView, Provider, SendMethod, Thresholds, TlsMode,
 };
 use mailwarden_core::secret::SecretChange;
 use mailwarden_core::settings::Settings;
@@ -44,7 +44,7 @@ pub fn render() -> String {
     );
     let items = decls!(&cfg;
         Provider, AuthMethod, SendMethod, Cloud, TlsMode, ExpiryState, ExpiryBadge,
-        Profile, ProfileView, ProfileRow, ProfileSummary, ProfileList, ProfileDraft, SecretChange, ProfileQuery, Choices, Defaults,
+        Profile, ProfileView, ProfileRow, ProfileSummary, ProfileList, ProfileDraft, SecretChange, ListSort, ProfileQuery, Choices, Defaults,
         ChoiceOption<()>, Catalog, KeyBackend, KeyInfo, AppStatus, ErrorCode, FieldError, Diagnosis, IpcError,
         TokenRecord, Claims, AuthReport, DeviceCodePrompt, ConnectProgress, SendReport, InboundReport, TestKind, TestResult, TestStep,
         Thresholds, Settings, SettingsForm, AttentionKind, AttentionAction, AttentionItem, SecretRecord, DateOrder, PortalRow,

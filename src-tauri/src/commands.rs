@@ -3,7 +3,7 @@
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
 use mailwarden_core::profile::{self, Catalog, Choices, ProfileDraft, ProfileQuery, ProfileView};
-use mailwarden_core::{AppStatus, ProfileList};
+use mailwarden_core::{AppStatus, FieldError, ProfileList};
 use tauri::State;
 
 type Res<T> = Result<T, IpcError>;
@@ -51,6 +51,12 @@ pub fn rebase_draft(mut draft: ProfileDraft, choices: Choices) -> ProfileDraft {
 #[tauri::command(async)]
 pub fn save_profile(state: State<'_, AppState>, id: Option<i64>, draft: ProfileDraft) -> Res<ProfileView> {
     Ok(state.core()?.profiles().save(id, &draft)?)
+}
+
+/// The field errors saving `draft` would meet (nothing is saved).
+#[tauri::command(async)]
+pub fn check_draft(state: State<'_, AppState>, id: Option<i64>, draft: ProfileDraft) -> Res<Vec<FieldError>> {
+    Ok(state.core()?.profiles().check(id, &draft)?)
 }
 
 #[tauri::command(async)]

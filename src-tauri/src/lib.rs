@@ -49,6 +49,7 @@ pub fn run() {
             commands::edit_draft,
             commands::rebase_draft,
             commands::save_profile,
+            commands::check_draft,
             commands::delete_profile,
             commands::duplicate_profile,
             commands::set_unsaved,

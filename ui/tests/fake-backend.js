@@ -12,6 +12,15 @@
     key: window.__KEY__ ?? { backend: 'file', location: '/tmp/x.db.key', notice: 'No system keyring is in use.', problem: null },
   };
   window.__BACKEND__ = state;
+  // The rules the fake core checks (a few of the real ones).
+  const problems = (draft) => {
+    const errors = [];
+    if (!draft.name.trim()) errors.push({ field: 'name', message: 'Name is required.' });
+    if (!GUID.test(draft.clientId)) errors.push({ field: 'clientId', message: `Client ID "${draft.clientId}" is not a GUID.` });
+    if (draft.scopes.includes(',')) errors.push({ field: 'scopes', message: 'Separate scopes with spaces, not commas.' });
+    if (draft.tenant !== undefined && !draft.tenant.trim()) errors.push({ field: 'tenant', message: 'Tenant is required.' });
+    return errors;
+  };
   const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   const catalog = {
     providers: [
@@ -86,17 +95,18 @@
         .filter((p) => !query.provider || p.provider === query.provider)
         .filter((p) => !query.expiry || p.secretExpiry?.state === query.expiry)
         .sort((a, b) => a.name.localeCompare(b.name));
+      const sev = { expired: 0, urgent: 1, soon: 2, ok: 3 };
+      const urgency = (p) => [sev[p.secretExpiry?.state] ?? 4, p.secretExpiry?.daysLeft ?? Infinity];
+      if (query.sort === 'urgency') profiles.sort((a, b) => urgency(a)[0] - urgency(b)[0] || urgency(a)[1] - urgency(b)[1]);
       return { profiles, total: state.profiles.length };
     },
     get_profile: ({ id }) => state.profiles.find((p) => p.id === id),
     new_draft: ({ choices }) => fresh(choices),
     edit_draft: ({ id }) => draftOf(state.profiles.find((p) => p.id === id)),
     rebase_draft: ({ draft, choices }) => ({ ...draft, ...choices }),
+    check_draft: ({ draft }) => problems(draft),
     save_profile: ({ id, draft }) => {
-      const errors = [];
-      if (!draft.name.trim()) errors.push({ field: 'name', message: 'Name is required.' });
-      if (!GUID.test(draft.clientId)) errors.push({ field: 'clientId', message: `Client ID "${draft.clientId}" is not a GUID.` });
-      if (draft.scopes.includes(',')) errors.push({ field: 'scopes', message: 'Separate scopes with spaces, not commas.' });
+      const errors = problems(draft);
       if (errors.length) throw invalid(errors);
       const old = state.profiles.find((p) => p.id === id);
       const hasClientSecret = draft.clientSecret?.action === 'set' ? true : draft.clientSecret?.action === 'clear' ? false : !!old?.hasClientSecret;

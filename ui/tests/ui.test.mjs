@@ -164,6 +164,73 @@ test('a dialog closed with Esc gives focus back to what opened it; the editor he
   await page.context().close();
 });
 
+test('fields are checked as they are left and typed in; errors clear when fixed', async () => {
+  const page = await openApp(browser, url, []);
+  await page.keyboard.press('Control+n');
+  await page.getByRole('heading', { name: 'New mail server' }).waitFor();
+  assert.equal(await page.locator('[data-testid^=error-]').count(), 0, 'nothing shown before a field is visited');
+  await page.getByLabel('Client ID').fill('nope');
+  await page.getByLabel('Notes').focus(); // leave Client ID
+  await page.getByTestId('error-clientId').waitFor();
+  assert.match(await page.getByTestId('error-clientId').innerText(), /not a GUID/);
+  await page.getByTestId('error-name').waitFor(); // Name, where focus started, was left empty
+  assert.equal(await page.getByTestId('error-tenant').count(), 0, 'Tenant was not visited');
+  await page.getByLabel('Client ID').fill('351d6cb2-1c69-4081-9cc2-a769d71567cb');
+  await page.getByTestId('error-clientId').waitFor({ state: 'detached' });
+  // After a Save every error shows, and each clears as it is fixed.
+  await page.getByLabel('Tenant').fill('');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByTestId('error-tenant').waitFor();
+  await page.getByTestId('error-name').waitFor();
+  await page.getByLabel('Tenant').fill('contoso.onmicrosoft.com');
+  await page.getByTestId('error-tenant').waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('error-name').count(), 1, 'the unfixed one stays');
+  await page.getByLabel('Name').fill('Invent ERP');
+  await page.getByTestId('error-name').waitFor({ state: 'detached' });
+  await page.getByTestId('form-error').waitFor({ state: 'detached' });
+  assert.equal((await calls(page, 'save_profile')).length, 1, 'checks save nothing');
+  await page.context().close();
+});
+
+test('the list sorts by name or most urgent first', async () => {
+  const page = await openApp(browser, url, [
+    profile(1, 'Alpha', { secretExpiry: { state: 'ok', daysLeft: 200 } }),
+    profile(2, 'Bravo'),
+    profile(3, 'Charlie', { secretExpiry: { state: 'urgent', daysLeft: 4 } }),
+    profile(4, 'Delta', { secretExpiry: { state: 'soon', daysLeft: 20 } }),
+  ]);
+  const names = () => page.$$eval('[data-testid=profile-row]', (rows) => rows.map((r) => r.dataset.name));
+  await page.getByTestId('profile-row').first().waitFor();
+  assert.deepEqual(await names(), ['Alpha', 'Bravo', 'Charlie', 'Delta']);
+  await page.getByLabel('Sort').selectOption('urgency');
+  await page.waitForFunction(() => document.querySelector('[data-testid=profile-row]')?.dataset.name === 'Charlie');
+  assert.deepEqual(await names(), ['Charlie', 'Delta', 'Alpha', 'Bravo']);
+  assert.equal((await calls(page, 'list_profiles')).at(-1).args.query.sort, 'urgency');
+  await page.context().close();
+});
+
+test('at 900×600 the attention panel folds so the list keeps its room', async () => {
+  const items = Array.from({ length: 7 }, (_, i) => ({
+    profileId: 1, profileName: 'Alpha', kind: 'test', state: 'urgent', daysLeft: null,
+    title: `Problem ${i}`, detail: '', action: 'test', item: `t:${i}`,
+  }));
+  const seed = Array.from({ length: 12 }, (_, i) => profile(i + 1, `Server ${String(i + 1).padStart(2, '0')}`));
+  const page = await openApp(browser, url, seed, { attention: items, viewport: { width: 900, height: 600 } });
+  await page.getByTestId('profile-row').first().waitFor();
+  const toggle = page.locator('.attention-toggle');
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  assert.match(await toggle.innerText(), /7 items need attention/);
+  const visibleRows = () => page.$$eval('[data-testid=profile-row]', (rows) =>
+    rows.filter((r) => { const b = r.getBoundingClientRect(); return b.top >= 0 && b.bottom <= window.innerHeight; }).length);
+  assert.ok((await visibleRows()) >= 4, `rows in view: ${await visibleRows()}`);
+  await toggle.click();
+  await page.getByTestId('attention-item').first().waitFor();
+  assert.ok((await visibleRows()) >= 2, 'opened, the panel still leaves rows in view');
+  await page.setViewportSize({ width: 1180, height: 760 });
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true', 'the person’s choice holds');
+  await page.context().close();
+});
+
 test('a profile saved while a search would hide it is shown: the search is cleared', async () => {
   const page = await openApp(browser, url, [profile(1, 'Alpha'), profile(2, 'Bravo')]);
   await page.getByLabel('Search profiles').fill('alp');

@@ -3,7 +3,7 @@
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
-use mailwarden_core::profile::{AuthMethod, Cloud, ExpiryState, Provider, SendMethod, TlsMode};
+use mailwarden_core::profile::{AuthMethod, Cloud, ExpiryState, ListSort, Provider, SendMethod, TlsMode};
 use std::path::PathBuf;
 
 pub use crate::args_watch::{CalendarCommand, SecretCommand, SettingsCommand};
@@ -239,6 +239,9 @@ pub struct ListArgs {
     /// Only enabled (true) or disabled (false) profiles.
     #[arg(long)]
     pub enabled: Option<bool>,
+    /// name, or urgency: expired and soonest-expiring secrets and failing tests first.
+    #[arg(long, default_value = "name", value_parser = choice(ListSort::ALL, ListSort::as_str, ListSort::parse))]
+    pub sort: ListSort,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

@@ -14,6 +14,7 @@ pub fn list(app: &Mailwarden, a: ListArgs) -> Result<ExitCode, CoreError> {
         auth_method: a.auth_method,
         enabled: a.enabled,
         expiry: a.expiry_state(),
+        sort: a.sort,
     };
     let views = app.profiles().list(&q)?.profiles;
     if a.json {

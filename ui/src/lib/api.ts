@@ -1,30 +1,31 @@
 // Typed wrappers over the app's commands. Components call these, never `invoke`.
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type {
+  AppSecretsReport,
   AppStatus,
+  AttentionItem,
   AuthReport,
-  ConnectProgress,
-  InboundReport,
-  SendReport,
-  TestStep,
-  TokenRecord,
   Catalog,
   Choices,
+  ConnectProgress,
+  FieldError,
+  InboundReport,
   IpcError,
+  KeyBackend,
+  KeyInfo,
+  NewSecret,
+  PortalRow,
   ProfileDraft,
   ProfileList,
   ProfileQuery,
   ProfileView,
-  AttentionItem,
-  SecretRecord,
-  PortalRow,
-  AppSecretsReport,
-  NewSecret,
   RotateReport,
-  SettingsForm,
-  KeyBackend,
-  KeyInfo,
   RowApplied,
+  SecretRecord,
+  SendReport,
+  SettingsForm,
+  TestStep,
+  TokenRecord,
 } from './bindings';
 
 export type { IpcError };
@@ -63,6 +64,7 @@ export const api = {
   editDraft: (id: number) => call<ProfileDraft>('edit_draft', { id }),
   rebaseDraft: (draft: ProfileDraft, choices: Choices) =>
     call<ProfileDraft>('rebase_draft', { draft, choices }),
+  checkDraft: (id: number | null, draft: ProfileDraft) => call<FieldError[]>('check_draft', { id, draft }),
   saveProfile: (id: number | null, draft: ProfileDraft) =>
     call<ProfileView>('save_profile', { id, draft }),
   deleteProfile: (id: number) => call<null>('delete_profile', { id }),

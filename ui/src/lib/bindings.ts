@@ -66,6 +66,8 @@ scopes: string, redirectUri: string, authUrl: string, tokenUrl: string, smtpHost
 
 export type SecretChange = { "action": "keep" } | { "action": "clear" } | { "action": "set", value: string, };
 
+export type ListSort = "name" | "urgency";
+
 export type ProfileQuery = { 
 /**
  * Case-insensitive words, all of which must appear in the name, mailbox,
@@ -75,7 +77,11 @@ text: string, provider: Provider | null, authMethod: AuthMethod | null, enabled:
 /**
  * Keep only profiles whose client secret is in this state.
  */
-expiry: ExpiryState | null, };
+expiry: ExpiryState | null, 
+/**
+ * The order of the matches (by name unless asked).
+ */
+sort: ListSort, };
 
 export type Choices = { provider: Provider, authMethod: AuthMethod, sendMethod: SendMethod, cloud: Cloud, };
 

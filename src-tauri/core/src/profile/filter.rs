@@ -16,6 +16,33 @@ pub struct ProfileQuery {
     pub enabled: Option<bool>,
     /// Keep only profiles whose client secret is in this state.
     pub expiry: Option<ExpiryState>,
+    /// The order of the matches (by name unless asked).
+    pub sort: ListSort,
+}
+
+/// How the list is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ListSort {
+    /// By name, folded (the default).
+    #[default]
+    Name,
+    /// Most urgent first: expired and soonest-expiring client secrets, then
+    /// failing tests, then the rest; by name within each.
+    Urgency,
+}
+
+impl ListSort {
+    pub const ALL: &'static [ListSort] = &[ListSort::Name, ListSort::Urgency];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListSort::Name => "name",
+            ListSort::Urgency => "urgency",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ListSort> {
+        ListSort::ALL.iter().copied().find(|x| x.as_str() == s)
+    }
 }
 
 impl ProfileQuery {

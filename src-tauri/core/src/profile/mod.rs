@@ -16,7 +16,7 @@ mod validate;
 
 pub use defaults::{defaults_for, rebase, Choices, Defaults};
 pub use expiry::{expiry_badge, ExpiryBadge, ExpiryState, Thresholds};
-pub use filter::{Matcher, ProfileQuery};
+pub use filter::{ListSort, Matcher, ProfileQuery};
 pub use kinds::{catalog, AuthMethod, Catalog, ChoiceOption, Cloud, Provider, SendMethod, TlsMode};
 pub use row::{ProfileRow, ProfileSummary};
 pub use service::Profiles;

@@ -5,7 +5,7 @@ use crate::app::{view_at, ProfileList};
 use crate::error::{CoreError, Result};
 use crate::profile::StoredProfile;
 use crate::profile::{expiry_badge, ProfileSummary};
-use crate::profile::{validate, Existing, Matcher, ProfileDraft, ProfileQuery, ProfileView};
+use crate::profile::{validate, Existing, ListSort, Matcher, ProfileDraft, ProfileQuery, ProfileView};
 
 crate::app::service!(
     /// Profiles: list, read, save, delete, duplicate.
@@ -30,7 +30,7 @@ impl Profiles<'_> {
         let t = self.thresholds();
         let rows = self.store.list_rows()?;
         let m = Matcher::new(q, today, t);
-        let profiles = rows
+        let mut profiles: Vec<ProfileSummary> = rows
             .iter()
             .filter(|r| m.matches(r))
             .map(|r| ProfileSummary {
@@ -38,6 +38,10 @@ impl Profiles<'_> {
                 secret_expiry: r.client_secret_expires.map(|d| expiry_badge(d, today, &t)),
             })
             .collect();
+        if q.sort == ListSort::Urgency {
+            // Stable: the name order holds within equal urgency.
+            profiles.sort_by_key(urgency);
+        }
         Ok(ProfileList { profiles, total: rows.len() })
     }
 
@@ -97,15 +101,24 @@ impl Profiles<'_> {
         Ok(ProfileDraft::from_profile(&self.store.get(id)?.profile))
     }
 
+    /// What the stored profile `id` (None: a new one) already holds.
+    fn existing(&self, id: Option<i64>) -> Result<Option<Existing>> {
+        id.map(|id| {
+            let s = self.store.get(id)?;
+            Ok(Existing { has_client_secret: s.has_client_secret, has_password: s.has_password })
+        })
+        .transpose()
+    }
+
+    /// The field errors saving `draft` would meet, without saving: the editor
+    /// checks as the person types and leaves fields.
+    pub fn check(&self, id: Option<i64>, draft: &ProfileDraft) -> Result<Vec<crate::FieldError>> {
+        Ok(validate(draft, self.existing(id)?, self.clock.today()).err().unwrap_or_default())
+    }
+
     /// Validate and store `draft` as a new profile (`id` = None) or over `id`.
     pub fn save(&self, id: Option<i64>, draft: &ProfileDraft) -> Result<ProfileView> {
-        let existing = match id {
-            Some(id) => {
-                let s = self.store.get(id)?;
-                Some(Existing { has_client_secret: s.has_client_secret, has_password: s.has_password })
-            }
-            None => None,
-        };
+        let existing = self.existing(id)?;
         let validated = validate(draft, existing, self.clock.today()).map_err(CoreError::Validation)?;
         let now = self.clock.now();
         let id = match id {
@@ -142,7 +155,87 @@ impl Profiles<'_> {
     }
 }
 
+/// A list row's urgency, most urgent least: the secret's state (expired,
+/// urgent, soon, fine, none), a failing last test counting as urgent (or as
+/// soon for a single network failure), then the days the secret has left.
+fn urgency(s: &ProfileSummary) -> (u8, i64) {
+    let secret = s.secret_expiry.as_ref().map_or(4, |b| crate::watch::severity(b.state));
+    let test =
+        s.row.last_test.as_ref().filter(|t| !t.ok).map_or(4, |t| if t.transient() && !t.failed_before { 2 } else { 1 });
+    (secret.min(test), s.secret_expiry.as_ref().map_or(i64::MAX, |b| b.days_left))
+}
+
 /// A name as compared for suggestions: lower case, spaces and dashes ignored.
 fn fold(name: &str) -> String {
     name.chars().filter(|c| !c.is_whitespace() && *c != '-' && *c != '_').flat_map(char::to_lowercase).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::app::Mailwarden;
+    use crate::clock::FixedClock;
+    use crate::crypto::DataKey;
+    use crate::profile::{AuthMethod, ProfileDraft, Provider, SendMethod};
+    use crate::secret::SecretChange;
+    use std::sync::Arc;
+    use time::macros::datetime;
+
+    #[test]
+    fn check_finds_what_save_would_and_saves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock::at(datetime!(2026-12-01 12:00 UTC)));
+        let m = Mailwarden::for_tests(&dir.path().join("c.db"), &DataKey::generate(), clock);
+        let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Graph);
+        d.name = "Catalyst".into();
+        d.mailbox = "noreply@contoso.com".into();
+        d.tenant = "contoso.onmicrosoft.com".into();
+        d.client_id = "nope".into();
+        let fields: Vec<String> = m.profiles().check(None, &d).unwrap().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["clientId", "clientSecret"]);
+        assert_eq!(m.profiles().list(&Default::default()).unwrap().total, 0, "nothing saved");
+        // Editing a stored profile: its stored secret counts, as at save.
+        d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
+        d.client_secret = SecretChange::set("WvR8Q~abc");
+        let id = m.profiles().save(None, &d).unwrap().profile.id;
+        d.client_secret = SecretChange::Keep;
+        assert!(m.profiles().check(Some(id), &d).unwrap().is_empty());
+        assert_eq!(m.profiles().check(None, &d).unwrap()[0].field, "clientSecret", "a new profile has none");
+    }
+
+    #[test]
+    fn the_list_sorts_most_urgent_first_on_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock::at(datetime!(2026-12-01 12:00 UTC)));
+        let m = Mailwarden::for_tests(&dir.path().join("s.db"), &DataKey::generate(), clock);
+        for (name, expires) in
+            [("Alpha", "2028-01-01"), ("Bravo", ""), ("Charlie", "2026-12-04"), ("Delta", "2026-12-20")]
+        {
+            let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Graph);
+            d.name = name.into();
+            d.mailbox = "noreply@contoso.com".into();
+            d.tenant = "contoso.onmicrosoft.com".into();
+            d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
+            d.client_secret = SecretChange::set("WvR8Q~abc");
+            d.client_secret_expires = expires.into();
+            m.profiles().save(None, &d).unwrap();
+        }
+        let names = |sort| {
+            let q = crate::profile::ProfileQuery { sort, ..Default::default() };
+            m.profiles().list(&q).unwrap().profiles.iter().map(|p| p.row.name.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(names(crate::profile::ListSort::Name), ["Alpha", "Bravo", "Charlie", "Delta"]);
+        assert_eq!(names(crate::profile::ListSort::Urgency), ["Charlie", "Delta", "Alpha", "Bravo"]);
+        // A failing test counts as urgent, ahead of a secret that is merely soon.
+        let alpha = m.profiles().find_profile("Alpha").unwrap().id;
+        let failed = crate::mail::results::TestResult {
+            kind: crate::mail::results::TestKind::Send,
+            at: "2026-12-01T11:00:00Z".into(),
+            ok: false,
+            code: Some("535_5_7_3".into()),
+            summary: "refused".into(),
+            failed_before: false,
+        };
+        m.store.record_test(alpha, &failed).unwrap();
+        assert_eq!(names(crate::profile::ListSort::Urgency), ["Charlie", "Alpha", "Delta", "Bravo"]);
+    }
 }

@@ -62,7 +62,8 @@ pub struct AttentionItem {
     pub item: String,
 }
 
-fn severity(s: ExpiryState) -> u8 {
+/// 0 for the worst (expired) to 3 (fine): the order of attention.
+pub(crate) fn severity(s: ExpiryState) -> u8 {
     match s {
         ExpiryState::Expired => 0,
         ExpiryState::Urgent => 1,
