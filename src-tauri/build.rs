@@ -43,6 +43,8 @@ const COMMANDS: &[&str] = &[
     "check_now",
     "export_calendar",
     "open_secrets_blade",
+    "profile_guide",
+    "open_guide_link",
     "key_export",
     "key_import",
     "key_move",

@@ -193,3 +193,34 @@ fn secrets_are_refused_as_arguments() {
     let o = db.run(&["profile", "add", "--name", "x", "--client-secret", SECRET], None);
     assert_eq!(o.status.code(), Some(2), "there is no --client-secret flag");
 }
+
+/// `mailwarden guide NAME`: what to register in the portal for that profile,
+/// as text or as a Markdown handout.
+#[test]
+fn guide_says_what_to_register_for_the_profile() {
+    let db = TempDb::new();
+    db.add_app_only("Catalyst outbound", "WvR8Q~first", &["--secret-expires", "2027-04-16"]);
+    let o = db.run(&["guide", "Catalyst outbound", "--markdown"], None);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let md = text(&o.stdout);
+    assert!(md.starts_with("# Setting up “Catalyst outbound” in the portal"), "{md}");
+    for want in [
+        "## 1. Register the application",
+        "| Microsoft Graph | `Mail.Send` | Application | required |",
+        "/v2.0/adminconsent?client_id=351d6cb2-1c69-4081-9cc2-a769d71567cb",
+        "```powershell",
+        "New-ApplicationAccessPolicy -AppId 351d6cb2-1c69-4081-9cc2-a769d71567cb",
+        "This profile's secret expires: `2027-04-16`",
+    ] {
+        assert!(md.contains(want), "{want} missing:\n{md}");
+    }
+    assert!(!md.contains("WvR8Q~first"), "never the secret");
+    let plain = text(&db.run(&["guide", "Catalyst outbound"], None).stdout);
+    assert!(
+        plain.contains("Certificates & secrets → Client secrets → New client secret") && !plain.contains("**"),
+        "{plain}"
+    );
+    let o = db.run(&["guide", "Catalyst"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("Did you mean \"Catalyst outbound\"?"), "{}", text(&o.stderr));
+}

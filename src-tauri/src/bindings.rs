@@ -7,6 +7,7 @@ use crate::connect::ConnectProgress;
 use crate::ipc_error::IpcError;
 use crate::watch::SettingsForm;
 use mailwarden_core::diagnosis::Diagnosis;
+use mailwarden_core::guide::{Permission, PermissionKind, Section, SetupGuide, Step};
 use mailwarden_core::keys::{KeyBackend, KeyInfo};
 use mailwarden_core::mail::imap::InboundReport;
 use mailwarden_core::mail::{SendReport, TestStep};
@@ -48,7 +49,7 @@ pub fn render() -> String {
         ChoiceOption<()>, Catalog, KeyBackend, KeyInfo, AppStatus, ErrorCode, FieldError, Diagnosis, IpcError,
         TokenRecord, Claims, AuthReport, DeviceCodePrompt, ConnectProgress, SendReport, InboundReport, TestKind, TestResult, TestStep,
         Thresholds, Settings, SettingsForm, AttentionKind, AttentionAction, AttentionItem, SecretRecord, DateOrder, PortalRow,
-        AppSecret, AppSecretsReport, NewSecret, RotateReport, RowApplied,
+        AppSecret, AppSecretsReport, NewSecret, RotateReport, RowApplied, SetupGuide, Section, Step, Permission, PermissionKind,
     );
     for item in items {
         // ChoiceOption is generic: declare it with its type parameter.

@@ -7,6 +7,7 @@
 pub mod bindings;
 mod commands;
 mod connect;
+mod guide;
 pub mod ipc_error;
 mod keys;
 mod state;
@@ -79,6 +80,8 @@ pub fn run() {
             watch::check_now,
             watch::export_calendar,
             watch::open_secrets_blade,
+            guide::profile_guide,
+            guide::open_guide_link,
             keys::key_export,
             keys::key_import,
             keys::key_move,

@@ -175,6 +175,26 @@
       return { profile: p, proof: 'got an app-only token with the new secret', retired: { id: 1, secretId: 'old-id', hint: 'Old', description: '', expiresOn: null, addedAt: '2026-01-01T00:00:00Z', retiredAt: '2026-11-23T00:00:00Z' } };
     },
     open_secrets_blade: () => null,
+    copy_text: () => null,
+    // A guide as the core writes one (abridged).
+    profile_guide: ({ id }) => {
+      const p = state.profiles.find((x) => x.id === id);
+      return {
+        profile: p.name,
+        sections: [
+          { title: 'Register the application', link: `https://entra.example/Overview/appId/${p.clientId}`, steps: [
+            { kind: 'say', text: 'Choose **New registration**.' },
+            { kind: 'value', label: 'Application (client) ID → Client ID', value: p.clientId },
+          ] },
+          { title: 'API permissions', link: null, steps: [
+            { kind: 'permissions', rows: [{ api: 'Microsoft Graph', permission: 'Mail.Send', kind: 'Application', adminConsent: true, why: 'send' }] },
+            { kind: 'link', label: 'Admin consent', url: 'https://login.example/adminconsent' },
+          ] },
+          { title: 'Exchange Online', link: null, steps: [{ kind: 'code', language: 'powershell', text: 'Connect-ExchangeOnline' }] },
+        ],
+      };
+    },
+    open_guide_link: () => null,
     connection: () => null,
     can_listen: () => true,
     // A test that hangs (a server saying nothing) until Cancel.

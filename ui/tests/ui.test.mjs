@@ -231,6 +231,26 @@ test('at 900×600 the attention panel folds so the list keeps its room', async (
   await page.context().close();
 });
 
+test('the editor shows what to register in Entra, with copy buttons and the blades opened from Rust', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Alpha')]);
+  await page.getByTestId('profile-row').first().click();
+  const guide = page.getByTestId('guide');
+  await guide.locator('summary').click();
+  await guide.getByRole('heading', { name: '1. Register the application' }).waitFor();
+  assert.equal(await guide.locator('strong').first().innerText(), 'New registration', 'the portal’s words in bold');
+  assert.match(await guide.getByTestId('guide-permissions').innerText(), /Microsoft Graph\s+Mail\.Send\s+Application\s+required/);
+  await guide.getByRole('button', { name: 'Copy', exact: true }).first().click();
+  assert.equal((await calls(page, 'copy_text')).at(-1).args.text, '351d6cb2-1c69-4081-9cc2-a769d71567cb');
+  await guide.getByRole('button', { name: 'Copy PowerShell' }).click();
+  assert.equal((await calls(page, 'copy_text')).at(-1).args.text, 'Connect-ExchangeOnline');
+  await guide.getByRole('button', { name: 'Open in Entra' }).click();
+  await guide.getByRole('button', { name: 'Admin consent' }).click();
+  const opened = (await calls(page, 'open_guide_link')).map((c) => c.args.url);
+  assert.deepEqual(opened, ['https://entra.example/Overview/appId/351d6cb2-1c69-4081-9cc2-a769d71567cb', 'https://login.example/adminconsent']);
+  assert.equal((await calls(page, 'profile_guide')).length, 1, 'loaded once, when first opened');
+  await page.context().close();
+});
+
 test('a profile saved while a search would hide it is shown: the search is cleared', async () => {
   const page = await openApp(browser, url, [profile(1, 'Alpha'), profile(2, 'Bravo')]);
   await page.getByLabel('Search profiles').fill('alp');

@@ -70,6 +70,16 @@ pub enum Command {
     /// Print a valid access token: only the token goes to stdout, so it works
     /// as msmtp's `passwordeval "mailwarden token NAME"`.
     Token(TokenArgs),
+    /// What to register in the Microsoft Entra admin center (or Google Cloud
+    /// Console) for a profile: the portal's own words, every value, the API
+    /// permissions and the Exchange Online PowerShell it needs.
+    Guide {
+        /// Profile name or id.
+        profile: String,
+        /// Write Markdown (a handout for whoever has portal access) instead of text.
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Forget a profile's tokens (the profile stays).
     Disconnect {
         /// Profile name or id.

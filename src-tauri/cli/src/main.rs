@@ -74,6 +74,7 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
         },
         Command::Connect(a) => auth_cmd::connect(&app, a),
         Command::Disconnect { profile } => auth_cmd::disconnect(&app, &profile),
+        Command::Guide { profile, markdown } => profile_cmd::guide(&app, &profile, markdown),
         Command::Test { what: TestCommand::Auth { profile, json } } => auth_cmd::test_auth(&app, &profile, json),
         Command::Test { what: TestCommand::Imap { profile, verbose, json } } => {
             auth_cmd::test_imap(&app, &profile, verbose, json)

@@ -159,3 +159,10 @@ fn stamp(t: time::OffsetDateTime) -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
     t.format(&fmt).unwrap_or_default()
 }
+
+pub fn guide(app: &Mailwarden, profile: &str, markdown: bool) -> Result<ExitCode, CoreError> {
+    use mailwarden_core::guide::render::{render, Format};
+    let g = app.guides().for_profile(profile)?;
+    print!("{}", render(&g, if markdown { Format::Markdown } else { Format::Text }));
+    Ok(ExitCode::SUCCESS)
+}

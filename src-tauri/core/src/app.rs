@@ -163,6 +163,11 @@ impl Mailwarden {
         crate::watch::Watch(self)
     }
 
+    /// Setup guides: what to register in the portal for a profile.
+    pub fn guides(&self) -> crate::guide::Guides<'_> {
+        crate::guide::Guides(self)
+    }
+
     /// The person's settings.
     pub fn settings(&self) -> crate::settings::SettingsService<'_> {
         crate::settings::SettingsService(self)

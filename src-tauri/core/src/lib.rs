@@ -11,6 +11,7 @@ pub mod clock;
 pub(crate) mod crypto;
 pub mod diagnosis;
 pub mod error;
+pub mod guide;
 pub mod http;
 pub(crate) mod keystore;
 pub mod logging;

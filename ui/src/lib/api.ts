@@ -24,6 +24,7 @@ import type {
   SecretRecord,
   SendReport,
   SettingsForm,
+  SetupGuide,
   TestStep,
   TokenRecord,
 } from './bindings';
@@ -83,6 +84,8 @@ export const api = {
   connectRefreshToken: (id: number, token: string) => call<TokenRecord>('connect_refresh_token', { id, token }),
   testAuth: (id: number) => call<AuthReport>('test_auth', { id }),
   disconnect: (id: number) => call<null>('disconnect', { id }),
+  profileGuide: (id: number) => call<SetupGuide>('profile_guide', { id }),
+  openGuideLink: (id: number, url: string) => call<null>('open_guide_link', { id, url }),
   copyText: (text: string) => call<null>('copy_text', { text }),
   sendTest: (id: number, to: string | null, step: (s: TestStep) => void, force = false) =>
     call<SendReport>('send_test', { id, to, force, onStep: channel(step) }),

@@ -320,3 +320,29 @@ export type RotateReport = { profile: ProfileView,
 proof: string, retired: SecretRecord | null, };
 
 export type RowApplied = { row: PortalRow, profile: ProfileView, };
+
+export type SetupGuide = { profile: string, sections: Array<Section>, };
+
+export type Section = { title: string, 
+/**
+ * The blade, opened directly for this app where the client ID is known.
+ */
+link: string | null, steps: Array<Step>, };
+
+export type Step = { "kind": "say", text: string, } | { "kind": "value", label: string, value: string, } | { "kind": "permissions", rows: Array<Permission>, } | { "kind": "code", language: string, text: string, } | { "kind": "link", label: string, url: string, };
+
+export type Permission = { 
+/**
+ * As the portal lists it: Microsoft Graph, Office 365 Exchange Online.
+ */
+api: string, permission: string, 
+/**
+ * Delegated (on behalf of the signed-in mailbox) or Application (app-only).
+ */
+kind: PermissionKind, adminConsent: boolean, 
+/**
+ * What Mailwarden uses it for.
+ */
+why: string, };
+
+export type PermissionKind = "Delegated" | "Application";

@@ -1,0 +1,226 @@
+//! The Microsoft Entra part of the guide: registration, authentication
+//! platform, client secret, API permissions and admin consent, and the
+//! Exchange Online PowerShell a method needs. Permission names and where the
+//! portal lists them follow Microsoft's "Authenticate an IMAP, POP or SMTP
+//! connection using OAuth" (delegated SMTP.Send / IMAP.AccessAsUser.All are
+//! picked under Microsoft Graph; the app-only SMTP.SendAsApp / IMAP.AccessAsApp
+//! under Office 365 Exchange Online).
+
+use super::{say, value, Permission, PermissionKind, Section, Step};
+use crate::oauth::loopback::is_loopback;
+use crate::profile::{AuthMethod, Profile, Provider, SendMethod};
+use crate::providers::endpoints::microsoft_authority;
+
+const ENTRA_APP: &str = "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~";
+const NEW_REGISTRATION: &str = "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/CreateApplicationBlade";
+
+pub(super) fn sections(p: &Profile) -> Vec<Section> {
+    let mut out = vec![register(p)];
+    out.extend(authentication(p));
+    out.extend(secret(p));
+    out.push(permissions(p));
+    out.extend(exchange(p));
+    out
+}
+
+/// A blade of this app registration (None until the client ID is known).
+fn blade(p: &Profile, page: &str) -> Option<String> {
+    (!p.client_id.is_empty()).then(|| format!("{ENTRA_APP}/{page}/appId/{}", p.client_id))
+}
+
+fn audience(p: &Profile) -> String {
+    match p.tenant.to_ascii_lowercase().as_str() {
+        _ if p.provider == Provider::OutlookCom => "**Personal Microsoft accounts only**".into(),
+        "common" => "**Accounts in any organizational directory (Any Microsoft Entra ID tenant - Multitenant) and personal Microsoft accounts (e.g. Skype, Xbox)**".into(),
+        "consumers" => "**Personal Microsoft accounts only**".into(),
+        "organizations" => "**Accounts in any organizational directory (Any Microsoft Entra ID tenant - Multitenant)**".into(),
+        _ => "**Accounts in this organizational directory only** (Single tenant)".into(),
+    }
+}
+
+fn register(p: &Profile) -> Section {
+    let mut steps = vec![
+        say("In the Microsoft Entra admin center open **Identity** → **Applications** → **App registrations** and choose **New registration** (skip this if the app exists: open it instead)."),
+        value("Name (any; this profile's name keeps them matched)", p.name.clone()),
+        say(format!("**Supported account types**: {}.", audience(p))),
+        say("Leave **Redirect URI** empty here (it is set under **Authentication**) and choose **Register**. From the app's **Overview** copy into this profile:"),
+    ];
+    steps.push(value("Application (client) ID → Client ID", or_todo(&p.client_id)));
+    if p.provider == Provider::Microsoft365 {
+        steps.push(value("Directory (tenant) ID → Tenant", or_todo(&p.tenant)));
+    }
+    Section {
+        title: "Register the application".into(),
+        link: blade(p, "Overview").or_else(|| Some(NEW_REGISTRATION.into())),
+        steps,
+    }
+}
+
+fn or_todo(v: &str) -> String {
+    if v.is_empty() {
+        "(not filled in yet)".into()
+    } else {
+        v.to_owned()
+    }
+}
+
+/// Platform and redirect URI, and public client flows: only for a person's
+/// sign-in (app-only needs neither).
+fn authentication(p: &Profile) -> Option<Section> {
+    let mut steps = Vec::new();
+    match p.auth_method {
+        AuthMethod::AuthCode if is_loopback(&p.redirect_uri) => {
+            steps.push(say("Choose **Add a platform** → **Mobile and desktop applications**, and under **Custom redirect URIs** add:"));
+            steps.push(value("Redirect URI", p.redirect_uri.clone()));
+            steps.push(say("The port is not part of the match: Mailwarden listens on a free port of this address. No client secret is used (a public client)."));
+        }
+        AuthMethod::AuthCode => {
+            steps.push(say("Choose **Add a platform** → **Web**, and under **Redirect URIs** add:"));
+            steps.push(value("Redirect URI", p.redirect_uri.clone()));
+            steps.push(say("Nothing listens at this address: after the sign-in the browser shows an error page, and its address is pasted into Mailwarden. A **Web** platform makes the app confidential: it needs its client secret (below)."));
+        }
+        AuthMethod::DeviceCode => {
+            steps.push(say("Under **Advanced settings** set **Allow public client flows** to **Yes** and choose **Save** (the device-code sign-in is a public client flow)."));
+        }
+        AuthMethod::RefreshToken => {
+            steps.push(say("Register the platform the refresh token was obtained with (the product's own redirect URI). Mailwarden only redeems the token: with a **Web** platform it needs the client secret, with **Mobile and desktop applications** it must have none."));
+        }
+        AuthMethod::ClientCredentials | AuthMethod::Basic => return None,
+    }
+    Some(Section { title: "Authentication".into(), link: blade(p, "Authentication"), steps })
+}
+
+/// Whether the app is confidential: app-only, or a Web redirect.
+fn needs_secret(p: &Profile) -> bool {
+    p.auth_method == AuthMethod::ClientCredentials
+        || (p.auth_method == AuthMethod::AuthCode && !is_loopback(&p.redirect_uri))
+}
+
+fn secret(p: &Profile) -> Option<Section> {
+    if !needs_secret(p) {
+        return None;
+    }
+    let mut steps = vec![
+        say("Choose **Certificates & secrets** → **Client secrets** → **New client secret**; pick an expiry (at most 24 months)."),
+        say("Copy the **Value** at once — the portal shows it only now — into the profile's Client secret. The **Secret ID** beside it is not the secret."),
+        say("Paste the whole row (Description, Expires, Value, Secret ID) into the profile's secret panel: it fills the Secret ID and the expiry date, so Mailwarden warns before mail stops."),
+    ];
+    if let Some(d) = p.client_secret_expires {
+        steps.push(value("This profile's secret expires", d.to_string()));
+    }
+    Some(Section { title: "Client secret".into(), link: blade(p, "Credentials"), steps })
+}
+
+fn row(api: &str, permission: &str, kind: PermissionKind, admin_consent: bool, why: &str) -> Permission {
+    Permission { api: api.into(), permission: permission.into(), kind, admin_consent, why: why.into() }
+}
+
+const GRAPH: &str = "Microsoft Graph";
+const EXCHANGE: &str = "Office 365 Exchange Online";
+
+fn permission_rows(p: &Profile) -> Vec<Permission> {
+    use PermissionKind::{Application, Delegated};
+    let mut rows = Vec::new();
+    if p.auth_method == AuthMethod::ClientCredentials {
+        match p.send_method {
+            SendMethod::Graph => {
+                rows.push(row(GRAPH, "Mail.Send", Application, true, "send as the mailbox (Graph sendMail)"))
+            }
+            SendMethod::Smtp => {
+                rows.push(row(EXCHANGE, "SMTP.SendAsApp", Application, true, "send over SMTP (XOAUTH2)"))
+            }
+        }
+        if !p.imap_host.is_empty() {
+            rows.push(row(EXCHANGE, "IMAP.AccessAsApp", Application, true, "the inbound (IMAP) check"));
+        }
+        rows.push(row(
+            GRAPH,
+            "Application.Read.All",
+            Application,
+            true,
+            "optional: read the client secret's expiry from Graph",
+        ));
+    } else if p.auth_method.is_delegated() {
+        match p.send_method {
+            SendMethod::Smtp => rows.push(row(GRAPH, "SMTP.Send", Delegated, false, "send over SMTP (XOAUTH2)")),
+            SendMethod::Graph => {
+                rows.push(row(GRAPH, "Mail.Send", Delegated, false, "send as the signed-in mailbox (Graph sendMail)"))
+            }
+        }
+        if !p.imap_host.is_empty() {
+            rows.push(row(GRAPH, "IMAP.AccessAsUser.All", Delegated, false, "the inbound (IMAP) check"));
+        }
+        rows.push(row(GRAPH, "offline_access", Delegated, false, "a refresh token, so the sign-in lasts"));
+    }
+    rows
+}
+
+fn permissions(p: &Profile) -> Section {
+    let rows = permission_rows(p);
+    let consent = rows.iter().any(|r| r.admin_consent);
+    let mut steps = vec![
+        say("Choose **API permissions** → **Add a permission**. For **Microsoft Graph** it is under **Microsoft APIs**; for **Office 365 Exchange Online** under **APIs my organization uses**. Pick **Delegated permissions** or **Application permissions** as the table says."),
+        Step::Permissions { rows },
+    ];
+    if consent {
+        steps.push(say("Application permissions need an administrator's consent: choose **Grant admin consent for** your organisation, or send an administrator this address:"));
+    } else {
+        steps.push(say("Each mailbox consents at its first sign-in; where users may not consent to apps, an administrator consents once for everyone:"));
+    }
+    steps.push(Step::Link { label: "Admin consent".into(), url: admin_consent_url(p) });
+    Section { title: "API permissions".into(), link: blade(p, "CallAnAPI"), steps }
+}
+
+fn admin_consent_url(p: &Profile) -> String {
+    let tenant = if p.tenant.is_empty() { "organizations" } else { &p.tenant };
+    let base = format!("{}/{tenant}/v2.0/adminconsent", microsoft_authority(p));
+    let mut u = url::Url::parse(&base).unwrap_or_else(|_| {
+        url::Url::parse("https://login.microsoftonline.com/organizations/v2.0/adminconsent").expect("a fixed URL")
+    });
+    u.query_pairs_mut().append_pair("client_id", &p.client_id);
+    if !p.redirect_uri.is_empty() {
+        u.query_pairs_mut().append_pair("redirect_uri", &p.redirect_uri);
+    }
+    u.query_pairs_mut().append_pair("scope", &p.scopes.join(" "));
+    u.to_string()
+}
+
+/// Exchange Online steps, as PowerShell ready to paste (ExchangeOnlineManagement module).
+fn exchange(p: &Profile) -> Option<Section> {
+    if p.provider != Provider::Microsoft365 {
+        return None;
+    }
+    let app_only = p.auth_method == AuthMethod::ClientCredentials;
+    let smtp = p.send_method == SendMethod::Smtp;
+    let mut steps = Vec::new();
+    let mut script = vec!["Connect-ExchangeOnline".to_owned()];
+    if app_only && (smtp || !p.imap_host.is_empty()) {
+        steps.push(say("App-only SMTP and IMAP need the app as a service principal in Exchange, with access to the mailbox. Take the **Object ID** from **Enterprise applications** → this app (not the app registration's Object ID)."));
+        script.push(format!(
+            "New-ServicePrincipal -AppId {} -ObjectId <Enterprise application Object ID> -DisplayName \"{}\"",
+            p.client_id, p.name
+        ));
+        script.push(format!(
+            "Add-MailboxPermission -Identity \"{}\" -User <Enterprise application Object ID> -AccessRights FullAccess",
+            p.mailbox
+        ));
+    }
+    if smtp {
+        steps
+            .push(say("SMTP AUTH must be allowed for the mailbox (Exchange turns it off by default in many tenants)."));
+        script.push(format!("Set-CASMailbox -Identity \"{}\" -SmtpClientAuthenticationDisabled $false", p.mailbox));
+    }
+    if app_only && p.send_method == SendMethod::Graph {
+        steps.push(say("Optional, and advised: limit the app to the mailboxes it sends for (an application access policy on a mail-enabled security group holding them); without it Mail.Send reaches every mailbox."));
+        script.push(format!(
+            "New-ApplicationAccessPolicy -AppId {} -PolicyScopeGroupId <group address> -AccessRight RestrictAccess -Description \"{}\"",
+            p.client_id, p.name
+        ));
+        script.push(format!("Test-ApplicationAccessPolicy -AppId {} -Identity \"{}\"", p.client_id, p.mailbox));
+    }
+    if script.len() == 1 {
+        return None;
+    }
+    steps.push(Step::Code { language: "powershell".into(), text: script.join("\n") });
+    Some(Section { title: "Exchange Online".into(), link: None, steps })
+}

@@ -1,0 +1,27 @@
+//! The setup guide in the window: the guide's data for a profile, and its
+//! links opened in the system browser (only the guide's own). Thin: the core
+//! writes the guide.
+
+use crate::ipc_error::IpcError;
+use crate::state::AppState;
+use mailwarden_core::guide::SetupGuide;
+use tauri::{AppHandle, State};
+use tauri_plugin_opener::OpenerExt as _;
+
+type Res<T> = Result<T, IpcError>;
+
+/// What to register in the portal for the profile (the setup guide).
+#[tauri::command(async)]
+pub fn profile_guide(state: State<'_, AppState>, id: i64) -> Res<SetupGuide> {
+    Ok(state.core()?.guides().for_id(id)?)
+}
+
+/// Open one of the profile's guide links (a portal blade, the admin-consent
+/// address) in the system browser; any other address is refused.
+#[tauri::command]
+pub fn open_guide_link(app: AppHandle, state: State<'_, AppState>, id: i64, url: String) -> Res<()> {
+    if !state.core()?.guides().for_id(id)?.links_to(&url) {
+        return Err(IpcError::flow("That address is not one of this profile's guide links."));
+    }
+    app.opener().open_url(url, None::<&str>).map_err(|e| IpcError::flow(format!("Could not open the browser: {e}")))
+}
