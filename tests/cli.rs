@@ -224,3 +224,54 @@ fn guide_says_what_to_register_for_the_profile() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("Did you mean \"Catalyst outbound\"?"), "{}", text(&o.stderr));
 }
+
+/// Hand-over: the plain values under the names products use; a secret only on
+/// an explicit request, never to a terminal unasked, and each one recorded.
+#[test]
+fn handover_gives_the_values_and_a_secret_only_on_request() {
+    let db = TempDb::new();
+    let secret = "WvR8Q~handedOverToTheProduct";
+    db.add_app_only("Catalyst outbound", secret, &["--secret-id", "0667485f-2d81-4cef-97f8-723b3fec0642"]);
+    let o = db.run(&["handover", "Catalyst outbound"], None);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    for want in [
+        "Directory (tenant) ID",
+        "351d6cb2-1c69-4081-9cc2-a769d71567cb",
+        "0667485f-2d81-4cef-97f8-723b3fec0642",
+        "ops@contoso.com",
+    ] {
+        assert!(out.contains(want), "{want}:\n{out}");
+    }
+    assert!(!out.contains(secret), "the plain values never hold the secret");
+    // Into a pipe (as a product's CLI reads it): written, and recorded.
+    let o = db.run(&["reveal", "Catalyst outbound", "--client-secret"], None);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout).trim(), secret);
+    assert!(text(&o.stderr).contains("recorded"));
+    let v: serde_json::Value =
+        serde_json::from_slice(&db.run(&["handover", "Catalyst outbound", "--json"], None).stdout).unwrap();
+    assert_eq!(v["handedOver"][0]["what"], "clientSecret");
+    assert_eq!(v["handedOver"][0]["kept"], true);
+    assert!(!v.to_string().contains(secret));
+    // To a terminal only with --yes.
+    let cmd =
+        format!("'{}' reveal 'Catalyst outbound' --client-secret", mailwarden_tests::binary("mailwarden").display());
+    let o = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("MAILWARDEN_DB", db.path())
+        .env("MAILWARDEN_KEY_BACKEND", "file")
+        .output()
+        .expect("script (util-linux)");
+    assert!(!o.status.success());
+    assert!(text(&o.stdout).contains("Pipe it") && !text(&o.stdout).contains(secret), "{}", text(&o.stdout));
+    // Nothing to hand over, and options that do not go together.
+    let o = db.run(&["reveal", "Catalyst outbound", "--refresh-token"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("holds no refresh token"), "{}", text(&o.stderr));
+    assert_eq!(db.run(&["reveal", "Catalyst outbound", "--client-secret", "--forget"], None).status.code(), Some(2));
+    assert_eq!(db.run(&["reveal", "Catalyst outbound"], None).status.code(), Some(2), "say which");
+    let v: serde_json::Value =
+        serde_json::from_slice(&db.run(&["handover", "Catalyst outbound", "--json"], None).stdout).unwrap();
+    assert_eq!(v["handedOver"].as_array().unwrap().len(), 1, "refusals record nothing");
+}

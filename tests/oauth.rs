@@ -205,6 +205,31 @@ fn pasted_refresh_token_good_and_dead_then_disconnect() {
     assert!(text(&o.stderr).contains("is not connected"), "{}", text(&o.stderr));
 }
 
+/// Seed 002 ends by pasting a refresh token into the product: Mailwarden hands
+/// over the one it holds, keeps using its own copy unless told to forget it,
+/// and records each hand-over.
+#[test]
+fn a_refresh_token_is_handed_over_kept_or_forgotten_and_recorded() {
+    let env = Env::new();
+    env.app(None, true);
+    env.delegated_profile("Onit");
+    let scopes =
+        ["https://outlook.office.com/SMTP.Send", "https://outlook.office.com/IMAP.AccessAsUser.All", "offline_access"];
+    let pasted = env.idp.mint_refresh_token(CLIENT, &scopes);
+    env.ok(&["connect", "Onit", "--refresh-token-stdin"], Some(&format!("{pasted}\n")));
+    let handed = text(&env.ok(&["reveal", "Onit", "--refresh-token"], None).stdout).trim().to_owned();
+    assert!(handed.len() > 20 && handed != pasted, "the rotated token Mailwarden holds");
+    token_of(&env.ok(&["token", "Onit"], None)); // still connected: kept
+    let o = env.ok(&["reveal", "Onit", "--refresh-token", "--forget"], None);
+    assert!(text(&o.stderr).contains("connection is deleted"), "{}", text(&o.stderr));
+    let o = env.run(&["token", "Onit"], None);
+    assert!(text(&o.stderr).contains("is not connected"), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&env.ok(&["handover", "Onit", "--json"], None).stdout).unwrap();
+    let kept: Vec<bool> = v["handedOver"].as_array().unwrap().iter().map(|r| r["kept"].as_bool().unwrap()).collect();
+    assert_eq!(kept, [false, true], "newest first");
+    assert!(!v.to_string().contains(&handed));
+}
+
 #[test]
 fn invalid_grant_drops_the_refresh_token_but_a_network_failure_keeps_everything() {
     let env = Env::new();

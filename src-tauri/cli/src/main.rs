@@ -5,6 +5,7 @@
 //! the fix), 2 usage error (from clap).
 
 mod args;
+mod args_profile;
 mod args_watch;
 mod auth_cmd;
 mod doctor;
@@ -75,6 +76,10 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
         Command::Connect(a) => auth_cmd::connect(&app, a),
         Command::Disconnect { profile } => auth_cmd::disconnect(&app, &profile),
         Command::Guide { profile, markdown } => profile_cmd::guide(&app, &profile, markdown),
+        Command::Handover { profile, json } => profile_cmd::handover(&app, &profile, json),
+        Command::Reveal { profile, client_secret: _, refresh_token, forget, yes } => {
+            profile_cmd::reveal(&app, &profile, refresh_token, forget, yes)
+        }
         Command::Test { what: TestCommand::Auth { profile, json } } => auth_cmd::test_auth(&app, &profile, json),
         Command::Test { what: TestCommand::Imap { profile, verbose, json } } => {
             auth_cmd::test_imap(&app, &profile, verbose, json)

@@ -166,3 +166,55 @@ pub fn guide(app: &Mailwarden, profile: &str, markdown: bool) -> Result<ExitCode
     print!("{}", render(&g, if markdown { Format::Markdown } else { Format::Text }));
     Ok(ExitCode::SUCCESS)
 }
+
+pub fn handover(app: &Mailwarden, profile: &str, json: bool) -> Result<ExitCode, CoreError> {
+    let v = app.profiles().resolve(profile)?;
+    let values = app.handovers().values(v.profile.id)?;
+    let history = app.handovers().history(v.profile.id)?;
+    if json {
+        output::json(&serde_json::json!({ "values": values, "handedOver": history }));
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("For the product being set up (“{}”):", v.profile.name);
+    let width = values.iter().map(|h| h.name.chars().count()).max().unwrap_or(0);
+    for h in &values {
+        println!("  {:<width$}  {}   ({})", h.name, h.value, h.aka);
+    }
+    if v.has_client_secret {
+        println!("  The client secret's Value: `mailwarden reveal \"{}\" --client-secret | …`", v.profile.name);
+    }
+    for r in &history {
+        let kept = if r.kept { "Mailwarden kept its copy" } else { "Mailwarden forgot its copy" };
+        println!("  Handed over: the {} on {} ({kept}).", r.what.label(), r.at);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn reveal(
+    app: &Mailwarden,
+    profile: &str,
+    refresh_token: bool,
+    forget: bool,
+    yes: bool,
+) -> Result<ExitCode, CoreError> {
+    use mailwarden_core::handover::Reveal;
+    use mailwarden_core::secret::ExposeSecret;
+    let what = if refresh_token { Reveal::RefreshToken } else { Reveal::ClientSecret };
+    if std::io::stdout().is_terminal() && !yes {
+        return Err(CoreError::Flow(format!(
+            "The {} would stay on this screen and in its scrollback. Pipe it to the product (`… | product-cli set-secret`) or into a file, or pass --yes to show it here.",
+            what.label()
+        )));
+    }
+    let v = app.profiles().resolve(profile)?;
+    let secret = app.handovers().reveal(v.profile.id, what, !forget)?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", secret.expose_secret());
+    eprintln!(
+        "Handed over the {} of “{}” (recorded){}.",
+        what.label(),
+        v.profile.name,
+        if forget { "; this profile's connection is deleted" } else { "" }
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -163,6 +163,11 @@ impl Mailwarden {
         crate::watch::Watch(self)
     }
 
+    /// Hand-over of a profile's values (and, on request, a secret).
+    pub fn handovers(&self) -> crate::handover::Handovers<'_> {
+        crate::handover::Handovers(self)
+    }
+
     /// Setup guides: what to register in the portal for a profile.
     pub fn guides(&self) -> crate::guide::Guides<'_> {
         crate::guide::Guides(self)

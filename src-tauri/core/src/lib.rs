@@ -12,6 +12,7 @@ pub(crate) mod crypto;
 pub mod diagnosis;
 pub mod error;
 pub mod guide;
+pub mod handover;
 pub mod http;
 pub(crate) mod keystore;
 pub mod logging;

@@ -120,6 +120,18 @@ const STEPS: &[&str] = &[
     r#"
     CREATE INDEX secrets_kinds ON secrets (profile_id, kind);
     "#,
+    // 8: each hand-over of a secret to another product (what, when, whether
+    // Mailwarden kept its own copy): a secret given out is never forgotten.
+    r#"
+    CREATE TABLE handovers (
+        id INTEGER PRIMARY KEY,
+        profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+        what TEXT NOT NULL,
+        at TEXT NOT NULL,
+        kept INTEGER NOT NULL
+    );
+    CREATE INDEX handovers_by_profile ON handovers (profile_id, at);
+    "#,
 ];
 
 /// Whether the schema is already the latest: one pragma read, so a read-only

@@ -1,0 +1,154 @@
+//! Hand-over: giving the product being set up the values it needs. The plain
+//! values (tenant, client ID, hosts, scopes…) under the names products use for
+//! them; the client secret and the refresh token only on an explicit request
+//! that is recorded (what, when, whether Mailwarden keeps its own copy) — the
+//! secret itself goes to the caller (the CLI's stdout, the clipboard from
+//! Rust), never into a view or the log.
+
+use crate::error::{CoreError, Result};
+use crate::profile::{AuthMethod, Profile};
+use crate::secret::{SecretKind, SecretString};
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use ts_rs::TS;
+
+/// A value for the other product, with the names products give it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HandoverValue {
+    pub name: String,
+    /// Other names for it: the portal's, and what products call it.
+    pub aka: String,
+    pub value: String,
+}
+
+/// A secret that can be handed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Reveal {
+    ClientSecret,
+    RefreshToken,
+}
+
+impl Reveal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reveal::ClientSecret => "client_secret",
+            Reveal::RefreshToken => "refresh_token",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Reveal> {
+        [Reveal::ClientSecret, Reveal::RefreshToken].into_iter().find(|r| r.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Reveal::ClientSecret => "client secret",
+            Reveal::RefreshToken => "refresh token",
+        }
+    }
+    fn kind(self) -> SecretKind {
+        match self {
+            Reveal::ClientSecret => SecretKind::ClientSecret,
+            Reveal::RefreshToken => SecretKind::RefreshToken,
+        }
+    }
+}
+
+/// One hand-over, as recorded (never the value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HandoverRecord {
+    pub what: Reveal,
+    /// RFC 3339.
+    pub at: String,
+    /// Whether Mailwarden kept (and keeps using) its own copy.
+    pub kept: bool,
+}
+
+/// The plain values of `p` a product may ask for, in the order forms ask.
+pub fn values(p: &Profile) -> Vec<HandoverValue> {
+    let mut out = Vec::new();
+    let mut push = |name: &str, aka: &str, value: String| {
+        if !value.is_empty() {
+            out.push(HandoverValue { name: name.into(), aka: aka.into(), value });
+        }
+    };
+    if p.provider.is_microsoft() && p.auth_method.is_oauth() {
+        push("Tenant", "Directory (tenant) ID; tenant ID, directory ID", p.tenant.clone());
+    }
+    if p.auth_method.is_oauth() {
+        push("Client ID", "Application (client) ID; app ID", p.client_id.clone());
+        push(
+            "Secret ID",
+            "the Secret ID column of Certificates & secrets (not the secret)",
+            p.client_secret_id.clone().unwrap_or_default(),
+        );
+        push("Scopes", "scope; permissions requested", p.scopes.join(" "));
+    }
+    if p.auth_method == AuthMethod::AuthCode {
+        push("Redirect URI", "reply URL; callback URL", p.redirect_uri.clone());
+    }
+    push("Username", "mailbox; email address; user principal name; login", p.mailbox.clone());
+    push("From address", "sender; send as", p.from_address.clone().unwrap_or_default());
+    push("SMTP server", "outgoing server; SMTP host", p.smtp_host.clone());
+    if !p.smtp_host.is_empty() {
+        push("SMTP port", "outgoing port", p.smtp_port.to_string());
+        push("SMTP security", "encryption; TLS mode", p.smtp_security.as_str().to_owned());
+    }
+    push("IMAP server", "incoming server; IMAP host", p.imap_host.clone());
+    if !p.imap_host.is_empty() {
+        push("IMAP port", "incoming port", p.imap_port.to_string());
+    }
+    if p.auth_method.is_oauth() {
+        let ep = crate::providers::endpoints::endpoints(p);
+        push("Token endpoint", "token URL; OAuth token URL", ep.token);
+        push("Authorization endpoint", "auth URL; authorize URL", ep.authorize.unwrap_or_default());
+    }
+    out
+}
+
+crate::app::service!(
+    /// Hand-over of a profile's values (and, on request, a secret) to another product.
+    Handovers
+);
+
+impl Handovers<'_> {
+    /// The plain values of profile `id` for another product.
+    pub fn values(&self, id: i64) -> Result<Vec<HandoverValue>> {
+        Ok(values(&self.profiles().get(id)?.profile))
+    }
+
+    /// The secret `what` of profile `id`, recorded as handed over. `keep`:
+    /// whether Mailwarden keeps using its own copy (a refresh token handed
+    /// over lives on at Microsoft in both places); when false, this profile's
+    /// connection is deleted after the hand-over is recorded.
+    pub fn reveal(&self, id: i64, what: Reveal, keep: bool) -> Result<SecretString> {
+        let p = self.profiles().get(id)?.profile;
+        if what == Reveal::ClientSecret && !keep {
+            return Err(CoreError::Flow(
+                "A client secret handed over stays this profile's too: only a refresh token can be given away.".into(),
+            ));
+        }
+        let secret = self.store.read_secret(p.id, what.kind())?.ok_or_else(|| {
+            CoreError::Flow(format!(
+                "“{}” holds no {} to hand over{}.",
+                p.name,
+                what.label(),
+                if what == Reveal::RefreshToken { ": connect it first" } else { "" }
+            ))
+        })?;
+        let at = self.clock.now().format(&Rfc3339).unwrap_or_default();
+        self.store.record_handover(p.id, what, &at, keep)?;
+        tracing::info!(profile = p.id, what = what.as_str(), kept = keep, "a secret was handed over");
+        if !keep {
+            self.tokens().disconnect(p.id)?;
+        }
+        Ok(secret)
+    }
+
+    /// What was handed over for profile `id`, newest first.
+    pub fn history(&self, id: i64) -> Result<Vec<HandoverRecord>> {
+        self.profiles().get(id)?;
+        self.store.handovers(id)
+    }
+}

@@ -1,0 +1,222 @@
+// The editor in real Chromium with a fake IPC backend: inline errors checked
+// as the person goes, write-only secrets, the unsaved-changes guard, typed
+// dates, the guide, sign-in and test panels.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { launch, openApp, profile, shots, startServer } from './harness.mjs';
+
+let browser, server, url;
+before(async () => {
+  ({ server, url } = await startServer());
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const calls = (page, cmd) => page.evaluate((c) => window.__BACKEND__.calls.filter((x) => x.cmd === c), cmd);
+
+test('validation errors from the core appear inline and focus the first field', async () => {
+  const page = await openApp(browser, url, []);
+  await page.keyboard.press('Control+n');
+  await page.getByLabel('Name').fill('Invent ERP');
+  await page.getByLabel('Client ID').fill('nope');
+  await page.getByLabel('Scopes').fill('a,b');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByTestId('error-clientId').waitFor();
+  assert.match(await page.getByTestId('form-error').innerText(), /2 fields need attention/);
+  assert.match(await page.getByTestId('error-scopes').innerText(), /spaces/);
+  assert.equal(await page.getByLabel('Client ID').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByLabel('Client ID').getAttribute('aria-describedby'), 'clientId-error');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'clientId');
+  assert.equal((await calls(page, 'save_profile')).length, 1);
+  await page.context().close();
+});
+
+test('secrets are write-only: "Set", Replace sends a new value once, nothing echoes it', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Alpha')]);
+  await page.getByTestId('profile-row').click();
+  await page.getByTestId('clientSecret-state').waitFor();
+  assert.equal((await page.getByTestId('clientSecret-state').innerText()).trim(), 'Set');
+  await page.getByRole('button', { name: 'Replace secret' }).click();
+  const input = page.locator('#clientSecret');
+  assert.equal(await input.getAttribute('type'), 'password');
+  assert.equal(await input.inputValue(), '', 'the old value is never shown');
+  await input.fill('WvR8Q~NewSecretValue123');
+  await page.keyboard.press('Control+s');
+  await page.getByTestId('toast').waitFor();
+  const saves = await calls(page, 'save_profile');
+  assert.deepEqual(saves.at(-1).args.draft.clientSecret, { action: 'set', value: 'WvR8Q~NewSecretValue123' });
+  await page.getByTestId('clientSecret-state').waitFor();
+  assert.ok(!(await page.content()).includes('NewSecretValue123'), 'secret left in the page');
+  // An untouched secret is sent as "keep".
+  await page.getByLabel('Notes').fill('changed');
+  await page.keyboard.press('Control+s');
+  await page.waitForFunction(() => window.__BACKEND__.calls.filter((c) => c.cmd === 'save_profile').length === 2);
+  assert.deepEqual((await calls(page, 'save_profile')).at(-1).args.draft.clientSecret, { action: 'keep' });
+  await page.context().close();
+});
+
+test('unsaved changes are guarded on switching, Esc and Ctrl+N', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Alpha'), profile(2, 'Bravo')]);
+  await page.getByTestId('profile-row').first().click();
+  await page.getByLabel('Name').fill('Alpha renamed');
+  await page.locator('[data-name="Bravo"]').click();
+  const dialog = page.getByRole('alertdialog');
+  await dialog.waitFor();
+  assert.match(await dialog.innerText(), /Discard unsaved changes/);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await page.getByLabel('Name').inputValue(), 'Alpha renamed', 'cancel keeps the edit');
+  await page.keyboard.press('Control+n');
+  await dialog.waitFor();
+  await page.getByTestId('confirm-ok').click();
+  await page.getByRole('heading', { name: 'New mail server' }).waitFor();
+  assert.equal((await calls(page, 'save_profile')).length, 0, 'nothing was saved');
+  const reported = (await calls(page, 'set_unsaved')).map((c) => c.args.dirty);
+  assert.deepEqual(reported.slice(-2), [true, false], 'the shell was told about the edit, then that it was gone');
+  await page.context().close();
+});
+
+test('fields are checked as they are left and typed in; errors clear when fixed', async () => {
+  const page = await openApp(browser, url, []);
+  await page.keyboard.press('Control+n');
+  await page.getByRole('heading', { name: 'New mail server' }).waitFor();
+  assert.equal(await page.locator('[data-testid^=error-]').count(), 0, 'nothing shown before a field is visited');
+  await page.getByLabel('Client ID').fill('nope');
+  await page.getByLabel('Notes').focus(); // leave Client ID
+  await page.getByTestId('error-clientId').waitFor();
+  assert.match(await page.getByTestId('error-clientId').innerText(), /not a GUID/);
+  await page.getByTestId('error-name').waitFor(); // Name, where focus started, was left empty
+  assert.equal(await page.getByTestId('error-tenant').count(), 0, 'Tenant was not visited');
+  await page.getByLabel('Client ID').fill('351d6cb2-1c69-4081-9cc2-a769d71567cb');
+  await page.getByTestId('error-clientId').waitFor({ state: 'detached' });
+  // After a Save every error shows, and each clears as it is fixed.
+  await page.getByLabel('Tenant').fill('');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByTestId('error-tenant').waitFor();
+  await page.getByTestId('error-name').waitFor();
+  await page.getByLabel('Tenant').fill('contoso.onmicrosoft.com');
+  await page.getByTestId('error-tenant').waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('error-name').count(), 1, 'the unfixed one stays');
+  await page.getByLabel('Name').fill('Invent ERP');
+  await page.getByTestId('error-name').waitFor({ state: 'detached' });
+  await page.getByTestId('form-error').waitFor({ state: 'detached' });
+  assert.equal((await calls(page, 'save_profile')).length, 1, 'checks save nothing');
+  await page.context().close();
+});
+
+test('the editor shows what to register in Entra, with copy buttons and the blades opened from Rust', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Alpha')]);
+  await page.getByTestId('profile-row').first().click();
+  const guide = page.getByTestId('guide');
+  await guide.locator('summary').click();
+  await guide.getByRole('heading', { name: '1. Register the application' }).waitFor();
+  assert.equal(await guide.locator('strong').first().innerText(), 'New registration', 'the portal’s words in bold');
+  assert.match(await guide.getByTestId('guide-permissions').innerText(), /Microsoft Graph\s+Mail\.Send\s+Application\s+required/);
+  await guide.getByRole('button', { name: 'Copy', exact: true }).first().click();
+  assert.equal((await calls(page, 'copy_text')).at(-1).args.text, '351d6cb2-1c69-4081-9cc2-a769d71567cb');
+  await guide.getByRole('button', { name: 'Copy PowerShell' }).click();
+  assert.equal((await calls(page, 'copy_text')).at(-1).args.text, 'Connect-ExchangeOnline');
+  await guide.getByRole('button', { name: 'Open in Entra' }).click();
+  await guide.getByRole('button', { name: 'Admin consent' }).click();
+  const opened = (await calls(page, 'open_guide_link')).map((c) => c.args.url);
+  assert.deepEqual(opened, ['https://entra.example/Overview/appId/351d6cb2-1c69-4081-9cc2-a769d71567cb', 'https://login.example/adminconsent']);
+  assert.equal((await calls(page, 'profile_guide')).length, 1, 'loaded once, when first opened');
+  await page.context().close();
+});
+
+test('a profile saved while a search would hide it is shown: the search is cleared', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Alpha'), profile(2, 'Bravo')]);
+  await page.getByLabel('Search profiles').fill('alp');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=profile-row]').length === 1);
+  await page.keyboard.press('Control+n');
+  await page.getByLabel('Name').fill('Zulu');
+  await page.getByLabel('Client ID').fill('351d6cb2-1c69-4081-9cc2-a769d71567cb');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('[data-name="Zulu"]').waitFor();
+  assert.equal(await page.getByLabel('Search profiles').inputValue(), '');
+  assert.match(await page.getByTestId('toast').innerText(), /search was cleared/);
+  await page.context().close();
+});
+
+test('the expiry date is typed as YYYY-MM-DD and kept as typed; dates show in that one format', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Alpha', { clientSecretExpires: '2026-12-24' })]);
+  await page.getByTestId('profile-row').first().click();
+  const field = page.getByLabel('Secret expires');
+  assert.equal(await field.inputValue(), '2026-12-24');
+  await field.fill('2027-04-16');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByTestId('toast').waitFor();
+  assert.equal((await calls(page, 'save_profile')).at(-1).args.draft.clientSecretExpires, '2027-04-16');
+  const label = page.getByLabel('Send the test message to');
+  assert.ok(await label.isVisible(), 'the recipient box has a visible label');
+  await page.context().close();
+});
+
+test('changing provider re-derives defaults and Graph is offered only for Microsoft', async () => {
+  const page = await openApp(browser, url, []);
+  await page.keyboard.press('Control+n');
+  await page.getByLabel('Provider', { exact: true }).selectOption('google');
+  await page.waitForFunction(() => window.__BACKEND__.calls.some((c) => c.cmd === 'rebase_draft'));
+  const rebase = (await calls(page, 'rebase_draft')).at(-1).args;
+  assert.equal(rebase.choices.provider, 'google');
+  assert.equal(rebase.choices.sendMethod, 'smtp');
+  assert.equal(await page.locator('#sendMethod option[value=graph]').isDisabled(), true);
+  assert.equal(await page.locator('#tenant').count(), 0, 'no tenant for Google');
+  await page.getByLabel('Sign-in method').selectOption('basic');
+  await page.locator('#password').waitFor();
+  assert.equal(await page.locator('#clientId').count(), 0, 'no client ID for a password sign-in');
+  await page.context().close();
+});
+
+test('a sign-in failure renders as a Diagnosis: title, steps with portal names in bold, codes and IDs', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Catalyst')]);
+  await page.getByTestId('profile-row').click();
+  await page.getByRole('button', { name: 'Test sign-in' }).click();
+  const card = page.getByTestId('diagnosis');
+  await card.waitFor();
+  assert.equal(await card.getAttribute('data-code'), 'aadsts7000222');
+  assert.equal(await card.locator('h3').innerText(), 'The client secret has expired');
+  assert.deepEqual(await card.locator('ol li strong').allInnerTexts(), ['Certificates & secrets', 'New client secret', 'Value']);
+  const ids = await card.locator('pre').innerText();
+  assert.match(ids, /AADSTS7000222/);
+  assert.match(ids, /Trace ID: 0000aaaa-11bb/);
+  assert.ok(!(await card.innerText()).includes('{'), 'no raw JSON');
+  await page.screenshot({ path: join(shots, 'ui-diagnosis.png') });
+  await page.context().close();
+});
+
+test('a browser that cannot be started is said at once, with the address and the paste route', async () => {
+  const page = await openApp(browser, url, [profile(1, 'P1', { authMethod: 'auth-code', redirectUri: 'http://localhost' })], {
+    attention: [{ profileId: 1, profileName: 'P1', kind: 'reconnect', state: 'expired', daysLeft: null, title: 'Sign-in no longer valid', detail: '', action: 'reconnect', item: 'r:1' }],
+  });
+  await page.evaluate(() => (window.__NO_BROWSER__ = 'xdg-open: no method available for opening the address'));
+  await page.getByRole('button', { name: 'Reconnect' }).click();
+  await page.getByRole('button', { name: /^Connect your/ }).click();
+  const alert = page.getByTestId('no-browser');
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /No browser opened \(xdg-open: no method available/);
+  assert.equal(await page.getByLabel('Sign-in address').inputValue(), 'https://login.example/authorize?loopback');
+  await page.getByRole('button', { name: 'Paste the address instead' }).click();
+  await page.getByTestId('manual').waitFor();
+  assert.equal(await page.getByTestId('manual').getByLabel('Sign-in address').inputValue(), 'https://login.example/authorize?manual');
+  assert.equal((await calls(page, 'cancel_connect')).length, 1, 'the loopback wait was stopped');
+  assert.equal(await page.getByTestId('waiting').count(), 0);
+  await page.context().close();
+});
+
+test('a test in flight can be cancelled, and says so', async () => {
+  const page = await openApp(browser, url, [profile(1, 'Alpha')]);
+  await page.getByTestId('profile-row').first().click();
+  await page.getByTestId('tests').waitFor();
+  await page.getByRole('button', { name: 'Send test message' }).click();
+  await page.getByTestId('steps').waitFor();
+  await page.getByTestId('cancel-test').click();
+  await page.getByText('The test was stopped before it finished').waitFor();
+  assert.equal(await page.getByTestId('steps').count(), 0);
+  assert.equal((await calls(page, 'cancel_connect')).length, 1);
+  await page.context().close();
+});
