@@ -255,14 +255,7 @@ fn handover_gives_the_values_and_a_secret_only_on_request() {
     assert_eq!(v["handedOver"][0]["kept"], true);
     assert!(!v.to_string().contains(secret));
     // To a terminal only with --yes.
-    let cmd =
-        format!("'{}' reveal 'Catalyst outbound' --client-secret", mailwarden_tests::binary("mailwarden").display());
-    let o = std::process::Command::new("script")
-        .args(["-qec", &cmd, "/dev/null"])
-        .env("MAILWARDEN_DB", db.path())
-        .env("MAILWARDEN_KEY_BACKEND", "file")
-        .output()
-        .expect("script (util-linux)");
+    let o = db.run_in_terminal("reveal 'Catalyst outbound' --client-secret");
     assert!(!o.status.success());
     assert!(text(&o.stdout).contains("Pipe it") && !text(&o.stdout).contains(secret), "{}", text(&o.stdout));
     // Nothing to hand over, and options that do not go together.

@@ -120,14 +120,7 @@ fn a_key_file_others_can_read_is_refused_with_the_fix() {
 fn the_key_is_never_written_to_a_terminal() {
     let db = TempDb::new();
     db.add_app_only("Keyed", SECRET, &[]);
-    // `script` gives the command a pseudo-terminal as its standard output.
-    let cmd = format!("'{}' key export -", binary("mailwarden").display());
-    let o = Command::new("script")
-        .args(["-qec", &cmd, "/dev/null"])
-        .env("MAILWARDEN_DB", db.path())
-        .env("MAILWARDEN_KEY_BACKEND", "file")
-        .output()
-        .expect("script (util-linux)");
+    let o = db.run_in_terminal("key export -");
     assert!(!o.status.success());
     assert!(text(&o.stdout).contains("not printed to a terminal"), "{}", text(&o.stdout));
     // Into a pipe it is written, and it reads back.

@@ -51,6 +51,19 @@ impl TempDb {
         c
     }
 
+    /// Run the CLI with `args` (a shell word list, quoted as needed) on a
+    /// pseudo-terminal, as a person at a terminal does: `script` gives it a
+    /// terminal as its standard output, which `script` then prints.
+    pub fn run_in_terminal(&self, args: &str) -> Output {
+        let cmd = format!("'{}' {args}", binary("mailwarden").display());
+        Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env("MAILWARDEN_DB", self.path())
+            .env("MAILWARDEN_KEY_BACKEND", "file")
+            .output()
+            .expect("script (util-linux)")
+    }
+
     /// Run the CLI with `args`, feeding `stdin` (closed when None).
     pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
         let mut c = self.cli();

@@ -1,25 +1,15 @@
 // The editor in real Chromium with a fake IPC backend: inline errors checked
 // as the person goes, write-only secrets, the unsaved-changes guard, typed
 // dates, the guide, sign-in and test panels.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { launch, openApp, profile, shots, startServer } from './harness.mjs';
+import { calls, profile, shots, suite } from './harness.mjs';
 
-let browser, server, url;
-before(async () => {
-  ({ server, url } = await startServer());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-const calls = (page, cmd) => page.evaluate((c) => window.__BACKEND__.calls.filter((x) => x.cmd === c), cmd);
+const app = suite();
 
 test('validation errors from the core appear inline and focus the first field', async () => {
-  const page = await openApp(browser, url, []);
+  const page = await app.open([]);
   await page.keyboard.press('Control+n');
   await page.getByLabel('Name').fill('Invent ERP');
   await page.getByLabel('Client ID').fill('nope');
@@ -36,7 +26,7 @@ test('validation errors from the core appear inline and focus the first field', 
 });
 
 test('secrets are write-only: "Set", Replace sends a new value once, nothing echoes it', async () => {
-  const page = await openApp(browser, url, [profile(1, 'Alpha')]);
+  const page = await app.open([profile(1, 'Alpha')]);
   await page.getByTestId('profile-row').click();
   await page.getByTestId('clientSecret-state').waitFor();
   assert.equal((await page.getByTestId('clientSecret-state').innerText()).trim(), 'Set');
@@ -60,7 +50,7 @@ test('secrets are write-only: "Set", Replace sends a new value once, nothing ech
 });
 
 test('unsaved changes are guarded on switching, Esc and Ctrl+N', async () => {
-  const page = await openApp(browser, url, [profile(1, 'Alpha'), profile(2, 'Bravo')]);
+  const page = await app.open([profile(1, 'Alpha'), profile(2, 'Bravo')]);
   await page.getByTestId('profile-row').first().click();
   await page.getByLabel('Name').fill('Alpha renamed');
   await page.locator('[data-name="Bravo"]').click();
@@ -81,7 +71,7 @@ test('unsaved changes are guarded on switching, Esc and Ctrl+N', async () => {
 });
 
 test('fields are checked as they are left and typed in; errors clear when fixed', async () => {
-  const page = await openApp(browser, url, []);
+  const page = await app.open([]);
   await page.keyboard.press('Control+n');
   await page.getByRole('heading', { name: 'New mail server' }).waitFor();
   assert.equal(await page.locator('[data-testid^=error-]').count(), 0, 'nothing shown before a field is visited');
@@ -109,7 +99,7 @@ test('fields are checked as they are left and typed in; errors clear when fixed'
 });
 
 test('the editor shows what to register in Entra, with copy buttons and the blades opened from Rust', async () => {
-  const page = await openApp(browser, url, [profile(1, 'Alpha')]);
+  const page = await app.open([profile(1, 'Alpha')]);
   await page.getByTestId('profile-row').first().click();
   const guide = page.getByTestId('guide');
   await guide.locator('summary').click();
@@ -129,7 +119,7 @@ test('the editor shows what to register in Entra, with copy buttons and the blad
 });
 
 test('a profile saved while a search would hide it is shown: the search is cleared', async () => {
-  const page = await openApp(browser, url, [profile(1, 'Alpha'), profile(2, 'Bravo')]);
+  const page = await app.open([profile(1, 'Alpha'), profile(2, 'Bravo')]);
   await page.getByLabel('Search profiles').fill('alp');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=profile-row]').length === 1);
   await page.keyboard.press('Control+n');
@@ -143,7 +133,7 @@ test('a profile saved while a search would hide it is shown: the search is clear
 });
 
 test('the expiry date is typed as YYYY-MM-DD and kept as typed; dates show in that one format', async () => {
-  const page = await openApp(browser, url, [profile(1, 'Alpha', { clientSecretExpires: '2026-12-24' })]);
+  const page = await app.open([profile(1, 'Alpha', { clientSecretExpires: '2026-12-24' })]);
   await page.getByTestId('profile-row').first().click();
   const field = page.getByLabel('Secret expires');
   assert.equal(await field.inputValue(), '2026-12-24');
@@ -157,7 +147,7 @@ test('the expiry date is typed as YYYY-MM-DD and kept as typed; dates show in th
 });
 
 test('changing provider re-derives defaults and Graph is offered only for Microsoft', async () => {
-  const page = await openApp(browser, url, []);
+  const page = await app.open([]);
   await page.keyboard.press('Control+n');
   await page.getByLabel('Provider', { exact: true }).selectOption('google');
   await page.waitForFunction(() => window.__BACKEND__.calls.some((c) => c.cmd === 'rebase_draft'));
@@ -173,7 +163,7 @@ test('changing provider re-derives defaults and Graph is offered only for Micros
 });
 
 test('a sign-in failure renders as a Diagnosis: title, steps with portal names in bold, codes and IDs', async () => {
-  const page = await openApp(browser, url, [profile(1, 'Catalyst')]);
+  const page = await app.open([profile(1, 'Catalyst')]);
   await page.getByTestId('profile-row').click();
   await page.getByRole('button', { name: 'Test sign-in' }).click();
   const card = page.getByTestId('diagnosis');
@@ -190,7 +180,7 @@ test('a sign-in failure renders as a Diagnosis: title, steps with portal names i
 });
 
 test('a browser that cannot be started is said at once, with the address and the paste route', async () => {
-  const page = await openApp(browser, url, [profile(1, 'P1', { authMethod: 'auth-code', redirectUri: 'http://localhost' })], {
+  const page = await app.open([profile(1, 'P1', { authMethod: 'auth-code', redirectUri: 'http://localhost' })], {
     attention: [{ profileId: 1, profileName: 'P1', kind: 'reconnect', state: 'expired', daysLeft: null, title: 'Sign-in no longer valid', detail: '', action: 'reconnect', item: 'r:1' }],
   });
   await page.evaluate(() => (window.__NO_BROWSER__ = 'xdg-open: no method available for opening the address'));
@@ -209,7 +199,7 @@ test('a browser that cannot be started is said at once, with the address and the
 });
 
 test('a test in flight can be cancelled, and says so', async () => {
-  const page = await openApp(browser, url, [profile(1, 'Alpha')]);
+  const page = await app.open([profile(1, 'Alpha')]);
   await page.getByTestId('profile-row').first().click();
   await page.getByTestId('tests').waitFor();
   await page.getByRole('button', { name: 'Send test message' }).click();

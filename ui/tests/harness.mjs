@@ -1,5 +1,6 @@
 // Serves ui/dist on loopback and opens it in Debian's Chromium (playwright-core)
 // with the fake backend installed before the app's scripts run.
+import { before, after } from 'node:test';
 import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -59,3 +60,21 @@ export function profile(id, name, extra = {}) {
     hasClientSecret: true, hasPassword: false, secretExpiry: null, ...extra,
   };
 }
+
+/** One Chromium and one page server for a test file (registered with node:test);
+ *  `open(seed, options)` opens the app in a fresh context. */
+export function suite() {
+  const app = {};
+  before(async () => {
+    Object.assign(app, await startServer());
+    app.browser = await launch();
+  });
+  after(async () => {
+    await app.browser?.close();
+    app.server?.close();
+  });
+  return { open: (seed = [], options = {}) => openApp(app.browser, app.url, seed, options) };
+}
+
+/** The calls the page made of one command, in order. */
+export const calls = (page, cmd) => page.evaluate((c) => window.__BACKEND__.calls.filter((x) => x.cmd === c), cmd);

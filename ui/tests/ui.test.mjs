@@ -1,25 +1,15 @@
 // The window in real Chromium with a fake IPC backend: empty state, badges,
 // the list (search, filters, sort, virtual rows), keyboard and focus, the
 // attention panel, settings, the key banner and the dark theme.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { launch, openApp, profile, shots, startServer } from './harness.mjs';
+import { calls, profile, shots, suite } from './harness.mjs';
 
-let browser, server, url;
-before(async () => {
-  ({ server, url } = await startServer());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-const calls = (page, cmd) => page.evaluate((c) => window.__BACKEND__.calls.filter((x) => x.cmd === c), cmd);
+const app = suite();
 
 test('the empty state invites the first mail server and opens the editor', async () => {
-  const page = await openApp(browser, url, []);
+  const page = await app.open([]);
   await page.getByTestId('empty-state').waitFor();
   assert.match(await page.getByTestId('empty-state').innerText(), /No mail servers yet/);
   await page.getByRole('button', { name: 'Add your first mail server' }).click();
@@ -29,7 +19,7 @@ test('the empty state invites the first mail server and opens the editor', async
 });
 
 test('expiry badges: green ok, amber soon, red urgent and expired', async () => {
-  const page = await openApp(browser, url, [
+  const page = await app.open([
     profile(1, 'Alpha', { secretExpiry: { state: 'ok', daysLeft: 200 } }),
     profile(2, 'Bravo', { secretExpiry: { state: 'soon', daysLeft: 17 } }),
     profile(3, 'Charlie', { secretExpiry: { state: 'urgent', daysLeft: 4 } }),
@@ -48,7 +38,7 @@ test('expiry badges: green ok, amber soon, red urgent and expired', async () => 
 });
 
 test('Ctrl+F focuses search; search and provider filter query the core', async () => {
-  const page = await openApp(browser, url, [profile(1, 'Alpha'), profile(2, 'Bravo', { provider: 'outlook' })]);
+  const page = await app.open([profile(1, 'Alpha'), profile(2, 'Bravo', { provider: 'outlook' })]);
   await page.getByTestId('profile-row').first().waitFor();
   await page.keyboard.press('Control+f');
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Search profiles');
@@ -65,7 +55,7 @@ test('Ctrl+F focuses search; search and provider filter query the core', async (
 });
 
 test('Esc in the search box clears the search and leaves the editor alone', async () => {
-  const page = await openApp(browser, url, [profile(1, 'Alpha'), profile(2, 'Bravo')]);
+  const page = await app.open([profile(1, 'Alpha'), profile(2, 'Bravo')]);
   await page.getByTestId('profile-row').first().click();
   await page.getByLabel('Name').fill('Alpha renamed');
   await page.keyboard.press('Control+f');
@@ -81,7 +71,7 @@ test('Esc in the search box clears the search and leaves the editor alone', asyn
 });
 
 test('a dialog closed with Esc gives focus back to what opened it; the editor header stays under its backdrop', async () => {
-  const page = await openApp(browser, url, [profile(1, 'Alpha')]);
+  const page = await app.open([profile(1, 'Alpha')]);
   await page.getByTestId('profile-row').first().click();
   const del = page.getByRole('button', { name: 'Delete' });
   await del.click();
@@ -103,7 +93,7 @@ test('a dialog closed with Esc gives focus back to what opened it; the editor he
 });
 
 test('the list sorts by name or most urgent first', async () => {
-  const page = await openApp(browser, url, [
+  const page = await app.open([
     profile(1, 'Alpha', { secretExpiry: { state: 'ok', daysLeft: 200 } }),
     profile(2, 'Bravo'),
     profile(3, 'Charlie', { secretExpiry: { state: 'urgent', daysLeft: 4 } }),
@@ -125,7 +115,7 @@ test('at 900×600 the attention panel folds so the list keeps its room', async (
     title: `Problem ${i}`, detail: '', action: 'test', item: `t:${i}`,
   }));
   const seed = Array.from({ length: 12 }, (_, i) => profile(i + 1, `Server ${String(i + 1).padStart(2, '0')}`));
-  const page = await openApp(browser, url, seed, { attention: items, viewport: { width: 900, height: 600 } });
+  const page = await app.open(seed, { attention: items, viewport: { width: 900, height: 600 } });
   await page.getByTestId('profile-row').first().waitFor();
   const toggle = page.locator('.attention-toggle');
   assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
@@ -142,7 +132,7 @@ test('at 900×600 the attention panel folds so the list keeps its room', async (
 });
 
 test('follows the system dark theme', async () => {
-  const page = await openApp(browser, url, [profile(1, 'Alpha', { secretExpiry: { state: 'soon', daysLeft: 12 } })], { colorScheme: 'dark' });
+  const page = await app.open([profile(1, 'Alpha', { secretExpiry: { state: 'soon', daysLeft: 12 } })], { colorScheme: 'dark' });
   await page.getByTestId('profile-row').click();
   await page.locator('#name').waitFor();
   const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
@@ -153,7 +143,7 @@ test('follows the system dark theme', async () => {
 });
 
 test('the key-file banner explains itself', async () => {
-  const page = await openApp(browser, url, []);
+  const page = await app.open([]);
   const banner = page.getByTestId('key-banner');
   await banner.waitFor();
   await banner.getByRole('button', { name: 'Details' }).click();
@@ -162,7 +152,7 @@ test('the key-file banner explains itself', async () => {
 });
 
 test('the attention panel lists expiring secrets worst first; its action opens the guided rotation', async () => {
-  const page = await openApp(browser, url, [
+  const page = await app.open([
     profile(1, 'Alpha', { secretExpiry: { state: 'ok', daysLeft: 200 }, hasClientSecret: true }),
     profile(2, 'Bravo', { secretExpiry: { state: 'soon', daysLeft: 17 }, hasClientSecret: true }),
     profile(3, 'Charlie', { secretExpiry: { state: 'expired', daysLeft: -3 }, hasClientSecret: true }),
@@ -192,7 +182,7 @@ test('the attention panel lists expiring secrets worst first; its action opens t
 });
 
 test('settings: thresholds are checked by the core and shown by field', async () => {
-  const page = await openApp(browser, url, []);
+  const page = await app.open([]);
   await page.getByRole('button', { name: 'Settings' }).click();
   await page.getByTestId('settings').waitFor();
   await page.getByLabel('Urgent (days before expiry)').fill('40');
@@ -209,7 +199,7 @@ test('settings: thresholds are checked by the core and shown by field', async ()
 });
 
 test("the current secret's row from the portal fills its Secret ID and expiry, keeping the secret", async () => {
-  const page = await openApp(browser, url, [profile(1, 'Alpha')]);
+  const page = await app.open([profile(1, 'Alpha')]);
   await page.getByTestId('profile-row').first().click();
   await page.getByTestId('secrets').waitFor();
   await page.getByText("Paste this secret's row from the portal").click();
@@ -234,7 +224,7 @@ test('Reconnect and Test actions open the profile at its Connection and Tests; C
     profileId, profileName: `P${profileId}`, kind, state: kind === 'reconnect' ? 'expired' : 'urgent', daysLeft: null,
     title, detail: '', action, item: `${kind}:${profileId}`,
   });
-  const page = await openApp(browser, url, [profile(1, 'P1', { authMethod: 'auth-code' }), profile(2, 'P2')], {
+  const page = await app.open([profile(1, 'P1', { authMethod: 'auth-code' }), profile(2, 'P2')], {
     attention: [item(1, 'reconnect', 'reconnect', 'Sign-in no longer valid'), item(2, 'test', 'test', 'Last test send failed')],
   });
   const items = page.getByTestId('attention-item');
@@ -258,7 +248,7 @@ test('a locked key says why, keeps the profiles readable, and a backup unlocks i
     backend: 'keyring', location: 'org.mailwarden.desktop / data-key 1', notice: null,
     problem: 'The key that opens this database\'s secrets is not reachable now: the system keyring cannot be reached (no D-Bus session bus).',
   };
-  const page = await openApp(browser, url, [profile(1, 'Alpha')], { key });
+  const page = await app.open([profile(1, 'Alpha')], { key });
   const banner = page.getByTestId('key-problem');
   await banner.waitFor();
   assert.match(await banner.innerText(), /Secrets are locked/);
@@ -274,7 +264,7 @@ test('a locked key says why, keeps the profiles readable, and a backup unlocks i
 });
 
 test('a key kept in a file can be backed up and moved to the keyring from the banner', async () => {
-  const page = await openApp(browser, url, []);
+  const page = await app.open([]);
   const banner = page.getByTestId('key-banner');
   await banner.waitFor();
   await banner.getByRole('button', { name: 'Back up the key…' }).click();
@@ -288,7 +278,7 @@ test('a key kept in a file can be backed up and moved to the keyring from the ba
 
 test('a long list renders only what is in view, and scrolls to the rest', async () => {
   const many = Array.from({ length: 2000 }, (_, i) => profile(i + 1, `Profile ${String(i).padStart(4, '0')}`));
-  const page = await openApp(browser, url, many);
+  const page = await app.open(many);
   await page.getByTestId('profile-row').first().waitFor();
   const rendered = await page.getByTestId('profile-row').count();
   assert.ok(rendered > 5 && rendered < 60, `a screenful of rows, not 2000: ${rendered}`);
@@ -302,7 +292,7 @@ test('a long list renders only what is in view, and scrolls to the rest', async 
 });
 
 test('a database with profiles never flashes the empty state while the core answers', async () => {
-  const page = await openApp(browser, url, [profile(1, 'Alpha')], { listDelay: 400 });
+  const page = await app.open([profile(1, 'Alpha')], { listDelay: 400 });
   await page.evaluate(() => {
     window.__SAW_EMPTY__ = false;
     new MutationObserver(() => {
@@ -316,7 +306,7 @@ test('a database with profiles never flashes the empty state while the core answ
 
 test('the window is shown once the list or the empty state is drawn, not before', async () => {
   for (const [seed, drawn] of [[[profile(1, 'Alpha')], 'profile-row'], [[], 'empty-state']]) {
-    const page = await openApp(browser, url, seed, { listDelay: 400 });
+    const page = await app.open(seed, { listDelay: 400 });
     await page.getByTestId(drawn).first().waitFor();
     await page.waitForFunction(() => window.__BACKEND__.calls.some((c) => c.cmd === 'window_ready'));
     assert.equal(await page.evaluate(() => window.__BACKEND__.readyWith), drawn);
@@ -326,7 +316,7 @@ test('the window is shown once the list or the empty state is drawn, not before'
 });
 
 test('a secret without an expiry date asks for it, and the action opens the Secrets section', async () => {
-  const page = await openApp(browser, url, [profile(1, 'P1')], {
+  const page = await app.open([profile(1, 'P1')], {
     attention: [{ profileId: 1, profileName: 'P1', kind: 'secret', state: 'soon', daysLeft: null, title: 'Client secret expiry unknown', detail: 'Paste its row from Certificates & secrets.', action: 'secretExpiry', item: 'secret-unknown:1:-' }],
   });
   const item = page.getByTestId('attention-item').first();
@@ -340,7 +330,7 @@ test('a secret without an expiry date asks for it, and the action opens the Secr
 });
 
 test('a failed background check is shown, not reported as nothing to do', async () => {
-  const page = await openApp(browser, url, [profile(1, 'Alpha')], { watchFailure: 'The keep-alive could not run: the database is locked' });
+  const page = await app.open([profile(1, 'Alpha')], { watchFailure: 'The keep-alive could not run: the database is locked' });
   await page.getByTestId('watch-failure').waitFor();
   assert.match(await page.getByTestId('watch-failure').innerText(), /keep-alive could not run/);
   assert.equal(await page.getByText('Nothing expires soon').count(), 0);
