@@ -82,10 +82,12 @@ impl Context {
         let mut u = url::Url::parse(&format!("{}/{tenant}/v2.0/adminconsent", self.authority)).unwrap_or_else(|_| {
             url::Url::parse("https://login.microsoftonline.com/organizations/v2.0/adminconsent").unwrap()
         });
-        u.query_pairs_mut()
-            .append_pair("client_id", &self.client_id)
-            .append_pair("redirect_uri", &self.redirect_uri)
-            .append_pair("scope", &self.scopes.join(" "));
+        u.query_pairs_mut().append_pair("client_id", &self.client_id);
+        // None registered (app-only): Entra then returns to the app's default.
+        if !self.redirect_uri.is_empty() {
+            u.query_pairs_mut().append_pair("redirect_uri", &self.redirect_uri);
+        }
+        u.query_pairs_mut().append_pair("scope", &self.scopes.join(" "));
         u.to_string()
     }
 }

@@ -7,11 +7,12 @@
 //! under Office 365 Exchange Online).
 
 use super::{say, value, Permission, PermissionKind, Section, Step};
+use crate::oauth::client::context_for;
 use crate::oauth::loopback::is_loopback;
 use crate::profile::{AuthMethod, Profile, Provider, SendMethod};
-use crate::providers::endpoints::microsoft_authority;
+use crate::providers::endpoints::endpoints;
+use crate::providers::{mail_permission, GRAPH};
 
-const ENTRA_APP: &str = "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~";
 const NEW_REGISTRATION: &str = "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/CreateApplicationBlade";
 
 pub(super) fn sections(p: &Profile) -> Vec<Section> {
@@ -25,7 +26,7 @@ pub(super) fn sections(p: &Profile) -> Vec<Section> {
 
 /// A blade of this app registration (None until the client ID is known).
 fn blade(p: &Profile, page: &str) -> Option<String> {
-    (!p.client_id.is_empty()).then(|| format!("{ENTRA_APP}/{page}/appId/{}", p.client_id))
+    (!p.client_id.is_empty()).then(|| context_for(p, &endpoints(p)).app_blade(page))
 }
 
 fn audience(p: &Profile) -> String {
@@ -111,47 +112,33 @@ fn secret(p: &Profile) -> Option<Section> {
     Some(Section { title: "Client secret".into(), link: blade(p, "Credentials"), steps })
 }
 
-fn row(api: &str, permission: &str, kind: PermissionKind, admin_consent: bool, why: &str) -> Permission {
+fn row((api, permission): (&str, &str), kind: PermissionKind, why: &str) -> Permission {
+    let admin_consent = kind == PermissionKind::Application;
     Permission { api: api.into(), permission: permission.into(), kind, admin_consent, why: why.into() }
 }
 
-const GRAPH: &str = "Microsoft Graph";
-const EXCHANGE: &str = "Office 365 Exchange Online";
-
+/// The permissions this profile's jobs need (the same table the sign-in
+/// diagnosis names: `providers::mail_permission`), plus what the app asks besides.
 fn permission_rows(p: &Profile) -> Vec<Permission> {
-    use PermissionKind::{Application, Delegated};
-    let mut rows = Vec::new();
-    if p.auth_method == AuthMethod::ClientCredentials {
-        match p.send_method {
-            SendMethod::Graph => {
-                rows.push(row(GRAPH, "Mail.Send", Application, true, "send as the mailbox (Graph sendMail)"))
-            }
-            SendMethod::Smtp => {
-                rows.push(row(EXCHANGE, "SMTP.SendAsApp", Application, true, "send over SMTP (XOAUTH2)"))
-            }
-        }
-        if !p.imap_host.is_empty() {
-            rows.push(row(EXCHANGE, "IMAP.AccessAsApp", Application, true, "the inbound (IMAP) check"));
-        }
-        rows.push(row(
-            GRAPH,
-            "Application.Read.All",
-            Application,
-            true,
-            "optional: read the client secret's expiry from Graph",
-        ));
-    } else if p.auth_method.is_delegated() {
-        match p.send_method {
-            SendMethod::Smtp => rows.push(row(GRAPH, "SMTP.Send", Delegated, false, "send over SMTP (XOAUTH2)")),
-            SendMethod::Graph => {
-                rows.push(row(GRAPH, "Mail.Send", Delegated, false, "send as the signed-in mailbox (Graph sendMail)"))
-            }
-        }
-        if !p.imap_host.is_empty() {
-            rows.push(row(GRAPH, "IMAP.AccessAsUser.All", Delegated, false, "the inbound (IMAP) check"));
-        }
-        rows.push(row(GRAPH, "offline_access", Delegated, false, "a refresh token, so the sign-in lasts"));
+    let app_only = p.auth_method == AuthMethod::ClientCredentials;
+    if !app_only && !p.auth_method.is_delegated() {
+        return Vec::new();
     }
+    let kind = if app_only { PermissionKind::Application } else { PermissionKind::Delegated };
+    let send_why = match (p.send_method, app_only) {
+        (SendMethod::Smtp, _) => "send over SMTP (XOAUTH2)",
+        (SendMethod::Graph, true) => "send as the mailbox (Graph sendMail)",
+        (SendMethod::Graph, false) => "send as the signed-in mailbox (Graph sendMail)",
+    };
+    let mut rows = vec![row(mail_permission(false, p.send_method, app_only), kind, send_why)];
+    if !p.imap_host.is_empty() {
+        rows.push(row(mail_permission(true, p.send_method, app_only), kind, "the inbound (IMAP) check"));
+    }
+    rows.push(if app_only {
+        row((GRAPH, "Application.Read.All"), kind, "optional: read the client secret's expiry from Graph")
+    } else {
+        row((GRAPH, "offline_access"), kind, "a refresh token, so the sign-in lasts")
+    });
     rows
 }
 
@@ -167,22 +154,9 @@ fn permissions(p: &Profile) -> Section {
     } else {
         steps.push(say("Each mailbox consents at its first sign-in; where users may not consent to apps, an administrator consents once for everyone:"));
     }
-    steps.push(Step::Link { label: "Admin consent".into(), url: admin_consent_url(p) });
+    let url = context_for(p, &endpoints(p)).admin_consent_url();
+    steps.push(Step::Link { label: "Admin consent".into(), url });
     Section { title: "API permissions".into(), link: blade(p, "CallAnAPI"), steps }
-}
-
-fn admin_consent_url(p: &Profile) -> String {
-    let tenant = if p.tenant.is_empty() { "organizations" } else { &p.tenant };
-    let base = format!("{}/{tenant}/v2.0/adminconsent", microsoft_authority(p));
-    let mut u = url::Url::parse(&base).unwrap_or_else(|_| {
-        url::Url::parse("https://login.microsoftonline.com/organizations/v2.0/adminconsent").expect("a fixed URL")
-    });
-    u.query_pairs_mut().append_pair("client_id", &p.client_id);
-    if !p.redirect_uri.is_empty() {
-        u.query_pairs_mut().append_pair("redirect_uri", &p.redirect_uri);
-    }
-    u.query_pairs_mut().append_pair("scope", &p.scopes.join(" "));
-    u.to_string()
 }
 
 /// Exchange Online steps, as PowerShell ready to paste (ExchangeOnlineManagement module).

@@ -52,6 +52,17 @@ pub struct TestResult {
 }
 
 impl TestResult {
+    /// How a failed result counts for attention: urgent, or only a warning
+    /// (soon) for a single [`transient`](Self::transient) failure; None when it passed.
+    pub fn failure_state(&self) -> Option<crate::profile::ExpiryState> {
+        use crate::profile::ExpiryState;
+        match (self.ok, self.transient() && !self.failed_before) {
+            (true, _) => None,
+            (false, true) => Some(ExpiryState::Soon),
+            (false, false) => Some(ExpiryState::Urgent),
+        }
+    }
+
     /// A failure the network may have caused and may clear by itself (the
     /// name did not resolve, the connection was refused or timed out, the
     /// provider was unavailable or throttling): a warning until it repeats.

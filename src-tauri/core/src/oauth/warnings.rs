@@ -53,22 +53,9 @@ pub fn consent_gap(p: &Profile, c: &Claims, job: Use) -> Option<crate::diagnosis
     if !crate::providers::microsoft_tables(p.provider) {
         return None;
     }
-    let (api, permission) = match (job, p.send_method, p.auth_method == AuthMethod::ClientCredentials) {
-        (Use::Imap, _, false) => ("Office 365 Exchange Online", "IMAP.AccessAsUser.All"),
-        (Use::Imap, _, true) => ("Office 365 Exchange Online", "IMAP.AccessAsApp"),
-        (Use::Send, SendMethod::Smtp, false) => ("Office 365 Exchange Online", "SMTP.Send"),
-        (Use::Send, SendMethod::Smtp, true) => ("Office 365 Exchange Online", "SMTP.SendAsApp"),
-        (Use::Send, SendMethod::Graph, _) => ("Microsoft Graph", "Mail.Send"),
-    };
-    let consent = crate::diagnosis::Context {
-        client_id: p.client_id.clone(),
-        tenant: p.tenant.clone(),
-        redirect_uri: p.redirect_uri.clone(),
-        scopes: p.scopes.clone(),
-        authority: crate::providers::endpoints::endpoints(p).authority,
-        mailbox: p.mailbox.clone(),
-    }
-    .admin_consent_url();
+    let app_only = p.auth_method == AuthMethod::ClientCredentials;
+    let (api, permission) = crate::providers::mail_permission(job == Use::Imap, p.send_method, app_only);
+    let consent = crate::oauth::client::context_for(p, &crate::providers::endpoints::endpoints(p)).admin_consent_url();
     if p.auth_method == AuthMethod::ClientCredentials {
         if !c.roles.is_empty() {
             return None;

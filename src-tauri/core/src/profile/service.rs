@@ -160,8 +160,7 @@ impl Profiles<'_> {
 /// soon for a single network failure), then the days the secret has left.
 fn urgency(s: &ProfileSummary) -> (u8, i64) {
     let secret = s.secret_expiry.as_ref().map_or(4, |b| crate::watch::severity(b.state));
-    let test =
-        s.row.last_test.as_ref().filter(|t| !t.ok).map_or(4, |t| if t.transient() && !t.failed_before { 2 } else { 1 });
+    let test = s.row.last_test.as_ref().and_then(|t| t.failure_state()).map_or(4, crate::watch::severity);
     (secret.min(test), s.secret_expiry.as_ref().map_or(i64::MAX, |b| b.days_left))
 }
 
@@ -180,15 +179,26 @@ mod tests {
     use std::sync::Arc;
     use time::macros::datetime;
 
+    fn engine(dir: &tempfile::TempDir) -> Mailwarden {
+        let clock = Arc::new(FixedClock::at(datetime!(2026-12-01 12:00 UTC)));
+        Mailwarden::for_tests(&dir.path().join("p.db"), &DataKey::generate(), clock)
+    }
+
+    /// An app-only Graph draft named `name`, without its secret.
+    fn app_only(name: &str) -> ProfileDraft {
+        let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Graph);
+        d.name = name.into();
+        d.mailbox = "noreply@contoso.com".into();
+        d.tenant = "contoso.onmicrosoft.com".into();
+        d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
+        d
+    }
+
     #[test]
     fn check_finds_what_save_would_and_saves_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(FixedClock::at(datetime!(2026-12-01 12:00 UTC)));
-        let m = Mailwarden::for_tests(&dir.path().join("c.db"), &DataKey::generate(), clock);
-        let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Graph);
-        d.name = "Catalyst".into();
-        d.mailbox = "noreply@contoso.com".into();
-        d.tenant = "contoso.onmicrosoft.com".into();
+        let m = engine(&dir);
+        let mut d = app_only("Catalyst");
         d.client_id = "nope".into();
         let fields: Vec<String> = m.profiles().check(None, &d).unwrap().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["clientId", "clientSecret"]);
@@ -205,16 +215,11 @@ mod tests {
     #[test]
     fn the_list_sorts_most_urgent_first_on_request() {
         let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(FixedClock::at(datetime!(2026-12-01 12:00 UTC)));
-        let m = Mailwarden::for_tests(&dir.path().join("s.db"), &DataKey::generate(), clock);
+        let m = engine(&dir);
         for (name, expires) in
             [("Alpha", "2028-01-01"), ("Bravo", ""), ("Charlie", "2026-12-04"), ("Delta", "2026-12-20")]
         {
-            let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Graph);
-            d.name = name.into();
-            d.mailbox = "noreply@contoso.com".into();
-            d.tenant = "contoso.onmicrosoft.com".into();
-            d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
+            let mut d = app_only(name);
             d.client_secret = SecretChange::set("WvR8Q~abc");
             d.client_secret_expires = expires.into();
             m.profiles().save(None, &d).unwrap();

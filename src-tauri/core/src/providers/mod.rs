@@ -1,14 +1,14 @@
 //! What differs between identity providers, in one place: Microsoft (with its
 //! clouds), Google and a custom OAuth server — endpoints ([`endpoints`]), the
 //! refresh-token rule the expiry watch applies, the extra authorize
-//! parameters, and whether Microsoft's diagnosis tables (AADSTS codes,
-//! Exchange Online replies) apply. Every choice is matched exhaustively, so a
+//! parameters, whether Microsoft's diagnosis tables (AADSTS codes,
+//! Exchange Online replies) apply, and which Entra permission a mail job needs. Every choice is matched exhaustively, so a
 //! new provider cannot be half-added; the UI is handed these facts rather
 //! than deciding them again.
 
 pub mod endpoints;
 
-use crate::profile::Provider;
+use crate::profile::{Provider, SendMethod};
 
 /// How a provider retires refresh tokens nobody uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +59,28 @@ pub fn authorize_params(p: Provider) -> &'static [(&'static str, &'static str)] 
     match p {
         Provider::Google => &[("access_type", "offline"), ("prompt", "consent")],
         Provider::Microsoft365 | Provider::OutlookCom | Provider::Custom => &[],
+    }
+}
+
+/// The API that lists a permission in Entra's **API permissions** (as the
+/// portal names it).
+pub const GRAPH: &str = "Microsoft Graph";
+pub const EXCHANGE_ONLINE: &str = "Office 365 Exchange Online";
+
+/// The Entra permission a Microsoft mail job needs, and the API the portal
+/// lists it under: `imap` for the inbound check, else sending by `send`;
+/// `app_only` for client credentials. Per Microsoft's "Authenticate an IMAP,
+/// POP or SMTP connection using OAuth": the delegated SMTP.Send and
+/// IMAP.AccessAsUser.All are picked under Microsoft Graph (the token's scope
+/// still names outlook.office.com), the app-only ones under Office 365
+/// Exchange Online.
+pub fn mail_permission(imap: bool, send: SendMethod, app_only: bool) -> (&'static str, &'static str) {
+    match (imap, send, app_only) {
+        (true, _, false) => (GRAPH, "IMAP.AccessAsUser.All"),
+        (true, _, true) => (EXCHANGE_ONLINE, "IMAP.AccessAsApp"),
+        (false, SendMethod::Smtp, false) => (GRAPH, "SMTP.Send"),
+        (false, SendMethod::Smtp, true) => (EXCHANGE_ONLINE, "SMTP.SendAsApp"),
+        (false, SendMethod::Graph, _) => (GRAPH, "Mail.Send"),
     }
 }
 

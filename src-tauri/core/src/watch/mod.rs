@@ -222,12 +222,12 @@ impl Watch<'_> {
                 }
             }
         }
-        if let Some(last) = s.last_test.as_ref().filter(|r| !r.ok) {
+        if let Some((last, state)) = s.last_test.as_ref().and_then(|r| Some((r, r.failure_state()?))) {
             // One network failure may pass by itself: a warning until it repeats.
-            let once = last.transient() && !last.failed_before;
+            let once = state == ExpiryState::Soon;
             out.push(base(
                 AttentionKind::Test,
-                if once { ExpiryState::Soon } else { ExpiryState::Urgent },
+                state,
                 None,
                 format!("Last {} failed", last.kind.label()),
                 if once {
