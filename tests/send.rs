@@ -3,54 +3,8 @@
 //! delivered into Dovecot's mailboxes and read back over IMAP. Needs root for Postfix (make test runs as
 //! root on CI; see tests/support/mail.rs).
 
-use mailwarden_tests::mail::MailServers;
-use mailwarden_tests::oauth_env::{self, CLIENT};
+use mailwarden_tests::mail_env::MailEnv as Env;
 use mailwarden_tests::text;
-const SCOPES: [&str; 3] =
-    ["https://outlook.office.com/SMTP.Send", "https://outlook.office.com/IMAP.AccessAsUser.All", "offline_access"];
-
-struct Env {
-    base: oauth_env::Env,
-    mail: MailServers,
-}
-
-impl std::ops::Deref for Env {
-    type Target = oauth_env::Env;
-    fn deref(&self) -> &oauth_env::Env {
-        &self.base
-    }
-}
-
-impl Env {
-    fn new() -> Env {
-        let base = oauth_env::Env::new();
-        base.app(None, true);
-        let senders = [("erp@contoso.com", "erp@contoso.com"), ("basic@contoso.com", "basic@contoso.com")];
-        let mail = MailServers::start(&base.idp.ca, &base.idp.introspect_url, &senders, "contoso.com");
-        Env { base, mail }
-    }
-
-    /// A connected delegated profile sending through the local Postfix.
-    fn connected(&self, name: &str, extra: &[&str]) {
-        let port = self.mail.submission.to_string();
-        let base = [
-            "--mailbox",
-            "erp@contoso.com",
-            "--auth",
-            "refresh-token",
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            &port,
-        ];
-        // Flags in `extra` replace the same flags of the base.
-        let mut args: Vec<&str> = base.chunks(2).filter(|p| !extra.contains(&p[0])).flatten().copied().collect();
-        args.extend_from_slice(extra);
-        self.add_profile(name, &args, None);
-        let rt = self.idp.mint_refresh_token(CLIENT, &SCOPES);
-        self.ok(&["connect", name, "--refresh-token-stdin"], Some(&format!("{rt}\n")));
-    }
-}
 
 #[test]
 fn xoauth2_over_starttls_is_delivered() {

@@ -4,6 +4,7 @@
 pub mod fake_smtp;
 pub mod idp;
 pub mod mail;
+pub mod mail_env;
 pub mod oauth_env;
 pub mod session_bus;
 pub mod tls;

@@ -87,6 +87,11 @@ pub enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Print ready configuration for a program instead: msmtp, neomutt
+        /// (or mutt), aerc, git-send-email or postfix. It asks Mailwarden for
+        /// each token; no secret is written into it.
+        #[arg(long, value_name = "PROGRAM", value_parser = parse_program)]
+        config: Option<mailwarden_core::handover::programs::Program>,
     },
     /// Hand a secret to another product: write it to standard output (only
     /// into a pipe or file, unless --yes). Each hand-over is recorded.
@@ -222,6 +227,14 @@ pub enum TestCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+fn parse_program(s: &str) -> Result<mailwarden_core::handover::programs::Program, String> {
+    use mailwarden_core::handover::programs::Program;
+    Program::parse(s).ok_or_else(|| {
+        let all: Vec<&str> = Program::ALL.iter().map(|p| p.as_str()).collect();
+        format!("one of: {}", all.join(", "))
+    })
 }
 
 #[cfg(test)]

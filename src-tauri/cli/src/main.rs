@@ -76,7 +76,10 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
         Command::Connect(a) => auth_cmd::connect(&app, a),
         Command::Disconnect { profile } => auth_cmd::disconnect(&app, &profile),
         Command::Guide { profile, markdown } => profile_cmd::guide(&app, &profile, markdown),
-        Command::Handover { profile, json } => profile_cmd::handover(&app, &profile, json),
+        Command::Handover { profile, json, config: Some(program) } => {
+            profile_cmd::program_config(&app, &profile, program, cli.global.db.as_deref(), json)
+        }
+        Command::Handover { profile, json, config: None } => profile_cmd::handover(&app, &profile, json),
         Command::Reveal { profile, client_secret: _, refresh_token, forget, yes } => {
             profile_cmd::reveal(&app, &profile, refresh_token, forget, yes)
         }

@@ -190,6 +190,57 @@ pub fn handover(app: &Mailwarden, profile: &str, json: bool) -> Result<ExitCode,
     Ok(ExitCode::SUCCESS)
 }
 
+/// Ready configuration for `program`. It runs this same binary (by name when
+/// it is the `mailwarden` on PATH) with this database (when not the default).
+pub fn program_config(
+    app: &Mailwarden,
+    profile: &str,
+    program: mailwarden_core::handover::programs::Program,
+    db: Option<&std::path::Path>,
+    json: bool,
+) -> Result<ExitCode, CoreError> {
+    use mailwarden_core::handover::programs::Invocation;
+    let v = app.profiles().resolve(profile)?;
+    let how = Invocation {
+        program: front_program(),
+        db: db.map(|d| std::path::absolute(d).unwrap_or_else(|_| d.to_owned()).display().to_string()),
+    };
+    let c = app.handovers().program_config(v.profile.id, program, &how)?;
+    if json {
+        output::json(&c);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for f in &c.files {
+        if c.files.len() > 1 {
+            println!("# ---- {} ----", f.path);
+        }
+        print!("{}", f.text);
+    }
+    for n in &c.notes {
+        eprintln!("{n}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// How another program runs Mailwarden's token front: `mailwarden` when that
+/// name on PATH is the front beside this binary, else the front's full path.
+fn front_program() -> String {
+    let Some(front) = std::env::current_exe().ok().and_then(|e| Some(e.parent()?.join("mailwarden"))) else {
+        return "mailwarden".into();
+    };
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join("mailwarden"))
+        .find(|c| c.is_file());
+    let same = on_path.and_then(|c| c.canonicalize().ok()) == front.canonicalize().ok();
+    if same {
+        "mailwarden".into()
+    } else {
+        front.display().to_string()
+    }
+}
+
 pub fn reveal(
     app: &Mailwarden,
     profile: &str,

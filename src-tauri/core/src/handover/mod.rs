@@ -5,6 +5,8 @@
 //! secret itself goes to the caller (the CLI's stdout, the clipboard from
 //! Rust), never into a view or the log.
 
+pub mod programs;
+
 use crate::error::{CoreError, Result};
 use crate::profile::{AuthMethod, Profile};
 use crate::secret::{SecretKind, SecretString};
@@ -144,6 +146,16 @@ impl Handovers<'_> {
             self.tokens().disconnect(p.id)?;
         }
         Ok(secret)
+    }
+
+    /// Ready configuration of `program` for profile `id` (no secret in it).
+    pub fn program_config(
+        &self,
+        id: i64,
+        program: programs::Program,
+        how: &programs::Invocation,
+    ) -> Result<programs::ProgramConfig> {
+        programs::config(&self.profiles().get(id)?.profile, program, how)
     }
 
     /// What was handed over for profile `id`, newest first.
