@@ -116,6 +116,8 @@ fn ipc_returns_no_secret_and_plugins_are_not_exposed(s: &Session, id: i64) {
         ("secret_history", format!("{{id: {id}}}")),
         ("attention", "{}".to_string()),
         ("get_settings", "{}".to_string()),
+        ("handover", format!("{{id: {id}}}")),
+        ("program_config", format!("{{id: {id}, program: 'msmtp'}}")),
     ] {
         let v = call(cmd, &args);
         let ok = v["ok"].as_str().unwrap_or_else(|| panic!("{cmd} failed: {v}"));

@@ -8,6 +8,8 @@ use crate::ipc_error::IpcError;
 use crate::watch::SettingsForm;
 use mailwarden_core::diagnosis::Diagnosis;
 use mailwarden_core::guide::{Permission, PermissionKind, Section, SetupGuide, Step};
+use mailwarden_core::handover::programs::{ConfigFile, Program, ProgramConfig};
+use mailwarden_core::handover::{HandoverRecord, HandoverSummary, HandoverValue, Reveal};
 use mailwarden_core::keys::{KeyBackend, KeyInfo};
 use mailwarden_core::mail::imap::InboundReport;
 use mailwarden_core::mail::{SendReport, TestStep};
@@ -50,6 +52,7 @@ pub fn render() -> String {
         TokenRecord, Claims, AuthReport, DeviceCodePrompt, ConnectProgress, SendReport, InboundReport, TestKind, TestResult, TestStep,
         Thresholds, Settings, SettingsForm, AttentionKind, AttentionAction, AttentionItem, SecretRecord, DateOrder, PortalRow,
         AppSecret, AppSecretsReport, NewSecret, RotateReport, RowApplied, SetupGuide, Section, Step, Permission, PermissionKind,
+        HandoverValue, HandoverRecord, HandoverSummary, Reveal, Program, ProgramConfig, ConfigFile,
     );
     for item in items {
         // ChoiceOption is generic: declare it with its type parameter.

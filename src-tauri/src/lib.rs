@@ -8,6 +8,7 @@ pub mod bindings;
 mod commands;
 mod connect;
 mod guide;
+mod handover;
 pub mod ipc_error;
 mod keys;
 mod state;
@@ -82,6 +83,10 @@ pub fn run() {
             watch::open_secrets_blade,
             guide::profile_guide,
             guide::open_guide_link,
+            handover::handover,
+            handover::handover_copy_secret,
+            handover::program_config,
+            handover::save_program_config,
             keys::key_export,
             keys::key_import,
             keys::key_move,

@@ -118,6 +118,43 @@ test('the editor shows what to register in Entra, with copy buttons and the blad
   await page.context().close();
 });
 
+test('hand-over: values with their other names, a secret only through a dialog naming the risk, keep or forget, program configuration', async () => {
+  const page = await app.open([profile(1, 'Alpha')]);
+  await page.getByTestId('profile-row').click();
+  const panel = page.getByTestId('handover');
+  await panel.locator('summary').click();
+  await panel.getByTestId('handover-values').waitFor();
+  assert.match(await panel.getByTestId('handover-values').innerText(), /Client ID\s*Application \(client\) ID/);
+
+  // The refresh token: Esc cancels (focus back on the button); then "forget".
+  const token = panel.getByTestId('handover-token');
+  await token.click();
+  const dialog = page.getByRole('alertdialog');
+  assert.match(await dialog.innerText(), /without signing in[\s\S]*Both copies stay valid/);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'handover-token');
+  assert.equal((await calls(page, 'handover_copy_secret')).length, 0);
+  assert.ok(await page.locator('#name').isVisible(), 'Esc closed only the dialog, not the editor');
+  await token.click();
+  await page.getByTestId('confirm-alt').click();
+  await panel.getByTestId('handover-note').waitFor();
+  assert.deepEqual((await calls(page, 'handover_copy_secret'))[0].args, { id: 1, what: 'refreshToken', keep: false });
+  assert.match(await panel.getByTestId('handover-note').innerText(), /forgotten its copy/);
+  assert.match(await panel.getByTestId('handover-history').innerText(), /refresh token was handed over on 2026-12-02 .* forgot its copy/);
+  assert.equal(await panel.getByTestId('handover-token').count(), 0, 'no token left to hand over');
+
+  // A program's configuration, and a program that cannot use the profile.
+  await panel.getByTestId('program').selectOption('msmtp');
+  assert.match(await panel.getByTestId('program-config').innerText(), /passwordeval mailwarden token 'Alpha'/);
+  await panel.getByRole('button', { name: 'Save as…' }).click();
+  await panel.getByText('Saved /home/me/msmtprc.').waitFor();
+  await panel.getByTestId('program').selectOption('git-send-email');
+  assert.match(await panel.getByRole('alert').innerText(), /Microsoft Graph/);
+  await page.screenshot({ path: join(shots, 'ui-handover.png'), fullPage: true });
+  await page.context().close();
+});
+
 test('a profile saved while a search would hide it is shown: the search is cleared', async () => {
   const page = await app.open([profile(1, 'Alpha'), profile(2, 'Bravo')]);
   await page.getByLabel('Search profiles').fill('alp');

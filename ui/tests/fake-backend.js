@@ -195,6 +195,30 @@
       };
     },
     open_guide_link: () => null,
+    // Hand-over: values, a token to hand over, a record per hand-over.
+    handover: ({ id }) => {
+      const p = state.profiles.find((x) => x.id === id);
+      state.handovers ??= [];
+      return {
+        values: [{ name: 'Client ID', aka: 'Application (client) ID; app ID', value: p.clientId }],
+        hasClientSecret: true,
+        hasRefreshToken: !state.tokenForgotten,
+        history: state.handovers,
+      };
+    },
+    handover_copy_secret: ({ what, keep }) => {
+      const r = { what, at: '2026-12-02T10:41:00Z', kept: keep };
+      state.handovers.unshift(r);
+      if (!keep) state.tokenForgotten = true;
+      return r;
+    },
+    program_config: ({ program }) => {
+      if (program === 'git-send-email') {
+        throw { code: 'flow', message: 'It sends through Microsoft Graph: its tokens are for Graph.', field: null, fields: [], diagnosis: null };
+      }
+      return { program, files: [{ path: '~/.msmtprc', text: "account alpha\nauth xoauth2\npasswordeval mailwarden token 'Alpha'\n" }], notes: ['Send with msmtp -a alpha.'] };
+    },
+    save_program_config: () => '/home/me/msmtprc',
     connection: () => null,
     can_listen: () => true,
     // A test that hangs (a server saying nothing) until Cancel.

@@ -201,10 +201,8 @@ pub fn program_config(
 ) -> Result<ExitCode, CoreError> {
     use mailwarden_core::handover::programs::Invocation;
     let v = app.profiles().resolve(profile)?;
-    let how = Invocation {
-        program: front_program(),
-        db: db.map(|d| std::path::absolute(d).unwrap_or_else(|_| d.to_owned()).display().to_string()),
-    };
+    let exe = std::env::current_exe().map_err(|e| CoreError::Flow(format!("Where is this program? {e}")))?;
+    let how = Invocation::beside(exe.parent().unwrap_or(std::path::Path::new(".")), db);
     let c = app.handovers().program_config(v.profile.id, program, &how)?;
     if json {
         output::json(&c);
@@ -220,25 +218,6 @@ pub fn program_config(
         eprintln!("{n}");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// How another program runs Mailwarden's token front: `mailwarden` when that
-/// name on PATH is the front beside this binary, else the front's full path.
-fn front_program() -> String {
-    let Some(front) = std::env::current_exe().ok().and_then(|e| Some(e.parent()?.join("mailwarden"))) else {
-        return "mailwarden".into();
-    };
-    let on_path = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|d| d.join("mailwarden"))
-        .find(|c| c.is_file());
-    let same = on_path.and_then(|c| c.canonicalize().ok()) == front.canonicalize().ok();
-    if same {
-        "mailwarden".into()
-    } else {
-        front.display().to_string()
-    }
 }
 
 pub fn reveal(

@@ -10,6 +10,12 @@ pub fn default_db_path() -> PathBuf {
     if let Some(p) = std::env::var_os(DB_ENV).filter(|p| !p.is_empty()) {
         return PathBuf::from(p);
     }
+    standard_db_path()
+}
+
+/// `$XDG_DATA_HOME/mailwarden/mailwarden.db`, whatever `$MAILWARDEN_DB` says:
+/// the database a program started by someone else (Postfix, a timer) finds.
+pub fn standard_db_path() -> PathBuf {
     let base = directories::BaseDirs::new().map(|b| b.data_dir().to_path_buf()).unwrap_or_else(|| PathBuf::from("."));
     base.join("mailwarden").join("mailwarden.db")
 }

@@ -346,3 +346,37 @@ kind: PermissionKind, adminConsent: boolean,
 why: string, };
 
 export type PermissionKind = "Delegated" | "Application";
+
+export type HandoverValue = { name: string, 
+/**
+ * Other names for it: the portal's, and what products call it.
+ */
+aka: string, value: string, };
+
+export type HandoverRecord = { what: Reveal, 
+/**
+ * RFC 3339.
+ */
+at: string, 
+/**
+ * Whether Mailwarden kept (and keeps using) its own copy.
+ */
+kept: boolean, };
+
+export type HandoverSummary = { values: Array<HandoverValue>, hasClientSecret: boolean, hasRefreshToken: boolean, history: Array<HandoverRecord>, };
+
+export type Reveal = "clientSecret" | "refreshToken";
+
+export type Program = "msmtp" | "neomutt" | "aerc" | "git-send-email" | "postfix";
+
+export type ProgramConfig = { program: Program, files: Array<ConfigFile>, 
+/**
+ * What to do besides writing the files, in order.
+ */
+notes: Array<string>, };
+
+export type ConfigFile = { 
+/**
+ * Where the program reads it, e.g. `~/.msmtprc`.
+ */
+path: string, text: string, };

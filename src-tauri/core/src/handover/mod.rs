@@ -67,6 +67,17 @@ pub struct HandoverRecord {
     pub kept: bool,
 }
 
+/// What the hand-over step shows: the plain values, which secrets can be
+/// handed over (never the secrets), and what was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HandoverSummary {
+    pub values: Vec<HandoverValue>,
+    pub has_client_secret: bool,
+    pub has_refresh_token: bool,
+    pub history: Vec<HandoverRecord>,
+}
+
 /// The plain values of `p` a product may ask for, in the order forms ask.
 pub fn values(p: &Profile) -> Vec<HandoverValue> {
     let mut out = Vec::new();
@@ -104,7 +115,9 @@ pub fn values(p: &Profile) -> Vec<HandoverValue> {
     if p.auth_method.is_oauth() {
         let ep = crate::providers::endpoints::endpoints(p);
         push("Token endpoint", "token URL; OAuth token URL", ep.token);
-        push("Authorization endpoint", "auth URL; authorize URL", ep.authorize.unwrap_or_default());
+        if p.auth_method.is_delegated() {
+            push("Authorization endpoint", "auth URL; authorize URL", ep.authorize.unwrap_or_default());
+        }
     }
     out
 }
@@ -146,6 +159,18 @@ impl Handovers<'_> {
             self.tokens().disconnect(p.id)?;
         }
         Ok(secret)
+    }
+
+    /// The hand-over step of profile `id`.
+    pub fn summary(&self, id: i64) -> Result<HandoverSummary> {
+        let v = self.profiles().get(id)?;
+        let has_refresh_token = self.store.token_record(id)?.is_some_and(|t| t.has_refresh_token);
+        Ok(HandoverSummary {
+            values: values(&v.profile),
+            has_client_secret: v.has_client_secret,
+            has_refresh_token,
+            history: self.store.handovers(id)?,
+        })
     }
 
     /// Ready configuration of `program` for profile `id` (no secret in it).

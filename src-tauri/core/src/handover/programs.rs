@@ -77,6 +77,23 @@ impl Default for Invocation {
 }
 
 impl Invocation {
+    /// How another program runs the token front installed in `dir` (beside
+    /// the running binary): by name when that `mailwarden` is the one on
+    /// PATH, else by its full path; with `db` unless it is the standard one
+    /// (what `MAILWARDEN_DB` says is not seen by a program started elsewhere).
+    pub fn beside(dir: &std::path::Path, db: Option<&std::path::Path>) -> Invocation {
+        let front = dir.join("mailwarden");
+        let on_path = std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).map(|d| d.join("mailwarden")).find(|c| c.is_file()))
+            .unwrap_or_default();
+        let same = on_path.and_then(|c| c.canonicalize().ok()) == front.canonicalize().ok();
+        let program = if same || !front.is_file() { "mailwarden".to_owned() } else { front.display().to_string() };
+        let db = db
+            .filter(|d| *d != crate::paths::standard_db_path())
+            .map(|d| std::path::absolute(d).unwrap_or_else(|_| d.to_owned()).display().to_string());
+        Invocation { program, db }
+    }
+
     /// The shell command that prints a fresh access token for `p`.
     pub fn token_command(&self, p: &Profile) -> String {
         let mut words = vec![self.program.as_str()];

@@ -1,0 +1,76 @@
+//! "Use in another product" in the real window (WebKitWebDriver under Xvfb):
+//! the values with their other names; the client secret handed over only
+//! after a confirmation naming the risk, put on the X clipboard by Rust
+//! (read back with xclip), never in the page, cleared from the clipboard
+//! after the set time and recorded; a program's configuration shown.
+
+use mailwarden_tests::webdriver::Driver;
+use mailwarden_tests::{bin_dir, binary, TempDb};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "HO~HandoverSecretValue_0a1b2c3d4e5f";
+
+fn clipboard() -> String {
+    let o =
+        Command::new("xclip").args(["-o", "-selection", "clipboard"]).output().expect("xclip (make test installs it)");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn the_secret_goes_to_the_clipboard_not_the_page_and_is_cleared() {
+    mailwarden_tests::no_stray_apps();
+    assert!(std::env::var_os("DISPLAY").is_some(), "run under a display: `xvfb-run -a cargo test` (make test does)");
+    let db = TempDb::new();
+    db.add_app_only("Scanner relay", SECRET, &["--send", "smtp", "--mailbox", "scanner@contoso.com"]);
+    let shots = bin_dir().parent().unwrap().join("screenshots");
+    let driver = Driver::start(&[("MAILWARDEN_DB", &db.path()), ("MAILWARDEN_CLIPBOARD_SECONDS", Path::new("3"))]);
+    let s = driver.launch(&binary("mailwarden-desktop"));
+
+    s.find("[data-testid=profile-row][data-name=\"Scanner relay\"]").click();
+    s.find("[data-testid=handover] summary").click();
+    s.find("[data-testid=handover-values]");
+    assert_eq!(
+        s.find("input[aria-label=\"Client ID\"]").attr("value").as_deref(),
+        Some("351d6cb2-1c69-4081-9cc2-a769d71567cb")
+    );
+    let values = s.find("[data-testid=handover-values]").text();
+    assert!(values.contains("Application (client) ID"), "{values}");
+    assert!(!values.contains("Authorization endpoint"), "app-only needs none: {values}");
+    assert_eq!(s.find("input[aria-label=\"SMTP server\"]").attr("value").as_deref(), Some("smtp.office365.com"));
+
+    // Nothing is copied until the risk is confirmed; Esc cancels.
+    s.find("[data-testid=handover-secret]").click();
+    let dialog = s.find("[role=alertdialog]").text();
+    assert!(dialog.contains("sign in as this application"), "{dialog}");
+    s.screenshot(&shots.join("handover-confirm.png"));
+    s.find("[data-testid=confirm-cancel]").click();
+    assert_eq!(s.count("[data-testid=handover-history]"), 0);
+    assert_ne!(clipboard(), SECRET);
+
+    s.find("[data-testid=handover-secret]").click();
+    s.find("[data-testid=confirm-ok]").click();
+    s.find("[data-testid=handover-note]");
+    assert_eq!(clipboard(), SECRET, "the secret is on the clipboard");
+    assert!(!s.source().contains(SECRET), "the secret reached the page");
+    let history = s.find("[data-testid=handover-history]").text();
+    assert!(history.contains("client secret was handed over"), "{history}");
+    s.screenshot(&shots.join("handover-copied.png"));
+
+    // Cleared after the set time (3 s here, 60 s by default).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while clipboard() == SECRET {
+        assert!(Instant::now() < deadline, "the clipboard still holds the secret");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let recorded = String::from_utf8_lossy(&db.run(&["handover", "Scanner relay"], None).stdout).into_owned();
+    assert!(recorded.contains("Handed over: the client secret"), "{recorded}");
+
+    // A program's configuration: shown in full, with no secret.
+    s.find("[data-testid=program] option[value=msmtp]").click();
+    let config = s.find("[data-testid=program-config]").text();
+    assert!(config.contains("auth xoauth2") && config.contains("token 'Scanner relay'"), "{config}");
+    assert!(!config.contains(SECRET));
+    s.quit();
+}
