@@ -22,6 +22,13 @@ pub enum ProfileCommand {
     Add(Box<AddArgs>),
     /// Change fields of a profile; fields not given stay as they are.
     Edit(Box<EditArgs>),
+    /// Export profiles (all, or those named) to a versioned JSON file. Secrets
+    /// stay out unless --with-secrets, which encrypts the whole file under a
+    /// passphrase (age, scrypt).
+    Export(ExportArgs),
+    /// Import profiles from an export file: each is checked and reported by
+    /// field; a name that exists is skipped, renamed or replaced.
+    Import(ImportArgs),
     /// Remove a profile and every secret it holds.
     Rm {
         /// Profile name or id.
@@ -30,6 +37,41 @@ pub enum ProfileCommand {
         #[arg(long, short)]
         yes: bool,
     },
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Profile names or ids (default: every profile).
+    pub profiles: Vec<String>,
+    /// The file to write.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: std::path::PathBuf,
+    /// Put the client secrets, passwords and refresh tokens in too, and
+    /// encrypt the file under a passphrase (asked for, or --passphrase-stdin).
+    #[arg(long)]
+    pub with_secrets: bool,
+    /// Read the passphrase from the first line of standard input.
+    #[arg(long)]
+    pub passphrase_stdin: bool,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The export file.
+    pub file: std::path::PathBuf,
+    /// Report what would happen; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// For a name that exists: skip, rename (to "NAME (imported)") or
+    /// replace. Asked for each at a terminal when not given.
+    #[arg(long, value_name = "WHAT", value_parser = ["skip", "rename", "replace"])]
+    pub on_conflict: Option<String>,
+    /// Read the passphrase of an encrypted file from standard input.
+    #[arg(long)]
+    pub passphrase_stdin: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn choice<T: Copy + Send + Sync + 'static>(

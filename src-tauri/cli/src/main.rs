@@ -14,6 +14,7 @@ mod key_cmd;
 mod output;
 mod profile_cmd;
 mod token_out;
+mod transfer_cmd;
 mod watch_cmd;
 
 use args::{CalendarCommand, Cli, Command, ProfileCommand, TestCommand};
@@ -72,6 +73,8 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
             ProfileCommand::Add(a) => profile_cmd::add(&app, *a),
             ProfileCommand::Edit(a) => profile_cmd::edit(&app, *a),
             ProfileCommand::Rm { profile, yes } => profile_cmd::rm(&app, &profile, yes),
+            ProfileCommand::Export(a) => transfer_cmd::export(&app, a),
+            ProfileCommand::Import(a) => transfer_cmd::import(&app, a),
         },
         Command::Connect(a) => auth_cmd::connect(&app, a),
         Command::Disconnect { profile } => auth_cmd::disconnect(&app, &profile),

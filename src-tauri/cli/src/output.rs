@@ -38,7 +38,7 @@ pub fn print_error(e: &CoreError) {
     let fields = e.field_errors();
     // Fields of what was typed or pasted at a prompt, not of the profile.
     if let [f] = fields {
-        if matches!(f.field.as_str(), "pasted" | "file" | "refreshToken" | "to") {
+        if matches!(f.field.as_str(), "pasted" | "file" | "refreshToken" | "to" | "passphrase") {
             eprintln!("error: {}", f.message);
             return;
         }

@@ -169,6 +169,10 @@ impl Mailwarden {
     }
 
     /// Setup guides: what to register in the portal for a profile.
+    pub fn transfer(&self) -> crate::transfer::Transfer<'_> {
+        crate::transfer::Transfer(self)
+    }
+
     pub fn guides(&self) -> crate::guide::Guides<'_> {
         crate::guide::Guides(self)
     }

@@ -24,6 +24,7 @@ pub mod providers;
 pub mod secret;
 pub mod settings;
 pub(crate) mod store;
+pub mod transfer;
 pub mod watch;
 
 #[cfg(test)]

@@ -124,6 +124,26 @@ impl Tokens<'_> {
         self.connection(id)?.ok_or_else(|| not_connected(&p))
     }
 
+    /// Take over a refresh token from an import file without asking the
+    /// provider (an import changes nothing outside this machine): the access
+    /// token is fetched when first needed, and a dead token is diagnosed then.
+    pub fn adopt_refresh_token(&self, id: i64, refresh_token: SecretString) -> Result<()> {
+        let p = self.profile_for_tokens(id)?;
+        let _lock = self.token_lock()?;
+        let update = crate::store::TokenUpdate {
+            access_token: SecretString::from(String::new()),
+            access_expires_at: 0,
+            refresh_token: Some(refresh_token),
+            scopes: p.scopes.clone(),
+            account: None,
+            tenant_id: None,
+            object_id: None,
+            refreshed: false,
+        };
+        self.store.save_tokens(id, update, self.clock.now(), Expect::Anything)?;
+        Ok(())
+    }
+
     /// "Connect your account" through the system browser and a loopback
     /// listener: `open` is handed the authorize URL (and `waiting` is told it
     /// too, so a UI can show it with a copy button: a launcher may claim
