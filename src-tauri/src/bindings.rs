@@ -5,6 +5,7 @@
 
 use crate::connect::ConnectProgress;
 use crate::ipc_error::IpcError;
+use crate::transfer::ImportPick;
 use crate::watch::SettingsForm;
 use mailwarden_core::diagnosis::Diagnosis;
 use mailwarden_core::guide::{Permission, PermissionKind, Section, SetupGuide, Step};
@@ -23,6 +24,7 @@ use mailwarden_core::profile::{
 };
 use mailwarden_core::secret::SecretChange;
 use mailwarden_core::settings::Settings;
+use mailwarden_core::transfer::import::{ImportAction, ImportItem, ImportReport, OnConflict};
 use mailwarden_core::watch::graph_secrets::{AppSecret, AppSecretsReport};
 use mailwarden_core::watch::history::SecretRecord;
 use mailwarden_core::watch::portal_row::{DateOrder, PortalRow, RowApplied};
@@ -53,6 +55,7 @@ pub fn render() -> String {
         Thresholds, Settings, SettingsForm, AttentionKind, AttentionAction, AttentionItem, SecretRecord, DateOrder, PortalRow,
         AppSecret, AppSecretsReport, NewSecret, RotateReport, RowApplied, SetupGuide, Section, Step, Permission, PermissionKind,
         HandoverValue, HandoverRecord, HandoverSummary, Reveal, Program, ProgramConfig, ConfigFile,
+        OnConflict, ImportAction, ImportItem, ImportReport, ImportPick,
     );
     for item in items {
         // ChoiceOption is generic: declare it with its type parameter.

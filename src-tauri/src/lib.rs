@@ -12,6 +12,7 @@ mod handover;
 pub mod ipc_error;
 mod keys;
 mod state;
+mod transfer;
 mod tray;
 mod watch;
 mod watcher;
@@ -36,6 +37,7 @@ pub fn run() {
         .on_window_event(window::on_window_event)
         .setup(|app| {
             app.manage(state::AppState::open());
+            app.manage(transfer::PendingImport::default());
             tray::build(app)?;
             let watcher = watcher::start(app.handle());
             app.manage(watcher);
@@ -87,6 +89,10 @@ pub fn run() {
             handover::handover_copy_secret,
             handover::program_config,
             handover::save_program_config,
+            transfer::export_profiles,
+            transfer::import_pick,
+            transfer::import_preview,
+            transfer::import_apply,
             keys::key_export,
             keys::key_import,
             keys::key_move,

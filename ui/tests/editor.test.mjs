@@ -155,6 +155,51 @@ test('hand-over: values with their other names, a secret only through a dialog n
   await page.context().close();
 });
 
+test('import and export: some profiles, secrets only under a passphrase typed twice; a preview with conflicts resolved, errors shown', async () => {
+  const page = await app.open([profile(1, 'Alpha'), profile(2, 'Bravo')]);
+  await page.getByRole('button', { name: 'Import or export profiles' }).click();
+  const dialog = page.getByTestId('transfer');
+  await dialog.getByTestId('export-pick').first().waitFor();
+  await dialog.getByTestId('export-pick').nth(1).uncheck();
+  await dialog.getByTestId('with-secrets').check();
+  await dialog.getByLabel('Passphrase', { exact: true }).fill('short');
+  await dialog.getByLabel('The same passphrase again').fill('shorter');
+  await dialog.getByRole('button', { name: 'Export…' }).click();
+  await dialog.getByTestId('error-again').waitFor();
+  assert.equal((await calls(page, 'export_profiles')).length, 0, 'nothing sent while the two differ');
+  await dialog.getByLabel('The same passphrase again').fill('short');
+  await dialog.getByRole('button', { name: 'Export…' }).click();
+  assert.match(await dialog.getByTestId('error-passphrase').innerText(), /at least 8/);
+  await dialog.getByLabel('Passphrase', { exact: true }).fill('correct horse');
+  await dialog.getByLabel('The same passphrase again').fill('correct horse');
+  await dialog.getByRole('button', { name: 'Export…' }).click();
+  await dialog.getByTestId('transfer-note').waitFor();
+  assert.deepEqual((await calls(page, 'export_profiles')).at(-1).args, { ids: [1], passphrase: 'correct horse' });
+  assert.match(await dialog.getByTestId('transfer-note').innerText(), /Exported 1 profile with their secrets, encrypted, to .*\.age/);
+
+  await dialog.getByRole('tab', { name: 'Import' }).click();
+  await dialog.getByRole('button', { name: 'Choose file…' }).click();
+  await dialog.getByLabel('Passphrase of the file').fill('wrong');
+  await dialog.getByRole('button', { name: 'Open' }).click();
+  assert.match(await dialog.getByTestId('error-importPass').innerText(), /does not open/);
+  await dialog.getByLabel('Passphrase of the file').fill('correct horse');
+  await dialog.getByLabel('Passphrase of the file').press('Enter');
+  const preview = dialog.getByTestId('import-preview');
+  await preview.waitFor();
+  assert.match(await preview.locator('tr[data-action=invalid]').innerText(), /SMTP port 70000/);
+  assert.match(await dialog.getByRole('button', { name: /^Import \d/ }).innerText(), /Import 1 profile$/);
+  await dialog.getByLabel('What to do with Alpha').selectOption('rename');
+  await dialog.getByRole('button', { name: 'Import 2 profiles' }).click();
+  assert.match(await dialog.getByTestId('import-result').innerText(), /2 added, 0 replaced, 0 skipped, 1 not imported/);
+  assert.deepEqual((await calls(page, 'import_apply')).at(-1).args, { choices: { 0: 'rename' } });
+  await page.screenshot({ path: join(shots, 'ui-import.png') });
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await page.locator('[data-name="Zulu"]').waitFor();
+  await page.locator('[data-name="Alpha (imported)"]').waitFor();
+  assert.ok(!(await page.content()).includes('correct horse'), 'the passphrase left in the page');
+  await page.context().close();
+});
+
 test('a profile saved while a search would hide it is shown: the search is cleared', async () => {
   const page = await app.open([profile(1, 'Alpha'), profile(2, 'Bravo')]);
   await page.getByLabel('Search profiles').fill('alp');

@@ -219,6 +219,34 @@
       return { program, files: [{ path: '~/.msmtprc', text: "account alpha\nauth xoauth2\npasswordeval mailwarden token 'Alpha'\n" }], notes: ['Send with msmtp -a alpha.'] };
     },
     save_program_config: () => '/home/me/msmtprc',
+    // Import/export: an encrypted file with a conflict, a new and a bad profile.
+    export_profiles: ({ passphrase }) => {
+      if (passphrase !== null && passphrase.length < 8) throw invalid([{ field: 'passphrase', message: 'The passphrase must be at least 8 characters.' }]);
+      return passphrase === null ? '/home/me/mailwarden-profiles.json' : '/home/me/mailwarden-profiles.age';
+    },
+    import_pick: () => ({ fileName: 'mailwarden-profiles.age', encrypted: true }),
+    import_preview: ({ passphrase }) => {
+      if (passphrase !== 'correct horse') throw invalid([{ field: 'passphrase', message: 'That passphrase does not open this file. Type it again.' }]);
+      const item = (index, name, action, extra = {}) => ({ index, name, action, storedAs: name, id: null, errors: [], secrets: [], note: '', ...extra });
+      return { dryRun: true, encrypted: true, items: [
+        item(0, 'Alpha', 'conflict', { secrets: ['client secret'] }),
+        item(1, 'Zulu', 'add', { secrets: ['client secret'] }),
+        item(2, 'Bad', 'invalid', { errors: [{ field: 'smtpPort', message: 'SMTP port 70000 is not a port (1–65535).' }] }),
+      ] };
+    },
+    import_apply: ({ choices }) => {
+      const z = structuredClone(state.profiles[0]);
+      Object.assign(z, { id: state.nextId++, name: 'Zulu' });
+      state.profiles.push(z);
+      const renamed = choices[0] === 'rename';
+      if (renamed) state.profiles.push({ ...structuredClone(state.profiles[0]), id: state.nextId++, name: 'Alpha (imported)' });
+      const item = (index, name, action, extra = {}) => ({ index, name, action, storedAs: name, id: 1, errors: [], secrets: [], note: '', ...extra });
+      return { dryRun: false, encrypted: true, items: [
+        item(0, 'Alpha', choices[0] ?? 'skip', renamed ? { storedAs: 'Alpha (imported)' } : {}),
+        item(1, 'Zulu', 'add'),
+        item(2, 'Bad', 'invalid', { errors: [{ field: 'smtpPort', message: 'SMTP port 70000 is not a port (1–65535).' }] }),
+      ] };
+    },
     connection: () => null,
     can_listen: () => true,
     // A test that hangs (a server saying nothing) until Cancel.

@@ -39,25 +39,11 @@ pub fn export(app: &Mailwarden, a: ExportArgs) -> Result<ExitCode, CoreError> {
         a.profiles.iter().map(|p| Ok(app.profiles().resolve(p)?.profile.id)).collect::<Result<Vec<_>, CoreError>>()?;
     let pass = if a.with_secrets { Some(passphrase(a.passphrase_stdin, true)?) } else { None };
     let bytes = app.transfer().export(&ids, pass.as_ref())?;
-    write_private(&a.output, &bytes)?;
+    transfer::write_file(&a.output, &bytes)?;
     let count = if ids.is_empty() { app.profiles().list(&Default::default())?.total } else { ids.len() };
     let what = if pass.is_some() { "with their secrets, encrypted under the passphrase" } else { "without secrets" };
     eprintln!("Exported {count} profile(s) {what} to {}.", a.output.display());
     Ok(ExitCode::SUCCESS)
-}
-
-/// Write `bytes` to `path` readable by its owner only.
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<(), CoreError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let ctx = || format!("Could not write {}", path.display());
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| CoreError::io(ctx(), e))?;
-    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| CoreError::io(ctx(), e))
 }
 
 pub fn import(app: &Mailwarden, a: ImportArgs) -> Result<ExitCode, CoreError> {

@@ -10,6 +10,9 @@ import type {
   ConnectProgress,
   FieldError,
   HandoverRecord,
+  ImportPick,
+  ImportReport,
+  OnConflict,
   HandoverSummary,
   InboundReport,
   IpcError,
@@ -98,6 +101,11 @@ export const api = {
   programConfig: (id: number, program: Program) => call<ProgramConfig>('program_config', { id, program }),
   saveProgramConfig: (id: number, program: Program, file: number) =>
     call<string | null>('save_program_config', { id, program, file }),
+  exportProfiles: (ids: number[], passphrase: string | null) =>
+    call<string | null>('export_profiles', { ids, passphrase }),
+  importPick: () => call<ImportPick | null>('import_pick'),
+  importPreview: (passphrase: string | null) => call<ImportReport>('import_preview', { passphrase }),
+  importApply: (choices: Record<number, OnConflict>) => call<ImportReport>('import_apply', { choices }),
   sendTest: (id: number, to: string | null, step: (s: TestStep) => void, force = false) =>
     call<SendReport>('send_test', { id, to, force, onStep: channel(step) }),
   checkInbound: (id: number, step: (s: TestStep) => void) =>

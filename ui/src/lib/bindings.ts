@@ -380,3 +380,37 @@ export type ConfigFile = {
  * Where the program reads it, e.g. `~/.msmtprc`.
  */
 path: string, text: string, };
+
+export type OnConflict = "skip" | "rename" | "replace";
+
+export type ImportAction = "add" | "replace" | "rename" | "skip" | "conflict" | "invalid";
+
+export type ImportItem = { 
+/**
+ * Its position in the file (choices are given by it).
+ */
+index: number, name: string, action: ImportAction, 
+/**
+ * The name it is (or would be) stored under.
+ */
+storedAs: string, 
+/**
+ * The profile it is (or would be) stored as; None in a dry run of an add.
+ */
+id: bigint | null, errors: Array<FieldError>, 
+/**
+ * The secrets the file holds for it ("client secret", …).
+ */
+secrets: Array<string>, 
+/**
+ * What to do next, e.g. "set its client secret in the editor".
+ */
+note: string, };
+
+export type ImportReport = { dryRun: boolean, 
+/**
+ * The file was encrypted (and so may carry secrets).
+ */
+encrypted: boolean, items: Array<ImportItem>, };
+
+export type ImportPick = { fileName: string, encrypted: boolean, };

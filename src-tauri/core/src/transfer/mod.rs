@@ -153,6 +153,18 @@ fn encrypt(plain: &[u8], passphrase: &SecretString) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Write an export file readable by its owner only (even encrypted, it is
+/// no one else's business), synced before it is reported written.
+pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    };
+    write().map_err(|e| CoreError::io(format!("Could not write {}", path.display()), e))
+}
+
 /// Whether `bytes` is an age file (needs a passphrase).
 pub fn is_encrypted(bytes: &[u8]) -> bool {
     let start = trim_start(bytes);
