@@ -244,6 +244,18 @@ test('changing provider re-derives defaults and Graph is offered only for Micros
   await page.context().close();
 });
 
+test('the password sign-in over OAuth (ROPC) asks for the mailbox password beside the app, and says Microsoft discourages it', async () => {
+  const page = await app.open([]);
+  await page.keyboard.press('Control+n');
+  await page.getByLabel('Sign-in method').selectOption('password');
+  await page.getByTestId('ropc-warning').waitFor();
+  assert.match(await page.getByTestId('ropc-warning').innerText(), /Microsoft discourages the password sign-in/);
+  await page.getByLabel('Mailbox password').waitFor();
+  assert.equal(await page.locator('#clientId').count(), 1, 'the app registration is still needed');
+  assert.equal(await page.locator('#redirectUri').count(), 0, 'no redirect for a password sign-in');
+  await page.context().close();
+});
+
 test('a sign-in failure renders as a Diagnosis: title, steps with portal names in bold, codes and IDs', async () => {
   const page = await app.open([profile(1, 'Catalyst')]);
   await page.getByTestId('profile-row').click();

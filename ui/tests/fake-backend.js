@@ -34,6 +34,7 @@
       { value: 'refresh-token', label: 'Pasted refresh token' },
       { value: 'client-credentials', label: 'App-only (client credentials)' },
       { value: 'device-code', label: 'Device code' },
+      { value: 'password', label: 'Mailbox password over OAuth (ROPC, discouraged)' },
       { value: 'basic', label: 'Username and password' },
     ],
     sendMethods: [

@@ -72,7 +72,7 @@ pub fn prompt_missing(d: &mut ProfileDraft) -> Result<(), CoreError> {
     if d.auth_method == AuthMethod::ClientCredentials && matches!(d.client_secret, SecretChange::Keep) {
         d.client_secret = prompt("Client secret Value (from Certificates & secrets): ")?;
     }
-    if d.auth_method == AuthMethod::Basic && matches!(d.password, SecretChange::Keep) {
+    if d.auth_method.uses_password() && matches!(d.password, SecretChange::Keep) {
         d.password = prompt("Password: ")?;
     }
     Ok(())

@@ -84,6 +84,7 @@ pub fn handle(st: &Mutex<State>, _base: &str, req: &Request) -> Response {
         ("GET", [tenant, "oauth2", "v2.0", "authorize"]) => authorize(st, tenant, req),
         ("POST", [tenant, "oauth2", "v2.0", "token"]) => token(st, tenant, req),
         ("POST", [_tenant, "oauth2", "v2.0", "devicecode"]) => devicecode(st, _base, req),
+        ("GET", ["common", "userrealm", user]) => super::ropc::userrealm(st, user),
         ("POST", ["v1.0", "me", "sendMail"]) => super::graph::send_mail(st, _base, req, None),
         ("POST", ["v1.0", "users", user, "sendMail"]) => super::graph::send_mail(st, _base, req, Some(user)),
         ("GET", ["v1.0", app]) if app.starts_with("applications(appId=") => {
@@ -283,6 +284,7 @@ fn token(st: &Mutex<State>, tenant: &str, req: &Request) -> Response {
             s.refresh_tokens.get_mut(&rt).unwrap().revoked = true;
             issue_delegated(&mut s, &app.client_id, &app.tenant, wanted, &g.user, lifetime)
         }
+        "password" => super::ropc::password(&mut s, &app, tenant, f, scopes, lifetime),
         "urn:ietf:params:oauth:grant-type:device_code" => {
             let Some(d) = s.devices.get_mut(&get("device_code")) else {
                 return ms_error(400, "bad_verification_code", 70000, "The device code is not valid.");
@@ -330,7 +332,7 @@ fn check_secret(app: &super::App, sent: Option<&str>, confidential: bool) -> Opt
     }
 }
 
-fn issue_delegated(
+pub(super) fn issue_delegated(
     s: &mut State,
     client_id: &str,
     tenant: &str,

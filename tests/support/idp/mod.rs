@@ -8,6 +8,7 @@
 mod endpoints;
 mod graph;
 pub mod http;
+pub mod ropc;
 
 use crate::tls::TestCa;
 use std::collections::HashMap;
@@ -102,6 +103,12 @@ pub struct State {
     /// Apps registered in another tenant (multi-tenant): only a service
     /// principal here, so Graph answers 404 for the application object.
     pub foreign_apps: std::collections::HashSet<String>,
+    /// Accounts that can sign in with a password (ROPC), by lower-case UPN.
+    pub users: HashMap<String, ropc::User>,
+    /// Apps with "Allow public client flows" on (by client ID).
+    pub public_client_flows: std::collections::HashSet<String>,
+    /// Federated domains and their sign-in service's host (AD FS).
+    pub federated_domains: HashMap<String, String>,
     pub seq: u64,
 }
 
@@ -249,6 +256,28 @@ impl Idp {
     /// Let app `client_id`'s app-only tokens use `mailbox` (Add-MailboxPermission).
     pub fn grant_mailbox(&self, client_id: &str, mailbox: &str) {
         self.state.lock().unwrap().app_mailboxes.insert(client_id.into(), mailbox.into());
+    }
+
+    /// An account that signs in with `password` (ROPC); `mfa`: Conditional
+    /// Access requires multi-factor sign-in for it.
+    pub fn add_user(&self, upn: &str, password: &str, mfa: bool) {
+        let user = ropc::User { password: password.into(), mfa };
+        self.state.lock().unwrap().users.insert(upn.to_ascii_lowercase(), user);
+    }
+
+    /// "Allow public client flows" on (or off) for app `client_id`.
+    pub fn allow_public_client_flows(&self, client_id: &str, on: bool) {
+        let mut s = self.state.lock().unwrap();
+        if on {
+            s.public_client_flows.insert(client_id.into());
+        } else {
+            s.public_client_flows.remove(client_id);
+        }
+    }
+
+    /// `domain`'s passwords are checked by an AD FS at `host`.
+    pub fn federate(&self, domain: &str, host: &str) {
+        self.state.lock().unwrap().federated_domains.insert(domain.into(), host.into());
     }
 
     pub fn port(&self) -> u16 {

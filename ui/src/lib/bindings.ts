@@ -3,7 +3,7 @@
 
 export type Provider = "microsoft365" | "outlook" | "google" | "custom";
 
-export type AuthMethod = "auth-code" | "refresh-token" | "client-credentials" | "device-code" | "basic";
+export type AuthMethod = "auth-code" | "refresh-token" | "client-credentials" | "device-code" | "password" | "basic";
 
 export type SendMethod = "smtp" | "graph";
 

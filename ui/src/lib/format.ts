@@ -26,6 +26,7 @@ const authShort: Record<string, string> = {
   'refresh-token': 'Refresh token',
   'client-credentials': 'App-only',
   'device-code': 'Device code',
+  password: 'Password (ROPC)',
   basic: 'Password',
 };
 

@@ -13,7 +13,43 @@ fn d(n: u64, title: &str, cause: &str, steps: Vec<String>) -> Diagnosis {
     Diagnosis::new(format!("aadsts{n}"), title, cause, steps)
 }
 
+/// A password sign-in's (ROPC) own failures: what the account or the app
+/// registration lacks for it, and the sign-in to prefer.
+fn password_signin(n: u64, c: &Context) -> Option<Diagnosis> {
+    let prefer = "Microsoft discourages password sign-in: prefer Connect your account (browser sign-in) for a mailbox, or app-only for a service.".to_owned();
+    Some(match n {
+        50076 | 50079 => d(n, "This account must use multi-factor sign-in",
+            "A password sign-in cannot pass multi-factor authentication, which the tenant requires for this account (or requires it to register). Microsoft refuses the password alone.",
+            vec![
+                "Use Connect your account (browser) or device code: they can pass MFA.".into(),
+                "A product that can only send the password needs an account Conditional Access exempts from MFA — an administrator's decision, and a weaker account.".into(),
+            ]),
+        50126 => d(n, "Wrong password (or not Entra's to check)",
+            "Microsoft did not accept the username and password. The password is wrong, or the account is federated (its password is checked by the organisation's own sign-in service, such as AD FS, which a password sign-in through Microsoft cannot reach).",
+            vec![
+                format!("Check the Mailbox ({}) and replace the Password in this profile.", c.mailbox),
+                "If the domain is federated, password sign-in works only when an administrator allows cloud password validation (Home Realm Discovery policy, AllowCloudPasswordValidation); otherwise use Connect your account.".into(),
+                prefer,
+            ]),
+        50034 => d(n, "This account does not exist in the tenant",
+            "Microsoft found no user with this sign-in name in the tenant.",
+            vec![format!("Check the Mailbox ({}) and the Tenant ({}).", c.mailbox, c.tenant)]),
+        7000218 => d(n, "Public client flows are turned off for this app",
+            "A password sign-in without a client secret is a public client flow, and the app registration does not allow those.",
+            vec![
+                format!("In Entra → {AUTHN} → **Advanced settings**, set **Allow public client flows** to **Yes** and save: {}", c.app_blade("Authentication")),
+                "Or paste the app's client secret into this profile (the app then signs in as a confidential client).".into(),
+            ]),
+        _ => return None,
+    })
+}
+
 pub fn explain(n: u64, c: &Context) -> Option<Diagnosis> {
+    if c.password_signin {
+        if let Some(d) = password_signin(n, c) {
+            return Some(d);
+        }
+    }
     let reconnect = || "Reconnect the account: Connect your account signs in again and stores new tokens.".to_owned();
     Some(match n {
         7000215 => d(n, "The client secret is wrong",

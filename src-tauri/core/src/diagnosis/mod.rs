@@ -65,6 +65,9 @@ pub struct Context {
     /// `https://login.microsoftonline.com` or the profile's cloud's authority.
     pub authority: String,
     pub mailbox: String,
+    /// The failed request was a password sign-in (ROPC): its failures have
+    /// their own causes and fixes.
+    pub password_signin: bool,
 }
 
 impl Context {

@@ -10,6 +10,7 @@ fn ctx() -> Context {
         scopes: vec!["https://outlook.office.com/SMTP.Send".into(), "offline_access".into()],
         authority: "https://login.microsoftonline.com".into(),
         mailbox: "erp@contoso.com".into(),
+        password_signin: false,
     }
 }
 

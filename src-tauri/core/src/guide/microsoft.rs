@@ -13,6 +13,9 @@ use crate::profile::{AuthMethod, Profile, Provider, SendMethod};
 use crate::providers::endpoints::endpoints;
 use crate::providers::{mail_permission, GRAPH};
 
+/// What Microsoft says of the password sign-in, and what to prefer.
+pub const ROPC_DISCOURAGED: &str = "Microsoft discourages the password sign-in (ROPC): it cannot pass multi-factor authentication, works only for accounts whose password Entra checks itself (not federated or password-less ones), and puts the password in another program. Prefer **Connect your account** (browser) for a mailbox, or app-only for a service; use this only to prove the credentials a product already uses.";
+
 const NEW_REGISTRATION: &str = "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/CreateApplicationBlade";
 
 pub(super) fn sections(p: &Profile) -> Vec<Section> {
@@ -85,6 +88,10 @@ fn authentication(p: &Profile) -> Option<Section> {
         }
         AuthMethod::RefreshToken => {
             steps.push(say("Register the platform the refresh token was obtained with (the product's own redirect URI). Mailwarden only redeems the token: with a **Web** platform it needs the client secret, with **Mobile and desktop applications** it must have none."));
+        }
+        AuthMethod::Password => {
+            steps.push(say("Under **Advanced settings** set **Allow public client flows** to **Yes** and choose **Save**: a sign-in with the mailbox password (ROPC) is a public client flow. No redirect URI is needed."));
+            steps.push(say(ROPC_DISCOURAGED));
         }
         AuthMethod::ClientCredentials | AuthMethod::Basic => return None,
     }

@@ -10,6 +10,7 @@
 //! as it reads on screen (`**…**` in [`Step::Say`] texts).
 
 mod microsoft;
+pub use microsoft::ROPC_DISCOURAGED;
 pub mod render;
 
 use crate::error::Result;

@@ -82,6 +82,7 @@ pub fn context_for(p: &Profile, ep: &Endpoints) -> Context {
         scopes: p.scopes.clone(),
         authority: ep.authority.clone(),
         mailbox: p.mailbox.clone(),
+        password_signin: p.auth_method == crate::profile::AuthMethod::Password,
     }
 }
 

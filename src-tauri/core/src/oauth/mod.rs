@@ -10,6 +10,7 @@ pub mod device;
 pub use crate::providers::endpoints;
 pub mod loopback;
 pub mod manual;
+mod realm;
 mod record;
 mod service;
 mod signin;

@@ -13,7 +13,7 @@ use crate::oauth::TokenRecord;
 use crate::profile::{AuthMethod, Profile};
 use crate::secret::{ExposeSecret, SecretKind, SecretString};
 use crate::store::{Expect, TokenUpdate};
-use oauth2::{RefreshToken, Scope, TokenResponse as _};
+use oauth2::{RefreshToken, ResourceOwnerPassword, ResourceOwnerUsername, Scope, TokenResponse as _};
 use serde::Serialize;
 use std::fs::File;
 use std::sync::atomic::AtomicBool;
@@ -199,6 +199,16 @@ impl Tokens<'_> {
         let base = Expect::Generation(self.store.token_generation(p.id)?);
         let result = if p.auth_method == AuthMethod::ClientCredentials {
             client.exchange_client_credentials().add_scopes(scopes).request(&crate::http::Bounded(&http, cancel))
+        } else if p.auth_method == AuthMethod::Password {
+            if let Some(d) = super::realm::federated(&http, &ep.authority, &p.mailbox) {
+                return Err(CoreError::Auth(Box::new(d)));
+            }
+            let password = self.store.read_secret(p.id, SecretKind::Password)?.ok_or_else(|| {
+                CoreError::invalid("password", format!("“{}” holds no password: type it in the profile.", p.name))
+            })?;
+            let user = ResourceOwnerUsername::new(p.mailbox.clone());
+            let password = ResourceOwnerPassword::new(password.expose_secret().to_owned());
+            client.exchange_password(&user, &password).add_scopes(scopes).request(&crate::http::Bounded(&http, cancel))
         } else {
             let rt = self.store.read_secret(p.id, SecretKind::RefreshToken)?.ok_or_else(|| not_connected(p))?;
             let rt = RefreshToken::new(rt.expose_secret().to_owned());
@@ -212,7 +222,7 @@ impl Tokens<'_> {
             Err(e) => {
                 let f = failure(e, &ctx, &ep);
                 tracing::warn!(profile = p.id, diagnosis = %f.diagnosis.code, "token refresh failed");
-                if f.grant_is_dead && p.auth_method.is_delegated() {
+                if f.grant_is_dead && p.auth_method.is_delegated() && !p.auth_method.needs_no_connect() {
                     let applied = self.store.mark_grant_dead(p.id, base)?;
                     tracing::warn!(profile = p.id, applied, "the provider declared the grant dead");
                 }

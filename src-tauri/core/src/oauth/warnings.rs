@@ -8,6 +8,9 @@ use crate::profile::{AuthMethod, Profile, SendMethod};
 /// What a token's claims say about whether this profile can work.
 pub fn warnings_for(p: &Profile, c: &Claims) -> Vec<String> {
     let mut w = Vec::new();
+    if p.auth_method == crate::profile::AuthMethod::Password {
+        w.push(crate::guide::ROPC_DISCOURAGED.replace("**", ""));
+    }
     let aud = c.aud.clone().unwrap_or_default().to_ascii_lowercase();
     let graph_aud = aud.contains("graph.microsoft") || aud == "00000003-0000-0000-c000-000000000000";
     let outlook_aud = aud.contains("outlook.office") || aud == "00000002-0000-0ff1-ce00-000000000000";

@@ -42,6 +42,7 @@ choice!(
         RefreshToken = "refresh-token" / "Pasted refresh token",
         ClientCredentials = "client-credentials" / "App-only (client credentials)",
         DeviceCode = "device-code" / "Device code",
+        Password = "password" / "Mailbox password over OAuth (ROPC, discouraged)",
         Basic = "basic" / "Username and password",
     } default AuthCode
 );
@@ -79,7 +80,16 @@ impl AuthMethod {
     }
     /// A person signs in and the app acts for them (as opposed to app-only).
     pub fn is_delegated(self) -> bool {
-        matches!(self, AuthMethod::AuthCode | AuthMethod::RefreshToken | AuthMethod::DeviceCode)
+        matches!(self, AuthMethod::AuthCode | AuthMethod::RefreshToken | AuthMethod::DeviceCode | AuthMethod::Password)
+    }
+    /// Tokens come from a stored credential (a client secret, a mailbox
+    /// password) on every fetch: nothing to connect, no refresh token to keep.
+    pub fn needs_no_connect(self) -> bool {
+        matches!(self, AuthMethod::ClientCredentials | AuthMethod::Password)
+    }
+    /// The mailbox password is stored (basic SMTP AUTH, or ROPC).
+    pub fn uses_password(self) -> bool {
+        matches!(self, AuthMethod::Basic | AuthMethod::Password)
     }
 }
 

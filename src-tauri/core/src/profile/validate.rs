@@ -94,6 +94,15 @@ pub fn validate(d: &ProfileDraft, existing: Option<Existing>, today: Date) -> Re
     if d.provider == Provider::OutlookCom && d.auth_method == AuthMethod::ClientCredentials {
         c.err("authMethod", "Personal Outlook.com accounts cannot use app-only (client credentials) sign-in; choose \"Connect your account\" or device code.");
     }
+    if d.auth_method == AuthMethod::Password && matches!(d.provider, Provider::OutlookCom | Provider::Google) {
+        c.err(
+            "authMethod",
+            format!(
+                "{} does not accept a password sign-in over OAuth (ROPC); choose \"Connect your account\".",
+                d.provider.label()
+            ),
+        );
+    }
 
     // Mailbox and addresses.
     let mailbox = d.mailbox.trim();
@@ -136,6 +145,8 @@ pub fn validate(d: &ProfileDraft, existing: Option<Existing>, today: Date) -> Re
         let generic = matches!(t.as_str(), "common" | "organizations" | "consumers");
         if t.is_empty() {
             c.err("tenant", "Tenant is required: paste the Directory (tenant) ID from the app's Overview page in Entra, or use organizations / common.");
+        } else if d.auth_method == AuthMethod::Password && matches!(t.as_str(), "common" | "consumers") {
+            c.err("tenant", format!("A password sign-in (ROPC) works only within an organisation's tenant: \"{t}\" is refused by Microsoft. Use the Directory (tenant) ID, or organizations."));
         } else if d.auth_method == AuthMethod::ClientCredentials && generic {
             c.err("tenant", format!("App-only sign-in needs your own tenant: \"{t}\" is rejected by Microsoft (AADSTS9001023). Paste the Directory (tenant) ID from the app's Overview page."));
         } else if d.provider == Provider::OutlookCom && !matches!(t.as_str(), "consumers" | "common") {
@@ -259,8 +270,8 @@ pub fn validate(d: &ProfileDraft, existing: Option<Existing>, today: Date) -> Re
         );
     }
 
-    // Password (basic auth).
-    if d.auth_method == AuthMethod::Basic {
+    // Password (basic auth, or the password sign-in over OAuth).
+    if d.auth_method.uses_password() {
         match &d.password {
             SecretChange::Set { value } if value.expose_secret().is_empty() => {
                 c.err("password", "Password is empty; type the mailbox password.")
@@ -278,7 +289,7 @@ pub fn validate(d: &ProfileDraft, existing: Option<Existing>, today: Date) -> Re
     }
     let epoch = OffsetDateTime::UNIX_EPOCH;
     // Secrets a method cannot use are dropped, so nothing lingers unseen.
-    let password = if d.auth_method == AuthMethod::Basic { d.password.clone() } else { SecretChange::Clear };
+    let password = if d.auth_method.uses_password() { d.password.clone() } else { SecretChange::Clear };
     let client_secret = if oauth { d.client_secret.clone() } else { SecretChange::Clear };
     Ok(Validated {
         profile: Profile {

@@ -240,7 +240,7 @@ fn missing(p: &crate::profile::Profile, secrets: &Secrets, held: (bool, bool)) -
     if p.auth_method == AuthMethod::ClientCredentials && secrets.client_secret.is_none() && !held.0 {
         out.push("client secret");
     }
-    if p.auth_method == AuthMethod::Basic && secrets.password.is_none() && !held.1 {
+    if p.auth_method.uses_password() && secrets.password.is_none() && !held.1 {
         out.push("password");
     }
     out

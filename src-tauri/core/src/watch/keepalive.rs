@@ -33,7 +33,9 @@ impl super::Watch<'_> {
         let zone = self.clock.zone();
         let mut out = Vec::new();
         let rows = self.store.list()?;
-        for s in rows.iter().filter(|s| s.profile.enabled && s.profile.auth_method.is_delegated()) {
+        for s in rows.iter().filter(|s| {
+            s.profile.enabled && s.profile.auth_method.is_delegated() && !s.profile.auth_method.needs_no_connect()
+        }) {
             let Some(tok) = self.store.token_record(s.profile.id)? else { continue };
             if !tok.has_refresh_token || tok.needs_reconnect {
                 continue;

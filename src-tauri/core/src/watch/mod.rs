@@ -190,9 +190,9 @@ impl Watch<'_> {
                         AttentionAction::Reconnect,
                         format!("reconnect:{}:{}", p.id, tok.obtained_at),
                     ));
-                } else if let Some(rule) = crate::providers::refresh_token_rule(p.provider)
-                    .filter(|_| tok.has_refresh_token && p.auth_method.is_delegated())
-                {
+                } else if let Some(rule) = crate::providers::refresh_token_rule(p.provider).filter(|_| {
+                    tok.has_refresh_token && p.auth_method.is_delegated() && !p.auth_method.needs_no_connect()
+                }) {
                     if let Some((last, idle)) = idle_since(&tok, today, zone) {
                         let left = rule.idle_limit_days - idle;
                         let state = if left < 0 {
