@@ -1,7 +1,8 @@
 //! Test sends through Microsoft Graph against the simulator's Graph endpoints:
 //! 202 for app-only and delegated sends, 403 ErrorAccessDenied (no permission;
 //! application access policy), 404 MailboxNotEnabledForRESTAPI, ErrorInvalidUser,
-//! and 400 for /me with an app-only token.
+//! and 400 for /me with an app-only token; and the inbound check reading the
+//! inbox over Graph (Mail.Read): counts and the newest message, its refusals.
 
 use mailwarden_core::{clock, Mailwarden};
 use mailwarden_tests::oauth_env::{assert_diagnosis, Env, CLIENT, SECRET};
@@ -124,4 +125,61 @@ fn me_with_an_app_only_token_is_explained() {
     assert_eq!(d.code, "graph_me_with_app_token");
     assert_eq!(d.codes, ["400", "BadRequest"]);
     assert!(d.trace_id.is_some(), "Graph's request-id is kept for a ticket");
+}
+
+#[test]
+fn the_inbox_is_read_over_graph_with_mail_read_app_only_and_delegated() {
+    let env = graph_env();
+    app_only(&env, "Catalyst", "ops@contoso.com");
+    env.idp.deliver_graph("ops@contoso.com", "vendor@fabrikam.com", "Invoice 1001", "2026-11-30T09:00:00Z", false);
+    env.idp.deliver_graph("ops@contoso.com", "vendor@fabrikam.com", "Invoice 1002", "2026-12-01T10:30:00Z", true);
+
+    // Mail.Send alone: Graph refuses the read, and the fix names Mail.Read.
+    let o = env.run(&["test", "inbound", "Catalyst"], None);
+    assert_diagnosis(&o, "ErrorAccessDenied", "Microsoft Graph refused to read the inbox (access denied)");
+    assert!(text(&o.stderr).contains("**Mail.Read**") || text(&o.stderr).contains("Mail.Read"), "{}", text(&o.stderr));
+
+    let app = mailwarden_tests::oauth_env::app_of(&env);
+    env.idp.register(mailwarden_tests::idp::App { app_roles: vec!["Mail.Send".into(), "Mail.Read".into()], ..app });
+    let o = env.ok(&["test", "inbound", "Catalyst", "--json"], None);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (r["via"].as_str(), r["messages"].as_u64(), r["unread"].as_u64()),
+        (Some("graph"), Some(2), Some(1)),
+        "{r}"
+    );
+    assert_eq!(r["newest"]["subject"], "Invoice 1002");
+    assert_eq!(r["newest"]["from"], "vendor@fabrikam.com");
+    assert!(r["transcript"][0].as_str().unwrap().contains("/v1.0/users/ops@contoso.com/mailFolders/inbox"), "{r}");
+    let out = text(&env.ok(&["test", "imap", "Catalyst"], None).stdout);
+    assert!(out.contains("2 messages, 1 unread") && out.contains("“Invoice 1002”"), "{out}");
+    let shown = text(&env.ok(&["profile", "show", "Catalyst", "--json"], None).stdout);
+    assert!(shown.contains("2 messages in the inbox of ops@contoso.com (Graph)"), "{shown}");
+
+    // An unlicensed mailbox: named as a read.
+    app_only(&env, "Unlicensed", "unlicensed@contoso.com");
+    assert_diagnosis(
+        &env.run(&["test", "inbound", "Unlicensed"], None),
+        "MailboxNotEnabledForRESTAPI",
+        "cannot read the inbox through Microsoft Graph",
+    );
+
+    // Delegated: /me, with the Mail.Read scope in the token.
+    let scopes = format!("{b}/Mail.Send {b}/Mail.Read offline_access", b = env.idp.base);
+    let extra = ["--auth", "refresh-token", "--send", "graph", "--mailbox", "erp@contoso.com", "--scopes", &scopes];
+    env.add_profile("Delegated", &extra, None);
+    env.idp.register(mailwarden_tests::idp::App {
+        web_redirects: vec![],
+        public_redirects: vec!["http://localhost".into()],
+        secret: None,
+        ..mailwarden_tests::oauth_env::app_of(&env)
+    });
+    let granted = [format!("{}/Mail.Send", env.idp.base), format!("{}/Mail.Read", env.idp.base)];
+    let rt = env.idp.mint_refresh_token(CLIENT, &[&granted[0], &granted[1], "offline_access"]);
+    env.ok(&["connect", "Delegated", "--refresh-token-stdin"], Some(&format!("{rt}\n")));
+    let o = env.ok(&["test", "inbound", "Delegated", "--json"], None);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["messages"], 0, "{r}");
+    assert!(r["newest"].is_null());
+    assert!(r["transcript"][0].as_str().unwrap().contains("/v1.0/me/mailFolders/inbox"), "{r}");
 }

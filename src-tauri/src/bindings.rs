@@ -12,7 +12,7 @@ use mailwarden_core::guide::{Permission, PermissionKind, Section, SetupGuide, St
 use mailwarden_core::handover::programs::{ConfigFile, Program, ProgramConfig};
 use mailwarden_core::handover::{HandoverRecord, HandoverSummary, HandoverValue, Reveal};
 use mailwarden_core::keys::{KeyBackend, KeyInfo};
-use mailwarden_core::mail::imap::InboundReport;
+use mailwarden_core::mail::imap::{InboundReport, InboundVia, NewestMessage};
 use mailwarden_core::mail::{SendReport, TestStep};
 use mailwarden_core::mail::{TestKind, TestResult};
 use mailwarden_core::oauth::device::DeviceCodePrompt;
@@ -51,7 +51,7 @@ pub fn render() -> String {
         Provider, AuthMethod, SendMethod, Cloud, TlsMode, ExpiryState, ExpiryBadge,
         Profile, ProfileView, ProfileRow, ProfileSummary, ProfileList, ProfileDraft, SecretChange, ListSort, ProfileQuery, Choices, Defaults,
         ChoiceOption<()>, Catalog, KeyBackend, KeyInfo, AppStatus, ErrorCode, FieldError, Diagnosis, IpcError,
-        TokenRecord, Claims, AuthReport, DeviceCodePrompt, ConnectProgress, SendReport, InboundReport, TestKind, TestResult, TestStep,
+        TokenRecord, Claims, AuthReport, DeviceCodePrompt, ConnectProgress, SendReport, InboundReport, InboundVia, NewestMessage, TestKind, TestResult, TestStep,
         Thresholds, Settings, SettingsForm, AttentionKind, AttentionAction, AttentionItem, SecretRecord, DateOrder, PortalRow,
         AppSecret, AppSecretsReport, NewSecret, RotateReport, RowApplied, SetupGuide, Section, Step, Permission, PermissionKind,
         HandoverValue, HandoverRecord, HandoverSummary, Reveal, Program, ProgramConfig, ConfigFile,

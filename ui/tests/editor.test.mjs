@@ -200,6 +200,17 @@ test('import and export: some profiles, secrets only under a passphrase typed tw
   await page.context().close();
 });
 
+test('the inbound check of a Graph profile reads the inbox: counts and the newest message', async () => {
+  const page = await app.open([profile(1, 'Alpha', { imapHost: '' })]);
+  await page.getByTestId('profile-row').click();
+  await page.getByRole('button', { name: 'Check inbound' }).click();
+  const result = page.getByTestId('inbound-result');
+  await result.waitFor();
+  assert.match(await result.innerText(), /over Microsoft Graph .*: 12 messages, 3 unread/);
+  assert.match(await page.getByTestId('inbound-newest').innerText(), /2026-12-01 \d\d:30 from vendor@fabrikam.com — “Invoice 1002”/);
+  await page.context().close();
+});
+
 test('a profile saved while a search would hide it is shown: the search is cleared', async () => {
   const page = await app.open([profile(1, 'Alpha'), profile(2, 'Bravo')]);
   await page.getByLabel('Search profiles').fill('alp');

@@ -130,6 +130,13 @@
     },
     connection: () => null,
     can_listen: () => true,
+    // The inbound check of a Graph profile: the inbox read over Graph.
+    check_inbound: ({ id, onStep }) => {
+      for (const [index, s] of ['token', 'auth', 'list'].entries()) window[`_${onStep.id}`]({ index, message: s });
+      const p = state.profiles.find((x) => x.id === id);
+      return { mailbox: p.mailbox, via: 'graph', folders: 0, messages: 12, unread: 3, elapsedMs: 140, transcript: ['C: GET …/mailFolders/inbox', 'S: 200 OK'],
+        newest: { received: '2026-12-01T10:30:00Z', from: 'vendor@fabrikam.com', subject: 'Invoice 1002' } };
+    },
     test_auth: () => {
       throw {
         code: 'auth', message: 'The client secret has expired', field: null, fields: [],

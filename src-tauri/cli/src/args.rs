@@ -191,7 +191,9 @@ pub struct ConnectArgs {
 
 #[derive(Subcommand)]
 pub enum TestCommand {
-    /// Log in over IMAP and list the folders (the inbound check).
+    /// The inbound check: log in over IMAP and list the folders, or, for a
+    /// profile that uses Microsoft Graph, read the inbox there (Mail.Read).
+    #[command(alias = "inbound")]
     Imap {
         /// Profile name or id.
         profile: String,

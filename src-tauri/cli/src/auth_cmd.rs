@@ -205,7 +205,29 @@ pub fn test_imap(app: &Mailwarden, profile: &str, verbose: bool, json: bool) -> 
     if json {
         output::json(&r);
     } else {
-        println!("Signed in to IMAP as {} and listed {} folders in {} ms.", r.mailbox, r.folders, r.elapsed_ms);
+        print_inbound(&r);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_inbound(r: &mailwarden_core::mail::imap::InboundReport) {
+    use mailwarden_core::mail::imap::InboundVia;
+    match r.via {
+        InboundVia::Imap => {
+            println!("Signed in to IMAP as {} and listed {} folders in {} ms.", r.mailbox, r.folders, r.elapsed_ms)
+        }
+        InboundVia::Graph => {
+            println!(
+                "Read the inbox of {} over Microsoft Graph in {} ms: {} messages, {} unread.",
+                r.mailbox,
+                r.elapsed_ms,
+                r.messages.unwrap_or(0),
+                r.unread.unwrap_or(0)
+            );
+            match &r.newest {
+                Some(m) => println!("  newest: {} from {} — “{}”", m.received, m.from, m.subject),
+                None => println!("  the inbox is empty."),
+            }
+        }
+    }
 }

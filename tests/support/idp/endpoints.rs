@@ -87,6 +87,12 @@ pub fn handle(st: &Mutex<State>, _base: &str, req: &Request) -> Response {
         ("GET", ["common", "userrealm", user]) => super::ropc::userrealm(st, user),
         ("POST", ["v1.0", "me", "sendMail"]) => super::graph::send_mail(st, _base, req, None),
         ("POST", ["v1.0", "users", user, "sendMail"]) => super::graph::send_mail(st, _base, req, Some(user)),
+        ("GET", ["v1.0", "me", "mailFolders", "inbox", rest @ ..]) => {
+            super::graph::inbox(st, _base, req, None, rest == ["messages"])
+        }
+        ("GET", ["v1.0", "users", user, "mailFolders", "inbox", rest @ ..]) => {
+            super::graph::inbox(st, _base, req, Some(user), rest == ["messages"])
+        }
         ("GET", ["v1.0", app]) if app.starts_with("applications(appId=") => {
             let id = app.trim_start_matches("applications(appId=").trim_end_matches(')').trim_matches(['\'', '"']);
             super::graph::application(st, _base, req, id)

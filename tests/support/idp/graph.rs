@@ -81,36 +81,11 @@ pub(super) fn send_mail(st: &Mutex<State>, base: &str, req: &Request, user: Opti
         Ok(c) => c,
         Err(r) => return r,
     };
-    let delegated = c["upn"].is_string();
-    let mailbox = match (user, delegated) {
-        (None, false) => {
-            return graph_error(400, "BadRequest", "/me request is only valid with delegated authentication flow.");
-        }
-        (None, true) => c["upn"].as_str().unwrap_or_default().to_owned(),
-        (Some(u), _) => u.to_owned(),
-    };
-    let allowed = if delegated {
-        c["scp"].as_str().unwrap_or_default().split(' ').any(|s| s == "Mail.Send")
-    } else {
-        c["roles"].as_array().is_some_and(|r| r.iter().any(|x| x == "Mail.Send"))
-    };
     let mut s = st.lock().unwrap();
-    if !allowed {
-        return graph_error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
-    }
-    if !s.graph_users.contains(&mailbox) {
-        return graph_error(404, "ErrorInvalidUser", &format!("The requested user '{mailbox}' is invalid."));
-    }
-    if s.graph_unlicensed.contains(&mailbox) {
-        return graph_error(
-            404,
-            "MailboxNotEnabledForRESTAPI",
-            "The mailbox is either inactive, soft-deleted, or is hosted on-premise.",
-        );
-    }
-    if !delegated && s.graph_policy_denied.contains(&mailbox) {
-        return graph_error(403, "ErrorAccessDenied", "Access to OData is disabled.");
-    }
+    let mailbox = match mailbox_for(&s, &c, user, "Mail.Send") {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
     let mime = req.headers.get("content-type").is_some_and(|c| c.starts_with("text/plain"));
     let body: serde_json::Value = if mime {
         // A MIME message, base64 (Graph's "send mail in MIME format"): read
@@ -143,4 +118,86 @@ pub(super) fn send_mail(st: &Mutex<State>, base: &str, req: &Request, user: Opti
     };
     s.graph_sent.push((mailbox, body));
     Response { status: 202, headers: vec![], body: Vec::new() }
+}
+
+/// The mailbox a Graph call acts on (`/me`: the token's user), when the token
+/// holds `permission` (a scope delegated, a role app-only) and Exchange has
+/// the mailbox and lets the app reach it; else Graph's refusal.
+fn mailbox_for(s: &State, c: &serde_json::Value, user: Option<&str>, permission: &str) -> Result<String, Response> {
+    let delegated = c["upn"].is_string();
+    let mailbox = match (user, delegated) {
+        (None, false) => {
+            return Err(graph_error(
+                400,
+                "BadRequest",
+                "/me request is only valid with delegated authentication flow.",
+            ));
+        }
+        (None, true) => c["upn"].as_str().unwrap_or_default().to_owned(),
+        (Some(u), _) => u.to_owned(),
+    };
+    let allowed = if delegated {
+        c["scp"].as_str().unwrap_or_default().split(' ').any(|s| s == permission)
+    } else {
+        c["roles"].as_array().is_some_and(|r| r.iter().any(|x| x == permission))
+    };
+    if !allowed {
+        return Err(graph_error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."));
+    }
+    if !s.graph_users.contains(&mailbox) {
+        return Err(graph_error(404, "ErrorInvalidUser", &format!("The requested user '{mailbox}' is invalid.")));
+    }
+    if s.graph_unlicensed.contains(&mailbox) {
+        return Err(graph_error(
+            404,
+            "MailboxNotEnabledForRESTAPI",
+            "The mailbox is either inactive, soft-deleted, or is hosted on-premise.",
+        ));
+    }
+    if !delegated && s.graph_policy_denied.contains(&mailbox) {
+        return Err(graph_error(403, "ErrorAccessDenied", "Access to OData is disabled."));
+    }
+    Ok(mailbox)
+}
+
+/// `GET …/mailFolders/inbox` (counts) and `…/mailFolders/inbox/messages`
+/// (newest first, `$top`), for `/me` and `/users/{id}`; needs Mail.Read.
+pub(super) fn inbox(st: &Mutex<State>, base: &str, req: &Request, user: Option<&str>, messages: bool) -> Response {
+    let c = match graph_claims(base, req) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let s = st.lock().unwrap();
+    let mailbox = match mailbox_for(&s, &c, user, "Mail.Read") {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let mut items = s.graph_inbox.get(&mailbox).cloned().unwrap_or_default();
+    if !messages {
+        let unread = items.iter().filter(|m| m.unread).count();
+        return Response::json(
+            200,
+            &json!({"id": "AAMkAD-inbox", "displayName": "Inbox", "totalItemCount": items.len(), "unreadItemCount": unread}),
+        );
+    }
+    items.sort_by(|a, b| b.received.cmp(&a.received));
+    let top = req.query.get("$top").and_then(|t| t.parse().ok()).unwrap_or(10);
+    let value: Vec<serde_json::Value> = items
+        .iter()
+        .take(top)
+        .map(|m| json!({"receivedDateTime": m.received, "subject": m.subject, "from": {"emailAddress": {"address": m.from}}}))
+        .collect();
+    Response::json(
+        200,
+        &json!({"@odata.context": format!("{base}/v1.0/$metadata#Collection(message)"), "value": value}),
+    )
+}
+
+/// A message in a simulated inbox.
+#[derive(Clone, Debug)]
+pub struct InboxMessage {
+    pub received: String,
+    pub from: String,
+    pub subject: String,
+    pub unread: bool,
 }

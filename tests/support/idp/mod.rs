@@ -6,7 +6,7 @@
 //! Tests register apps, script failures and read counters.
 
 mod endpoints;
-mod graph;
+pub mod graph;
 pub mod http;
 pub mod ropc;
 
@@ -92,6 +92,8 @@ pub struct State {
     pub graph_unlicensed: std::collections::HashSet<String>,
     pub graph_policy_denied: std::collections::HashSet<String>,
     pub graph_sent: Vec<(String, serde_json::Value)>,
+    /// Graph: each mailbox's inbox (Mail.Read).
+    pub graph_inbox: HashMap<String, Vec<graph::InboxMessage>>,
     /// Extra claim bytes in delegated access tokens (realistic 3 KB tokens).
     pub token_padding: usize,
     /// Introspection answers "inactive" for every token (a revoked or foreign token).
@@ -273,6 +275,12 @@ impl Idp {
         } else {
             s.public_client_flows.remove(client_id);
         }
+    }
+
+    /// A message arrives in `mailbox`'s inbox (as Graph lists it).
+    pub fn deliver_graph(&self, mailbox: &str, from: &str, subject: &str, received: &str, unread: bool) {
+        let m = graph::InboxMessage { received: received.into(), from: from.into(), subject: subject.into(), unread };
+        self.state.lock().unwrap().graph_inbox.entry(mailbox.into()).or_default().push(m);
     }
 
     /// `domain`'s passwords are checked by an AD FS at `host`.

@@ -198,11 +198,35 @@ transcript: Array<string>,
  */
 warnings: Array<string>, };
 
-export type InboundReport = { mailbox: string, folders: number, elapsedMs: number, 
+export type InboundReport = { mailbox: string, 
+/**
+ * How the inbox was reached.
+ */
+via: InboundVia, 
+/**
+ * Folders listed (IMAP).
+ */
+folders: number, 
+/**
+ * Messages in the inbox and unread ones (Graph).
+ */
+messages: number | null, unread: number | null, 
+/**
+ * The newest message of the inbox (Graph), if any.
+ */
+newest: NewestMessage | null, elapsedMs: number, 
 /**
  * Commands and replies, credentials redacted.
  */
 transcript: Array<string>, };
+
+export type InboundVia = "imap" | "graph";
+
+export type NewestMessage = { 
+/**
+ * RFC 3339, as Graph gives it.
+ */
+received: string, subject: string, from: string, };
 
 export type TestKind = "auth" | "send" | "imap";
 

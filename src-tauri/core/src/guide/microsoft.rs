@@ -138,7 +138,13 @@ fn permission_rows(p: &Profile) -> Vec<Permission> {
         (SendMethod::Graph, false) => "send as the signed-in mailbox (Graph sendMail)",
     };
     let mut rows = vec![row(mail_permission(false, p.send_method, app_only), kind, send_why)];
-    if !p.imap_host.is_empty() {
+    if p.send_method == SendMethod::Graph {
+        rows.push(row(
+            mail_permission(true, p.send_method, app_only),
+            kind,
+            "optional: the inbound check (read the inbox)",
+        ));
+    } else if !p.imap_host.is_empty() {
         rows.push(row(mail_permission(true, p.send_method, app_only), kind, "the inbound (IMAP) check"));
     }
     rows.push(if app_only {

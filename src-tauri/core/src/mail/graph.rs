@@ -97,7 +97,7 @@ pub fn send_mime(
             let error = serde_json::from_slice::<GraphErrorBody>(&bytes).ok().map(|b| b.error.code);
             crate::diagnosis::Unavailable { host, status: status.as_u16(), retry_after, error }.diagnose()
         }
-        Ok(b) => explain(status.as_u16(), &b.error, p),
+        Ok(b) => explain(status.as_u16(), &b.error, p, Purpose::Send),
         Err(_) => {
             TransportError::BadResponse { host, status: status.as_u16(), detail: "not a Graph error".into() }.diagnose()
         }
@@ -106,25 +106,50 @@ pub fn send_mime(
     Err(CoreError::Auth(Box::new(d)))
 }
 
-fn explain(status: u16, e: &GraphError, p: &Profile) -> Diagnosis {
+/// What a Graph call was for: a refusal names that job's permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Send,
+    Read,
+}
+
+impl Purpose {
+    fn permission(self) -> &'static str {
+        match self {
+            Purpose::Send => "Mail.Send",
+            Purpose::Read => "Mail.Read",
+        }
+    }
+    fn verb(self) -> &'static str {
+        match self {
+            Purpose::Send => "send",
+            Purpose::Read => "read the inbox",
+        }
+    }
+}
+
+pub(crate) fn explain(status: u16, e: &GraphError, p: &Profile, purpose: Purpose) -> Diagnosis {
     let app_only = p.auth_method == AuthMethod::ClientCredentials;
+    let (perm, verb) = (purpose.permission(), purpose.verb());
     let mut d = match e.code.as_str() {
         "ErrorAccessDenied" => Diagnosis::new(
             "graph_access_denied",
-            "Microsoft Graph refused to send (access denied)",
-            "The token lacks the Mail.Send permission for this mailbox, or an application access policy excludes it.",
+            format!("Microsoft Graph refused to {verb} (access denied)"),
+            format!("The token lacks the {perm} permission for this mailbox, or an application access policy excludes it."),
             if app_only {
                 vec![
-                    "In Entra → **API permissions**, add Microsoft Graph → Application permissions → **Mail.Send**, then **Grant admin consent**.".into(),
+                    format!("In Entra → **API permissions**, add Microsoft Graph → Application permissions → **{perm}**, then **Grant admin consent**."),
                     "If an ApplicationAccessPolicy restricts the app (\"Access to OData is disabled\"), add this mailbox to the policy's group (Exchange Online PowerShell: Test-ApplicationAccessPolicy).".into(),
                 ]
             } else {
-                vec!["Add the delegated **Mail.Send** permission in Entra → **API permissions**, then reconnect so the new consent is in the token.".into()]
+                vec![
+                    format!("Add the delegated **{perm}** permission in Entra → **API permissions** and https://graph.microsoft.com/{perm} to the profile's Scopes, then reconnect so the new consent is in the token."),
+                ]
             },
         ),
         "MailboxNotEnabledForRESTAPI" | "MailboxNotEnabledForRESTAPIException" => Diagnosis::new(
             "graph_mailbox_not_enabled",
-            "This mailbox cannot send through Microsoft Graph",
+            format!("This mailbox cannot {verb} through Microsoft Graph"),
             "The user has no Exchange Online mailbox: no licence, an on-premises mailbox, or an inactive one.",
             vec![
                 "Microsoft 365 admin center → **Users** → **Active users** → the user → **Licenses and apps**: assign a licence that includes **Exchange Online**, then wait a few minutes.".into(),
@@ -150,7 +175,7 @@ fn explain(status: u16, e: &GraphError, p: &Profile) -> Diagnosis {
         ),
         _ => Diagnosis::new(
             "graph_error",
-            format!("Microsoft Graph refused to send ({status})"),
+            format!("Microsoft Graph refused to {verb} ({status})"),
             e.message.clone(),
             vec!["Read Graph's message above; the request ID below identifies the call for Microsoft support.".into()],
         ),

@@ -21,12 +21,38 @@ use ts_rs::TS;
 #[serde(rename_all = "camelCase")]
 pub struct InboundReport {
     pub mailbox: String,
+    /// How the inbox was reached.
+    pub via: InboundVia,
+    /// Folders listed (IMAP).
     #[ts(type = "number")]
     pub folders: usize,
+    /// Messages in the inbox and unread ones (Graph).
+    #[ts(type = "number | null")]
+    pub messages: Option<u64>,
+    #[ts(type = "number | null")]
+    pub unread: Option<u64>,
+    /// The newest message of the inbox (Graph), if any.
+    pub newest: Option<NewestMessage>,
     #[ts(type = "number")]
     pub elapsed_ms: u64,
     /// Commands and replies, credentials redacted.
     pub transcript: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum InboundVia {
+    Imap,
+    Graph,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct NewestMessage {
+    /// RFC 3339, as Graph gives it.
+    pub received: String,
+    pub subject: String,
+    pub from: String,
 }
 
 pub enum Login {
@@ -96,7 +122,16 @@ pub fn check(
     let result = session(p, &login, &log, step, limits);
     let transcript = std::mem::take(&mut log.borrow_mut().lines);
     match result {
-        Ok((folders, elapsed_ms)) => Ok(InboundReport { mailbox: p.mailbox.clone(), folders, elapsed_ms, transcript }),
+        Ok((folders, elapsed_ms)) => Ok(InboundReport {
+            mailbox: p.mailbox.clone(),
+            via: InboundVia::Imap,
+            folders,
+            messages: None,
+            unread: None,
+            newest: None,
+            elapsed_ms,
+            transcript,
+        }),
         Err(CoreError::Auth(mut d)) => {
             d.transcript = transcript;
             Err(CoreError::Auth(d))

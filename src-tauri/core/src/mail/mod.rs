@@ -4,6 +4,7 @@
 //! token's claims checked first, and every outcome recorded per profile.
 
 pub mod graph;
+mod graph_inbound;
 pub mod imap;
 mod imap_log;
 pub mod net;
@@ -131,11 +132,44 @@ impl Tests<'_> {
         let p = self.store.get(id)?.profile;
         step(TestStep::Token);
         // Recorded whatever fails, the sign-in included (as a test send is).
-        let result = self
-            .inbound_login(&p, cancel.as_deref())
-            .and_then(|login| imap::check(&p, login, step, net::Limits::test(cancel)));
-        self.record(id, TestKind::Imap, &result, |r| format!("{} folders listed as {}", r.folders, r.mailbox));
+        let result = if p.send_method == crate::profile::SendMethod::Graph {
+            // A Graph profile's token is for Graph: its inbox is read there.
+            self.graph_inbox(&p, step, cancel.as_deref())
+        } else {
+            self.inbound_login(&p, cancel.as_deref())
+                .and_then(|login| imap::check(&p, login, step, net::Limits::test(cancel)))
+        };
+        self.record(id, TestKind::Imap, &result, |r| match r.via {
+            imap::InboundVia::Imap => format!("{} folders listed as {}", r.folders, r.mailbox),
+            imap::InboundVia::Graph => {
+                format!("{} messages in the inbox of {} (Graph)", r.messages.unwrap_or(0), r.mailbox)
+            }
+        });
         result
+    }
+
+    /// Read the inbox over Graph. A refusal of a cached token is tried once
+    /// more with a fresh one: a permission granted since the token was issued
+    /// is only in new tokens, and "grant it, then Test again" must work.
+    fn graph_inbox(
+        &self,
+        p: &crate::profile::Profile,
+        step: &mut dyn FnMut(TestStep),
+        cancel: Option<&AtomicBool>,
+    ) -> Result<imap::InboundReport> {
+        let issued = self.tokens().access_token_within(p, cancel)?;
+        let claims = crate::oauth::claims::decode(crate::secret::ExposeSecret::expose_secret(&issued.token));
+        if let Some(gap) = claims.and_then(|c| crate::oauth::consent_gap(p, &c, crate::oauth::Use::Imap)) {
+            return Err(CoreError::Auth(Box::new(gap)));
+        }
+        match graph_inbound::inbox(p, &issued.token, step, cancel) {
+            Err(e) if issued.from_cache && e.diagnosis().is_some_and(|d| d.code == "graph_access_denied") => {
+                tracing::info!(profile = p.id, "Graph refused a cached token: trying a fresh one");
+                let fresh = self.tokens().refresh_now(p.id)?;
+                graph_inbound::inbox(p, &fresh.token, step, cancel)
+            }
+            r => r,
+        }
     }
 
     /// How the inbound check signs in: a token that can do IMAP, or the password.

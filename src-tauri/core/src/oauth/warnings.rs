@@ -43,7 +43,7 @@ pub fn warnings_for(p: &Profile, c: &Claims) -> Vec<String> {
 pub enum Use {
     /// The profile's send method (SMTP or Graph).
     Send,
-    /// The IMAP check.
+    /// The inbound check (IMAP; Graph's Mail.Read for a Graph profile).
     Imap,
 }
 
@@ -88,7 +88,10 @@ pub fn consent_gap(p: &Profile, c: &Claims, job: Use) -> Option<crate::diagnosis
         vec![
             format!("In Entra → App registrations → this app ({}) → **API permissions**, **Add a permission** → **{api}** → **Delegated permissions** → **{permission}**.", p.client_id),
             "Click **Grant admin consent** (or let the account consent at sign-in), then Connect again so the new permission is in the token.".into(),
-            format!("Check that the profile's scopes ask for it (e.g. https://outlook.office.com/{permission}); Reset to defaults puts the right ones back."),
+            format!(
+                "Check that the profile's scopes ask for it (e.g. {}/{permission}); Reset to defaults puts the right ones back.",
+                if permission.starts_with("Mail.") { "https://graph.microsoft.com" } else { "https://outlook.office.com" }
+            ),
         ],
     ))
 }

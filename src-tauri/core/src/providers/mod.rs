@@ -76,8 +76,9 @@ pub const EXCHANGE_ONLINE: &str = "Office 365 Exchange Online";
 /// Exchange Online.
 pub fn mail_permission(imap: bool, send: SendMethod, app_only: bool) -> (&'static str, &'static str) {
     match (imap, send, app_only) {
-        (true, _, false) => (GRAPH, "IMAP.AccessAsUser.All"),
-        (true, _, true) => (EXCHANGE_ONLINE, "IMAP.AccessAsApp"),
+        (true, SendMethod::Graph, _) => (GRAPH, "Mail.Read"),
+        (true, SendMethod::Smtp, false) => (GRAPH, "IMAP.AccessAsUser.All"),
+        (true, SendMethod::Smtp, true) => (EXCHANGE_ONLINE, "IMAP.AccessAsApp"),
         (false, SendMethod::Smtp, false) => (GRAPH, "SMTP.Send"),
         (false, SendMethod::Smtp, true) => (EXCHANGE_ONLINE, "SMTP.SendAsApp"),
         (false, SendMethod::Graph, _) => (GRAPH, "Mail.Send"),
