@@ -45,6 +45,7 @@ const COMMANDS: &[&str] = &[
     "open_secrets_blade",
     "profile_guide",
     "open_guide_link",
+    "profile_progress",
     "handover",
     "handover_copy_secret",
     "program_config",

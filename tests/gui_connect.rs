@@ -30,9 +30,27 @@ fn add(db: &TempDb, idp: &Idp, args: &[&str], stdin: Option<&str>) {
     assert!(o.status.success(), "{}", text(&o.stderr));
 }
 
+/// Opens a profile at its Sign in step.
 fn open_profile(s: &Session, name: &str) {
-    s.find(&format!("[data-testid=profile-row][data-name=\"{name}\"]")).click();
+    let row = s.find(&format!("[data-testid=profile-row][data-name=\"{name}\"]"));
+    // As a person would: scroll the list to the row first.
+    s.script(&format!(
+        "document.querySelector('[data-testid=profile-row][data-name=\"{name}\"]').scrollIntoView({{block: 'nearest'}});"
+    ));
+    row.click();
+    open_step(s, name, "signIn");
     s.find("[data-testid=connection]");
+}
+
+/// Goes to a setup step of the profile now in the editor.
+fn open_step(s: &Session, name: &str, step: &str) {
+    s.wait_until("the profile in the editor", 10, |s| {
+        s.script("return document.querySelector('.editor h1')?.textContent ?? '';").as_str() == Some(name)
+    });
+    s.find(&format!("[data-testid=step-{step}]")).click();
+    s.wait_until("the step shown", 10, |s| {
+        s.script(&format!("return !document.getElementById('panel-{step}').hidden;")).as_bool() == Some(true)
+    });
 }
 
 #[test]
@@ -139,6 +157,7 @@ fn connect_test_and_diagnose_in_the_window() {
     s.screenshot(&shots.join("connected.png"));
 
     // Send a test message through the real Postfix, then check inbound over IMAP.
+    open_step(&s, "Invent ERP", "test");
     s.button("Send test message").click();
     s.wait_until("the send result", 30, |s| {
         s.count("[data-testid=send-result]") + s.count("[data-testid=diagnosis]") > 0

@@ -50,6 +50,12 @@ fn create_validate_fix_save_relaunch_delete() {
     s.button("Save").click();
     s.wait_until("the saved profile in the list", 10, |s| row_count(s, "E2E Invoices") == 1);
     assert_eq!(s.count("[data-testid=error-clientId]"), 0);
+    // Saved, a new profile goes on to its first step not done: the registration.
+    s.wait_until("the Register step", 10, |s| {
+        s.find("[data-testid=step-register]").attr("aria-selected").as_deref() == Some("true")
+    });
+    assert_eq!(s.find("[data-testid=step-describe]").attr("data-state").as_deref(), Some("done"));
+    s.find("[data-testid=step-describe]").click();
     assert_eq!(s.find("[data-testid=clientSecret-state]").text().trim(), "Set");
     s.screenshot(&shots().join("list-and-editor.png"));
 

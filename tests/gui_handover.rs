@@ -29,7 +29,7 @@ fn the_secret_goes_to_the_clipboard_not_the_page_and_is_cleared() {
     let s = driver.launch(&binary("mailwarden-desktop"));
 
     s.find("[data-testid=profile-row][data-name=\"Scanner relay\"]").click();
-    s.find("[data-testid=handover] summary").click();
+    s.find("[data-testid=step-handover]").click();
     s.find("[data-testid=handover-values]");
     assert_eq!(
         s.find("input[aria-label=\"Client ID\"]").attr("value").as_deref(),

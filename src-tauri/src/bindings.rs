@@ -20,7 +20,8 @@ use mailwarden_core::oauth::TokenRecord;
 use mailwarden_core::oauth::{AuthReport, Claims};
 use mailwarden_core::profile::{
     AuthMethod, Catalog, ChoiceOption, Choices, Cloud, Defaults, ExpiryBadge, ExpiryState, ListSort, Profile,
-    ProfileDraft, ProfileQuery, ProfileRow, ProfileSummary, ProfileView, Provider, SendMethod, Thresholds, TlsMode,
+    ProfileDraft, ProfileQuery, ProfileRow, ProfileSummary, ProfileView, Provider, SendMethod, SetupProgress,
+    SetupStep, StepId, StepState, Thresholds, TlsMode,
 };
 use mailwarden_core::secret::SecretChange;
 use mailwarden_core::settings::Settings;
@@ -55,7 +56,7 @@ pub fn render() -> String {
         Thresholds, Settings, SettingsForm, AttentionKind, AttentionAction, AttentionItem, SecretRecord, DateOrder, PortalRow,
         AppSecret, AppSecretsReport, NewSecret, RotateReport, RowApplied, SetupGuide, Section, Step, Permission, PermissionKind,
         HandoverValue, HandoverRecord, HandoverSummary, Reveal, Program, ProgramConfig, ConfigFile,
-        OnConflict, ImportAction, ImportItem, ImportReport, ImportPick,
+        SetupProgress, SetupStep, StepId, StepState, OnConflict, ImportAction, ImportItem, ImportReport, ImportPick,
     );
     for item in items {
         // ChoiceOption is generic: declare it with its type parameter.

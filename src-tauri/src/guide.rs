@@ -1,10 +1,11 @@
-//! The setup guide in the window: the guide's data for a profile, and its
-//! links opened in the system browser (only the guide's own). Thin: the core
-//! writes the guide.
+//! The setup guide in the window: the guide's data for a profile, its links
+//! opened in the system browser (only the guide's own), and where the
+//! profile's setup stands (its steps). Thin: the core writes both.
 
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
 use mailwarden_core::guide::SetupGuide;
+use mailwarden_core::profile::SetupProgress;
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt as _;
 
@@ -24,4 +25,10 @@ pub fn open_guide_link(app: AppHandle, state: State<'_, AppState>, id: i64, url:
         return Err(IpcError::flow("That address is not one of this profile's guide links."));
     }
     app.opener().open_url(url, None::<&str>).map_err(|e| IpcError::flow(format!("Could not open the browser: {e}")))
+}
+
+/// Where the profile's setup stands: the steps and the one to go on with.
+#[tauri::command(async)]
+pub fn profile_progress(state: State<'_, AppState>, id: i64) -> Res<SetupProgress> {
+    Ok(state.core()?.profiles().progress(id)?)
 }

@@ -85,6 +85,7 @@ pub fn run() {
             watch::open_secrets_blade,
             guide::profile_guide,
             guide::open_guide_link,
+            guide::profile_progress,
             handover::handover,
             handover::handover_copy_secret,
             handover::program_config,

@@ -24,8 +24,28 @@ pub struct MailServers {
     postfix: Child,
 }
 
+/// A port for a server started later (Postfix, Dovecot bind it themselves).
+/// Taken below Linux's ephemeral range (32768–60999), where every listener on
+/// port 0 (the simulators, other tests' servers) is placed: a port freed here
+/// and bound later cannot be taken meanwhile by one of those. Never the same
+/// port twice in this process (tests run in parallel threads).
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    use std::sync::atomic::{AtomicU16, Ordering};
+    // Start from the process id so that test binaries run one after another
+    // (or side by side) begin at different places.
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let _ =
+        NEXT.compare_exchange(0, 20000 + (std::process::id() % 4000) as u16 * 3, Ordering::SeqCst, Ordering::SeqCst);
+    loop {
+        let port = NEXT.fetch_add(1, Ordering::SeqCst);
+        if port >= 32700 {
+            NEXT.store(20000, Ordering::SeqCst);
+            continue;
+        }
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 fn wait_for_port(port: u16, what: &str, log: &Path) {

@@ -101,8 +101,8 @@ test('fields are checked as they are left and typed in; errors clear when fixed'
 test('the editor shows what to register in Entra, with copy buttons and the blades opened from Rust', async () => {
   const page = await app.open([profile(1, 'Alpha')]);
   await page.getByTestId('profile-row').first().click();
+  await page.getByTestId('step-register').click();
   const guide = page.getByTestId('guide');
-  await guide.locator('summary').click();
   await guide.getByRole('heading', { name: '1. Register the application' }).waitFor();
   assert.equal(await guide.locator('strong').first().innerText(), 'New registration', 'the portal’s words in bold');
   assert.match(await guide.getByTestId('guide-permissions').innerText(), /Microsoft Graph\s+Mail\.Send\s+Application\s+required/);
@@ -121,8 +121,8 @@ test('the editor shows what to register in Entra, with copy buttons and the blad
 test('hand-over: values with their other names, a secret only through a dialog naming the risk, keep or forget, program configuration', async () => {
   const page = await app.open([profile(1, 'Alpha')]);
   await page.getByTestId('profile-row').click();
+  await page.getByTestId('step-handover').click();
   const panel = page.getByTestId('handover');
-  await panel.locator('summary').click();
   await panel.getByTestId('handover-values').waitFor();
   assert.match(await panel.getByTestId('handover-values').innerText(), /Client ID\s*Application \(client\) ID/);
 
@@ -135,7 +135,7 @@ test('hand-over: values with their other names, a secret only through a dialog n
   await dialog.waitFor({ state: 'detached' });
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'handover-token');
   assert.equal((await calls(page, 'handover_copy_secret')).length, 0);
-  assert.ok(await page.locator('#name').isVisible(), 'Esc closed only the dialog, not the editor');
+  assert.ok(await panel.isVisible(), 'Esc closed only the dialog, not the editor');
   await token.click();
   await page.getByTestId('confirm-alt').click();
   await panel.getByTestId('handover-note').waitFor();
@@ -203,6 +203,7 @@ test('import and export: some profiles, secrets only under a passphrase typed tw
 test('the inbound check of a Graph profile reads the inbox: counts and the newest message', async () => {
   const page = await app.open([profile(1, 'Alpha', { imapHost: '' })]);
   await page.getByTestId('profile-row').click();
+  await page.getByTestId('step-test').click();
   await page.getByRole('button', { name: 'Check inbound' }).click();
   const result = page.getByTestId('inbound-result');
   await result.waitFor();
@@ -234,6 +235,7 @@ test('the expiry date is typed as YYYY-MM-DD and kept as typed; dates show in th
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByTestId('toast').waitFor();
   assert.equal((await calls(page, 'save_profile')).at(-1).args.draft.clientSecretExpires, '2027-04-16');
+  await page.getByTestId('step-test').click();
   const label = page.getByLabel('Send the test message to');
   assert.ok(await label.isVisible(), 'the recipient box has a visible label');
   await page.context().close();
@@ -270,6 +272,7 @@ test('the password sign-in over OAuth (ROPC) asks for the mailbox password besid
 test('a sign-in failure renders as a Diagnosis: title, steps with portal names in bold, codes and IDs', async () => {
   const page = await app.open([profile(1, 'Catalyst')]);
   await page.getByTestId('profile-row').click();
+  await page.getByTestId('step-signIn').click();
   await page.getByRole('button', { name: 'Test sign-in' }).click();
   const card = page.getByTestId('diagnosis');
   await card.waitFor();
@@ -306,6 +309,7 @@ test('a browser that cannot be started is said at once, with the address and the
 test('a test in flight can be cancelled, and says so', async () => {
   const page = await app.open([profile(1, 'Alpha')]);
   await page.getByTestId('profile-row').first().click();
+  await page.getByTestId('step-test').click();
   await page.getByTestId('tests').waitFor();
   await page.getByRole('button', { name: 'Send test message' }).click();
   await page.getByTestId('steps').waitFor();
@@ -313,5 +317,58 @@ test('a test in flight can be cancelled, and says so', async () => {
   await page.getByText('The test was stopped before it finished').waitFor();
   assert.equal(await page.getByTestId('steps').count(), 0);
   assert.equal((await calls(page, 'cancel_connect')).length, 1);
+  await page.context().close();
+});
+
+test('the editor is the setup as steps: a new profile walks them in order, a saved one opens at the first not done; keys move between them at 900×600', async () => {
+  const page = await app.open([profile(1, 'Alpha')], { viewport: { width: 900, height: 600 } });
+  await page.keyboard.press('Control+n');
+  await page.locator('#name').waitFor();
+  for (const s of ['register', 'signIn', 'test', 'handover', 'watch']) {
+    assert.ok(await page.getByTestId(`step-${s}`).isDisabled(), `${s} waits for the first save`);
+  }
+  await page.getByLabel('Name').fill('Zulu');
+  await page.getByLabel('Client ID').fill('351d6cb2-1c69-4081-9cc2-a769d71567cb');
+  await page.evaluate(() => (window.__PROGRESS__ = 'register'));
+  await page.getByTestId('next-step').click();
+  await page.getByTestId('guide').waitFor();
+  assert.equal((await calls(page, 'save_profile')).length, 1, 'Next saved the new profile');
+  assert.equal(await page.getByTestId('step-register').getAttribute('aria-selected'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'step-register', 'focus on the step reached');
+  assert.equal(await page.getByTestId('step-describe').getAttribute('data-state'), 'done');
+
+  // Arrows, Home and End move along the tabs; Alt+number from inside a panel.
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'step-signIn');
+  assert.ok(await page.locator('#panel-signIn').isVisible());
+  assert.ok(!(await page.locator('#panel-register').isVisible()), 'one step shows at a time');
+  await page.keyboard.press('End');
+  assert.ok(await page.locator('#panel-watch').isVisible());
+  await page.keyboard.press('Home');
+  assert.ok(await page.locator('#name').isVisible());
+  await page.locator('#notes').focus();
+  await page.keyboard.press('Alt+4');
+  assert.ok(await page.getByTestId('tests').isVisible(), 'Alt+4 opened Test');
+  const tops = await page.getByRole('tab').evaluateAll((tabs) => tabs.map((t) => [t.getBoundingClientRect().top, t.getBoundingClientRect().right]));
+  assert.equal(new Set(tops.map(([t]) => t)).size, 1, `the six steps on one row at 900 px (${JSON.stringify(tops)})`);
+  assert.ok(tops.every(([, r]) => r <= 900));
+  assert.equal(await page.getByRole('tab', { name: /Hand over/ }).count(), 1, 'a collapsed step keeps its name');
+  await page.screenshot({ path: join(shots, 'ui-steps-900x600.png') });
+
+  // An edit locks the other steps until saved; Next saves and goes on.
+  await page.keyboard.press('Alt+1');
+  await page.getByLabel('Name').fill('Zulu 2');
+  assert.ok(await page.getByTestId('step-signIn').isDisabled(), 'unsaved changes keep to Describe');
+  await page.getByTestId('next-step').click();
+  await page.getByTestId('guide').waitFor();
+  assert.equal((await calls(page, 'save_profile')).length, 2);
+  assert.equal(await page.getByTestId('step-register').getAttribute('aria-selected'), 'true');
+
+  // A saved profile opens at its first step not done.
+  await page.evaluate(() => (window.__PROGRESS__ = 'handover'));
+  await page.locator('[data-name="Alpha"]').click();
+  await page.getByTestId('handover').waitFor();
+  assert.equal(await page.getByTestId('step-handover').getAttribute('aria-selected'), 'true');
+  assert.equal(await page.getByTestId('step-test').getAttribute('data-state'), 'done');
   await page.context().close();
 });

@@ -203,6 +203,17 @@
       };
     },
     open_guide_link: () => null,
+    // The setup steps: a test may set window.__PROGRESS__ (the step to open at).
+    profile_progress: () => {
+      const ids = ['describe', 'register', 'signIn', 'test', 'handover', 'watch'];
+      const titles = ['Describe', 'Register in Entra', 'Sign in', 'Test', 'Hand over', 'Watch'];
+      const current = window.__PROGRESS__ ?? 'describe';
+      const at = ids.indexOf(current);
+      return {
+        current,
+        steps: ids.map((id, i) => ({ id, title: titles[i], state: i < at ? 'done' : i === at && id !== 'describe' ? 'todo' : i === 0 ? 'done' : 'todo', summary: i < at ? 'Done.' : 'To do.', code: null })),
+      };
+    },
     // Hand-over: values, a token to hand over, a record per hand-over.
     handover: ({ id }) => {
       const p = state.profiles.find((x) => x.id === id);

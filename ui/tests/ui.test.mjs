@@ -201,6 +201,7 @@ test('settings: thresholds are checked by the core and shown by field', async ()
 test("the current secret's row from the portal fills its Secret ID and expiry, keeping the secret", async () => {
   const page = await app.open([profile(1, 'Alpha')]);
   await page.getByTestId('profile-row').first().click();
+  await page.getByTestId('step-watch').click();
   await page.getByTestId('secrets').waitFor();
   await page.getByText("Paste this secret's row from the portal").click();
   await page.locator('#current-row').fill('Documentation\t4/16/2027\tWvR8Q~dbu...');

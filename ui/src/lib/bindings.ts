@@ -405,6 +405,26 @@ export type ConfigFile = {
  */
 path: string, text: string, };
 
+export type SetupProgress = { steps: Array<SetupStep>, 
+/**
+ * The first step to do or failing (Watch when all are done).
+ */
+current: StepId, };
+
+export type SetupStep = { id: StepId, title: string, state: StepState, 
+/**
+ * One line: what was seen, or what to do.
+ */
+summary: string, 
+/**
+ * The diagnosis code of a failing step, if one is known.
+ */
+code: string | null, };
+
+export type StepId = "describe" | "register" | "signIn" | "test" | "handover" | "watch";
+
+export type StepState = "todo" | "done" | "failing" | "optional";
+
 export type OnConflict = "skip" | "rename" | "replace";
 
 export type ImportAction = "add" | "replace" | "rename" | "skip" | "conflict" | "invalid";

@@ -1,5 +1,5 @@
 // Small display helpers shared by the components.
-import type { AuthMethod, ExpiryBadge, Provider } from './bindings';
+import type { AuthMethod, ExpiryBadge, Provider, StepId } from './bindings';
 
 export function expiryText(b: ExpiryBadge): string {
   if (b.state === 'expired') {
@@ -38,8 +38,9 @@ export function authName(p: { authMethod: AuthMethod }): string {
   return authShort[p.authMethod] ?? p.authMethod;
 }
 
-/** A section of a saved profile the editor scrolls to (an attention action). */
-export type EditorFocus = 'rotate' | 'secrets' | 'connection' | 'tests';
+/** Where the editor opens a saved profile: an attention action's section, or
+ *  a setup step (after a save, the step the person was going to). */
+export type EditorFocus = 'rotate' | 'secrets' | 'connection' | 'tests' | StepId;
 
 /** What the editor pane is showing. */
 export type EditorMode = { kind: 'new' } | { kind: 'edit'; id: number; focus?: EditorFocus };

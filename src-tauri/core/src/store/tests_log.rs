@@ -51,6 +51,29 @@ impl Store {
         Ok(at.and_then(|a| OffsetDateTime::parse(&a, &Rfc3339).ok()))
     }
 
+    /// The latest test of `kind` for the profile.
+    pub fn latest_test_of(&self, profile_id: i64, kind: TestKind) -> Result<Option<TestResult>> {
+        let row = self
+            .conn()?
+            .query_row(
+                "SELECT at, ok, code, summary FROM test_results WHERE profile_id = ?1 AND kind = ?2
+                 ORDER BY at DESC, id DESC LIMIT 1",
+                params![profile_id, kind.as_str()],
+                |r| {
+                    Ok(TestResult {
+                        kind,
+                        at: r.get(0)?,
+                        ok: r.get(1)?,
+                        code: r.get(2)?,
+                        summary: r.get(3)?,
+                        failed_before: false,
+                    })
+                },
+            )
+            .optional()?;
+        Ok(row)
+    }
+
     /// The latest test of any kind, per profile (of one profile, or of all),
     /// with whether the one before it failed too.
     pub(super) fn latest_tests(conn: &rusqlite::Connection, only: Option<i64>) -> Result<HashMap<i64, TestResult>> {
