@@ -177,6 +177,10 @@ impl Mailwarden {
         crate::guide::Guides(self)
     }
 
+    pub fn registrations(&self) -> crate::registration::Registrations<'_> {
+        crate::registration::Registrations(self)
+    }
+
     /// The person's settings.
     pub fn settings(&self) -> crate::settings::SettingsService<'_> {
         crate::settings::SettingsService(self)

@@ -21,6 +21,7 @@ pub mod oauth;
 pub mod paths;
 pub mod profile;
 pub mod providers;
+pub mod registration;
 pub mod secret;
 pub mod settings;
 pub(crate) mod store;

@@ -20,11 +20,20 @@ pub struct Settings {
     pub check_every_hours: i64,
     /// Closing the window keeps Mailwarden running in the tray.
     pub close_to_tray: bool,
+    /// The public client an administrator signs in with to check or create
+    /// app registrations (Microsoft Graph Command Line Tools by default).
+    pub admin_client_id: String,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { thresholds: Thresholds::default(), keepalive_days: 45, check_every_hours: 4, close_to_tray: false }
+        Settings {
+            thresholds: Thresholds::default(),
+            keepalive_days: 45,
+            check_every_hours: 4,
+            close_to_tray: false,
+            admin_client_id: crate::providers::ADMIN_CLIENT_ID.into(),
+        }
     }
 }
 
@@ -47,6 +56,15 @@ impl Settings {
         }
         if !(1..=24).contains(&self.check_every_hours) {
             bad("checkEveryHours", "Between 1 and 24 hours.".into());
+        }
+        if !crate::profile::is_guid(self.admin_client_id.trim()) {
+            bad(
+                "adminClientId",
+                format!(
+                    "An application (client) ID, like {}: the public client administrators sign in with.",
+                    crate::providers::ADMIN_CLIENT_ID
+                ),
+            );
         }
         if errors.is_empty() {
             Ok(())

@@ -99,7 +99,7 @@ fn authentication(p: &Profile) -> Option<Section> {
 }
 
 /// Whether the app is confidential: app-only, or a Web redirect.
-fn needs_secret(p: &Profile) -> bool {
+pub(crate) fn needs_secret(p: &Profile) -> bool {
     p.auth_method == AuthMethod::ClientCredentials
         || (p.auth_method == AuthMethod::AuthCode && !is_loopback(&p.redirect_uri))
 }
@@ -121,12 +121,13 @@ fn secret(p: &Profile) -> Option<Section> {
 
 fn row((api, permission): (&str, &str), kind: PermissionKind, why: &str) -> Permission {
     let admin_consent = kind == PermissionKind::Application;
-    Permission { api: api.into(), permission: permission.into(), kind, admin_consent, why: why.into() }
+    let optional = why.starts_with("optional");
+    Permission { api: api.into(), permission: permission.into(), kind, admin_consent, why: why.into(), optional }
 }
 
 /// The permissions this profile's jobs need (the same table the sign-in
 /// diagnosis names: `providers::mail_permission`), plus what the app asks besides.
-fn permission_rows(p: &Profile) -> Vec<Permission> {
+pub(crate) fn permission_rows(p: &Profile) -> Vec<Permission> {
     let app_only = p.auth_method == AuthMethod::ClientCredentials;
     if !app_only && !p.auth_method.is_delegated() {
         return Vec::new();
@@ -181,7 +182,8 @@ fn exchange(p: &Profile) -> Option<Section> {
     let smtp = p.send_method == SendMethod::Smtp;
     let mut steps = Vec::new();
     let mut script = vec!["Connect-ExchangeOnline".to_owned()];
-    if app_only && (smtp || !p.imap_host.is_empty()) {
+    // A Graph profile reads its inbox over Graph too: Exchange needs no service principal.
+    if app_only && smtp {
         steps.push(say("App-only SMTP and IMAP need the app as a service principal in Exchange, with access to the mailbox. Take the **Object ID** from **Enterprise applications** → this app (not the app registration's Object ID)."));
         script.push(format!(
             "New-ServicePrincipal -AppId {} -ObjectId <Enterprise application Object ID> -DisplayName \"{}\"",

@@ -11,6 +11,7 @@
 
 mod microsoft;
 pub use microsoft::ROPC_DISCOURAGED;
+pub(crate) use microsoft::{needs_secret, permission_rows};
 pub mod render;
 
 use crate::error::Result;
@@ -62,6 +63,8 @@ pub struct Permission {
     pub admin_consent: bool,
     /// What Mailwarden uses it for.
     pub why: String,
+    /// Mail still flows without it (the inbound check, reading the expiry).
+    pub optional: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]

@@ -13,7 +13,7 @@ pub mod manual;
 mod realm;
 mod record;
 mod service;
-mod signin;
+pub(crate) mod signin;
 mod warnings;
 pub mod xoauth2;
 

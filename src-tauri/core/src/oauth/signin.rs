@@ -22,6 +22,26 @@ pub struct AuthorizeRequest {
     pub verifier: PkceCodeVerifier,
 }
 
+/// The authorize URL for `p` (its redirect URI, scopes and provider's extra
+/// parameters) with PKCE (S256) and a random state.
+pub(crate) fn authorize_for(p: &crate::profile::Profile, secret: Option<&SecretString>) -> Result<AuthorizeRequest> {
+    let (client, _) = client_for(p, secret)?;
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut req = client
+        .authorize_url(CsrfToken::new_random)
+        .map_err(|_| CoreError::invalid("authUrl", "This provider has no authorization URL; set one."))?
+        .add_scopes(p.scopes.iter().map(|s| Scope::new(s.clone())))
+        .set_pkce_challenge(challenge);
+    for (k, v) in crate::providers::authorize_params(p.provider) {
+        req = req.add_extra_param(*k, *v);
+    }
+    if p.auth_method.is_delegated() && p.mailbox.contains('@') {
+        req = req.add_extra_param("login_hint", p.mailbox.clone());
+    }
+    let (url, state) = req.url();
+    Ok(AuthorizeRequest { url: url.to_string(), state: state.secret().clone(), verifier })
+}
+
 impl Tokens<'_> {
     /// Start a browser sign-in: the authorize URL with PKCE (S256) and state.
     pub fn authorize_request(&self, id: i64) -> Result<AuthorizeRequest> {
@@ -36,21 +56,7 @@ impl Tokens<'_> {
             p.redirect_uri = r.to_owned();
         }
         let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?;
-        let (client, _) = client_for(&p, secret.as_ref())?;
-        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let mut req = client
-            .authorize_url(CsrfToken::new_random)
-            .map_err(|_| CoreError::invalid("authUrl", "This provider has no authorization URL; set one."))?
-            .add_scopes(p.scopes.iter().map(|s| Scope::new(s.clone())))
-            .set_pkce_challenge(challenge);
-        for (k, v) in crate::providers::authorize_params(p.provider) {
-            req = req.add_extra_param(*k, *v);
-        }
-        if p.auth_method.is_delegated() && p.mailbox.contains('@') {
-            req = req.add_extra_param("login_hint", p.mailbox.clone());
-        }
-        let (url, state) = req.url();
-        Ok(AuthorizeRequest { url: url.to_string(), state: state.secret().clone(), verifier })
+        authorize_for(&p, secret.as_ref())
     }
 
     /// Finish a browser sign-in: redeem `code` with the PKCE verifier.

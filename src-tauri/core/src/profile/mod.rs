@@ -13,7 +13,7 @@ mod kinds;
 mod progress;
 mod row;
 mod service;
-mod validate;
+pub(crate) mod validate;
 
 pub use defaults::{defaults_for, rebase, Choices, Defaults};
 pub use expiry::{expiry_badge, ExpiryBadge, ExpiryState, Thresholds};
@@ -22,6 +22,7 @@ pub use kinds::{catalog, AuthMethod, Catalog, ChoiceOption, Cloud, Provider, Sen
 pub use progress::{SetupProgress, SetupStep, StepId, StepState};
 pub use row::{ProfileRow, ProfileSummary};
 pub use service::Profiles;
+pub(crate) use validate::syntax::is_guid;
 pub use validate::{validate, Existing, Validated};
 
 /// The "today" the crate's tests validate on.

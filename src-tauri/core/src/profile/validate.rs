@@ -14,7 +14,7 @@ use crate::secret::{ExposeSecret, SecretChange};
 use time::{Date, OffsetDateTime};
 
 mod rules;
-mod syntax;
+pub(crate) mod syntax;
 use rules::{check_endpoint, check_port, check_redirect, check_scopes, check_server};
 use syntax::{is_email, is_guid, is_hostname, parse_date};
 

@@ -67,6 +67,27 @@ pub fn authorize_params(p: Provider) -> &'static [(&'static str, &'static str)] 
 pub const GRAPH: &str = "Microsoft Graph";
 pub const EXCHANGE_ONLINE: &str = "Office 365 Exchange Online";
 
+/// The application (client) ID of an API named as the portal names it: the
+/// same in every tenant, and how Graph's `requiredResourceAccess` and the
+/// resource's service principal are found.
+pub fn resource_app_id(api: &str) -> Option<&'static str> {
+    match api {
+        GRAPH => Some("00000003-0000-0000-c000-000000000000"),
+        EXCHANGE_ONLINE => Some("00000002-0000-0ff1-ce00-000000000000"),
+        _ => None,
+    }
+}
+
+/// The public client administrators already use for Microsoft Graph
+/// (Microsoft Graph Command Line Tools): the default for the administrator's
+/// sign-in that checks or creates app registrations.
+pub const ADMIN_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+
+/// The delegated Graph permissions the administrator's sign-in asks for: to
+/// read and write app registrations, and to grant admin consent.
+pub const ADMIN_SCOPES: [&str; 3] =
+    ["Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All"];
+
 /// The Entra permission a Microsoft mail job needs, and the API the portal
 /// lists it under: `imap` for the inbound check, else sending by `send`;
 /// `app_only` for client credentials. Per Microsoft's "Authenticate an IMAP,

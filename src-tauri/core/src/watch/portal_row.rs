@@ -54,11 +54,7 @@ pub struct PortalRow {
     pub value_truncated: bool,
 }
 
-fn is_guid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5
-        && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
-}
+use crate::profile::is_guid;
 
 fn truncated(s: &str) -> bool {
     s.ends_with("...") || s.ends_with('…')

@@ -1,0 +1,154 @@
+//! The tokens that read (and write) app registrations: the profile's own
+//! app-only token for Graph, or an administrator's sign-in through a public
+//! client admins already use (Microsoft Graph Command Line Tools by default;
+//! a setting). The administrator signs in in the system browser (auth code +
+//! PKCE, loopback), without a refresh token: the session ends with its access
+//! token (about an hour) and is never written anywhere.
+
+use crate::diagnosis::Diagnosis;
+use crate::error::{CoreError, Result};
+use crate::oauth::client::{client_for, context_for, failure, signin_failure};
+use crate::oauth::loopback::{Callback, Loopback};
+use crate::profile::{AuthMethod, Profile};
+use crate::providers::ADMIN_SCOPES;
+use crate::secret::{ExposeSecret, SecretKind, SecretString};
+use oauth2::{AuthorizationCode, Scope, TokenResponse as _};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+/// An administrator's Graph token, in memory only.
+pub struct AdminSession {
+    token: SecretString,
+    /// Who signed in.
+    pub account: String,
+    /// The profile (tenant) it was made for.
+    pub profile_id: i64,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for AdminSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminSession").field("account", &self.account).field("expires_at", &self.expires_at).finish()
+    }
+}
+
+impl AdminSession {
+    pub(crate) fn token(&self) -> &SecretString {
+        &self.token
+    }
+
+    /// Whether the token is still good for a minute's work.
+    pub fn live(&self, now: i64) -> bool {
+        now + 60 < self.expires_at
+    }
+}
+
+/// The administrator's sign-in, as a profile: same cloud, authority and
+/// tenant as `p`, the admin client, Graph's admin scopes, a loopback redirect.
+fn admin_profile(p: &Profile, client_id: &str) -> Profile {
+    let base = crate::mail::graph::graph_base(p);
+    let mut a = p.clone();
+    a.auth_method = AuthMethod::AuthCode;
+    a.client_id = client_id.to_owned();
+    a.scopes = ADMIN_SCOPES.iter().map(|s| format!("{base}/{s}")).collect();
+    a.redirect_uri = "http://localhost".into();
+    a.mailbox = String::new(); // the administrator is someone else
+    a
+}
+
+/// Why nothing can read the registration without an administrator.
+fn needs_admin(p: &Profile) -> CoreError {
+    CoreError::Auth(Box::new(Diagnosis::new(
+        "registration_needs_reader",
+        "Nothing here may read the app registration yet",
+        match p.auth_method {
+            AuthMethod::ClientCredentials => "The profile holds no client secret to sign in as the app.".to_owned(),
+            _ => "This profile signs in as a mailbox: its tokens cannot read app registrations.".to_owned(),
+        },
+        vec![
+            "Check with an administrator's sign-in (Application Administrator or Cloud Application Administrator).".into(),
+            "Or, for an app-only profile: add the **Application.Read.All** application permission with admin consent; then the app reads its own registration.".into(),
+        ],
+    )))
+}
+
+impl super::Registrations<'_> {
+    /// An app-only token for Graph from the profile's client secret.
+    pub(crate) fn app_token(&self, p: &Profile) -> Result<SecretString> {
+        if p.auth_method != AuthMethod::ClientCredentials {
+            return Err(needs_admin(p));
+        }
+        let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?.ok_or_else(|| needs_admin(p))?;
+        let (client, ep) = client_for(p, Some(&secret))?;
+        let ctx = context_for(p, &ep);
+        let http = crate::http::client()?;
+        let base = crate::mail::graph::graph_base(p);
+        let token = client
+            .exchange_client_credentials()
+            .add_scope(Scope::new(format!("{base}/.default")))
+            .request(&crate::http::Bounded(&http, None))
+            .map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
+        Ok(SecretString::from(token.access_token().secret().clone()))
+    }
+
+    /// The administrator signs in in the browser (`waiting` gets the address
+    /// to open); the token is kept only in the returned session.
+    pub fn admin_sign_in(
+        &self,
+        id: i64,
+        timeout: Duration,
+        cancel: &AtomicBool,
+        waiting: impl FnOnce(&str),
+    ) -> Result<AdminSession> {
+        let p = self.profiles().get(id)?.profile;
+        super::microsoft_only(&p)?;
+        let client_id = self.settings().get()?.admin_client_id;
+        let mut admin = admin_profile(&p, client_id.trim());
+        let listener = Loopback::bind(&admin.redirect_uri)?;
+        admin.redirect_uri = listener.redirect_uri.clone();
+        let req = crate::oauth::signin::authorize_for(&admin, None)?;
+        waiting(&req.url);
+        let (client, ep) = client_for(&admin, None)?;
+        let ctx = context_for(&admin, &ep);
+        tracing::info!(profile = id, "registration: waiting for the administrator's sign-in");
+        let code = match listener.wait(&req.state, timeout, cancel)? {
+            Callback::Code(code) => code,
+            Callback::Error(pe) => {
+                return Err(CoreError::Auth(Box::new(crate::diagnosis::diagnose_provider(&pe, &ctx))))
+            }
+            Callback::TimedOut { received } => {
+                let minutes = timeout.as_secs().div_ceil(60);
+                let d = crate::diagnosis::signin::sign_in_timeout(minutes, &ctx, &admin.redirect_uri, &received);
+                return Err(CoreError::Auth(Box::new(d)));
+            }
+        };
+        let http = crate::http::client()?;
+        let resp = client
+            .exchange_code(AuthorizationCode::new(code))
+            .set_pkce_verifier(req.verifier)
+            .request(&crate::http::Bounded(&http, Some(cancel)))
+            .map_err(|e| signin_failure(e, &ctx, &ep))?;
+        let token = SecretString::from(resp.access_token().secret().clone());
+        let claims = crate::oauth::claims::decode(token.expose_secret()).unwrap_or_default();
+        let lifetime = resp.expires_in().map_or(3600, |d| d.as_secs() as i64);
+        Ok(AdminSession {
+            token,
+            account: claims.account.unwrap_or_else(|| "the administrator".into()),
+            profile_id: id,
+            expires_at: self.clock.now().unix_timestamp() + lifetime,
+        })
+    }
+
+    /// A session from a token obtained elsewhere (tests, and a future
+    /// device-code sign-in).
+    pub fn admin_session_from(&self, id: i64, token: SecretString) -> AdminSession {
+        let claims = crate::oauth::claims::decode(token.expose_secret()).unwrap_or_default();
+        AdminSession {
+            account: claims.account.unwrap_or_else(|| "the administrator".into()),
+            expires_at: claims.exp.unwrap_or(i64::MAX),
+            profile_id: id,
+            token,
+        }
+    }
+}
