@@ -79,7 +79,7 @@ fn cases() -> Vec<Case> {
         case(add(&["--from", "not-an-address"]), "--from", "not an email address"),
         case(add(&["--domain", "user@contoso.com"]), "--domain", "just the domain"),
         case(add(&["--domain", "bad_domain.com"]), "--domain", "not a valid domain"),
-        case(add(&["--client-id", ""]), "--client-id", "Client ID is required"),
+        case(add(&["--provider", "google", "--client-id", ""]), "--client-id", "Client ID is required"),
         case(add(&["--client-id", "nope"]), "--client-id", "not a GUID"),
         case(add(&["--client-id", "351d6cb2-1c69-4081-9cc2-a769d71567c"]), "--client-id", "not a GUID"),
         case(add(&["--provider", "google"]), "--client-id", "apps.googleusercontent.com"),

@@ -127,7 +127,7 @@ fn secrets_are_read_from_graph_with_application_read_all() {
     );
     // Without the permission: which one, and how to grant it.
     let o = env.run(&["secret", "read-graph", "Invoices"], None);
-    assert_diagnosis(&o, "Authorization_RequestDenied", "would not show this app's secrets");
+    assert_diagnosis(&o, "Authorization_RequestDenied", "would not let the app read the app registration");
     assert!(text(&o.stderr).contains("Application.Read.All"), "{}", text(&o.stderr));
 
     env.idp.state.lock().unwrap().apps.get_mut(CLIENT).unwrap().app_roles.push("Application.Read.All".into());

@@ -81,6 +81,12 @@ pub enum Command {
     },
     /// The values another product needs for this profile (tenant, client ID,
     /// hosts, scopes…) under the names products use, and what was handed over.
+    /// Check the profile's app registration against Microsoft (Graph), or
+    /// create it / bring it in line as an administrator.
+    Registration {
+        #[command(subcommand)]
+        command: RegistrationCommand,
+    },
     Handover {
         /// Profile name or id.
         profile: String,
@@ -266,4 +272,41 @@ mod tests {
         walk(&super::Cli::command(), "mailwarden", &mut missing);
         assert!(missing.is_empty(), "options without help: {missing:#?}");
     }
+}
+
+#[derive(Subcommand)]
+pub enum RegistrationCommand {
+    /// Compare the app registration with what the profile needs and name each
+    /// difference with its fix (exit 1 when one stops sign-in or mail). Reads as
+    /// the app itself (app-only with Application.Read.All) unless --admin.
+    Check {
+        /// Profile name or id.
+        profile: String,
+        /// Read as an administrator, who signs in in the browser.
+        #[arg(long)]
+        admin: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Seconds to wait for the administrator's sign-in.
+        #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+        timeout: u64,
+    },
+    /// As an administrator (signed in in the browser): show the plan, then
+    /// create the app registration or bring it in line — platform and redirect
+    /// URI, public client flows, API permissions, a client secret straight into
+    /// the profile, the enterprise application and admin consent.
+    Apply {
+        /// Profile name or id.
+        profile: String,
+        /// Show the plan only.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do it without asking.
+        #[arg(long)]
+        yes: bool,
+        /// Seconds to wait for the administrator's sign-in.
+        #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+        timeout: u64,
+    },
 }

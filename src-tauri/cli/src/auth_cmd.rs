@@ -133,7 +133,7 @@ fn connect_loopback(app: &Mailwarden, p: &Profile, timeout: u64) -> Result<ExitC
 
 /// `$BROWSER` if set, else the desktop's opener. Failures are not fatal: the
 /// address is printed either way.
-fn open_browser(url: &str) {
+pub(crate) fn open_browser(url: &str) {
     let launcher = std::env::var("BROWSER").ok().filter(|b| !b.trim().is_empty());
     let (prog, args): (String, Vec<String>) = match launcher {
         Some(b) if b.contains("%s") => {

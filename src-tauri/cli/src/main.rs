@@ -13,6 +13,7 @@ mod edit;
 mod key_cmd;
 mod output;
 mod profile_cmd;
+mod registration_cmd;
 mod token_out;
 mod transfer_cmd;
 mod watch_cmd;
@@ -79,6 +80,7 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
         Command::Connect(a) => auth_cmd::connect(&app, a),
         Command::Disconnect { profile } => auth_cmd::disconnect(&app, &profile),
         Command::Guide { profile, markdown } => profile_cmd::guide(&app, &profile, markdown),
+        Command::Registration { command } => registration_cmd::run(&app, command),
         Command::Handover { profile, json, config: Some(program) } => {
             profile_cmd::program_config(&app, &profile, program, cli.global.db.as_deref(), json)
         }

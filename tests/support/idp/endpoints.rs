@@ -93,10 +93,8 @@ pub fn handle(st: &Mutex<State>, _base: &str, req: &Request) -> Response {
         ("GET", ["v1.0", "users", user, "mailFolders", "inbox", rest @ ..]) => {
             super::graph::inbox(st, _base, req, Some(user), rest == ["messages"])
         }
-        ("GET", ["v1.0", app]) if app.starts_with("applications(appId=") => {
-            let id = app.trim_start_matches("applications(appId=").trim_end_matches(')').trim_matches(['\'', '"']);
-            super::graph::application(st, _base, req, id)
-        }
+        (_, ["v1.0", rest @ ..]) => super::directory::route(st, _base, req, rest)
+            .unwrap_or_else(|| super::graph::graph_error(400, "BadRequest", "Resource not found for the segment.")),
         _ => Response::html(404, "Not found"),
     }
 }

@@ -1,5 +1,5 @@
-//! The simulator's Microsoft Graph: `sendMail` for `/me` and `/users/{id}`,
-//! and an application's `passwordCredentials` (the secrets' expiries).
+//! The simulator's Microsoft Graph mail: `sendMail` and the inbox for `/me`
+//! and `/users/{id}` (the directory is in `directory.rs`).
 
 use super::endpoints::{guid, now, time_now};
 use super::http::{Request, Response};
@@ -10,7 +10,7 @@ use serde_json::json;
 use std::sync::Mutex;
 
 /// Graph's error shape: `{"error": {"code", "message", "innerError": {...}}}`.
-fn graph_error(status: u16, code: &str, message: &str) -> Response {
+pub(super) fn graph_error(status: u16, code: &str, message: &str) -> Response {
     Response::json(
         status,
         &json!({"error": {"code": code, "message": message,
@@ -23,7 +23,7 @@ fn graph_error(status: u16, code: &str, message: &str) -> Response {
 /// carry Mail.Send (scp delegated, roles app-only), and /me needs a user.
 /// The bearer token's claims if it is a live token for Graph (this simulator's
 /// base URL stands for it), else Graph's 401.
-fn graph_claims(base: &str, req: &Request) -> Result<serde_json::Value, Response> {
+pub(super) fn graph_claims(base: &str, req: &Request) -> Result<serde_json::Value, Response> {
     let token = req.headers.get("authorization").and_then(|a| a.strip_prefix("Bearer ")).unwrap_or_default();
     let claims: Option<serde_json::Value> = token
         .split('.')
@@ -41,39 +41,6 @@ fn graph_claims(base: &str, req: &Request) -> Result<serde_json::Value, Response
         ));
     }
     Ok(c)
-}
-
-/// `GET /v1.0/applications(appId='{id}')`: needs Application.Read.All (a role
-/// app-only, a scope delegated); 404 for an app the tenant does not have.
-pub(super) fn application(st: &Mutex<State>, base: &str, req: &Request, app_id: &str) -> Response {
-    let c = match graph_claims(base, req) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let allowed = c["roles"].as_array().is_some_and(|r| r.iter().any(|x| x == "Application.Read.All"))
-        || c["scp"].as_str().unwrap_or_default().split(' ').any(|s| s == "Application.Read.All");
-    if !allowed {
-        return graph_error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
-    }
-    let s = st.lock().unwrap();
-    if !s.apps.contains_key(app_id) || s.foreign_apps.contains(app_id) {
-        return graph_error(
-            404,
-            "Request_ResourceNotFound",
-            &format!(
-                "Resource '{app_id}' does not exist or one of its queried reference-property objects are not present."
-            ),
-        );
-    }
-    let secrets = s.app_secrets.get(app_id).cloned().unwrap_or_default();
-    Response::json(
-        200,
-        &json!({
-            "@odata.context": format!("{base}/v1.0/$metadata#applications(displayName,passwordCredentials)/$entity"),
-            "displayName": "Mailwarden test app",
-            "passwordCredentials": secrets,
-        }),
-    )
 }
 
 pub(super) fn send_mail(st: &Mutex<State>, base: &str, req: &Request, user: Option<&str>) -> Response {

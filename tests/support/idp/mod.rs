@@ -5,6 +5,7 @@
 //! `timestamp`, `error_uri`) — and issues JWT-shaped tokens with real claims.
 //! Tests register apps, script failures and read counters.
 
+pub mod directory;
 mod endpoints;
 pub mod graph;
 pub mod http;
@@ -111,6 +112,15 @@ pub struct State {
     pub public_client_flows: std::collections::HashSet<String>,
     /// Federated domains and their sign-in service's host (AD FS).
     pub federated_domains: HashMap<String, String>,
+    /// Graph directory: each app's registration beyond sign-in (object ID,
+    /// audience, configured permissions, enterprise application).
+    pub app_meta: HashMap<String, directory::AppMeta>,
+    /// Delegated permission grants (admin or user consent).
+    pub grants: Vec<directory::DirGrant>,
+    /// Accounts holding an administrator's directory role.
+    pub directory_admins: std::collections::HashSet<String>,
+    /// App registrations created through Graph.
+    pub created_apps: usize,
     pub seq: u64,
 }
 
@@ -173,7 +183,14 @@ impl Idp {
     }
 
     pub fn register(&self, app: App) {
-        self.state.lock().unwrap().apps.insert(app.client_id.clone(), app);
+        let mut s = self.state.lock().unwrap();
+        s.app_meta.insert(app.client_id.clone(), directory::meta_for(&app));
+        s.apps.insert(app.client_id.clone(), app);
+    }
+
+    /// `upn` holds Application Administrator (and may grant consent).
+    pub fn make_admin(&self, upn: &str) {
+        self.state.lock().unwrap().directory_admins.insert(upn.into());
     }
 
     /// Answer the next token request with `r` as is (a 503 page, a 429).

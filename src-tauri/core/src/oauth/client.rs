@@ -53,6 +53,12 @@ pub type Client = oauth2::Client<
 /// The client for profile `p`; the secret is sent (in the body, as Microsoft
 /// documents) only when the profile holds one: public clients must not send it.
 pub fn client_for(p: &Profile, secret: Option<&SecretString>) -> Result<(Client, Endpoints), CoreError> {
+    if p.client_id.trim().is_empty() {
+        return Err(CoreError::invalid(
+            "clientId",
+            "This profile has no Client ID yet: register the app (the Register in Entra step lists what to create, or creates it), then its Application (client) ID goes here.",
+        ));
+    }
     let ep = endpoints(p);
     let bad =
         |field: &str, what: &str| CoreError::invalid(field, format!("{what} is not a valid URL; check the profile."));

@@ -169,7 +169,10 @@ pub fn validate(d: &ProfileDraft, existing: Option<Existing>, today: Date) -> Re
     // The app registration.
     let client_id = d.client_id.trim().to_owned();
     if oauth {
-        if client_id.is_empty() {
+        // A Microsoft profile may wait for its registration: the Register in
+        // Entra step says what to create (or creates it), then fills it in.
+        if client_id.is_empty() && ms {
+        } else if client_id.is_empty() {
             c.err("clientId", "Client ID is required: copy the Application (client) ID from the app's Overview page.");
         } else if ms && !is_guid(&client_id) {
             c.err("clientId", format!("Client ID \"{client_id}\" is not a GUID. Copy the Application (client) ID from the app's Overview page in Entra (like 351d6cb2-1c69-4081-9cc2-a769d71567cb)."));
@@ -352,7 +355,8 @@ fn check_client_secret(c: &mut Check, d: &ProfileDraft, existing: Existing, secr
             true
         }
     };
-    if d.auth_method == AuthMethod::ClientCredentials && !has_after {
+    // Not yet registered (no client ID): the secret comes with the registration.
+    if d.auth_method == AuthMethod::ClientCredentials && !has_after && !d.client_id.trim().is_empty() {
         c.err(
             "clientSecret",
             "Client secret is required for app-only sign-in: paste the Value from Certificates & secrets.",

@@ -58,14 +58,11 @@ fn admin_profile(p: &Profile, client_id: &str) -> Profile {
 }
 
 /// Why nothing can read the registration without an administrator.
-fn needs_admin(p: &Profile) -> CoreError {
+fn needs_admin() -> CoreError {
     CoreError::Auth(Box::new(Diagnosis::new(
         "registration_needs_reader",
         "Nothing here may read the app registration yet",
-        match p.auth_method {
-            AuthMethod::ClientCredentials => "The profile holds no client secret to sign in as the app.".to_owned(),
-            _ => "This profile signs in as a mailbox: its tokens cannot read app registrations.".to_owned(),
-        },
+        "The profile holds no client secret to sign in as the app, and its mailbox's tokens cannot read app registrations.",
         vec![
             "Check with an administrator's sign-in (Application Administrator or Cloud Application Administrator).".into(),
             "Or, for an app-only profile: add the **Application.Read.All** application permission with admin consent; then the app reads its own registration.".into(),
@@ -74,12 +71,10 @@ fn needs_admin(p: &Profile) -> CoreError {
 }
 
 impl super::Registrations<'_> {
-    /// An app-only token for Graph from the profile's client secret.
+    /// An app-only token for Graph from the profile's client secret (any
+    /// confidential app may have one, whatever the profile signs in with).
     pub(crate) fn app_token(&self, p: &Profile) -> Result<SecretString> {
-        if p.auth_method != AuthMethod::ClientCredentials {
-            return Err(needs_admin(p));
-        }
-        let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?.ok_or_else(|| needs_admin(p))?;
+        let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?.ok_or_else(needs_admin)?;
         let (client, ep) = client_for(p, Some(&secret))?;
         let ctx = context_for(p, &ep);
         let http = crate::http::client()?;

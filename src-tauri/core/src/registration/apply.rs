@@ -54,7 +54,7 @@ pub struct Plan {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-pub enum StepState {
+pub enum ApplyState {
     Done,
     Failed,
     /// Not tried: an earlier step failed.
@@ -65,7 +65,7 @@ pub enum StepState {
 #[serde(rename_all = "camelCase")]
 pub struct StepOutcome {
     pub title: String,
-    pub state: StepState,
+    pub state: ApplyState,
     pub detail: String,
     pub diagnosis: Option<Diagnosis>,
 }
@@ -147,7 +147,7 @@ fn app_body(p: &Profile, w: &Wanted, a: &Actual, app: Option<&Application>) -> O
     if app.is_none() {
         body.insert("displayName".into(), json!(p.name));
     }
-    (!body.is_empty()).then(|| (Value::Object(body), what))
+    (!body.is_empty()).then_some((Value::Object(body), what))
 }
 
 /// Whether the profile needs a new client secret from Graph.
@@ -244,6 +244,9 @@ fn manual(p: &Profile) -> Vec<String> {
 /// What an apply has learnt so far (a created app's IDs, the service principal).
 struct Made {
     app_id: String,
+    /// A created app's client ID waits for its secret: an app-only profile is
+    /// saved only with both.
+    client_id_unsaved: bool,
     object_id: Option<String>,
     sp_id: Option<String>,
 }
@@ -279,6 +282,7 @@ impl super::Registrations<'_> {
         let dir = Directory::new(&crate::mail::graph::graph_base(&p), admin.token(), true)?;
         let mut made = Made {
             app_id: p.client_id.clone(),
+            client_id_unsaved: false,
             object_id: a.app.as_ref().map(|x| x.id.clone()),
             sp_id: a.sp.as_ref().map(|x| x.id.clone()),
         };
@@ -288,7 +292,7 @@ impl super::Registrations<'_> {
             if failed {
                 steps.push(StepOutcome {
                     title: s.title,
-                    state: StepState::Skipped,
+                    state: ApplyState::Skipped,
                     detail: s.detail,
                     diagnosis: None,
                 });
@@ -299,15 +303,21 @@ impl super::Registrations<'_> {
             let Some(action) = s.action else { continue };
             match self.run(&p, &dir, &a, &mut made, action) {
                 Ok(detail) => {
-                    steps.push(StepOutcome { title: s.title, state: StepState::Done, detail, diagnosis: None })
+                    steps.push(StepOutcome { title: s.title, state: ApplyState::Done, detail, diagnosis: None })
                 }
                 Err(e) => {
                     failed = true;
-                    let (detail, diagnosis) = match e {
+                    let (mut detail, diagnosis) = match e {
                         CoreError::Auth(d) => (d.title.clone(), Some(*d)),
                         other => (other.to_string(), None),
                     };
-                    steps.push(StepOutcome { title: s.title, state: StepState::Failed, detail, diagnosis });
+                    if made.client_id_unsaved {
+                        detail.push_str(&format!(
+                            " The app registration was created: its Application (client) ID is {}; run again to finish.",
+                            made.app_id
+                        ));
+                    }
+                    steps.push(StepOutcome { title: s.title, state: ApplyState::Failed, detail, diagnosis });
                 }
             }
         }
@@ -318,11 +328,15 @@ impl super::Registrations<'_> {
         match action {
             Action::CreateApp(body) => {
                 let app = dir.create_application(&body)?;
-                let mut d = self.profiles().draft(p.id)?;
-                d.client_id = app.app_id.clone();
-                self.profiles().save(Some(p.id), &d)?;
                 made.app_id = app.app_id.clone();
                 made.object_id = Some(app.id);
+                let mut d = self.profiles().draft(p.id)?;
+                d.client_id = app.app_id.clone();
+                if p.auth_method == AuthMethod::ClientCredentials && !self.profiles().get(p.id)?.has_client_secret {
+                    made.client_id_unsaved = true;
+                    return Ok(format!("Application (client) ID {} — into the profile with its secret.", app.app_id));
+                }
+                self.profiles().save(Some(p.id), &d)?;
                 Ok(format!("Application (client) ID {} — now in the profile.", app.app_id))
             }
             Action::UpdateApp(body) => {
@@ -340,10 +354,14 @@ impl super::Registrations<'_> {
                         .map(|t| crate::clock::local_date(t, &self.clock.zone()).to_string())
                         .unwrap_or_default();
                 let mut d = self.profiles().draft(p.id)?;
+                if made.client_id_unsaved {
+                    d.client_id = made.app_id.clone();
+                }
                 d.client_secret = SecretChange::Set { value: s.value };
                 d.client_secret_id = s.key_id.clone();
                 d.client_secret_expires = expires.clone();
                 self.profiles().save(Some(p.id), &d)?;
+                made.client_id_unsaved = false;
                 self.store.describe_current_secret(p.id, &name)?;
                 Ok(format!("Secret ID {} until {expires} — its value is in the profile.", s.key_id))
             }

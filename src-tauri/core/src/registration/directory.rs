@@ -154,11 +154,27 @@ pub struct Directory<'t> {
     /// Whose token: the refusal's advice differs (an app's permission or an
     /// administrator's role).
     admin: bool,
+    /// Graph's answer to the last lookup that found nothing (its codes and
+    /// request IDs, for a Diagnosis about the absence).
+    absent: std::cell::RefCell<Option<GraphErrorBody>>,
 }
 
 impl<'t> Directory<'t> {
     pub fn new(base: &str, token: &'t SecretString, admin: bool) -> Result<Self> {
-        Ok(Directory { http: crate::http::client()?, base: base.trim_end_matches('/').to_owned(), token, admin })
+        Ok(Directory {
+            http: crate::http::client()?,
+            base: base.trim_end_matches('/').to_owned(),
+            token,
+            admin,
+            absent: Default::default(),
+        })
+    }
+
+    /// Put Graph's codes and request IDs of the last "not found" on `d`.
+    pub fn annotate_absent(&self, d: &mut Diagnosis) {
+        if let Some(e) = self.absent.borrow().as_ref() {
+            e.error.annotate(404, d);
+        }
     }
 
     /// The app registration with this client ID, None if the tenant has none.
@@ -283,6 +299,7 @@ impl<'t> Directory<'t> {
             CoreError::Auth(Box::new(TransportError::Overflow { host: host.clone(), detail: e.to_string() }.diagnose()))
         })?;
         if status == 404 && absent_ok {
+            *self.absent.borrow_mut() = serde_json::from_slice::<GraphErrorBody>(&bytes).ok();
             return Ok(None);
         }
         if (200..300).contains(&status) {

@@ -18,7 +18,7 @@ pub mod directory;
 mod tests;
 
 pub use admin::AdminSession;
-pub use apply::{ApplyReport, Plan, PlanStep, StepOutcome};
+pub use apply::{ApplyReport, ApplyState, Plan, PlanStep, StepOutcome};
 pub use check::{Finding, FindingState, RegistrationCheck};
 
 use crate::guide::{needs_secret, permission_rows, PermissionKind};
