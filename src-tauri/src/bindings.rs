@@ -23,6 +23,9 @@ use mailwarden_core::profile::{
     ProfileDraft, ProfileQuery, ProfileRow, ProfileSummary, ProfileView, Provider, SendMethod, SetupProgress,
     SetupStep, StepId, StepState, Thresholds, TlsMode,
 };
+use mailwarden_core::registration::{
+    AdminInfo, ApplyReport, ApplyState, Finding, FindingState, Plan, PlanStep, RegistrationCheck, StepOutcome,
+};
 use mailwarden_core::secret::SecretChange;
 use mailwarden_core::settings::Settings;
 use mailwarden_core::transfer::import::{ImportAction, ImportItem, ImportReport, OnConflict};
@@ -57,6 +60,7 @@ pub fn render() -> String {
         AppSecret, AppSecretsReport, NewSecret, RotateReport, RowApplied, SetupGuide, Section, Step, Permission, PermissionKind,
         HandoverValue, HandoverRecord, HandoverSummary, Reveal, Program, ProgramConfig, ConfigFile,
         SetupProgress, SetupStep, StepId, StepState, OnConflict, ImportAction, ImportItem, ImportReport, ImportPick,
+        RegistrationCheck, Finding, FindingState, Plan, PlanStep, ApplyReport, ApplyState, StepOutcome, AdminInfo,
     );
     for item in items {
         // ChoiceOption is generic: declare it with its type parameter.

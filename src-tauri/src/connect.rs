@@ -42,7 +42,7 @@ pub enum ConnectProgress {
     DeviceCode { prompt: DeviceCodePrompt },
 }
 
-fn cancel_flag(state: &AppState, id: i64) -> Arc<AtomicBool> {
+pub(crate) fn cancel_flag(state: &AppState, id: i64) -> Arc<AtomicBool> {
     let flag = Arc::new(AtomicBool::new(false));
     state.cancels.lock().unwrap_or_else(|p| p.into_inner()).insert(id, flag.clone());
     flag

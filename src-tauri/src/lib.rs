@@ -11,6 +11,7 @@ mod guide;
 mod handover;
 pub mod ipc_error;
 mod keys;
+mod registration;
 mod state;
 mod transfer;
 mod tray;
@@ -38,6 +39,7 @@ pub fn run() {
         .setup(|app| {
             app.manage(state::AppState::open());
             app.manage(transfer::PendingImport::default());
+            app.manage(registration::Admin::default());
             tray::build(app)?;
             let watcher = watcher::start(app.handle());
             app.manage(watcher);
@@ -86,6 +88,12 @@ pub fn run() {
             guide::profile_guide,
             guide::open_guide_link,
             guide::profile_progress,
+            registration::registration_check,
+            registration::registration_sign_in,
+            registration::registration_admin,
+            registration::registration_sign_out,
+            registration::registration_plan,
+            registration::registration_apply,
             handover::handover,
             handover::handover_copy_secret,
             handover::program_config,

@@ -372,3 +372,38 @@ test('the editor is the setup as steps: a new profile walks them in order, a sav
   assert.equal(await page.getByTestId('step-test').getAttribute('data-state'), 'done');
   await page.context().close();
 });
+
+test('check against Microsoft: the app may not read, an administrator signs in; the plan, then each step; the token never reaches the page', async () => {
+  const page = await app.open([profile(1, 'Alpha', { authMethod: 'auth-code', sendMethod: 'smtp', redirectUri: 'http://localhost' })]);
+  await page.getByTestId('profile-row').click();
+  await page.getByTestId('step-register').click();
+  const panel = page.getByTestId('registration');
+  await panel.getByRole('button', { name: 'Check against Microsoft' }).click();
+  const card = panel.getByTestId('diagnosis');
+  await card.waitFor();
+  assert.equal(await card.getAttribute('data-code'), 'registration_needs_reader');
+
+  await panel.getByRole('button', { name: 'Sign in as administrator…' }).click();
+  await panel.getByTestId('admin-account').waitFor();
+  assert.match(await panel.getByTestId('admin-account').innerText(), /admin@contoso\.com/);
+  await panel.getByRole('button', { name: 'Check against Microsoft' }).click();
+  await panel.getByTestId('registration-findings').waitFor();
+  assert.match(await panel.getByTestId('registration-summary').innerText(), /1 difference stop/);
+  const bad = panel.locator('tr[data-state=mismatch]');
+  assert.match(await bad.innerText(), /Redirect URI \(Mobile and desktop applications\)/);
+  assert.deepEqual(await bad.locator('strong').allInnerTexts(), ['Authentication', 'Add a platform', 'Mobile and desktop applications']);
+
+  await panel.getByTestId('registration-create').click();
+  const plan = panel.getByTestId('registration-plan');
+  await plan.waitFor();
+  assert.match(await plan.innerText(), /As admin@contoso\.com, Mailwarden will:[\s\S]*Bring the app registration in line[\s\S]*Left for you/);
+  assert.equal((await calls(page, 'registration_apply')).length, 0, 'nothing done before Do it');
+  await plan.getByTestId('registration-apply').click();
+  const report = panel.getByTestId('registration-report');
+  await report.waitFor();
+  assert.match(await report.innerText(), /in line with this profile/);
+  assert.equal(await report.locator('li[data-state=done]').count(), 2);
+  await panel.locator('[data-testid=registration-summary]', { hasText: 'nothing stops' }).waitFor();
+  await page.screenshot({ path: join(shots, 'ui-registration.png'), fullPage: true });
+  await page.context().close();
+});

@@ -64,7 +64,7 @@
     redirectUri: 'http://localhost', authUrl: '', tokenUrl: '', smtpHost: 'smtp.office365.com', smtpPort: '587',
     smtpSecurity: 'starttls', imapHost: 'outlook.office365.com', imapPort: '993', imapSecurity: 'tls',
   });
-  state.settings = { settings: { thresholds: { soonDays: 30, urgentDays: 7 }, keepaliveDays: 45, checkEveryHours: 4, closeToTray: false }, autostart: false };
+  state.settings = { settings: { thresholds: { soonDays: 30, urgentDays: 7 }, keepaliveDays: 45, checkEveryHours: 4, closeToTray: false, adminClientId: '14d82eec-204b-4c2f-b7e8-296a70dab67e' }, autostart: false };
   const rank = { expired: 0, urgent: 1, soon: 2 };
   // Extra items a test can seed (reconnect, test), beside the secrets'.
   const seeded = window.__ATTENTION__ ?? [];
@@ -284,6 +284,41 @@
       state.hanging = () => reject({ code: 'flow', message: 'The sign-in was cancelled.', field: null, fields: [], diagnosis: null });
     }),
     manual_start: () => 'https://login.example/authorize?manual',
+    // The registration: the app's own read is refused (no Application.Read.All)
+    // until an administrator signs in; the plan is carried out step by step.
+    registration_admin: () => state.admin ?? null,
+    registration_sign_out: () => { state.admin = null; return null; },
+    registration_sign_in: ({ id, onProgress }) => {
+      window[`_${onProgress.id}`]({ index: 0, message: { kind: 'waiting', url: 'https://login.example/authorize?admin', timeoutSecs: 300, browserError: null } });
+      return new Promise((ok) => setTimeout(() => ok((state.admin = { account: 'admin@contoso.com', profileId: id, expiresAt: 4102444800 })), 50));
+    },
+    registration_check: ({ id }) => {
+      if (!state.admin) {
+        throw { code: 'auth', message: 'Nothing here may read the app registration yet', field: null, fields: [], diagnosis: {
+          code: 'registration_needs_reader', title: 'Nothing here may read the app registration yet', cause: 'The profile holds no client secret.',
+          steps: ['Check with an administrator\'s sign-in.'], codes: [], traceId: null, correlationId: null, timestamp: null, description: null, transcript: [] } };
+      }
+      const p = state.profiles.find((x) => x.id === id);
+      const done = state.applied?.includes(id);
+      return { appName: p.name, readAs: state.admin.account, mismatches: done ? 0 : 1, findings: [
+        { item: 'Supported account types', state: 'ok', found: 'AzureADMyOrg', wanted: 'AzureADMyOrg', fix: null },
+        { item: 'Redirect URI (Mobile and desktop applications)', state: done ? 'ok' : 'mismatch', found: done ? 'http://localhost' : 'none', wanted: 'http://localhost',
+          fix: done ? null : '**Authentication** → **Add a platform** → **Mobile and desktop applications** → add http://localhost.' },
+      ] };
+    },
+    registration_plan: ({ id }) => ({ admin: state.admin.account, manual: ['Exchange Online: SMTP AUTH on for the mailbox (Set-CASMailbox) — PowerShell in the guide.'],
+      steps: state.applied?.includes(id) ? [] : [{ title: 'Bring the app registration in line', detail: 'redirect URI http://localhost (Mobile and desktop applications)' },
+        { title: 'Grant admin consent: Microsoft Graph SMTP.Send offline_access', detail: 'delegated permissions, for every user' }] }),
+    registration_apply: ({ id, onProgress }) => {
+      window[`_${onProgress.id}`]({ index: 0, message: 'Bring the app registration in line' });
+      (state.applied ??= []).push(id);
+      const p = state.profiles.find((x) => x.id === id);
+      p.updatedAt = '2026-12-02T12:00:00Z';
+      return { complete: true, manual: [], steps: [
+        { title: 'Bring the app registration in line', state: 'done', detail: 'Changed.', diagnosis: null },
+        { title: 'Grant admin consent: Microsoft Graph SMTP.Send offline_access', state: 'done', detail: 'Consented for every user.', diagnosis: null },
+      ] };
+    },
     duplicate_profile: ({ id }) => {
       const src = state.profiles.find((p) => p.id === id);
       const copy = { ...src, id: state.nextId++, name: `${src.name} (copy)` };

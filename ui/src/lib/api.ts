@@ -1,6 +1,10 @@
 // Typed wrappers over the app's commands. Components call these, never `invoke`.
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type {
+  AdminInfo,
+  ApplyReport,
+  Plan,
+  RegistrationCheck,
   AppSecretsReport,
   AppStatus,
   AttentionItem,
@@ -95,6 +99,14 @@ export const api = {
   disconnect: (id: number) => call<null>('disconnect', { id }),
   profileGuide: (id: number) => call<SetupGuide>('profile_guide', { id }),
   profileProgress: (id: number) => call<SetupProgress>('profile_progress', { id }),
+  registrationCheck: (id: number) => call<RegistrationCheck>('registration_check', { id }),
+  registrationSignIn: (id: number, progress: (p: ConnectProgress) => void) =>
+    call<AdminInfo>('registration_sign_in', { id, onProgress: channel(progress) }),
+  registrationAdmin: (id: number) => call<AdminInfo | null>('registration_admin', { id }),
+  registrationSignOut: () => call<null>('registration_sign_out'),
+  registrationPlan: (id: number) => call<Plan>('registration_plan', { id }),
+  registrationApply: (id: number, progress: (title: string) => void) =>
+    call<ApplyReport>('registration_apply', { id, onProgress: channel(progress) }),
   openGuideLink: (id: number, url: string) => call<null>('open_guide_link', { id, url }),
   copyText: (text: string) => call<null>('copy_text', { text }),
   handover: (id: number) => call<HandoverSummary>('handover', { id }),

@@ -267,7 +267,12 @@ checkEveryHours: number,
 /**
  * Closing the window keeps Mailwarden running in the tray.
  */
-closeToTray: boolean, };
+closeToTray: boolean, 
+/**
+ * The public client an administrator signs in with to check or create
+ * app registrations (Microsoft Graph Command Line Tools by default).
+ */
+adminClientId: string, };
 
 export type SettingsForm = { settings: Settings, autostart: boolean, };
 
@@ -367,7 +372,11 @@ kind: PermissionKind, adminConsent: boolean,
 /**
  * What Mailwarden uses it for.
  */
-why: string, };
+why: string, 
+/**
+ * Mail still flows without it (the inbound check, reading the expiry).
+ */
+optional: boolean, };
 
 export type PermissionKind = "Delegated" | "Application";
 
@@ -458,3 +467,57 @@ export type ImportReport = { dryRun: boolean,
 encrypted: boolean, items: Array<ImportItem>, };
 
 export type ImportPick = { fileName: string, encrypted: boolean, };
+
+export type RegistrationCheck = { appName: string | null, 
+/**
+ * Whose token read it: the app itself, or the administrator.
+ */
+readAs: string, findings: Array<Finding>, 
+/**
+ * Findings that stop sign-in or mail.
+ */
+mismatches: number, };
+
+export type Finding = { 
+/**
+ * What was compared, as the portal names it.
+ */
+item: string, state: FindingState, 
+/**
+ * What Microsoft has.
+ */
+found: string, 
+/**
+ * What this profile needs.
+ */
+wanted: string, 
+/**
+ * What to do, in the portal's words (`**…**`), when not Ok.
+ */
+fix: string | null, };
+
+export type FindingState = "ok" | "mismatch" | "warning" | "unchecked";
+
+export type Plan = { 
+/**
+ * Who will do it.
+ */
+admin: string, steps: Array<PlanStep>, 
+/**
+ * What stays for a person (Exchange Online PowerShell), from the guide.
+ */
+manual: Array<string>, };
+
+export type PlanStep = { title: string, detail: string, };
+
+export type ApplyReport = { steps: Array<StepOutcome>, manual: Array<string>, 
+/**
+ * Every step was done.
+ */
+complete: boolean, };
+
+export type ApplyState = "done" | "failed" | "skipped";
+
+export type StepOutcome = { title: string, state: ApplyState, detail: string, diagnosis: Diagnosis | null, };
+
+export type AdminInfo = { account: string, profileId: bigint, expiresAt: number, };

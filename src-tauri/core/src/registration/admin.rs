@@ -33,7 +33,21 @@ impl std::fmt::Debug for AdminSession {
     }
 }
 
+/// Who is signed in as administrator, for the window (never the token).
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminInfo {
+    pub account: String,
+    pub profile_id: i64,
+    #[ts(type = "number")]
+    pub expires_at: i64,
+}
+
 impl AdminSession {
+    pub fn info(&self) -> AdminInfo {
+        AdminInfo { account: self.account.clone(), profile_id: self.profile_id, expires_at: self.expires_at }
+    }
+
     pub(crate) fn token(&self) -> &SecretString {
         &self.token
     }

@@ -17,7 +17,7 @@ pub mod directory;
 #[cfg(test)]
 mod tests;
 
-pub use admin::AdminSession;
+pub use admin::{AdminInfo, AdminSession};
 pub use apply::{ApplyReport, ApplyState, Plan, PlanStep, StepOutcome};
 pub use check::{Finding, FindingState, RegistrationCheck};
 
