@@ -3,6 +3,7 @@
 
 pub mod fake_smtp;
 pub mod idp;
+pub mod journey;
 pub mod mail;
 pub mod mail_env;
 pub mod oauth_env;

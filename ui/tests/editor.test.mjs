@@ -407,3 +407,18 @@ test('check against Microsoft: the app may not read, an administrator signs in; 
   await page.screenshot({ path: join(shots, 'ui-registration.png'), fullPage: true });
   await page.context().close();
 });
+
+test('a second test message within seconds is refused with a reason, and can be sent anyway', async () => {
+  const page = await app.open([profile(1, 'Alpha', { authMethod: 'auth-code', sendMethod: 'smtp' })]);
+  await page.evaluate(() => (window.__TOO_SOON__ = true));
+  await page.getByTestId('profile-row').click();
+  await page.getByTestId('step-test').click();
+  await page.getByRole('button', { name: 'Send test message' }).click();
+  await page.getByTestId('send-anyway').waitFor();
+  assert.match(await page.getByTestId('test-message').innerText(), /moments ago/);
+  await page.getByTestId('send-anyway').click();
+  await page.getByTestId('send-result').waitFor();
+  const sends = await calls(page, 'send_test');
+  assert.deepEqual(sends.map((c) => c.args.force), [false, true]);
+  await page.context().close();
+});

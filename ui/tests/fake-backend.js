@@ -269,7 +269,10 @@
     connection: () => null,
     can_listen: () => true,
     // A test that hangs (a server saying nothing) until Cancel.
-    send_test: () => new Promise((_, reject) => {
+    send_test: ({ force }) => window.__TOO_SOON__ ? (force
+      ? { to: 'alpha@contoso.com', messageId: '<t1@mailwarden>', reply: '250 2.0.0 OK queued', elapsedMs: 90, transcript: [], via: 'smtp' }
+      : Promise.reject({ code: 'too_soon', message: 'A test message was sent from “Alpha” moments ago; wait 8 s before sending another (bursts look like spam to Microsoft), or send it anyway.', field: null, fields: [], diagnosis: null }))
+      : new Promise((_, reject) => {
       state.hanging = () => reject({
         code: 'auth', message: 'Cancelled', field: null, fields: [],
         diagnosis: { code: 'cancelled', title: 'Cancelled', cause: 'The test was stopped before it finished; nothing stored was changed.', steps: ['Run it again when ready.'], codes: [], description: null, traceId: null, correlationId: null, timestamp: null, errorUri: null, transcript: [] },

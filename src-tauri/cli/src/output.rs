@@ -35,6 +35,10 @@ pub fn print_error(e: &CoreError) {
         eprint!("error: {}", d.render_text());
         return;
     }
+    if e.code() == mailwarden_core::ErrorCode::TooSoon {
+        eprintln!("error: {e} Add --force to send it now.");
+        return;
+    }
     let fields = e.field_errors();
     // Fields of what was typed or pasted at a prompt, not of the profile.
     if let [f] = fields {

@@ -38,6 +38,8 @@ pub enum ErrorCode {
     Auth,
     /// A connect attempt expired, was cancelled, or got a wrong callback.
     Flow,
+    /// A test message was sent moments ago; it may be sent anyway (force).
+    TooSoon,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +76,10 @@ pub enum CoreError {
 
     #[error("{0}")]
     Flow(String),
+
+    /// A second test message within the throttle: the UI offers "Send anyway".
+    #[error("{0}")]
+    TooSoon(String),
 }
 
 impl ErrorCode {
@@ -89,6 +95,7 @@ impl ErrorCode {
             ErrorCode::Io => "io",
             ErrorCode::Auth => "auth",
             ErrorCode::Flow => "flow",
+            ErrorCode::TooSoon => "too_soon",
         }
     }
 }
@@ -124,6 +131,7 @@ impl CoreError {
             CoreError::Io { .. } => ErrorCode::Io,
             CoreError::Auth(_) => ErrorCode::Auth,
             CoreError::Flow(_) => ErrorCode::Flow,
+            CoreError::TooSoon(_) => ErrorCode::TooSoon,
         }
     }
 

@@ -110,7 +110,7 @@ problem: string | null, };
 
 export type AppStatus = { version: string, dbPath: string, key: KeyInfo, profileCount: number, };
 
-export type ErrorCode = "validation" | "not_found" | "storage" | "key_unavailable" | "key_mismatch" | "crypto" | "io" | "auth" | "flow";
+export type ErrorCode = "validation" | "not_found" | "storage" | "key_unavailable" | "key_mismatch" | "crypto" | "io" | "auth" | "flow" | "too_soon";
 
 export type FieldError = { 
 /**

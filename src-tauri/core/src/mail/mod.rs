@@ -81,8 +81,8 @@ impl Tests<'_> {
             if let Some(last) = self.store.last_test_at(id, TestKind::Send)? {
                 let wait = THROTTLE - (self.clock.now() - last).whole_seconds();
                 if wait > 0 {
-                    return Err(CoreError::Flow(format!(
-                        "A test message was sent from “{}” moments ago; wait {wait} s before sending another (bursts look like spam to Microsoft), or force it.",
+                    return Err(CoreError::TooSoon(format!(
+                        "A test message was sent from “{}” moments ago; wait {wait} s before sending another (bursts look like spam to Microsoft), or send it anyway.",
                         p.name
                     )));
                 }
