@@ -133,6 +133,11 @@ fn an_administrator_creates_the_registration_and_it_signs_in_at_once() {
     let o = as_user(&env, "erp@contoso.com", &["connect", "Invent ERP", "--timeout", "30"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("Connected “Invent ERP” as erp@contoso.com"), "{}", text(&o.stderr));
+    // `profile show` lists the setup's steps as the editor does.
+    let shown = text(&env.ok(&["profile", "show", "Invent ERP"], None).stdout);
+    assert!(shown.contains("done      Register in Entra"), "{shown}");
+    assert!(shown.contains("done      Sign in            Connected as erp@contoso.com."), "{shown}");
+    assert!(shown.contains("to do     Test               Send a test message. ←"), "{shown}");
 }
 
 #[test]

@@ -55,6 +55,7 @@ pub fn show(app: &Mailwarden, name: &str, json: bool) -> Result<ExitCode, CoreEr
         output::json(&v);
     } else {
         print_view(&v);
+        print_steps(&app.profiles().progress(v.profile.id)?);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -102,6 +103,22 @@ fn print_view(v: &ProfileView) {
     ];
     for (k, val) in lines {
         println!("{k:<15} {val}");
+    }
+}
+
+/// The setup's steps, as the editor shows them.
+fn print_steps(progress: &mailwarden_core::profile::SetupProgress) {
+    use mailwarden_core::profile::StepState;
+    println!("Setup:");
+    for s in &progress.steps {
+        let mark = match s.state {
+            StepState::Done => "done",
+            StepState::Failing => "FAILING",
+            StepState::Todo => "to do",
+            StepState::Optional => "optional",
+        };
+        let here = if s.id == progress.current { " ←" } else { "" };
+        println!("  {mark:<9} {:<18} {}{here}", s.title, s.summary);
     }
 }
 
