@@ -5,7 +5,7 @@
 use mailwarden_tests::idp::{App, Idp};
 use mailwarden_tests::mail::MailServers;
 use mailwarden_tests::webdriver::{Driver, Session};
-use mailwarden_tests::{bin_dir, binary, text, workspace_root, TempDb};
+use mailwarden_tests::{bin_dir, binary, text, TempDb};
 use std::path::Path;
 
 const TENANT: &str = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd";
@@ -134,10 +134,7 @@ fn connect_test_and_diagnose_in_the_window() {
     add(&db, &idp, &web, Some(&format!("{SECRET}\n")));
 
     // The fake browser answers as xdg-open, first on PATH.
-    let bin = db.dir.path().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::os::unix::fs::symlink(workspace_root().join("tests/support/fake-browser"), bin.join("xdg-open")).unwrap();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let path = mailwarden_tests::path_with_fake_browser(db.dir.path());
     let log = db.dir.path().join("browser.log");
     let driver = Driver::start(&[
         ("MAILWARDEN_DB", &db.path()),

@@ -17,7 +17,6 @@ use mailwarden_tests::mail::MailServers;
 const TENANT: &str = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd";
 const CLIENT: &str = "351d6cb2-1c69-4081-9cc2-a769d71567cb";
 const SECRET: &str = "JRNs8Q~journeySecretValue0123456789ab";
-const ADMIN_CLIENT: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 
 fn app(idp: &Idp, secret: bool, public: &[&str], web: &[&str], roles: &[&str]) {
     idp.register(App {
@@ -109,8 +108,7 @@ fn seed_000_connectpath_app_only_graph() {
     j.shot("register");
 
     j.step("signIn");
-    j.s.button("Test sign-in").click();
-    j.wait_text("[data-testid=auth-report]", "Mail.Send", 20);
+    j.press("Test sign-in", "[data-testid=auth-report]", "Mail.Send");
     j.shot("sign-in");
 
     j.step("test");
@@ -151,8 +149,7 @@ fn seed_001_cxt_password_sign_in_over_smtp() {
     j.shot("register");
 
     j.step("signIn");
-    j.s.button("Test sign-in").click();
-    j.wait_text("[data-testid=auth-report]", "SMTP.Send", 20);
+    j.press("Test sign-in", "[data-testid=auth-report]", "SMTP.Send");
     j.shot("sign-in");
 
     j.step("test");
@@ -205,8 +202,7 @@ fn seed_002_onit_web_redirect_pasted_and_refresh_token_handed_over() {
     let redirect = idp.sign_in(url.as_str().unwrap());
     j.s.find("#pasted").type_text(&redirect);
     j.shot("sign-in-paste");
-    j.s.button("Finish").click();
-    j.wait_text("[data-testid=connected-account]", "erp@contoso.com", 20);
+    j.press("Finish", "[data-testid=connected-account]", "erp@contoso.com");
     j.shot("sign-in");
 
     j.step("test");
@@ -232,8 +228,7 @@ fn seed_002_onit_web_redirect_pasted_and_refresh_token_handed_over() {
     j.s.find("[data-testid=secrets] summary").click();
     // Typed with spaces: a Tab key would move the focus (a paste keeps the tabs).
     j.fill("current-row", "Onit   6/16/2027   JRN...   0667485f-2d81-4cef-97f8-723b3fec0642");
-    j.s.button("Use row").click();
-    j.wait_text("[data-testid=current-row-note]", "expires on 2027-06-16", 10);
+    j.press("Use row", "[data-testid=current-row-note]", "expires on 2027-06-16");
     j.step("handover");
     watch_done(&mut j);
 }
@@ -260,15 +255,13 @@ fn seed_003_invent_erp_loopback_smtp_and_imap() {
     j.shot("register");
 
     j.step("signIn");
-    j.s.button("Connect your Outlook account").click();
-    j.wait_text("[data-testid=connected-account]", "erp@contoso.com", 20);
+    j.press("Connect your Outlook account", "[data-testid=connected-account]", "erp@contoso.com");
     j.shot("sign-in");
 
     j.step("test");
     send_test(&mut j);
     assert!(j.s.find("[data-testid=send-reply]").text().starts_with("250"), "{}", mail.log());
-    j.s.button("Check inbound").click();
-    j.wait_text("[data-testid=inbound-result]", "", 30);
+    j.press("Check inbound", "[data-testid=inbound-result]", "");
     j.shot("test");
 
     j.step("handover");
@@ -285,16 +278,7 @@ fn seed_003_invent_erp_loopback_smtp_and_imap() {
 #[test]
 fn seed_004_catalyst_registered_by_mailwarden() {
     let idp = Idp::start();
-    idp.register(App {
-        client_id: ADMIN_CLIENT.into(),
-        tenant: TENANT.into(),
-        secret: None,
-        secret_expired: false,
-        public_redirects: vec!["http://localhost".into()],
-        web_redirects: vec![],
-        app_roles: vec![],
-    });
-    idp.make_admin("admin@contoso.com");
+    idp.with_admin(TENANT, "admin@contoso.com");
     idp.state.lock().unwrap().user = "admin@contoso.com".into();
     {
         let mut s = idp.state.lock().unwrap();
@@ -324,8 +308,7 @@ fn seed_004_catalyst_registered_by_mailwarden() {
     assert!(!j.s.source().contains(&secret), "the created secret reached the page");
 
     j.step("signIn");
-    j.s.button("Test sign-in").click();
-    j.wait_text("[data-testid=auth-report]", "Mail.Send", 20);
+    j.press("Test sign-in", "[data-testid=auth-report]", "Mail.Send");
     j.shot("sign-in");
 
     // Seed 004's step 4: the mailbox needs an Exchange Online licence.

@@ -4,26 +4,14 @@
 //! registration signs in at once (a browser sign-in, an app-only token), the
 //! new secret never printed. A user without the role gets Graph's 403 named.
 
-use mailwarden_tests::idp::App;
 use mailwarden_tests::oauth_env::*;
 use mailwarden_tests::text;
 use std::process::Output;
 
-const ADMIN_CLIENT: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
-
 /// The simulator knows Microsoft Graph Command Line Tools and an administrator.
 fn env_with_admin() -> Env {
     let env = Env::new();
-    env.idp.register(App {
-        client_id: ADMIN_CLIENT.into(),
-        tenant: TENANT.into(),
-        secret: None,
-        secret_expired: false,
-        public_redirects: vec!["http://localhost".into()],
-        web_redirects: vec![],
-        app_roles: vec![],
-    });
-    env.idp.make_admin("admin@contoso.com");
+    env.idp.with_admin(TENANT, "admin@contoso.com");
     env
 }
 

@@ -7,7 +7,7 @@
 
 use crate::idp::Idp;
 use crate::webdriver::{Driver, Session};
-use crate::{bin_dir, binary, workspace_root, TempDb};
+use crate::{bin_dir, binary, TempDb};
 use std::path::{Path, PathBuf};
 
 pub struct Journey {
@@ -35,10 +35,7 @@ impl Journey {
             "run under a display: `xvfb-run -a cargo test` (make test does)"
         );
         let db = TempDb::new();
-        let bin = db.dir.path().join("bin");
-        std::fs::create_dir_all(&bin).unwrap();
-        std::os::unix::fs::symlink(workspace_root().join("tests/support/fake-browser"), bin.join("xdg-open")).unwrap();
-        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+        let path = crate::path_with_fake_browser(db.dir.path());
         let log = db.dir.path().join("browser.log");
         let driver = Driver::start(&[
             ("MAILWARDEN_DB", &db.path()),
@@ -125,6 +122,12 @@ impl Journey {
         let text = visible.as_str().unwrap_or_default().to_owned();
         assert!(text.contains(needle), "wanted “{needle}” in {css}, the page shows: {}", self.visible_diagnosis());
         text
+    }
+
+    /// Press the button labelled `label` and wait for `needle` in `css`.
+    pub fn press(&mut self, label: &str, css: &str, needle: &str) -> String {
+        self.s.button(label).click();
+        self.wait_text(css, needle, 30)
     }
 
     /// The text of a visible Diagnosis card, if any (for failure messages).

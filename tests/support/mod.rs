@@ -32,6 +32,15 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
+/// A PATH whose first entry (in `dir`) holds the fake browser as `xdg-open`,
+/// for an app that opens the system browser.
+pub fn path_with_fake_browser(dir: &Path) -> String {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(workspace_root().join("tests/support/fake-browser"), bin.join("xdg-open")).unwrap();
+    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default())
+}
+
 /// A temporary database directory, removed on drop.
 pub struct TempDb {
     pub dir: tempfile::TempDir,

@@ -16,6 +16,8 @@ use super::{App, State};
 use serde_json::{json, Value};
 use std::sync::Mutex;
 
+/// Microsoft Graph Command Line Tools.
+pub const ADMIN_CLIENT: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 pub const GRAPH_APP: &str = "00000003-0000-0000-c000-000000000000";
 pub const EXCHANGE_APP: &str = "00000002-0000-0ff1-ce00-000000000000";
 const GRAPH_SP: &str = "6e9e2a1c-0c8a-4d8e-9d8f-5b3a6a0f0001";

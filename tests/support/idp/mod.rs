@@ -193,6 +193,21 @@ impl Idp {
         self.state.lock().unwrap().directory_admins.insert(upn.into());
     }
 
+    /// The tenant knows Microsoft Graph Command Line Tools (the public client
+    /// administrators sign in with) and `admin` holds the administrator's role.
+    pub fn with_admin(&self, tenant: &str, admin: &str) {
+        self.register(App {
+            client_id: directory::ADMIN_CLIENT.into(),
+            tenant: tenant.into(),
+            secret: None,
+            secret_expired: false,
+            public_redirects: vec!["http://localhost".into()],
+            web_redirects: vec![],
+            app_roles: vec![],
+        });
+        self.make_admin(admin);
+    }
+
     /// Answer the next token request with `r` as is (a 503 page, a 429).
     pub fn script_response(&self, r: http::Response) {
         self.state.lock().unwrap().scripted_http.push(r);

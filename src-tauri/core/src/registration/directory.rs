@@ -18,25 +18,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct Application {
-    #[serde(default)]
     pub id: String,
-    #[serde(default)]
     pub app_id: String,
-    #[serde(default)]
     pub display_name: Option<String>,
-    #[serde(default)]
     pub sign_in_audience: Option<String>,
-    #[serde(default)]
     pub web: Option<RedirectSet>,
-    #[serde(default)]
     pub public_client: Option<RedirectSet>,
-    #[serde(default)]
     pub is_fallback_public_client: Option<bool>,
-    #[serde(default)]
     pub required_resource_access: Vec<RequiredResourceAccess>,
-    #[serde(default)]
     pub password_credentials: Vec<PasswordCredential>,
 }
 
@@ -73,30 +64,21 @@ pub struct ResourceAccess {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct PasswordCredential {
-    #[serde(default)]
     pub key_id: String,
-    #[serde(default)]
     pub display_name: Option<String>,
-    #[serde(default)]
     pub hint: Option<String>,
-    #[serde(default)]
     pub end_date_time: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct ServicePrincipal {
-    #[serde(default)]
     pub id: String,
-    #[serde(default)]
     pub app_id: String,
-    #[serde(default)]
     pub display_name: Option<String>,
-    #[serde(default)]
     pub app_roles: Vec<NamedId>,
-    #[serde(default)]
     pub oauth2_permission_scopes: Vec<NamedId>,
 }
 
