@@ -80,6 +80,19 @@ fn hand_over_secret(j: &mut Journey, secret: &str) {
     assert!(!j.s.source().contains(secret), "the secret reached the page");
 }
 
+/// Hand over a program's configuration (`needle` in it), then the Watch:
+/// every step before the hand-over is done.
+fn program_then_watch(j: &mut Journey, program: &str, needle: &str) {
+    j.s.find(&format!("[data-testid=program] option[value={program}]")).click();
+    j.wait_text("[data-testid=program-config]", needle, 10);
+    j.shot("handover");
+    j.step("watch");
+    j.shot("watch");
+    for id in ["describe", "register", "signIn", "test"] {
+        assert_eq!(j.step_state(id), "done", "{id}");
+    }
+}
+
 fn watch_done(j: &mut Journey) {
     j.step("watch");
     j.s.find("[data-testid=watch-summary]");
@@ -165,14 +178,7 @@ fn seed_001_cxt_password_sign_in_over_smtp() {
     let values = j.s.find("[data-testid=handover-values]").text();
     assert!(values.contains("Application (client) ID") && values.contains("user principal name"), "{values}");
     assert!(!j.s.source().contains("Mailbox-Passw0rd!"), "the password reached the page");
-    j.s.find("[data-testid=program] option[value=msmtp]").click();
-    j.wait_text("[data-testid=program-config]", "passwordeval", 10);
-    j.shot("handover");
-    j.step("watch");
-    j.shot("watch");
-    for id in ["describe", "register", "signIn", "test"] {
-        assert_eq!(j.step_state(id), "done", "{id}");
-    }
+    program_then_watch(&mut j, "msmtp", "passwordeval");
 }
 
 #[test]
@@ -265,14 +271,7 @@ fn seed_003_invent_erp_loopback_smtp_and_imap() {
     j.shot("test");
 
     j.step("handover");
-    j.s.find("[data-testid=program] option[value=neomutt]").click();
-    j.wait_text("[data-testid=program-config]", "imap_oauth_refresh_command", 10);
-    j.shot("handover");
-    j.step("watch");
-    j.shot("watch");
-    for id in ["describe", "register", "signIn", "test"] {
-        assert_eq!(j.step_state(id), "done", "{id}");
-    }
+    program_then_watch(&mut j, "neomutt", "imap_oauth_refresh_command");
 }
 
 #[test]
