@@ -29,7 +29,7 @@ pub struct MailServers {
 /// port 0 (the simulators, other tests' servers) is placed: a port freed here
 /// and bound later cannot be taken meanwhile by one of those. Never the same
 /// port twice in this process (tests run in parallel threads).
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     use std::sync::atomic::{AtomicU16, Ordering};
     // Start from the process id so that test binaries run one after another
     // (or side by side) begin at different places.

@@ -81,6 +81,12 @@ pub enum Command {
     },
     /// The values another product needs for this profile (tenant, client ID,
     /// hosts, scopes…) under the names products use, and what was handed over.
+    /// The relay for printers and old apps that can only send a user name and
+    /// password: devices submit to Mailwarden, which delivers with OAuth.
+    Relay {
+        #[command(subcommand)]
+        command: crate::args_relay::RelayCommand,
+    },
     /// Check the profile's app registration against Microsoft (Graph), or
     /// create it / bring it in line as an administrator.
     Registration {

@@ -6,6 +6,7 @@
 
 mod args;
 mod args_profile;
+mod args_relay;
 mod args_watch;
 mod auth_cmd;
 mod doctor;
@@ -14,6 +15,7 @@ mod key_cmd;
 mod output;
 mod profile_cmd;
 mod registration_cmd;
+mod relay_cmd;
 mod token_out;
 mod transfer_cmd;
 mod watch_cmd;
@@ -66,6 +68,9 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
         let app = Mailwarden::open_brief(&db, clock::system())?;
         return auth_cmd::token(&app, &a.profile, &a.format);
     }
+    if let Command::Relay { command } = cli.command {
+        return relay_cmd::run(Mailwarden::open(&db, clock::system())?, command);
+    }
     let app = Mailwarden::open(&db, clock::system())?;
     match cli.command {
         Command::Profile { command } => match command {
@@ -100,6 +105,8 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
         Command::Calendar { command: CalendarCommand::Export { file } } => watch_cmd::calendar_export(&app, &file),
         Command::Settings { command } => watch_cmd::settings(&app, command),
         Command::Key { command } => key_cmd::run(&app, command),
-        Command::Doctor { .. } | Command::Check { .. } | Command::Token(_) => unreachable!("handled above"),
+        Command::Doctor { .. } | Command::Check { .. } | Command::Token(_) | Command::Relay { .. } => {
+            unreachable!("handled above")
+        }
     }
 }

@@ -177,6 +177,10 @@ impl Mailwarden {
         crate::guide::Guides(self)
     }
 
+    pub fn relay(&self) -> crate::relay::Relay<'_> {
+        crate::relay::Relay(self)
+    }
+
     pub fn registrations(&self) -> crate::registration::Registrations<'_> {
         crate::registration::Registrations(self)
     }

@@ -67,6 +67,11 @@ pub fn system() -> SharedClock {
     Arc::new(SystemClock)
 }
 
+/// `at` as RFC 3339 (how the store keeps times).
+pub fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,7 @@ pub mod paths;
 pub mod profile;
 pub mod providers;
 pub mod registration;
+pub mod relay;
 pub mod secret;
 pub mod settings;
 pub(crate) mod store;

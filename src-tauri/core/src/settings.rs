@@ -23,6 +23,8 @@ pub struct Settings {
     /// The public client an administrator signs in with to check or create
     /// app registrations (Microsoft Graph Command Line Tools by default).
     pub admin_client_id: String,
+    /// The relay for legacy devices.
+    pub relay: crate::relay::RelaySettings,
 }
 
 impl Default for Settings {
@@ -33,6 +35,7 @@ impl Default for Settings {
             check_every_hours: 4,
             close_to_tray: false,
             admin_client_id: crate::providers::ADMIN_CLIENT_ID.into(),
+            relay: Default::default(),
         }
     }
 }

@@ -272,7 +272,11 @@ closeToTray: boolean,
  * The public client an administrator signs in with to check or create
  * app registrations (Microsoft Graph Command Line Tools by default).
  */
-adminClientId: string, };
+adminClientId: string, 
+/**
+ * The relay for legacy devices.
+ */
+relay: RelaySettings, };
 
 export type SettingsForm = { settings: Settings, autostart: boolean, };
 
@@ -521,3 +525,75 @@ export type ApplyState = "done" | "failed" | "skipped";
 export type StepOutcome = { title: string, state: ApplyState, detail: string, diagnosis: Diagnosis | null, };
 
 export type AdminInfo = { account: string, profileId: bigint, expiresAt: number, };
+
+export type RelaySettings = { 
+/**
+ * Where devices submit. A LAN address only with a certificate (TLS).
+ */
+listen: string, 
+/**
+ * Implicit TLS (SMTPS) as well, e.g. `0.0.0.0:465`; needs a certificate.
+ */
+tlsListen: string | null, 
+/**
+ * PEM certificate chain and key; without them one is generated (and its
+ * fingerprint shown) the first time TLS is needed.
+ */
+certFile: string | null, keyFile: string | null, maxMessageBytes: number, maxRecipients: number, maxConnections: number, idleTimeoutSecs: number, 
+/**
+ * Per mailbox, for Microsoft profiles (Exchange Online's limits); 0: none.
+ */
+microsoftPerMinute: number, microsoftRecipientsPerDay: number, 
+/**
+ * Per mailbox for other providers; 0: none.
+ */
+otherPerMinute: number, };
+
+export type Device = { id: number, 
+/**
+ * Its relay user name (what it sends in AUTH).
+ */
+name: string, profileId: number, profileName: string, 
+/**
+ * False: let in by its source address alone.
+ */
+hasPassword: boolean, 
+/**
+ * Source addresses it may connect from (CIDR); empty: any the listener takes.
+ */
+allowed: Array<string>, 
+/**
+ * May send without TLS (from its allowed addresses only).
+ */
+plainOk: boolean, 
+/**
+ * The From is rewritten to the profile's mailbox when the device's own
+ * may not be sent as (the original kept in Reply-To).
+ */
+rewriteFrom: boolean, createdAt: string, lastSeen: string | null, };
+
+export type Envelope = { id: string, device: string, profileId: number, 
+/**
+ * MAIL FROM as the device gave it.
+ */
+from: string, to: Array<string>, 
+/**
+ * The device's address.
+ */
+peer: string, receivedAt: string, size: number, };
+
+export type DeliveryState = { attempts: number, 
+/**
+ * Unix seconds of the next try (0: at once).
+ */
+nextAt: number, 
+/**
+ * The last transient failure, in a line.
+ */
+lastError: string | null, 
+/**
+ * Held (a permanent failure): why, and what to do. Not retried until asked.
+ */
+held: Diagnosis | null, };
+
+export type QueuedMessage = { envelope: Envelope, state: DeliveryState, };

@@ -96,8 +96,8 @@ impl Context {
 }
 
 /// An error explained for a person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Diagnosis {
     /// Stable identifier the UI may branch on: `aadsts7000215`, `network`, …
     pub code: String,

@@ -15,6 +15,7 @@ mod meta;
 mod notices;
 mod pool;
 mod profiles;
+mod relay_devices;
 mod rows;
 mod schema;
 mod secrets;

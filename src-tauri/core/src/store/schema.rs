@@ -132,6 +132,22 @@ const STEPS: &[&str] = &[
     );
     CREATE INDEX handovers_by_profile ON handovers (profile_id, at);
     "#,
+    // 9: the relay's devices: each legacy sender's own credentials (an Argon2
+    // hash, never the password), the profile it sends through, where it may
+    // connect from, and whether it may send without TLS or without a password.
+    r#"
+    CREATE TABLE relay_devices (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+        password_hash TEXT,
+        allowed TEXT NOT NULL DEFAULT '',
+        plain_ok INTEGER NOT NULL DEFAULT 0,
+        rewrite_from INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        last_seen TEXT
+    );
+    "#,
 ];
 
 /// Whether the schema is already the latest: one pragma read, so a read-only

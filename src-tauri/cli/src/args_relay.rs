@@ -1,0 +1,109 @@
+//! The command line's shape for the relay: `relay run|status`, `relay
+//! device …`, `relay queue …` (clap derive).
+
+use clap::Subcommand;
+
+#[derive(Subcommand)]
+pub enum RelayCommand {
+    /// Run the relay in the foreground (for systemd): devices submit here and
+    /// Mailwarden delivers through their profiles. SIGTERM or Ctrl+C finishes
+    /// the open transactions and keeps the queue.
+    Run {
+        /// Where devices submit (default: the setting, 127.0.0.1:2525). A LAN
+        /// address gets TLS (a certificate is generated unless --cert/--key).
+        #[arg(long, value_name = "ADDR:PORT")]
+        listen: Option<String>,
+        /// Implicit TLS (SMTPS) as well, e.g. 0.0.0.0:465.
+        #[arg(long, value_name = "ADDR:PORT")]
+        tls_listen: Option<String>,
+        /// PEM certificate chain for TLS (with --key).
+        #[arg(long, value_name = "FILE", requires = "key")]
+        cert: Option<String>,
+        /// PEM private key for TLS (with --cert).
+        #[arg(long, value_name = "FILE", requires = "cert")]
+        key: Option<String>,
+    },
+    /// Whether the relay runs, its devices, and its queue per profile.
+    Status {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Devices (printers, scanners, old apps) and their relay credentials.
+    Device {
+        #[command(subcommand)]
+        command: DeviceCommand,
+    },
+    /// Messages waiting or held.
+    Queue {
+        #[command(subcommand)]
+        command: QueueCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DeviceCommand {
+    /// Add a device; its generated password is printed once (relay user name:
+    /// the device's name).
+    Add {
+        /// The device's name, also its relay user name (letters, digits, . _ - @).
+        name: String,
+        /// The profile it sends through (name or id).
+        #[arg(long)]
+        profile: String,
+        /// A source address or range (CIDR) it may connect from; repeat for more.
+        #[arg(long = "allow", value_name = "CIDR")]
+        allow: Vec<String>,
+        /// No password: let it in by its source address alone (needs --allow).
+        #[arg(long)]
+        no_password: bool,
+        /// Allow plain SMTP (no TLS) from its --allow addresses, for devices
+        /// that speak only TLS 1.0/1.1.
+        #[arg(long)]
+        plain: bool,
+        /// Send with the device's own From even if the profile may not send as it.
+        #[arg(long)]
+        keep_from: bool,
+    },
+    /// The devices.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a device (its messages in the queue are still delivered).
+    Rm {
+        /// Device name.
+        name: String,
+    },
+    /// A new password for the device, printed once; the old one stops working.
+    ResetPassword {
+        /// Device name.
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum QueueCommand {
+    /// Queued, waiting and held messages, oldest first.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One message: its envelope, state and (if held) why.
+    Show {
+        /// The message's id (from `relay queue list`).
+        id: String,
+    },
+    /// Try a held or waiting message again now.
+    Retry {
+        /// The message's id.
+        id: String,
+    },
+    /// Delete a message from the queue (it is not sent).
+    Delete {
+        /// The message's id.
+        id: String,
+    },
+}

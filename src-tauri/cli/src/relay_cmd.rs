@@ -1,0 +1,187 @@
+//! `mailwarden relay …`: run the relay in the foreground (stopped by SIGTERM
+//! or Ctrl+C, draining), its status, devices and queue.
+
+use crate::args_relay::{DeviceCommand, QueueCommand, RelayCommand};
+use crate::output;
+use mailwarden_core::relay::{DeviceDraft, QueuedMessage};
+use mailwarden_core::secret::ExposeSecret;
+use mailwarden_core::{CoreError, Mailwarden};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub fn run(app: Mailwarden, command: RelayCommand) -> Result<ExitCode, CoreError> {
+    match command {
+        RelayCommand::Run { listen, tls_listen, cert, key } => serve(app, listen, tls_listen, cert, key),
+        RelayCommand::Status { json } => status(&app, json),
+        RelayCommand::Device { command } => device(&app, command),
+        RelayCommand::Queue { command } => queue(&app, command),
+    }
+}
+
+/// SIGTERM and SIGINT, blocked in every thread and awaited here.
+fn block_signals() -> libc::sigset_t {
+    // SAFETY: a zeroed sigset_t is then initialised by sigemptyset; the mask is
+    // set before any other thread exists, so every thread inherits it.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    }
+}
+
+fn serve(
+    app: Mailwarden,
+    listen: Option<String>,
+    tls_listen: Option<String>,
+    cert: Option<String>,
+    key: Option<String>,
+) -> Result<ExitCode, CoreError> {
+    let signals = block_signals();
+    let mut settings = app.settings().get()?.relay;
+    if let Some(l) = listen {
+        settings.listen = l;
+    }
+    if tls_listen.is_some() {
+        settings.tls_listen = tls_listen;
+    }
+    if cert.is_some() {
+        (settings.cert_file, settings.key_file) = (cert, key);
+    }
+    let app = Arc::new(app);
+    let devices = app.relay().devices()?.len();
+    let queued = app.relay().queue()?.len();
+    let running = mailwarden_core::relay::start(app.clone(), settings)?;
+    println!(
+        "Relay listening on {} (SMTP submission{}).",
+        running.addr,
+        if running.fingerprint.is_some() { ", STARTTLS" } else { "" }
+    );
+    if let Some(a) = running.tls_addr {
+        println!("Implicit TLS on {a}.");
+    }
+    if let (Some(f), Some(c)) = (&running.fingerprint, &running.certificate) {
+        println!("Certificate: {c}\n  SHA-256 {f}");
+    }
+    println!("{devices} device(s); {queued} message(s) in the queue. SIGTERM or Ctrl+C stops (open transactions finish, the queue stays).");
+    if devices == 0 {
+        println!("No devices yet: `mailwarden relay device add NAME --profile PROFILE`.");
+    }
+    let mut sig: libc::c_int = 0;
+    // SAFETY: waits for one of the blocked signals in `signals`.
+    unsafe { libc::sigwait(&signals, &mut sig) };
+    eprintln!("Stopping: finishing open transactions…");
+    running.stop();
+    eprintln!("Stopped; {} message(s) stay in the queue.", app.relay().queue()?.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn status(app: &Mailwarden, json: bool) -> Result<ExitCode, CoreError> {
+    let devices = app.relay().devices()?;
+    let queue = app.relay().queue()?;
+    if json {
+        output::json(&serde_json::json!({"devices": devices, "queue": queue}));
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} device(s), {} message(s) in the queue ({} held).",
+        devices.len(),
+        queue.len(),
+        queue.iter().filter(|m| m.state.held.is_some()).count()
+    );
+    for m in queue.iter().filter(|m| m.state.held.is_some() || m.state.last_error.is_some()) {
+        print_line(m);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_line(m: &QueuedMessage) {
+    let state = match (&m.state.held, &m.state.last_error) {
+        (Some(d), _) => format!("HELD: {}", d.title),
+        (None, Some(e)) => format!("retrying ({} tries): {e}", m.state.attempts),
+        _ => "queued".into(),
+    };
+    println!("  {}  {} → {}  {state}", m.envelope.id, m.envelope.device, m.envelope.to.join(", "));
+}
+
+fn device(app: &Mailwarden, command: DeviceCommand) -> Result<ExitCode, CoreError> {
+    match command {
+        DeviceCommand::Add { name, profile, allow, no_password, plain, keep_from } => {
+            let draft =
+                DeviceDraft { name, profile, by_address: no_password, allowed: allow, plain_ok: plain, keep_from };
+            let (d, password) = app.relay().add_device(&draft)?;
+            println!("Added device \"{}\" sending through \"{}\".", d.name, d.profile_name);
+            match password {
+                Some(p) => {
+                    println!("Relay user name: {}", d.name);
+                    println!("Relay password:  {}", p.expose_secret());
+                    println!("(Shown only now; `mailwarden relay device reset-password {}` makes a new one.)", d.name);
+                }
+                None => println!("No password: let in from {} only.", d.allowed.join(", ")),
+            }
+        }
+        DeviceCommand::List { json } => {
+            let devices = app.relay().devices()?;
+            if json {
+                output::json(&devices);
+            } else {
+                let rows: Vec<Vec<String>> = devices
+                    .iter()
+                    .map(|d| {
+                        vec![
+                            d.name.clone(),
+                            d.profile_name.clone(),
+                            if d.has_password { "password".into() } else { "address only".into() },
+                            if d.allowed.is_empty() { "any".into() } else { d.allowed.join(" ") },
+                            d.last_seen.clone().unwrap_or_else(|| "-".into()),
+                        ]
+                    })
+                    .collect();
+                output::table(&["NAME", "PROFILE", "SIGN-IN", "FROM", "LAST SEEN"], &rows);
+            }
+        }
+        DeviceCommand::Rm { name } => {
+            app.relay().remove_device(&name)?;
+            println!("Removed device \"{name}\".");
+        }
+        DeviceCommand::ResetPassword { name } => {
+            let p = app.relay().reset_password(&name)?;
+            println!("New relay password for \"{name}\": {}", p.expose_secret());
+            println!("(Shown only now; the old one no longer works.)");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn queue(app: &Mailwarden, command: QueueCommand) -> Result<ExitCode, CoreError> {
+    match command {
+        QueueCommand::List { json } => {
+            let q = app.relay().queue()?;
+            if json {
+                output::json(&q);
+            } else if q.is_empty() {
+                println!("The queue is empty.");
+            } else {
+                q.iter().for_each(print_line);
+            }
+        }
+        QueueCommand::Show { id } => {
+            let m =
+                app.relay().queue()?.into_iter().find(|m| m.envelope.id == id).ok_or_else(|| {
+                    CoreError::NotFound(format!("No message {id} in the queue (delivered, or deleted)."))
+                })?;
+            output::json(&m);
+        }
+        QueueCommand::Retry { id } => {
+            app.relay().retry(&id)?;
+            println!("Message {id} will be tried again within seconds (if the relay runs).");
+        }
+        QueueCommand::Delete { id } => {
+            app.relay().delete(&id)?;
+            println!("Deleted message {id} from the queue.");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

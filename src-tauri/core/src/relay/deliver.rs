@@ -1,0 +1,290 @@
+//! Delivery: one worker per profile takes that profile's messages strictly
+//! oldest first (a message waiting for its retry holds back the ones behind
+//! it, so a device's messages arrive in order), paces them to the mailbox's
+//! limits, and sends each through the engine's transport (SMTP XOAUTH2 or
+//! Graph). A failure the network or the provider may clear (refused, timed
+//! out, 4xx, throttled) is retried with backoff; any other is *held* with its
+//! Diagnosis and leaves the line, so one dead profile never blocks the others
+//! and a held message never blocks its device. `relay queue retry` puts a
+//! held message back; the workers notice within seconds.
+
+use super::server::Shared;
+use super::spool::DeliveryState;
+use crate::diagnosis::Diagnosis;
+use crate::error::{CoreError, Result};
+use crate::mail::transport::Outgoing;
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How often the queue folder is looked at again (retries asked for by the
+/// CLI, messages from before a restart).
+const RESCAN: Duration = Duration::from_secs(3);
+/// The longest wait between two tries of one message.
+const MAX_BACKOFF_SECS: i64 = 3600;
+
+#[derive(Default)]
+pub struct Delivery {
+    wake: (Mutex<bool>, Condvar),
+    /// Queued ids some worker has in its line.
+    known: Mutex<HashSet<String>>,
+    workers: Mutex<HashMap<i64, Sender<String>>>,
+    handles: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Delivery {
+    pub fn new() -> Self {
+        Delivery::default()
+    }
+
+    pub fn wake(&self) {
+        let (lock, cv) = &self.wake;
+        *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        cv.notify_all();
+    }
+
+    fn wait(&self, timeout: Duration) {
+        let (lock, cv) = &self.wake;
+        let mut woken = lock.lock().unwrap_or_else(|p| p.into_inner());
+        if !*woken {
+            woken = cv.wait_timeout(woken, timeout).map(|(g, _)| g).unwrap_or_else(|p| p.into_inner().0);
+        }
+        *woken = false;
+    }
+}
+
+/// Start the dispatcher: it finds queued messages and hands each to its
+/// profile's worker.
+pub fn spawn(shared: Arc<Shared>) -> Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("mailwarden-relay-delivery".into())
+        .spawn(move || dispatch(&shared))
+        .map_err(|source| CoreError::Io { context: "Could not start the relay's delivery".into(), source })
+}
+
+fn dispatch(shared: &Arc<Shared>) {
+    while !shared.stop.load(Ordering::SeqCst) {
+        if let Ok(ids) = shared.spool.ids() {
+            for id in ids {
+                if shared.delivery.known.lock().unwrap_or_else(|p| p.into_inner()).contains(&id) {
+                    continue;
+                }
+                if shared.spool.state(&id).held.is_some() {
+                    continue;
+                }
+                let Ok(envelope) = shared.spool.envelope(&id) else { continue };
+                route(shared, id, envelope.profile_id);
+            }
+        }
+        shared.delivery.wait(RESCAN);
+    }
+    // Workers end when their channel closes; a send in flight finishes first.
+    shared.delivery.workers.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    let handles = std::mem::take(&mut *shared.delivery.handles.lock().unwrap_or_else(|p| p.into_inner()));
+    for h in handles {
+        let _ = h.join();
+    }
+}
+
+fn route(shared: &Arc<Shared>, id: String, profile_id: i64) {
+    let mut workers = shared.delivery.workers.lock().unwrap_or_else(|p| p.into_inner());
+    let tx = match workers.entry(profile_id) {
+        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            let (tx, rx) = mpsc::channel();
+            let s = shared.clone();
+            let spawned = std::thread::Builder::new()
+                .name("mailwarden-relay-worker".into())
+                .spawn(move || work(&s, profile_id, rx));
+            match spawned {
+                Ok(h) => shared.delivery.handles.lock().unwrap_or_else(|p| p.into_inner()).push(h),
+                Err(_) => return,
+            }
+            e.insert(tx)
+        }
+    };
+    shared.delivery.known.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone());
+    let _ = tx.send(id);
+}
+
+fn unix_now(shared: &Shared) -> i64 {
+    shared.engine.clock.now().unix_timestamp()
+}
+
+/// One profile's line.
+fn work(shared: &Arc<Shared>, profile_id: i64, rx: Receiver<String>) {
+    let mut line: BTreeSet<String> = BTreeSet::new();
+    let mut pace = Pacer::new(shared, profile_id);
+    let forget = |id: &str| shared.delivery.known.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+    loop {
+        while let Ok(id) = rx.try_recv() {
+            line.insert(id);
+        }
+        if shared.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let Some(id) = line.first().cloned() else {
+            match rx.recv_timeout(Duration::from_secs(1)) {
+                Ok(id) => {
+                    line.insert(id);
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+        };
+        let mut state = shared.spool.state(&id);
+        if state.held.is_some() {
+            line.remove(&id);
+            forget(&id);
+            continue;
+        }
+        let wait = state.next_at - unix_now(shared);
+        if wait > 0 {
+            std::thread::sleep(Duration::from_secs(wait.min(1) as u64));
+            continue;
+        }
+        let recipients = shared.spool.envelope(&id).map_or(1, |e| e.to.len() as u32);
+        if let Err(until) = pace.admit(shared, recipients) {
+            tracing::warn!(id = %id, "relay: the mailbox's recipients for today are used up; waiting for tomorrow");
+            state.next_at = until;
+            state.last_error =
+                Some("The mailbox's recipient limit for today is reached (Exchange Online: 10,000 a day).".into());
+            let _ = shared.spool.set_state(&id, &state);
+            continue;
+        }
+        match deliver(shared, &id) {
+            Outcome::Sent | Outcome::Gone => {
+                line.remove(&id);
+                forget(&id);
+            }
+            Outcome::Retry(why) => {
+                state.attempts += 1;
+                let backoff = (30i64 << state.attempts.min(7)).min(MAX_BACKOFF_SECS);
+                state.next_at = unix_now(shared) + backoff;
+                tracing::warn!(id = %id, attempts = state.attempts, retry_in = backoff, "relay: delivery failed, will retry: {why}");
+                state.last_error = Some(why);
+                let _ = shared.spool.set_state(&id, &state);
+            }
+            Outcome::Hold(d) => {
+                tracing::error!(id = %id, code = %d.code, "relay: delivery failed for good, message held: {}", d.title);
+                state.attempts += 1;
+                state.held = Some(*d);
+                let _ = shared.spool.set_state(&id, &state);
+                line.remove(&id);
+                forget(&id);
+            }
+        }
+    }
+}
+
+enum Outcome {
+    Sent,
+    /// Deleted from the queue meanwhile.
+    Gone,
+    Retry(String),
+    Hold(Box<Diagnosis>),
+}
+
+/// Whether a failure may clear by itself.
+fn transient(d: &Diagnosis) -> bool {
+    matches!(
+        d.code.as_str(),
+        "network"
+            | "network_dns"
+            | "network_refused"
+            | "network_timeout"
+            | "provider_unavailable"
+            | "provider_throttled"
+    ) || d.codes.first().is_some_and(|c| c.starts_with('4') && c.len() == 3)
+}
+
+fn deliver(shared: &Shared, id: &str) -> Outcome {
+    let (envelope, message) = match shared.spool.read(id) {
+        Ok(m) => m,
+        Err(CoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => return Outcome::Gone,
+        Err(e) => return Outcome::Retry(e.to_string()),
+    };
+    let engine = &shared.engine;
+    let profile = match engine.profiles().get(envelope.profile_id) {
+        Ok(v) => v.profile,
+        Err(e) => {
+            return Outcome::Hold(Box::new(Diagnosis::new(
+                "relay_no_profile",
+                "The device's profile is gone",
+                e.to_string(),
+                vec!["Point the device at another profile (relay device rm, then add), then retry the message.".into()],
+            )))
+        }
+    };
+    let rewrite = engine.store.relay_device(&envelope.device).ok().flatten().is_none_or(|d| d.device.rewrite_from);
+    let (from, message) = super::rewrite::sender(&profile, &envelope.from, message, rewrite);
+    let out = Outgoing { from: &from, to: &envelope.to, message: &message };
+    let limits = crate::mail::net::Limits::new(Duration::from_secs(120), None);
+    match engine.transport().send(&profile, &out, &mut |_| {}, limits) {
+        Ok(d) => {
+            tracing::info!(id = %id, profile = profile.id, reply = %d.reply, "relay: delivered");
+            let _ = shared.spool.remove(id);
+            Outcome::Sent
+        }
+        Err(CoreError::Auth(d)) if transient(&d) => Outcome::Retry(format!("{}: {}", d.title, d.cause)),
+        Err(CoreError::Auth(d)) => Outcome::Hold(d),
+        Err(e) => Outcome::Retry(e.to_string()),
+    }
+}
+
+/// A mailbox's sending limits: messages a minute, recipients a day.
+struct Pacer {
+    per_minute: u32,
+    per_day: u32,
+    recent: VecDeque<Instant>,
+    day: (i64, u32),
+}
+
+impl Pacer {
+    fn new(shared: &Shared, profile_id: i64) -> Pacer {
+        let s = &shared.settings;
+        let microsoft = shared.engine.profiles().get(profile_id).is_ok_and(|v| v.profile.provider.is_microsoft());
+        let (per_minute, per_day) =
+            if microsoft { (s.microsoft_per_minute, s.microsoft_recipients_per_day) } else { (s.other_per_minute, 0) };
+        Pacer { per_minute, per_day, recent: VecDeque::new(), day: (0, 0) }
+    }
+
+    /// Wait until one more message is within the per-minute limit; Err(the
+    /// start of tomorrow, UTC) when today's recipients are used up.
+    fn admit(&mut self, shared: &Shared, recipients: u32) -> std::result::Result<(), i64> {
+        let today = unix_now(shared) / 86_400;
+        if self.day.0 != today {
+            self.day = (today, 0);
+        }
+        if self.per_day > 0 && self.day.1 + recipients > self.per_day {
+            return Err((today + 1) * 86_400);
+        }
+        self.day.1 += recipients;
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        loop {
+            while self.recent.front().is_some_and(|t| t.elapsed() >= Duration::from_secs(60)) {
+                self.recent.pop_front();
+            }
+            if (self.recent.len() as u32) < self.per_minute || shared.stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let oldest = *self.recent.front().expect("full window");
+            std::thread::sleep(Duration::from_secs(60).saturating_sub(oldest.elapsed()).min(Duration::from_secs(1)));
+        }
+        self.recent.push_back(Instant::now());
+        Ok(())
+    }
+}
+
+impl DeliveryState {
+    /// Waiting for a retry (not held, a later try set).
+    pub fn waiting(&self) -> bool {
+        self.held.is_none() && self.next_at > 0
+    }
+}

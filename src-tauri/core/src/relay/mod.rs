@@ -1,0 +1,100 @@
+//! The relay: printers, scanners, old ERPs and scripts that can only send a
+//! user name and password submit to Mailwarden over SMTP, and Mailwarden
+//! delivers through their device's profile with OAuth (SMTP XOAUTH2 or Graph
+//! `sendMail`) — durable (on disk before `250`), paced, retried, and
+//! explained when it fails.
+//!
+//! `devices` (credentials, Argon2), `spool` (the queue on disk), `session`
+//! (one SMTP conversation, parsed by `smtp-proto`), `conn` (plain or TLS),
+//! `tls` (the certificate), `server` (listeners, limits, shared state),
+//! `deliver` (per-profile workers, pacing, retries, holds).
+
+mod conn;
+mod deliver;
+pub mod devices;
+mod rewrite;
+mod server;
+mod session;
+pub mod spool;
+mod tls;
+
+pub use devices::{Device, DeviceDraft};
+pub use server::{start, Running};
+pub use spool::{DeliveryState, Envelope, QueuedMessage};
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+crate::app::service!(
+    /// The relay's devices and queue (the running server is [`Running`]).
+    Relay
+);
+
+/// The relay's settings (part of the person's settings).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RelaySettings {
+    /// Where devices submit. A LAN address only with a certificate (TLS).
+    pub listen: String,
+    /// Implicit TLS (SMTPS) as well, e.g. `0.0.0.0:465`; needs a certificate.
+    pub tls_listen: Option<String>,
+    /// PEM certificate chain and key; without them one is generated (and its
+    /// fingerprint shown) the first time TLS is needed.
+    pub cert_file: Option<String>,
+    pub key_file: Option<String>,
+    #[ts(type = "number")]
+    pub max_message_bytes: usize,
+    #[ts(type = "number")]
+    pub max_recipients: usize,
+    #[ts(type = "number")]
+    pub max_connections: usize,
+    #[ts(type = "number")]
+    pub idle_timeout_secs: u64,
+    /// Per mailbox, for Microsoft profiles (Exchange Online's limits); 0: none.
+    pub microsoft_per_minute: u32,
+    pub microsoft_recipients_per_day: u32,
+    /// Per mailbox for other providers; 0: none.
+    pub other_per_minute: u32,
+}
+
+impl Default for RelaySettings {
+    fn default() -> Self {
+        RelaySettings {
+            listen: "127.0.0.1:2525".into(),
+            tls_listen: None,
+            cert_file: None,
+            key_file: None,
+            max_message_bytes: 35 * 1024 * 1024,
+            max_recipients: 100,
+            max_connections: 50,
+            idle_timeout_secs: 300,
+            microsoft_per_minute: 30,
+            microsoft_recipients_per_day: 10_000,
+            other_per_minute: 0,
+        }
+    }
+}
+
+impl Relay<'_> {
+    /// The queue folder beside the database.
+    pub fn spool(&self) -> crate::error::Result<spool::Spool> {
+        spool::Spool::open(self.store.path().parent().unwrap_or(std::path::Path::new(".")))
+    }
+
+    /// Every queued or held message, oldest first.
+    pub fn queue(&self) -> crate::error::Result<Vec<QueuedMessage>> {
+        self.spool()?.list()
+    }
+
+    /// Try a held (or waiting) message again at once.
+    pub fn retry(&self, id: &str) -> crate::error::Result<()> {
+        let spool = self.spool()?;
+        spool.envelope(id)?;
+        spool.set_state(id, &DeliveryState { attempts: spool.state(id).attempts, ..Default::default() })
+    }
+
+    /// Delete a queued message (it will not be sent).
+    pub fn delete(&self, id: &str) -> crate::error::Result<()> {
+        self.spool()?.remove(id)
+    }
+}

@@ -1,0 +1,245 @@
+//! The running relay: listeners (submission with STARTTLS, and implicit TLS
+//! if configured), one thread per connection up to the connection limit,
+//! what every session shares (devices, password checks, the spool, who
+//! failed to sign in), and the delivery workers. Stopping drains: no new
+//! connections, sessions finish their transaction, the queue stays.
+
+use super::conn::Conn;
+use super::deliver::Delivery;
+use super::devices::{DeviceRow, Passwords};
+use super::session::Session;
+use super::spool::{Envelope, Spool};
+use super::RelaySettings;
+use crate::app::Mailwarden;
+use crate::error::{CoreError, Result};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Bad passwords from one address before its answers are slowed down.
+const FREE_FAILURES: u32 = 3;
+
+pub struct Shared {
+    pub engine: Arc<Mailwarden>,
+    pub spool: Spool,
+    pub settings: RelaySettings,
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    pub hostname: String,
+    pub stop: AtomicBool,
+    passwords: Passwords,
+    failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    active: AtomicUsize,
+    pub delivery: Delivery,
+}
+
+impl Shared {
+    fn devices(&self) -> Vec<DeviceRow> {
+        self.engine.store.relay_devices().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "relay: could not read the devices");
+            Vec::new()
+        })
+    }
+
+    /// Some device may send in clear from `ip`.
+    pub fn plain_allowed(&self, ip: IpAddr) -> bool {
+        self.devices().iter().any(|d| d.device.plain_ok && !d.device.allowed.is_empty() && d.device.allows(ip))
+    }
+
+    /// A device let in by address alone from `ip` (in clear only if it may).
+    pub fn open_device(&self, ip: IpAddr, tls: bool) -> Option<DeviceRow> {
+        self.devices().into_iter().find(|d| {
+            d.password_hash.is_none()
+                && !d.device.allowed.is_empty()
+                && d.device.allows(ip)
+                && (tls || d.device.plain_ok || ip.is_loopback())
+        })
+    }
+
+    /// The device `user` if `password` is its own and `ip` may use it. Bad
+    /// attempts are logged, and after a few from one address each answer
+    /// waits longer (up to 10 s).
+    pub fn authenticate(&self, ip: IpAddr, user: &str, password: &[u8], tls: bool) -> Option<DeviceRow> {
+        let row = self.engine.store.relay_device(user).ok().flatten();
+        let ok = row.as_ref().filter(|r| {
+            r.device.allows(ip) && (tls || ip.is_loopback() || r.device.plain_ok) && self.passwords.verify(r, password)
+        });
+        if let Some(r) = ok {
+            self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(&ip);
+            let now = crate::clock::rfc3339(self.engine.clock.now());
+            let _ = self.engine.store.touch_relay_device(r.device.id, &now);
+            tracing::info!(device = %r.device.name, peer = %ip, "relay: device signed in");
+            return row;
+        }
+        let count = {
+            let mut f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+            let e = f.entry(ip).or_insert((0, Instant::now()));
+            if e.1.elapsed() > Duration::from_secs(900) {
+                *e = (0, Instant::now());
+            }
+            e.0 += 1;
+            e.1 = Instant::now();
+            e.0
+        };
+        let why = match &row {
+            None => "no such device",
+            Some(r) if !r.device.allows(ip) => "address not allowed for this device",
+            Some(_) => "wrong password",
+        };
+        tracing::warn!(user = %user, peer = %ip, attempts = count, "relay: sign-in refused ({why})");
+        if count > FREE_FAILURES {
+            std::thread::sleep(Duration::from_secs(u64::from(count - FREE_FAILURES).min(10)));
+        }
+        None
+    }
+
+    /// A message is on disk: wake the delivery.
+    pub fn queued(&self, envelope: &Envelope) {
+        tracing::info!(id = %envelope.id, device = %envelope.device, recipients = envelope.to.len(), size = envelope.size, "relay: message queued");
+        self.delivery.wake();
+    }
+}
+
+/// A started relay.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub tls_addr: Option<SocketAddr>,
+    /// The certificate's fingerprint and where it came from, when TLS is on.
+    pub fingerprint: Option<String>,
+    pub certificate: Option<String>,
+    shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+fn bind(addr: &str) -> Result<TcpListener> {
+    TcpListener::bind(addr).map_err(|source| CoreError::Io {
+        context: format!("The relay could not listen on {addr} (in use, or not an address of this computer)"),
+        source,
+    })
+}
+
+fn is_loopback(addr: &str) -> bool {
+    addr.parse::<SocketAddr>().is_ok_and(|a| a.ip().is_loopback()) || addr.starts_with("localhost:")
+}
+
+/// Start the relay with `settings`: listeners and delivery.
+pub fn start(engine: Arc<Mailwarden>, settings: RelaySettings) -> Result<Running> {
+    let data_dir = engine.store.path().parent().unwrap_or(std::path::Path::new(".")).to_path_buf();
+    let hostname = hostname();
+    let wants_tls = !is_loopback(&settings.listen) || settings.tls_listen.is_some() || settings.cert_file.is_some();
+    let tls = if wants_tls {
+        Some(super::tls::load(settings.cert_file.as_deref(), settings.key_file.as_deref(), &data_dir, &hostname)?)
+    } else {
+        None
+    };
+    let listener = bind(&settings.listen)?;
+    let tls_listener = settings.tls_listen.as_deref().map(bind).transpose()?;
+    let spool = Spool::open(&data_dir)?;
+    let shared = Arc::new(Shared {
+        delivery: Delivery::new(),
+        engine,
+        spool,
+        tls: tls.as_ref().map(|t| t.config.clone()),
+        hostname,
+        stop: AtomicBool::new(false),
+        passwords: Passwords::new()?,
+        failures: Mutex::default(),
+        active: AtomicUsize::new(0),
+        settings,
+    });
+    let addr = listener.local_addr().map_err(|source| CoreError::Io { context: "listener".into(), source })?;
+    let tls_addr = tls_listener.as_ref().and_then(|l| l.local_addr().ok());
+    let mut threads = vec![accept_loop(listener, shared.clone(), false)?];
+    if let Some(l) = tls_listener {
+        threads.push(accept_loop(l, shared.clone(), true)?);
+    }
+    threads.push(super::deliver::spawn(shared.clone())?);
+    tracing::info!(%addr, tls = tls.is_some(), "relay: listening");
+    let (fingerprint, certificate) = tls.map(|t| (t.fingerprint, t.source)).unzip();
+    Ok(Running { addr, tls_addr, fingerprint, certificate, shared, threads })
+}
+
+fn accept_loop(listener: TcpListener, shared: Arc<Shared>, implicit_tls: bool) -> Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("mailwarden-relay-accept".into())
+        .spawn(move || {
+            for tcp in listener.incoming() {
+                if shared.stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(tcp) = tcp else { continue };
+                serve(tcp, &shared, implicit_tls);
+            }
+        })
+        .map_err(|source| CoreError::Io { context: "Could not start the relay".into(), source })
+}
+
+fn serve(mut tcp: TcpStream, shared: &Arc<Shared>, implicit_tls: bool) {
+    let Ok(peer) = tcp.peer_addr() else { return };
+    if shared.active.load(Ordering::SeqCst) >= shared.settings.max_connections {
+        let _ = std::io::Write::write_all(&mut tcp, b"421 4.7.0 Too many connections; try again shortly\r\n");
+        tracing::warn!(peer = %peer, "relay: connection refused (limit reached)");
+        return;
+    }
+    let _ = tcp.set_nodelay(true);
+    shared.active.fetch_add(1, Ordering::SeqCst);
+    let shared = shared.clone();
+    let spawned = std::thread::Builder::new().name("mailwarden-relay-session".into()).spawn(move || {
+        let _ = tcp.set_read_timeout(Some(Duration::from_secs(30)));
+        let conn = match (&shared.tls, implicit_tls) {
+            (Some(cfg), true) => Conn::tls(tcp, cfg.clone()),
+            _ => Ok(Conn::Plain(tcp)),
+        };
+        if let Ok(conn) = conn {
+            Session::new(&shared, peer.ip(), implicit_tls).run(conn);
+        }
+        shared.active.fetch_sub(1, Ordering::SeqCst);
+    });
+    if spawned.is_err() {
+        tracing::error!("relay: could not start a session thread");
+    }
+}
+
+impl Running {
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Stop: no new connections, open sessions finish (up to 30 s), deliveries
+    /// in flight finish; the queue stays for the next start.
+    pub fn stop(self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        self.shared.delivery.wake();
+        for a in [Some(self.addr), self.tls_addr].into_iter().flatten() {
+            let _ = TcpStream::connect_timeout(&a, Duration::from_secs(1));
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.shared.active.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        for t in self.threads {
+            let _ = t.join();
+        }
+        tracing::info!("relay: stopped");
+    }
+}
+
+/// This computer's name, for the greeting and Received lines.
+fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into buf.
+    let r = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    let name = if r == 0 {
+        let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        String::new()
+    };
+    if name.is_empty() {
+        "localhost".into()
+    } else {
+        name
+    }
+}

@@ -1,0 +1,404 @@
+//! One SMTP submission session: EHLO, STARTTLS, AUTH PLAIN/LOGIN, MAIL,
+//! RCPT, DATA (with SIZE, PIPELINING, 8BITMIME, SMTPUTF8), RSET, NOOP, QUIT.
+//! Commands and the DATA stream are parsed by `smtp-proto` (Stalwart's
+//! maintained parser: line limit, parameters, dot-unstuffing); this file is
+//! only the policy — who may send, the limits, and that a message is on disk
+//! before its `250`. Replies to pipelined commands go out together, when the
+//! client's bytes run out.
+
+use super::conn::Conn;
+use super::server::Shared;
+use super::spool::Envelope;
+use crate::relay::devices::DeviceRow;
+use base64::Engine;
+use smtp_proto::request::receiver::{DataReceiver, RequestReceiver};
+use smtp_proto::{EhloResponse, Error as ProtoError, Request};
+use std::io::{Read, Write};
+use std::net::IpAddr;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+enum Phase {
+    Command,
+    Data(DataReceiver),
+    /// AUTH LOGIN: waiting for the user name, then the password.
+    LoginUser,
+    LoginPass(String),
+    /// AUTH PLAIN without an initial response.
+    PlainWait,
+}
+
+pub struct Session<'s> {
+    shared: &'s Shared,
+    peer: IpAddr,
+    /// The connection is encrypted (STARTTLS done, or implicit TLS).
+    tls: bool,
+    /// A partial AUTH answer line.
+    line: Vec<u8>,
+    helo: String,
+    device: Option<DeviceRow>,
+    from: Option<String>,
+    to: Vec<String>,
+    message: Vec<u8>,
+    too_big: bool,
+    out: Vec<u8>,
+}
+
+/// What the session does after a command.
+enum Next {
+    Go,
+    StartTls,
+    Close,
+}
+
+impl<'s> Session<'s> {
+    pub fn new(shared: &'s Shared, peer: IpAddr, tls: bool) -> Self {
+        Session {
+            shared,
+            peer,
+            tls,
+            line: Vec::new(),
+            helo: String::new(),
+            device: None,
+            from: None,
+            to: Vec::new(),
+            message: Vec::new(),
+            too_big: false,
+            out: Vec::new(),
+        }
+    }
+
+    fn reply(&mut self, text: &str) {
+        self.out.extend_from_slice(text.as_bytes());
+        self.out.extend_from_slice(b"\r\n");
+    }
+
+    /// Serve the connection until QUIT, an error, idleness or shutdown.
+    pub fn run(mut self, mut conn: Conn) {
+        let idle = Duration::from_secs(self.shared.settings.idle_timeout_secs);
+        let _ = conn.set_read_timeout(Some(idle));
+        self.reply(&format!("220 {} Mailwarden relay ESMTP", self.shared.hostname));
+        let mut receiver = RequestReceiver::default();
+        let mut phase = Phase::Command;
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            if conn.write_all(&self.out).and_then(|_| conn.flush()).is_err() {
+                return;
+            }
+            self.out.clear();
+            if self.shared.stop.load(Ordering::SeqCst) && matches!(phase, Phase::Command) {
+                let _ = conn.write_all(b"421 4.3.2 The relay is shutting down; try again shortly\r\n");
+                return;
+            }
+            let n = match conn.read(&mut buf) {
+                Ok(0) | Err(_) => return, // closed, idle too long, or broken
+                Ok(n) => n,
+            };
+            let mut bytes = buf[..n].iter();
+            while bytes.len() > 0 {
+                match &mut phase {
+                    Phase::Data(rx) => {
+                        let done = rx.ingest(&mut bytes, &mut self.message);
+                        if self.message.len() > self.shared.settings.max_message_bytes {
+                            self.too_big = true;
+                            self.message.clear();
+                        }
+                        if done {
+                            self.end_of_data();
+                            phase = Phase::Command;
+                        }
+                    }
+                    Phase::LoginUser | Phase::LoginPass(_) | Phase::PlainWait => {
+                        let Some(line) = take_line(&mut bytes, &mut self.line) else { continue };
+                        phase = self.auth_step(std::mem::replace(&mut phase, Phase::Command), &line);
+                    }
+                    Phase::Command => match receiver.ingest(&mut bytes) {
+                        Ok(req) => {
+                            let req = req.into_owned();
+                            match self.command(req, &mut phase) {
+                                Next::Go => {}
+                                Next::Close => {
+                                    let _ = conn.write_all(&self.out);
+                                    return;
+                                }
+                                Next::StartTls => {
+                                    let _ = conn.write_all(&self.out).and_then(|_| conn.flush());
+                                    self.out.clear();
+                                    let Some(tls) = self.shared.tls.clone() else { return };
+                                    conn = match conn.start_tls(tls) {
+                                        Ok(c) => c,
+                                        Err(_) => return,
+                                    };
+                                    // RFC 3207: everything said before TLS is forgotten.
+                                    self.reset_all();
+                                    self.tls = true;
+                                    receiver = RequestReceiver::default();
+                                    break; // bytes sent in clear after STARTTLS are dropped
+                                }
+                            }
+                        }
+                        Err(ProtoError::NeedsMoreData { .. }) => break,
+                        Err(ProtoError::ResponseTooLong) => self.reply("500 5.5.2 Line too long"),
+                        Err(ProtoError::UnknownCommand) => self.reply("502 5.5.1 Command not implemented"),
+                        Err(e) => self.reply(&format!("501 5.5.4 Syntax error ({e:?})")),
+                    },
+                }
+            }
+        }
+    }
+
+    fn reset_all(&mut self) {
+        self.helo.clear();
+        self.device = None;
+        self.reset_transaction();
+    }
+
+    fn reset_transaction(&mut self) {
+        self.from = None;
+        self.to.clear();
+        self.message.clear();
+        self.too_big = false;
+    }
+
+    fn command(&mut self, req: Request<String>, phase: &mut Phase) -> Next {
+        let tls = self.tls;
+        match req {
+            Request::Ehlo { host } => {
+                self.helo = host;
+                self.reset_transaction();
+                let mut e = EhloResponse::new(self.shared.hostname.as_str());
+                e.capabilities = smtp_proto::EXT_PIPELINING
+                    | smtp_proto::EXT_SIZE
+                    | smtp_proto::EXT_8BIT_MIME
+                    | smtp_proto::EXT_SMTP_UTF8
+                    | smtp_proto::EXT_ENHANCED_STATUS_CODES;
+                e.size = self.shared.settings.max_message_bytes;
+                if self.shared.tls.is_some() && !tls {
+                    e.capabilities |= smtp_proto::EXT_START_TLS;
+                }
+                if self.may_authenticate(tls) {
+                    e.capabilities |= smtp_proto::EXT_AUTH;
+                    e.auth_mechanisms = smtp_proto::AUTH_PLAIN | smtp_proto::AUTH_LOGIN;
+                }
+                let _ = e.write(&mut self.out);
+            }
+            Request::Helo { host } => {
+                self.helo = host;
+                self.reset_transaction();
+                self.reply(&format!("250 {}", self.shared.hostname));
+            }
+            Request::StartTls if self.shared.tls.is_some() && !tls => {
+                self.reply("220 2.0.0 Ready to start TLS");
+                return Next::StartTls;
+            }
+            Request::StartTls => self.reply("502 5.5.1 STARTTLS is not available"),
+            Request::Auth { .. } if self.device.is_some() => self.reply("503 5.5.1 Already authenticated"),
+            Request::Auth { .. } if !self.may_authenticate(tls) => {
+                self.reply("538 5.7.11 Encryption required: use STARTTLS first")
+            }
+            Request::Auth { mechanism, initial_response } => match mechanism {
+                smtp_proto::AUTH_PLAIN if initial_response.is_empty() => {
+                    self.reply("334 ");
+                    *phase = Phase::PlainWait;
+                }
+                smtp_proto::AUTH_PLAIN => self.plain(&initial_response),
+                smtp_proto::AUTH_LOGIN if initial_response.is_empty() => {
+                    self.reply("334 VXNlcm5hbWU6");
+                    *phase = Phase::LoginUser;
+                }
+                smtp_proto::AUTH_LOGIN => {
+                    *phase = self.auth_step(Phase::LoginUser, &initial_response);
+                }
+                _ => self.reply("504 5.5.4 Mechanism not supported: use PLAIN or LOGIN"),
+            },
+            Request::Mail { from } => {
+                if self.helo.is_empty() {
+                    self.reply("503 5.5.1 Say EHLO first");
+                } else if self.from.is_some() {
+                    self.reply("503 5.5.1 A transaction is already open (RSET first)");
+                } else if from.size > self.shared.settings.max_message_bytes {
+                    self.reply(&format!(
+                        "552 5.3.4 Message too large: this relay takes up to {} bytes",
+                        self.shared.settings.max_message_bytes
+                    ));
+                } else if self.device.is_none() && !self.by_address(tls) {
+                    self.reply("530 5.7.0 Authentication required");
+                } else {
+                    self.from = Some(from.address);
+                    self.reply("250 2.1.0 Sender ok");
+                }
+            }
+            Request::Rcpt { to } => {
+                if self.from.is_none() {
+                    self.reply("503 5.5.1 MAIL first");
+                } else if self.to.len() >= self.shared.settings.max_recipients {
+                    self.reply("452 4.5.3 Too many recipients: send the rest in another message");
+                } else if to.address.is_empty() || !to.address.contains('@') {
+                    self.reply("501 5.1.3 Bad recipient address");
+                } else {
+                    self.to.push(to.address);
+                    self.reply("250 2.1.5 Recipient ok");
+                }
+            }
+            Request::Data => {
+                if self.to.is_empty() {
+                    self.reply("503 5.5.1 RCPT first");
+                } else {
+                    self.reply("354 End data with <CR><LF>.<CR><LF>");
+                    self.message.clear();
+                    *phase = Phase::Data(DataReceiver::new());
+                }
+            }
+            Request::Bdat { .. } => self.reply("502 5.5.1 CHUNKING is not offered: use DATA"),
+            Request::Rset => {
+                self.reset_transaction();
+                self.reply("250 2.0.0 Reset");
+            }
+            Request::Noop { .. } => self.reply("250 2.0.0 OK"),
+            Request::Vrfy { .. } => self.reply("252 2.5.0 Cannot verify; send the message"),
+            Request::Quit => {
+                self.reply("221 2.0.0 Bye");
+                return Next::Close;
+            }
+            _ => self.reply("502 5.5.1 Command not implemented"),
+        }
+        Next::Go
+    }
+
+    /// AUTH is offered over TLS, on loopback, or in clear to a device allowed
+    /// plain SMTP from this address.
+    fn may_authenticate(&self, tls: bool) -> bool {
+        tls || self.peer.is_loopback() || self.shared.plain_allowed(self.peer)
+    }
+
+    /// A device let in by its source address alone (no password).
+    fn by_address(&mut self, tls: bool) -> bool {
+        match self.shared.open_device(self.peer, tls) {
+            Some(d) => {
+                self.device = Some(d);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn plain(&mut self, b64: &str) {
+        let decoded = B64.decode(b64.trim()).unwrap_or_default();
+        let mut parts = decoded.split(|b| *b == 0);
+        let (_authz, user, pass) = (parts.next(), parts.next(), parts.next());
+        match (user, pass) {
+            (Some(u), Some(p)) => self.verify(&String::from_utf8_lossy(u), p),
+            _ => self.reply("501 5.5.2 Bad AUTH PLAIN answer"),
+        }
+    }
+
+    fn auth_step(&mut self, phase: Phase, line: &str) -> Phase {
+        if line == "*" {
+            self.reply("501 5.0.0 Authentication cancelled");
+            return Phase::Command;
+        }
+        match phase {
+            Phase::PlainWait => self.plain(line),
+            Phase::LoginUser => {
+                let user = B64.decode(line.trim()).map(|u| String::from_utf8_lossy(&u).into_owned());
+                return match user {
+                    Ok(u) => {
+                        self.reply("334 UGFzc3dvcmQ6");
+                        Phase::LoginPass(u)
+                    }
+                    Err(_) => {
+                        self.reply("501 5.5.2 Bad base64");
+                        Phase::Command
+                    }
+                };
+            }
+            Phase::LoginPass(user) => match B64.decode(line.trim()) {
+                Ok(p) => self.verify(&user, &p),
+                Err(_) => self.reply("501 5.5.2 Bad base64"),
+            },
+            _ => {}
+        }
+        Phase::Command
+    }
+
+    fn verify(&mut self, user: &str, password: &[u8]) {
+        match self.shared.authenticate(self.peer, user, password, self.tls) {
+            Some(row) => {
+                self.device = Some(row);
+                self.reply("235 2.7.0 Authentication successful");
+            }
+            None => self.reply("535 5.7.8 Authentication credentials invalid"),
+        }
+    }
+
+    /// The end of DATA: on disk, then `250`; a full disk is `452` and nothing is lost.
+    fn end_of_data(&mut self) {
+        let Some(device) = &self.device else { return };
+        if self.too_big {
+            self.reply(&format!(
+                "552 5.3.4 Message too large: this relay takes up to {} bytes",
+                self.shared.settings.max_message_bytes
+            ));
+            self.reset_transaction();
+            return;
+        }
+        let now = self.shared.engine.clock.now();
+        let id = self.shared.spool.next_id(now);
+        let tls = self.tls;
+        let mut message = format!(
+            "Received: from {} ([{}]) by {} (Mailwarden relay) with {} id {id};\r\n\t{}\r\n",
+            if self.helo.is_empty() { "unknown" } else { &self.helo },
+            self.peer,
+            self.shared.hostname,
+            if tls { "ESMTPSA" } else { "ESMTPA" },
+            now.format(&time::format_description::well_known::Rfc2822).unwrap_or_default()
+        )
+        .into_bytes();
+        // smtp-proto leaves off the CRLF before the final dot.
+        message.extend_from_slice(&self.message);
+        message.extend_from_slice(b"\r\n");
+        let envelope = Envelope {
+            id: id.clone(),
+            device: device.device.name.clone(),
+            profile_id: device.device.profile_id,
+            from: self.from.clone().unwrap_or_default(),
+            to: std::mem::take(&mut self.to),
+            peer: self.peer.to_string(),
+            received_at: crate::clock::rfc3339(now),
+            size: message.len() as u64,
+        };
+        match self.shared.spool.accept(&envelope, &message) {
+            Ok(()) => {
+                self.reply(&format!("250 2.0.0 Ok: queued as {id}"));
+                self.shared.queued(&envelope);
+            }
+            Err(e) if super::spool::is_disk_full(&e) => {
+                tracing::warn!(device = %envelope.device, "relay: the disk is full; message refused with 452");
+                self.reply("452 4.3.1 Insufficient system storage: try again later");
+            }
+            Err(e) => {
+                tracing::error!(device = %envelope.device, error = %e, "relay: could not queue a message");
+                self.reply("451 4.3.0 Could not store the message: try again later");
+            }
+        }
+        self.reset_transaction();
+    }
+}
+
+/// One line (up to 1,000 bytes) from the client, across reads; `buf` keeps a
+/// partial line. None until the line is complete.
+fn take_line(bytes: &mut std::slice::Iter<'_, u8>, buf: &mut Vec<u8>) -> Option<String> {
+    for &b in bytes.by_ref() {
+        if b == b'\n' {
+            let line = String::from_utf8_lossy(buf.strip_suffix(b"\r").unwrap_or(buf)).into_owned();
+            buf.clear();
+            return Some(line);
+        }
+        if buf.len() < 1000 {
+            buf.push(b);
+        }
+    }
+    None
+}

@@ -1,0 +1,204 @@
+//! The relay's queue on disk: one file per accepted message in the data
+//! folder (`relay/queue/`), written in full, fsynced, renamed into place and
+//! the directory fsynced *before* the `250` after DATA — so a kill -9 or a
+//! power cut loses nothing that was acknowledged. Each file is its envelope
+//! (one JSON line) followed by the message as received; names sort in
+//! arrival order. Delivery state (attempts, next try, a held message's
+//! diagnosis) is a small side file replaced atomically; losing it costs at
+//! most an early retry. Delivered messages are removed (at-least-once: a
+//! crash between the upstream's acceptance and the removal sends it again).
+
+use crate::diagnosis::Diagnosis;
+use crate::error::{CoreError, Result};
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use ts_rs::TS;
+
+/// Who sent it, through which profile, to whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Envelope {
+    pub id: String,
+    pub device: String,
+    #[ts(type = "number")]
+    pub profile_id: i64,
+    /// MAIL FROM as the device gave it.
+    pub from: String,
+    pub to: Vec<String>,
+    /// The device's address.
+    pub peer: String,
+    pub received_at: String,
+    #[ts(type = "number")]
+    pub size: u64,
+}
+
+/// Where a queued message stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DeliveryState {
+    pub attempts: u32,
+    /// Unix seconds of the next try (0: at once).
+    #[ts(type = "number")]
+    pub next_at: i64,
+    /// The last transient failure, in a line.
+    pub last_error: Option<String>,
+    /// Held (a permanent failure): why, and what to do. Not retried until asked.
+    pub held: Option<Diagnosis>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct QueuedMessage {
+    pub envelope: Envelope,
+    pub state: DeliveryState,
+}
+
+/// The queue folder.
+pub struct Spool {
+    dir: PathBuf,
+    tmp: PathBuf,
+    seq: AtomicU64,
+}
+
+fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> CoreError {
+    let context = context.into();
+    move |source| CoreError::Io { context, source }
+}
+
+/// Whether an I/O failure is the disk (or quota) being full.
+pub fn is_disk_full(e: &CoreError) -> bool {
+    matches!(e, CoreError::Io { source, .. } if matches!(source.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT) | Some(libc::EFBIG)))
+}
+
+impl Spool {
+    /// The queue beside the database (`<data folder>/relay/queue`), 0700.
+    pub fn open(data_dir: &Path) -> Result<Spool> {
+        let root = data_dir.join("relay");
+        let dir = root.join("queue");
+        let tmp = root.join("incoming");
+        for d in [&root, &dir, &tmp] {
+            fs::create_dir_all(d).map_err(io(format!("Could not create {}", d.display())))?;
+            fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+                .map_err(io(format!("Could not protect {}", d.display())))?;
+        }
+        // Half-written files of a relay that stopped mid-DATA were never acknowledged.
+        for e in fs::read_dir(&tmp).map_err(io("spool"))?.flatten() {
+            let _ = fs::remove_file(e.path());
+        }
+        Ok(Spool { dir, tmp, seq: AtomicU64::new(0) })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A new id that sorts after every earlier one.
+    pub fn next_id(&self, now: time::OffsetDateTime) -> String {
+        let micros = now.unix_timestamp_nanos() / 1000;
+        let n = self.seq.fetch_add(1, Ordering::Relaxed) % 1_000_000;
+        format!("{micros:017}-{n:06}-{}", std::process::id())
+    }
+
+    /// Store a message durably; only then may the relay say `250`.
+    pub fn accept(&self, envelope: &Envelope, message: &[u8]) -> Result<()> {
+        let tmp = self.tmp.join(&envelope.id);
+        let result = (|| {
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&tmp)
+                .map_err(io("Could not write the message to the relay's queue"))?;
+            let mut head = serde_json::to_vec(envelope).map_err(|e| CoreError::Flow(e.to_string()))?;
+            head.extend_from_slice(b"\r\n");
+            f.write_all(&head).map_err(io("Could not write the message to the relay's queue"))?;
+            f.write_all(message).map_err(io("Could not write the message to the relay's queue"))?;
+            f.sync_all().map_err(io("Could not flush the message to disk"))?;
+            fs::rename(&tmp, self.path(&envelope.id)).map_err(io("Could not move the message into the queue"))?;
+            File::open(&self.dir).and_then(|d| d.sync_all()).map_err(io("Could not flush the queue folder"))
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    fn path(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.msg"))
+    }
+
+    fn state_path(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.state"))
+    }
+
+    /// The ids in the queue, oldest first.
+    pub fn ids(&self) -> Result<Vec<String>> {
+        let mut ids: Vec<String> = fs::read_dir(&self.dir)
+            .map_err(io("Could not read the relay's queue"))?
+            .flatten()
+            .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".msg")).map(str::to_owned))
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// The envelope and the message of `id`.
+    pub fn read(&self, id: &str) -> Result<(Envelope, Vec<u8>)> {
+        let mut bytes = Vec::new();
+        File::open(self.path(id))
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map_err(io(format!("Could not read queued message {id}")))?;
+        let split = bytes.windows(2).position(|w| w == b"\r\n").ok_or_else(|| bad(id))?;
+        let envelope: Envelope = serde_json::from_slice(&bytes[..split]).map_err(|_| bad(id))?;
+        Ok((envelope, bytes.split_off(split + 2)))
+    }
+
+    /// Only the envelope (a queue listing reads no message bodies).
+    pub fn envelope(&self, id: &str) -> Result<Envelope> {
+        let f = File::open(self.path(id)).map_err(io(format!("Could not read queued message {id}")))?;
+        let mut line = Vec::new();
+        std::io::BufRead::read_until(&mut std::io::BufReader::new(f.take(1024 * 1024)), b'\n', &mut line)
+            .map_err(io(format!("Could not read queued message {id}")))?;
+        let line = line.strip_suffix(b"\n").unwrap_or(&line).to_vec();
+        serde_json::from_slice(line.strip_suffix(b"\r").unwrap_or(&line)).map_err(|_| bad(id))
+    }
+
+    pub fn state(&self, id: &str) -> DeliveryState {
+        fs::read(self.state_path(id)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+    }
+
+    pub fn set_state(&self, id: &str, state: &DeliveryState) -> Result<()> {
+        let tmp = self.tmp.join(format!("{id}.state"));
+        let bytes = serde_json::to_vec(state).map_err(|e| CoreError::Flow(e.to_string()))?;
+        fs::write(&tmp, bytes)
+            .and_then(|_| fs::rename(&tmp, self.state_path(id)))
+            .map_err(io("Could not record the delivery state"))
+    }
+
+    /// Delivered (or deleted by the person): gone from the queue.
+    pub fn remove(&self, id: &str) -> Result<()> {
+        fs::remove_file(self.path(id)).map_err(io(format!("Could not remove queued message {id}")))?;
+        let _ = fs::remove_file(self.state_path(id));
+        Ok(())
+    }
+
+    /// Every queued message with its state, oldest first.
+    pub fn list(&self) -> Result<Vec<QueuedMessage>> {
+        let mut out = Vec::new();
+        for id in self.ids()? {
+            // A message delivered meanwhile is simply not listed.
+            if let Ok(envelope) = self.envelope(&id) {
+                out.push(QueuedMessage { state: self.state(&id), envelope });
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn bad(id: &str) -> CoreError {
+    CoreError::Flow(format!("Queued message {id} is damaged (no envelope line); it was left in the queue folder."))
+}
