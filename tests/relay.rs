@@ -132,3 +132,179 @@ fn devices_submit_and_the_relay_delivers_through_the_profile() {
     assert!(!logged.contains(&password), "the device password reached the log");
     assert!(logged.contains("relay: delivered"), "{logged}");
 }
+
+/// A Python sender that sends `count` messages of about `kb` KB over one
+/// signed-in connection, printing `OK n` after each `250` (stdout, flushed).
+fn burst(port: u16, password: &str, count: usize, kb: usize, tag: &str) -> std::process::Child {
+    let script = format!(
+        r#"
+import smtplib, sys
+body = ("x" * 76 + "\r\n") * ({kb} * 1024 // 78)
+s = smtplib.SMTP("127.0.0.1", {port}, timeout=30)
+s.ehlo("burst.lan")
+s.login("printer-1", sys.stdin.readline().strip())
+for n in range({count}):
+    msg = "From: scanner@printer.lan\r\nTo: erp@contoso.com\r\nSubject: {tag} " + str(n) + "\r\nMessage-ID: <{tag}-" + str(n) + "@printer.lan>\r\n\r\n" + body
+    s.sendmail("scanner@printer.lan", ["erp@contoso.com"], msg)
+    print("OK", n, flush=True)
+s.quit()
+"#
+    );
+    let mut child = Command::new("python3")
+        .args(["-c", &script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child
+}
+
+/// How often each Message-ID `<tag-n@…>` is in the mailbox.
+fn delivered_counts(env: &MailEnv, tag: &str) -> std::collections::HashMap<usize, usize> {
+    let mut counts = std::collections::HashMap::new();
+    for m in env.mail.delivered("erp@contoso.com") {
+        let needle = format!("Message-ID: <{tag}-");
+        if let Some(rest) = m.find(&needle).map(|i| &m[i + needle.len()..]) {
+            if let Some(n) = rest.split('@').next().and_then(|n| n.parse().ok()) {
+                *counts.entry(n).or_default() += 1;
+            }
+        }
+    }
+    counts
+}
+
+#[test]
+fn acknowledged_messages_survive_kill_9_and_go_out_after_a_restart() {
+    let env = MailEnv::new();
+    env.connected("Invent ERP", &[]);
+    env.ok(&["settings", "set", "--relay-per-minute", "0"], None);
+    let password = add_device(&env, "printer-1");
+    let relay = Relay::start(&env);
+    let mut sender = burst(relay.port, &password, 500, 2, "burst");
+    let mut out = BufReader::new(sender.stdout.take().unwrap());
+    let mut acknowledged = Vec::new();
+    let mut line = String::new();
+    // Kill the relay in the middle of the burst.
+    while acknowledged.len() < 200 {
+        line.clear();
+        assert!(out.read_line(&mut line).unwrap() > 0, "the sender stopped early");
+        acknowledged.push(line.trim().trim_start_matches("OK ").parse::<usize>().unwrap());
+    }
+    let mut relay = relay;
+    relay.child.kill().unwrap(); // SIGKILL: no chance to finish anything
+    let _ = relay.child.wait();
+    for l in out.lines().map_while(Result::ok) {
+        acknowledged.push(l.trim_start_matches("OK ").parse().unwrap());
+    }
+    let _ = sender.wait();
+    assert!(acknowledged.len() < 500, "the burst was cut off by the kill");
+
+    // Restarted, the relay sends its queue at once: every acknowledged message arrives.
+    let relay = Relay::start(&env);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let counts = loop {
+        let counts = delivered_counts(&env, "burst");
+        if acknowledged.iter().all(|n| counts.contains_key(n)) {
+            break counts;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} of {} acknowledged delivered",
+            counts.len(),
+            acknowledged.len()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
+    let duplicates: usize = counts.values().map(|c| c - 1).sum();
+    eprintln!("kill -9 after {} acknowledged: all delivered, {duplicates} duplicate(s)", acknowledged.len());
+    assert!(duplicates <= 1, "at most the one message in flight at the kill is sent twice: {duplicates}");
+    relay.stop();
+}
+
+#[test]
+fn a_down_upstream_is_retried_in_order_and_a_dead_profile_is_held_while_others_flow() {
+    let env = MailEnv::new();
+    env.connected("Invent ERP", &[]);
+    env.ok(&["settings", "set", "--relay-per-minute", "0"], None);
+    let password = add_device(&env, "printer-1");
+    // The upstream is down: nothing listens on the profile's SMTP port.
+    let closed = free_port().to_string();
+    env.ok(&["profile", "edit", "Invent ERP", "--smtp-port", &closed], None);
+    let relay = Relay::start(&env);
+    let mut s = burst(relay.port, &password, 3, 1, "down");
+    assert!(s.wait().unwrap().success(), "accepted while the upstream is down");
+    let q = text(&env.ok(&["relay", "queue", "list"], None).stdout).to_owned();
+    assert_eq!(q.lines().count(), 3, "{q}");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let q = text(&env.ok(&["relay", "queue", "list"], None).stdout).to_owned();
+    assert!(q.contains("retrying (1 tries)"), "a refused connection is retried: {q}");
+
+    // Back up: delivered, in the order they were sent.
+    env.ok(&["profile", "edit", "Invent ERP", "--smtp-port", &env.mail.submission.to_string()], None);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while delivered_counts(&env, "down").len() < 3 {
+        assert!(std::time::Instant::now() < deadline, "not delivered after the upstream came back");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let log = std::fs::read_to_string(env.db.dir.path().join("mailwarden.log")).unwrap();
+    let order: Vec<&str> = log.lines().filter(|l| l.contains("relay: delivered")).collect();
+    let ids: Vec<String> = order.iter().filter_map(|l| l.split("id=").nth(1)).map(|r| r[..24].to_owned()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "delivered in arrival order");
+
+    // A profile whose grant is revoked: its message is held with the diagnosis;
+    // another profile's device still flows; retry after reconnecting sends it.
+    env.idp.set_access_lifetime(1);
+    env.connected("Dead", &[]);
+    let live: Vec<String> = env.idp.state.lock().unwrap().refresh_tokens.keys().cloned().collect();
+    for rt in &live {
+        env.idp.revoke(rt);
+    }
+    env.connected("Alive", &[]);
+    std::thread::sleep(std::time::Duration::from_millis(1100)); // Dead's access token has expired
+    let dead_pw = text(&env.ok(&["relay", "device", "add", "scanner-dead", "--profile", "Dead"], None).stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Relay password:").map(|p| p.trim().to_owned()))
+        .unwrap();
+    let alive_pw = text(&env.ok(&["relay", "device", "add", "scanner-alive", "--profile", "Alive"], None).stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Relay password:").map(|p| p.trim().to_owned()))
+        .unwrap();
+    assert!(smtp_as(relay.port, "scanner-dead", &dead_pw, "<dead-0@printer.lan>").status.success());
+    assert!(smtp_as(relay.port, "scanner-alive", &alive_pw, "<alive-0@printer.lan>").status.success());
+    env.mail.wait_delivered("erp@contoso.com", "<alive-0@printer.lan>");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let held = loop {
+        let q: serde_json::Value =
+            serde_json::from_slice(&env.ok(&["relay", "queue", "list", "--json"], None).stdout).unwrap();
+        if let Some(m) = q.as_array().unwrap().iter().find(|m| !m["state"]["held"].is_null()) {
+            break m.clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "the dead profile's message was not held: {q:#}");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
+    assert_eq!(held["envelope"]["device"], "scanner-dead");
+    assert!(held["state"]["held"]["title"].as_str().unwrap().len() > 5, "held with a diagnosis: {held:#}");
+    let status = text(&env.ok(&["relay", "status"], None).stdout).to_owned();
+    assert!(status.contains("1 held") && status.contains("HELD:"), "{status}");
+    relay.stop();
+}
+
+/// One message as `user` through the relay (Python's smtplib).
+fn smtp_as(port: u16, user: &str, password: &str, msg_id: &str) -> std::process::Output {
+    let script = format!(
+        r#"
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", {port}, timeout=20) as s:
+    s.login("{user}", sys.stdin.readline().strip())
+    s.sendmail("dev@printer.lan", ["erp@contoso.com"], "Subject: t\r\nMessage-ID: {msg_id}\r\n\r\nbody\r\n")
+"#
+    );
+    let mut c = Command::new("python3");
+    c.args(["-c", &script]);
+    mailwarden_tests::run_with_stdin(c, Some(&format!("{password}\n")))
+}

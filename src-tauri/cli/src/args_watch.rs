@@ -86,5 +86,36 @@ pub enum SettingsCommand {
         /// Keep running in the tray when the window closes.
         #[arg(long, value_name = "BOOL")]
         close_to_tray: Option<bool>,
+        #[command(flatten)]
+        relay: RelaySettingsArgs,
     },
+}
+
+/// The relay's settings (`settings set --relay-…`).
+#[derive(clap::Args)]
+pub struct RelaySettingsArgs {
+    /// Where the relay listens (ADDR:PORT; a LAN address gets TLS).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub relay_listen: Option<String>,
+    /// Messages a minute per Microsoft mailbox (Exchange Online: 30); 0: no limit.
+    #[arg(long, value_name = "N")]
+    pub relay_per_minute: Option<u32>,
+    /// Recipients a day per Microsoft mailbox (Exchange Online: 10,000); 0: no limit.
+    #[arg(long, value_name = "N")]
+    pub relay_recipients_per_day: Option<u32>,
+    /// Messages a minute per mailbox of other providers; 0: no limit.
+    #[arg(long, value_name = "N")]
+    pub relay_other_per_minute: Option<u32>,
+    /// The largest message the relay takes (MB).
+    #[arg(long, value_name = "MB")]
+    pub relay_max_message_mb: Option<usize>,
+    /// Recipients per message.
+    #[arg(long, value_name = "N")]
+    pub relay_max_recipients: Option<usize>,
+    /// Connections at once.
+    #[arg(long, value_name = "N")]
+    pub relay_max_connections: Option<usize>,
+    /// Seconds a connection may stay silent.
+    #[arg(long, value_name = "SECONDS")]
+    pub relay_idle_timeout: Option<u64>,
 }

@@ -228,7 +228,17 @@ pub fn settings(app: &Mailwarden, command: SettingsCommand) -> Result<ExitCode, 
                 return Ok(ExitCode::SUCCESS);
             }
         }
-        SettingsCommand::Set { warn_days, crit_days, keepalive_days, check_every_hours, close_to_tray } => {
+        SettingsCommand::Set { warn_days, crit_days, keepalive_days, check_every_hours, close_to_tray, relay } => {
+            let r = &mut s.relay;
+            r.listen = relay.relay_listen.unwrap_or(r.listen.clone());
+            r.microsoft_per_minute = relay.relay_per_minute.unwrap_or(r.microsoft_per_minute);
+            r.microsoft_recipients_per_day = relay.relay_recipients_per_day.unwrap_or(r.microsoft_recipients_per_day);
+            r.other_per_minute = relay.relay_other_per_minute.unwrap_or(r.other_per_minute);
+            r.max_message_bytes =
+                relay.relay_max_message_mb.map_or(r.max_message_bytes, |mb| mb.saturating_mul(1024 * 1024));
+            r.max_recipients = relay.relay_max_recipients.unwrap_or(r.max_recipients);
+            r.max_connections = relay.relay_max_connections.unwrap_or(r.max_connections);
+            r.idle_timeout_secs = relay.relay_idle_timeout.unwrap_or(r.idle_timeout_secs);
             s.thresholds.soon_days = warn_days.unwrap_or(s.thresholds.soon_days);
             s.thresholds.urgent_days = crit_days.unwrap_or(s.thresholds.urgent_days);
             s.keepalive_days = keepalive_days.unwrap_or(s.keepalive_days);
@@ -242,5 +252,8 @@ pub fn settings(app: &Mailwarden, command: SettingsCommand) -> Result<ExitCode, 
     println!("keep-alive:       refresh tokens idle {} days", s.keepalive_days);
     println!("check every:      {} hours", s.check_every_hours);
     println!("close to tray:    {}", s.close_to_tray);
+    let r = &s.relay;
+    println!("relay:            {} · {} msg/min and {} recipients/day per Microsoft mailbox (0: none) · up to {} MB, {} recipients, {} connections, {} s idle",
+        r.listen, r.microsoft_per_minute, r.microsoft_recipients_per_day, r.max_message_bytes / (1024 * 1024), r.max_recipients, r.max_connections, r.idle_timeout_secs);
     Ok(ExitCode::SUCCESS)
 }

@@ -60,6 +60,22 @@ impl Settings {
         if !(1..=24).contains(&self.check_every_hours) {
             bad("checkEveryHours", "Between 1 and 24 hours.".into());
         }
+        let r = &self.relay;
+        if r.listen.parse::<std::net::SocketAddr>().is_err() {
+            bad("relayListen", format!("\"{}\" is not ADDR:PORT, e.g. 127.0.0.1:2525 or 192.168.1.5:587.", r.listen));
+        }
+        if !(1024 * 1024..=150 * 1024 * 1024).contains(&r.max_message_bytes) {
+            bad("relayMaxMessageMb", "Between 1 and 150 MB (Exchange Online takes up to 35 MB).".into());
+        }
+        if !(1..=1000).contains(&r.max_recipients) {
+            bad("relayMaxRecipients", "Between 1 and 1,000 recipients.".into());
+        }
+        if !(1..=1000).contains(&r.max_connections) {
+            bad("relayMaxConnections", "Between 1 and 1,000 connections.".into());
+        }
+        if !(10..=3600).contains(&r.idle_timeout_secs) {
+            bad("relayIdleTimeout", "Between 10 and 3,600 seconds.".into());
+        }
         if !crate::profile::is_guid(self.admin_client_id.trim()) {
             bad(
                 "adminClientId",

@@ -163,7 +163,8 @@ fn work(shared: &Arc<Shared>, profile_id: i64, rx: Receiver<String>) {
             }
             Outcome::Retry(why) => {
                 state.attempts += 1;
-                let backoff = (30i64 << state.attempts.min(7)).min(MAX_BACKOFF_SECS);
+                // 5 s, 10 s, 20 s … up to an hour.
+                let backoff = (5i64 << (state.attempts - 1).min(10)).min(MAX_BACKOFF_SECS);
                 state.next_at = unix_now(shared) + backoff;
                 tracing::warn!(id = %id, attempts = state.attempts, retry_in = backoff, "relay: delivery failed, will retry: {why}");
                 state.last_error = Some(why);
