@@ -308,3 +308,158 @@ with smtplib.SMTP("127.0.0.1", {port}, timeout=20) as s:
     c.args(["-c", &script]);
     mailwarden_tests::run_with_stdin(c, Some(&format!("{password}\n")))
 }
+
+/// An SMTP conversation by hand: each line sent, each reply read.
+fn converse(port: u16, lines: &[&str]) -> Vec<String> {
+    use std::io::Write;
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let mut r = BufReader::new(tcp.try_clone().unwrap());
+    let mut read_reply = |r: &mut BufReader<std::net::TcpStream>| {
+        let mut all = String::new();
+        loop {
+            let mut l = String::new();
+            if r.read_line(&mut l).unwrap_or(0) == 0 {
+                return if all.is_empty() { "(closed)".into() } else { all };
+            }
+            all.push_str(&l);
+            if l.as_bytes().get(3) != Some(&b'-') {
+                return all;
+            }
+        }
+    };
+    let mut replies = vec![read_reply(&mut r)];
+    for l in lines {
+        tcp.write_all(format!("{l}\r\n").as_bytes()).unwrap();
+        replies.push(read_reply(&mut r));
+    }
+    replies
+}
+
+fn b64(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+#[test]
+fn the_listener_holds_its_limits_and_lets_no_one_else_through() {
+    let env = MailEnv::new();
+    env.connected("Invent ERP", &[]);
+    env.ok(
+        &[
+            "settings",
+            "set",
+            "--relay-max-message-mb",
+            "1",
+            "--relay-max-recipients",
+            "2",
+            "--relay-max-connections",
+            "3",
+        ],
+        None,
+    );
+    env.ok(&["settings", "set", "--relay-idle-timeout", "5"], None);
+    let password = add_device(&env, "printer-1");
+    env.ok(&["relay", "device", "add", "lan-only", "--profile", "Invent ERP", "--allow", "10.9.9.9"], None);
+    let relay = Relay::start(&env);
+    let plain = |user: &str, pw: &str| format!("AUTH PLAIN {}", b64(&format!("\0{user}\0{pw}")));
+
+    let r = converse(relay.port, &["EHLO t", &plain("printer-1", &password), "MAIL FROM:<a@b.c> SIZE=2000000"]);
+    assert!(
+        r[1].contains("250-SIZE 1048576") && r[1].contains("AUTH PLAIN LOGIN") && r[1].contains("PIPELINING"),
+        "{}",
+        r[1]
+    );
+    assert!(r[2].starts_with("235"), "{}", r[2]);
+    assert!(r[3].starts_with("552 5.3.4"), "a declared size over the limit: {}", r[3]);
+
+    let r = converse(
+        relay.port,
+        &[
+            "EHLO t",
+            &plain("printer-1", &password),
+            "MAIL FROM:<a@b.c>",
+            "RCPT TO:<x@y.z>",
+            "RCPT TO:<x2@y.z>",
+            "RCPT TO:<x3@y.z>",
+        ],
+    );
+    assert!(r[6].starts_with("452 4.5.3"), "the third recipient: {}", r[6]);
+
+    let long = format!("EHLO {}", "a".repeat(5000));
+    let r = converse(relay.port, &[&long, "NOOP"]);
+    assert!(r[1].starts_with("500 5.5.2"), "a line too long: {}", r[1]);
+
+    // A device allowed only from 10.9.9.9 is refused from here.
+    let lan = text(&env.ok(&["relay", "device", "reset-password", "lan-only"], None).stdout)
+        .split(": ")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = converse(relay.port, &["EHLO t", &plain("lan-only", &lan)]);
+    assert!(r[2].starts_with("535 5.7.8"), "outside its addresses: {}", r[2]);
+
+    // Three connections at once are the limit; a fourth is turned away.
+    let held: Vec<std::net::TcpStream> =
+        (0..3).map(|_| std::net::TcpStream::connect(("127.0.0.1", relay.port)).unwrap()).collect();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let r = converse(relay.port, &[]);
+    assert!(r[0].starts_with("421 4.7.0"), "{}", r[0]);
+    drop(held);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+
+    // A silent connection is closed after the idle time.
+    let started = std::time::Instant::now();
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", relay.port)).unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    let mut all = String::new();
+    let _ = std::io::Read::read_to_string(&mut tcp, &mut all);
+    assert!(all.starts_with("220 "), "{all}");
+    let idle = started.elapsed();
+    assert!(idle >= std::time::Duration::from_secs(4) && idle < std::time::Duration::from_secs(15), "{idle:?}");
+
+    // Nothing of the password in the queue folder or the log.
+    let mut s = burst(relay.port, &password, 2, 1, "limits");
+    assert!(s.wait().unwrap().success());
+    env.mail.wait_delivered("erp@contoso.com", "<limits-1@printer.lan>");
+    for (path, bytes) in env.db.all_bytes() {
+        assert!(!mailwarden_tests::contains(&bytes, password.as_bytes()), "the password in {}", path.display());
+    }
+    relay.stop();
+}
+
+#[test]
+fn a_full_disk_is_answered_with_452_and_loses_nothing() {
+    let env = MailEnv::new();
+    env.connected("Invent ERP", &[]);
+    let password = add_device(&env, "printer-1");
+    // The relay may write files of at most 200 KB: a bigger message cannot be stored.
+    let port = free_port();
+    let mut child = Command::new("prlimit")
+        .args(["--fsize=200000", "--"])
+        .arg(mailwarden_tests::binary("mailwarden"))
+        .args(["relay", "run", "--listen", &format!("127.0.0.1:{port}")])
+        .env("MAILWARDEN_DB", env.db.path())
+        .env("MAILWARDEN_CA_FILE", &env.idp.ca.ca_file)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("Relay listening") {
+        line.clear();
+        assert!(out.read_line(&mut line).unwrap() > 0);
+    }
+    let mut big = burst(port, &password, 1, 300, "full");
+    let o = big.wait_with_output().unwrap();
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("452"), "{}", text(&o.stderr));
+    let mut small = burst(port, &password, 1, 2, "fits");
+    assert!(small.wait().unwrap().success(), "a message that fits is still taken");
+    env.mail.wait_delivered("erp@contoso.com", "<fits-0@printer.lan>");
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    assert!(child.wait().unwrap().success());
+}

@@ -40,6 +40,10 @@ fn serve(
     key: Option<String>,
 ) -> Result<ExitCode, CoreError> {
     let signals = block_signals();
+    // A file-size limit (or a full quota) then fails the write with EFBIG, which
+    // the relay answers with 452, instead of killing the process.
+    // SAFETY: setting a signal's disposition before any thread exists.
+    unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
     let mut settings = app.settings().get()?.relay;
     if let Some(l) = listen {
         settings.listen = l;

@@ -73,8 +73,8 @@ impl Settings {
         if !(1..=1000).contains(&r.max_connections) {
             bad("relayMaxConnections", "Between 1 and 1,000 connections.".into());
         }
-        if !(10..=3600).contains(&r.idle_timeout_secs) {
-            bad("relayIdleTimeout", "Between 10 and 3,600 seconds.".into());
+        if !(5..=3600).contains(&r.idle_timeout_secs) {
+            bad("relayIdleTimeout", "Between 5 and 3,600 seconds.".into());
         }
         if !crate::profile::is_guid(self.admin_client_id.trim()) {
             bad(

@@ -19,6 +19,8 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+/// The longest command line taken (RFC 5321 says 512; some devices send more).
+const MAX_COMMAND: usize = 1000;
 
 enum Phase {
     Command,
@@ -83,6 +85,10 @@ impl<'s> Session<'s> {
         let mut receiver = RequestReceiver::default();
         let mut phase = Phase::Command;
         let mut buf = vec![0u8; 16 * 1024];
+        // Bytes of the command line so far (across reads), and whether an
+        // over-long one is being skipped to its end.
+        let mut partial = 0usize;
+        let mut skipping = false;
         loop {
             if conn.write_all(&self.out).and_then(|_| conn.flush()).is_err() {
                 return;
@@ -114,8 +120,33 @@ impl<'s> Session<'s> {
                         let Some(line) = take_line(&mut bytes, &mut self.line) else { continue };
                         phase = self.auth_step(std::mem::replace(&mut phase, Phase::Command), &line);
                     }
-                    Phase::Command => match receiver.ingest(&mut bytes) {
+                    Phase::Command if skipping || partial + line_end(bytes.as_slice()) > MAX_COMMAND => {
+                        let rest = bytes.as_slice();
+                        match rest.iter().position(|b| *b == b'\n') {
+                            Some(i) => {
+                                bytes.nth(i);
+                                if !skipping || partial > 0 {
+                                    self.reply("500 5.5.2 Line too long");
+                                }
+                                (skipping, partial) = (false, 0);
+                                receiver = RequestReceiver::default();
+                            }
+                            None => {
+                                bytes.nth(rest.len().saturating_sub(1));
+                                (skipping, partial) = (true, 1);
+                            }
+                        }
+                    }
+                    Phase::Command => match {
+                        let before = bytes.len();
+                        let r = receiver.ingest(&mut bytes);
+                        if matches!(r, Err(ProtoError::NeedsMoreData { .. })) {
+                            partial += before;
+                        }
+                        r
+                    } {
                         Ok(req) => {
+                            partial = 0;
                             let req = req.into_owned();
                             match self.command(req, &mut phase) {
                                 Next::Go => {}
@@ -401,4 +432,9 @@ fn take_line(bytes: &mut std::slice::Iter<'_, u8>, buf: &mut Vec<u8>) -> Option<
         }
     }
     None
+}
+
+/// How many bytes up to the end of the first line in `rest` (all of it if no line ends).
+fn line_end(rest: &[u8]) -> usize {
+    rest.iter().position(|b| *b == b'\n').map_or(rest.len(), |i| i + 1)
 }
