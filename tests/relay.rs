@@ -315,7 +315,7 @@ fn converse(port: u16, lines: &[&str]) -> Vec<String> {
     let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     tcp.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
     let mut r = BufReader::new(tcp.try_clone().unwrap());
-    let mut read_reply = |r: &mut BufReader<std::net::TcpStream>| {
+    let read_reply = |r: &mut BufReader<std::net::TcpStream>| {
         let mut all = String::new();
         loop {
             let mut l = String::new();
@@ -453,7 +453,7 @@ fn a_full_disk_is_answered_with_452_and_loses_nothing() {
         line.clear();
         assert!(out.read_line(&mut line).unwrap() > 0);
     }
-    let mut big = burst(port, &password, 1, 300, "full");
+    let big = burst(port, &password, 1, 300, "full");
     let o = big.wait_with_output().unwrap();
     assert!(!o.status.success());
     assert!(text(&o.stderr).contains("452"), "{}", text(&o.stderr));

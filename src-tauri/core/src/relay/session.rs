@@ -137,44 +137,43 @@ impl<'s> Session<'s> {
                             }
                         }
                     }
-                    Phase::Command => match {
+                    Phase::Command => {
                         let before = bytes.len();
-                        let r = receiver.ingest(&mut bytes);
-                        if matches!(r, Err(ProtoError::NeedsMoreData { .. })) {
+                        let parsed = receiver.ingest(&mut bytes).map(Request::into_owned);
+                        if matches!(parsed, Err(ProtoError::NeedsMoreData { .. })) {
                             partial += before;
                         }
-                        r
-                    } {
-                        Ok(req) => {
-                            partial = 0;
-                            let req = req.into_owned();
-                            match self.command(req, &mut phase) {
-                                Next::Go => {}
-                                Next::Close => {
-                                    let _ = conn.write_all(&self.out);
-                                    return;
-                                }
-                                Next::StartTls => {
-                                    let _ = conn.write_all(&self.out).and_then(|_| conn.flush());
-                                    self.out.clear();
-                                    let Some(tls) = self.shared.tls.clone() else { return };
-                                    conn = match conn.start_tls(tls) {
-                                        Ok(c) => c,
-                                        Err(_) => return,
-                                    };
-                                    // RFC 3207: everything said before TLS is forgotten.
-                                    self.reset_all();
-                                    self.tls = true;
-                                    receiver = RequestReceiver::default();
-                                    break; // bytes sent in clear after STARTTLS are dropped
+                        match parsed {
+                            Ok(req) => {
+                                partial = 0;
+                                match self.command(req, &mut phase) {
+                                    Next::Go => {}
+                                    Next::Close => {
+                                        let _ = conn.write_all(&self.out);
+                                        return;
+                                    }
+                                    Next::StartTls => {
+                                        let _ = conn.write_all(&self.out).and_then(|_| conn.flush());
+                                        self.out.clear();
+                                        let Some(tls) = self.shared.tls.clone() else { return };
+                                        conn = match conn.start_tls(tls) {
+                                            Ok(c) => c,
+                                            Err(_) => return,
+                                        };
+                                        // RFC 3207: everything said before TLS is forgotten.
+                                        self.reset_all();
+                                        self.tls = true;
+                                        receiver = RequestReceiver::default();
+                                        break; // bytes sent in clear after STARTTLS are dropped
+                                    }
                                 }
                             }
+                            Err(ProtoError::NeedsMoreData { .. }) => break,
+                            Err(ProtoError::ResponseTooLong) => self.reply("500 5.5.2 Line too long"),
+                            Err(ProtoError::UnknownCommand) => self.reply("502 5.5.1 Command not implemented"),
+                            Err(e) => self.reply(&format!("501 5.5.4 Syntax error ({e:?})")),
                         }
-                        Err(ProtoError::NeedsMoreData { .. }) => break,
-                        Err(ProtoError::ResponseTooLong) => self.reply("500 5.5.2 Line too long"),
-                        Err(ProtoError::UnknownCommand) => self.reply("502 5.5.1 Command not implemented"),
-                        Err(e) => self.reply(&format!("501 5.5.4 Syntax error ({e:?})")),
-                    },
+                    }
                 }
             }
         }
