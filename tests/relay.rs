@@ -291,6 +291,10 @@ fn a_down_upstream_is_retried_in_order_and_a_dead_profile_is_held_while_others_f
     assert!(held["state"]["held"]["title"].as_str().unwrap().len() > 5, "held with a diagnosis: {held:#}");
     let status = text(&env.ok(&["relay", "status"], None).stdout).to_owned();
     assert!(status.contains("1 held") && status.contains("HELD:"), "{status}");
+    // Monitoring sees it: `check` is CRITICAL and names the held message.
+    let o = env.run(&["check"], None);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("1 relay message(s) held"), "{}", text(&o.stdout));
     relay.stop();
 }
 
@@ -462,4 +466,68 @@ fn a_full_disk_is_answered_with_452_and_loses_nothing() {
     env.mail.wait_delivered("erp@contoso.com", "<fits-0@printer.lan>");
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn msmtp_submits_and_a_graph_profile_delivers_with_sendmail() {
+    let env = MailEnv::new();
+    // An app-only profile sending through Microsoft Graph (the simulator's).
+    const GRAPH_APP: &str = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9";
+    env.idp.register(mailwarden_tests::idp::App {
+        client_id: GRAPH_APP.into(),
+        tenant: mailwarden_tests::oauth_env::TENANT.into(),
+        secret: Some(mailwarden_tests::oauth_env::SECRET.into()),
+        secret_expired: false,
+        public_redirects: vec![],
+        web_redirects: vec![],
+        app_roles: vec!["Mail.Send".into()],
+    });
+    env.idp.state.lock().unwrap().graph_users.insert("noreply@contoso.com".into());
+    let scopes = format!("{}/.default", env.idp.base);
+    let extra = [
+        "--client-id",
+        GRAPH_APP,
+        "--auth",
+        "client-credentials",
+        "--send",
+        "graph",
+        "--mailbox",
+        "noreply@contoso.com",
+        "--scopes",
+        &scopes,
+        "--client-secret-stdin",
+    ];
+    env.add_profile("Graph out", &extra, Some(&format!("{}\n", mailwarden_tests::oauth_env::SECRET)));
+    let o = env.ok(&["relay", "device", "add", "ups-monitor", "--profile", "Graph out"], None);
+    let password = text(&o.stdout).lines().find_map(|l| l.strip_prefix("Relay password:")).unwrap().trim().to_owned();
+    let relay = Relay::start(&env);
+
+    let conf = env.db.dir.path().join("msmtprc");
+    std::fs::write(
+        &conf,
+        format!(
+            "account relay\nhost 127.0.0.1\nport {}\nauth login\nuser ups-monitor\npassword {password}\ntls off\nfrom ups@printer.lan\n",
+            relay.port
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&conf, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let msg = "From: ups@printer.lan\r\nTo: ops@contoso.com\r\nSubject: UPS on battery\r\nMessage-ID: <ups-1@printer.lan>\r\n\r\nMains power lost.\r\n";
+    let mut c = Command::new("msmtp");
+    c.args(["-C"]).arg(&conf).args(["-a", "relay", "ops@contoso.com"]);
+    let o = mailwarden_tests::run_with_stdin(c, Some(msg));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let sent = loop {
+        let sent = env.idp.state.lock().unwrap().graph_sent.clone();
+        if let Some(s) = sent.into_iter().next() {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "nothing reached Graph");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(sent.0, "noreply@contoso.com", "sent as the profile's mailbox");
+    assert_eq!(sent.1["message"]["subject"], "UPS on battery");
+    assert_eq!(sent.1["message"]["toRecipients"][0]["emailAddress"]["address"], "ops@contoso.com");
+    relay.stop();
 }

@@ -280,9 +280,9 @@ relay: RelaySettings, };
 
 export type SettingsForm = { settings: Settings, autostart: boolean, };
 
-export type AttentionKind = "secret" | "refreshToken" | "reconnect" | "test";
+export type AttentionKind = "secret" | "refreshToken" | "reconnect" | "test" | "relay";
 
-export type AttentionAction = "rotateSecret" | "secretExpiry" | "reconnect" | "test";
+export type AttentionAction = "rotateSecret" | "secretExpiry" | "reconnect" | "test" | "relayQueue";
 
 export type AttentionItem = { profileId: number, profileName: string, kind: AttentionKind, state: ExpiryState, 
 /**

@@ -31,6 +31,8 @@ pub enum AttentionKind {
     RefreshToken,
     Reconnect,
     Test,
+    /// The relay holds messages for the profile, or a device sends through it while it fails.
+    Relay,
 }
 
 /// What the person can do about it (a button in the panel).
@@ -42,6 +44,8 @@ pub enum AttentionAction {
     SecretExpiry,
     Reconnect,
     Test,
+    /// Open the relay's queue (held messages).
+    RelayQueue,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -114,6 +118,7 @@ impl Watch<'_> {
         for s in self.store.list()?.iter().filter(|s| s.profile.enabled) {
             self.items_for(s, today, t, &zone, &mut items)?;
         }
+        items.extend(self.relay_items(&items)?);
         items.sort_by(|a, b| {
             (severity(a.state), a.days_left.unwrap_or(i64::MIN), &a.profile_name).cmp(&(
                 severity(b.state),
@@ -122,6 +127,57 @@ impl Watch<'_> {
             ))
         });
         Ok(items)
+    }
+
+    /// The relay's held messages per profile, and devices sending through a
+    /// profile that fails now (from `profile_items`). Nothing is created on
+    /// disk by looking: no relay folder, no items.
+    fn relay_items(&self, profile_items: &[AttentionItem]) -> Result<Vec<AttentionItem>> {
+        let mut out = Vec::new();
+        let data = self.store.path().parent().unwrap_or(std::path::Path::new(".")).to_path_buf();
+        if data.join("relay").join("queue").is_dir() {
+            let mut held: std::collections::BTreeMap<i64, Vec<crate::diagnosis::Diagnosis>> = Default::default();
+            for m in self.relay().queue()? {
+                if let Some(d) = m.state.held {
+                    held.entry(m.envelope.profile_id).or_default().push(d);
+                }
+            }
+            for (profile_id, diags) in held {
+                let name = self
+                    .store
+                    .get(profile_id)
+                    .map(|v| v.profile.name)
+                    .unwrap_or_else(|_| format!("profile {profile_id}"));
+                out.push(AttentionItem {
+                    profile_id,
+                    profile_name: name,
+                    kind: AttentionKind::Relay,
+                    state: ExpiryState::Urgent,
+                    days_left: None,
+                    title: format!("{} relay message(s) held", diags.len()),
+                    detail: format!("{} — retry once fixed: `mailwarden relay queue retry ID`.", diags[0].title),
+                    action: AttentionAction::RelayQueue,
+                    item: format!("relay-held:{profile_id}"),
+                });
+            }
+        }
+        for d in self.store.relay_devices()? {
+            let failing = profile_items.iter().find(|i| {
+                i.profile_id == d.device.profile_id
+                    && matches!(i.kind, AttentionKind::Reconnect | AttentionKind::Test)
+                    && matches!(i.state, ExpiryState::Urgent | ExpiryState::Expired)
+            });
+            if let Some(f) = failing {
+                out.push(AttentionItem {
+                    kind: AttentionKind::Relay,
+                    title: format!("Relay device “{}” sends through a failing profile", d.device.name),
+                    detail: f.title.clone(),
+                    item: format!("relay-device:{}:{}", d.device.id, f.item),
+                    ..f.clone()
+                });
+            }
+        }
+        Ok(out)
     }
 
     fn items_for(
