@@ -531,3 +531,19 @@ fn msmtp_submits_and_a_graph_profile_delivers_with_sendmail() {
     assert_eq!(sent.1["message"]["toRecipients"][0]["emailAddress"]["address"], "ops@contoso.com");
     relay.stop();
 }
+
+#[test]
+fn the_relay_sends_with_tokens_that_live_ten_more_minutes() {
+    let env = MailEnv::new();
+    env.idp.set_access_lifetime(540); // nine minutes: fine for a test, too short for the relay
+    env.connected("Invent ERP", &[]);
+    let password = add_device(&env, "printer-1");
+    let before = env.idp.count("refresh_token");
+    env.ok(&["token", "Invent ERP"], None);
+    assert_eq!(env.idp.count("refresh_token"), before, "a 9-minute token is served from the cache");
+    let relay = Relay::start(&env);
+    assert!(smtp_as(relay.port, "printer-1", &password, "<margin-1@printer.lan>").status.success());
+    env.mail.wait_delivered("erp@contoso.com", "<margin-1@printer.lan>");
+    assert_eq!(env.idp.count("refresh_token"), before + 1, "the relay refreshed first");
+    relay.stop();
+}

@@ -44,11 +44,20 @@ pub struct Limits {
     pub deadline: Instant,
     pub budget: usize,
     pub cancel: Option<Arc<AtomicBool>>,
+    /// A cached access token is refreshed first when it lives less than this
+    /// (seconds): 5 minutes, 10 for the relay (Microsoft's high-volume
+    /// endpoints refuse tokens that expire sooner).
+    pub token_margin: i64,
 }
 
 impl Limits {
     pub fn new(total: Duration, cancel: Option<Arc<AtomicBool>>) -> Limits {
-        Limits { deadline: Instant::now() + total, budget: READ_BUDGET, cancel }
+        Limits {
+            deadline: Instant::now() + total,
+            budget: READ_BUDGET,
+            cancel,
+            token_margin: crate::oauth::REFRESH_MARGIN_SECS,
+        }
     }
 
     /// The default bounds of a test.

@@ -52,12 +52,12 @@ impl Transport<'_> {
         step(TestStep::Token);
         let result = match p.send_method {
             SendMethod::Graph => {
-                let token = self.sending_token(p, &mut warnings, cancel)?;
+                let token = self.sending_token(p, &mut warnings, cancel, limits.token_margin)?;
                 graph::send_mime(p, &token, out.message, step, cancel)
             }
             SendMethod::Smtp => {
                 let auth = if p.auth_method.is_oauth() {
-                    smtp::Auth::Bearer(self.sending_token(p, &mut warnings, cancel)?)
+                    smtp::Auth::Bearer(self.sending_token(p, &mut warnings, cancel, limits.token_margin)?)
                 } else {
                     let pw = self
                         .store
@@ -97,8 +97,9 @@ impl Transport<'_> {
         p: &Profile,
         warnings: &mut Vec<String>,
         cancel: Option<&std::sync::atomic::AtomicBool>,
+        margin: i64,
     ) -> Result<SecretString> {
-        let token = self.tokens().access_token_within(p, cancel)?.token;
+        let token = self.tokens().access_token_lasting(p, cancel, margin)?.token;
         if let Some(c) = crate::oauth::claims::decode(token.expose_secret()) {
             if let Some(gap) = crate::oauth::consent_gap(p, &c, crate::oauth::Use::Send) {
                 return Err(CoreError::Auth(Box::new(gap)));

@@ -20,6 +20,6 @@ pub mod xoauth2;
 pub use claims::Claims;
 pub use oauth2::PkceCodeVerifier;
 pub use record::TokenRecord;
-pub use service::{AuthReport, Issued, Tokens};
+pub use service::{AuthReport, Issued, Tokens, REFRESH_MARGIN_SECS};
 pub use signin::AuthorizeRequest;
 pub use warnings::{consent_gap, warnings_for, Use};

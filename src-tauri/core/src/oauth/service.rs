@@ -132,11 +132,23 @@ impl Tokens<'_> {
     /// As [`Self::access_token_for`]; setting `cancel` ends a refresh in
     /// flight at once (a test the person stopped).
     pub fn access_token_within(&self, p: &Profile, cancel: Option<&AtomicBool>) -> Result<Issued> {
-        if let Some(issued) = self.cached_token_for(p)? {
-            return Ok(issued);
+        self.access_token_lasting(p, cancel, REFRESH_MARGIN_SECS)
+    }
+
+    /// As [`Self::access_token_within`], with a token that lives at least
+    /// `margin` seconds more (the relay asks for ten minutes).
+    pub fn access_token_lasting(&self, p: &Profile, cancel: Option<&AtomicBool>, margin: i64) -> Result<Issued> {
+        let valid_until = self.clock.now().unix_timestamp().saturating_add(margin);
+        if margin <= REFRESH_MARGIN_SECS {
+            if let Some(issued) = self.cached_token_for(p)? {
+                return Ok(issued);
+            }
+        } else if let Some(mut c) = self.store.cached_access_token(p.id, valid_until)? {
+            tokens_allowed(p)?;
+            let last_used = c.last_used.take();
+            return Ok(self.touched(p.id, last_used.as_deref(), c.into()));
         }
         let id = p.id;
-        let valid_until = self.clock.now().unix_timestamp().saturating_add(REFRESH_MARGIN_SECS);
         let _lock = self.token_lock()?;
         if let Some(mut c) = self.store.cached_access_token(id, valid_until)? {
             tracing::debug!(profile = id, "token: another process refreshed it meanwhile");

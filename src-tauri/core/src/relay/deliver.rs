@@ -224,7 +224,8 @@ fn deliver(shared: &Shared, id: &str) -> Outcome {
     let rewrite = engine.store.relay_device(&envelope.device).ok().flatten().is_none_or(|d| d.device.rewrite_from);
     let (from, message) = super::rewrite::sender(&profile, &envelope.from, message, rewrite);
     let out = Outgoing { from: &from, to: &envelope.to, message: &message };
-    let limits = crate::mail::net::Limits::new(Duration::from_secs(120), None);
+    let mut limits = crate::mail::net::Limits::new(Duration::from_secs(120), None);
+    limits.token_margin = 600;
     match engine.transport().send(&profile, &out, &mut |_| {}, limits) {
         Ok(d) => {
             tracing::info!(id = %id, profile = profile.id, reply = %d.reply, "relay: delivered");
