@@ -547,3 +547,50 @@ fn the_relay_sends_with_tokens_that_live_ten_more_minutes() {
     assert_eq!(env.idp.count("refresh_token"), before + 1, "the relay refreshed first");
     relay.stop();
 }
+
+#[test]
+fn starttls_and_implicit_tls_with_a_generated_certificate() {
+    let env = MailEnv::new();
+    env.connected("Invent ERP", &[]);
+    let password = add_device(&env, "printer-1");
+    let (port, tls_port) = (free_port(), free_port());
+    let mut child = env
+        .cmd(&[
+            "relay",
+            "run",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--tls-listen",
+            &format!("127.0.0.1:{tls_port}"),
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut banner = String::new();
+    while !banner.contains("SHA-256") {
+        let mut l = String::new();
+        assert!(out.read_line(&mut l).unwrap() > 0, "{banner}");
+        banner.push_str(&l);
+    }
+    assert!(banner.contains("STARTTLS") && banner.contains("generated"), "{banner}");
+    let key = env.db.dir.path().join("relay-key.pem");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&key).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600, "the generated key is private");
+
+    for (tls_flag, p, id) in
+        [("--tls", port, "<starttls-1@printer.lan>"), ("--tlsc", tls_port, "<smtps-1@printer.lan>")]
+    {
+        let o = Command::new("swaks")
+            .args(["--server", &format!("127.0.0.1:{p}"), tls_flag, "--auth", "LOGIN", "--auth-user", "printer-1"])
+            .args(["--auth-password", &password, "--from", "erp@contoso.com", "--to", "erp@contoso.com"])
+            .args(["--header", &format!("Message-ID: {id}")])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o.stdout));
+        assert!(text(&o.stdout).contains("TLS started") || text(&o.stdout).contains("TLS"), "{}", text(&o.stdout));
+        env.mail.wait_delivered("erp@contoso.com", id);
+    }
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    assert!(child.wait().unwrap().success());
+}
