@@ -594,3 +594,30 @@ fn starttls_and_implicit_tls_with_a_generated_certificate() {
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn a_postfix_smart_host_relays_through_mailwarden_with_sasl() {
+    let env = MailEnv::new();
+    env.connected("Invent ERP", &[]);
+    let password = add_device(&env, "branch-postfix");
+    let relay = Relay::start(&env);
+    // The branch office's Postfix: relayhost = [127.0.0.1]:relay, SASL credentials.
+    let branch = mailwarden_tests::mail::SmartHost::start(relay.port, "branch-postfix", &password);
+    let script = format!(
+        r#"
+import smtplib
+with smtplib.SMTP("127.0.0.1", {}, timeout=20) as s:
+    s.sendmail("erp@contoso.com", ["erp@contoso.com"], "From: erp@contoso.com\r\nTo: erp@contoso.com\r\nSubject: via the branch\r\nMessage-ID: <branch-1@printer.lan>\r\n\r\nHello\r\n")
+"#,
+        branch.port
+    );
+    let o = Command::new("python3").args(["-c", &script]).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+    while !env.mail.delivered("erp@contoso.com").iter().any(|m| m.contains("<branch-1@printer.lan>")) {
+        assert!(std::time::Instant::now() < deadline, "not delivered; branch Postfix:\n{}", branch.log());
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    assert!(branch.log().contains("status=sent"), "{}", branch.log());
+    relay.stop();
+}

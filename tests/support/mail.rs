@@ -211,62 +211,11 @@ smtpd_sender_restrictions = reject_sender_login_mismatch
             ),
         )
         .unwrap();
-        let services = [
-            ("pickup", "unix", "n", "60", "1", "pickup"),
-            ("cleanup", "unix", "n", "-", "0", "cleanup"),
-            ("qmgr", "unix", "n", "300", "1", "qmgr"),
-            ("tlsmgr", "unix", "-", "1000?", "1", "tlsmgr"),
-            ("rewrite", "unix", "-", "-", "-", "trivial-rewrite"),
-            ("bounce", "unix", "-", "-", "0", "bounce"),
-            ("defer", "unix", "-", "-", "0", "bounce"),
-            ("trace", "unix", "-", "-", "0", "bounce"),
-            ("verify", "unix", "-", "-", "1", "verify"),
-            ("flush", "unix", "n", "1000?", "0", "flush"),
-            ("proxymap", "unix", "-", "-", "-", "proxymap"),
-            ("smtp", "unix", "-", "-", "-", "smtp"),
-            ("relay", "unix", "-", "-", "-", "smtp"),
-            ("showq", "unix", "n", "-", "-", "showq"),
-            ("error", "unix", "-", "-", "-", "error"),
-            ("retry", "unix", "-", "-", "-", "error"),
-            ("discard", "unix", "-", "-", "-", "discard"),
-            ("lmtp", "unix", "-", "-", "-", "lmtp"),
-            ("anvil", "unix", "-", "-", "1", "anvil"),
-            ("scache", "unix", "-", "-", "1", "scache"),
-            ("postlog", "unix-dgram", "n", "-", "1", "postlogd"),
-        ];
-        let mut master = format!(
+        let master = format!(
             "127.0.0.1:{submission} inet n - n - - smtpd -o smtpd_tls_security_level=encrypt -o smtpd_sasl_auth_enable=yes\n\
              127.0.0.1:{smtps} inet n - n - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_sasl_auth_enable=yes\n"
         );
-        for (name, kind, private, wake, limit, cmd) in services {
-            master.push_str(&format!("{name} {kind} {private} - n {wake} {limit} {cmd}\n"));
-        }
-        std::fs::write(pf.join("master.cf"), master).unwrap();
-        // The queue layout `postfix set-permissions` would create.
-        let q = pf.join("queue");
-        for sub in [
-            "active", "bounce", "corrupt", "defer", "deferred", "flush", "hold", "incoming", "private", "saved",
-            "trace",
-        ] {
-            std::fs::create_dir_all(q.join(sub)).unwrap();
-            chown(&q.join(sub), "postfix");
-            chmod(&q.join(sub), 0o700);
-        }
-        for (sub, mode) in [("maildrop", 0o1730), ("public", 0o2710)] {
-            std::fs::create_dir_all(q.join(sub)).unwrap();
-            chown(&q.join(sub), "postfix:postdrop");
-            chmod(&q.join(sub), mode);
-        }
-        std::fs::create_dir_all(q.join("pid")).unwrap();
-        chown(&pf.join("data"), "postfix");
-        let postfix = Command::new("/usr/lib/postfix/sbin/master")
-            .arg("-c")
-            .arg(&pf)
-            .arg("-d")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(pf.join("master.out")).unwrap())
-            .spawn()
-            .expect("postfix must be installed (make test installs it)");
+        let postfix = start_postfix(&pf, &master);
         wait_for_port(submission, "Postfix", &pf.join("maillog"));
         MailServers { dir, submission, smtps, imap, imaps, dovecot, postfix }
     }
@@ -339,5 +288,131 @@ impl Drop for MailServers {
         let _ = Command::new("kill").arg(self.dovecot.id().to_string()).status();
         let _ = self.postfix.wait();
         let _ = self.dovecot.wait();
+    }
+}
+
+/// Start Postfix's master on the instance in `pf` (its main.cf written):
+/// `listeners` are master.cf's inet lines, the usual services follow; the
+/// queue is laid out as `postfix set-permissions` would.
+pub(crate) fn start_postfix(pf: &Path, listeners: &str) -> Child {
+    let services = [
+        ("pickup", "unix", "n", "60", "1", "pickup"),
+        ("cleanup", "unix", "n", "-", "0", "cleanup"),
+        ("qmgr", "unix", "n", "300", "1", "qmgr"),
+        ("tlsmgr", "unix", "-", "1000?", "1", "tlsmgr"),
+        ("rewrite", "unix", "-", "-", "-", "trivial-rewrite"),
+        ("bounce", "unix", "-", "-", "0", "bounce"),
+        ("defer", "unix", "-", "-", "0", "bounce"),
+        ("trace", "unix", "-", "-", "0", "bounce"),
+        ("verify", "unix", "-", "-", "1", "verify"),
+        ("flush", "unix", "n", "1000?", "0", "flush"),
+        ("proxymap", "unix", "-", "-", "-", "proxymap"),
+        ("smtp", "unix", "-", "-", "-", "smtp"),
+        ("relay", "unix", "-", "-", "-", "smtp"),
+        ("showq", "unix", "n", "-", "-", "showq"),
+        ("error", "unix", "-", "-", "-", "error"),
+        ("retry", "unix", "-", "-", "-", "error"),
+        ("discard", "unix", "-", "-", "-", "discard"),
+        ("lmtp", "unix", "-", "-", "-", "lmtp"),
+        ("anvil", "unix", "-", "-", "1", "anvil"),
+        ("scache", "unix", "-", "-", "1", "scache"),
+        ("postlog", "unix-dgram", "n", "-", "1", "postlogd"),
+    ];
+    let mut master = listeners.to_owned();
+    for (name, kind, private, wake, limit, cmd) in services {
+        master.push_str(&format!("{name} {kind} {private} - n {wake} {limit} {cmd}\n"));
+    }
+    std::fs::write(pf.join("master.cf"), master).unwrap();
+    // The queue layout `postfix set-permissions` would create.
+    let q = pf.join("queue");
+    for sub in
+        ["active", "bounce", "corrupt", "defer", "deferred", "flush", "hold", "incoming", "private", "saved", "trace"]
+    {
+        std::fs::create_dir_all(q.join(sub)).unwrap();
+        chown(&q.join(sub), "postfix");
+        chmod(&q.join(sub), 0o700);
+    }
+    for (sub, mode) in [("maildrop", 0o1730), ("public", 0o2710)] {
+        std::fs::create_dir_all(q.join(sub)).unwrap();
+        chown(&q.join(sub), "postfix:postdrop");
+        chmod(&q.join(sub), mode);
+    }
+    std::fs::create_dir_all(q.join("pid")).unwrap();
+    chown(&pf.join("data"), "postfix");
+    Command::new("/usr/lib/postfix/sbin/master")
+        .arg("-c")
+        .arg(pf)
+        .arg("-d")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(pf.join("master.out")).unwrap())
+        .spawn()
+        .expect("postfix must be installed (make test installs it)")
+}
+
+/// A second Postfix as the classic smart-host set-up a relay replaces:
+/// local clients submit to it unauthenticated, and it relays everything to
+/// `relayhost` with SASL credentials (`user`, `password`) — e.g. a branch
+/// office's Postfix pointing at the Mailwarden relay.
+pub struct SmartHost {
+    _dir: tempfile::TempDir,
+    pub port: u16,
+    postfix: Child,
+    pf: PathBuf,
+}
+
+impl SmartHost {
+    pub fn start(relayhost: u16, user: &str, password: &str) -> SmartHost {
+        let dir = tempfile::Builder::new().prefix("mw-smarthost-").tempdir_in("/tmp").unwrap();
+        chmod(dir.path(), 0o755);
+        let pf = dir.path().join("pf");
+        for sub in ["data", "queue"] {
+            std::fs::create_dir_all(pf.join(sub)).unwrap();
+        }
+        std::fs::write(pf.join("sasl_passwd"), format!("[127.0.0.1]:{relayhost} {user}:{password}\n")).unwrap();
+        chmod(&pf.join("sasl_passwd"), 0o600);
+        let port = free_port();
+        std::fs::write(
+            pf.join("main.cf"),
+            format!(
+                "compatibility_level = 3.6
+queue_directory = {pf}/queue
+data_directory = {pf}/data
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = branch.test.local
+mydestination =
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+relayhost = [127.0.0.1]:{relayhost}
+smtp_sasl_auth_enable = yes
+smtp_sasl_password_maps = texthash:{pf}/sasl_passwd
+smtp_sasl_security_options = noanonymous
+smtp_sasl_mechanism_filter = plain, login
+smtp_tls_security_level = none
+smtpd_relay_restrictions = permit_mynetworks, reject
+maillog_file_prefixes = /tmp
+maillog_file = {pf}/maillog
+",
+                pf = pf.display()
+            ),
+        )
+        .unwrap();
+        let postfix = start_postfix(&pf, &format!("127.0.0.1:{port} inet n - n - - smtpd\n"));
+        wait_for_port(port, "the smart-host Postfix", &pf.join("maillog"));
+        SmartHost { _dir: dir, port, postfix, pf }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.pf.join("maillog")).unwrap_or_default()
+    }
+}
+
+impl Drop for SmartHost {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.postfix.id().to_string()).status();
+        let _ = self.postfix.wait();
     }
 }
