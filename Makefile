@@ -8,7 +8,7 @@ APT_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev
   libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev \
   libdbus-1-dev procps bsdutils xvfb xauth webkit2gtk-driver chromium dbus dbus-x11 gnome-keyring \
   imagemagick python3-xlib python3-dbus python3-gi x11-utils curl dovecot-core dovecot-imapd dovecot-lmtpd postfix \
-  msmtp neomutt mutt git-email xclip swaks
+  msmtp neomutt mutt git-email xclip swaks python3-venv
 CARGO := $(shell command -v cargo || echo $(HOME)/.cargo/bin/cargo)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24"
@@ -70,6 +70,7 @@ bench: deps ui
 	$(CARGO) build --release -p mailwarden-cli
 	$(CARGO) bench -p mailwarden-tests --bench token
 	$(CARGO) bench -p mailwarden-tests --bench smtp
+	$(CARGO) bench -p mailwarden-tests --bench relay
 	$(CARGO) build --release -p mailwarden-desktop --features custom-protocol
 	$(XVFB) $(CARGO) bench -p mailwarden-tests --bench startup
 	$(CARGO) build --release -p mailwarden-empty-app --features custom-protocol

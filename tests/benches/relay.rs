@@ -1,0 +1,233 @@
+//! The relay beside email-oauth2-proxy (PyPI `emailproxy`, SMTP mode): the same
+//! 1,000 messages (every tenth 200 KB, the rest 2 KB) from one client
+//! connection through each to the same upstream Postfix (STARTTLS, XOAUTH2
+//! with an app-only token from the simulator, checked by Dovecot).
+//! Client-side throughput, p50/p99 of the SMTP transaction by size, and the
+//! process's memory (RSS at the start, the end, and its peak). Every message
+//! through Mailwarden is on disk (fsynced) before its `250`; the proxy passes
+//! each through to the upstream before answering. Needs root (Postfix) and
+//! PyPI (the proxy is installed into target/bench-venv). `make bench` runs it.
+
+use mailwarden_tests::idp::{App, Idp};
+use mailwarden_tests::mail::{free_port, MailServers};
+use mailwarden_tests::{text, workspace_root};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CLIENT: &str = "7d1e2f30-4a5b-4c6d-8e9f-a0b1c2d3e4f5";
+const SECRET: &str = "BNCs8Q~benchSecretValue0123456789abcd";
+const TENANT: &str = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd";
+const COUNT: usize = 1000;
+
+fn wait_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn rss_kb(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+struct Run {
+    name: &'static str,
+    per_sec: f64,
+    p: [(f64, f64); 2],
+    rss: (u64, u64, u64),
+}
+
+fn percentile(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[((v.len() as f64 - 1.0) * p).round() as usize] * 1000.0
+}
+
+/// Send COUNT messages through `port` as `user` while sampling `pid`'s memory.
+fn measure(name: &'static str, port: u16, user: &str, password: &str, pid: u32) -> Run {
+    let start_rss = rss_kb(pid, "VmRSS:");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (s2, peak) = (stop.clone(), std::sync::Arc::new(std::sync::atomic::AtomicU64::new(start_rss)));
+    let p2 = peak.clone();
+    let sampler = std::thread::spawn(move || {
+        while !s2.load(std::sync::atomic::Ordering::SeqCst) {
+            p2.fetch_max(rss_kb(pid, "VmRSS:"), std::sync::atomic::Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    let script = workspace_root().join("tests/benches/relay_client.py");
+    let o = Command::new("python3")
+        .arg(script)
+        .args(["127.0.0.1", &port.to_string(), user, password, &COUNT.to_string()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{name}: {}", text(&o.stderr));
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    sampler.join().unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let lat = |k: &str| -> Vec<f64> { r["lat"][k].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect() };
+    let (mut small, mut large) = (lat("2"), lat("200"));
+    Run {
+        name,
+        per_sec: COUNT as f64 / r["secs"].as_f64().unwrap(),
+        p: [
+            (percentile(&mut small, 0.5), percentile(&mut small, 0.99)),
+            (percentile(&mut large, 0.5), percentile(&mut large, 0.99)),
+        ],
+        rss: (start_rss, rss_kb(pid, "VmRSS:"), peak.load(std::sync::atomic::Ordering::SeqCst)),
+    }
+}
+
+/// email-oauth2-proxy in a virtual environment under target/ (installed once).
+fn emailproxy(dir: &Path, idp: &Idp, upstream: u16) -> (Child, u16) {
+    let venv = workspace_root().join("target/bench-venv");
+    if !venv.join("bin/emailproxy").exists() {
+        let ok = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().unwrap().success();
+        assert!(ok, "python3 -m venv (make bench installs python3-venv)");
+        let ok = Command::new(venv.join("bin/pip")).args(["install", "-q", "emailproxy==2026.7.3"]).status().unwrap();
+        assert!(ok.success(), "pip install emailproxy");
+    }
+    let port = free_port();
+    let config = dir.join("emailproxy.config");
+    std::fs::write(
+        &config,
+        format!(
+            "[SMTP-{port}]\nserver_address = 127.0.0.1\nserver_port = {upstream}\nserver_starttls = True\nlocal_address = 127.0.0.1\n\n\
+             [erp@contoso.com]\ntoken_url = {base}/{TENANT}/oauth2/v2.0/token\noauth2_scope = https://outlook.office365.com/.default\n\
+             oauth2_flow = client_credentials\nclient_id = {CLIENT}\nclient_secret = {SECRET}\n",
+            base = idp.base
+        ),
+    )
+    .unwrap();
+    let child = Command::new(venv.join("bin/emailproxy"))
+        .args(["--no-gui", "--config-file"])
+        .arg(&config)
+        .env("SSL_CERT_FILE", &idp.ca.ca_file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_port(port, "emailproxy");
+    (child, port)
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo bench --list`
+    }
+    let idp = Idp::start();
+    idp.register(App {
+        client_id: CLIENT.into(),
+        tenant: TENANT.into(),
+        secret: Some(SECRET.into()),
+        secret_expired: false,
+        public_redirects: vec![],
+        web_redirects: vec![],
+        app_roles: vec!["SMTP.SendAsApp".into()],
+    });
+    idp.grant_mailbox(CLIENT, "erp@contoso.com");
+    let mail =
+        MailServers::start(&idp.ca, &idp.introspect_url, &[("erp@contoso.com", "erp@contoso.com")], "contoso.com");
+    let dir = tempfile::tempdir().unwrap();
+    let cli = workspace_root().join("target/release/mailwarden");
+    assert!(cli.exists(), "build it first: cargo build --release -p mailwarden-cli (make bench does)");
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut c = Command::new(&cli);
+        c.args(args)
+            .env("MAILWARDEN_DB", dir.path().join("bench.db"))
+            .env("MAILWARDEN_CA_FILE", &idp.ca.ca_file)
+            .env("MAILWARDEN_KEY_BACKEND", "file");
+        let o = mailwarden_tests::run_with_stdin(c, stdin);
+        assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
+        text(&o.stdout).to_owned()
+    };
+    let (submission, base) = (mail.submission.to_string(), idp.base.clone());
+    run(
+        &[
+            "profile",
+            "add",
+            "--name",
+            "Bench",
+            "--cloud",
+            "custom",
+            "--authority-url",
+            &base,
+            "--tenant",
+            TENANT,
+            "--client-id",
+            CLIENT,
+            "--auth",
+            "client-credentials",
+            "--send",
+            "smtp",
+            "--mailbox",
+            "erp@contoso.com",
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            &submission,
+            "--scopes",
+            "https://outlook.office365.com/.default",
+            "--client-secret-stdin",
+        ],
+        Some(&format!("{SECRET}\n")),
+    );
+    run(&["settings", "set", "--relay-per-minute", "0", "--relay-recipients-per-day", "0"], None);
+    let out = run(&["relay", "device", "add", "bench", "--profile", "Bench"], None);
+    let password = out.lines().find_map(|l| l.strip_prefix("Relay password:")).unwrap().trim().to_owned();
+    let port = free_port();
+    let mut relay = Command::new(&cli)
+        .args(["relay", "run", "--listen", &format!("127.0.0.1:{port}")])
+        .env("MAILWARDEN_DB", dir.path().join("bench.db"))
+        .env("MAILWARDEN_CA_FILE", &idp.ca.ca_file)
+        .env("MAILWARDEN_KEY_BACKEND", "file")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_port(port, "the relay");
+    let ours = measure("Mailwarden relay", port, "bench", &password, relay.id());
+    let (mut proxy, proxy_port) = emailproxy(dir.path(), &idp, mail.submission);
+    let theirs = measure("email-oauth2-proxy", proxy_port, "erp@contoso.com", "any-local-password", proxy.id());
+
+    // Everything the relay took reaches the mailbox.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let tag = format!("<bench-{port}-");
+    while mail.delivered("erp@contoso.com").iter().filter(|m| m.contains(&tag)).count() < COUNT {
+        assert!(Instant::now() < deadline, "the relay did not deliver all {COUNT}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let _ = Command::new("kill").args(["-TERM", &relay.id().to_string()]).status();
+    let _ = relay.wait();
+    let _ = proxy.kill();
+    let _ = proxy.wait();
+
+    println!("\n{COUNT} messages (900 × 2 KB, 100 × 200 KB), one client connection, upstream Postfix + XOAUTH2\n");
+    println!("| | messages/s | 2 KB p50 / p99 (ms) | 200 KB p50 / p99 (ms) | RSS start → end (peak), MB |");
+    println!("|---|---|---|---|---|");
+    for r in [&ours, &theirs] {
+        println!(
+            "| {} | {:.0} | {:.1} / {:.1} | {:.1} / {:.1} | {:.1} → {:.1} ({:.1}) |",
+            r.name,
+            r.per_sec,
+            r.p[0].0,
+            r.p[0].1,
+            r.p[1].0,
+            r.p[1].1,
+            r.rss.0 as f64 / 1024.0,
+            r.rss.1 as f64 / 1024.0,
+            r.rss.2 as f64 / 1024.0
+        );
+    }
+    println!(
+        "\nthroughput ratio: {:.1}× (target ≥ 3×); 2 KB p99 {:.1} ms (target ≤ 50 ms)",
+        ours.per_sec / theirs.per_sec,
+        ours.p[0].1
+    );
+}
