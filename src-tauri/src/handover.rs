@@ -41,12 +41,19 @@ pub fn handover_copy_secret(
 ) -> Res<HandoverRecord> {
     let core = state.core()?;
     let secret = core.handovers().reveal(id, what, keep)?;
+    copy_secret(&app, secret)?;
+    let record = core.handovers().history(id)?.into_iter().next();
+    record.ok_or_else(|| IpcError::flow("The hand-over was not recorded."))
+}
+
+/// Put `secret` on the clipboard from Rust (never through the page), cleared
+/// after a minute unless something else was copied since.
+pub(crate) fn copy_secret(app: &AppHandle, secret: SecretString) -> Res<()> {
     app.clipboard()
         .write_text(secret.expose_secret().to_owned())
         .map_err(|e| IpcError::flow(format!("Could not copy: {e}")))?;
-    clear_later(app, secret, clipboard_time());
-    let record = core.handovers().history(id)?.into_iter().next();
-    record.ok_or_else(|| IpcError::flow("The hand-over was not recorded."))
+    clear_later(app.clone(), secret, clipboard_time());
+    Ok(())
 }
 
 fn clear_later(app: AppHandle, secret: SecretString, after: Duration) {

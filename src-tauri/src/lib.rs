@@ -12,6 +12,7 @@ mod handover;
 pub mod ipc_error;
 mod keys;
 mod registration;
+mod relay;
 mod state;
 mod transfer;
 mod tray;
@@ -40,6 +41,7 @@ pub fn run() {
             app.manage(state::AppState::open());
             app.manage(transfer::PendingImport::default());
             app.manage(registration::Admin::default());
+            app.manage(relay::RelayHandle::default());
             tray::build(app)?;
             let watcher = watcher::start(app.handle());
             app.manage(watcher);
@@ -94,6 +96,14 @@ pub fn run() {
             registration::registration_sign_out,
             registration::registration_plan,
             registration::registration_apply,
+            relay::relay_view,
+            relay::relay_start,
+            relay::relay_stop,
+            relay::relay_device_add,
+            relay::relay_device_reset,
+            relay::relay_device_remove,
+            relay::relay_queue_retry,
+            relay::relay_queue_delete,
             handover::handover,
             handover::handover_copy_secret,
             handover::program_config,

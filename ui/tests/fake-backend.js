@@ -287,6 +287,26 @@
       state.hanging = () => reject({ code: 'flow', message: 'The sign-in was cancelled.', field: null, fields: [], diagnosis: null });
     }),
     manual_start: () => 'https://login.example/authorize?manual',
+    // The relay: a device list, a queue with one held message.
+    relay_view: () => (state.relay ??= {
+      running: false, listen: '127.0.0.1:2525', tlsListen: null, fingerprint: null, devices: [],
+      queue: [
+        { envelope: { id: '00001-000001-1', device: 'scanner-2f', profileId: 1, from: 'scan@printer.lan', to: ['ops@contoso.com'], peer: '192.168.1.20', receivedAt: '2026-12-02T10:00:00Z', size: 2048 },
+          state: { attempts: 1, nextAt: 0, lastError: null, held: { code: 'aadsts70008', title: 'The sign-in has expired', cause: 'The refresh token was revoked.', steps: ['Connect the account again, then retry.'], codes: ['AADSTS70008'], description: null, traceId: null, correlationId: null, timestamp: null, errorUri: null, transcript: [] } } },
+      ],
+    }),
+    relay_start: () => Object.assign(state.relay, { running: true, fingerprint: 'AB:CD:EF' }),
+    relay_stop: () => { state.relay.running = false; return null; },
+    relay_device_add: ({ draft }) => {
+      if (!/^[A-Za-z0-9._@-]{1,64}$/.test(draft.name)) throw invalid([{ field: 'name', message: 'A device name is its relay user name: 1 to 64 letters, digits, ...' }]);
+      const d = { id: state.nextId++, name: draft.name, profileId: 1, profileName: draft.profile, hasPassword: !draft.byAddress, allowed: draft.allowed, plainOk: draft.plainOk, rewriteFrom: !draft.keepFrom, createdAt: '2026-12-02T12:00:00Z', lastSeen: null };
+      state.relay.devices.push(d);
+      return d;
+    },
+    relay_device_reset: () => null,
+    relay_device_remove: ({ name }) => { state.relay.devices = state.relay.devices.filter((d) => d.name !== name); return null; },
+    relay_queue_retry: ({ id }) => { const m = state.relay.queue.find((q) => q.envelope.id === id); m.state.held = null; return null; },
+    relay_queue_delete: ({ id }) => { state.relay.queue = state.relay.queue.filter((q) => q.envelope.id !== id); return null; },
     // The registration: the app's own read is refused (no Application.Read.All)
     // until an administrator signs in; the plan is carried out step by step.
     registration_admin: () => state.admin ?? null,

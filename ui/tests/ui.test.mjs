@@ -337,3 +337,36 @@ test('a failed background check is shown, not reported as nothing to do', async 
   assert.equal(await page.getByText('Nothing expires soon').count(), 0);
   await page.context().close();
 });
+
+test('the relay: start it, add a device (its password only on the clipboard), a held message with its diagnosis, retry and delete', async () => {
+  const page = await app.open([profile(1, 'Invent ERP')]);
+  await page.getByRole('button', { name: 'Relay for printers and old apps' }).click();
+  const dialog = page.getByTestId('relay');
+  await dialog.getByTestId('relay-state').waitFor();
+  assert.equal(await dialog.getByTestId('relay-state').innerText(), 'Stopped');
+  await dialog.getByRole('button', { name: 'Start' }).click();
+  await dialog.getByTestId('relay-state').getByText('Listening').waitFor();
+  assert.match(await dialog.innerText(), /Certificate SHA-256 AB:CD:EF/);
+
+  await dialog.getByLabel('New device').fill('bad name!');
+  await dialog.getByRole('button', { name: 'Add device' }).click();
+  await dialog.getByTestId('error-deviceName').waitFor();
+  await dialog.getByLabel('New device').fill('scanner-2f');
+  await dialog.getByLabel('From addresses (optional)').fill('192.168.1.20');
+  await dialog.getByRole('button', { name: 'Add device' }).click();
+  await dialog.getByTestId('relay-note').waitFor();
+  assert.match(await dialog.getByTestId('relay-note').innerText(), /password is on the clipboard/);
+  assert.deepEqual((await calls(page, 'relay_device_add')).at(-1).args.draft.allowed, ['192.168.1.20']);
+  assert.match(await dialog.getByTestId('relay-devices').innerText(), /scanner-2f\s+Invent ERP\s+password/);
+
+  const held = dialog.locator('li[data-held=true]');
+  assert.equal(await held.getByTestId('diagnosis').getAttribute('data-code'), 'aadsts70008');
+  await held.getByRole('button', { name: 'Retry' }).click();
+  await dialog.locator('li[data-held=true]').waitFor({ state: 'detached' });
+  await dialog.getByRole('button', { name: 'Delete' }).click();
+  await dialog.getByText('0 message(s) waiting, 0 held.').waitFor();
+  await page.screenshot({ path: join(shots, 'ui-relay.png') });
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  await page.context().close();
+});

@@ -1,6 +1,9 @@
 // Typed wrappers over the app's commands. Components call these, never `invoke`.
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type {
+  Device,
+  DeviceDraft,
+  RelayView,
   AdminInfo,
   ApplyReport,
   Plan,
@@ -99,6 +102,14 @@ export const api = {
   disconnect: (id: number) => call<null>('disconnect', { id }),
   profileGuide: (id: number) => call<SetupGuide>('profile_guide', { id }),
   profileProgress: (id: number) => call<SetupProgress>('profile_progress', { id }),
+  relayView: () => call<RelayView>('relay_view'),
+  relayStart: () => call<RelayView>('relay_start'),
+  relayStop: () => call<null>('relay_stop'),
+  relayDeviceAdd: (draft: DeviceDraft) => call<Device>('relay_device_add', { draft }),
+  relayDeviceReset: (name: string) => call<null>('relay_device_reset', { name }),
+  relayDeviceRemove: (name: string) => call<null>('relay_device_remove', { name }),
+  relayQueueRetry: (id: string) => call<null>('relay_queue_retry', { id }),
+  relayQueueDelete: (id: string) => call<null>('relay_queue_delete', { id }),
   registrationCheck: (id: number) => call<RegistrationCheck>('registration_check', { id }),
   registrationSignIn: (id: number, progress: (p: ConnectProgress) => void) =>
     call<AdminInfo>('registration_sign_in', { id, onProgress: channel(progress) }),

@@ -572,6 +572,12 @@ plainOk: boolean,
  */
 rewriteFrom: boolean, createdAt: string, lastSeen: string | null, };
 
+export type DeviceDraft = { name: string, profile: string, 
+/**
+ * No password: let in by source address alone (needs `allowed`).
+ */
+byAddress: boolean, allowed: Array<string>, plainOk: boolean, keepFrom: boolean, };
+
 export type Envelope = { id: string, device: string, profileId: number, 
 /**
  * MAIL FROM as the device gave it.
@@ -597,3 +603,13 @@ lastError: string | null,
 held: Diagnosis | null, };
 
 export type QueuedMessage = { envelope: Envelope, state: DeliveryState, };
+
+export type RelayView = { running: boolean, 
+/**
+ * Where it listens (or would).
+ */
+listen: string, tlsListen: string | null, 
+/**
+ * The certificate's SHA-256, when TLS is on.
+ */
+fingerprint: string | null, devices: Array<Device>, queue: Array<QueuedMessage>, };

@@ -49,8 +49,9 @@ pub struct DeviceRow {
     pub password_hash: Option<String>,
 }
 
-/// What `relay device add` takes.
-#[derive(Debug, Clone, Default)]
+/// What `relay device add` (and the window's form) takes.
+#[derive(Debug, Clone, Default, serde::Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
 pub struct DeviceDraft {
     pub name: String,
     pub profile: String,

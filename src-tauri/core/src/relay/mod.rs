@@ -75,7 +75,34 @@ impl Default for RelaySettings {
     }
 }
 
+/// The relay as the window shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RelayView {
+    pub running: bool,
+    /// Where it listens (or would).
+    pub listen: String,
+    pub tls_listen: Option<String>,
+    /// The certificate's SHA-256, when TLS is on.
+    pub fingerprint: Option<String>,
+    pub devices: Vec<Device>,
+    pub queue: Vec<QueuedMessage>,
+}
+
 impl Relay<'_> {
+    /// Devices, queue and whether `running` (this process's relay) listens.
+    pub fn view(&self, running: Option<&Running>) -> crate::error::Result<RelayView> {
+        let settings = self.settings().get()?.relay;
+        Ok(RelayView {
+            running: running.is_some(),
+            listen: running.map_or(settings.listen, |r| r.addr.to_string()),
+            tls_listen: running.and_then(|r| r.tls_addr.map(|a| a.to_string())).or(settings.tls_listen),
+            fingerprint: running.and_then(|r| r.fingerprint.clone()),
+            devices: self.devices()?,
+            queue: self.queue()?,
+        })
+    }
+
     /// The queue folder beside the database.
     pub fn spool(&self) -> crate::error::Result<spool::Spool> {
         spool::Spool::open(self.store.path().parent().unwrap_or(std::path::Path::new(".")))

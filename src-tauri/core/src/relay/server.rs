@@ -203,8 +203,9 @@ fn serve(mut tcp: TcpStream, shared: &Arc<Shared>, implicit_tls: bool) {
 }
 
 impl Running {
-    pub fn shared(&self) -> &Arc<Shared> {
-        &self.shared
+    /// Look at the queue now (a message retried by hand).
+    pub fn wake(&self) {
+        self.shared.delivery.wake();
     }
 
     /// Stop: no new connections, open sessions finish (up to 30 s), deliveries

@@ -1,0 +1,85 @@
+//! The relay in the window: started in this process on the shared engine
+//! (managed state holds it), stopped draining; devices added with their
+//! password copied from Rust to the clipboard (never into the page); the
+//! queue's held messages retried or deleted. Thin: the core does the work.
+
+use crate::connect::on_worker;
+use crate::handover::copy_secret;
+use crate::ipc_error::IpcError;
+use crate::state::AppState;
+use mailwarden_core::relay::{Device, DeviceDraft, RelayView, Running};
+use std::sync::Mutex;
+use tauri::{AppHandle, State};
+
+type Res<T> = Result<T, IpcError>;
+
+/// This process's running relay, if started.
+#[derive(Default)]
+pub struct RelayHandle(pub Mutex<Option<Running>>);
+
+#[tauri::command(async)]
+pub fn relay_view(state: State<'_, AppState>, relay: State<'_, RelayHandle>) -> Res<RelayView> {
+    let running = relay.0.lock().unwrap_or_else(|p| p.into_inner());
+    Ok(state.core()?.relay().view(running.as_ref())?)
+}
+
+/// Start listening with the relay settings.
+#[tauri::command(async)]
+pub fn relay_start(state: State<'_, AppState>, relay: State<'_, RelayHandle>) -> Res<RelayView> {
+    let core = state.core()?;
+    let mut running = relay.0.lock().unwrap_or_else(|p| p.into_inner());
+    if running.is_none() {
+        let settings = core.settings().get()?.relay;
+        *running = Some(mailwarden_core::relay::start(core.clone(), settings)?);
+    }
+    Ok(core.relay().view(running.as_ref())?)
+}
+
+/// Stop: open transactions finish; the queue stays.
+#[tauri::command]
+pub async fn relay_stop(state: State<'_, AppState>, relay: State<'_, RelayHandle>) -> Res<()> {
+    let taken = relay.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let _ = state.core()?;
+    on_worker(move || {
+        if let Some(r) = taken {
+            r.stop();
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Add a device; its generated password goes to the clipboard (cleared after a minute).
+#[tauri::command(async)]
+pub fn relay_device_add(app: AppHandle, state: State<'_, AppState>, draft: DeviceDraft) -> Res<Device> {
+    let (device, password) = state.core()?.relay().add_device(&draft)?;
+    if let Some(p) = password {
+        copy_secret(&app, p)?;
+    }
+    Ok(device)
+}
+
+/// A new password for the device, to the clipboard.
+#[tauri::command(async)]
+pub fn relay_device_reset(app: AppHandle, state: State<'_, AppState>, name: String) -> Res<()> {
+    copy_secret(&app, state.core()?.relay().reset_password(&name)?)
+}
+
+#[tauri::command(async)]
+pub fn relay_device_remove(state: State<'_, AppState>, name: String) -> Res<()> {
+    Ok(state.core()?.relay().remove_device(&name)?)
+}
+
+#[tauri::command(async)]
+pub fn relay_queue_retry(state: State<'_, AppState>, relay: State<'_, RelayHandle>, id: String) -> Res<()> {
+    state.core()?.relay().retry(&id)?;
+    if let Some(r) = relay.0.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        r.wake();
+    }
+    Ok(())
+}
+
+#[tauri::command(async)]
+pub fn relay_queue_delete(state: State<'_, AppState>, id: String) -> Res<()> {
+    Ok(state.core()?.relay().delete(&id)?)
+}
