@@ -95,6 +95,22 @@ impl Context {
     }
 }
 
+/// Whether a diagnosis code names a failure the network or the provider may
+/// clear by itself (the name did not resolve, refused, timed out, the
+/// provider unavailable or throttling): a test's warning until it repeats,
+/// and a relay delivery retried rather than held.
+pub fn transient_code(code: &str) -> bool {
+    matches!(
+        code,
+        "network"
+            | "network_dns"
+            | "network_refused"
+            | "network_timeout"
+            | "provider_unavailable"
+            | "provider_throttled"
+    )
+}
+
 /// An error explained for a person.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]

@@ -67,17 +67,6 @@ impl TestResult {
     /// name did not resolve, the connection was refused or timed out, the
     /// provider was unavailable or throttling): a warning until it repeats.
     pub fn transient(&self) -> bool {
-        !self.ok
-            && self.code.as_deref().is_some_and(|c| {
-                matches!(
-                    c,
-                    "network"
-                        | "network_dns"
-                        | "network_refused"
-                        | "network_timeout"
-                        | "provider_unavailable"
-                        | "provider_throttled"
-                )
-            })
+        !self.ok && self.code.as_deref().is_some_and(crate::diagnosis::transient_code)
     }
 }

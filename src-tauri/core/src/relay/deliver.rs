@@ -192,15 +192,7 @@ enum Outcome {
 
 /// Whether a failure may clear by itself.
 fn transient(d: &Diagnosis) -> bool {
-    matches!(
-        d.code.as_str(),
-        "network"
-            | "network_dns"
-            | "network_refused"
-            | "network_timeout"
-            | "provider_unavailable"
-            | "provider_throttled"
-    ) || d.codes.first().is_some_and(|c| c.starts_with('4') && c.len() == 3)
+    crate::diagnosis::transient_code(&d.code) || d.codes.first().is_some_and(|c| c.starts_with('4') && c.len() == 3)
 }
 
 fn deliver(shared: &Shared, id: &str) -> Outcome {
