@@ -238,9 +238,15 @@ fn a_down_upstream_is_retried_in_order_and_a_dead_profile_is_held_while_others_f
     assert!(s.wait().unwrap().success(), "accepted while the upstream is down");
     let q = text(&env.ok(&["relay", "queue", "list"], None).stdout).to_owned();
     assert_eq!(q.lines().count(), 3, "{q}");
-    std::thread::sleep(std::time::Duration::from_secs(2));
-    let q = text(&env.ok(&["relay", "queue", "list"], None).stdout).to_owned();
-    assert!(q.contains("retrying (1 tries)"), "a refused connection is retried: {q}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let q = text(&env.ok(&["relay", "queue", "list"], None).stdout).to_owned();
+        if q.contains("retrying (1 tries)") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "a refused connection is retried: {q}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 
     // Back up: delivered, in the order they were sent.
     env.ok(&["profile", "edit", "Invent ERP", "--smtp-port", &env.mail.submission.to_string()], None);
