@@ -121,6 +121,10 @@ fn devices_submit_and_the_relay_delivers_through_the_profile() {
 
     let log = relay.stop();
     assert!(log.contains("Stopped; 0 message(s) stay in the queue"), "{log}");
+    let status = text(&env.ok(&["relay", "status", "--json"], None).stdout).to_owned();
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert!(status["running"].is_null(), "stopped: {status:#}");
+    assert!(status["profiles"][0]["lastDelivery"]["text"].as_str().unwrap().starts_with("250"), "{status:#}");
     std::thread::sleep(std::time::Duration::from_millis(300));
     let all = env.mail.delivered("erp@contoso.com").join("\n");
     assert!(
@@ -296,7 +300,10 @@ fn a_down_upstream_is_retried_in_order_and_a_dead_profile_is_held_while_others_f
     assert_eq!(held["envelope"]["device"], "scanner-dead");
     assert!(held["state"]["held"]["title"].as_str().unwrap().len() > 5, "held with a diagnosis: {held:#}");
     let status = text(&env.ok(&["relay", "status"], None).stdout).to_owned();
-    assert!(status.contains("1 held") && status.contains("HELD:"), "{status}");
+    assert!(status.contains("Listening on 127.0.0.1:"), "{status}");
+    assert!(status.contains("Dead: 1 queued (0 waiting to retry, 1 held)") && status.contains("HELD:"), "{status}");
+    assert!(status.contains("Alive: 0 queued") && status.contains("last delivery"), "{status}");
+    assert!(status.contains("last failure") && status.contains("held: "), "{status}");
     // Monitoring sees it: `check` is CRITICAL and names the held message.
     let o = env.run(&["check"], None);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));

@@ -83,19 +83,27 @@ fn serve(
 }
 
 fn status(app: &Mailwarden, json: bool) -> Result<ExitCode, CoreError> {
-    let devices = app.relay().devices()?;
-    let queue = app.relay().queue()?;
+    let st = app.relay().status()?;
     if json {
-        output::json(&serde_json::json!({"devices": devices, "queue": queue}));
+        output::json(&st);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
-        "{} device(s), {} message(s) in the queue ({} held).",
-        devices.len(),
-        queue.len(),
-        queue.iter().filter(|m| m.state.held.is_some()).count()
-    );
-    for m in queue.iter().filter(|m| m.state.held.is_some() || m.state.last_error.is_some()) {
+    match &st.running {
+        Some(r) => println!("Listening on {} (process {}, since {}).", r.listen, r.pid, r.started_at),
+        None => println!("Not running (`mailwarden relay run`, or the relay in the app)."),
+    }
+    println!("{} device(s).", st.devices);
+    for p in &st.profiles {
+        println!("{}: {} queued ({} waiting to retry, {} held)", p.profile, p.queued, p.waiting, p.held);
+        if let Some(d) = &p.last.last_delivery {
+            println!("  last delivery  {}  {}", d.at, d.text);
+        }
+        if let Some(f) = &p.last.last_failure {
+            println!("  last failure   {}  {}", f.at, f.text);
+        }
+    }
+    let queue = app.relay().queue()?;
+    for m in queue.iter().filter(|m| m.state.held.is_some()) {
         print_line(m);
     }
     Ok(ExitCode::SUCCESS)

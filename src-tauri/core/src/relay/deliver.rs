@@ -221,12 +221,25 @@ fn deliver(shared: &Shared, id: &str) -> Outcome {
     match engine.transport().send(&profile, &out, &mut |_| {}, limits) {
         Ok(d) => {
             tracing::info!(id = %id, profile = profile.id, reply = %d.reply, "relay: delivered");
+            let at = crate::clock::rfc3339(engine.clock.now());
+            shared.ledger.record(&shared.data, profile.id, true, d.reply.clone(), at);
             let _ = shared.spool.remove(id);
             Outcome::Sent
         }
-        Err(CoreError::Auth(d)) if transient(&d) => Outcome::Retry(format!("{}: {}", d.title, d.cause)),
-        Err(CoreError::Auth(d)) => Outcome::Hold(d),
-        Err(e) => Outcome::Retry(e.to_string()),
+        Err(e) => {
+            let outcome = match e {
+                CoreError::Auth(d) if transient(&d) => Outcome::Retry(format!("{}: {}", d.title, d.cause)),
+                CoreError::Auth(d) => Outcome::Hold(d),
+                e => Outcome::Retry(e.to_string()),
+            };
+            let text = match &outcome {
+                Outcome::Retry(why) => why.clone(),
+                Outcome::Hold(d) => format!("held: {}", d.title),
+                _ => String::new(),
+            };
+            shared.ledger.record(&shared.data, profile.id, false, text, crate::clock::rfc3339(engine.clock.now()));
+            outcome
+        }
     }
 }
 

@@ -16,11 +16,13 @@ mod rewrite;
 mod server;
 mod session;
 pub mod spool;
+pub mod status;
 mod tls;
 
 pub use devices::{Device, DeviceDraft};
 pub use server::{start, Running};
 pub use spool::{DeliveryState, Envelope, QueuedMessage};
+pub use status::{RelayStatus, RunningInfo};
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;

@@ -24,6 +24,9 @@ const FREE_FAILURES: u32 = 3;
 
 pub struct Shared {
     pub engine: Arc<Mailwarden>,
+    /// The data folder (the queue and the relay's state files live below it).
+    pub data: std::path::PathBuf,
+    pub ledger: super::status::Ledger,
     pub spool: Spool,
     pub settings: RelaySettings,
     pub tls: Option<Arc<rustls::ServerConfig>>,
@@ -138,6 +141,8 @@ pub fn start(engine: Arc<Mailwarden>, settings: RelaySettings) -> Result<Running
     let tls_listener = settings.tls_listen.as_deref().map(bind).transpose()?;
     let spool = Spool::open(&data_dir)?;
     let shared = Arc::new(Shared {
+        data: data_dir.clone(),
+        ledger: Default::default(),
         delivery: Delivery::new(),
         engine,
         spool,
@@ -157,6 +162,14 @@ pub fn start(engine: Arc<Mailwarden>, settings: RelaySettings) -> Result<Running
     }
     threads.push(super::deliver::spawn(shared.clone())?);
     tracing::info!(%addr, tls = tls.is_some(), "relay: listening");
+    let info = super::status::RunningInfo {
+        pid: std::process::id(),
+        listen: addr.to_string(),
+        tls_listen: tls_addr.map(|a| a.to_string()),
+        fingerprint: tls.as_ref().map(|t| t.fingerprint.clone()),
+        started_at: crate::clock::rfc3339(shared.engine.clock.now()),
+    };
+    super::status::write_running(&data_dir, &info);
     let (fingerprint, certificate) = tls.map(|t| (t.fingerprint, t.source)).unzip();
     Ok(Running { addr, tls_addr, fingerprint, certificate, shared, threads })
 }
@@ -223,6 +236,7 @@ impl Running {
         for t in self.threads {
             let _ = t.join();
         }
+        super::status::clear_running(&self.shared.data);
         tracing::info!("relay: stopped");
     }
 }
