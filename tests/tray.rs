@@ -44,6 +44,11 @@ fn the_tray_menu_counts_what_needs_attention_and_opens_the_window() {
     let db = TempDb::new();
     let expired = (time::OffsetDateTime::now_utc().date() - time::Duration::days(2)).to_string();
     db.add_app_only("Invoices", "Try8Q~trayTestSecretValue0123456789", &["--secret-expires", &expired]);
+    // The relay starts with the app (a setting) and the tray says where it listens.
+    let relay_port = mailwarden_tests::mail::free_port();
+    let listen = format!("127.0.0.1:{relay_port}");
+    let o = db.run(&["settings", "set", "--relay-with-app", "true", "--relay-listen", &listen], None);
+    assert!(o.status.success(), "{}", mailwarden_tests::text(&o.stderr));
     let o = db.run(&["settings", "set", "--close-to-tray", "true"], None);
     assert!(o.status.success(), "{}", text(&o.stderr));
 
@@ -83,6 +88,11 @@ fn the_tray_menu_counts_what_needs_attention_and_opens_the_window() {
         panel.labels().iter().any(|l| l == "1 item needs attention")
     });
     let labels = panel.labels();
+    assert!(labels.iter().any(|l| l == &format!("Relay: listening on {listen}")), "{labels:?}");
+    let mut greeting = String::new();
+    let tcp = std::net::TcpStream::connect(("127.0.0.1", relay_port)).expect("the relay listens");
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(tcp), &mut greeting).unwrap();
+    assert!(greeting.starts_with("220 "), "{greeting}");
     for want in ["Open Mailwarden", "Check now", "Quit Mailwarden"] {
         assert!(labels.iter().any(|l| l.replace('_', "") == want), "{labels:?}");
     }

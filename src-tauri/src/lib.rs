@@ -43,6 +43,8 @@ pub fn run() {
             app.manage(registration::Admin::default());
             app.manage(relay::RelayHandle::default());
             tray::build(app)?;
+            let handle = app.handle().clone();
+            std::thread::spawn(move || relay::start_with_app(&handle));
             let watcher = watcher::start(app.handle());
             app.manage(watcher);
             window::show_when_ready(app.handle(), std::env::args().any(|a| a == BACKGROUND_FLAG));

@@ -9,7 +9,7 @@ use crate::ipc_error::IpcError;
 use crate::state::AppState;
 use mailwarden_core::relay::{Device, DeviceDraft, RelayView, Running};
 use std::sync::Mutex;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 
 type Res<T> = Result<T, IpcError>;
 
@@ -25,20 +25,41 @@ pub fn relay_view(state: State<'_, AppState>, relay: State<'_, RelayHandle>) -> 
 
 /// Start listening with the relay settings.
 #[tauri::command(async)]
-pub fn relay_start(state: State<'_, AppState>, relay: State<'_, RelayHandle>) -> Res<RelayView> {
+pub fn relay_start(app: AppHandle, state: State<'_, AppState>, relay: State<'_, RelayHandle>) -> Res<RelayView> {
     let core = state.core()?;
+    start(&app, &core, &relay)?;
+    let running = relay.0.lock().unwrap_or_else(|p| p.into_inner());
+    Ok(core.relay().view(running.as_ref())?)
+}
+
+fn start(app: &AppHandle, core: &std::sync::Arc<mailwarden_core::Mailwarden>, relay: &RelayHandle) -> Res<()> {
     let mut running = relay.0.lock().unwrap_or_else(|p| p.into_inner());
     if running.is_none() {
         let settings = core.settings().get()?.relay;
-        *running = Some(mailwarden_core::relay::start(core.clone(), settings)?);
+        let r = mailwarden_core::relay::start(core.clone(), settings)?;
+        crate::tray::set_relay(app, Some(&r.addr.to_string()));
+        *running = Some(r);
     }
-    Ok(core.relay().view(running.as_ref())?)
+    Ok(())
+}
+
+/// At start-up, when the settings ask for it (a failure is logged; the
+/// Relay dialog shows it stopped).
+pub fn start_with_app(app: &AppHandle) {
+    let Some(state) = app.try_state::<AppState>() else { return };
+    let Ok(core) = state.core() else { return };
+    if core.settings().get().is_ok_and(|s| s.relay.start_with_app) {
+        if let Err(e) = start(app, &core, &app.state::<RelayHandle>()) {
+            tracing::error!(error = %e.message, "relay: could not start with the app");
+        }
+    }
 }
 
 /// Stop: open transactions finish; the queue stays.
 #[tauri::command]
-pub async fn relay_stop(state: State<'_, AppState>, relay: State<'_, RelayHandle>) -> Res<()> {
+pub async fn relay_stop(app: AppHandle, state: State<'_, AppState>, relay: State<'_, RelayHandle>) -> Res<()> {
     let taken = relay.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+    crate::tray::set_relay(&app, None);
     let _ = state.core()?;
     on_worker(move || {
         if let Some(r) = taken {

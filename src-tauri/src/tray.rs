@@ -18,8 +18,9 @@ pub fn build(app: &App) -> tauri::Result<()> {
     let open = MenuItem::with_id(app, "open", "Open Mailwarden", true, None::<&str>)?;
     let check = MenuItem::with_id(app, "check", "Check now", true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit Mailwarden", true, None::<&str>)?;
+    let relay = MenuItem::with_id(app, "relay", "Relay: off", false, None::<&str>)?;
     let separator = PredefinedMenuItem::separator(app)?;
-    let menu = Menu::with_items(app, &[&status, &separator, &open, &check, &quit])?;
+    let menu = Menu::with_items(app, &[&status, &relay, &separator, &open, &check, &quit])?;
     let mut tray = TrayIconBuilder::with_id(TRAY).tooltip("Mailwarden").menu(&menu).on_menu_event(|app, e| {
         match e.id.as_ref() {
             "open" => show_main(app),
@@ -35,7 +36,18 @@ pub fn build(app: &App) -> tauri::Result<()> {
     }
     tray.build(app)?;
     app.manage(TrayStatus(status));
+    app.manage(TrayRelay(relay));
     Ok(())
+}
+
+/// The tray's relay line ("Relay: listening on …" / "Relay: off").
+pub struct TrayRelay(pub MenuItem<tauri::Wry>);
+
+pub fn set_relay(app: &AppHandle, listening: Option<&str>) {
+    if let Some(t) = app.try_state::<TrayRelay>() {
+        let text = listening.map_or_else(|| "Relay: off".to_owned(), |a| format!("Relay: listening on {a}"));
+        let _ = t.0.set_text(text);
+    }
 }
 
 pub fn show_main(app: &AppHandle) {

@@ -118,4 +118,7 @@ pub struct RelaySettingsArgs {
     /// Seconds a connection may stay silent.
     #[arg(long, value_name = "SECONDS")]
     pub relay_idle_timeout: Option<u64>,
+    /// The desktop app starts the relay when it starts.
+    #[arg(long, value_name = "BOOL")]
+    pub relay_with_app: Option<bool>,
 }

@@ -239,6 +239,7 @@ pub fn settings(app: &Mailwarden, command: SettingsCommand) -> Result<ExitCode, 
             r.max_recipients = relay.relay_max_recipients.unwrap_or(r.max_recipients);
             r.max_connections = relay.relay_max_connections.unwrap_or(r.max_connections);
             r.idle_timeout_secs = relay.relay_idle_timeout.unwrap_or(r.idle_timeout_secs);
+            r.start_with_app = relay.relay_with_app.unwrap_or(r.start_with_app);
             s.thresholds.soon_days = warn_days.unwrap_or(s.thresholds.soon_days);
             s.thresholds.urgent_days = crit_days.unwrap_or(s.thresholds.urgent_days);
             s.keepalive_days = keepalive_days.unwrap_or(s.keepalive_days);

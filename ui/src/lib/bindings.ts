@@ -547,7 +547,11 @@ microsoftPerMinute: number, microsoftRecipientsPerDay: number,
 /**
  * Per mailbox for other providers; 0: none.
  */
-otherPerMinute: number, };
+otherPerMinute: number, 
+/**
+ * The desktop app starts the relay when it starts (and keeps it while in the tray).
+ */
+startWithApp: boolean, };
 
 export type Device = { id: number, 
 /**

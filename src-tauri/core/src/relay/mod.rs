@@ -57,6 +57,8 @@ pub struct RelaySettings {
     pub microsoft_recipients_per_day: u32,
     /// Per mailbox for other providers; 0: none.
     pub other_per_minute: u32,
+    /// The desktop app starts the relay when it starts (and keeps it while in the tray).
+    pub start_with_app: bool,
 }
 
 impl Default for RelaySettings {
@@ -73,6 +75,7 @@ impl Default for RelaySettings {
             microsoft_per_minute: 30,
             microsoft_recipients_per_day: 10_000,
             other_per_minute: 0,
+            start_with_app: false,
         }
     }
 }
