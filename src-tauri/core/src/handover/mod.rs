@@ -11,7 +11,6 @@ use crate::error::{CoreError, Result};
 use crate::profile::{AuthMethod, Profile};
 use crate::secret::{SecretKind, SecretString};
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
 use ts_rs::TS;
 
 /// A value for the other product, with the names products give it.
@@ -152,7 +151,7 @@ impl Handovers<'_> {
                 if what == Reveal::RefreshToken { ": connect it first" } else { "" }
             ))
         })?;
-        let at = self.clock.now().format(&Rfc3339).unwrap_or_default();
+        let at = crate::clock::rfc3339(self.clock.now());
         self.store.record_handover(p.id, what, &at, keep)?;
         tracing::info!(profile = p.id, what = what.as_str(), kept = keep, "a secret was handed over");
         if !keep {

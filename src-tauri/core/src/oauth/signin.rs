@@ -42,6 +42,46 @@ pub(crate) fn authorize_for(p: &crate::profile::Profile, secret: Option<&SecretS
     Ok(AuthorizeRequest { url: url.to_string(), state: state.secret().clone(), verifier })
 }
 
+/// An authorization code caught by the loopback listener, with what redeems it.
+pub(crate) struct LoopbackCode {
+    pub code: String,
+    pub verifier: PkceCodeVerifier,
+    /// The redirect URI sent (the loopback address with its port).
+    pub redirect: String,
+}
+
+/// The browser part of a sign-in for `p`: listen on its loopback redirect,
+/// hand `waiting` the authorize URL, and wait for the code; the provider's
+/// refusal or the time running out is a Diagnosis.
+pub(crate) fn loopback_code(
+    p: &crate::profile::Profile,
+    secret: Option<&SecretString>,
+    timeout: std::time::Duration,
+    cancel: &std::sync::atomic::AtomicBool,
+    waiting: impl FnOnce(&str),
+) -> Result<LoopbackCode> {
+    let listener = super::loopback::Loopback::bind(&p.redirect_uri)?;
+    let mut p = p.clone();
+    p.redirect_uri = listener.redirect_uri.clone();
+    let req = authorize_for(&p, secret)?;
+    waiting(&req.url);
+    let (_, ep) = client_for(&p, None)?;
+    match listener.wait(&req.state, timeout, cancel)? {
+        super::loopback::Callback::Code(code) => {
+            Ok(LoopbackCode { code, verifier: req.verifier, redirect: p.redirect_uri })
+        }
+        super::loopback::Callback::Error(pe) => {
+            Err(CoreError::Auth(Box::new(crate::diagnosis::diagnose_provider(&pe, &context_for(&p, &ep)))))
+        }
+        super::loopback::Callback::TimedOut { received } => {
+            let minutes = timeout.as_secs().div_ceil(60);
+            let d =
+                crate::diagnosis::signin::sign_in_timeout(minutes, &context_for(&p, &ep), &p.redirect_uri, &received);
+            Err(CoreError::Auth(Box::new(d)))
+        }
+    }
+}
+
 impl Tokens<'_> {
     /// Start a browser sign-in: the authorize URL with PKCE (S256) and state.
     pub fn authorize_request(&self, id: i64) -> Result<AuthorizeRequest> {
@@ -162,25 +202,10 @@ impl Tokens<'_> {
         waiting: impl FnOnce(&str),
     ) -> Result<TokenRecord> {
         let p = self.profile_for_tokens(id)?;
-        let listener = super::loopback::Loopback::bind(&p.redirect_uri)?;
-        let redirect = listener.redirect_uri.clone();
-        let req = self.authorize_request_via(id, Some(&redirect))?;
-        waiting(&req.url);
-        let (_, ep) = client_for(&p, None)?;
-        tracing::info!(profile = id, redirect = %redirect, "sign-in: waiting for the browser");
-        match listener.wait(&req.state, timeout, cancel)? {
-            super::loopback::Callback::Code(code) => {
-                self.exchange_code_within(id, &code, req.verifier, Some(&redirect), Some(cancel))
-            }
-            super::loopback::Callback::Error(pe) => {
-                Err(CoreError::Auth(Box::new(crate::diagnosis::diagnose_provider(&pe, &context_for(&p, &ep)))))
-            }
-            super::loopback::Callback::TimedOut { received } => {
-                let minutes = timeout.as_secs().div_ceil(60);
-                let d = crate::diagnosis::signin::sign_in_timeout(minutes, &context_for(&p, &ep), &redirect, &received);
-                Err(CoreError::Auth(Box::new(d)))
-            }
-        }
+        let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?;
+        tracing::info!(profile = id, "sign-in: waiting for the browser");
+        let got = loopback_code(&p, secret.as_ref(), timeout, cancel, waiting)?;
+        self.exchange_code_within(id, &got.code, got.verifier, Some(&got.redirect), Some(cancel))
     }
 
     /// The diagnosis for an error a pasted redirect carried.

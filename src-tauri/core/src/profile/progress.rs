@@ -7,7 +7,6 @@
 use super::Profiles;
 use crate::error::Result;
 use crate::mail::results::{TestKind, TestResult};
-use crate::watch::severity;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -172,8 +171,7 @@ impl Profiles<'_> {
             }
         };
 
-        let mut items: Vec<_> = self.watch().attention()?.into_iter().filter(|i| i.profile_id == id).collect();
-        items.sort_by_key(|i| severity(i.state));
+        let items = self.watch().attention_of(id)?;
         let watch = match items.first() {
             Some(i) => SetupStep {
                 id: StepId::Watch,

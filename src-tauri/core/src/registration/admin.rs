@@ -8,7 +8,6 @@
 use crate::diagnosis::Diagnosis;
 use crate::error::{CoreError, Result};
 use crate::oauth::client::{client_for, context_for, failure, signin_failure};
-use crate::oauth::loopback::{Callback, Loopback};
 use crate::profile::{AuthMethod, Profile};
 use crate::providers::ADMIN_SCOPES;
 use crate::secret::{ExposeSecret, SecretKind, SecretString};
@@ -113,29 +112,17 @@ impl super::Registrations<'_> {
         let p = self.profiles().get(id)?.profile;
         super::microsoft_only(&p)?;
         let client_id = self.settings().get()?.admin_client_id;
-        let mut admin = admin_profile(&p, client_id.trim());
-        let listener = Loopback::bind(&admin.redirect_uri)?;
-        admin.redirect_uri = listener.redirect_uri.clone();
-        let req = crate::oauth::signin::authorize_for(&admin, None)?;
-        waiting(&req.url);
+        let admin = admin_profile(&p, client_id.trim());
+        tracing::info!(profile = id, "registration: waiting for the administrator's sign-in");
+        let got = crate::oauth::signin::loopback_code(&admin, None, timeout, cancel, waiting)?;
+        let mut admin = admin;
+        admin.redirect_uri = got.redirect;
         let (client, ep) = client_for(&admin, None)?;
         let ctx = context_for(&admin, &ep);
-        tracing::info!(profile = id, "registration: waiting for the administrator's sign-in");
-        let code = match listener.wait(&req.state, timeout, cancel)? {
-            Callback::Code(code) => code,
-            Callback::Error(pe) => {
-                return Err(CoreError::Auth(Box::new(crate::diagnosis::diagnose_provider(&pe, &ctx))))
-            }
-            Callback::TimedOut { received } => {
-                let minutes = timeout.as_secs().div_ceil(60);
-                let d = crate::diagnosis::signin::sign_in_timeout(minutes, &ctx, &admin.redirect_uri, &received);
-                return Err(CoreError::Auth(Box::new(d)));
-            }
-        };
         let http = crate::http::client()?;
         let resp = client
-            .exchange_code(AuthorizationCode::new(code))
-            .set_pkce_verifier(req.verifier)
+            .exchange_code(AuthorizationCode::new(got.code))
+            .set_pkce_verifier(got.verifier)
             .request(&crate::http::Bounded(&http, Some(cancel)))
             .map_err(|e| signin_failure(e, &ctx, &ep))?;
         let token = SecretString::from(resp.access_token().secret().clone());

@@ -203,9 +203,7 @@ fn plan_for(p: &Profile, w: &Wanted, a: &Actual, has_secret: bool, today: &str, 
             }
         }
     }
-    let mut apis: Vec<&str> = w.permissions.iter().map(|x| x.resource_app_id).collect();
-    apis.dedup();
-    for api in apis {
+    for api in w.apis() {
         let missing: Vec<String> = w
             .permissions
             .iter()

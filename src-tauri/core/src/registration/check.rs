@@ -76,9 +76,7 @@ impl Actual {
                 a.grants = Some(dir.grants(&sp.id)?);
             }
         }
-        let mut apis: Vec<&str> = wanted.permissions.iter().map(|w| w.resource_app_id).collect();
-        apis.dedup();
-        for api in apis {
+        for api in wanted.apis() {
             if let Some(sp) = dir.service_principal(api)? {
                 a.resources.insert(api.to_owned(), sp);
             }

@@ -61,6 +61,19 @@ pub struct Wanted {
     pub needs_secret: bool,
 }
 
+impl Wanted {
+    /// The APIs the permissions are of, each once, in the order they are named.
+    pub fn apis(&self) -> Vec<&'static str> {
+        let mut apis = Vec::new();
+        for a in self.permissions.iter().map(|p| p.resource_app_id) {
+            if !apis.contains(&a) {
+                apis.push(a);
+            }
+        }
+        apis
+    }
+}
+
 /// The audience a profile's tenant choice needs.
 fn audience(p: &Profile) -> &'static str {
     match p.tenant.to_ascii_lowercase().as_str() {

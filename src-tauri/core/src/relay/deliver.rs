@@ -9,7 +9,6 @@
 //! held message back; the workers notice within seconds.
 
 use super::server::Shared;
-use super::spool::DeliveryState;
 use crate::diagnosis::Diagnosis;
 use crate::error::{CoreError, Result};
 use crate::mail::transport::Outgoing;
@@ -286,12 +285,5 @@ impl Pacer {
         }
         self.recent.push_back(Instant::now());
         Ok(())
-    }
-}
-
-impl DeliveryState {
-    /// Waiting for a retry (not held, a later try set).
-    pub fn waiting(&self) -> bool {
-        self.held.is_none() && self.next_at > 0
     }
 }

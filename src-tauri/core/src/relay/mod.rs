@@ -108,25 +108,25 @@ impl Relay<'_> {
         })
     }
 
-    /// The queue folder beside the database.
-    pub fn spool(&self) -> crate::error::Result<spool::Spool> {
-        spool::Spool::open(self.store.path().parent().unwrap_or(std::path::Path::new(".")))
+    /// The queue folder beside the database, as seen from outside the relay.
+    fn spool(&self) -> spool::Spool {
+        spool::Spool::view(self.store.path().parent().unwrap_or(std::path::Path::new(".")))
     }
 
     /// Every queued or held message, oldest first.
     pub fn queue(&self) -> crate::error::Result<Vec<QueuedMessage>> {
-        self.spool()?.list()
+        self.spool().list()
     }
 
     /// Try a held (or waiting) message again at once.
     pub fn retry(&self, id: &str) -> crate::error::Result<()> {
-        let spool = self.spool()?;
+        let spool = self.spool();
         spool.envelope(id)?;
         spool.set_state(id, &DeliveryState { attempts: spool.state(id).attempts, ..Default::default() })
     }
 
     /// Delete a queued message (it will not be sent).
     pub fn delete(&self, id: &str) -> crate::error::Result<()> {
-        self.spool()?.remove(id)
+        self.spool().remove(id)
     }
 }

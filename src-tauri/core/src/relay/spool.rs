@@ -50,6 +50,13 @@ pub struct DeliveryState {
     pub held: Option<Diagnosis>,
 }
 
+impl DeliveryState {
+    /// Waiting for a retry (not held, a later try set).
+    pub fn waiting(&self) -> bool {
+        self.held.is_none() && self.next_at > 0
+    }
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct QueuedMessage {
@@ -75,7 +82,16 @@ pub fn is_disk_full(e: &CoreError) -> bool {
 }
 
 impl Spool {
-    /// The queue beside the database (`<data folder>/relay/queue`), 0700.
+    /// The queue as another process sees it (the CLI, the window, the watch):
+    /// nothing is created or cleaned, so a running relay's half-written
+    /// message or state file is never touched. No folder: an empty queue.
+    pub fn view(data_dir: &Path) -> Spool {
+        let root = data_dir.join("relay");
+        Spool { dir: root.join("queue"), tmp: root.join("incoming"), seq: AtomicU64::new(0) }
+    }
+
+    /// The running relay's queue (`<data folder>/relay/queue`), made 0700; what a
+    /// stopped relay left half-written (never acknowledged) is removed.
     pub fn open(data_dir: &Path) -> Result<Spool> {
         let root = data_dir.join("relay");
         let dir = root.join("queue");
@@ -137,6 +153,9 @@ impl Spool {
 
     /// The ids in the queue, oldest first.
     pub fn ids(&self) -> Result<Vec<String>> {
+        if !self.dir.is_dir() {
+            return Ok(Vec::new());
+        }
         let mut ids: Vec<String> = fs::read_dir(&self.dir)
             .map_err(io("Could not read the relay's queue"))?
             .flatten()
@@ -172,7 +191,9 @@ impl Spool {
     }
 
     pub fn set_state(&self, id: &str, state: &DeliveryState) -> Result<()> {
-        let tmp = self.tmp.join(format!("{id}.state"));
+        // Beside the queue file (not in incoming/): a state written by another
+        // process (retry) must not be mistaken for an unfinished message.
+        let tmp = self.dir.join(format!(".{id}.state.{}", std::process::id()));
         let bytes = serde_json::to_vec(state).map_err(|e| CoreError::Flow(e.to_string()))?;
         fs::write(&tmp, bytes)
             .and_then(|_| fs::rename(&tmp, self.state_path(id)))

@@ -94,7 +94,7 @@ impl Ledger {
         } else {
             e.last_failure = event;
         }
-        let tmp = root(data).join("incoming").join("deliveries.json");
+        let tmp = root(data).join(".deliveries.json.tmp");
         if std::fs::write(&tmp, serde_json::to_vec(&*map).unwrap_or_default()).is_ok() {
             let _ = std::fs::rename(&tmp, root(data).join("deliveries.json"));
         }
@@ -122,7 +122,7 @@ impl Relay<'_> {
             .and_then(|b| serde_json::from_slice::<RunningInfo>(&b).ok())
             .filter(|r| alive(r.pid));
         let ledger = read_ledger(&data);
-        let queue = if root(&data).join("queue").is_dir() { self.queue()? } else { Vec::new() };
+        let queue = self.queue()?;
         let mut per: BTreeMap<i64, ProfileQueue> = BTreeMap::new();
         let ids = queue.iter().map(|m| m.envelope.profile_id).chain(ledger.keys().copied());
         for id in ids.collect::<std::collections::BTreeSet<_>>() {

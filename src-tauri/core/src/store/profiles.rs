@@ -79,10 +79,6 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredProfile> {
     })
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).expect("a UTC timestamp always formats as RFC 3339")
-}
-
 /// A unique-name violation becomes the field error a form can show.
 fn name_taken(e: rusqlite::Error, name: &str) -> CoreError {
     match e.sqlite_error_code() {
@@ -192,7 +188,7 @@ impl Store {
     /// Insert a validated profile; returns its id. Secrets are sealed with the
     /// new id in the same transaction, so nothing is half-saved.
     pub fn insert(&self, v: &Validated, now: OffsetDateTime) -> Result<i64> {
-        let now = rfc3339(now);
+        let now = crate::clock::rfc3339(now);
         let mut conn = self.conn()?;
         let tx = conn.unchecked_transaction()?;
         let id = insert_row(&tx, &v.profile, &now)?;
@@ -203,7 +199,7 @@ impl Store {
     }
 
     pub fn update(&self, id: i64, v: &Validated, now: OffsetDateTime) -> Result<()> {
-        let now = rfc3339(now);
+        let now = crate::clock::rfc3339(now);
         let mut conn = self.conn()?;
         let tx = conn.unchecked_transaction()?;
         let p = &v.profile;
@@ -256,7 +252,7 @@ impl Store {
             client_secret: SecretChange::Keep,
             password: SecretChange::Keep,
         };
-        let now = rfc3339(now);
+        let now = crate::clock::rfc3339(now);
         let mut conn = self.conn()?;
         let tx = conn.unchecked_transaction()?;
         let new_id = insert_row(&tx, &validated.profile, &now)?;

@@ -7,7 +7,6 @@ use crate::error::Result;
 use crate::oauth::TokenRecord;
 use crate::secret::{SecretChange, SecretKind, SecretString};
 use rusqlite::{params, OptionalExtension};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 /// A successful token response, ready to store.
@@ -22,12 +21,6 @@ pub struct TokenUpdate {
     pub object_id: Option<String>,
     /// A refresh of an existing connection (vs. a new sign-in).
     pub refreshed: bool,
-}
-
-fn stamp(t: OffsetDateTime) -> String {
-    // Every time the clock gives is within RFC 3339's years; the fallback
-    // only keeps a broken clock from panicking.
-    t.format(&Rfc3339).unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
 }
 
 /// Expiry, last use and the sealed access token, as one statement reads them.
@@ -144,7 +137,7 @@ impl Store {
     /// replaces whatever is there. Returns false (and changes nothing) when
     /// the connection changed meanwhile.
     pub fn save_tokens(&self, profile_id: i64, u: TokenUpdate, now: OffsetDateTime, expect: Expect) -> Result<bool> {
-        let now = stamp(now);
+        let now = crate::clock::rfc3339(now);
         self.token_write(profile_id, expect, |tx, generation| {
             if let Some(rt) = &u.refresh_token {
                 let set = SecretChange::Set { value: rt.clone() };
@@ -229,10 +222,10 @@ impl Store {
 
     /// Record a use of the token, at most once a minute (keeps `token` cheap).
     pub fn touch_token(&self, profile_id: i64, now: OffsetDateTime) -> Result<()> {
-        let cutoff = stamp(now - time::Duration::minutes(1));
+        let cutoff = crate::clock::rfc3339(now - time::Duration::minutes(1));
         self.conn()?.execute(
             "UPDATE tokens SET last_used_at = ?2 WHERE profile_id = ?1 AND (last_used_at IS NULL OR last_used_at < ?3)",
-            params![profile_id, stamp(now), cutoff],
+            params![profile_id, crate::clock::rfc3339(now), cutoff],
         )?;
         Ok(())
     }

@@ -111,6 +111,20 @@ impl Watch<'_> {
         self.attention_at(self.clock.today(), &self.thresholds())
     }
 
+    /// The attention items of one profile (its own and the relay's for it),
+    /// without looking at the others.
+    pub fn attention_of(&self, id: i64) -> Result<Vec<AttentionItem>> {
+        let mut items = Vec::new();
+        let s = self.store.get(id)?;
+        if s.profile.enabled {
+            self.items_for(&s, self.clock.today(), &self.thresholds(), &self.clock.zone(), &mut items)?;
+        }
+        let relay = self.relay_items(&items)?;
+        items.extend(relay.into_iter().filter(|i| i.profile_id == id));
+        items.sort_by_key(|i| severity(i.state));
+        Ok(items)
+    }
+
     /// As [`Self::attention`] for a given day and thresholds (`check --as-of`).
     pub fn attention_at(&self, today: Date, t: &Thresholds) -> Result<Vec<AttentionItem>> {
         let zone = self.clock.zone();
@@ -130,36 +144,30 @@ impl Watch<'_> {
     }
 
     /// The relay's held messages per profile, and devices sending through a
-    /// profile that fails now (from `profile_items`). Nothing is created on
-    /// disk by looking: no relay folder, no items.
+    /// profile that fails now (from `profile_items`). Looking creates nothing
+    /// on disk (no relay folder: no items).
     fn relay_items(&self, profile_items: &[AttentionItem]) -> Result<Vec<AttentionItem>> {
         let mut out = Vec::new();
-        let data = self.store.path().parent().unwrap_or(std::path::Path::new(".")).to_path_buf();
-        if data.join("relay").join("queue").is_dir() {
-            let mut held: std::collections::BTreeMap<i64, Vec<crate::diagnosis::Diagnosis>> = Default::default();
-            for m in self.relay().queue()? {
-                if let Some(d) = m.state.held {
-                    held.entry(m.envelope.profile_id).or_default().push(d);
-                }
+        let mut held: std::collections::BTreeMap<i64, Vec<crate::diagnosis::Diagnosis>> = Default::default();
+        for m in self.relay().queue()? {
+            if let Some(d) = m.state.held {
+                held.entry(m.envelope.profile_id).or_default().push(d);
             }
-            for (profile_id, diags) in held {
-                let name = self
-                    .store
-                    .get(profile_id)
-                    .map(|v| v.profile.name)
-                    .unwrap_or_else(|_| format!("profile {profile_id}"));
-                out.push(AttentionItem {
-                    profile_id,
-                    profile_name: name,
-                    kind: AttentionKind::Relay,
-                    state: ExpiryState::Urgent,
-                    days_left: None,
-                    title: format!("{} relay message(s) held", diags.len()),
-                    detail: format!("{} — retry once fixed: `mailwarden relay queue retry ID`.", diags[0].title),
-                    action: AttentionAction::RelayQueue,
-                    item: format!("relay-held:{profile_id}"),
-                });
-            }
+        }
+        for (profile_id, diags) in held {
+            let name =
+                self.store.get(profile_id).map(|v| v.profile.name).unwrap_or_else(|_| format!("profile {profile_id}"));
+            out.push(AttentionItem {
+                profile_id,
+                profile_name: name,
+                kind: AttentionKind::Relay,
+                state: ExpiryState::Urgent,
+                days_left: None,
+                title: format!("{} relay message(s) held", diags.len()),
+                detail: format!("{} — retry once fixed: `mailwarden relay queue retry ID`.", diags[0].title),
+                action: AttentionAction::RelayQueue,
+                item: format!("relay-held:{profile_id}"),
+            });
         }
         for d in self.store.relay_devices()? {
             let failing = profile_items.iter().find(|i| {
@@ -301,7 +309,7 @@ impl Watch<'_> {
     /// The items that crossed a threshold since they were last announced:
     /// each (item, state) is returned once, ever — remembered in the store.
     pub fn due_notices(&self) -> Result<Vec<AttentionItem>> {
-        let now = self.clock.now().format(&Rfc3339).unwrap_or_default();
+        let now = crate::clock::rfc3339(self.clock.now());
         let mut due = Vec::new();
         for item in self.attention()? {
             if self.store.mark_notice(&item.item, item.state.as_str(), &now)? {
