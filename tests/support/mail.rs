@@ -48,7 +48,7 @@ pub fn free_port() -> u16 {
     }
 }
 
-fn wait_for_port(port: u16, what: &str, log: &Path) {
+pub(crate) fn wait_for_port(port: u16, what: &str, log: &Path) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -60,12 +60,12 @@ fn wait_for_port(port: u16, what: &str, log: &Path) {
     }
 }
 
-fn chown(path: &Path, owner: &str) {
+pub(crate) fn chown(path: &Path, owner: &str) {
     let ok = Command::new("chown").arg(owner).arg(path).status().unwrap();
     assert!(ok.success(), "chown {owner} {}", path.display());
 }
 
-fn chmod(path: &Path, mode: u32) {
+pub(crate) fn chmod(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
@@ -179,15 +179,7 @@ service anvil {{
         std::fs::write(
             pf.join("main.cf"),
             format!(
-                "compatibility_level = 3.6
-queue_directory = {pf}/queue
-data_directory = {pf}/data
-mail_owner = postfix
-setgid_group = postdrop
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = mail.test.local
-mydestination =
+                "{head}mydestination =
 alias_maps =
 alias_database =
 local_recipient_maps =
@@ -206,6 +198,7 @@ smtpd_relay_restrictions = permit_sasl_authenticated, reject
 smtpd_recipient_restrictions = permit_sasl_authenticated, reject
 smtpd_sender_restrictions = reject_sender_login_mismatch
 ",
+                head = main_cf_head(&pf, "mail.test.local"),
                 pf = pf.display(),
                 d = d.display()
             ),
@@ -349,70 +342,11 @@ pub(crate) fn start_postfix(pf: &Path, listeners: &str) -> Child {
         .expect("postfix must be installed (make test installs it)")
 }
 
-/// A second Postfix as the classic smart-host set-up a relay replaces:
-/// local clients submit to it unauthenticated, and it relays everything to
-/// `relayhost` with SASL credentials (`user`, `password`) — e.g. a branch
-/// office's Postfix pointing at the Mailwarden relay.
-pub struct SmartHost {
-    _dir: tempfile::TempDir,
-    pub port: u16,
-    postfix: Child,
-    pf: PathBuf,
-}
-
-impl SmartHost {
-    pub fn start(relayhost: u16, user: &str, password: &str) -> SmartHost {
-        let dir = tempfile::Builder::new().prefix("mw-smarthost-").tempdir_in("/tmp").unwrap();
-        chmod(dir.path(), 0o755);
-        let pf = dir.path().join("pf");
-        for sub in ["data", "queue"] {
-            std::fs::create_dir_all(pf.join(sub)).unwrap();
-        }
-        std::fs::write(pf.join("sasl_passwd"), format!("[127.0.0.1]:{relayhost} {user}:{password}\n")).unwrap();
-        chmod(&pf.join("sasl_passwd"), 0o600);
-        let port = free_port();
-        std::fs::write(
-            pf.join("main.cf"),
-            format!(
-                "compatibility_level = 3.6
-queue_directory = {pf}/queue
-data_directory = {pf}/data
-mail_owner = postfix
-setgid_group = postdrop
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = branch.test.local
-mydestination =
-mynetworks = 127.0.0.0/8
-alias_maps =
-alias_database =
-relayhost = [127.0.0.1]:{relayhost}
-smtp_sasl_auth_enable = yes
-smtp_sasl_password_maps = texthash:{pf}/sasl_passwd
-smtp_sasl_security_options = noanonymous
-smtp_sasl_mechanism_filter = plain, login
-smtp_tls_security_level = none
-smtpd_relay_restrictions = permit_mynetworks, reject
-maillog_file_prefixes = /tmp
-maillog_file = {pf}/maillog
-",
-                pf = pf.display()
-            ),
-        )
-        .unwrap();
-        let postfix = start_postfix(&pf, &format!("127.0.0.1:{port} inet n - n - - smtpd\n"));
-        wait_for_port(port, "the smart-host Postfix", &pf.join("maillog"));
-        SmartHost { _dir: dir, port, postfix, pf }
-    }
-
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(self.pf.join("maillog")).unwrap_or_default()
-    }
-}
-
-impl Drop for SmartHost {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg(self.postfix.id().to_string()).status();
-        let _ = self.postfix.wait();
-    }
+/// The lines every private Postfix instance here starts its main.cf with.
+pub(crate) fn main_cf_head(pf: &Path, hostname: &str) -> String {
+    format!(
+        "compatibility_level = 3.6\nqueue_directory = {pf}/queue\ndata_directory = {pf}/data\nmail_owner = postfix\n\
+         setgid_group = postdrop\ninet_interfaces = 127.0.0.1\ninet_protocols = ipv4\nmyhostname = {hostname}\n",
+        pf = pf.display()
+    )
 }

@@ -7,7 +7,9 @@ pub mod journey;
 pub mod mail;
 pub mod mail_env;
 pub mod oauth_env;
+pub mod relay;
 pub mod session_bus;
+pub mod smarthost;
 pub mod tls;
 pub mod webdriver;
 

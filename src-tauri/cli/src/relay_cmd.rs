@@ -125,6 +125,9 @@ fn device(app: &Mailwarden, command: DeviceCommand) -> Result<ExitCode, CoreErro
                 DeviceDraft { name, profile, by_address: no_password, allowed: allow, plain_ok: plain, keep_from };
             let (d, password) = app.relay().add_device(&draft)?;
             println!("Added device \"{}\" sending through \"{}\".", d.name, d.profile_name);
+            // The generated password is shown here once, on purpose (the device
+            // needs it typed in); it is printed to stdout only, never logged,
+            // and Mailwarden keeps only its Argon2 hash.
             match password {
                 Some(p) => {
                     println!("Relay user name: {}", d.name);

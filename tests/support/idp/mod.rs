@@ -5,6 +5,7 @@
 //! `timestamp`, `error_uri`) — and issues JWT-shaped tokens with real claims.
 //! Tests register apps, script failures and read counters.
 
+mod apis;
 pub mod directory;
 mod endpoints;
 pub mod graph;

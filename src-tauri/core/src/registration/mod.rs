@@ -14,12 +14,14 @@ mod admin;
 mod apply;
 mod check;
 pub mod directory;
+mod plan;
 #[cfg(test)]
 mod tests;
 
 pub use admin::{AdminInfo, AdminSession};
-pub use apply::{ApplyReport, ApplyState, Plan, PlanStep, StepOutcome};
+pub use apply::{ApplyReport, ApplyState, StepOutcome};
 pub use check::{Finding, FindingState, RegistrationCheck};
+pub use plan::{Plan, PlanStep};
 
 use crate::guide::{needs_secret, permission_rows, PermissionKind};
 use crate::oauth::loopback::is_loopback;

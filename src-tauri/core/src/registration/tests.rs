@@ -1,12 +1,12 @@
 //! The comparison and the plan, on what Graph would show: each difference
 //! named with its fix, nothing asked of an app that already has it.
 
-use super::apply::plan_for_tests;
 use super::check::{compare, Actual, FindingState};
 use super::directory::{
     AppRoleAssignment, Application, NamedId, PasswordCredential, RedirectSet, RequiredResourceAccess, ResourceAccess,
     ServicePrincipal,
 };
+use super::plan::plan_for_tests;
 use super::wanted;
 use crate::profile::{AuthMethod, Cloud, Profile, ProfileDraft, Provider, SendMethod};
 use time::macros::date;

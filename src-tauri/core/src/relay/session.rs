@@ -6,11 +6,13 @@
 //! before its `250`. Replies to pipelined commands go out together, when the
 //! client's bytes run out.
 
+mod auth;
+
 use super::conn::Conn;
 use super::server::Shared;
 use super::spool::Envelope;
 use crate::relay::devices::DeviceRow;
-use base64::Engine;
+use auth::take_line;
 use smtp_proto::request::receiver::{DataReceiver, RequestReceiver};
 use smtp_proto::{EhloResponse, Error as ProtoError, Request};
 use std::io::{Read, Write};
@@ -297,72 +299,6 @@ impl<'s> Session<'s> {
         Next::Go
     }
 
-    /// AUTH is offered over TLS, on loopback, or in clear to a device allowed
-    /// plain SMTP from this address.
-    fn may_authenticate(&self, tls: bool) -> bool {
-        tls || self.peer.is_loopback() || self.shared.plain_allowed(self.peer)
-    }
-
-    /// A device let in by its source address alone (no password).
-    fn by_address(&mut self, tls: bool) -> bool {
-        match self.shared.open_device(self.peer, tls) {
-            Some(d) => {
-                self.device = Some(d);
-                true
-            }
-            None => false,
-        }
-    }
-
-    fn plain(&mut self, b64: &str) {
-        let decoded = B64.decode(b64.trim()).unwrap_or_default();
-        let mut parts = decoded.split(|b| *b == 0);
-        let (_authz, user, pass) = (parts.next(), parts.next(), parts.next());
-        match (user, pass) {
-            (Some(u), Some(p)) => self.verify(&String::from_utf8_lossy(u), p),
-            _ => self.reply("501 5.5.2 Bad AUTH PLAIN answer"),
-        }
-    }
-
-    fn auth_step(&mut self, phase: Phase, line: &str) -> Phase {
-        if line == "*" {
-            self.reply("501 5.0.0 Authentication cancelled");
-            return Phase::Command;
-        }
-        match phase {
-            Phase::PlainWait => self.plain(line),
-            Phase::LoginUser => {
-                let user = B64.decode(line.trim()).map(|u| String::from_utf8_lossy(&u).into_owned());
-                return match user {
-                    Ok(u) => {
-                        self.reply("334 UGFzc3dvcmQ6");
-                        Phase::LoginPass(u)
-                    }
-                    Err(_) => {
-                        self.reply("501 5.5.2 Bad base64");
-                        Phase::Command
-                    }
-                };
-            }
-            Phase::LoginPass(user) => match B64.decode(line.trim()) {
-                Ok(p) => self.verify(&user, &p),
-                Err(_) => self.reply("501 5.5.2 Bad base64"),
-            },
-            _ => {}
-        }
-        Phase::Command
-    }
-
-    fn verify(&mut self, user: &str, password: &[u8]) {
-        match self.shared.authenticate(self.peer, user, password, self.tls) {
-            Some(row) => {
-                self.device = Some(row);
-                self.reply("235 2.7.0 Authentication successful");
-            }
-            None => self.reply("535 5.7.8 Authentication credentials invalid"),
-        }
-    }
-
     /// The end of DATA: on disk, then `250`; a full disk is `452` and nothing is lost.
     fn end_of_data(&mut self) {
         let Some(device) = &self.device else { return };
@@ -415,22 +351,6 @@ impl<'s> Session<'s> {
         }
         self.reset_transaction();
     }
-}
-
-/// One line (up to 1,000 bytes) from the client, across reads; `buf` keeps a
-/// partial line. None until the line is complete.
-fn take_line(bytes: &mut std::slice::Iter<'_, u8>, buf: &mut Vec<u8>) -> Option<String> {
-    for &b in bytes.by_ref() {
-        if b == b'\n' {
-            let line = String::from_utf8_lossy(buf.strip_suffix(b"\r").unwrap_or(buf)).into_owned();
-            buf.clear();
-            return Some(line);
-        }
-        if buf.len() < 1000 {
-            buf.push(b);
-        }
-    }
-    None
 }
 
 /// How many bytes up to the end of the first line in `rest` (all of it if no line ends).

@@ -1,0 +1,173 @@
+//! The relay under faults: kill -9 in the middle of a burst, an upstream that
+//! is down for a while, a revoked grant beside a healthy profile, a full disk.
+
+use mailwarden_tests::mail::free_port;
+use mailwarden_tests::mail_env::MailEnv;
+use mailwarden_tests::relay::*;
+use mailwarden_tests::text;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[test]
+fn acknowledged_messages_survive_kill_9_and_go_out_after_a_restart() {
+    let env = MailEnv::new();
+    env.connected("Invent ERP", &[]);
+    env.ok(&["settings", "set", "--relay-per-minute", "0"], None);
+    let password = add_device(&env, "printer-1");
+    let relay = Relay::start(&env);
+    let mut sender = burst(relay.port, &password, 500, 2, "burst");
+    let mut out = BufReader::new(sender.stdout.take().unwrap());
+    let mut acknowledged = Vec::new();
+    let mut line = String::new();
+    // Kill the relay in the middle of the burst.
+    while acknowledged.len() < 200 {
+        line.clear();
+        assert!(out.read_line(&mut line).unwrap() > 0, "the sender stopped early");
+        acknowledged.push(line.trim().trim_start_matches("OK ").parse::<usize>().unwrap());
+    }
+    let mut relay = relay;
+    relay.child.kill().unwrap(); // SIGKILL: no chance to finish anything
+    let _ = relay.child.wait();
+    for l in out.lines().map_while(Result::ok) {
+        acknowledged.push(l.trim_start_matches("OK ").parse().unwrap());
+    }
+    let _ = sender.wait();
+    assert!(acknowledged.len() < 500, "the burst was cut off by the kill");
+
+    // Restarted, the relay sends its queue at once: every acknowledged message arrives.
+    let relay = Relay::start(&env);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let counts = loop {
+        let counts = delivered_counts(&env, "burst");
+        if acknowledged.iter().all(|n| counts.contains_key(n)) {
+            break counts;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} of {} acknowledged delivered",
+            counts.len(),
+            acknowledged.len()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
+    let duplicates: usize = counts.values().map(|c| c - 1).sum();
+    eprintln!("kill -9 after {} acknowledged: all delivered, {duplicates} duplicate(s)", acknowledged.len());
+    assert!(duplicates <= 1, "at most the one message in flight at the kill is sent twice: {duplicates}");
+    relay.stop();
+}
+
+#[test]
+fn a_down_upstream_is_retried_in_order_and_a_dead_profile_is_held_while_others_flow() {
+    let env = MailEnv::new();
+    env.connected("Invent ERP", &[]);
+    env.ok(&["settings", "set", "--relay-per-minute", "0"], None);
+    let password = add_device(&env, "printer-1");
+    // The upstream is down: nothing listens on the profile's SMTP port.
+    let closed = free_port().to_string();
+    env.ok(&["profile", "edit", "Invent ERP", "--smtp-port", &closed], None);
+    let relay = Relay::start(&env);
+    let mut s = burst(relay.port, &password, 3, 1, "down");
+    assert!(s.wait().unwrap().success(), "accepted while the upstream is down");
+    let q = text(&env.ok(&["relay", "queue", "list"], None).stdout).to_owned();
+    assert_eq!(q.lines().count(), 3, "{q}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let q = text(&env.ok(&["relay", "queue", "list"], None).stdout).to_owned();
+        if q.contains("retrying (1 tries)") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "a refused connection is retried: {q}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+
+    // Back up: delivered, in the order they were sent.
+    env.ok(&["profile", "edit", "Invent ERP", "--smtp-port", &env.mail.submission.to_string()], None);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while delivered_counts(&env, "down").len() < 3 {
+        assert!(std::time::Instant::now() < deadline, "not delivered after the upstream came back");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let log = std::fs::read_to_string(env.db.dir.path().join("mailwarden.log")).unwrap();
+    let order: Vec<&str> = log.lines().filter(|l| l.contains("relay: delivered")).collect();
+    let ids: Vec<String> = order.iter().filter_map(|l| l.split("id=").nth(1)).map(|r| r[..24].to_owned()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "delivered in arrival order");
+
+    // A profile whose grant is revoked: its message is held with the diagnosis;
+    // another profile's device still flows; retry after reconnecting sends it.
+    env.idp.set_access_lifetime(1);
+    env.connected("Dead", &[]);
+    let live: Vec<String> = env.idp.state.lock().unwrap().refresh_tokens.keys().cloned().collect();
+    for rt in &live {
+        env.idp.revoke(rt);
+    }
+    env.connected("Alive", &[]);
+    std::thread::sleep(std::time::Duration::from_millis(1100)); // Dead's access token has expired
+    let dead_pw = text(&env.ok(&["relay", "device", "add", "scanner-dead", "--profile", "Dead"], None).stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Relay password:").map(|p| p.trim().to_owned()))
+        .unwrap();
+    let alive_pw = text(&env.ok(&["relay", "device", "add", "scanner-alive", "--profile", "Alive"], None).stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Relay password:").map(|p| p.trim().to_owned()))
+        .unwrap();
+    assert!(smtp_as(relay.port, "scanner-dead", &dead_pw, "<dead-0@printer.lan>").status.success());
+    assert!(smtp_as(relay.port, "scanner-alive", &alive_pw, "<alive-0@printer.lan>").status.success());
+    env.mail.wait_delivered("erp@contoso.com", "<alive-0@printer.lan>");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let held = loop {
+        let q: serde_json::Value =
+            serde_json::from_slice(&env.ok(&["relay", "queue", "list", "--json"], None).stdout).unwrap();
+        if let Some(m) = q.as_array().unwrap().iter().find(|m| !m["state"]["held"].is_null()) {
+            break m.clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "the dead profile's message was not held: {q:#}");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
+    assert_eq!(held["envelope"]["device"], "scanner-dead");
+    assert!(held["state"]["held"]["title"].as_str().unwrap().len() > 5, "held with a diagnosis: {held:#}");
+    let status = text(&env.ok(&["relay", "status"], None).stdout).to_owned();
+    assert!(status.contains("Listening on 127.0.0.1:"), "{status}");
+    assert!(status.contains("Dead: 1 queued (0 waiting to retry, 1 held)") && status.contains("HELD:"), "{status}");
+    assert!(status.contains("Alive: 0 queued") && status.contains("last delivery"), "{status}");
+    assert!(status.contains("last failure") && status.contains("held: "), "{status}");
+    // Monitoring sees it: `check` is CRITICAL and names the held message.
+    let o = env.run(&["check"], None);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("1 relay message(s) held"), "{}", text(&o.stdout));
+    relay.stop();
+}
+
+#[test]
+fn a_full_disk_is_answered_with_452_and_loses_nothing() {
+    let env = MailEnv::new();
+    env.connected("Invent ERP", &[]);
+    let password = add_device(&env, "printer-1");
+    // The relay may write files of at most 200 KB: a bigger message cannot be stored.
+    let port = free_port();
+    let mut child = Command::new("prlimit")
+        .args(["--fsize=200000", "--"])
+        .arg(mailwarden_tests::binary("mailwarden"))
+        .args(["relay", "run", "--listen", &format!("127.0.0.1:{port}")])
+        .env("MAILWARDEN_DB", env.db.path())
+        .env("MAILWARDEN_CA_FILE", &env.idp.ca.ca_file)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("Relay listening") {
+        line.clear();
+        assert!(out.read_line(&mut line).unwrap() > 0);
+    }
+    let big = burst(port, &password, 1, 300, "full");
+    let o = big.wait_with_output().unwrap();
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("452"), "{}", text(&o.stderr));
+    let mut small = burst(port, &password, 1, 2, "fits");
+    assert!(small.wait().unwrap().success(), "a message that fits is still taken");
+    env.mail.wait_delivered("erp@contoso.com", "<fits-0@printer.lan>");
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    assert!(child.wait().unwrap().success());
+}

@@ -1,0 +1,170 @@
+//! The relay tests' helpers: `mailwarden relay run` as a child process,
+//! devices, and senders no one here wrote (Python's smtplib over one
+//! connection or a burst, a hand-driven SMTP conversation).
+
+use crate::mail::free_port;
+use crate::mail_env::MailEnv;
+use crate::text;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+pub struct Relay {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl Relay {
+    /// Start `relay run` and wait until it says it listens.
+    pub fn start(env: &MailEnv) -> Relay {
+        let port = free_port();
+        let mut child = env
+            .cmd(&["relay", "run", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while !line.starts_with("Relay listening on") {
+            line.clear();
+            assert!(out.read_line(&mut line).unwrap() > 0, "the relay ended before listening");
+        }
+        std::thread::spawn(move || for _ in out.lines() {});
+        Relay { child, port }
+    }
+
+    /// SIGTERM: it finishes and exits 0.
+    pub fn stop(mut self) -> String {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let status = self.child.wait().unwrap();
+        let mut err = String::new();
+        std::io::Read::read_to_string(self.child.stderr.as_mut().unwrap(), &mut err).unwrap();
+        assert!(status.success(), "relay exit: {status:?}\n{err}");
+        err
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+pub fn add_device(env: &MailEnv, name: &str) -> String {
+    let o = env.ok(&["relay", "device", "add", name, "--profile", "Invent ERP"], None);
+    let out = text(&o.stdout);
+    out.lines().find_map(|l| l.strip_prefix("Relay password:")).expect("the password is printed once").trim().to_owned()
+}
+
+/// Python's smtplib: LOGIN over the loopback connection, one message.
+pub fn smtplib(port: u16, user: &str, password: &str, msg_id: &str) -> std::process::Output {
+    let script = format!(
+        r#"
+import smtplib, sys
+from email.message import EmailMessage
+m = EmailMessage()
+m["From"] = "scanner@printer.lan"
+m["To"] = "erp@contoso.com"
+m["Subject"] = "Scan from the printer"
+m["Message-ID"] = "{msg_id}"
+m.set_content("A scanned page.")
+with smtplib.SMTP("127.0.0.1", {port}, timeout=20) as s:
+    s.ehlo("printer.lan")
+    s.login("{user}", sys.stdin.readline().strip())
+    s.send_message(m)
+"#
+    );
+    let mut c = Command::new("python3");
+    c.args(["-c", &script]);
+    crate::run_with_stdin(c, Some(&format!("{password}\n")))
+}
+
+/// A Python sender that sends `count` messages of about `kb` KB over one
+/// signed-in connection, printing `OK n` after each `250` (stdout, flushed).
+pub fn burst(port: u16, password: &str, count: usize, kb: usize, tag: &str) -> std::process::Child {
+    let script = format!(
+        r#"
+import smtplib, sys
+body = ("x" * 76 + "\r\n") * ({kb} * 1024 // 78)
+s = smtplib.SMTP("127.0.0.1", {port}, timeout=30)
+s.ehlo("burst.lan")
+s.login("printer-1", sys.stdin.readline().strip())
+for n in range({count}):
+    msg = "From: scanner@printer.lan\r\nTo: erp@contoso.com\r\nSubject: {tag} " + str(n) + "\r\nMessage-ID: <{tag}-" + str(n) + "@printer.lan>\r\n\r\n" + body
+    s.sendmail("scanner@printer.lan", ["erp@contoso.com"], msg)
+    print("OK", n, flush=True)
+s.quit()
+"#
+    );
+    let mut child = Command::new("python3")
+        .args(["-c", &script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child
+}
+
+/// How often each Message-ID `<tag-n@…>` is in the mailbox.
+pub fn delivered_counts(env: &MailEnv, tag: &str) -> std::collections::HashMap<usize, usize> {
+    let mut counts = std::collections::HashMap::new();
+    for m in env.mail.delivered("erp@contoso.com") {
+        let needle = format!("Message-ID: <{tag}-");
+        if let Some(rest) = m.find(&needle).map(|i| &m[i + needle.len()..]) {
+            if let Some(n) = rest.split('@').next().and_then(|n| n.parse().ok()) {
+                *counts.entry(n).or_default() += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// One message as `user` through the relay (Python's smtplib).
+pub fn smtp_as(port: u16, user: &str, password: &str, msg_id: &str) -> std::process::Output {
+    let script = format!(
+        r#"
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", {port}, timeout=20) as s:
+    s.login("{user}", sys.stdin.readline().strip())
+    s.sendmail("dev@printer.lan", ["erp@contoso.com"], "Subject: t\r\nMessage-ID: {msg_id}\r\n\r\nbody\r\n")
+"#
+    );
+    let mut c = Command::new("python3");
+    c.args(["-c", &script]);
+    crate::run_with_stdin(c, Some(&format!("{password}\n")))
+}
+
+/// An SMTP conversation by hand: each line sent, each reply read.
+pub fn converse(port: u16, lines: &[&str]) -> Vec<String> {
+    use std::io::Write;
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let mut r = BufReader::new(tcp.try_clone().unwrap());
+    let read_reply = |r: &mut BufReader<std::net::TcpStream>| {
+        let mut all = String::new();
+        loop {
+            let mut l = String::new();
+            if r.read_line(&mut l).unwrap_or(0) == 0 {
+                return if all.is_empty() { "(closed)".into() } else { all };
+            }
+            all.push_str(&l);
+            if l.as_bytes().get(3) != Some(&b'-') {
+                return all;
+            }
+        }
+    };
+    let mut replies = vec![read_reply(&mut r)];
+    for l in lines {
+        tcp.write_all(format!("{l}\r\n").as_bytes()).unwrap();
+        replies.push(read_reply(&mut r));
+    }
+    replies
+}
+
+pub fn b64(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
