@@ -71,34 +71,8 @@ fn devices_submit_and_the_relay_delivers_through_the_profile() {
 fn msmtp_submits_and_a_graph_profile_delivers_with_sendmail() {
     let env = MailEnv::new();
     // An app-only profile sending through Microsoft Graph (the simulator's).
-    const GRAPH_APP: &str = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9";
-    env.idp.register(mailwarden_tests::idp::App {
-        client_id: GRAPH_APP.into(),
-        tenant: mailwarden_tests::oauth_env::TENANT.into(),
-        secret: Some(mailwarden_tests::oauth_env::SECRET.into()),
-        secret_expired: false,
-        public_redirects: vec![],
-        web_redirects: vec![],
-        app_roles: vec!["Mail.Send".into()],
-    });
-    env.idp.state.lock().unwrap().graph_users.insert("noreply@contoso.com".into());
-    let scopes = format!("{}/.default", env.idp.base);
-    let extra = [
-        "--client-id",
-        GRAPH_APP,
-        "--auth",
-        "client-credentials",
-        "--send",
-        "graph",
-        "--mailbox",
-        "noreply@contoso.com",
-        "--scopes",
-        &scopes,
-        "--client-secret-stdin",
-    ];
-    env.add_profile("Graph out", &extra, Some(&format!("{}\n", mailwarden_tests::oauth_env::SECRET)));
-    let o = env.ok(&["relay", "device", "add", "ups-monitor", "--profile", "Graph out"], None);
-    let password = text(&o.stdout).lines().find_map(|l| l.strip_prefix("Relay password:")).unwrap().trim().to_owned();
+    graph_profile(&env, "Graph out", "noreply@contoso.com");
+    let password = add_device_on(&env, "ups-monitor", "Graph out");
     let relay = Relay::start(&env);
 
     let conf = env.db.dir.path().join("msmtprc");
@@ -116,17 +90,9 @@ fn msmtp_submits_and_a_graph_profile_delivers_with_sendmail() {
     c.args(["-C"]).arg(&conf).args(["-a", "relay", "ops@contoso.com"]);
     let o = mailwarden_tests::run_with_stdin(c, Some(msg));
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let sent = loop {
-        let sent = env.idp.state.lock().unwrap().graph_sent.clone();
-        if let Some(s) = sent.into_iter().next() {
-            break s;
-        }
-        assert!(std::time::Instant::now() < deadline, "nothing reached Graph");
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    };
+    let sent = wait_graph_sent(&env, |m| m["message"]["subject"] == "UPS on battery");
     assert_eq!(sent.0, "noreply@contoso.com", "sent as the profile's mailbox");
-    assert_eq!(sent.1["message"]["subject"], "UPS on battery");
+    assert!(sent.1["raw"].as_str().unwrap().contains("From: noreply@contoso.com"), "{sent:?}");
     assert_eq!(sent.1["message"]["toRecipients"][0]["emailAddress"]["address"], "ops@contoso.com");
     relay.stop();
 }

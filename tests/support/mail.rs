@@ -183,7 +183,6 @@ service anvil {{
 alias_maps =
 alias_database =
 local_recipient_maps =
-virtual_mailbox_domains = {domain}
 virtual_transport = lmtp:unix:{d}/lmtp
 smtpd_tls_cert_file = {d}/tls/cert.pem
 smtpd_tls_key_file = {d}/tls/key.pem
@@ -197,6 +196,14 @@ smtpd_sender_login_maps = texthash:{pf}/senders
 smtpd_relay_restrictions = permit_sasl_authenticated, reject
 smtpd_recipient_restrictions = permit_sasl_authenticated, reject
 smtpd_sender_restrictions = reject_sender_login_mismatch
+# utf8.test: delivered by Postfix itself (virtual(8)), which takes
+# internationalized (SMTPUTF8) mail — Dovecot 2.3's LMTP does not offer it.
+virtual_mailbox_domains = {domain} utf8.test
+transport_maps = inline:{{ utf8.test=virtual: }}
+virtual_mailbox_base = {d}/mail
+virtual_mailbox_maps = static:utf8/
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
 ",
                 head = main_cf_head(&pf, "mail.test.local"),
                 pf = pf.display(),
@@ -206,7 +213,8 @@ smtpd_sender_restrictions = reject_sender_login_mismatch
         .unwrap();
         let master = format!(
             "127.0.0.1:{submission} inet n - n - - smtpd -o smtpd_tls_security_level=encrypt -o smtpd_sasl_auth_enable=yes\n\
-             127.0.0.1:{smtps} inet n - n - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_sasl_auth_enable=yes\n"
+             127.0.0.1:{smtps} inet n - n - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_sasl_auth_enable=yes\n\
+             virtual unix - n n - - virtual\n"
         );
         let postfix = start_postfix(&pf, &master);
         wait_for_port(submission, "Postfix", &pf.join("maillog"));

@@ -50,10 +50,51 @@ impl Drop for Relay {
     }
 }
 
-pub fn add_device(env: &MailEnv, name: &str) -> String {
-    let o = env.ok(&["relay", "device", "add", name, "--profile", "Invent ERP"], None);
+/// An app-only profile `name` sending as `mailbox` through the simulator's
+/// Microsoft Graph (its app registered with Mail.Send).
+pub fn graph_profile(env: &MailEnv, name: &str, mailbox: &str) {
+    const GRAPH_APP: &str = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9";
+    env.idp.register(crate::idp::App {
+        client_id: GRAPH_APP.into(),
+        tenant: crate::oauth_env::TENANT.into(),
+        secret: Some(crate::oauth_env::SECRET.into()),
+        secret_expired: false,
+        public_redirects: vec![],
+        web_redirects: vec![],
+        app_roles: vec!["Mail.Send".into()],
+    });
+    env.idp.state.lock().unwrap().graph_users.insert(mailbox.into());
+    let scopes = format!("{}/.default", env.idp.base);
+    let extra = ["--client-id", GRAPH_APP, "--auth", "client-credentials", "--send", "graph", "--mailbox", mailbox];
+    let mut args: Vec<&str> = extra.to_vec();
+    args.extend(["--scopes", &scopes, "--client-secret-stdin"]);
+    env.add_profile(name, &args, Some(&format!("{}\n", crate::oauth_env::SECRET)));
+}
+
+/// Add device `name` on `profile`; its password, printed once.
+pub fn add_device_on(env: &MailEnv, name: &str, profile: &str) -> String {
+    let o = env.ok(&["relay", "device", "add", name, "--profile", profile], None);
     let out = text(&o.stdout);
     out.lines().find_map(|l| l.strip_prefix("Relay password:")).expect("the password is printed once").trim().to_owned()
+}
+
+/// The mailbox and message Graph (the simulator) was asked to send, once
+/// one matching `what` was.
+pub fn wait_graph_sent(env: &MailEnv, what: impl Fn(&serde_json::Value) -> bool) -> (String, serde_json::Value) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let sent = env.idp.state.lock().unwrap().graph_sent.clone();
+        if let Some(s) = sent.into_iter().find(|s| what(&s.1)) {
+            return s;
+        }
+        assert!(std::time::Instant::now() < deadline, "nothing like it reached Graph");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// Add device `name` on the profile "Invent ERP".
+pub fn add_device(env: &MailEnv, name: &str) -> String {
+    add_device_on(env, name, "Invent ERP")
 }
 
 /// Python's smtplib: LOGIN over the loopback connection, one message.

@@ -289,7 +289,7 @@
     manual_start: () => 'https://login.example/authorize?manual',
     // The relay: a device list, a queue with one held message.
     relay_view: () => (state.relay ??= {
-      running: false, listen: '127.0.0.1:2525', tlsListen: null, fingerprint: null, devices: [],
+      running: false, elsewhere: null, listen: '127.0.0.1:2525', tlsListen: null, fingerprint: null, devices: [],
       queue: [
         { envelope: { id: '00001-000001-1', device: 'scanner-2f', profileId: 1, from: 'scan@printer.lan', to: ['ops@contoso.com'], peer: '192.168.1.20', receivedAt: '2026-12-02T10:00:00Z', size: 2048 },
           state: { attempts: 1, nextAt: 0, lastError: null, held: { code: 'aadsts70008', title: 'The sign-in has expired', cause: 'The refresh token was revoked.', steps: ['Connect the account again, then retry.'], codes: ['AADSTS70008'], description: null, traceId: null, correlationId: null, timestamp: null, errorUri: null, transcript: [] } } },

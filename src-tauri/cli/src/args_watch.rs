@@ -121,4 +121,8 @@ pub struct RelaySettingsArgs {
     /// The desktop app starts the relay when it starts.
     #[arg(long, value_name = "BOOL")]
     pub relay_with_app: Option<bool>,
+    /// When a message is held, send a bounce (DSN) to: `off`, `sender` (the
+    /// device's envelope sender) or an address.
+    #[arg(long, value_name = "off|sender|ADDRESS")]
+    pub relay_bounces: Option<String>,
 }

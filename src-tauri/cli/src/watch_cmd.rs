@@ -240,6 +240,14 @@ pub fn settings(app: &Mailwarden, command: SettingsCommand) -> Result<ExitCode, 
             r.max_connections = relay.relay_max_connections.unwrap_or(r.max_connections);
             r.idle_timeout_secs = relay.relay_idle_timeout.unwrap_or(r.idle_timeout_secs);
             r.start_with_app = relay.relay_with_app.unwrap_or(r.start_with_app);
+            if let Some(b) = relay.relay_bounces {
+                use mailwarden_core::relay::Bounces;
+                r.bounces = match b.as_str() {
+                    "off" => Bounces::Off,
+                    "sender" => Bounces::Sender,
+                    _ => Bounces::To(b),
+                };
+            }
             s.thresholds.soon_days = warn_days.unwrap_or(s.thresholds.soon_days);
             s.thresholds.urgent_days = crit_days.unwrap_or(s.thresholds.urgent_days);
             s.keepalive_days = keepalive_days.unwrap_or(s.keepalive_days);
@@ -256,5 +264,11 @@ pub fn settings(app: &Mailwarden, command: SettingsCommand) -> Result<ExitCode, 
     let r = &s.relay;
     println!("relay:            {} · {} msg/min and {} recipients/day per Microsoft mailbox (0: none) · up to {} MB, {} recipients, {} connections, {} s idle",
         r.listen, r.microsoft_per_minute, r.microsoft_recipients_per_day, r.max_message_bytes / (1024 * 1024), r.max_recipients, r.max_connections, r.idle_timeout_secs);
+    let bounces = match &r.bounces {
+        mailwarden_core::relay::Bounces::Off => "off (held messages show in the queue, the watch and check)".to_owned(),
+        mailwarden_core::relay::Bounces::Sender => "to the device's envelope sender".to_owned(),
+        mailwarden_core::relay::Bounces::To(a) => format!("to {a}"),
+    };
+    println!("relay bounces:    {bounces}");
     Ok(ExitCode::SUCCESS)
 }

@@ -106,6 +106,14 @@ impl SettingsService<'_> {
 
     /// Validate and save; nothing is written when a field is wrong.
     pub fn save(&self, s: &Settings) -> Result<()> {
+        if let crate::relay::Bounces::To(a) = &s.relay.bounces {
+            if a.parse::<lettre::Address>().is_err() {
+                return Err(crate::error::CoreError::invalid(
+                    "relayBounces",
+                    format!("Bounces go to “{a}”, which is not an e-mail address: give one, `sender` or `off`."),
+                ));
+            }
+        }
         self.store.save_settings(s)
     }
 }

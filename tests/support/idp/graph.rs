@@ -79,7 +79,8 @@ pub(super) fn send_mail(st: &Mutex<State>, base: &str, req: &Request, user: Opti
             "subject": header("subject"),
             "internetMessageId": header("message-id"),
             "toRecipients": header("to").split(',').map(|a| serde_json::json!({"emailAddress": {"address": a.trim().trim_start_matches('<').trim_end_matches('>')}})).collect::<Vec<_>>(),
-        }, "mime": true})
+            "contentType": header("content-type"),
+        }, "mime": true, "raw": message})
     } else {
         serde_json::from_slice(&req.body).unwrap_or_default()
     };

@@ -551,7 +551,11 @@ otherPerMinute: number,
 /**
  * The desktop app starts the relay when it starts (and keeps it while in the tray).
  */
-startWithApp: boolean, };
+startWithApp: boolean, 
+/**
+ * Who gets a bounce (DSN) when a message is held.
+ */
+bounces: Bounces, };
 
 export type Device = { id: number, 
 /**
@@ -590,7 +594,15 @@ from: string, to: Array<string>,
 /**
  * The device's address.
  */
-peer: string, receivedAt: string, size: number, };
+peer: string, receivedAt: string, size: number, 
+/**
+ * A bounce the relay wrote: the id of the held message it reports.
+ */
+bounceOf?: string, 
+/**
+ * The device asked for SMTPUTF8: the upstream must carry it.
+ */
+smtputf8: boolean, };
 
 export type DeliveryState = { attempts: number, 
 /**
@@ -609,6 +621,11 @@ held: Diagnosis | null, };
 export type QueuedMessage = { envelope: Envelope, state: DeliveryState, };
 
 export type RelayView = { running: boolean, 
+/**
+ * A relay another process runs for this data folder (`relay run`, a
+ * systemd service): this one cannot start while it does.
+ */
+elsewhere: RunningInfo | null, 
 /**
  * Where it listens (or would).
  */

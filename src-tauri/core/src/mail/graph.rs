@@ -39,6 +39,11 @@ pub(crate) struct GraphError {
 /// so about 3 MB of message).
 pub const REQUEST_MAX: usize = 4 * 1024 * 1024;
 
+/// Whether a message of `len` bytes fits in one `sendMail` request (base64).
+pub fn fits(len: usize) -> bool {
+    len.div_ceil(3) * 4 <= REQUEST_MAX
+}
+
 /// Send a MIME message (`message`, RFC 5322 bytes) with `sendMail`: as the
 /// mailbox for app-only (`/users/{mailbox}`), as the signed-in account for
 /// delegated (`/me`). Graph reads recipients from the message's headers.
@@ -55,15 +60,18 @@ pub fn send_mime(
     } else {
         format!("{base}/v1.0/me/sendMail")
     };
-    let body = B64.encode(message);
-    if body.len() > REQUEST_MAX {
+    if !fits(message.len()) {
         return Err(CoreError::Auth(Box::new(Diagnosis::new(
             "graph_too_large",
             "The message is too large for Microsoft Graph",
-            format!("Graph accepts requests up to 4 MB; this message is {} KB encoded.", body.len() / 1024),
+            format!(
+                "Graph accepts requests up to 4 MB; this message is {} KB encoded.",
+                message.len().div_ceil(3) * 4 / 1024
+            ),
             vec!["Send it over SMTP (up to 35 MB in Exchange Online), or make the message smaller.".into()],
         ))));
     }
+    let body = B64.encode(message);
     let host = url::Url::parse(&url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
     let mut transcript = vec![format!(
         "C: POST {url} (Authorization: Bearer [token redacted]; a MIME message of {} bytes)",

@@ -9,7 +9,7 @@ pub mod imap;
 mod imap_log;
 pub mod net;
 pub mod results;
-mod smtp;
+pub(crate) mod smtp;
 mod smtp_conn;
 pub mod transport;
 
@@ -103,7 +103,7 @@ impl Tests<'_> {
         let to = to.map(str::to_owned).unwrap_or_else(|| p.mailbox.clone());
         let (message_id, message) = smtp::test_message(p, &to, self.clock.now())?;
         let recipients = [to.clone()];
-        let out = transport::Outgoing { from: p.effective_from(), to: &recipients, message: &message };
+        let out = transport::Outgoing { from: p.effective_from(), to: &recipients, message: &message, smtputf8: false };
         let d = self.transport().send(p, &out, step, limits)?;
         Ok(SendReport {
             message_id,

@@ -15,7 +15,7 @@ use base64::Engine;
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::commands::{Auth as AuthCommand, Mail, Rcpt};
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::extension::{ClientId, Extension, MailParameter};
 use lettre::transport::smtp::response::{Response, Severity};
 use lettre::{Address, Message};
 use std::time::Instant;
@@ -67,7 +67,7 @@ pub fn deliver(
     }
     let start = Instant::now();
     let mut t = Transcript::default();
-    let result = session(p, &from, &to, out.message, auth, &mut t, step, limits);
+    let result = session(p, &from, &to, out, auth, &mut t, step, limits);
     match result {
         Ok(reply) => Ok(Delivered {
             reply,
@@ -109,7 +109,7 @@ fn session(
     p: &Profile,
     from: &Address,
     to: &[Address],
-    message: &[u8],
+    out: &Outgoing,
     auth: &Auth,
     t: &mut Transcript,
     step: &mut dyn FnMut(TestStep),
@@ -152,7 +152,16 @@ fn session(
         Auth::Password(pw) => password(&mut conn, p, pw, t).map_err(|f| fail(f, t))?,
     }
     step(TestStep::Send);
-    let mail = Mail::new(Some(from.clone()), vec![]).to_string();
+    let mut params = vec![];
+    if out.smtputf8 {
+        if !conn.offers(Extension::SmtpUtfEight) {
+            t.note("the server does not offer SMTPUTF8");
+            return Err(CoreError::Auth(Box::new(no_smtputf8(&host))));
+        }
+        params.push(MailParameter::SmtpUtfEight);
+    }
+    let message = out.message;
+    let mail = Mail::new(Some(from.clone()), params).to_string();
     t.client(mail.trim_end());
     let r = conn.command(&mail).map_err(|f| fail(f, t))?;
     t.server(&r);
@@ -172,6 +181,35 @@ fn session(
     t.client("QUIT");
     conn.quit();
     Ok(reply_text(&r))
+}
+
+/// A route that cannot carry internationalized (non-ASCII) addresses.
+pub fn no_smtputf8(route: &str) -> Diagnosis {
+    Diagnosis::new(
+        "smtputf8_unsupported",
+        "The route does not carry internationalized addresses",
+        format!("The message needs SMTPUTF8 (non-ASCII addresses or headers), which {route} does not offer."),
+        vec![
+            "Send it to an ASCII address of the recipient, or through a profile whose server offers SMTPUTF8 (Gmail, most Postfix servers).".into(),
+        ],
+    )
+}
+
+/// Whether profile `p`'s SMTP server offers SMTPUTF8 (an EHLO, after
+/// STARTTLS when the profile uses it; no sign-in).
+pub fn offers_smtputf8(p: &Profile, limits: super::net::Limits) -> Result<bool> {
+    let hello = ClientId::default().to_string();
+    let implicit = p.smtp_security == TlsMode::Tls;
+    let (mut conn, _) = SmtpConn::open(&p.smtp_host, p.smtp_port, implicit, limits).map_err(|f| failure(f, p))?;
+    conn.ehlo(&hello).map_err(|f| failure(f, p))?;
+    if p.smtp_security == TlsMode::StartTls {
+        let (c, _) = conn.starttls(&p.smtp_host).map_err(|f| failure(f, p))?;
+        conn = c;
+        conn.ehlo(&hello).map_err(|f| failure(f, p))?;
+    }
+    let offered = conn.offers(Extension::SmtpUtfEight);
+    conn.quit();
+    Ok(offered)
 }
 
 /// AUTH PLAIN (or LOGIN) with the password; lettre computes the responses.

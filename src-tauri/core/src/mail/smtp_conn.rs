@@ -105,6 +105,11 @@ impl SmtpConn {
         Ok((SmtpConn { io: BufReader::new(Stream::Tls(Box::new(tls(host, tcp)?))), info: None }, r))
     }
 
+    /// Whether the server's EHLO offers `ext`.
+    pub(super) fn offers(&self, ext: lettre::transport::smtp::extension::Extension) -> bool {
+        self.info.as_ref().is_some_and(|i| i.supports_feature(ext))
+    }
+
     /// The first of `wanted` that the server's EHLO offers.
     pub(super) fn auth_mechanism(&self, wanted: &[Mechanism]) -> Option<Mechanism> {
         self.info.as_ref().and_then(|i| i.get_auth_mechanism(wanted))

@@ -16,6 +16,8 @@ pub struct Outgoing<'a> {
     pub to: &'a [String],
     /// The whole RFC 5322 message, CRLF line endings.
     pub message: &'a [u8],
+    /// The envelope needs SMTPUTF8 (internationalized addresses or headers).
+    pub smtputf8: bool,
 }
 
 /// What the route's server said when it took the message.
@@ -51,6 +53,7 @@ impl Transport<'_> {
         let cancel = cancel.as_deref();
         step(TestStep::Token);
         let result = match p.send_method {
+            SendMethod::Graph if out.smtputf8 => Err(CoreError::Auth(Box::new(smtp::no_smtputf8("Microsoft Graph")))),
             SendMethod::Graph => {
                 let token = self.sending_token(p, &mut warnings, cancel, limits.token_margin)?;
                 graph::send_mime(p, &token, out.message, step, cancel)

@@ -12,12 +12,12 @@ use super::server::Shared;
 use crate::diagnosis::Diagnosis;
 use crate::error::{CoreError, Result};
 use crate::mail::transport::Outgoing;
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How often the queue folder is looked at again (retries asked for by the
 /// CLI, messages from before a restart).
@@ -116,7 +116,7 @@ fn unix_now(shared: &Shared) -> i64 {
 /// One profile's line.
 fn work(shared: &Arc<Shared>, profile_id: i64, rx: Receiver<String>) {
     let mut line: BTreeSet<String> = BTreeSet::new();
-    let mut pace = Pacer::new(shared, profile_id);
+    let pace = super::pace::for_profile(shared, profile_id);
     let forget = |id: &str| shared.delivery.known.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
     loop {
         while let Ok(id) = rx.try_recv() {
@@ -147,7 +147,7 @@ fn work(shared: &Arc<Shared>, profile_id: i64, rx: Receiver<String>) {
             continue;
         }
         let recipients = shared.spool.envelope(&id).map_or(1, |e| e.to.len() as u32);
-        if let Err(until) = pace.admit(shared, recipients) {
+        if let Err(until) = pace.lock().unwrap_or_else(|p| p.into_inner()).admit(shared, recipients) {
             tracing::warn!(id = %id, "relay: the mailbox's recipients for today are used up; waiting for tomorrow");
             state.next_at = until;
             state.last_error =
@@ -172,6 +172,7 @@ fn work(shared: &Arc<Shared>, profile_id: i64, rx: Receiver<String>) {
             Outcome::Hold(d) => {
                 tracing::error!(id = %id, code = %d.code, "relay: delivery failed for good, message held: {}", d.title);
                 state.attempts += 1;
+                super::bounce::queue(shared, &id, &d);
                 state.held = Some(*d);
                 let _ = shared.spool.set_state(&id, &state);
                 line.remove(&id);
@@ -212,16 +213,20 @@ fn deliver(shared: &Shared, id: &str) -> Outcome {
             )))
         }
     };
+    let profile = match large_route(engine, profile, message.len()) {
+        Ok(p) => p,
+        Err(d) => return Outcome::Hold(d),
+    };
     let rewrite = engine.store.relay_device(&envelope.device).ok().flatten().is_none_or(|d| d.device.rewrite_from);
     let (from, message) = super::rewrite::sender(&profile, &envelope.from, message, rewrite);
-    let out = Outgoing { from: &from, to: &envelope.to, message: &message };
+    let out = Outgoing { from: &from, to: &envelope.to, message: &message, smtputf8: envelope.smtputf8 };
     let mut limits = crate::mail::net::Limits::new(Duration::from_secs(120), None);
     limits.token_margin = 600;
     match engine.transport().send(&profile, &out, &mut |_| {}, limits) {
         Ok(d) => {
             tracing::info!(id = %id, profile = profile.id, reply = %d.reply, "relay: delivered");
             let at = crate::clock::rfc3339(engine.clock.now());
-            shared.ledger.record(&shared.data, profile.id, true, d.reply.clone(), at);
+            shared.ledger.record(&shared.data, envelope.profile_id, true, d.reply.clone(), at);
             let _ = shared.spool.remove(id);
             Outcome::Sent
         }
@@ -236,54 +241,57 @@ fn deliver(shared: &Shared, id: &str) -> Outcome {
                 Outcome::Hold(d) => format!("held: {}", d.title),
                 _ => String::new(),
             };
-            shared.ledger.record(&shared.data, profile.id, false, text, crate::clock::rfc3339(engine.clock.now()));
+            shared.ledger.record(
+                &shared.data,
+                envelope.profile_id,
+                false,
+                text,
+                crate::clock::rfc3339(engine.clock.now()),
+            );
             outcome
         }
     }
 }
 
-/// A mailbox's sending limits: messages a minute, recipients a day.
-struct Pacer {
-    per_minute: u32,
-    per_day: u32,
-    recent: VecDeque<Instant>,
-    day: (i64, u32),
-}
-
-impl Pacer {
-    fn new(shared: &Shared, profile_id: i64) -> Pacer {
-        let s = &shared.settings;
-        let microsoft = shared.engine.profiles().get(profile_id).is_ok_and(|v| v.profile.provider.is_microsoft());
-        let (per_minute, per_day) =
-            if microsoft { (s.microsoft_per_minute, s.microsoft_recipients_per_day) } else { (s.other_per_minute, 0) };
-        Pacer { per_minute, per_day, recent: VecDeque::new(), day: (0, 0) }
+/// The route for a message of `len` bytes: the profile's own, unless it
+/// sends by Graph and the message is over Graph's 4 MB request limit — then
+/// by SMTP through another enabled profile of the same mailbox (Exchange
+/// Online takes 35 MB there). Without one the message is held, saying so.
+fn large_route(
+    engine: &crate::app::Mailwarden,
+    profile: crate::profile::Profile,
+    len: usize,
+) -> std::result::Result<crate::profile::Profile, Box<Diagnosis>> {
+    use crate::profile::SendMethod;
+    if profile.send_method != SendMethod::Graph || crate::mail::graph::fits(len) {
+        return Ok(profile);
     }
-
-    /// Wait until one more message is within the per-minute limit; Err(the
-    /// start of tomorrow, UTC) when today's recipients are used up.
-    fn admit(&mut self, shared: &Shared, recipients: u32) -> std::result::Result<(), i64> {
-        let today = unix_now(shared) / 86_400;
-        if self.day.0 != today {
-            self.day = (today, 0);
-        }
-        if self.per_day > 0 && self.day.1 + recipients > self.per_day {
-            return Err((today + 1) * 86_400);
-        }
-        self.day.1 += recipients;
-        if self.per_minute == 0 {
-            return Ok(());
-        }
-        loop {
-            while self.recent.front().is_some_and(|t| t.elapsed() >= Duration::from_secs(60)) {
-                self.recent.pop_front();
-            }
-            if (self.recent.len() as u32) < self.per_minute || shared.stop.load(Ordering::SeqCst) {
-                break;
-            }
-            let oldest = *self.recent.front().expect("full window");
-            std::thread::sleep(Duration::from_secs(60).saturating_sub(oldest.elapsed()).min(Duration::from_secs(1)));
-        }
-        self.recent.push_back(Instant::now());
-        Ok(())
+    let sibling = engine.store.list().ok().and_then(|all| {
+        all.iter()
+            .map(|s| &s.profile)
+            .find(|p| {
+                p.enabled && p.send_method == SendMethod::Smtp && p.mailbox.eq_ignore_ascii_case(&profile.mailbox)
+            })
+            .cloned()
+    });
+    if let Some(s) = sibling {
+        tracing::info!(profile = profile.id, by = s.id, size = len, "relay: too large for Graph, sending by SMTP");
+        return Ok(s);
     }
+    Err(Box::new(Diagnosis::new(
+        "relay_graph_too_large",
+        "The message is too large for Microsoft Graph",
+        format!(
+            "Profile “{}” sends through Graph, which takes requests up to 4 MB (about 3 MB of message); this one is {} KB.",
+            profile.name,
+            len / 1024
+        ),
+        vec![
+            format!(
+                "Add a profile for {} that sends by SMTP (scope SMTP.Send; Exchange Online takes up to 35 MB), then retry: the relay sends large messages through it.",
+                profile.mailbox
+            ),
+            "Or ask the device to send smaller files (a lower scan resolution), then delete this message.".into(),
+        ],
+    )))
 }

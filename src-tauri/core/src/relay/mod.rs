@@ -7,18 +7,23 @@
 //! `devices` (credentials, Argon2), `spool` (the queue on disk), `session`
 //! (one SMTP conversation, parsed by `smtp-proto`), `conn` (plain or TLS),
 //! `tls` (the certificate), `server` (listeners, limits, shared state),
-//! `deliver` (per-profile workers, pacing, retries, holds).
+//! `deliver` (per-profile workers, retries, holds), `bounce` (DSNs), `pace` (per-mailbox limits),
+//! `routes` (what each upstream carries: SMTPUTF8).
 
+mod bounce;
 mod conn;
 mod deliver;
 pub mod devices;
+mod pace;
 mod rewrite;
+mod routes;
 mod server;
 mod session;
 pub mod spool;
 pub mod status;
 mod tls;
 
+pub use bounce::Bounces;
 pub use devices::{Device, DeviceDraft};
 pub use server::{start, Running};
 pub use spool::{DeliveryState, Envelope, QueuedMessage};
@@ -59,6 +64,8 @@ pub struct RelaySettings {
     pub other_per_minute: u32,
     /// The desktop app starts the relay when it starts (and keeps it while in the tray).
     pub start_with_app: bool,
+    /// Who gets a bounce (DSN) when a message is held.
+    pub bounces: Bounces,
 }
 
 impl Default for RelaySettings {
@@ -76,6 +83,7 @@ impl Default for RelaySettings {
             microsoft_recipients_per_day: 10_000,
             other_per_minute: 0,
             start_with_app: false,
+            bounces: Bounces::Off,
         }
     }
 }
@@ -85,6 +93,9 @@ impl Default for RelaySettings {
 #[serde(rename_all = "camelCase")]
 pub struct RelayView {
     pub running: bool,
+    /// A relay another process runs for this data folder (`relay run`, a
+    /// systemd service): this one cannot start while it does.
+    pub elsewhere: Option<RunningInfo>,
     /// Where it listens (or would).
     pub listen: String,
     pub tls_listen: Option<String>,
@@ -98,8 +109,11 @@ impl Relay<'_> {
     /// Devices, queue and whether `running` (this process's relay) listens.
     pub fn view(&self, running: Option<&Running>) -> crate::error::Result<RelayView> {
         let settings = self.settings().get()?.relay;
+        let data = self.store.path().parent().unwrap_or(std::path::Path::new("."));
+        let elsewhere = status::running_info(data).filter(|r| r.pid != std::process::id());
         Ok(RelayView {
             running: running.is_some(),
+            elsewhere,
             listen: running.map_or(settings.listen, |r| r.addr.to_string()),
             tls_listen: running.and_then(|r| r.tls_addr.map(|a| a.to_string())).or(settings.tls_listen),
             fingerprint: running.and_then(|r| r.fingerprint.clone()),

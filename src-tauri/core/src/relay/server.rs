@@ -36,6 +36,8 @@ pub struct Shared {
     failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
     active: AtomicUsize,
     pub delivery: Delivery,
+    pub pacers: super::pace::Pacers,
+    pub routes: super::routes::Routes,
 }
 
 impl Shared {
@@ -137,9 +139,10 @@ pub fn start(engine: Arc<Mailwarden>, settings: RelaySettings) -> Result<Running
     } else {
         None
     };
+    // The queue's lock first: a second relay for this folder is told who runs.
+    let spool = Spool::open(&data_dir)?;
     let listener = bind(&settings.listen)?;
     let tls_listener = settings.tls_listen.as_deref().map(bind).transpose()?;
-    let spool = Spool::open(&data_dir)?;
     let shared = Arc::new(Shared {
         data: data_dir.clone(),
         ledger: Default::default(),
@@ -152,6 +155,8 @@ pub fn start(engine: Arc<Mailwarden>, settings: RelaySettings) -> Result<Running
         passwords: Passwords::new()?,
         failures: Mutex::default(),
         active: AtomicUsize::new(0),
+        pacers: Default::default(),
+        routes: Default::default(),
         settings,
     });
     let addr = listener.local_addr().map_err(|source| CoreError::Io { context: "listener".into(), source })?;
@@ -161,6 +166,7 @@ pub fn start(engine: Arc<Mailwarden>, settings: RelaySettings) -> Result<Running
         threads.push(accept_loop(l, shared.clone(), true)?);
     }
     threads.push(super::deliver::spawn(shared.clone())?);
+    super::routes::probe_all(shared.clone());
     tracing::info!(%addr, tls = tls.is_some(), "relay: listening");
     let info = super::status::RunningInfo {
         pid: std::process::id(),

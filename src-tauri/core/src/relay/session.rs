@@ -47,6 +47,8 @@ pub struct Session<'s> {
     to: Vec<String>,
     message: Vec<u8>,
     too_big: bool,
+    /// MAIL FROM asked for SMTPUTF8 (or gave a non-ASCII address).
+    utf8: bool,
     out: Vec<u8>,
 }
 
@@ -70,6 +72,7 @@ impl<'s> Session<'s> {
             to: Vec::new(),
             message: Vec::new(),
             too_big: false,
+            utf8: false,
             out: Vec::new(),
         }
     }
@@ -192,6 +195,7 @@ impl<'s> Session<'s> {
         self.to.clear();
         self.message.clear();
         self.too_big = false;
+        self.utf8 = false;
     }
 
     fn command(&mut self, req: Request<String>, phase: &mut Phase) -> Next {
@@ -204,8 +208,10 @@ impl<'s> Session<'s> {
                 e.capabilities = smtp_proto::EXT_PIPELINING
                     | smtp_proto::EXT_SIZE
                     | smtp_proto::EXT_8BIT_MIME
-                    | smtp_proto::EXT_SMTP_UTF8
                     | smtp_proto::EXT_ENHANCED_STATUS_CODES;
+                if self.shared.routes.any_utf8() {
+                    e.capabilities |= smtp_proto::EXT_SMTP_UTF8;
+                }
                 e.size = self.shared.settings.max_message_bytes;
                 if self.shared.tls.is_some() && !tls {
                     e.capabilities |= smtp_proto::EXT_START_TLS;
@@ -257,7 +263,12 @@ impl<'s> Session<'s> {
                     ));
                 } else if self.device.is_none() && !self.by_address(tls) {
                     self.reply("530 5.7.0 Authentication required");
+                } else if (from.flags & smtp_proto::MAIL_SMTPUTF8 != 0 || !from.address.is_ascii())
+                    && !self.route_utf8()
+                {
+                    self.reply("553 5.6.7 This device's route does not carry internationalized addresses (SMTPUTF8)");
                 } else {
+                    self.utf8 = from.flags & smtp_proto::MAIL_SMTPUTF8 != 0 || !from.address.is_ascii();
                     self.from = Some(from.address);
                     self.reply("250 2.1.0 Sender ok");
                 }
@@ -269,6 +280,8 @@ impl<'s> Session<'s> {
                     self.reply("452 4.5.3 Too many recipients: send the rest in another message");
                 } else if to.address.is_empty() || !to.address.contains('@') {
                     self.reply("501 5.1.3 Bad recipient address");
+                } else if !to.address.is_ascii() && !self.utf8 {
+                    self.reply("553 5.6.7 A non-ASCII address needs SMTPUTF8 on MAIL FROM");
                 } else {
                     self.to.push(to.address);
                     self.reply("250 2.1.5 Recipient ok");
@@ -318,7 +331,13 @@ impl<'s> Session<'s> {
             if self.helo.is_empty() { "unknown" } else { &self.helo },
             self.peer,
             self.shared.hostname,
-            if tls { "ESMTPSA" } else { "ESMTPA" },
+            // RFC 3848 / RFC 6531 protocol names.
+            match (self.utf8, tls) {
+                (true, true) => "UTF8SMTPSA",
+                (true, false) => "UTF8SMTPA",
+                (false, true) => "ESMTPSA",
+                (false, false) => "ESMTPA",
+            },
             now.format(&time::format_description::well_known::Rfc2822).unwrap_or_default()
         )
         .into_bytes();
@@ -334,6 +353,8 @@ impl<'s> Session<'s> {
             peer: self.peer.to_string(),
             received_at: crate::clock::rfc3339(now),
             size: message.len() as u64,
+            bounce_of: None,
+            smtputf8: self.utf8,
         };
         match self.shared.spool.accept(&envelope, &message) {
             Ok(()) => {

@@ -34,6 +34,13 @@ pub struct Envelope {
     pub received_at: String,
     #[ts(type = "number")]
     pub size: u64,
+    /// A bounce the relay wrote: the id of the held message it reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub bounce_of: Option<String>,
+    /// The device asked for SMTPUTF8: the upstream must carry it.
+    #[serde(default)]
+    pub smtputf8: bool,
 }
 
 /// Where a queued message stands.
@@ -69,6 +76,9 @@ pub struct Spool {
     dir: PathBuf,
     tmp: PathBuf,
     seq: AtomicU64,
+    /// The running relay's exclusive lock on the queue (`relay/relay.lock`):
+    /// two relays delivering one queue would send every message twice.
+    _lock: Option<File>,
 }
 
 fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> CoreError {
@@ -87,10 +97,11 @@ impl Spool {
     /// message or state file is never touched. No folder: an empty queue.
     pub fn view(data_dir: &Path) -> Spool {
         let root = data_dir.join("relay");
-        Spool { dir: root.join("queue"), tmp: root.join("incoming"), seq: AtomicU64::new(0) }
+        Spool { dir: root.join("queue"), tmp: root.join("incoming"), seq: AtomicU64::new(0), _lock: None }
     }
 
-    /// The running relay's queue (`<data folder>/relay/queue`), made 0700; what a
+    /// The running relay's queue (`<data folder>/relay/queue`), made 0700 and
+    /// locked for this process (Err when another relay holds it); what a
     /// stopped relay left half-written (never acknowledged) is removed.
     pub fn open(data_dir: &Path) -> Result<Spool> {
         let root = data_dir.join("relay");
@@ -101,11 +112,12 @@ impl Spool {
             fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(0o700))
                 .map_err(io(format!("Could not protect {}", d.display())))?;
         }
+        let lock = lock(&root)?;
         // Half-written files of a relay that stopped mid-DATA were never acknowledged.
         for e in fs::read_dir(&tmp).map_err(io("spool"))?.flatten() {
             let _ = fs::remove_file(e.path());
         }
-        Ok(Spool { dir, tmp, seq: AtomicU64::new(0) })
+        Ok(Spool { dir, tmp, seq: AtomicU64::new(0), _lock: Some(lock) })
     }
 
     pub fn dir(&self) -> &Path {
@@ -218,6 +230,30 @@ impl Spool {
         }
         Ok(out)
     }
+}
+
+/// Take the queue's lock, held until the file closes (the process ends or the
+/// relay stops); the kernel lets go of it even after a kill -9.
+fn lock(root: &Path) -> Result<File> {
+    use std::os::fd::AsRawFd;
+    let f = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(root.join("relay.lock"))
+        .map_err(io("Could not open the relay's lock file"))?;
+    // SAFETY: flock on a descriptor this function owns.
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let other = super::status::running_info(root.parent().unwrap_or(root))
+            .map(|r| format!(" (process {}, listening on {})", r.pid, r.listen))
+            .unwrap_or_default();
+        return Err(CoreError::Flow(format!(
+            "A relay already runs for this data folder{other}. Only one may deliver its queue: stop that one first \
+             (the window's Relay dialog, or `systemctl --user stop mailwarden-relay`), or keep using it."
+        )));
+    }
+    Ok(f)
 }
 
 fn bad(id: &str) -> CoreError {

@@ -113,14 +113,19 @@ fn alive(pid: u32) -> bool {
     i32::try_from(pid).is_ok_and(|p| unsafe { libc::kill(p, 0) } == 0)
 }
 
+/// The relay running for the data folder `data`, if its process lives.
+pub(super) fn running_info(data: &Path) -> Option<RunningInfo> {
+    std::fs::read(root(data).join("running.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<RunningInfo>(&b).ok())
+        .filter(|r| alive(r.pid))
+}
+
 impl Relay<'_> {
     /// Whether a relay runs, and each profile's queue and last events.
     pub fn status(&self) -> Result<RelayStatus> {
         let data = self.store.path().parent().unwrap_or(Path::new(".")).to_path_buf();
-        let running = std::fs::read(root(&data).join("running.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<RunningInfo>(&b).ok())
-            .filter(|r| alive(r.pid));
+        let running = running_info(&data);
         let ledger = read_ledger(&data);
         let queue = self.queue()?;
         let mut per: BTreeMap<i64, ProfileQueue> = BTreeMap::new();
