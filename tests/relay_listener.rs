@@ -1,6 +1,6 @@
 //! The relay's listener: its limits (size, recipients, line length,
-//! connections, idle time), devices outside their addresses, and TLS
-//! (STARTTLS and implicit TLS with a generated certificate).
+//! connections, idle time), devices outside their addresses, TLS (STARTTLS
+//! and implicit TLS with a generated certificate), and one relay per queue.
 
 use mailwarden_tests::mail::free_port;
 use mailwarden_tests::mail_env::MailEnv;
@@ -157,4 +157,27 @@ fn starttls_and_implicit_tls_with_a_generated_certificate() {
     }
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn a_second_relay_for_the_same_queue_is_refused_naming_the_first() {
+    let env = MailEnv::new();
+    env.connected("Invent ERP", &[]);
+    let relay = Relay::start(&env);
+    let pid = relay.child.id();
+    let o = env.cmd(&["relay", "run", "--listen", &format!("127.0.0.1:{}", free_port())]).output().unwrap();
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("A relay already runs for this data folder")
+            && err.contains(&format!("process {pid}, listening on 127.0.0.1:{}", relay.port)),
+        "{err}"
+    );
+    // `relay status` names the one that runs.
+    let status = text(&env.ok(&["relay", "status", "--json"], None).stdout).to_owned();
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(status["running"]["pid"], pid, "{status:#}");
+    // Stopped, the queue is free again.
+    relay.stop();
+    Relay::start(&env).stop();
 }

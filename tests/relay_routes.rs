@@ -2,7 +2,8 @@
 //! 4 MB request limit is held (diagnosed, and bounced to its sender when
 //! the settings ask) until the mailbox also has an SMTP profile, then goes
 //! by SMTP; SMTPUTF8 is offered once an upstream offers it, and refused
-//! (553 5.6.7) for a device whose route cannot carry it.
+//! (553 5.6.7) for a device whose route cannot carry it; two profiles of
+//! one mailbox share that mailbox's pace.
 
 use mailwarden_tests::mail_env::MailEnv;
 use mailwarden_tests::relay::*;
@@ -122,5 +123,30 @@ fn smtputf8_is_offered_when_the_upstream_carries_it_and_refused_where_not() {
     let o = send(relay.port, "ups-monitor", &graph_password, "jörg@utf8.test", msg, true);
     assert!(!o.status.success());
     assert!(text(&o.stdout).contains("553") && text(&o.stdout).contains("5.6.7"), "{}", text(&o.stdout));
+    relay.stop();
+}
+
+#[test]
+fn two_profiles_of_one_mailbox_share_its_pace() {
+    let env = MailEnv::new();
+    env.connected("ERP one", &[]);
+    env.connected("ERP two", &[]);
+    env.ok(&["settings", "set", "--relay-per-minute", "2", "--relay-other-per-minute", "2"], None);
+    let one = add_device_on(&env, "printer-1", "ERP one");
+    let two = add_device_on(&env, "printer-2", "ERP two");
+    let relay = Relay::start(&env);
+    for (user, password, n) in [("printer-1", &one, 1), ("printer-1", &one, 2), ("printer-2", &two, 3), ("printer-2", &two, 4)] {
+        let o = smtp_as(relay.port, user, password, &format!("<pace-{n}@printer.lan>"));
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while delivered_counts(&env, "pace").len() < 2 {
+        assert!(Instant::now() < deadline, "nothing delivered");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Separate pacers would send all four at once; one mailbox's pace holds two back for a minute.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(delivered_counts(&env, "pace").len(), 2, "two messages a minute for the mailbox");
+    assert_eq!(queue(&env).len(), 2, "the other two wait their turn");
     relay.stop();
 }

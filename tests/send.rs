@@ -209,7 +209,7 @@ fn the_transport_sends_any_message_as_handed() {
         "From: Scanner <erp@contoso.com>\r\nTo: erp@contoso.com, basic@contoso.com\r\nSubject: Scan from the 2nd floor \u{2013} r\u{e9}sum\u{e9}\r\nMessage-ID: {id}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nPage 1 of 1.\r\n.a line that starts with a dot\r\nEnd.\r\n"
     );
     let to = ["erp@contoso.com".to_owned(), "basic@contoso.com".to_owned()];
-    let out = Outgoing { from: "erp@contoso.com", to: &to, message: message.as_bytes() };
+    let out = Outgoing { from: "erp@contoso.com", to: &to, message: message.as_bytes(), smtputf8: false };
     let d = core.transport().send(&p, &out, &mut |_| {}, Limits::test(None)).unwrap();
     assert!(d.reply.starts_with("250"), "{}", d.reply);
     let token = text(&env.ok(&["token", "Relay route"], None).stdout).trim().to_owned();
