@@ -135,7 +135,9 @@ fn two_profiles_of_one_mailbox_share_its_pace() {
     let one = add_device_on(&env, "printer-1", "ERP one");
     let two = add_device_on(&env, "printer-2", "ERP two");
     let relay = Relay::start(&env);
-    for (user, password, n) in [("printer-1", &one, 1), ("printer-1", &one, 2), ("printer-2", &two, 3), ("printer-2", &two, 4)] {
+    for (user, password, n) in
+        [("printer-1", &one, 1), ("printer-1", &one, 2), ("printer-2", &two, 3), ("printer-2", &two, 4)]
+    {
         let o = smtp_as(relay.port, user, password, &format!("<pace-{n}@printer.lan>"));
         assert!(o.status.success(), "{}", text(&o.stderr));
     }
