@@ -1,5 +1,6 @@
 //! The relay under faults: kill -9 in the middle of a burst, an upstream that
-//! is down for a while, a revoked grant beside a healthy profile, a full disk.
+//! is down for a while, a revoked grant beside a healthy profile, the token
+//! endpoint throttling (its Retry-After waited out), a full disk.
 
 use mailwarden_tests::mail::free_port;
 use mailwarden_tests::mail_env::MailEnv;
@@ -170,4 +171,46 @@ fn a_full_disk_is_answered_with_452_and_loses_nothing() {
     env.mail.wait_delivered("erp@contoso.com", "<fits-0@printer.lan>");
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn a_throttled_token_refresh_waits_as_asked_then_delivers() {
+    use mailwarden_tests::idp::http::Response;
+    let env = MailEnv::new();
+    env.idp.set_access_lifetime(1);
+    env.connected("Invent ERP", &[]);
+    let password = add_device(&env, "printer-1");
+    std::thread::sleep(std::time::Duration::from_millis(1100)); // the access token has expired
+    let mut throttled = Response::json(
+        429,
+        &serde_json::json!({"error": "temporarily_unavailable", "error_description": "AADSTS90033: A transient error has occurred."}),
+    );
+    throttled.headers.push(("Retry-After".into(), "12".into()));
+    env.idp.script_response(throttled);
+    let relay = Relay::start(&env);
+    let o = smtplib(relay.port, "printer-1", &password, "<throttled-1@printer.lan>");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+
+    // The refresh is throttled: the message waits the 12 s asked (not the first 5 s backoff).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let state = loop {
+        let q = text(&env.ok(&["relay", "queue", "list", "--json"], None).stdout).to_owned();
+        let q: serde_json::Value = serde_json::from_str(&q).unwrap();
+        if let Some(s) = q.get(0).map(|m| m["state"].clone()).filter(|s| s["attempts"] == 1) {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "no failed attempt recorded: {q:#}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(state["lastError"].as_str().unwrap().contains("throttling"), "{state:#}");
+    assert!(state["held"].is_null(), "throttling is temporary: {state:#}");
+    let wait = state["nextAt"].as_i64().unwrap() - time::OffsetDateTime::now_utc().unix_timestamp();
+    assert!(wait >= 10, "Retry-After honoured: next try in {wait} s");
+    // Recovered: delivered at the next try.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !env.mail.delivered("erp@contoso.com").iter().any(|m| m.contains("<throttled-1@printer.lan>")) {
+        assert!(std::time::Instant::now() < deadline, "not delivered after the wait");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    relay.stop();
 }

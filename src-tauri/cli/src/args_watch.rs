@@ -87,7 +87,7 @@ pub enum SettingsCommand {
         #[arg(long, value_name = "BOOL")]
         close_to_tray: Option<bool>,
         #[command(flatten)]
-        relay: RelaySettingsArgs,
+        relay: Box<RelaySettingsArgs>,
     },
 }
 

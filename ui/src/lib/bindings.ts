@@ -142,7 +142,11 @@ errorUri: string | null,
 /**
  * For mail-server conversations: commands and replies, credentials redacted.
  */
-transcript: Array<string>, };
+transcript: Array<string>, 
+/**
+ * How long the provider asked to wait before trying again (`Retry-After`).
+ */
+retryAfterSecs?: number, };
 
 export type IpcError = { code: ErrorCode, message: string, 
 /**

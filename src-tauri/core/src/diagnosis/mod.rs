@@ -132,6 +132,10 @@ pub struct Diagnosis {
     pub error_uri: Option<String>,
     /// For mail-server conversations: commands and replies, credentials redacted.
     pub transcript: Vec<String>,
+    /// How long the provider asked to wait before trying again (`Retry-After`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub retry_after_secs: Option<u64>,
 }
 
 impl Diagnosis {
@@ -153,6 +157,7 @@ impl Diagnosis {
             timestamp: None,
             error_uri: None,
             transcript: Vec::new(),
+            retry_after_secs: None,
         }
     }
 

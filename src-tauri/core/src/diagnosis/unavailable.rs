@@ -60,6 +60,7 @@ impl Unavailable {
             ],
         );
         d.codes = std::iter::once(self.status.to_string()).chain(self.error.clone()).collect();
+        d.retry_after_secs = self.retry_after.as_deref().and_then(|s| s.trim().parse().ok());
         d
     }
 }

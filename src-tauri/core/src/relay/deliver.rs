@@ -160,10 +160,11 @@ fn work(shared: &Arc<Shared>, profile_id: i64, rx: Receiver<String>) {
                 line.remove(&id);
                 forget(&id);
             }
-            Outcome::Retry(why) => {
+            Outcome::Retry(why, asked) => {
                 state.attempts += 1;
-                // 5 s, 10 s, 20 s … up to an hour.
-                let backoff = (5i64 << (state.attempts - 1).min(10)).min(MAX_BACKOFF_SECS);
+                // 5 s, 10 s, 20 s … up to an hour; longer if the provider asked (Retry-After).
+                let backoff =
+                    (5i64 << (state.attempts - 1).min(10)).max(asked.unwrap_or(0) as i64).min(MAX_BACKOFF_SECS);
                 state.next_at = unix_now(shared) + backoff;
                 tracing::warn!(id = %id, attempts = state.attempts, retry_in = backoff, "relay: delivery failed, will retry: {why}");
                 state.last_error = Some(why);
@@ -186,7 +187,8 @@ enum Outcome {
     Sent,
     /// Deleted from the queue meanwhile.
     Gone,
-    Retry(String),
+    /// Why, and how long the provider asked to wait (`Retry-After`).
+    Retry(String, Option<u64>),
     Hold(Box<Diagnosis>),
 }
 
@@ -199,7 +201,7 @@ fn deliver(shared: &Shared, id: &str) -> Outcome {
     let (envelope, message) = match shared.spool.read(id) {
         Ok(m) => m,
         Err(CoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => return Outcome::Gone,
-        Err(e) => return Outcome::Retry(e.to_string()),
+        Err(e) => return Outcome::Retry(e.to_string(), None),
     };
     let engine = &shared.engine;
     let profile = match engine.profiles().get(envelope.profile_id) {
@@ -232,12 +234,14 @@ fn deliver(shared: &Shared, id: &str) -> Outcome {
         }
         Err(e) => {
             let outcome = match e {
-                CoreError::Auth(d) if transient(&d) => Outcome::Retry(format!("{}: {}", d.title, d.cause)),
+                CoreError::Auth(d) if transient(&d) => {
+                    Outcome::Retry(format!("{}: {}", d.title, d.cause), d.retry_after_secs)
+                }
                 CoreError::Auth(d) => Outcome::Hold(d),
-                e => Outcome::Retry(e.to_string()),
+                e => Outcome::Retry(e.to_string(), None),
             };
             let text = match &outcome {
-                Outcome::Retry(why) => why.clone(),
+                Outcome::Retry(why, _) => why.clone(),
                 Outcome::Hold(d) => format!("held: {}", d.title),
                 _ => String::new(),
             };
