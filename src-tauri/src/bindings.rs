@@ -26,7 +26,9 @@ use mailwarden_core::profile::{
 use mailwarden_core::registration::{
     AdminInfo, ApplyReport, ApplyState, Finding, FindingState, Plan, PlanStep, RegistrationCheck, StepOutcome,
 };
-use mailwarden_core::relay::{DeliveryState, Device, DeviceDraft, Envelope, QueuedMessage, RelaySettings, RelayView};
+use mailwarden_core::relay::{
+    Bounces, DeliveryState, Device, DeviceDraft, Envelope, QueuedMessage, RelaySettings, RelayView, RunningInfo,
+};
 use mailwarden_core::secret::SecretChange;
 use mailwarden_core::settings::Settings;
 use mailwarden_core::transfer::import::{ImportAction, ImportItem, ImportReport, OnConflict};
@@ -62,7 +64,7 @@ pub fn render() -> String {
         HandoverValue, HandoverRecord, HandoverSummary, Reveal, Program, ProgramConfig, ConfigFile,
         SetupProgress, SetupStep, StepId, StepState, OnConflict, ImportAction, ImportItem, ImportReport, ImportPick,
         RegistrationCheck, Finding, FindingState, Plan, PlanStep, ApplyReport, ApplyState, StepOutcome, AdminInfo,
-        RelaySettings, Device, DeviceDraft, Envelope, DeliveryState, QueuedMessage, RelayView,
+        RelaySettings, Bounces, Device, DeviceDraft, Envelope, DeliveryState, QueuedMessage, RelayView, RunningInfo,
     );
     for item in items {
         // ChoiceOption is generic: declare it with its type parameter.

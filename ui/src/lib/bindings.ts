@@ -561,6 +561,8 @@ startWithApp: boolean,
  */
 bounces: Bounces, };
 
+export type Bounces = "off" | "sender" | { "to": string };
+
 export type Device = { id: number, 
 /**
  * Its relay user name (what it sends in AUTH).
@@ -638,3 +640,5 @@ listen: string, tlsListen: string | null,
  * The certificate's SHA-256, when TLS is on.
  */
 fingerprint: string | null, devices: Array<Device>, queue: Array<QueuedMessage>, };
+
+export type RunningInfo = { pid: number, listen: string, tlsListen: string | null, fingerprint: string | null, startedAt: string, };
