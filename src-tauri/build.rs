@@ -1,8 +1,10 @@
 //! Build script: Tauri context, and the permissions of the app's own commands
 //! (each command is gated: a capability must allow it by name), and packed
-//! relocations where the toolchain allows (see build_relr.rs).
+//! relocations where the toolchain allows (see build_relr.rs), and the commit
+//! for the About dialog (build_commit.rs).
 
 include!("build_relr.rs");
+include!("build_commit.rs");
 
 const COMMANDS: &[&str] = &[
     "app_status",
@@ -80,5 +82,7 @@ fn main() {
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
     tauri_build::try_build(attrs).expect("tauri build step failed");
     println!("cargo:rerun-if-changed=src-tauri/build_relr.rs");
+    println!("cargo:rerun-if-changed=src-tauri/build_commit.rs");
     link_packed_relocations();
+    record_commit(std::path::Path::new("."));
 }

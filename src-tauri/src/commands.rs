@@ -10,7 +10,9 @@ type Res<T> = Result<T, IpcError>;
 
 #[tauri::command(async)]
 pub fn app_status(state: State<'_, AppState>) -> Res<AppStatus> {
-    Ok(state.core()?.status()?)
+    let mut status = state.core()?.status()?;
+    status.commit = Some(env!("MAILWARDEN_COMMIT").to_owned());
+    Ok(status)
 }
 
 #[tauri::command]

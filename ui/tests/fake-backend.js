@@ -78,7 +78,7 @@
     ).sort((a, b) => rank[a.state] - rank[b.state] || (a.daysLeft ?? 0) - (b.daysLeft ?? 0));
   const invalid = (fields) => ({ code: 'validation', message: fields[0].message, field: fields[0].field, fields });
   const handlers = {
-    app_status: () => ({ version: '0.1.0', dbPath: '/tmp/x.db', key: state.key, profileCount: state.profiles.length }),
+    app_status: () => ({ version: '0.1.0', commit: '0123456789ab', dbPath: '/tmp/x.db', key: state.key, profileCount: state.profiles.length }),
     key_import: () => {
       state.key = { backend: 'keyring', location: 'org.mailwarden.desktop / data-key 1', notice: null, problem: null };
       return state.key;

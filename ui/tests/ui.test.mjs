@@ -370,3 +370,16 @@ test('the relay: start it, add a device (its password only on the clipboard), a 
   await dialog.waitFor({ state: 'detached' });
   await page.context().close();
 });
+
+test('About shows the version, the build commit and the licence; Escape closes it', async () => {
+  const page = await app.open([profile(1, 'Invent ERP')]);
+  await page.getByRole('button', { name: 'About Mailwarden' }).click();
+  const dialog = page.getByTestId('about');
+  await dialog.getByTestId('about-commit').waitFor();
+  assert.equal(await dialog.getByTestId('about-version').innerText(), '0.1.0');
+  assert.equal(await dialog.getByTestId('about-commit').innerText(), '0123456789ab');
+  assert.match(await dialog.innerText(), /MIT OR Apache-2\.0/);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  await page.context().close();
+});

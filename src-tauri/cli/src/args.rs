@@ -10,7 +10,7 @@ pub use crate::args_watch::{CalendarCommand, SecretCommand, SettingsCommand};
 #[derive(Parser)]
 #[command(
     name = "mailwarden",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("MAILWARDEN_COMMIT"), ")"),
     about = "Mail-server profiles and OAuth for business mail, from the command line"
 )]
 pub struct Cli {
@@ -48,6 +48,9 @@ pub fn parse() -> Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
+    /// Write the man pages and shell completions under DIR (for packaging).
+    #[command(hide = true)]
+    GenerateAssets { dir: std::path::PathBuf },
     /// List, show, add, edit and remove mail-server profiles.
     Profile {
         #[command(subcommand)]
@@ -93,6 +96,8 @@ pub enum Command {
         #[command(subcommand)]
         command: RegistrationCommand,
     },
+    /// The values another product needs (client ID, tenant, endpoints,
+    /// scopes…) under the names it uses, or a program's ready configuration.
     Handover {
         /// Profile name or id.
         profile: String,

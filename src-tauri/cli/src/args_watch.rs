@@ -65,11 +65,13 @@ pub enum CalendarCommand {
 
 #[derive(Subcommand)]
 pub enum SettingsCommand {
+    /// Print the settings in force.
     Show {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
+    /// Change settings; those not given stay as they are.
     Set {
         /// Days before an expiry it becomes "soon".
         #[arg(long, value_name = "N")]

@@ -8,6 +8,7 @@ mod args;
 mod args_profile;
 mod args_relay;
 mod args_watch;
+mod assets_cmd;
 mod auth_cmd;
 mod doctor;
 mod edit;
@@ -46,6 +47,9 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, CoreError> {
     let db = cli.global.db.clone().unwrap_or_else(mailwarden_core::paths::default_db_path);
     mailwarden_core::logging::init(&db, cli.global.log);
+    if let Command::GenerateAssets { dir } = &cli.command {
+        return assets_cmd::generate(dir).map(|()| ExitCode::SUCCESS);
+    }
     if let Command::Doctor { json } = cli.command {
         return Ok(doctor::run(&db, json));
     }
@@ -105,7 +109,11 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
         Command::Calendar { command: CalendarCommand::Export { file } } => watch_cmd::calendar_export(&app, &file),
         Command::Settings { command } => watch_cmd::settings(&app, command),
         Command::Key { command } => key_cmd::run(&app, command),
-        Command::Doctor { .. } | Command::Check { .. } | Command::Token(_) | Command::Relay { .. } => {
+        Command::Doctor { .. }
+        | Command::GenerateAssets { .. }
+        | Command::Check { .. }
+        | Command::Token(_)
+        | Command::Relay { .. } => {
             unreachable!("handled above")
         }
     }

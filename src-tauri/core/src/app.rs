@@ -24,6 +24,9 @@ use ts_rs::TS;
 #[serde(rename_all = "camelCase")]
 pub struct AppStatus {
     pub version: String,
+    /// The commit the running binary was built from; filled by the binary
+    /// (its build script knows it; the core has none).
+    pub commit: Option<String>,
     pub db_path: String,
     pub key: KeyInfo,
     #[ts(type = "number")]
@@ -198,6 +201,7 @@ impl Mailwarden {
     pub fn status(&self) -> Result<AppStatus> {
         Ok(AppStatus {
             version: env!("CARGO_PKG_VERSION").to_owned(),
+            commit: None,
             db_path: self.store.path().display().to_string(),
             key: self.key_info(),
             profile_count: self.store.list_rows()?.len(),
