@@ -108,7 +108,12 @@ notice: string | null,
  */
 problem: string | null, };
 
-export type AppStatus = { version: string, dbPath: string, key: KeyInfo, profileCount: number, };
+export type AppStatus = { version: string, 
+/**
+ * The commit the running binary was built from; filled by the binary
+ * (its build script knows it; the core has none).
+ */
+commit: string | null, dbPath: string, key: KeyInfo, profileCount: number, };
 
 export type ErrorCode = "validation" | "not_found" | "storage" | "key_unavailable" | "key_mismatch" | "crypto" | "io" | "auth" | "flow" | "too_soon";
 
