@@ -50,7 +50,10 @@ pub fn parse() -> Cli {
 pub enum Command {
     /// Write the man pages and shell completions under DIR (for packaging).
     #[command(hide = true)]
-    GenerateAssets { dir: std::path::PathBuf },
+    GenerateAssets {
+        /// Where to write them, laid out as under /usr (share/man/man1, …).
+        dir: std::path::PathBuf,
+    },
     /// List, show, add, edit and remove mail-server profiles.
     Profile {
         #[command(subcommand)]
