@@ -221,6 +221,15 @@ pub fn validate(d: &ProfileDraft, existing: Option<Existing>, today: Date) -> Re
     let redirect_uri = d.redirect_uri.trim().to_owned();
     if d.auth_method == AuthMethod::AuthCode {
         check_redirect(&mut c, &redirect_uri);
+        if ms && redirect_uri.len() > 256 {
+            c.err(
+                "redirectUri",
+                format!(
+                    "Redirect URI is {} characters long; Entra takes at most 256, so it cannot be registered. Use a shorter one, e.g. http://localhost.",
+                    redirect_uri.len()
+                ),
+            );
+        }
         if ms && !has_secret && is_https_loopback(&redirect_uri) {
             c.err("redirectUri", "https://localhost is a Web redirect in Entra, and Microsoft redeems a Web sign-in only with the client secret (AADSTS7000218). Without a secret, register http://localhost under Authentication → Mobile and desktop applications and use it here; or keep https://localhost and paste the secret's Value.");
         }

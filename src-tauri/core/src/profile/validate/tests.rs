@@ -140,6 +140,20 @@ fn a_web_redirect_without_a_secret_says_what_to_register() {
     assert!(validate(&d, None, crate::profile::TEST_TODAY).is_ok(), "a public client's loopback");
 }
 
+/// Entra refuses redirect URIs over 256 characters: said at save, not when
+/// the registration is created.
+#[test]
+fn a_redirect_uri_over_256_characters_is_refused() {
+    let mut d = ok_draft();
+    d.redirect_uri = format!("http://localhost/{}", "a".repeat(239));
+    assert_eq!(d.redirect_uri.len(), 256);
+    assert!(validate(&d, None, crate::profile::TEST_TODAY).is_ok());
+    d.redirect_uri.push('a');
+    let e = first_error(&d);
+    assert_eq!(e.field, "redirectUri");
+    assert!(e.message.contains("257 characters") && e.message.contains("at most 256"), "{}", e.message);
+}
+
 #[test]
 fn client_credentials_need_dot_default_and_a_secret() {
     let mut d = ok_draft();
