@@ -4,7 +4,8 @@
 //! adds a device whose password goes to the X clipboard (read back with
 //! xclip), never into the page; Python's smtplib signs in with it and the
 //! message reaches the mailbox; a message for a profile whose grant is
-//! revoked is held with its diagnosis and deleted from the window; Stop.
+//! revoked is held with its diagnosis and deleted from the window; the
+//! relay's settings (a bounce address refused by the core, then saved); Stop.
 
 use mailwarden_tests::mail::free_port;
 use mailwarden_tests::mail_env::MailEnv;
@@ -99,6 +100,24 @@ fn the_relay_dialog_runs_the_relay_and_its_devices() {
     s.screenshot(&shots.join("relay-window.png"));
     s.script("document.querySelector('[data-testid=relay-queue] li[data-held=true] button.danger').click();");
     s.wait_until("the queue empty", 10, |s| s.count("[data-testid=relay-queue] li") == 0);
+
+    // Its settings: a bounce address the core refuses, then one it takes.
+    s.script("document.querySelector('[data-testid=relay-settings-section]').open = true;");
+    s.script("const sel = document.getElementById('relayBounceTo'); sel.value = 'to'; sel.dispatchEvent(new Event('change'));");
+    s.find("#relayBounceAddress").type_text("not an address");
+    s.find("[data-testid=relay-settings] button[type=submit]").click();
+    s.wait_until("the field error", 10, |s| s.count("[data-testid=error-relayBounceAddress]") == 1);
+    assert!(s.find("[data-testid=error-relayBounceAddress]").text().contains("not an e-mail address"));
+    s.find("#relayBounceAddress").clear();
+    s.find("#relayBounceAddress").type_text("it-admin@contoso.com");
+    s.find("[data-testid=relay-settings] button[type=submit]").click();
+    s.wait_until("saved", 10, |s| s.count("[data-testid=relay-settings-note]") == 1);
+    assert!(s.find("[data-testid=relay-settings-note]").text().contains("until it is started again"));
+    s.script("document.querySelector('[data-testid=relay-settings-section]').scrollIntoView();");
+    s.script_async("requestAnimationFrame(() => requestAnimationFrame(done));");
+    s.screenshot(&shots.join("relay-settings.png"));
+    let shown = text(&env.ok(&["settings", "show"], None).stdout).to_owned();
+    assert!(shown.contains("relay bounces:    to it-admin@contoso.com"), "{shown}");
 
     // Stopped: the port is free again.
     s.find("[data-testid=relay-toggle]").click();

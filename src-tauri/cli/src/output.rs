@@ -51,7 +51,7 @@ pub fn print_error(e: &CoreError) {
         eprintln!("error: {e}");
         return;
     }
-    eprintln!("error: the profile was not saved:");
+    eprintln!("error: nothing was saved:");
     for f in fields {
         eprintln!("  {}: {}", flag_for(&f.field), f.message);
     }

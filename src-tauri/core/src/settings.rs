@@ -73,6 +73,14 @@ impl Settings {
         if !(1..=1000).contains(&r.max_connections) {
             bad("relayMaxConnections", "Between 1 and 1,000 connections.".into());
         }
+        if let Some(t) = r.tls_listen.as_deref().filter(|t| t.parse::<std::net::SocketAddr>().is_err()) {
+            bad("relayTlsListen", format!("\"{t}\" is not ADDR:PORT, e.g. 0.0.0.0:465."));
+        }
+        if let crate::relay::Bounces::To(a) = &r.bounces {
+            if a.parse::<lettre::Address>().is_err() {
+                bad("relayBounces", format!("Bounces go to “{a}”, which is not an e-mail address: give one, or send them to the sender, or none."));
+            }
+        }
         if !(5..=3600).contains(&r.idle_timeout_secs) {
             bad("relayIdleTimeout", "Between 5 and 3,600 seconds.".into());
         }
@@ -106,14 +114,6 @@ impl SettingsService<'_> {
 
     /// Validate and save; nothing is written when a field is wrong.
     pub fn save(&self, s: &Settings) -> Result<()> {
-        if let crate::relay::Bounces::To(a) = &s.relay.bounces {
-            if a.parse::<lettre::Address>().is_err() {
-                return Err(crate::error::CoreError::invalid(
-                    "relayBounces",
-                    format!("Bounces go to “{a}”, which is not an e-mail address: give one, `sender` or `off`."),
-                ));
-            }
-        }
         self.store.save_settings(s)
     }
 }
