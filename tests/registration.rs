@@ -176,9 +176,14 @@ fn an_app_only_profile_without_an_app_gets_one_with_its_secret_kept_unseen() {
 fn a_redirect_uri_entra_refuses_is_graph_s_400_named() {
     let env = env_with_admin();
     let scopes = format!("{b}/SMTP.Send offline_access", b = env.idp.base);
-    // Longer than the 256 characters Entra keeps.
+    // Longer than the 256 characters Entra keeps: refused at save already.
     let long = format!("https://erp.contoso.com/oauth/{}", "callback/".repeat(30));
-    let extra = ["--mailbox", "erp@contoso.com", "--scopes", &scopes, "--redirect-uri", &long];
+    let o = env
+        .run(&["profile", "add", "--name", "Web ERP", "--redirect-uri", &long, "--mailbox", "erp@contoso.com"], None);
+    assert!(!o.status.success() && text(&o.stderr).contains("Entra takes at most 256"), "{}", text(&o.stderr));
+    // A custom scheme on a Web (confidential) registration: Entra takes only
+    // https (or http on loopback) there, and Graph's 400 says so.
+    let extra = ["--mailbox", "erp@contoso.com", "--scopes", &scopes, "--redirect-uri", "erp-app://oauth/callback"];
     env.add_profile("Web ERP", &extra, Some(&format!("{SECRET}\n")));
     let o = as_user(&env, "admin@contoso.com", &["registration", "apply", "Web ERP", "--yes"]);
     let out = text(&o.stdout);
