@@ -12,6 +12,8 @@ APT_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev
 CARGO := $(shell command -v cargo || echo $(HOME)/.cargo/bin/cargo)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24"
+# Where cargo builds (CARGO_TARGET_DIR if set): the packages take the binaries from there.
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
 .PHONY: run test deps apt node rust ui lint unit-ui bindings bench clean-screenshots package package-debug
 
@@ -67,7 +69,7 @@ lint: node
 # units, AppStream metainfo, licences (packaging/stage.sh lays them out).
 package: deps ui
 	$(CARGO) build --release -p mailwarden-cli
-	packaging/stage.sh target/release
+	packaging/stage.sh $(TARGET_DIR)/release
 	ui/node_modules/.bin/tauri build --bundles deb,rpm
 
 # The same packages from the debug build, stripped (target/debug/bundle/):
@@ -75,7 +77,7 @@ package: deps ui
 # build of everything (~6 minutes more on two cores).
 package-debug: deps ui
 	CARGO_PROFILE_DEV_STRIP=true $(CARGO) build -p mailwarden-cli
-	packaging/stage.sh target/debug
+	packaging/stage.sh $(TARGET_DIR)/debug
 	CARGO_PROFILE_DEV_STRIP=true ui/node_modules/.bin/tauri build --debug --bundles deb,rpm
 
 # Regenerate ui/src/lib/bindings.ts from the Rust types.

@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn bundle(kind: &str, ext: &str) -> PathBuf {
-    let dir = workspace_root().join("target/debug/bundle").join(kind);
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace_root().join("target"), PathBuf::from);
+    let dir = target.join("debug/bundle").join(kind);
     std::fs::read_dir(&dir)
         .ok()
         .and_then(|d| d.flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == ext)))
