@@ -69,6 +69,7 @@ lint: node
 # units, AppStream metainfo, licences (packaging/stage.sh lays them out).
 package: deps ui
 	$(CARGO) build --release -p mailwarden-cli
+	rm -rf $(TARGET_DIR)/release/bundle
 	packaging/stage.sh $(TARGET_DIR)/release
 	ui/node_modules/.bin/tauri build --bundles deb,rpm
 
@@ -77,6 +78,7 @@ package: deps ui
 # build of everything (~6 minutes more on two cores).
 package-debug: deps ui
 	CARGO_PROFILE_DEV_STRIP=true $(CARGO) build -p mailwarden-cli
+	rm -rf $(TARGET_DIR)/debug/bundle
 	packaging/stage.sh $(TARGET_DIR)/debug
 	CARGO_PROFILE_DEV_STRIP=true ui/node_modules/.bin/tauri build --debug --bundles deb,rpm
 
