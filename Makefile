@@ -75,7 +75,7 @@ package: deps ui
 
 # The same packages from the debug build, stripped (target/debug/bundle/):
 # what `make test` checks (tests/packaging.rs) without a second, release
-# build of everything (~6 minutes more on two cores).
+# build of everything (~10 minutes more on two cores).
 package-debug: deps ui
 	CARGO_PROFILE_DEV_STRIP=true $(CARGO) build -p mailwarden-cli
 	rm -rf $(TARGET_DIR)/debug/bundle
