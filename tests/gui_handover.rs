@@ -5,18 +5,11 @@
 //! after the set time and recorded; a program's configuration shown.
 
 use mailwarden_tests::webdriver::Driver;
-use mailwarden_tests::{bin_dir, binary, TempDb};
+use mailwarden_tests::{bin_dir, binary, clipboard, TempDb};
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SECRET: &str = "HO~HandoverSecretValue_0a1b2c3d4e5f";
-
-fn clipboard() -> String {
-    let o =
-        Command::new("xclip").args(["-o", "-selection", "clipboard"]).output().expect("xclip (make test installs it)");
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 #[test]
 fn the_secret_goes_to_the_clipboard_not_the_page_and_is_cleared() {

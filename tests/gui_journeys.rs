@@ -76,7 +76,7 @@ fn hand_over_secret(j: &mut Journey, secret: &str) {
     assert!(dialog.contains("sign in as this application"), "{dialog}");
     j.s.find("[data-testid=confirm-ok]").click();
     j.wait_text("[data-testid=handover-history]", "client secret was handed over", 10);
-    assert_eq!(Journey::clipboard(), secret);
+    assert_eq!(mailwarden_tests::clipboard(), secret);
     assert!(!j.s.source().contains(secret), "the secret reached the page");
 }
 
@@ -223,7 +223,7 @@ fn seed_002_onit_web_redirect_pasted_and_refresh_token_handed_over() {
     assert!(dialog.contains("Both copies stay valid"), "{dialog}");
     j.s.find("[data-testid=confirm-ok]").click();
     j.wait_text("[data-testid=handover-history]", "refresh token was handed over", 10);
-    let token = Journey::clipboard();
+    let token = mailwarden_tests::clipboard();
     let live = idp.state.lock().unwrap().refresh_tokens.get(&token).is_some_and(|g| !g.revoked);
     assert!(live, "the clipboard holds a live refresh token");
     assert!(!j.s.source().contains(&token), "the token reached the page");

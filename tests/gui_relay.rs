@@ -11,15 +11,8 @@ use mailwarden_tests::mail::free_port;
 use mailwarden_tests::mail_env::MailEnv;
 use mailwarden_tests::relay::*;
 use mailwarden_tests::webdriver::{Driver, Session};
-use mailwarden_tests::{bin_dir, binary, text};
+use mailwarden_tests::{bin_dir, binary, clipboard, text};
 use std::path::Path;
-use std::process::Command;
-
-fn clipboard() -> String {
-    let o =
-        Command::new("xclip").args(["-o", "-selection", "clipboard"]).output().expect("xclip (make test installs it)");
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 fn state(s: &Session) -> String {
     s.find("[data-testid=relay-state]").text()
@@ -95,8 +88,7 @@ fn the_relay_dialog_runs_the_relay_and_its_devices() {
     s.script("document.querySelector('[data-testid=relay-queue] li[data-held=true]').scrollIntoView();");
     let fits = "const r = document.querySelector('[data-testid=relay-queue] li[data-held=true]').getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight;";
     assert_eq!(s.script(fits), serde_json::json!(true), "the held message scrolled into view");
-    // Two animation frames, so the screenshot shows what the DOM holds.
-    s.script_async("requestAnimationFrame(() => requestAnimationFrame(done));");
+    s.settle();
     s.screenshot(&shots.join("relay-window.png"));
     s.script("document.querySelector('[data-testid=relay-queue] li[data-held=true] button.danger').click();");
     s.wait_until("the queue empty", 10, |s| s.count("[data-testid=relay-queue] li") == 0);
@@ -114,7 +106,7 @@ fn the_relay_dialog_runs_the_relay_and_its_devices() {
     s.wait_until("saved", 10, |s| s.count("[data-testid=relay-settings-note]") == 1);
     assert!(s.find("[data-testid=relay-settings-note]").text().contains("until it is started again"));
     s.script("document.querySelector('[data-testid=relay-settings-section]').scrollIntoView();");
-    s.script_async("requestAnimationFrame(() => requestAnimationFrame(done));");
+    s.settle();
     s.screenshot(&shots.join("relay-settings.png"));
     let shown = text(&env.ok(&["settings", "show"], None).stdout).to_owned();
     assert!(shown.contains("relay bounces:    to it-admin@contoso.com"), "{shown}");

@@ -46,11 +46,6 @@ fn attention(s: &Session) -> Vec<String> {
     v.as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect()
 }
 
-/// Wait two animation frames, so a screenshot shows what the DOM holds.
-fn settle(s: &Session) {
-    s.script_async("requestAnimationFrame(() => requestAnimationFrame(done));");
-}
-
 fn type_into(s: &Session, css: &str, value: &str) {
     let e = s.find(css);
     e.clear();
@@ -91,7 +86,7 @@ fn attention_panel_and_guided_rotation_in_the_window() {
 
     // Worst first: the expired secret, then the soon one; the valid one is not listed.
     s.wait_until("the attention panel", 10, |s| s.count("[data-testid=attention-item]") == 2);
-    settle(&s);
+    s.settle();
     s.screenshot(&shots.join("attention.png"));
     let items = attention(&s);
     assert!(items[0].contains("Invoices") && items[0].contains("expired 2 days ago"), "{items:?}");
@@ -125,7 +120,7 @@ fn attention_panel_and_guided_rotation_in_the_window() {
     s.script("document.querySelector('[data-testid=secret-history]').closest('details').open = true;");
     assert_eq!(s.find_all("[data-testid=secret-history] tbody tr").len(), 2);
     assert!(!s.source().contains(NEW_SECRET) && !s.source().contains(SECRET), "no secret value in the page");
-    settle(&s);
+    s.settle();
     s.screenshot(&shots.join("rotate.png"));
 
     // Settings: a 10-day warning leaves nothing to attend to.

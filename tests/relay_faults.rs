@@ -118,12 +118,11 @@ fn a_down_upstream_is_retried_in_order_and_a_dead_profile_is_held_while_others_f
     env.mail.wait_delivered("erp@contoso.com", "<alive-0@printer.lan>");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let held = loop {
-        let q: serde_json::Value =
-            serde_json::from_slice(&env.ok(&["relay", "queue", "list", "--json"], None).stdout).unwrap();
-        if let Some(m) = q.as_array().unwrap().iter().find(|m| !m["state"]["held"].is_null()) {
+        let q = queue(&env);
+        if let Some(m) = q.iter().find(|m| !m["state"]["held"].is_null()) {
             break m.clone();
         }
-        assert!(std::time::Instant::now() < deadline, "the dead profile's message was not held: {q:#}");
+        assert!(std::time::Instant::now() < deadline, "the dead profile's message was not held: {q:#?}");
         std::thread::sleep(std::time::Duration::from_millis(300));
     };
     assert_eq!(held["envelope"]["device"], "scanner-dead");
@@ -194,12 +193,11 @@ fn a_throttled_token_refresh_waits_as_asked_then_delivers() {
     // The refresh is throttled: the message waits the 12 s asked (not the first 5 s backoff).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let state = loop {
-        let q = text(&env.ok(&["relay", "queue", "list", "--json"], None).stdout).to_owned();
-        let q: serde_json::Value = serde_json::from_str(&q).unwrap();
-        if let Some(s) = q.get(0).map(|m| m["state"].clone()).filter(|s| s["attempts"] == 1) {
+        let q = queue(&env);
+        if let Some(s) = q.first().map(|m| m["state"].clone()).filter(|s| s["attempts"] == 1) {
             break s;
         }
-        assert!(std::time::Instant::now() < deadline, "no failed attempt recorded: {q:#}");
+        assert!(std::time::Instant::now() < deadline, "no failed attempt recorded: {q:#?}");
         std::thread::sleep(std::time::Duration::from_millis(100));
     };
     assert!(state["lastError"].as_str().unwrap().contains("throttling"), "{state:#}");

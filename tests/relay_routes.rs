@@ -34,11 +34,6 @@ except smtplib.SMTPException as e:
     mailwarden_tests::run_with_stdin(c, Some(&format!("{password}\n{message}")))
 }
 
-fn queue(env: &MailEnv) -> Vec<serde_json::Value> {
-    let o = env.ok(&["relay", "queue", "list", "--json"], None);
-    serde_json::from_str(&text(&o.stdout)).unwrap()
-}
-
 #[test]
 fn a_message_too_large_for_graph_is_held_and_bounced_then_goes_by_smtp() {
     let env = MailEnv::new();

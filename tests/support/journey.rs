@@ -142,13 +142,4 @@ impl Journey {
     pub fn step_state(&self, id: &str) -> String {
         self.s.find(&format!("[data-testid=step-{id}]")).attr("data-state").unwrap_or_default()
     }
-
-    /// The X clipboard (Rust writes secrets there, never the page).
-    pub fn clipboard() -> String {
-        let o = std::process::Command::new("xclip")
-            .args(["-o", "-selection", "clipboard"])
-            .output()
-            .expect("xclip (make test installs it)");
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
 }

@@ -30,6 +30,13 @@ pub fn binary(name: &str) -> PathBuf {
     p
 }
 
+/// The X clipboard (Rust writes secrets there, never the page).
+pub fn clipboard() -> String {
+    let o =
+        Command::new("xclip").args(["-o", "-selection", "clipboard"]).output().expect("xclip (make test installs it)");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }

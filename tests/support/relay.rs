@@ -92,6 +92,12 @@ pub fn wait_graph_sent(env: &MailEnv, what: impl Fn(&serde_json::Value) -> bool)
     }
 }
 
+/// The queue as `relay queue list --json` shows it.
+pub fn queue(env: &MailEnv) -> Vec<serde_json::Value> {
+    let o = env.ok(&["relay", "queue", "list", "--json"], None);
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
 /// Add device `name` on the profile "Invent ERP".
 pub fn add_device(env: &MailEnv, name: &str) -> String {
     add_device_on(env, name, "Invent ERP")

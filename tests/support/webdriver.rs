@@ -152,6 +152,11 @@ impl Session {
         post(&format!("{}/execute/async", self.url), json!({"script": wrapped, "args": []}))
     }
 
+    /// Wait two animation frames, so a screenshot shows what the DOM holds.
+    pub fn settle(&self) {
+        self.script_async("requestAnimationFrame(() => requestAnimationFrame(done));");
+    }
+
     pub fn count(&self, css: &str) -> usize {
         self.script(&format!("return document.querySelectorAll({css:?}).length;")).as_u64().unwrap() as usize
     }

@@ -163,6 +163,7 @@ fn device(app: &Mailwarden, command: DeviceCommand) -> Result<ExitCode, CoreErro
         }
         DeviceCommand::ResetPassword { name } => {
             let p = app.relay().reset_password(&name)?;
+            // Shown once on stdout, as at `device add`: never logged, only its hash kept.
             println!("New relay password for \"{name}\": {}", p.expose_secret());
             println!("(Shown only now; the old one no longer works.)");
         }

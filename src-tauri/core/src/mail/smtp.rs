@@ -94,6 +94,12 @@ impl Transcript {
     fn server(&mut self, r: &Response) {
         self.0.push(format!("S: {}", reply_text(r)));
     }
+    /// A refusal's reply goes into the transcript where it was said.
+    fn reply_of(&mut self, f: &Failure) {
+        if let Failure::Reply(r) = f {
+            self.server(r);
+        }
+    }
     fn note(&mut self, line: impl Into<String>) {
         self.0.push(format!("* {}", line.into()));
     }
@@ -122,30 +128,8 @@ fn session(
         }
         failure(f, p)
     };
-    let hello = ClientId::default().to_string();
-    let implicit = p.smtp_security == TlsMode::Tls;
-    step(TestStep::Connect);
-    t.note(format!("connecting to {host} ({})", p.smtp_security.label()));
-    let (mut conn, greeting) = SmtpConn::open(&p.smtp_host, p.smtp_port, implicit, limits).map_err(|f| fail(f, t))?;
-    if implicit {
-        step(TestStep::Tls);
-        t.note("TLS handshake, certificate checked");
-    }
-    t.server(&greeting);
-    t.client(format!("EHLO {hello}"));
-    let r = conn.ehlo(&hello).map_err(|f| fail(f, t))?;
-    t.server(&r);
-    if p.smtp_security == TlsMode::StartTls {
-        step(TestStep::Tls);
-        t.client("STARTTLS");
-        let (c, r) = conn.starttls(&p.smtp_host).map_err(|f| fail(f, t))?;
-        t.server(&r);
-        conn = c;
-        t.note("TLS handshake, certificate checked");
-        t.client(format!("EHLO {hello}"));
-        let r = conn.ehlo(&hello).map_err(|f| fail(f, t))?;
-        t.server(&r);
-    }
+    // greet puts a refusal's reply in the transcript itself.
+    let mut conn = greet(p, t, step, limits).map_err(|f| failure(f, p))?;
     step(TestStep::Auth);
     match auth {
         Auth::Bearer(token) => xoauth2(&mut conn, p, token, &host, t).map_err(|f| fail(f, t))?,
@@ -198,18 +182,45 @@ pub fn no_smtputf8(route: &str) -> Diagnosis {
 /// Whether profile `p`'s SMTP server offers SMTPUTF8 (an EHLO, after
 /// STARTTLS when the profile uses it; no sign-in).
 pub fn offers_smtputf8(p: &Profile, limits: super::net::Limits) -> Result<bool> {
-    let hello = ClientId::default().to_string();
-    let implicit = p.smtp_security == TlsMode::Tls;
-    let (mut conn, _) = SmtpConn::open(&p.smtp_host, p.smtp_port, implicit, limits).map_err(|f| failure(f, p))?;
-    conn.ehlo(&hello).map_err(|f| failure(f, p))?;
-    if p.smtp_security == TlsMode::StartTls {
-        let (c, _) = conn.starttls(&p.smtp_host).map_err(|f| failure(f, p))?;
-        conn = c;
-        conn.ehlo(&hello).map_err(|f| failure(f, p))?;
-    }
+    let conn = greet(p, &mut Transcript::default(), &mut |_| {}, limits).map_err(|f| failure(f, p))?;
     let offered = conn.offers(Extension::SmtpUtfEight);
     conn.quit();
     Ok(offered)
+}
+
+/// Connect and greet: the server's banner, EHLO, and STARTTLS with a second
+/// EHLO when the profile asks for it — what every session does before AUTH.
+fn greet(
+    p: &Profile,
+    t: &mut Transcript,
+    step: &mut dyn FnMut(TestStep),
+    limits: super::net::Limits,
+) -> std::result::Result<SmtpConn, Failure> {
+    let hello = ClientId::default().to_string();
+    let implicit = p.smtp_security == TlsMode::Tls;
+    step(TestStep::Connect);
+    t.note(format!("connecting to {}:{} ({})", p.smtp_host, p.smtp_port, p.smtp_security.label()));
+    let (mut conn, greeting) = SmtpConn::open(&p.smtp_host, p.smtp_port, implicit, limits)?;
+    if implicit {
+        step(TestStep::Tls);
+        t.note("TLS handshake, certificate checked");
+    }
+    t.server(&greeting);
+    t.client(format!("EHLO {hello}"));
+    let r = conn.ehlo(&hello).inspect_err(|f| t.reply_of(f))?;
+    t.server(&r);
+    if p.smtp_security == TlsMode::StartTls {
+        step(TestStep::Tls);
+        t.client("STARTTLS");
+        let (c, r) = conn.starttls(&p.smtp_host).inspect_err(|f| t.reply_of(f))?;
+        t.server(&r);
+        conn = c;
+        t.note("TLS handshake, certificate checked");
+        t.client(format!("EHLO {hello}"));
+        let r = conn.ehlo(&hello).inspect_err(|f| t.reply_of(f))?;
+        t.server(&r);
+    }
+    Ok(conn)
 }
 
 /// AUTH PLAIN (or LOGIN) with the password; lettre computes the responses.

@@ -104,8 +104,8 @@ fn ascii_line(s: &str) -> String {
 
 /// The original message's header block, 7-bit.
 fn headers_of(message: &[u8]) -> String {
-    let end = message.windows(4).position(|w| w == b"\r\n\r\n").map_or(message.len(), |i| i + 2);
-    let head = String::from_utf8_lossy(&message[..end.min(64 * 1024)]);
+    let end = super::rewrite::head_end(message).min(64 * 1024);
+    let head = String::from_utf8_lossy(&message[..end]);
     head.lines()
         .map(|l| format!("{}\r\n", l.chars().take(990).map(|c| if c.is_ascii() { c } else { '?' }).collect::<String>()))
         .collect()
@@ -113,7 +113,7 @@ fn headers_of(message: &[u8]) -> String {
 
 /// A header of the original message as it was (UTF-8 kept), unfolded naively.
 fn header(message: &[u8], name: &str) -> Option<String> {
-    let end = message.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(message.len()).min(64 * 1024);
+    let end = super::rewrite::head_end(message).min(64 * 1024);
     String::from_utf8_lossy(&message[..end])
         .lines()
         .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_owned()))

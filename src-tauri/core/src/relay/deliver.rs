@@ -146,7 +146,9 @@ fn work(shared: &Arc<Shared>, profile_id: i64, rx: Receiver<String>) {
             std::thread::sleep(Duration::from_secs(wait.min(1) as u64));
             continue;
         }
-        let recipients = shared.spool.envelope(&id).map_or(1, |e| e.to.len() as u32);
+        // Read once: its recipients count against the pace, then it is sent.
+        let queued = shared.spool.read(&id);
+        let recipients = queued.as_ref().map_or(1, |(e, _)| e.to.len() as u32);
         if let Err(until) = pace.lock().unwrap_or_else(|p| p.into_inner()).admit(shared, recipients) {
             tracing::warn!(id = %id, "relay: the mailbox's recipients for today are used up; waiting for tomorrow");
             state.next_at = until;
@@ -155,7 +157,7 @@ fn work(shared: &Arc<Shared>, profile_id: i64, rx: Receiver<String>) {
             let _ = shared.spool.set_state(&id, &state);
             continue;
         }
-        match deliver(shared, &id) {
+        match deliver(shared, &id, queued) {
             Outcome::Sent | Outcome::Gone => {
                 line.remove(&id);
                 forget(&id);
@@ -197,8 +199,8 @@ fn transient(d: &Diagnosis) -> bool {
     crate::diagnosis::transient_code(&d.code) || d.codes.first().is_some_and(|c| c.starts_with('4') && c.len() == 3)
 }
 
-fn deliver(shared: &Shared, id: &str) -> Outcome {
-    let (envelope, message) = match shared.spool.read(id) {
+fn deliver(shared: &Shared, id: &str, queued: Result<(super::Envelope, Vec<u8>)>) -> Outcome {
+    let (envelope, message) = match queued {
         Ok(m) => m,
         Err(CoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => return Outcome::Gone,
         Err(e) => return Outcome::Retry(e.to_string(), None),

@@ -13,12 +13,12 @@ impl Session<'_> {
         tls || self.peer.is_loopback() || self.shared.plain_allowed(self.peer)
     }
 
-    /// A device let in by its source address alone (no password).
     /// Whether the signed-in device's route carries SMTPUTF8.
     pub(super) fn route_utf8(&self) -> bool {
         self.device.as_ref().is_some_and(|d| self.shared.routes.utf8(self.shared, d.device.profile_id))
     }
 
+    /// A device let in by its source address alone (no password).
     pub(super) fn by_address(&mut self, tls: bool) -> bool {
         match self.shared.open_device(self.peer, tls) {
             Some(d) => {
