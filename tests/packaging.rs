@@ -113,7 +113,7 @@ impl Installed {
 impl Drop for Installed {
     fn drop(&mut self) {
         if self.real {
-            let _ = Command::new("dpkg").args(["--purge", "mailwarden"]).status();
+            let _ = Command::new("dpkg").args(["--purge", "mailwarden"]).output();
         }
     }
 }
