@@ -101,6 +101,6 @@ pub fn relay_queue_retry(state: State<'_, AppState>, relay: State<'_, RelayHandl
 }
 
 #[tauri::command(async)]
-pub fn relay_queue_delete(state: State<'_, AppState>, id: String) -> Res<()> {
+pub fn relay_queue_delete(state: State<'_, AppState>, id: String) -> Res<String> {
     Ok(state.core()?.relay().delete(&id)?)
 }

@@ -308,7 +308,7 @@
     relay_device_reset: () => null,
     relay_device_remove: ({ name }) => { state.relay.devices = state.relay.devices.filter((d) => d.name !== name); return null; },
     relay_queue_retry: ({ id }) => { const m = state.relay.queue.find((q) => q.envelope.id === id); m.state.held = null; return null; },
-    relay_queue_delete: ({ id }) => { state.relay.queue = state.relay.queue.filter((q) => q.envelope.id !== id); return null; },
+    relay_queue_delete: ({ id }) => { state.relay.queue = state.relay.queue.filter((q) => q.envelope.id !== id); return `Deleted message ${id} from the queue: it will not be sent.`; },
     // The registration: the app's own read is refused (no Application.Read.All)
     // until an administrator signs in; the plan is carried out step by step.
     registration_admin: () => state.admin ?? null,

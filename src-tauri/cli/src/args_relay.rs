@@ -54,6 +54,10 @@ pub enum DeviceCommand {
         /// A source address or range (CIDR) it may connect from; repeat for more.
         #[arg(long = "allow", value_name = "CIDR")]
         allow: Vec<String>,
+        /// Confirm a range wider than one subnet (/24 for IPv4, /64 for IPv6):
+        /// every computer in it may then send through the device.
+        #[arg(long)]
+        allow_wide: bool,
         /// No password: let it in by its source address alone (needs --allow).
         #[arg(long)]
         no_password: bool,

@@ -117,6 +117,13 @@ pub struct RelaySettingsArgs {
     /// Connections at once.
     #[arg(long, value_name = "N")]
     pub relay_max_connections: Option<usize>,
+    /// Connections at once from one address.
+    #[arg(long, value_name = "N")]
+    pub relay_max_per_client: Option<usize>,
+    /// New connections a minute from one LAN address (0: no limit; programs
+    /// on this computer are not counted).
+    #[arg(long, value_name = "N")]
+    pub relay_connection_rate: Option<u32>,
     /// Seconds a connection may stay silent.
     #[arg(long, value_name = "SECONDS")]
     pub relay_idle_timeout: Option<u64>,

@@ -93,6 +93,11 @@ fn status(app: &Mailwarden, json: bool) -> Result<ExitCode, CoreError> {
         None => println!("Not running (`mailwarden relay run`, or the relay in the app)."),
     }
     println!("{} device(s).", st.devices);
+    for d in app.relay().devices()? {
+        if let Some(w) = &d.warning {
+            println!("Warning: device \"{}\": {w}", d.name);
+        }
+    }
     for p in &st.profiles {
         println!("{}: {} queued ({} waiting to retry, {} held)", p.profile, p.queued, p.waiting, p.held);
         if let Some(d) = &p.last.last_delivery {
@@ -120,9 +125,16 @@ fn print_line(m: &QueuedMessage) {
 
 fn device(app: &Mailwarden, command: DeviceCommand) -> Result<ExitCode, CoreError> {
     match command {
-        DeviceCommand::Add { name, profile, allow, no_password, plain, keep_from } => {
-            let draft =
-                DeviceDraft { name, profile, by_address: no_password, allowed: allow, plain_ok: plain, keep_from };
+        DeviceCommand::Add { name, profile, allow, allow_wide, no_password, plain, keep_from } => {
+            let draft = DeviceDraft {
+                name,
+                profile,
+                by_address: no_password,
+                allowed: allow,
+                plain_ok: plain,
+                keep_from,
+                allow_wide,
+            };
             let (d, password) = app.relay().add_device(&draft)?;
             println!("Added device \"{}\" sending through \"{}\".", d.name, d.profile_name);
             // The generated password is shown here once, on purpose (the device
@@ -135,6 +147,9 @@ fn device(app: &Mailwarden, command: DeviceCommand) -> Result<ExitCode, CoreErro
                     println!("(Shown only now; `mailwarden relay device reset-password {}` makes a new one.)", d.name);
                 }
                 None => println!("No password: let in from {} only.", d.allowed.join(", ")),
+            }
+            if let Some(w) = &d.warning {
+                println!("Warning: {w}");
             }
         }
         DeviceCommand::List { json } => {
@@ -151,10 +166,11 @@ fn device(app: &Mailwarden, command: DeviceCommand) -> Result<ExitCode, CoreErro
                             if d.has_password { "password".into() } else { "address only".into() },
                             if d.allowed.is_empty() { "any".into() } else { d.allowed.join(" ") },
                             d.last_seen.clone().unwrap_or_else(|| "-".into()),
+                            d.warning.clone().unwrap_or_default(),
                         ]
                     })
                     .collect();
-                output::table(&["NAME", "PROFILE", "SIGN-IN", "FROM", "LAST SEEN"], &rows);
+                output::table(&["NAME", "PROFILE", "SIGN-IN", "FROM", "LAST SEEN", "WARNING"], &rows);
             }
         }
         DeviceCommand::Rm { name } => {
@@ -195,8 +211,7 @@ fn queue(app: &Mailwarden, command: QueueCommand) -> Result<ExitCode, CoreError>
             println!("Message {id} will be tried again within seconds (if the relay runs).");
         }
         QueueCommand::Delete { id } => {
-            app.relay().delete(&id)?;
-            println!("Deleted message {id} from the queue.");
+            println!("{}", app.relay().delete(&id)?);
         }
     }
     Ok(ExitCode::SUCCESS)

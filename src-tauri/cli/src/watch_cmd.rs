@@ -238,6 +238,8 @@ pub fn settings(app: &Mailwarden, command: SettingsCommand) -> Result<ExitCode, 
                 relay.relay_max_message_mb.map_or(r.max_message_bytes, |mb| mb.saturating_mul(1024 * 1024));
             r.max_recipients = relay.relay_max_recipients.unwrap_or(r.max_recipients);
             r.max_connections = relay.relay_max_connections.unwrap_or(r.max_connections);
+            r.max_connections_per_client = relay.relay_max_per_client.unwrap_or(r.max_connections_per_client);
+            r.max_connection_rate = relay.relay_connection_rate.unwrap_or(r.max_connection_rate);
             r.idle_timeout_secs = relay.relay_idle_timeout.unwrap_or(r.idle_timeout_secs);
             r.start_with_app = relay.relay_with_app.unwrap_or(r.start_with_app);
             if let Some(b) = relay.relay_bounces {

@@ -73,6 +73,15 @@ impl Settings {
         if !(1..=1000).contains(&r.max_connections) {
             bad("relayMaxConnections", "Between 1 and 1,000 connections.".into());
         }
+        if !(1..=r.max_connections.max(1)).contains(&r.max_connections_per_client) {
+            bad(
+                "relayMaxPerClient",
+                format!("Between 1 and the connections at once ({}).", r.max_connections),
+            );
+        }
+        if r.max_connection_rate > 100_000 {
+            bad("relayConnectionRate", "At most 100,000 a minute (0: no limit).".into());
+        }
         if let Some(t) = r.tls_listen.as_deref().filter(|t| t.parse::<std::net::SocketAddr>().is_err()) {
             bad("relayTlsListen", format!("\"{t}\" is not ADDR:PORT, e.g. 0.0.0.0:465."));
         }

@@ -64,23 +64,41 @@ pub(super) fn send_mail(st: &Mutex<State>, base: &str, req: &Request, user: Opti
         else {
             return graph_error(400, "ErrorMimeContentInvalidBase64String", "Invalid base64 string for MIME content.");
         };
-        let head = message.split("\r\n\r\n").next().unwrap_or_default();
-        let header = |name: &str| {
-            head.lines()
-                .find_map(|l| {
-                    l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_owned())
+        // Graph reads the recipients from the To, Cc and Bcc headers (all of
+        // them, groups and folded lines included) and sends to each; the
+        // copy recipients get has no Bcc header.
+        let parsed = mail_parser::MessageParser::default().parse_headers(message.as_bytes());
+        let list = |name: mail_parser::HeaderName<'static>| -> Vec<serde_json::Value> {
+            parsed
+                .as_ref()
+                .map(|m| {
+                    m.header_values(name)
+                        .filter_map(|v| v.as_address())
+                        .flat_map(|a| a.iter().filter_map(|a| a.address()).map(str::to_owned).collect::<Vec<_>>())
+                        .map(|a| serde_json::json!({"emailAddress": {"address": a}}))
+                        .collect()
                 })
                 .unwrap_or_default()
         };
-        if header("to").is_empty() {
+        let (to, cc, bcc) = (list(mail_parser::HeaderName::To), list(mail_parser::HeaderName::Cc), list(mail_parser::HeaderName::Bcc));
+        if to.is_empty() && cc.is_empty() && bcc.is_empty() {
             return graph_error(400, "ErrorMimeContentInvalid", "The MIME content has no recipients.");
         }
+        let header = |name: &str| parsed.as_ref().and_then(|m| m.header_raw(name)).map(|v| v.trim().to_owned()).unwrap_or_default();
+        let delivered: Vec<String> = to
+            .iter()
+            .chain(&cc)
+            .chain(&bcc)
+            .filter_map(|r| r["emailAddress"]["address"].as_str().map(str::to_lowercase))
+            .collect();
         serde_json::json!({"message": {
             "subject": header("subject"),
             "internetMessageId": header("message-id"),
-            "toRecipients": header("to").split(',').map(|a| serde_json::json!({"emailAddress": {"address": a.trim().trim_start_matches('<').trim_end_matches('>')}})).collect::<Vec<_>>(),
+            "toRecipients": to,
+            "ccRecipients": cc,
+            "bccRecipients": bcc,
             "contentType": header("content-type"),
-        }, "mime": true, "raw": message})
+        }, "mime": true, "raw": message, "deliveredTo": delivered})
     } else {
         serde_json::from_slice(&req.body).unwrap_or_default()
     };

@@ -109,7 +109,7 @@ export const api = {
   relayDeviceReset: (name: string) => call<null>('relay_device_reset', { name }),
   relayDeviceRemove: (name: string) => call<null>('relay_device_remove', { name }),
   relayQueueRetry: (id: string) => call<null>('relay_queue_retry', { id }),
-  relayQueueDelete: (id: string) => call<null>('relay_queue_delete', { id }),
+  relayQueueDelete: (id: string) => call<string>('relay_queue_delete', { id }),
   registrationCheck: (id: number) => call<RegistrationCheck>('registration_check', { id }),
   registrationSignIn: (id: number, progress: (p: ConnectProgress) => void) =>
     call<AdminInfo>('registration_sign_in', { id, onProgress: channel(progress) }),

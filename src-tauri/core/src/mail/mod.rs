@@ -3,6 +3,7 @@
 //! Microsoft Graph `sendMail` — and the IMAP inbound check; throttling, the
 //! token's claims checked first, and every outcome recorded per profile.
 
+pub mod envelope;
 pub mod graph;
 mod graph_inbound;
 pub mod imap;
@@ -228,4 +229,10 @@ impl crate::app::Mailwarden {
             tracing::warn!(profile = id, error = %e, "test result not recorded");
         }
     }
+}
+
+/// Where a message's header block ends (after its last header line's CRLF);
+/// the whole message when it has no body.
+pub(crate) fn head_end(message: &[u8]) -> usize {
+    message.windows(4).position(|w| w == b"\r\n\r\n").map_or(message.len(), |i| i + 2)
 }

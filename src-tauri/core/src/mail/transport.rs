@@ -55,8 +55,12 @@ impl Transport<'_> {
         let result = match p.send_method {
             SendMethod::Graph if out.smtputf8 => Err(CoreError::Auth(Box::new(smtp::no_smtputf8("Microsoft Graph")))),
             SendMethod::Graph => {
+                // Graph sends to the headers' recipients: made to be exactly the envelope's.
+                let mime = super::envelope::for_graph(out.message, out.to).map_err(|outside| {
+                    CoreError::Auth(Box::new(super::envelope::outside_diagnosis(&outside, &p.mailbox)))
+                })?;
                 let token = self.sending_token(p, &mut warnings, cancel, limits.token_margin)?;
-                graph::send_mime(p, &token, out.message, step, cancel)
+                graph::send_mime(p, &token, &mime, step, cancel)
             }
             SendMethod::Smtp => {
                 let auth = if p.auth_method.is_oauth() {

@@ -217,7 +217,7 @@ fn deliver(shared: &Shared, id: &str, queued: Result<(super::Envelope, Vec<u8>)>
             )))
         }
     };
-    let profile = match large_route(engine, profile, message.len()) {
+    let profile = match graph_route(engine, profile, &message, &envelope.to) {
         Ok(p) => p,
         Err(d) => return Outcome::Hold(d),
     };
@@ -226,7 +226,11 @@ fn deliver(shared: &Shared, id: &str, queued: Result<(super::Envelope, Vec<u8>)>
     let out = Outgoing { from: &from, to: &envelope.to, message: &message, smtputf8: envelope.smtputf8 };
     let mut limits = crate::mail::net::Limits::new(Duration::from_secs(120), None);
     limits.token_margin = 600;
-    match engine.transport().send(&profile, &out, &mut |_| {}, limits) {
+    // Seen by a delete from another process: it then says the message may still arrive.
+    let sending = shared.spool.sending(id);
+    let sent = engine.transport().send(&profile, &out, &mut |_| {}, limits);
+    drop(sending);
+    match sent {
         Ok(d) => {
             tracing::info!(id = %id, profile = profile.id, reply = %d.reply, "relay: delivered");
             let at = crate::clock::rfc3339(engine.clock.now());
@@ -259,30 +263,45 @@ fn deliver(shared: &Shared, id: &str, queued: Result<(super::Envelope, Vec<u8>)>
     }
 }
 
-/// The route for a message of `len` bytes: the profile's own, unless it
-/// sends by Graph and the message is over Graph's 4 MB request limit — then
-/// by SMTP through another enabled profile of the same mailbox (Exchange
-/// Online takes 35 MB there). Without one the message is held, saying so.
-fn large_route(
+/// The route for a message: the profile's own, unless it sends by Graph and
+/// Graph cannot carry this message — over Graph's 4 MB request limit, or
+/// with `To`/`Cc` naming people outside the envelope (Graph would send to
+/// them too) — then by SMTP through another enabled profile of the same
+/// mailbox, provider and tenant (Exchange Online takes 35 MB there, and SMTP
+/// delivers to the envelope alone). Without one the message is held, saying so.
+fn graph_route(
     engine: &crate::app::Mailwarden,
     profile: crate::profile::Profile,
-    len: usize,
+    message: &[u8],
+    to: &[String],
 ) -> std::result::Result<crate::profile::Profile, Box<Diagnosis>> {
     use crate::profile::SendMethod;
-    if profile.send_method != SendMethod::Graph || crate::mail::graph::fits(len) {
+    if profile.send_method != SendMethod::Graph {
+        return Ok(profile);
+    }
+    let too_large = !crate::mail::graph::fits(message.len());
+    let outside = crate::mail::envelope::for_graph(message, to).err();
+    if !too_large && outside.is_none() {
         return Ok(profile);
     }
     let sibling = engine.store.list().ok().and_then(|all| {
         all.iter()
             .map(|s| &s.profile)
             .find(|p| {
-                p.enabled && p.send_method == SendMethod::Smtp && p.mailbox.eq_ignore_ascii_case(&profile.mailbox)
+                p.enabled
+                    && p.send_method == SendMethod::Smtp
+                    && p.mailbox.eq_ignore_ascii_case(&profile.mailbox)
+                    && p.provider == profile.provider
+                    && p.tenant.trim().eq_ignore_ascii_case(profile.tenant.trim())
             })
             .cloned()
     });
     if let Some(s) = sibling {
-        tracing::info!(profile = profile.id, by = s.id, size = len, "relay: too large for Graph, sending by SMTP");
+        tracing::info!(profile = profile.id, by = s.id, size = message.len(), "relay: Graph cannot carry it, sending by SMTP");
         return Ok(s);
+    }
+    if let Some(outside) = outside {
+        return Err(Box::new(crate::mail::envelope::outside_diagnosis(&outside, &profile.mailbox)));
     }
     Err(Box::new(Diagnosis::new(
         "relay_graph_too_large",
@@ -290,7 +309,7 @@ fn large_route(
         format!(
             "Profile “{}” sends through Graph, which takes requests up to 4 MB (about 3 MB of message); this one is {} KB.",
             profile.name,
-            len / 1024
+            message.len() / 1024
         ),
         vec![
             format!(

@@ -4,12 +4,14 @@
 //! `sendMail`) — durable (on disk before `250`), paced, retried, and
 //! explained when it fails.
 //!
+//! `admission` (connection limits per address, the pregreet test),
 //! `devices` (credentials, Argon2), `spool` (the queue on disk), `session`
 //! (one SMTP conversation, parsed by `smtp-proto`), `conn` (plain or TLS),
 //! `tls` (the certificate), `server` (listeners, limits, shared state),
 //! `deliver` (per-profile workers, retries, holds), `bounce` (DSNs), `pace` (per-mailbox limits),
 //! `routes` (what each upstream carries: SMTPUTF8).
 
+mod admission;
 mod bounce;
 mod conn;
 mod deliver;
@@ -55,6 +57,13 @@ pub struct RelaySettings {
     pub max_recipients: usize,
     #[ts(type = "number")]
     pub max_connections: usize,
+    /// Connections at once from one address (Postfix: half the process limit).
+    #[ts(type = "number")]
+    pub max_connections_per_client: usize,
+    /// New connections a minute from one LAN address; 0: no limit. Programs
+    /// on this computer (loopback) are not counted, as Postfix spares $mynetworks.
+    #[ts(type = "number")]
+    pub max_connection_rate: u32,
     #[ts(type = "number")]
     pub idle_timeout_secs: u64,
     /// Per mailbox, for Microsoft profiles (Exchange Online's limits); 0: none.
@@ -78,6 +87,8 @@ impl Default for RelaySettings {
             max_message_bytes: 35 * 1024 * 1024,
             max_recipients: 100,
             max_connections: 50,
+            max_connections_per_client: 25,
+            max_connection_rate: 120,
             idle_timeout_secs: 300,
             microsoft_per_minute: 30,
             microsoft_recipients_per_day: 10_000,
@@ -139,8 +150,27 @@ impl Relay<'_> {
         spool.set_state(id, &DeliveryState { attempts: spool.state(id).attempts, ..Default::default() })
     }
 
-    /// Delete a queued message (it will not be sent).
-    pub fn delete(&self, id: &str) -> crate::error::Result<()> {
-        self.spool().remove(id)
+    /// Delete a queued message; what that means, in a sentence: it will not
+    /// be sent — or, when a relay is handing it upstream at that moment, it
+    /// may still arrive (the upstream decides; nothing can call it back).
+    pub fn delete(&self, id: &str) -> crate::error::Result<String> {
+        let spool = self.spool();
+        let in_flight = spool.is_sending(id);
+        spool.remove(id).map_err(|e| match e {
+            crate::error::CoreError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                crate::error::CoreError::NotFound(format!(
+                    "No message {id} in the queue: it was delivered or deleted meanwhile."
+                ))
+            }
+            e => e,
+        })?;
+        Ok(if in_flight || spool.is_sending(id) {
+            format!(
+                "Deleted message {id} from the queue, but the relay was handing it to the mail server at that moment: \
+                 it may still arrive. It will not be tried again."
+            )
+        } else {
+            format!("Deleted message {id} from the queue: it will not be sent.")
+        })
     }
 }

@@ -19,11 +19,7 @@ pub fn sender(p: &Profile, from: &str, message: Vec<u8>, rewrite: bool) -> (Stri
     (as_profile.clone(), rewrite_headers(&message, &as_profile))
 }
 
-/// Where a message's header block ends (after its last header line's CRLF);
-/// the whole message when it has no body.
-pub(super) fn head_end(message: &[u8]) -> usize {
-    message.windows(4).position(|w| w == b"\r\n\r\n").map_or(message.len(), |i| i + 2)
-}
+pub(super) use crate::mail::head_end;
 
 /// Replace the From header with `new_from`; the old From becomes Reply-To
 /// unless the message has one.

@@ -19,8 +19,18 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Bad passwords from one address before its answers are slowed down.
+/// Bad passwords from one address before it is shut out for a while.
 const FREE_FAILURES: u32 = 3;
+/// How long a failed sign-in is remembered.
+const FAILURE_MEMORY: Duration = Duration::from_secs(900);
+
+/// The answer to a sign-in.
+pub enum SignIn {
+    Device(Box<DeviceRow>),
+    Refused,
+    /// Too many failures from this address: minutes to wait.
+    ShutOut(u64),
+}
 
 pub struct Shared {
     pub engine: Arc<Mailwarden>,
@@ -34,13 +44,37 @@ pub struct Shared {
     pub stop: AtomicBool,
     passwords: Passwords,
     failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
-    active: AtomicUsize,
+    pub(super) active: AtomicUsize,
+    pub(super) clients: Mutex<super::admission::Clients>,
     pub delivery: Delivery,
     pub pacers: super::pace::Pacers,
     pub routes: super::routes::Routes,
 }
 
 impl Shared {
+    /// What the sessions share, without listeners or delivery: for tests of
+    /// a session fed bytes (no socket).
+    #[cfg(test)]
+    pub(crate) fn for_tests(engine: Arc<Mailwarden>, data: &std::path::Path, settings: RelaySettings) -> Arc<Shared> {
+        Arc::new(Shared {
+            engine,
+            data: data.to_path_buf(),
+            ledger: Default::default(),
+            spool: Spool::open(data).expect("a spool in the test folder"),
+            settings,
+            tls: None,
+            hostname: "relay.test".into(),
+            stop: AtomicBool::new(false),
+            passwords: Passwords::new().expect("random numbers"),
+            failures: Mutex::default(),
+            active: AtomicUsize::new(0),
+            clients: Mutex::default(),
+            delivery: Delivery::new(),
+            pacers: Default::default(),
+            routes: Default::default(),
+        })
+    }
+
     fn devices(&self) -> Vec<DeviceRow> {
         self.engine.store.relay_devices().unwrap_or_else(|e| {
             tracing::error!(error = %e, "relay: could not read the devices");
@@ -53,51 +87,74 @@ impl Shared {
         self.devices().iter().any(|d| d.device.plain_ok && !d.device.allowed.is_empty() && d.device.allows(ip))
     }
 
-    /// A device let in by address alone from `ip` (in clear only if it may).
+    /// A device let in by address alone from `ip` (in clear only if it may);
+    /// where the ranges of several overlap, the most specific range wins
+    /// (then the name, so the choice never depends on the order of rows).
     pub fn open_device(&self, ip: IpAddr, tls: bool) -> Option<DeviceRow> {
-        self.devices().into_iter().find(|d| {
-            d.password_hash.is_none()
-                && !d.device.allowed.is_empty()
-                && d.device.allows(ip)
-                && (tls || d.device.plain_ok || ip.is_loopback())
-        })
+        self.devices()
+            .into_iter()
+            .filter(|d| d.password_hash.is_none() && (tls || d.device.plain_ok || ip.is_loopback()))
+            .filter_map(|d| d.device.match_len(ip).map(|len| (len, d)))
+            .max_by(|(a, x), (b, y)| a.cmp(b).then_with(|| y.device.name.cmp(&x.device.name)))
+            .map(|(_, d)| d)
     }
 
     /// The device `user` if `password` is its own and `ip` may use it. Bad
-    /// attempts are logged, and after a few from one address each answer
-    /// waits longer (up to 10 s).
-    pub fn authenticate(&self, ip: IpAddr, user: &str, password: &[u8], tls: bool) -> Option<DeviceRow> {
+    /// attempts are logged (the user name only when it is a device's: a
+    /// password typed into the user field, or a forged log line, is never
+    /// written); after a few from one address that address is shut out for
+    /// a while — answered at once and closed, so no slot waits on a delay.
+    pub fn authenticate(&self, ip: IpAddr, user: &str, password: &[u8], tls: bool) -> SignIn {
+        let ip = ip.to_canonical();
+        if let Some(minutes) = self.shut_out(ip) {
+            tracing::warn!(peer = %ip, "relay: sign-in refused (too many failures from this address)");
+            return SignIn::ShutOut(minutes);
+        }
         let row = self.engine.store.relay_device(user).ok().flatten();
-        let ok = row.as_ref().filter(|r| {
+        let ok = row.as_ref().is_some_and(|r| {
             r.device.allows(ip) && (tls || ip.is_loopback() || r.device.plain_ok) && self.passwords.verify(r, password)
         });
-        if let Some(r) = ok {
+        if let (true, Some(r)) = (ok, row.as_ref()) {
             self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(&ip);
             let now = crate::clock::rfc3339(self.engine.clock.now());
             let _ = self.engine.store.touch_relay_device(r.device.id, &now);
             tracing::info!(device = %r.device.name, peer = %ip, "relay: device signed in");
-            return row;
+            return SignIn::Device(Box::new(row.expect("matched above")));
         }
         let count = {
             let mut f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+            // Forget old failures, so that scanning addresses cannot grow the map.
+            if f.len() >= 1024 {
+                f.retain(|_, (_, at)| at.elapsed() < FAILURE_MEMORY);
+            }
+            if f.len() >= 16 * 1024 {
+                f.clear();
+            }
             let e = f.entry(ip).or_insert((0, Instant::now()));
-            if e.1.elapsed() > Duration::from_secs(900) {
+            if e.1.elapsed() > FAILURE_MEMORY {
                 *e = (0, Instant::now());
             }
             e.0 += 1;
             e.1 = Instant::now();
             e.0
         };
-        let why = match &row {
-            None => "no such device",
-            Some(r) if !r.device.allows(ip) => "address not allowed for this device",
-            Some(_) => "wrong password",
+        let (who, why) = match &row {
+            None => (format!("(no such device; {} bytes)", user.len()), "no such device"),
+            Some(r) if !r.device.allows(ip) => (r.device.name.clone(), "address not allowed for this device"),
+            Some(r) => (r.device.name.clone(), "wrong password"),
         };
-        tracing::warn!(user = %user, peer = %ip, attempts = count, "relay: sign-in refused ({why})");
-        if count > FREE_FAILURES {
-            std::thread::sleep(Duration::from_secs(u64::from(count - FREE_FAILURES).min(10)));
-        }
-        None
+        tracing::warn!(user = %who, peer = %ip, attempts = count, "relay: sign-in refused ({why})");
+        SignIn::Refused
+    }
+
+    /// Minutes an address must wait after too many failed sign-ins (one more
+    /// each failure past the free ones, up to a quarter of an hour), if any.
+    fn shut_out(&self, ip: IpAddr) -> Option<u64> {
+        let f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let (count, at) = f.get(&ip)?;
+        let minutes = u64::from(count.checked_sub(FREE_FAILURES)?).min(15);
+        let wait = Duration::from_secs(60 * minutes);
+        (minutes > 0 && at.elapsed() < wait).then(|| (wait - at.elapsed()).as_secs().div_ceil(60).max(1))
     }
 
     /// A message is on disk: wake the delivery.
@@ -155,6 +212,7 @@ pub fn start(engine: Arc<Mailwarden>, settings: RelaySettings) -> Result<Running
         passwords: Passwords::new()?,
         failures: Mutex::default(),
         active: AtomicUsize::new(0),
+        clients: Mutex::default(),
         pacers: Default::default(),
         routes: Default::default(),
         settings,
@@ -197,24 +255,40 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>, implicit_tls: bool) -
 
 fn serve(mut tcp: TcpStream, shared: &Arc<Shared>, implicit_tls: bool) {
     let Ok(peer) = tcp.peer_addr() else { return };
-    if shared.active.load(Ordering::SeqCst) >= shared.settings.max_connections {
-        let _ = std::io::Write::write_all(&mut tcp, b"421 4.7.0 Too many connections; try again shortly\r\n");
-        tracing::warn!(peer = %peer, "relay: connection refused (limit reached)");
-        return;
-    }
+    let ip = peer.ip().to_canonical();
+    let slot = match shared.admit(ip) {
+        Ok(slot) => slot,
+        Err(reply) => {
+            let _ = std::io::Write::write_all(&mut tcp, reply.as_bytes());
+            tracing::warn!(peer = %ip, "relay: connection refused ({})", reply[10..].trim_end());
+            return;
+        }
+    };
     let _ = tcp.set_nodelay(true);
-    shared.active.fetch_add(1, Ordering::SeqCst);
     let shared = shared.clone();
+    // A thread that cannot start drops the closure, and with it the slot.
     let spawned = std::thread::Builder::new().name("mailwarden-relay-session".into()).spawn(move || {
+        let _slot = slot;
         let _ = tcp.set_read_timeout(Some(Duration::from_secs(30)));
-        let conn = match (&shared.tls, implicit_tls) {
-            (Some(cfg), true) => Conn::tls(tcp, cfg.clone()),
-            _ => Ok(Conn::Plain(tcp)),
+        let _ = tcp.set_write_timeout(Some(Duration::from_secs(30)));
+        let mut session = Session::new(&shared, ip, implicit_tls);
+        let conn = if implicit_tls {
+            match &shared.tls {
+                Some(cfg) => Conn::tls(tcp, cfg.clone()),
+                None => return,
+            }
+        } else {
+            if !super::admission::pregreet(&mut tcp, &shared, ip) {
+                return;
+            }
+            Ok(Conn::Plain(tcp))
         };
         if let Ok(conn) = conn {
-            Session::new(&shared, peer.ip(), implicit_tls).run(conn);
+            session.greet();
+            let mut conn = conn;
+            let _ = std::io::Write::write_all(&mut conn, &session.take_output());
+            session.run(conn);
         }
-        shared.active.fetch_sub(1, Ordering::SeqCst);
     });
     if spawned.is_err() {
         tracing::error!("relay: could not start a session thread");

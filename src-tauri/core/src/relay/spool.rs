@@ -159,6 +159,12 @@ impl Spool {
         self.dir.join(format!("{id}.msg"))
     }
 
+    /// The path of `id`'s file, once `id` is proven one of the queue's own.
+    fn checked(&self, id: &str) -> Result<PathBuf> {
+        check_id(id)?;
+        Ok(self.path(id))
+    }
+
     fn state_path(&self, id: &str) -> PathBuf {
         self.dir.join(format!("{id}.state"))
     }
@@ -172,6 +178,7 @@ impl Spool {
             .map_err(io("Could not read the relay's queue"))?
             .flatten()
             .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".msg")).map(str::to_owned))
+            .filter(|id| check_id(id).is_ok())
             .collect();
         ids.sort();
         Ok(ids)
@@ -180,7 +187,7 @@ impl Spool {
     /// The envelope and the message of `id`.
     pub fn read(&self, id: &str) -> Result<(Envelope, Vec<u8>)> {
         let mut bytes = Vec::new();
-        File::open(self.path(id))
+        File::open(self.checked(id)?)
             .and_then(|mut f| f.read_to_end(&mut bytes))
             .map_err(io(format!("Could not read queued message {id}")))?;
         let split = bytes.windows(2).position(|w| w == b"\r\n").ok_or_else(|| bad(id))?;
@@ -190,7 +197,7 @@ impl Spool {
 
     /// Only the envelope (a queue listing reads no message bodies).
     pub fn envelope(&self, id: &str) -> Result<Envelope> {
-        let f = File::open(self.path(id)).map_err(io(format!("Could not read queued message {id}")))?;
+        let f = File::open(self.checked(id)?).map_err(io(format!("Could not read queued message {id}")))?;
         let mut line = Vec::new();
         std::io::BufRead::read_until(&mut std::io::BufReader::new(f.take(1024 * 1024)), b'\n', &mut line)
             .map_err(io(format!("Could not read queued message {id}")))?;
@@ -199,12 +206,16 @@ impl Spool {
     }
 
     pub fn state(&self, id: &str) -> DeliveryState {
+        if check_id(id).is_err() {
+            return DeliveryState::default();
+        }
         fs::read(self.state_path(id)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
     }
 
     pub fn set_state(&self, id: &str, state: &DeliveryState) -> Result<()> {
         // Beside the queue file (not in incoming/): a state written by another
         // process (retry) must not be mistaken for an unfinished message.
+        check_id(id)?;
         let tmp = self.dir.join(format!(".{id}.state.{}", std::process::id()));
         let bytes = serde_json::to_vec(state).map_err(|e| CoreError::Flow(e.to_string()))?;
         fs::write(&tmp, bytes)
@@ -214,9 +225,27 @@ impl Spool {
 
     /// Delivered (or deleted by the person): gone from the queue.
     pub fn remove(&self, id: &str) -> Result<()> {
-        fs::remove_file(self.path(id)).map_err(io(format!("Could not remove queued message {id}")))?;
+        fs::remove_file(self.checked(id)?).map_err(io(format!("Could not remove queued message {id}")))?;
         let _ = fs::remove_file(self.state_path(id));
         Ok(())
+    }
+
+    fn sending_path(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.sending"))
+    }
+
+    /// A worker is handing `id` to its upstream: a marker other processes
+    /// see (a delete from the CLI or the window then says the message may
+    /// still arrive). Gone when the returned guard drops.
+    pub fn sending(&self, id: &str) -> Sending {
+        let path = self.sending_path(id);
+        let _ = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&path);
+        Sending(path)
+    }
+
+    /// Whether a worker is handing `id` to its upstream right now.
+    pub fn is_sending(&self, id: &str) -> bool {
+        check_id(id).is_ok() && self.sending_path(id).exists()
     }
 
     /// Every queued message with its state, oldest first.
@@ -229,6 +258,15 @@ impl Spool {
             }
         }
         Ok(out)
+    }
+}
+
+/// The marker of a message being handed upstream; removed on drop.
+pub struct Sending(PathBuf);
+
+impl Drop for Sending {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
     }
 }
 
@@ -254,6 +292,27 @@ fn lock(root: &Path) -> Result<File> {
         )));
     }
     Ok(f)
+}
+
+/// Whether `id` has the form [`Spool::next_id`] gives (arrival time in
+/// microseconds, a sequence number, a process id: digits and two dashes).
+/// Ids come from people (the CLI, the window) and name files: anything else
+/// — a path, `..`, a separator — is refused before a file is touched.
+pub fn check_id(id: &str) -> Result<()> {
+    let parts: Vec<&str> = id.split('-').collect();
+    let digits = |s: &str, min: usize, max: usize| (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    let ok = parts.len() == 3 && digits(parts[0], 5, 20) && digits(parts[1], 6, 6) && digits(parts[2], 1, 10);
+    if ok {
+        Ok(())
+    } else {
+        let shown: String = id.chars().take(60).flat_map(char::escape_default).collect();
+        Err(CoreError::invalid(
+            "id",
+            format!(
+                "\"{shown}\" is not a queue id: ids look like 01796635291512215-000001-12546 (`mailwarden relay queue list` shows them)."
+            ),
+        ))
+    }
 }
 
 fn bad(id: &str) -> CoreError {

@@ -10,15 +10,17 @@ const SELECT: &str = "SELECT d.id, d.name, d.profile_id, p.name, d.password_hash
     d.rewrite_from, d.created_at, d.last_seen FROM relay_devices d JOIN profiles p ON p.id = d.profile_id";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
-    let allowed: String = r.get(5)?;
+    let allowed: Vec<String> = r.get::<_, String>(5)?.split_whitespace().map(str::to_owned).collect();
+    let has_password = r.get::<_, Option<String>>(4)?.is_some();
     Ok(DeviceRow {
         device: Device {
             id: r.get(0)?,
             name: r.get(1)?,
             profile_id: r.get(2)?,
             profile_name: r.get(3)?,
-            has_password: r.get::<_, Option<String>>(4)?.is_some(),
-            allowed: allowed.split_whitespace().map(str::to_owned).collect(),
+            has_password,
+            warning: Device::range_warning(&allowed, has_password),
+            allowed,
             plain_ok: r.get(6)?,
             rewrite_from: r.get(7)?,
             created_at: r.get(8)?,

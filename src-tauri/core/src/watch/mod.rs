@@ -170,6 +170,19 @@ impl Watch<'_> {
             });
         }
         for d in self.store.relay_devices()? {
+            if let Some(w) = &d.device.warning {
+                out.push(AttentionItem {
+                    profile_id: d.device.profile_id,
+                    profile_name: d.device.profile_name.clone(),
+                    kind: AttentionKind::Relay,
+                    state: if d.device.has_password { ExpiryState::Soon } else { ExpiryState::Urgent },
+                    days_left: None,
+                    title: format!("Relay device “{}” is let in from a wide range", d.device.name),
+                    detail: w.clone(),
+                    action: AttentionAction::RelayQueue,
+                    item: format!("relay-range:{}:{}", d.device.id, d.device.allowed.join(",")),
+                });
+            }
             let failing = profile_items.iter().find(|i| {
                 i.profile_id == d.device.profile_id
                     && matches!(i.kind, AttentionKind::Reconnect | AttentionKind::Test)

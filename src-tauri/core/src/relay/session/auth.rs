@@ -1,9 +1,11 @@
 //! The AUTH dialogue of a relay session: PLAIN (with or without an initial
 //! response) and LOGIN, who may be offered AUTH at all (TLS, loopback, or a
 //! device allowed plain SMTP from this address), and a device let in by its
-//! address alone. Passwords are checked by the server's shared state.
+//! address alone. Passwords are checked by the server's shared state, which
+//! also shuts out an address after repeated failures.
 
-use super::{Phase, Session, B64};
+use super::{Flow, Phase, Session, MAX_AUTH_FAILURES};
+use crate::relay::server::SignIn;
 use base64::Engine;
 
 impl Session<'_> {
@@ -18,79 +20,86 @@ impl Session<'_> {
         self.device.as_ref().is_some_and(|d| self.shared.routes.utf8(self.shared, d.device.profile_id))
     }
 
-    /// A device let in by its source address alone (no password).
+    /// A device let in by its source address alone (no password), looked up
+    /// for each message.
     pub(super) fn by_address(&mut self, tls: bool) -> bool {
         match self.shared.open_device(self.peer, tls) {
             Some(d) => {
                 self.device = Some(d);
+                self.admitted = true;
                 true
             }
             None => false,
         }
     }
 
-    pub(super) fn plain(&mut self, b64: &str) {
-        let decoded = B64.decode(b64.trim()).unwrap_or_default();
+    pub(super) fn plain(&mut self, b64: &str) -> Flow {
+        let decoded = super::B64.decode(b64.trim()).unwrap_or_default();
         let mut parts = decoded.split(|b| *b == 0);
         let (_authz, user, pass) = (parts.next(), parts.next(), parts.next());
         match (user, pass) {
             (Some(u), Some(p)) => self.verify(&String::from_utf8_lossy(u), p),
-            _ => self.reply("501 5.5.2 Bad AUTH PLAIN answer"),
+            _ => {
+                self.reply("501 5.5.2 Bad AUTH PLAIN answer");
+                self.error()
+            }
         }
     }
 
-    pub(super) fn auth_step(&mut self, phase: Phase, line: &str) -> Phase {
+    pub(super) fn auth_step(&mut self, phase: Phase, line: &str) -> Flow {
         if line == "*" {
             self.reply("501 5.0.0 Authentication cancelled");
-            return Phase::Command;
+            return self.error();
         }
         match phase {
             Phase::PlainWait => self.plain(line),
-            Phase::LoginUser => {
-                let user = B64.decode(line.trim()).map(|u| String::from_utf8_lossy(&u).into_owned());
-                return match user {
-                    Ok(u) => {
-                        self.reply("334 UGFzc3dvcmQ6");
-                        Phase::LoginPass(u)
-                    }
-                    Err(_) => {
-                        self.reply("501 5.5.2 Bad base64");
-                        Phase::Command
-                    }
-                };
-            }
-            Phase::LoginPass(user) => match B64.decode(line.trim()) {
-                Ok(p) => self.verify(&user, &p),
-                Err(_) => self.reply("501 5.5.2 Bad base64"),
+            Phase::LoginUser => match super::B64.decode(line.trim()) {
+                Ok(u) => {
+                    self.reply("334 UGFzc3dvcmQ6");
+                    self.phase = Phase::LoginPass(String::from_utf8_lossy(&u).into_owned());
+                    Flow::Go
+                }
+                Err(_) => {
+                    self.reply("501 5.5.2 Bad base64");
+                    self.error()
+                }
             },
-            _ => {}
+            Phase::LoginPass(user) => match super::B64.decode(line.trim()) {
+                Ok(p) => self.verify(&user, &p),
+                Err(_) => {
+                    self.reply("501 5.5.2 Bad base64");
+                    self.error()
+                }
+            },
+            _ => Flow::Go,
         }
-        Phase::Command
     }
 
-    pub(super) fn verify(&mut self, user: &str, password: &[u8]) {
+    fn verify(&mut self, user: &str, password: &[u8]) -> Flow {
         match self.shared.authenticate(self.peer, user, password, self.tls) {
-            Some(row) => {
-                self.device = Some(row);
+            SignIn::Device(row) => {
+                self.device = Some(*row);
+                self.by_password = true;
+                self.admitted = true;
                 self.reply("235 2.7.0 Authentication successful");
+                Flow::Go
             }
-            None => self.reply("535 5.7.8 Authentication credentials invalid"),
+            SignIn::Refused => {
+                self.reply("535 5.7.8 Authentication credentials invalid");
+                self.auth_failures += 1;
+                if self.auth_failures >= MAX_AUTH_FAILURES {
+                    self.reply("421 4.7.0 Too many failed sign-ins: closing");
+                    return Flow::Close;
+                }
+                self.error()
+            }
+            SignIn::ShutOut(minutes) => {
+                self.reply(&format!(
+                    "421 4.7.0 Too many failed sign-ins from {}: try again in {minutes} minute(s)",
+                    self.peer
+                ));
+                Flow::Close
+            }
         }
     }
-}
-
-/// One line (up to 1,000 bytes) from the client, across reads; `buf` keeps a
-/// partial line. None until the line is complete.
-pub(super) fn take_line(bytes: &mut std::slice::Iter<'_, u8>, buf: &mut Vec<u8>) -> Option<String> {
-    for &b in bytes.by_ref() {
-        if b == b'\n' {
-            let line = String::from_utf8_lossy(buf.strip_suffix(b"\r").unwrap_or(buf)).into_owned();
-            buf.clear();
-            return Some(line);
-        }
-        if buf.len() < 1000 {
-            buf.push(b);
-        }
-    }
-    None
 }
