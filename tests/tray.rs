@@ -89,10 +89,15 @@ fn the_tray_menu_counts_what_needs_attention_and_opens_the_window() {
     });
     let labels = panel.labels();
     assert!(labels.iter().any(|l| l == &format!("Relay: listening on {listen}")), "{labels:?}");
-    let mut greeting = String::new();
+    // Its greeting: a first connection gets postscreen's `220-` line first.
     let tcp = std::net::TcpStream::connect(("127.0.0.1", relay_port)).expect("the relay listens");
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(tcp), &mut greeting).unwrap();
-    assert!(greeting.starts_with("220 "), "{greeting}");
+    let mut reader = std::io::BufReader::new(tcp);
+    let mut greeting = String::new();
+    while !greeting.starts_with("220 ") {
+        greeting.clear();
+        std::io::BufRead::read_line(&mut reader, &mut greeting).unwrap();
+        assert!(greeting.starts_with("220"), "{greeting}");
+    }
     for want in ["Open Mailwarden", "Check now", "Quit Mailwarden"] {
         assert!(labels.iter().any(|l| l.replace('_', "") == want), "{labels:?}");
     }

@@ -9,7 +9,7 @@ use mailwarden_core::handover::programs::{Invocation, Program, ProgramConfig};
 use mailwarden_core::handover::{HandoverRecord, HandoverSummary, Reveal};
 use mailwarden_core::secret::{ExposeSecret, SecretString};
 use std::time::Duration;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_dialog::DialogExt;
 
@@ -40,29 +40,67 @@ pub fn handover_copy_secret(
     keep: bool,
 ) -> Res<HandoverRecord> {
     let core = state.core()?;
-    let secret = core.handovers().reveal(id, what, keep)?;
-    copy_secret(&app, secret)?;
+    // Recorded (and, with `keep` false, forgotten) only once the clipboard took it.
+    core.handovers().reveal(id, what, keep, |secret| {
+        copy_secret(&app, SecretString::from(secret.expose_secret().to_owned()))
+            .map_err(|e| std::io::Error::other(e.message))
+    })?;
     let record = core.handovers().history(id)?.into_iter().next();
     record.ok_or_else(|| IpcError::flow("The hand-over was not recorded."))
 }
 
-/// Put `secret` on the clipboard from Rust (never through the page), cleared
-/// after a minute unless something else was copied since.
+/// The secret this app put on the clipboard last, until it is cleared: the
+/// minute's timer clears it, and so does quitting before the minute is up.
+#[derive(Default)]
+pub struct ClipboardSecret(std::sync::Mutex<Option<SecretString>>);
+
+/// Put `secret` on the clipboard from Rust (never through the page), marked
+/// as a secret for clipboard managers (`x-kde-passwordManagerHint: secret`,
+/// which KDE's Klipper, GNOME's and most history tools honour: not kept in
+/// their history), and cleared after a minute — or when the app quits —
+/// unless something else was copied since.
 pub(crate) fn copy_secret(app: &AppHandle, secret: SecretString) -> Res<()> {
-    app.clipboard()
-        .write_text(secret.expose_secret().to_owned())
-        .map_err(|e| IpcError::flow(format!("Could not copy: {e}")))?;
+    let failed = |e: &dyn std::fmt::Display| IpcError::flow(format!("Could not copy to the clipboard: {e}"));
+    let mut clipboard = arboard::Clipboard::new().map_err(|e| failed(&e))?;
+    let set = clipboard.set();
+    #[cfg(any(target_os = "linux", target_os = "macos"))]
+    let set = {
+        #[cfg(target_os = "macos")]
+        use arboard::SetExtApple;
+        #[cfg(target_os = "linux")]
+        use arboard::SetExtLinux;
+        set.exclude_from_history()
+    };
+    set.text(secret.expose_secret().to_owned()).map_err(|e| failed(&e))?;
+    if let Some(held) = app.try_state::<ClipboardSecret>() {
+        *held.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(SecretString::from(secret.expose_secret().to_owned()));
+    }
     clear_later(app.clone(), secret, clipboard_time());
     Ok(())
+}
+
+/// Clear the clipboard if it still holds the secret this app put there.
+pub(crate) fn clear_if_ours(app: &AppHandle) {
+    let Some(held) = app.try_state::<ClipboardSecret>() else { return };
+    let Some(secret) = held.0.lock().unwrap_or_else(|p| p.into_inner()).take() else { return };
+    if app.clipboard().read_text().is_ok_and(|t| t == secret.expose_secret()) {
+        let _ = app.clipboard().clear();
+        tracing::info!("the handed-over secret was cleared from the clipboard");
+    }
 }
 
 fn clear_later(app: AppHandle, secret: SecretString, after: Duration) {
     std::thread::spawn(move || {
         std::thread::sleep(after);
-        let still = app.clipboard().read_text().is_ok_and(|t| t == secret.expose_secret());
-        if still {
-            let _ = app.clipboard().clear();
-            tracing::info!("the handed-over secret was cleared from the clipboard");
+        let ours = app.try_state::<ClipboardSecret>().is_some_and(|held| {
+            held.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+                .is_some_and(|s| s.expose_secret() == secret.expose_secret())
+        });
+        if ours {
+            clear_if_ours(&app);
         }
     });
 }

@@ -40,6 +40,7 @@ pub fn run() {
         .setup(|app| {
             app.manage(state::AppState::open());
             app.manage(transfer::PendingImport::default());
+            app.manage(handover::ClipboardSecret::default());
             app.manage(registration::Admin::default());
             app.manage(relay::RelayHandle::default());
             tray::build(app)?;
@@ -118,6 +119,12 @@ pub fn run() {
             keys::key_import,
             keys::key_move,
         ])
-        .run(tauri::generate_context!())
-        .expect("error while running Mailwarden");
+        .build(tauri::generate_context!())
+        .expect("error while starting Mailwarden")
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                // A secret handed over less than a minute ago does not outlive the app.
+                handover::clear_if_ours(app);
+            }
+        });
 }

@@ -4,6 +4,7 @@
 
 use crate::mail::free_port;
 use crate::mail_env::MailEnv;
+use crate::oauth_env::Env;
 use crate::text;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -15,7 +16,7 @@ pub struct Relay {
 
 impl Relay {
     /// Start `relay run` and wait until it says it listens.
-    pub fn start(env: &MailEnv) -> Relay {
+    pub fn start(env: &Env) -> Relay {
         let port = free_port();
         let mut child = env
             .cmd(&["relay", "run", "--listen", &format!("127.0.0.1:{port}")])
@@ -52,7 +53,7 @@ impl Drop for Relay {
 
 /// An app-only profile `name` sending as `mailbox` through the simulator's
 /// Microsoft Graph (its app registered with Mail.Send).
-pub fn graph_profile(env: &MailEnv, name: &str, mailbox: &str) {
+pub fn graph_profile(env: &Env, name: &str, mailbox: &str) {
     const GRAPH_APP: &str = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9";
     env.idp.register(crate::idp::App {
         client_id: GRAPH_APP.into(),
@@ -72,7 +73,7 @@ pub fn graph_profile(env: &MailEnv, name: &str, mailbox: &str) {
 }
 
 /// Add device `name` on `profile`; its password, printed once.
-pub fn add_device_on(env: &MailEnv, name: &str, profile: &str) -> String {
+pub fn add_device_on(env: &Env, name: &str, profile: &str) -> String {
     let o = env.ok(&["relay", "device", "add", name, "--profile", profile], None);
     let out = text(&o.stdout);
     out.lines().find_map(|l| l.strip_prefix("Relay password:")).expect("the password is printed once").trim().to_owned()
@@ -80,7 +81,7 @@ pub fn add_device_on(env: &MailEnv, name: &str, profile: &str) -> String {
 
 /// The mailbox and message Graph (the simulator) was asked to send, once
 /// one matching `what` was.
-pub fn wait_graph_sent(env: &MailEnv, what: impl Fn(&serde_json::Value) -> bool) -> (String, serde_json::Value) {
+pub fn wait_graph_sent(env: &Env, what: impl Fn(&serde_json::Value) -> bool) -> (String, serde_json::Value) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         let sent = env.idp.state.lock().unwrap().graph_sent.clone();
@@ -93,13 +94,13 @@ pub fn wait_graph_sent(env: &MailEnv, what: impl Fn(&serde_json::Value) -> bool)
 }
 
 /// The queue as `relay queue list --json` shows it.
-pub fn queue(env: &MailEnv) -> Vec<serde_json::Value> {
+pub fn queue(env: &Env) -> Vec<serde_json::Value> {
     let o = env.ok(&["relay", "queue", "list", "--json"], None);
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
 /// Add device `name` on the profile "Invent ERP".
-pub fn add_device(env: &MailEnv, name: &str) -> String {
+pub fn add_device(env: &Env, name: &str) -> String {
     add_device_on(env, name, "Invent ERP")
 }
 

@@ -248,7 +248,7 @@
     import_pick: () => ({ fileName: 'mailwarden-profiles.age', encrypted: true }),
     import_preview: ({ passphrase }) => {
       if (passphrase !== 'correct horse') throw invalid([{ field: 'passphrase', message: 'That passphrase does not open this file. Type it again.' }]);
-      const item = (index, name, action, extra = {}) => ({ index, name, action, storedAs: name, id: null, errors: [], secrets: [], note: '', ...extra });
+      const item = (index, name, action, extra = {}) => ({ index, name, action, storedAs: name, id: null, errors: [], secrets: [], note: '', changes: [], dropsSecrets: false, ...extra });
       return { dryRun: true, encrypted: true, items: [
         item(0, 'Alpha', 'conflict', { secrets: ['client secret'] }),
         item(1, 'Zulu', 'add', { secrets: ['client secret'] }),
@@ -261,7 +261,7 @@
       state.profiles.push(z);
       const renamed = choices[0] === 'rename';
       if (renamed) state.profiles.push({ ...structuredClone(state.profiles[0]), id: state.nextId++, name: 'Alpha (imported)' });
-      const item = (index, name, action, extra = {}) => ({ index, name, action, storedAs: name, id: 1, errors: [], secrets: [], note: '', ...extra });
+      const item = (index, name, action, extra = {}) => ({ index, name, action, storedAs: name, id: 1, errors: [], secrets: [], note: '', changes: [], dropsSecrets: false, ...extra });
       return { dryRun: false, encrypted: true, items: [
         item(0, 'Alpha', choices[0] ?? 'skip', renamed ? { storedAs: 'Alpha (imported)' } : {}),
         item(1, 'Zulu', 'add'),

@@ -254,9 +254,12 @@ pub fn reveal(
         )));
     }
     let v = app.profiles().resolve(profile)?;
-    let secret = app.handovers().reveal(v.profile.id, what, !forget)?;
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{}", secret.expose_secret());
+    app.handovers().reveal(v.profile.id, what, !forget, |secret| {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", secret.expose_secret())?;
+        out.flush()?;
+        synced_stdout()
+    })?;
     eprintln!(
         "Handed over the {} of “{}” (recorded){}.",
         what.label(),
@@ -264,4 +267,19 @@ pub fn reveal(
         if forget { "; this profile's connection is deleted" } else { "" }
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Stdout on disk, when it is a file: what was written is flushed to the
+/// disk before the hand-over counts. A pipe or a terminal cannot be synced
+/// (EINVAL): the write having succeeded is all there is to know.
+fn synced_stdout() -> std::io::Result<()> {
+    // SAFETY: fsync on the process's own standard output descriptor.
+    if unsafe { libc::fsync(1) } == 0 {
+        return Ok(());
+    }
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::EINVAL) | Some(libc::EROFS) => Ok(()),
+        _ => Err(e),
+    }
 }

@@ -124,6 +124,9 @@ fn print_report(r: &ImportReport) {
         for e in &i.errors {
             println!("{:<14}   {}", "", e.message);
         }
+        for c in &i.changes {
+            println!("{:<14}   {}: {} → {}", "", c.field, c.from, c.to);
+        }
         if !i.note.is_empty() {
             println!("{:<14}   {}", "", i.note);
         }

@@ -74,10 +74,7 @@ impl Settings {
             bad("relayMaxConnections", "Between 1 and 1,000 connections.".into());
         }
         if !(1..=r.max_connections.max(1)).contains(&r.max_connections_per_client) {
-            bad(
-                "relayMaxPerClient",
-                format!("Between 1 and the connections at once ({}).", r.max_connections),
-            );
+            bad("relayMaxPerClient", format!("Between 1 and the connections at once ({}).", r.max_connections));
         }
         if r.max_connection_rate > 100_000 {
             bad("relayConnectionRate", "At most 100,000 a minute (0: no limit).".into());

@@ -80,11 +80,14 @@ pub(super) fn send_mail(st: &Mutex<State>, base: &str, req: &Request, user: Opti
                 })
                 .unwrap_or_default()
         };
-        let (to, cc, bcc) = (list(mail_parser::HeaderName::To), list(mail_parser::HeaderName::Cc), list(mail_parser::HeaderName::Bcc));
+        let (to, cc, bcc) =
+            (list(mail_parser::HeaderName::To), list(mail_parser::HeaderName::Cc), list(mail_parser::HeaderName::Bcc));
         if to.is_empty() && cc.is_empty() && bcc.is_empty() {
             return graph_error(400, "ErrorMimeContentInvalid", "The MIME content has no recipients.");
         }
-        let header = |name: &str| parsed.as_ref().and_then(|m| m.header_raw(name)).map(|v| v.trim().to_owned()).unwrap_or_default();
+        let header = |name: &str| {
+            parsed.as_ref().and_then(|m| m.header_raw(name)).map(|v| v.trim().to_owned()).unwrap_or_default()
+        };
         let delivered: Vec<String> = to
             .iter()
             .chain(&cc)

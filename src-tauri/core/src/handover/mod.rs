@@ -136,7 +136,13 @@ impl Handovers<'_> {
     /// whether Mailwarden keeps using its own copy (a refresh token handed
     /// over lives on at Microsoft in both places); when false, this profile's
     /// connection is deleted after the hand-over is recorded.
-    pub fn reveal(&self, id: i64, what: Reveal, keep: bool) -> Result<SecretString> {
+    pub fn reveal(
+        &self,
+        id: i64,
+        what: Reveal,
+        keep: bool,
+        hand_over: impl FnOnce(&SecretString) -> std::io::Result<()>,
+    ) -> Result<()> {
         let p = self.profiles().get(id)?.profile;
         if what == Reveal::ClientSecret && !keep {
             return Err(CoreError::Flow(
@@ -151,13 +157,23 @@ impl Handovers<'_> {
                 if what == Reveal::RefreshToken { ": connect it first" } else { "" }
             ))
         })?;
+        // Recorded, and forgotten here, only once it provably reached its
+        // destination: a failed write keeps the connection as it was.
+        hand_over(&secret).map_err(|source| CoreError::Io {
+            context: format!(
+                "The {} could not be handed over, so nothing changed{}",
+                what.label(),
+                if keep { "" } else { " (this profile keeps its connection)" }
+            ),
+            source,
+        })?;
         let at = crate::clock::rfc3339(self.clock.now());
         self.store.record_handover(p.id, what, &at, keep)?;
         tracing::info!(profile = p.id, what = what.as_str(), kept = keep, "a secret was handed over");
         if !keep {
             self.tokens().disconnect(p.id)?;
         }
-        Ok(secret)
+        Ok(())
     }
 
     /// The hand-over step of profile `id`.

@@ -14,19 +14,19 @@
 use crate::diagnosis::Diagnosis;
 use mail_parser::{HeaderName, MessageParser};
 
-/// The addresses in the message's `To` and `Cc` headers, lower-cased.
+/// The addresses in the message's `To` and `Cc` headers, lower-cased, in
+/// their order, each once.
 pub fn header_recipients(message: &[u8]) -> Vec<String> {
     let head = &message[..super::head_end(message)];
     let Some(parsed) = MessageParser::default().parse_headers(head) else { return Vec::new() };
-    let mut out: Vec<String> = [HeaderName::To, HeaderName::Cc]
+    let all: Vec<String> = [HeaderName::To, HeaderName::Cc]
         .into_iter()
         .flat_map(|h| parsed.header_values(h).filter_map(|v| v.as_address()).collect::<Vec<_>>())
         .flat_map(|a| a.iter().filter_map(|a| a.address()).map(|a| a.trim().to_lowercase()).collect::<Vec<_>>())
         .filter(|a| !a.is_empty())
         .collect();
-    out.sort();
-    out.dedup();
-    out
+    let mut seen = std::collections::HashSet::new();
+    all.into_iter().filter(|a| seen.insert(a.clone())).collect()
 }
 
 /// The message Graph will send to exactly `to`; Err(the header recipients

@@ -279,7 +279,7 @@ mod tests {
         assert_eq!(states(&m, id).1, Test);
 
         // A hand-over is recorded with its date.
-        m.handovers().reveal(id, Reveal::ClientSecret, true).unwrap();
+        m.handovers().reveal(id, Reveal::ClientSecret, true, |_| Ok(())).unwrap();
         let p = m.profiles().progress(id).unwrap();
         assert_eq!(p.steps[4].state, Done);
         assert!(p.steps[4].summary.contains("client secret was handed over on 2026-12-01"), "{}", p.steps[4].summary);

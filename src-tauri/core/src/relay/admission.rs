@@ -124,4 +124,3 @@ pub(super) fn pregreet(tcp: &mut TcpStream, shared: &Shared, ip: IpAddr) -> bool
     shared.remember_greeted(ip);
     true
 }
-

@@ -297,7 +297,12 @@ fn graph_route(
             .cloned()
     });
     if let Some(s) = sibling {
-        tracing::info!(profile = profile.id, by = s.id, size = message.len(), "relay: Graph cannot carry it, sending by SMTP");
+        tracing::info!(
+            profile = profile.id,
+            by = s.id,
+            size = message.len(),
+            "relay: Graph cannot carry it, sending by SMTP"
+        );
         return Ok(s);
     }
     if let Some(outside) = outside {

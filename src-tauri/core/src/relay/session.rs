@@ -351,8 +351,7 @@ impl<'s> Session<'s> {
 /// handshake or other binary on the plain port. Postfix closes on the same
 /// (`smtpd_forbidden_commands = CONNECT GET POST` and header-shaped lines).
 fn not_smtp(line: &[u8]) -> Option<&'static str> {
-    const HTTP: [&[u8]; 9] =
-        [b"GET", b"POST", b"PUT", b"HEAD", b"OPTIONS", b"DELETE", b"PATCH", b"CONNECT", b"TRACE"];
+    const HTTP: [&[u8]; 9] = [b"GET", b"POST", b"PUT", b"HEAD", b"OPTIONS", b"DELETE", b"PATCH", b"CONNECT", b"TRACE"];
     let word = line.split(|b| *b == b' ').next().unwrap_or_default();
     if HTTP.iter().any(|v| word.eq_ignore_ascii_case(v)) {
         return Some("an HTTP request");

@@ -300,7 +300,8 @@ fn lock(root: &Path) -> Result<File> {
 /// — a path, `..`, a separator — is refused before a file is touched.
 pub fn check_id(id: &str) -> Result<()> {
     let parts: Vec<&str> = id.split('-').collect();
-    let digits = |s: &str, min: usize, max: usize| (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    let digits =
+        |s: &str, min: usize, max: usize| (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
     let ok = parts.len() == 3 && digits(parts[0], 5, 20) && digits(parts[1], 6, 6) && digits(parts[2], 1, 10);
     if ok {
         Ok(())

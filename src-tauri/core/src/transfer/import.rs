@@ -65,6 +65,66 @@ pub struct ImportItem {
     pub secrets: Vec<String>,
     /// What to do next, e.g. "set its client secret in the editor".
     pub note: String,
+    /// For a replace: each field that changes (never a secret).
+    pub changes: Vec<FieldChange>,
+    /// A replace changes where the stored secrets would be sent: they and
+    /// the connection are (or would be) dropped, to be entered again.
+    pub drops_secrets: bool,
+}
+
+/// A field a replace changes, as the editor names it, old and new.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldChange {
+    pub field: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// The fields that say where a profile's secrets and tokens are sent (or
+/// whose change could make them sent elsewhere: a custom cloud's Graph is
+/// its scopes' host). A replace that changes one drops what is stored.
+const DESTINATION: &[&str] = &[
+    "provider",
+    "authMethod",
+    "sendMethod",
+    "tenant",
+    "cloud",
+    "authorityUrl",
+    "clientId",
+    "scopes",
+    "redirectUri",
+    "authUrl",
+    "tokenUrl",
+    "smtpHost",
+    "smtpPort",
+    "smtpSecurity",
+    "imapHost",
+    "imapPort",
+    "imapSecurity",
+];
+
+/// The fields that differ between the stored profile and the file's.
+fn changes(old: &crate::profile::Profile, new: &crate::profile::Profile) -> Vec<FieldChange> {
+    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
+        (serde_json::to_value(old), serde_json::to_value(new))
+    else {
+        return Vec::new();
+    };
+    let shown = |v: Option<&serde_json::Value>| match v {
+        None | Some(serde_json::Value::Null) => "(empty)".to_owned(),
+        Some(serde_json::Value::String(s)) if s.is_empty() => "(empty)".to_owned(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Array(items)) => {
+            items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned)).collect::<Vec<_>>().join(" ")
+        }
+        Some(v) => v.to_string(),
+    };
+    a.keys()
+        .filter(|k| !matches!(k.as_str(), "id" | "createdAt" | "updatedAt"))
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| FieldChange { field: k.clone(), from: shown(a.get(k)), to: shown(b.get(k)) })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -139,8 +199,19 @@ impl Transfer<'_> {
             };
             let ExportedProfile { mut draft, secrets } = entry;
             let name = draft.name.trim().to_owned();
+            if !encrypted && !secrets.is_empty() {
+                // Only an encrypted export carries secrets: a plain file that
+                // does is not Mailwarden's, and could plant a refresh token.
+                let err = FieldError::new(
+                    "secrets",
+                    "This plain (unencrypted) file carries secrets: Mailwarden writes secrets only into encrypted exports, so nothing of this profile is imported. Export it again with its secrets (encrypted), or without them.",
+                );
+                items.push(item(index, &name, ImportAction::Invalid, vec![err], &secrets));
+                continue;
+            }
             let existing = self.store.find_by_name(&name)?;
             let existing_id = existing.as_ref().map(|s| s.profile.id);
+            let existing_profile = existing.as_ref().map(|s| s.profile.clone());
             let choice = choices.get(&index).copied().or(default);
             let (action, stored_as) = match (existing_id, choice) {
                 (None, _) => (ImportAction::Add, name.clone()),
@@ -171,7 +242,37 @@ impl Transfer<'_> {
                     continue;
                 }
             };
+            let mut held = held;
+            let mut validated = validated;
+            if let Some(old) = existing_profile.as_ref().filter(|_| replace_id.is_some()) {
+                it.changes = changes(old, &validated.profile);
+                it.drops_secrets = it.changes.iter().any(|c| DESTINATION.contains(&c.field.as_str()));
+                if it.drops_secrets {
+                    // The kept secrets would go where the file says: drop them.
+                    if secrets.client_secret.is_none() {
+                        validated.client_secret = SecretChange::Clear;
+                    }
+                    if secrets.password.is_none() {
+                        validated.password = SecretChange::Clear;
+                    }
+                    held = (false, false);
+                }
+            }
             it.note = note(&missing(&validated.profile, &secrets, held));
+            if it.drops_secrets {
+                let changed: Vec<&str> = it
+                    .changes
+                    .iter()
+                    .filter(|c| DESTINATION.contains(&c.field.as_str()))
+                    .map(|c| c.field.as_str())
+                    .collect();
+                it.note = format!(
+                    "The file changes where its secrets are sent ({}): the stored client secret, password and connection {} dropped — enter them again and reconnect after checking the new values.{}",
+                    changed.join(", "),
+                    if dry_run { "would be" } else { "were" },
+                    if it.note.is_empty() { String::new() } else { format!(" {}", it.note) }
+                );
+            }
             if matches!(action, ImportAction::Add | ImportAction::Rename) {
                 taken.push(stored_as.clone());
             }
@@ -183,6 +284,9 @@ impl Transfer<'_> {
             let id = match replace_id {
                 Some(id) => {
                     self.store.update(id, &validated, now)?;
+                    if it.drops_secrets {
+                        self.tokens().disconnect(id)?;
+                    }
                     id
                 }
                 None => self.store.insert(&validated, now)?,
@@ -210,6 +314,8 @@ fn item(index: u32, name: &str, action: ImportAction, errors: Vec<FieldError>, s
         errors,
         secrets: secrets.names(),
         note: String::new(),
+        changes: Vec::new(),
+        drops_secrets: false,
     }
 }
 

@@ -140,11 +140,22 @@ impl Transfer<'_> {
     }
 }
 
+/// The scrypt work factor (log2 N) of files Mailwarden writes: 256 MiB and
+/// about a second to open, wherever they are opened (age's own calibration
+/// would tie it to this machine's speed).
+const WORK_FACTOR: u8 = 18;
+/// The largest work factor a file may demand to be opened: 1 GiB of memory.
+/// A hostile file can ask for age's largest (several GiB, minutes of work).
+const MAX_WORK_FACTOR: u8 = 20;
+
 fn encrypt(plain: &[u8], passphrase: &SecretString) -> Result<Vec<u8>> {
     use age::armor::{ArmoredWriter, Format};
     let fail = |e: &dyn std::fmt::Display| CoreError::Flow(format!("Could not encrypt the file: {e}"));
+    let mut recipient =
+        age::scrypt::Recipient::new(age::secrecy::SecretString::from(passphrase.expose_secret().to_owned()));
+    recipient.set_work_factor(WORK_FACTOR);
     let encryptor =
-        age::Encryptor::with_user_passphrase(age::secrecy::SecretString::from(passphrase.expose_secret().to_owned()));
+        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient)).map_err(|e| fail(&e))?;
     let mut out = Vec::new();
     let armored = ArmoredWriter::wrap_output(&mut out, Format::AsciiArmor).map_err(|e| fail(&e))?;
     let mut w = encryptor.wrap_output(armored).map_err(|e| fail(&e))?;
@@ -153,16 +164,43 @@ fn encrypt(plain: &[u8], passphrase: &SecretString) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// scrypt's memory for work factor `log_n` (128 · r · N bytes, r = 8), in words.
+fn scrypt_memory(log_n: u8) -> String {
+    let mib = 1u64.checked_shl(u32::from(log_n)).map_or(u64::MAX, |n| n / 1024);
+    if mib >= 1024 {
+        format!("{} GiB", mib / 1024)
+    } else {
+        format!("{mib} MiB")
+    }
+}
+
 /// Write an export file readable by its owner only (even encrypted, it is
-/// no one else's business), synced before it is reported written.
+/// no one else's business): a new 0600 file beside the target, synced, then
+/// renamed over it — so an existing file's looser mode is not kept, a
+/// symlink at the path is replaced rather than followed, and a failure
+/// leaves the old file whole.
 pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
-        f.write_all(bytes)?;
-        f.sync_all()
+    let fail = |e| CoreError::io(format!("Could not write {}", path.display()), e);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
     };
-    write().map_err(|e| CoreError::io(format!("Could not write {}", path.display()), e))
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "export".into());
+    let mut random = [0u8; 6];
+    getrandom::fill(&mut random).map_err(|e| CoreError::Crypto(format!("no random numbers: {e}")))?;
+    let tmp = dir.join(format!(".{name}.{}.tmp", random.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        std::fs::File::open(dir).and_then(|d| d.sync_all())
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(e)
+    })
 }
 
 /// Whether `bytes` is an age file (needs a passphrase).
@@ -186,9 +224,18 @@ fn decrypt(bytes: &[u8], passphrase: &SecretString) -> Result<Vec<u8>> {
             "This age file is encrypted to a key, not a passphrase: decrypt it with age first.".into(),
         ));
     }
-    let identity = age::scrypt::Identity::new(age::secrecy::SecretString::from(passphrase.expose_secret().to_owned()));
+    let mut identity =
+        age::scrypt::Identity::new(age::secrecy::SecretString::from(passphrase.expose_secret().to_owned()));
+    identity.set_max_work_factor(MAX_WORK_FACTOR);
     let mut r = decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity)).map_err(|e| match e {
         age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => wrong(),
+        age::DecryptError::ExcessiveWork { required, .. } => CoreError::Flow(format!(
+            "This file's passphrase is set to need {} of memory to open (scrypt work factor {required}); \
+             Mailwarden opens files needing up to {} (work factor {MAX_WORK_FACTOR}). Export it again with \
+             Mailwarden, or open it with age and import the plain file.",
+            scrypt_memory(required),
+            scrypt_memory(MAX_WORK_FACTOR)
+        )),
         e => CoreError::Flow(format!("Could not decrypt the file: {e}")),
     })?;
     let mut plain = Vec::new();

@@ -171,7 +171,9 @@ impl Session<'_> {
         }
         let now = self.shared.engine.store.relay_device(&d.device.name).ok().flatten();
         match now {
-            Some(n) if n.device.id == d.device.id && n.password_hash == d.password_hash && n.device.allows(self.peer) => {
+            Some(n)
+                if n.device.id == d.device.id && n.password_hash == d.password_hash && n.device.allows(self.peer) =>
+            {
                 self.device = Some(n);
                 true
             }

@@ -86,7 +86,8 @@ fn plain(user: &str, pw: &str) -> String {
     format!("AUTH PLAIN {}\r\n", base64::engine::general_purpose::STANDARD.encode(format!("\0{user}\0{pw}")))
 }
 
-const MESSAGE: &str = "MAIL FROM:<scan@printer.lan>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\nSubject: s\r\n\r\nbody\r\n.\r\n";
+const MESSAGE: &str =
+    "MAIL FROM:<scan@printer.lan>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\nSubject: s\r\n\r\nbody\r\n.\r\n";
 
 #[test]
 fn a_web_page_posting_to_the_port_is_closed_at_its_first_line() {
@@ -164,7 +165,11 @@ fn every_state_answers_as_smtp_says_in_one_piece_or_byte_by_byte() {
             "MAIL FROM:<a@b.c> SIZE=99999\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<nobody>\r\nRCPT TO:<1@y.z>\r\nRCPT TO:<2@y.z>\r\nRCPT TO:<3@y.z>\r\n",
             bytewise,
         );
-        assert_eq!(out.lines().map(|l| &l[..3]).collect::<Vec<_>>(), ["552", "250", "501", "250", "250", "452"], "{out}");
+        assert_eq!(
+            out.lines().map(|l| &l[..3]).collect::<Vec<_>>(),
+            ["552", "250", "501", "250", "250", "452"],
+            "{out}"
+        );
         // Too large a message is read to its end and refused; the session goes on.
         let big = format!("DATA\r\n{}\r\n.\r\nRSET\r\n", "x".repeat(3000));
         let (out, flow) = feed(&mut s, &big, bytewise);
@@ -193,7 +198,8 @@ fn bare_line_ends_are_queued_as_crlf_and_end_nothing() {
     let body = &q[0].1;
     assert!(!body.windows(2).any(|w| w[1] == b'\n' && w[0] != b'\r'), "no bare LF");
     assert!(!body.windows(2).any(|w| w[0] == b'\r' && w[1] != b'\n'), "no bare CR");
-    assert!(String::from_utf8_lossy(body).ends_with("hi\r\n.\r\nMAIL FROM:<x@evil>\r\nRCPT TO:<victim@example.com>\r\nDATA\r\nx\r\n.\r\nmore\r\n"));
+    assert!(String::from_utf8_lossy(body)
+        .ends_with("hi\r\n.\r\nMAIL FROM:<x@evil>\r\nRCPT TO:<victim@example.com>\r\nDATA\r\nx\r\n.\r\nmore\r\n"));
 }
 
 #[test]
@@ -211,7 +217,11 @@ fn a_removed_or_reset_device_stops_at_its_next_message() {
     // Removed while its message comes in: refused at the end of DATA.
     let pw = f.device("printer-2", "Scans", &[], false).unwrap();
     let mut s = session(&f, LOCAL);
-    feed(&mut s, &format!("EHLO x\r\n{}MAIL FROM:<a@b.c>\r\nRCPT TO:<b@c.d>\r\nDATA\r\nhalf", plain("printer-2", &pw)), false);
+    feed(
+        &mut s,
+        &format!("EHLO x\r\n{}MAIL FROM:<a@b.c>\r\nRCPT TO:<b@c.d>\r\nDATA\r\nhalf", plain("printer-2", &pw)),
+        false,
+    );
     f.engine.relay().remove_device("printer-2").unwrap();
     let (out, flow) = feed(&mut s, " of it\r\n.\r\n", false);
     assert_eq!(flow, Flow::Close);
