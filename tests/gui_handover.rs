@@ -46,6 +46,18 @@ fn the_secret_goes_to_the_clipboard_not_the_page_and_is_cleared() {
     s.find("[data-testid=confirm-ok]").click();
     s.find("[data-testid=handover-note]");
     assert_eq!(clipboard(), SECRET, "the secret is on the clipboard");
+    // Marked as a secret for clipboard managers (kept out of their history).
+    let targets = std::process::Command::new("xclip")
+        .args(["-o", "-selection", "clipboard", "-t", "TARGETS"])
+        .output()
+        .expect("xclip");
+    let targets = String::from_utf8_lossy(&targets.stdout);
+    assert!(targets.lines().any(|t| t == "x-kde-passwordManagerHint"), "{targets}");
+    let hint = std::process::Command::new("xclip")
+        .args(["-o", "-selection", "clipboard", "-t", "x-kde-passwordManagerHint"])
+        .output()
+        .expect("xclip");
+    assert_eq!(String::from_utf8_lossy(&hint.stdout), "secret");
     assert!(!s.source().contains(SECRET), "the secret reached the page");
     let history = s.find("[data-testid=handover-history]").text();
     assert!(history.contains("client secret was handed over"), "{history}");

@@ -220,6 +220,14 @@ fn a_refresh_token_is_handed_over_kept_or_forgotten_and_recorded() {
     let handed = text(&env.ok(&["reveal", "Onit", "--refresh-token"], None).stdout).trim().to_owned();
     assert!(handed.len() > 20 && handed != pasted, "the rotated token Mailwarden holds");
     token_of(&env.ok(&["token", "Onit"], None)); // still connected: kept
+                                                 // A hand-over that does not arrive (a full disk) forgets nothing.
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let o = env.cmd(&["reveal", "Onit", "--refresh-token", "--forget"]).stdout(full).output().unwrap();
+    assert!(!o.status.success(), "reported handed over into /dev/full");
+    assert!(text(&o.stderr).contains("could not be handed over, so nothing changed"), "{}", text(&o.stderr));
+    token_of(&env.ok(&["token", "Onit"], None)); // still connected
+    let v: serde_json::Value = serde_json::from_slice(&env.ok(&["handover", "Onit", "--json"], None).stdout).unwrap();
+    assert_eq!(v["handedOver"].as_array().unwrap().len(), 1, "a failed hand-over is not recorded");
     let o = env.ok(&["reveal", "Onit", "--refresh-token", "--forget"], None);
     assert!(text(&o.stderr).contains("connection is deleted"), "{}", text(&o.stderr));
     let o = env.run(&["token", "Onit"], None);

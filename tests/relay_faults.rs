@@ -153,6 +153,7 @@ fn a_full_disk_is_answered_with_452_and_loses_nothing() {
         .env("MAILWARDEN_DB", env.db.path())
         .env("MAILWARDEN_CA_FILE", &env.idp.ca.ca_file)
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
@@ -161,6 +162,12 @@ fn a_full_disk_is_answered_with_452_and_loses_nothing() {
         line.clear();
         assert!(out.read_line(&mut line).unwrap() > 0);
     }
+    // Everything it says from here on, read as it comes (a full pipe would stall it).
+    let said = std::thread::spawn(move || {
+        let mut all = String::new();
+        let _ = std::io::Read::read_to_string(&mut out, &mut all);
+        all
+    });
     let big = burst(port, &password, 1, 300, "full");
     let o = big.wait_with_output().unwrap();
     assert!(!o.status.success());
@@ -169,7 +176,9 @@ fn a_full_disk_is_answered_with_452_and_loses_nothing() {
     assert!(small.wait().unwrap().success(), "a message that fits is still taken");
     env.mail.wait_delivered("erp@contoso.com", "<fits-0@printer.lan>");
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-    assert!(child.wait().unwrap().success());
+    let o = child.wait_with_output().unwrap();
+    let said = said.join().unwrap();
+    assert!(o.status.success(), "relay exit {:?}\nstdout: {said}\nstderr: {}", o.status, text(&o.stderr));
 }
 
 #[test]

@@ -126,3 +126,80 @@ fn conflicts_need_a_choice_a_dry_run_changes_nothing_and_bad_files_are_named() {
     assert!(!invalid.is_empty(), "{r}");
     assert_eq!(invalid[0]["errors"][0]["field"], "smtpPort", "{r}");
 }
+
+/// A hostile or careless file: a replace that points the profile's secrets
+/// at another server drops them (shown field by field in the dry run); a
+/// plain file carrying secrets is refused; an age file demanding gigabytes
+/// is refused before any work; an export replaces (never follows) what is
+/// at its path and is 0600 whatever was there.
+#[test]
+fn hostile_files_take_no_secret_anywhere() {
+    let from = source();
+    let file = from.dir.path().join("profiles.json");
+    let f = file.to_str().unwrap();
+    ok(&from, &["profile", "export", "Invoices", "-o", f], None);
+    let to = TempDb::new();
+    to.add_app_only("Invoices", SECRET, &["--secret-expires", "2027-06-01"]);
+
+    // Same servers: a replace keeps the stored secret.
+    ok(&to, &["profile", "import", f, "--on-conflict", "replace"], None);
+    assert!(ok(&to, &["reveal", "Invoices", "--client-secret"], None).starts_with(SECRET));
+
+    // The file moves the token endpoint elsewhere: the dry run names it, the import drops the secret.
+    let body = std::fs::read_to_string(&file).unwrap();
+    let moved: serde_json::Value = {
+        let mut v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["profiles"][0]["tokenUrl"] = "https://attacker.example/token".into();
+        v["profiles"][0]["notes"] = "moved".into();
+        v
+    };
+    let hostile = to.dir.path().join("hostile.json");
+    std::fs::write(&hostile, moved.to_string()).unwrap();
+    let h = hostile.to_str().unwrap();
+    let out = ok(&to, &["profile", "import", h, "--on-conflict", "replace", "--dry-run"], None);
+    assert!(out.contains("tokenUrl: (empty) → https://attacker.example/token"), "{out}");
+    assert!(out.contains("notes: (empty) → moved"), "{out}");
+    assert!(out.contains("would be dropped"), "{out}");
+    assert!(ok(&to, &["reveal", "Invoices", "--client-secret"], None).starts_with(SECRET), "the dry run changed it");
+    let out = ok(&to, &["profile", "import", h, "--on-conflict", "replace"], None);
+    assert!(out.contains("were dropped"), "{out}");
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&to, &["profile", "show", "Invoices", "--json"], None)).unwrap();
+    assert_eq!(v["hasClientSecret"], false);
+    assert_eq!(v["profile"]["tokenUrl"].as_str().or(v["tokenUrl"].as_str()), Some("https://attacker.example/token"));
+
+    // A plain file may not carry secrets (a planted refresh token).
+    let mut planted: serde_json::Value = serde_json::from_str(&body).unwrap();
+    planted["profiles"][0]["name"] = "Planted".into();
+    planted["profiles"][0]["secrets"] = serde_json::json!({"refreshToken": "0.AAAA-planted", "clientSecret": "x"});
+    let p = to.dir.path().join("planted.json");
+    std::fs::write(&p, planted.to_string()).unwrap();
+    let o = to.run(&["profile", "import", p.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stdout).contains("This plain (unencrypted) file carries secrets"), "{}", text(&o.stdout));
+    assert!(!to.dump().contains("Planted"));
+
+    // An age file asking for scrypt work factor 30 (a 1 TiB key derivation): refused at once.
+    let header = "age-encryption.org/v1\n-> scrypt c2FsdHNhbHRzYWx0c2FsdA 30\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n--- AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
+    let greedy = to.dir.path().join("greedy.age");
+    let mut bytes = header.as_bytes().to_vec();
+    bytes.extend_from_slice(&[0u8; 64]);
+    std::fs::write(&greedy, bytes).unwrap();
+    let o = to.run(&["profile", "import", greedy.to_str().unwrap(), "--passphrase-stdin"], Some(&format!("{PASS}\n")));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("need 1024 GiB of memory to open (scrypt work factor 30)"), "{}", text(&o.stderr));
+
+    // An export over a 0644 file, and over a symlink to someone's file.
+    let loose = to.dir.path().join("loose.json");
+    std::fs::write(&loose, "old").unwrap();
+    std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).unwrap();
+    ok(&to, &["profile", "export", "-o", loose.to_str().unwrap()], None);
+    assert_eq!(std::fs::metadata(&loose).unwrap().permissions().mode() & 0o777, 0o600);
+    let target = to.dir.path().join("not-mine.txt");
+    std::fs::write(&target, "someone's file").unwrap();
+    let link = to.dir.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    ok(&to, &["profile", "export", "-o", link.to_str().unwrap()], None);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "someone's file", "the export followed the symlink");
+    assert!(!std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+}
