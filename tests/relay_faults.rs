@@ -162,6 +162,20 @@ fn a_full_disk_is_answered_with_452_and_loses_nothing() {
         line.clear();
         assert!(out.read_line(&mut line).unwrap() > 0);
     }
+    // Every thread but the one waiting for it blocks SIGTERM — the keyring's
+    // D-Bus threads (this relay has no key-backend setting, as a systemd
+    // service has none) included — so SIGTERM drains instead of killing.
+    let pid = child.id();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap().flatten() {
+        let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+        let name = status.lines().next().unwrap_or_default().to_owned();
+        if task.file_name().to_string_lossy() == pid.to_string() {
+            continue;
+        }
+        let blocked = status.lines().find_map(|l| l.strip_prefix("SigBlk:")).map(str::trim).unwrap_or("0");
+        let mask = u64::from_str_radix(blocked, 16).unwrap_or(0);
+        assert!(mask & (1 << (15 - 1)) != 0, "thread {name} would take SIGTERM: SigBlk {blocked}");
+    }
     // Everything it says from here on, read as it comes (a full pipe would stall it).
     let said = std::thread::spawn(move || {
         let mut all = String::new();

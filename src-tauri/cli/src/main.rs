@@ -35,6 +35,12 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = args::parse();
+    if matches!(&cli.command, Command::Relay { command: args_relay::RelayCommand::Run { .. } }) {
+        // Before any thread exists — the keyring's D-Bus client starts some
+        // while the database opens — so that every thread inherits the mask
+        // and SIGTERM reaches only the relay's wait, which drains.
+        relay_cmd::block_signals();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {

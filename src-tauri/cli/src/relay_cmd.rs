@@ -18,8 +18,11 @@ pub fn run(app: Mailwarden, command: RelayCommand) -> Result<ExitCode, CoreError
     }
 }
 
-/// SIGTERM and SIGINT, blocked in every thread and awaited here.
-fn block_signals() -> libc::sigset_t {
+/// SIGTERM and SIGINT, blocked in every thread and awaited by `relay run`.
+/// Called first thing in `main` (threads started later inherit the mask;
+/// one started earlier would take SIGTERM's default action: death without
+/// draining) and again here for the set to wait on.
+pub fn block_signals() -> libc::sigset_t {
     // SAFETY: a zeroed sigset_t is then initialised by sigemptyset; the mask is
     // set before any other thread exists, so every thread inherits it.
     unsafe {
