@@ -92,6 +92,7 @@ bench: deps ui
 	$(CARGO) bench -p mailwarden-tests --bench token
 	$(CARGO) bench -p mailwarden-tests --bench smtp
 	$(CARGO) bench -p mailwarden-tests --bench relay
+	$(CARGO) bench -p mailwarden-tests --bench intake
 	$(CARGO) build --release -p mailwarden-desktop --features custom-protocol
 	$(XVFB) $(CARGO) bench -p mailwarden-tests --bench startup
 	$(CARGO) build --release -p mailwarden-empty-app --features custom-protocol

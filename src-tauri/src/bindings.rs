@@ -31,7 +31,7 @@ use mailwarden_core::relay::{
 };
 use mailwarden_core::secret::SecretChange;
 use mailwarden_core::settings::Settings;
-use mailwarden_core::transfer::import::{ImportAction, ImportItem, ImportReport, OnConflict};
+use mailwarden_core::transfer::import::{FieldChange, ImportAction, ImportItem, ImportReport, OnConflict};
 use mailwarden_core::watch::graph_secrets::{AppSecret, AppSecretsReport};
 use mailwarden_core::watch::history::SecretRecord;
 use mailwarden_core::watch::portal_row::{DateOrder, PortalRow, RowApplied};
@@ -62,7 +62,7 @@ pub fn render() -> String {
         Thresholds, Settings, SettingsForm, AttentionKind, AttentionAction, AttentionItem, SecretRecord, DateOrder, PortalRow,
         AppSecret, AppSecretsReport, NewSecret, RotateReport, RowApplied, SetupGuide, Section, Step, Permission, PermissionKind,
         HandoverValue, HandoverRecord, HandoverSummary, Reveal, Program, ProgramConfig, ConfigFile,
-        SetupProgress, SetupStep, StepId, StepState, OnConflict, ImportAction, ImportItem, ImportReport, ImportPick,
+        SetupProgress, SetupStep, StepId, StepState, OnConflict, ImportAction, FieldChange, ImportItem, ImportReport, ImportPick,
         RegistrationCheck, Finding, FindingState, Plan, PlanStep, ApplyReport, ApplyState, StepOutcome, AdminInfo,
         RelaySettings, Bounces, Device, DeviceDraft, Envelope, DeliveryState, QueuedMessage, RelayView, RunningInfo,
     );

@@ -65,7 +65,7 @@
     smtpSecurity: 'starttls', imapHost: 'outlook.office365.com', imapPort: '993', imapSecurity: 'tls',
   });
   state.settings = { settings: { thresholds: { soonDays: 30, urgentDays: 7 }, keepaliveDays: 45, checkEveryHours: 4, closeToTray: false, adminClientId: '14d82eec-204b-4c2f-b7e8-296a70dab67e',
-    relay: { listen: '127.0.0.1:2525', tlsListen: null, certFile: null, keyFile: null, maxMessageBytes: 35 * 1024 * 1024, maxRecipients: 100, maxConnections: 50,
+    relay: { listen: '127.0.0.1:2525', tlsListen: null, certFile: null, keyFile: null, maxMessageBytes: 35 * 1024 * 1024, maxRecipients: 100, maxConnections: 50, maxConnectionsPerClient: 25, maxConnectionRate: 120,
       idleTimeoutSecs: 300, microsoftPerMinute: 30, microsoftRecipientsPerDay: 10000, otherPerMinute: 0, startWithApp: false, bounces: 'off' } }, autostart: false };
   const rank = { expired: 0, urgent: 1, soon: 2 };
   // Extra items a test can seed (reconnect, test), beside the secrets'.

@@ -451,6 +451,8 @@ export type OnConflict = "skip" | "rename" | "replace";
 
 export type ImportAction = "add" | "replace" | "rename" | "skip" | "conflict" | "invalid";
 
+export type FieldChange = { field: string, from: string, to: string, };
+
 export type ImportItem = { 
 /**
  * Its position in the file (choices are given by it).
@@ -471,7 +473,16 @@ secrets: Array<string>,
 /**
  * What to do next, e.g. "set its client secret in the editor".
  */
-note: string, };
+note: string, 
+/**
+ * For a replace: each field that changes (never a secret).
+ */
+changes: Array<FieldChange>, 
+/**
+ * A replace changes where the stored secrets would be sent: they and
+ * the connection are (or would be) dropped, to be entered again.
+ */
+dropsSecrets: boolean, };
 
 export type ImportReport = { dryRun: boolean, 
 /**
@@ -548,7 +559,16 @@ tlsListen: string | null,
  * PEM certificate chain and key; without them one is generated (and its
  * fingerprint shown) the first time TLS is needed.
  */
-certFile: string | null, keyFile: string | null, maxMessageBytes: number, maxRecipients: number, maxConnections: number, idleTimeoutSecs: number, 
+certFile: string | null, keyFile: string | null, maxMessageBytes: number, maxRecipients: number, maxConnections: number, 
+/**
+ * Connections at once from one address (Postfix: half the process limit).
+ */
+maxConnectionsPerClient: number, 
+/**
+ * New connections a minute from one LAN address; 0: no limit. Programs
+ * on this computer (loopback) are not counted, as Postfix spares $mynetworks.
+ */
+maxConnectionRate: number, idleTimeoutSecs: number, 
 /**
  * Per mailbox, for Microsoft profiles (Exchange Online's limits); 0: none.
  */
@@ -589,13 +609,23 @@ plainOk: boolean,
  * The From is rewritten to the profile's mailbox when the device's own
  * may not be sent as (the original kept in Reply-To).
  */
-rewriteFrom: boolean, createdAt: string, lastSeen: string | null, };
+rewriteFrom: boolean, createdAt: string, lastSeen: string | null, 
+/**
+ * What to worry about in its ranges (wider than one subnet; a range
+ * that means anyone, from an older version), for `relay status`, the
+ * window and `check`.
+ */
+warning: string | null, };
 
 export type DeviceDraft = { name: string, profile: string, 
 /**
  * No password: let in by source address alone (needs `allowed`).
  */
-byAddress: boolean, allowed: Array<string>, plainOk: boolean, keepFrom: boolean, };
+byAddress: boolean, allowed: Array<string>, plainOk: boolean, keepFrom: boolean, 
+/**
+ * The person confirmed a range wider than a /24 (IPv4) or /64 (IPv6).
+ */
+allowWide: boolean, };
 
 export type Envelope = { id: string, device: string, profileId: number, 
 /**
