@@ -73,8 +73,9 @@ impl Settings {
         if !(1..=1000).contains(&r.max_connections) {
             bad("relayMaxConnections", "Between 1 and 1,000 connections.".into());
         }
-        if !(1..=r.max_connections.max(1)).contains(&r.max_connections_per_client) {
-            bad("relayMaxPerClient", format!("Between 1 and the connections at once ({}).", r.max_connections));
+        // Above the connections at once, it is simply that limit.
+        if !(1..=1000).contains(&r.max_connections_per_client) {
+            bad("relayMaxPerClient", "Between 1 and 1,000 connections.".into());
         }
         if r.max_connection_rate > 100_000 {
             bad("relayConnectionRate", "At most 100,000 a minute (0: no limit).".into());

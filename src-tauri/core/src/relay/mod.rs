@@ -5,7 +5,8 @@
 //! explained when it fails.
 //!
 //! `admission` (connection limits per address, the pregreet test),
-//! `devices` (credentials, Argon2), `spool` (the queue on disk), `session`
+//! `devices` (credentials, Argon2), `spool` (the queue on disk; `dirsync`
+//! its folder's group commit), `session`
 //! (one SMTP conversation, parsed by `smtp-proto`), `conn` (plain or TLS),
 //! `tls` (the certificate), `server` (listeners, limits, shared state),
 //! `deliver` (per-profile workers, retries, holds), `bounce` (DSNs), `pace` (per-mailbox limits),
@@ -16,6 +17,7 @@ mod bounce;
 mod conn;
 mod deliver;
 pub mod devices;
+mod dirsync;
 mod pace;
 mod rewrite;
 mod routes;

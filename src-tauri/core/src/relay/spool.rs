@@ -79,6 +79,8 @@ pub struct Spool {
     /// The running relay's exclusive lock on the queue (`relay/relay.lock`):
     /// two relays delivering one queue would send every message twice.
     _lock: Option<File>,
+    /// The queue folder's syncs, shared by sessions (the running relay's only).
+    dir_sync: Option<super::dirsync::DirSync>,
 }
 
 fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> CoreError {
@@ -97,7 +99,13 @@ impl Spool {
     /// message or state file is never touched. No folder: an empty queue.
     pub fn view(data_dir: &Path) -> Spool {
         let root = data_dir.join("relay");
-        Spool { dir: root.join("queue"), tmp: root.join("incoming"), seq: AtomicU64::new(0), _lock: None }
+        Spool {
+            dir: root.join("queue"),
+            tmp: root.join("incoming"),
+            seq: AtomicU64::new(0),
+            _lock: None,
+            dir_sync: None,
+        }
     }
 
     /// The running relay's queue (`<data folder>/relay/queue`), made 0700 and
@@ -117,7 +125,9 @@ impl Spool {
         for e in fs::read_dir(&tmp).map_err(io("spool"))?.flatten() {
             let _ = fs::remove_file(e.path());
         }
-        Ok(Spool { dir, tmp, seq: AtomicU64::new(0), _lock: Some(lock) })
+        let dir_sync =
+            File::open(&dir).map(super::dirsync::DirSync::new).map_err(io("Could not open the queue folder"))?;
+        Ok(Spool { dir, tmp, seq: AtomicU64::new(0), _lock: Some(lock), dir_sync: Some(dir_sync) })
     }
 
     pub fn dir(&self) -> &Path {
@@ -145,9 +155,14 @@ impl Spool {
             head.extend_from_slice(b"\r\n");
             f.write_all(&head).map_err(io("Could not write the message to the relay's queue"))?;
             f.write_all(message).map_err(io("Could not write the message to the relay's queue"))?;
-            f.sync_all().map_err(io("Could not flush the message to disk"))?;
+            // Its data and size (fdatasync); the new name below.
+            f.sync_data().map_err(io("Could not flush the message to disk"))?;
             fs::rename(&tmp, self.path(&envelope.id)).map_err(io("Could not move the message into the queue"))?;
-            File::open(&self.dir).and_then(|d| d.sync_all()).map_err(io("Could not flush the queue folder"))
+            match &self.dir_sync {
+                Some(sync) => sync.after_rename(),
+                None => File::open(&self.dir).and_then(|d| d.sync_all()),
+            }
+            .map_err(io("Could not flush the queue folder"))
         })();
         if result.is_err() {
             let _ = fs::remove_file(&tmp);
