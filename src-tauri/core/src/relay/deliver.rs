@@ -28,6 +28,12 @@ const MAX_BACKOFF_SECS: i64 = 3600;
 #[derive(Default)]
 pub struct Delivery {
     wake: (Mutex<bool>, Condvar),
+    /// Messages just queued (id, profile), handed to their worker without
+    /// listing the queue folder — which, listed for every message, costs
+    /// time in proportion to the queue's length.
+    fresh: Mutex<Vec<(String, i64)>>,
+    /// The whole folder is to be looked at again (a retry asked for).
+    rescan: std::sync::atomic::AtomicBool,
     /// Queued ids some worker has in its line.
     known: Mutex<HashSet<String>>,
     workers: Mutex<HashMap<i64, Sender<String>>>,
@@ -39,19 +45,37 @@ impl Delivery {
         Delivery::default()
     }
 
+    /// Look at the whole queue folder now (a message retried, a bounce, a stop).
     pub fn wake(&self) {
+        self.rescan.store(true, Ordering::SeqCst);
+        self.notify();
+    }
+
+    /// Message `id` of profile `profile_id` was just queued.
+    pub fn queued(&self, id: &str, profile_id: i64) {
+        self.fresh.lock().unwrap_or_else(|p| p.into_inner()).push((id.to_owned(), profile_id));
+        self.notify();
+    }
+
+    fn notify(&self) {
         let (lock, cv) = &self.wake;
         *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
         cv.notify_all();
     }
 
-    fn wait(&self, timeout: Duration) {
+    /// Wait to be woken or for `timeout`; true when the folder is to be listed
+    /// (the time is up, or a rescan was asked for).
+    fn wait(&self, timeout: Duration) -> bool {
         let (lock, cv) = &self.wake;
         let mut woken = lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut timed_out = false;
         if !*woken {
-            woken = cv.wait_timeout(woken, timeout).map(|(g, _)| g).unwrap_or_else(|p| p.into_inner().0);
+            let (g, t) = cv.wait_timeout(woken, timeout).unwrap_or_else(|p| p.into_inner());
+            woken = g;
+            timed_out = t.timed_out();
         }
         *woken = false;
+        timed_out || self.rescan.swap(false, Ordering::SeqCst)
     }
 }
 
@@ -65,20 +89,27 @@ pub fn spawn(shared: Arc<Shared>) -> Result<JoinHandle<()>> {
 }
 
 fn dispatch(shared: &Arc<Shared>) {
+    let mut list = true; // the folder, at start: messages from before a restart
     while !shared.stop.load(Ordering::SeqCst) {
-        if let Ok(ids) = shared.spool.ids() {
-            for id in ids {
-                if shared.delivery.known.lock().unwrap_or_else(|p| p.into_inner()).contains(&id) {
-                    continue;
+        let fresh = std::mem::take(&mut *shared.delivery.fresh.lock().unwrap_or_else(|p| p.into_inner()));
+        for (id, profile_id) in fresh {
+            route(shared, id, profile_id);
+        }
+        if list {
+            if let Ok(ids) = shared.spool.ids() {
+                for id in ids {
+                    if shared.delivery.known.lock().unwrap_or_else(|p| p.into_inner()).contains(&id) {
+                        continue;
+                    }
+                    if shared.spool.state(&id).held.is_some() {
+                        continue;
+                    }
+                    let Ok(envelope) = shared.spool.envelope(&id) else { continue };
+                    route(shared, id, envelope.profile_id);
                 }
-                if shared.spool.state(&id).held.is_some() {
-                    continue;
-                }
-                let Ok(envelope) = shared.spool.envelope(&id) else { continue };
-                route(shared, id, envelope.profile_id);
             }
         }
-        shared.delivery.wait(RESCAN);
+        list = shared.delivery.wait(RESCAN);
     }
     // Workers end when their channel closes; a send in flight finishes first.
     shared.delivery.workers.lock().unwrap_or_else(|p| p.into_inner()).clear();
@@ -89,6 +120,9 @@ fn dispatch(shared: &Arc<Shared>) {
 }
 
 fn route(shared: &Arc<Shared>, id: String, profile_id: i64) {
+    if shared.delivery.known.lock().unwrap_or_else(|p| p.into_inner()).contains(&id) {
+        return;
+    }
     let mut workers = shared.delivery.workers.lock().unwrap_or_else(|p| p.into_inner());
     let tx = match workers.entry(profile_id) {
         std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),

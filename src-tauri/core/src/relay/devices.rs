@@ -48,6 +48,7 @@ pub struct Device {
 }
 
 /// A stored device with its hash (for the relay's checks only).
+#[derive(Clone)]
 pub struct DeviceRow {
     pub device: Device,
     pub password_hash: Option<String>,

@@ -5,6 +5,7 @@
 //! explained when it fails.
 //!
 //! `admission` (connection limits per address, the pregreet test),
+//! `workers` (session threads kept for the next connection),
 //! `devices` (credentials, Argon2), `spool` (the queue on disk; `dirsync`
 //! its folder's group commit), `session`
 //! (one SMTP conversation, parsed by `smtp-proto`), `conn` (plain or TLS),
@@ -26,6 +27,7 @@ mod session;
 pub mod spool;
 pub mod status;
 mod tls;
+mod workers;
 
 pub use bounce::Bounces;
 pub use devices::{Device, DeviceDraft};

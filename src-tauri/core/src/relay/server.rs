@@ -46,9 +46,24 @@ pub struct Shared {
     failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
     pub(super) active: AtomicUsize,
     pub(super) clients: Mutex<super::admission::Clients>,
+    workers: super::workers::Workers,
+    device_cache: DeviceCache,
     pub delivery: Delivery,
     pub pacers: super::pace::Pacers,
     pub routes: super::routes::Routes,
+}
+
+/// The devices as last read, at the database version they were read at.
+#[derive(Default)]
+pub(super) struct DeviceCache {
+    watch: Option<crate::store::Watch>,
+    rows: Mutex<Option<(i64, Arc<Vec<DeviceRow>>)>>,
+}
+
+impl DeviceCache {
+    fn new(engine: &Mailwarden) -> DeviceCache {
+        DeviceCache { watch: engine.store.watch().ok(), rows: Mutex::default() }
+    }
 }
 
 impl Shared {
@@ -56,6 +71,7 @@ impl Shared {
     /// a session fed bytes (no socket).
     #[cfg(test)]
     pub(crate) fn for_tests(engine: Arc<Mailwarden>, data: &std::path::Path, settings: RelaySettings) -> Arc<Shared> {
+        let device_cache = DeviceCache::new(&engine);
         Arc::new(Shared {
             engine,
             data: data.to_path_buf(),
@@ -69,17 +85,39 @@ impl Shared {
             failures: Mutex::default(),
             active: AtomicUsize::new(0),
             clients: Mutex::default(),
+            workers: Default::default(),
+            device_cache,
             delivery: Delivery::new(),
             pacers: Default::default(),
             routes: Default::default(),
         })
     }
 
-    fn devices(&self) -> Vec<DeviceRow> {
-        self.engine.store.relay_devices().unwrap_or_else(|e| {
+    /// Every device, read again only when the database changed since (a
+    /// device added, removed or given a new password — here or by the CLI —
+    /// is seen at the next message; reading SQLite for each would cost
+    /// intake).
+    fn devices(&self) -> Arc<Vec<DeviceRow>> {
+        let cache = &self.device_cache;
+        let version = cache.watch.as_ref().and_then(|w| w.version().ok());
+        if let (Some(v), Some((at, rows))) = (version, cache.rows.lock().unwrap_or_else(|p| p.into_inner()).as_ref()) {
+            if *at == v {
+                return rows.clone();
+            }
+        }
+        let rows = Arc::new(self.engine.store.relay_devices().unwrap_or_else(|e| {
             tracing::error!(error = %e, "relay: could not read the devices");
             Vec::new()
-        })
+        }));
+        if let Some(v) = version {
+            *cache.rows.lock().unwrap_or_else(|p| p.into_inner()) = Some((v, rows.clone()));
+        }
+        rows
+    }
+
+    /// The device called `name` (its relay user name; case does not matter).
+    pub fn device_named(&self, name: &str) -> Option<DeviceRow> {
+        self.devices().iter().find(|d| d.device.name.eq_ignore_ascii_case(name)).cloned()
     }
 
     /// Some device may send in clear from `ip`.
@@ -92,11 +130,11 @@ impl Shared {
     /// (then the name, so the choice never depends on the order of rows).
     pub fn open_device(&self, ip: IpAddr, tls: bool) -> Option<DeviceRow> {
         self.devices()
-            .into_iter()
+            .iter()
             .filter(|d| d.password_hash.is_none() && (tls || d.device.plain_ok || ip.is_loopback()))
             .filter_map(|d| d.device.match_len(ip).map(|len| (len, d)))
             .max_by(|(a, x), (b, y)| a.cmp(b).then_with(|| y.device.name.cmp(&x.device.name)))
-            .map(|(_, d)| d)
+            .map(|(_, d)| d.clone())
     }
 
     /// The device `user` if `password` is its own and `ip` may use it. Bad
@@ -110,7 +148,7 @@ impl Shared {
             tracing::warn!(peer = %ip, "relay: sign-in refused (too many failures from this address)");
             return SignIn::ShutOut(minutes);
         }
-        let row = self.engine.store.relay_device(user).ok().flatten();
+        let row = self.device_named(user);
         let ok = row.as_ref().is_some_and(|r| {
             r.device.allows(ip) && (tls || ip.is_loopback() || r.device.plain_ok) && self.passwords.verify(r, password)
         });
@@ -160,7 +198,7 @@ impl Shared {
     /// A message is on disk: wake the delivery.
     pub fn queued(&self, envelope: &Envelope) {
         tracing::info!(id = %envelope.id, device = %envelope.device, recipients = envelope.to.len(), size = envelope.size, "relay: message queued");
-        self.delivery.wake();
+        self.delivery.queued(&envelope.id, envelope.profile_id);
     }
 }
 
@@ -200,6 +238,7 @@ pub fn start(engine: Arc<Mailwarden>, settings: RelaySettings) -> Result<Running
     let spool = Spool::open(&data_dir)?;
     let listener = bind(&settings.listen)?;
     let tls_listener = settings.tls_listen.as_deref().map(bind).transpose()?;
+    let device_cache = DeviceCache::new(&engine);
     let shared = Arc::new(Shared {
         data: data_dir.clone(),
         ledger: Default::default(),
@@ -213,6 +252,8 @@ pub fn start(engine: Arc<Mailwarden>, settings: RelaySettings) -> Result<Running
         failures: Mutex::default(),
         active: AtomicUsize::new(0),
         clients: Mutex::default(),
+        workers: Default::default(),
+        device_cache,
         pacers: Default::default(),
         routes: Default::default(),
         settings,
@@ -265,9 +306,10 @@ fn serve(mut tcp: TcpStream, shared: &Arc<Shared>, implicit_tls: bool) {
         }
     };
     let _ = tcp.set_nodelay(true);
-    let shared = shared.clone();
+    let job_shared = shared.clone();
     // A thread that cannot start drops the closure, and with it the slot.
-    let spawned = std::thread::Builder::new().name("mailwarden-relay-session".into()).spawn(move || {
+    let spawned = shared.workers.run(move || {
+        let shared = job_shared;
         let _slot = slot;
         let _ = tcp.set_read_timeout(Some(Duration::from_secs(30)));
         let _ = tcp.set_write_timeout(Some(Duration::from_secs(30)));

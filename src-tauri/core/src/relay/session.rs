@@ -142,6 +142,7 @@ impl<'s> Session<'s> {
     pub fn run(mut self, mut conn: Conn) {
         let idle = Duration::from_secs(self.shared.settings.idle_timeout_secs);
         let mut buf = vec![0u8; 16 * 1024];
+        let mut timeout_set = 0;
         loop {
             if conn.write_all(&self.out).and_then(|_| conn.flush()).is_err() {
                 return;
@@ -157,8 +158,13 @@ impl<'s> Session<'s> {
                     return;
                 }
             }
-            // Silence ends the session at the idle time or the deadline, whichever is first.
-            let _ = conn.set_read_timeout(Some(idle.min(self.deadline().saturating_duration_since(Instant::now()))));
+            // Silence ends the session at the idle time or the deadline,
+            // whichever is first (set when it changes: a system call each).
+            let wait = idle.min(self.deadline().saturating_duration_since(Instant::now())).as_secs().max(1);
+            if wait != timeout_set {
+                let _ = conn.set_read_timeout(Some(Duration::from_secs(wait)));
+                timeout_set = wait;
+            }
             let n = match conn.read(&mut buf) {
                 Ok(0) | Err(_) => return, // closed, silent too long, or broken
                 Ok(n) => n,
@@ -180,6 +186,7 @@ impl<'s> Session<'s> {
                     // RFC 3207: everything said before TLS is forgotten.
                     self.reset_all();
                     self.tls = true;
+                    timeout_set = 0;
                 }
             }
         }

@@ -22,6 +22,9 @@ mod secrets;
 mod settings;
 mod tests_log;
 mod tokens;
+mod watch;
+
+pub use watch::Watch;
 
 pub use meta::{DbMeta, KeyHome};
 pub use tokens::{Cached, Expect, TokenUpdate};

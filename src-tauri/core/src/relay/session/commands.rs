@@ -169,7 +169,7 @@ impl Session<'_> {
         if !self.by_password {
             return true; // looked up again at each MAIL
         }
-        let now = self.shared.engine.store.relay_device(&d.device.name).ok().flatten();
+        let now = self.shared.device_named(&d.device.name);
         match now {
             Some(n)
                 if n.device.id == d.device.id && n.password_hash == d.password_hash && n.device.allows(self.peer) =>
