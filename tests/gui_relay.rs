@@ -64,6 +64,19 @@ fn the_relay_dialog_runs_the_relay_and_its_devices() {
     assert!(!s.source().contains(&password), "the password is not in the page");
     assert!(s.find("[data-testid=relay-devices]").text().contains("scanner-gui"));
 
+    // A range wider than a subnet: refused by the core, named at the field;
+    // confirmed with the box, taken and warned about in the device list.
+    s.find("#deviceName").type_text("lab-floor");
+    s.find("#deviceAllowed").type_text("10.8.0.0/16");
+    s.find("[data-testid=relay-add] button[type=submit]").click();
+    s.wait_until("the range refused", 10, |s| s.find("[data-testid=relay-add]").text().contains("wider than one subnet"));
+    s.find("[data-testid=allow-wide]").click();
+    s.find("[data-testid=relay-add] button[type=submit]").click();
+    s.wait_until("the wide device warned", 10, |s| s.count("[data-testid=device-warning]") == 1);
+    assert!(s.find("[data-testid=device-warning]").text().contains("10.8.0.0/16 is wider than one subnet"));
+    s.settle();
+    s.screenshot(&shots.join("relay-wide-range.png"));
+
     let o = smtplib(port, "scanner-gui", &password, "<gui-1@printer.lan>");
     assert!(o.status.success(), "{}", text(&o.stderr));
     env.mail.wait_delivered("erp@contoso.com", "<gui-1@printer.lan>");

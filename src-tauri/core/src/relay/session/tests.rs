@@ -271,6 +271,25 @@ fn the_most_specific_range_wins_and_mapped_ipv4_matches() {
     assert!(f.shared.open_device("10.1.3.1".parse().unwrap(), true).is_none());
 }
 
+#[test]
+fn deleting_a_message_being_sent_says_it_may_still_arrive() {
+    let f = fixture(RelaySettings::default());
+    f.device("printer", "Scans", &["127.0.0.1"], true);
+    let mut s = session(&f, LOCAL);
+    feed(&mut s, &format!("EHLO x\r\n{MESSAGE}{MESSAGE}"), false);
+    let ids = f.shared.spool.ids().unwrap();
+    assert_eq!(ids.len(), 2);
+    let sending = f.shared.spool.sending(&ids[0]);
+    let said = f.engine.relay().delete(&ids[0]).unwrap();
+    assert!(said.contains("was handing it to the mail server at that moment: it may still arrive"), "{said}");
+    drop(sending);
+    let said = f.engine.relay().delete(&ids[1]).unwrap();
+    assert!(said.ends_with("from the queue: it will not be sent."), "{said}");
+    assert!(f.shared.spool.ids().unwrap().is_empty());
+    let e = f.engine.relay().delete(&ids[1]).unwrap_err().to_string();
+    assert!(e.contains("delivered or deleted meanwhile"), "{e}");
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
