@@ -159,7 +159,7 @@ fn session(
     let r = conn.command("DATA\r\n").map_err(|f| fail(f, t))?;
     t.server(&r);
     t.client(format!("[the message, {} bytes]", message.len()));
-    conn.send_raw(&dot_stuffed(message)).map_err(|e| fail(Failure::Io(e), t))?;
+    conn.send_raw(&super::smtp_conn::dot_stuffed(message)).map_err(|e| fail(Failure::Io(e), t))?;
     let r = conn.read_reply().map_err(|f| fail(f, t))?;
     t.server(&r);
     t.client("QUIT");
@@ -355,52 +355,4 @@ fn failure(f: Failure, p: &Profile) -> CoreError {
         }
     };
     CoreError::Auth(Box::new(d))
-}
-
-/// The message with SMTP transparency (RFC 5321 §4.5.2: a line starting with
-/// "." gets another) and the terminating ".", ready for one write. Every
-/// line end goes out as CRLF — a bare LF or CR becomes one — so that a
-/// server reading bare line ends cannot find an end of DATA (or a command)
-/// inside the message (SMTP smuggling). Hand-written because lettre's codec
-/// is private and keeps bare line ends.
-fn dot_stuffed(msg: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(msg.len() + 8);
-    let mut line_start = true;
-    let mut i = 0;
-    while i < msg.len() {
-        let b = msg[i];
-        i += 1;
-        match b {
-            b'\r' | b'\n' => {
-                if b == b'\r' && msg.get(i) == Some(&b'\n') {
-                    i += 1;
-                }
-                out.extend_from_slice(b"\r\n");
-                line_start = true;
-            }
-            _ => {
-                if line_start && b == b'.' {
-                    out.push(b'.');
-                }
-                out.push(b);
-                line_start = false;
-            }
-        }
-    }
-    if !line_start || out.is_empty() {
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b".\r\n");
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn dot_stuffing() {
-        assert_eq!(super::dot_stuffed(b"a\r\n.b\r\n..c\r\n"), b"a\r\n..b\r\n...c\r\n.\r\n");
-        assert_eq!(super::dot_stuffed(b".x"), b"..x\r\n.\r\n");
-        // Bare line ends go out as CRLF, and a dot after one is stuffed.
-        assert_eq!(super::dot_stuffed(b"a\r.\r\nb\n.\nc"), b"a\r\n..\r\nb\r\n..\r\nc\r\n.\r\n");
-    }
 }

@@ -1,7 +1,8 @@
 //! One SMTP connection on our own socket (see `net` for why): greeting, EHLO,
 //! STARTTLS, commands and replies. lettre still parses every reply
 //! (`Response::from_str`) and the server's EHLO capabilities (`ServerInfo`);
-//! what is hand-written here is only the line I/O it keeps private.
+//! what is hand-written here is only the line I/O it keeps private, and the
+//! DATA payload's transparency (dot-stuffing, every line end CRLF).
 
 use super::net::{self, Socket, TlsStream};
 use lettre::transport::smtp::authentication::Mechanism;
@@ -158,5 +159,53 @@ impl SmtpConn {
     /// Say QUIT and wait for the answer (errors ignored: the work is done).
     pub(super) fn quit(mut self) {
         let _ = self.command("QUIT\r\n");
+    }
+}
+
+/// The message with SMTP transparency (RFC 5321 §4.5.2: a line starting with
+/// "." gets another) and the terminating ".", ready for one write. Every
+/// line end goes out as CRLF — a bare LF or CR becomes one — so that a
+/// server reading bare line ends cannot find an end of DATA (or a command)
+/// inside the message (SMTP smuggling). Hand-written because lettre's codec
+/// is private and keeps bare line ends.
+pub(super) fn dot_stuffed(msg: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(msg.len() + 8);
+    let mut line_start = true;
+    let mut i = 0;
+    while i < msg.len() {
+        let b = msg[i];
+        i += 1;
+        match b {
+            b'\r' | b'\n' => {
+                if b == b'\r' && msg.get(i) == Some(&b'\n') {
+                    i += 1;
+                }
+                out.extend_from_slice(b"\r\n");
+                line_start = true;
+            }
+            _ => {
+                if line_start && b == b'.' {
+                    out.push(b'.');
+                }
+                out.push(b);
+                line_start = false;
+            }
+        }
+    }
+    if !line_start || out.is_empty() {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b".\r\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dot_stuffing() {
+        assert_eq!(super::dot_stuffed(b"a\r\n.b\r\n..c\r\n"), b"a\r\n..b\r\n...c\r\n.\r\n");
+        assert_eq!(super::dot_stuffed(b".x"), b"..x\r\n.\r\n");
+        // Bare line ends go out as CRLF, and a dot after one is stuffed.
+        assert_eq!(super::dot_stuffed(b"a\r.\r\nb\n.\nc"), b"a\r\n..\r\nb\r\n..\r\nc\r\n.\r\n");
     }
 }
