@@ -2,7 +2,8 @@
 //! the values with their other names; the client secret handed over only
 //! after a confirmation naming the risk, put on the X clipboard by Rust
 //! (read back with xclip), never in the page, cleared from the clipboard
-//! after the set time and recorded; a program's configuration shown.
+//! after the set time (or when the app quits first) and recorded; a
+//! program's configuration shown.
 
 use mailwarden_tests::webdriver::Driver;
 use mailwarden_tests::{bin_dir, binary, clipboard, TempDb};
@@ -78,4 +79,28 @@ fn the_secret_goes_to_the_clipboard_not_the_page_and_is_cleared() {
     assert!(config.contains("auth xoauth2") && config.contains("token 'Scanner relay'"), "{config}");
     assert!(!config.contains(SECRET));
     s.quit();
+
+    // Handed over again, and the app quits before the minute is up: the
+    // secret does not outlive it (a clipboard manager would otherwise keep it).
+    let driver = Driver::start(&[("MAILWARDEN_DB", &db.path())]);
+    let s = driver.launch(&binary("mailwarden-desktop"));
+    s.find("[data-testid=profile-row][data-name=\"Scanner relay\"]").click();
+    s.find("[data-testid=step-handover]").click();
+    s.find("[data-testid=handover-secret]").click();
+    s.find("[data-testid=confirm-ok]").click();
+    s.find("[data-testid=handover-note]");
+    assert_eq!(clipboard(), SECRET);
+    mailwarden_tests::wm_close("Mailwarden");
+    s.wait_until("the app to exit", 20, |s| s.title().is_none());
+    let log = db.dir.path().join("mailwarden.log");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&log).unwrap_or_default().contains("cleared from the clipboard (the app quit)") {
+        assert!(
+            Instant::now() < deadline,
+            "not cleared as the app quit:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_ne!(clipboard(), SECRET);
 }

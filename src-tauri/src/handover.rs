@@ -79,13 +79,14 @@ pub(crate) fn copy_secret(app: &AppHandle, secret: SecretString) -> Res<()> {
     Ok(())
 }
 
-/// Clear the clipboard if it still holds the secret this app put there.
-pub(crate) fn clear_if_ours(app: &AppHandle) {
+/// Clear the clipboard if it still holds the secret this app put there
+/// (`why`: when, for the log).
+pub(crate) fn clear_if_ours(app: &AppHandle, why: &str) {
     let Some(held) = app.try_state::<ClipboardSecret>() else { return };
     let Some(secret) = held.0.lock().unwrap_or_else(|p| p.into_inner()).take() else { return };
     if app.clipboard().read_text().is_ok_and(|t| t == secret.expose_secret()) {
         let _ = app.clipboard().clear();
-        tracing::info!("the handed-over secret was cleared from the clipboard");
+        tracing::info!("the handed-over secret was cleared from the clipboard ({why})");
     }
 }
 
@@ -100,7 +101,7 @@ fn clear_later(app: AppHandle, secret: SecretString, after: Duration) {
                 .is_some_and(|s| s.expose_secret() == secret.expose_secret())
         });
         if ours {
-            clear_if_ours(&app);
+            clear_if_ours(&app, "its time was up");
         }
     });
 }

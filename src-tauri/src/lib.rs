@@ -122,9 +122,12 @@ pub fn run() {
         .build(tauri::generate_context!())
         .expect("error while starting Mailwarden")
         .run(|app, event| {
-            if let tauri::RunEvent::Exit = event {
-                // A secret handed over less than a minute ago does not outlive the app.
-                handover::clear_if_ours(app);
+            // A secret handed over less than a minute ago does not outlive the
+            // app: cleared as the exit is asked for, while the clipboard still
+            // answers — by Exit its owner is gone, and a clipboard manager may
+            // already have taken a copy.
+            if let tauri::RunEvent::ExitRequested { .. } = event {
+                handover::clear_if_ours(app, "the app quit");
             }
         });
 }
