@@ -290,6 +290,37 @@ fn deleting_a_message_being_sent_says_it_may_still_arrive() {
     assert!(e.contains("delivered or deleted meanwhile"), "{e}");
 }
 
+#[test]
+fn slots_come_back_however_a_connection_ends_and_addresses_are_limited() {
+    let settings = RelaySettings {
+        max_connections: 3,
+        max_connections_per_client: 2,
+        max_connection_rate: 100,
+        ..Default::default()
+    };
+    let f = fixture(settings);
+    let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+    let a = f.shared.admit(ip("192.0.2.1")).unwrap();
+    let _b = f.shared.admit(ip("192.0.2.1")).unwrap();
+    assert!(f.shared.admit(ip("192.0.2.1")).err().unwrap().contains("from your address"));
+    let _c = f.shared.admit(ip("192.0.2.2")).unwrap();
+    assert!(f.shared.admit(ip("192.0.2.3")).err().unwrap().contains("Too many connections;"));
+    // A session that ended — or a job dropped because its thread never
+    // started — gives its slot back with its guard.
+    drop(a);
+    let _d = f.shared.admit(ip("192.0.2.3")).unwrap();
+
+    // The rate of new connections from one LAN address; loopback spared.
+    let f = fixture(RelaySettings { max_connection_rate: 3, ..Default::default() });
+    for _ in 0..3 {
+        drop(f.shared.admit(ip("192.0.2.9")).unwrap());
+    }
+    assert!(f.shared.admit(ip("192.0.2.9")).err().unwrap().contains("this minute"));
+    for _ in 0..10 {
+        drop(f.shared.admit(ip("127.0.0.1")).unwrap());
+    }
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
