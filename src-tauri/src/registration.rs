@@ -29,14 +29,15 @@ impl Admin {
         s.clone().filter(|x| x.profile_id == id)
     }
 
-    fn required(&self, id: i64) -> Res<Arc<AdminSession>> {
-        self.for_profile(id, now())
+    fn required(&self, id: i64, now: i64) -> Res<Arc<AdminSession>> {
+        self.for_profile(id, now)
             .ok_or_else(|| IpcError::flow("Sign in as an administrator first (the session ends after about an hour)."))
     }
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+/// Unix seconds by the engine's clock (not the system's: one clock per process).
+fn now(core: &mailwarden_core::Mailwarden) -> i64 {
+    core.now().unix_timestamp()
 }
 
 /// Compare the registration with the profile: as the administrator when one
@@ -48,7 +49,7 @@ pub async fn registration_check(
     id: i64,
 ) -> Res<RegistrationCheck> {
     let core = state.core()?;
-    let session = admin.for_profile(id, now());
+    let session = admin.for_profile(id, now(&core));
     on_worker(move || core.registrations().check(id, session.as_deref())).await
 }
 
@@ -78,8 +79,9 @@ pub async fn registration_sign_in(
 
 /// Who is signed in as administrator for profile `id`, if anyone.
 #[tauri::command(async)]
-pub fn registration_admin(admin: State<'_, Admin>, id: i64) -> Option<AdminInfo> {
-    admin.for_profile(id, now()).map(|s| s.info())
+pub fn registration_admin(state: State<'_, AppState>, admin: State<'_, Admin>, id: i64) -> Option<AdminInfo> {
+    let core = state.core().ok()?;
+    admin.for_profile(id, now(&core)).map(|s| s.info())
 }
 
 #[tauri::command(async)]
@@ -90,7 +92,8 @@ pub fn registration_sign_out(admin: State<'_, Admin>) {
 /// What "Create this registration" would create or change.
 #[tauri::command]
 pub async fn registration_plan(state: State<'_, AppState>, admin: State<'_, Admin>, id: i64) -> Res<Plan> {
-    let (core, session) = (state.core()?, admin.required(id)?);
+    let core = state.core()?;
+    let session = admin.required(id, now(&core))?;
     on_worker(move || core.registrations().plan(id, &session)).await
 }
 
@@ -102,7 +105,8 @@ pub async fn registration_apply(
     id: i64,
     on_progress: Channel<String>,
 ) -> Res<ApplyReport> {
-    let (core, session) = (state.core()?, admin.required(id)?);
+    let core = state.core()?;
+    let session = admin.required(id, now(&core))?;
     on_worker(move || {
         core.registrations().apply(id, &session, |title| {
             let _ = on_progress.send(title.to_owned());

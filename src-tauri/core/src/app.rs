@@ -121,6 +121,11 @@ impl Mailwarden {
         self.manual.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Now, by the engine's clock (the one every service uses; tests stop it).
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+
     /// Where the key lives, and why it could not be loaded if so.
     pub fn key_info(&self) -> KeyInfo {
         self.key.read().unwrap_or_else(|p| p.into_inner()).1.clone()
