@@ -10,30 +10,27 @@ use mailwarden_tests::mail_env::MailEnv;
 use mailwarden_tests::oauth_env::Env;
 use mailwarden_tests::relay::*;
 use mailwarden_tests::text;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-/// A connection that has read the whole greeting (every `220-` line and the last).
-fn greeted(port: u16) -> (TcpStream, BufReader<TcpStream>) {
-    let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let mut r = BufReader::new(tcp.try_clone().unwrap());
-    loop {
-        let mut l = String::new();
-        assert!(r.read_line(&mut l).unwrap() > 0, "closed before greeting");
-        assert!(l.starts_with("220"), "{l}");
-        if l.as_bytes().get(3) == Some(&b' ') {
-            return (tcp, r);
-        }
-    }
+/// A connection that has read the whole greeting, which was a welcome.
+fn greeted(port: u16) -> Conversation {
+    let c = Conversation::open(port);
+    assert!(c.greeting.starts_with("220"), "{}", c.greeting);
+    c
 }
 
-/// Everything the relay says until it closes the connection.
-fn rest(mut r: BufReader<TcpStream>) -> String {
-    let mut all = String::new();
-    let _ = r.read_to_string(&mut all);
-    all
+/// The first held message in the queue, once there is one.
+fn wait_held(env: &Env) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(h) = queue(env).into_iter().find(|m| m["state"]["held"].is_object()) {
+            return h;
+        }
+        assert!(std::time::Instant::now() < deadline, "nothing was held: {:#?}", queue(env));
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 fn graph_count(env: &Env) -> usize {
@@ -65,7 +62,8 @@ fn a_web_page_cannot_send_through_the_relay() {
     let mut tcp = TcpStream::connect(("127.0.0.1", relay.port)).unwrap();
     tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     tcp.write_all(format!("POST / HTTP/1.1\r\nHost: x\r\n\r\n{smtp_body}").as_bytes()).unwrap();
-    let said = rest(BufReader::new(tcp));
+    let mut said = String::new();
+    let _ = tcp.read_to_string(&mut said);
     assert!(said.starts_with("220-") && said.contains("554 5.5.1"), "{said}");
     assert!(!said.contains("250"), "{said}");
 
@@ -82,14 +80,14 @@ fn a_web_page_cannot_send_through_the_relay() {
     wait_graph_sent(&env, |m| m["message"]["internetMessageId"] == "<control@printer.lan>");
 
     // A request after the greeting (a spared address): closed at its first line.
-    let (mut tcp, r) = greeted(relay.port);
-    tcp.write_all(format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 150\r\n\r\n{smtp_body}").as_bytes()).unwrap();
-    let said = rest(r);
+    let mut c = greeted(relay.port);
+    c.send(format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 150\r\n\r\n{smtp_body}").as_bytes());
+    let said = c.rest();
     assert_eq!(said, "221 2.7.0 This is a mail relay, not a web server: closing\r\n");
     // Header lines after EHLO, too.
-    let (mut tcp, r) = greeted(relay.port);
-    tcp.write_all(format!("EHLO x\r\nUser-Agent: Mozilla/5.0\r\n{smtp_body}").as_bytes()).unwrap();
-    let said = rest(r);
+    let mut c = greeted(relay.port);
+    c.send(format!("EHLO x\r\nUser-Agent: Mozilla/5.0\r\n{smtp_body}").as_bytes());
+    let said = c.rest();
     assert!(said.trim_end().ends_with("221 2.7.0 This is a mail relay, not a web server: closing"), "{said}");
 
     relay.stop();
@@ -205,16 +203,7 @@ with smtplib.SMTP("127.0.0.1", {port}, timeout=20) as s:
     // 500 addresses in To with one RCPT: held, sent to no one.
     let many: Vec<String> = (0..500).map(|i| format!("r{i}@example.com")).collect();
     send(&format!("To: {}\r\n", many.join(", ")), &["r0@example.com"], "<many@erp>");
-    let held = (0..300)
-        .find_map(|_| {
-            let q = queue(&env);
-            let h = q.into_iter().find(|m| m["state"]["held"].is_object());
-            if h.is_none() {
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            h
-        })
-        .expect("held");
+    let held = wait_held(&env);
     assert_eq!(held["state"]["held"]["code"], "graph_recipients_outside_envelope");
     assert!(held["state"]["held"]["cause"].as_str().unwrap().contains("r1@example.com"));
     assert!(!env
@@ -237,21 +226,8 @@ fn a_removed_or_reset_device_on_an_open_connection_sends_no_more() {
         [("rm", vec!["relay", "device", "rm", "erp"]), ("reset", vec!["relay", "device", "reset-password", "erp"])]
     {
         let password = add_device_on(&env, "erp", "Scans");
-        let (mut tcp, mut r) = greeted(relay.port);
-        let mut say = |line: &str| {
-            tcp.write_all(format!("{line}\r\n").as_bytes()).unwrap();
-            let mut all = String::new();
-            loop {
-                let mut l = String::new();
-                if r.read_line(&mut l).unwrap_or(0) == 0 {
-                    return all + "(closed)";
-                }
-                all.push_str(&l);
-                if l.as_bytes().get(3) != Some(&b'-') {
-                    return all;
-                }
-            }
-        };
+        let mut c = greeted(relay.port);
+        let mut say = |line: &str| c.say(line);
         say("EHLO x");
         assert!(say(&format!("AUTH PLAIN {}", b64(&format!("\0erp\0{password}")))).starts_with("235"));
         for l in ["MAIL FROM:<erp@contoso.com>", "RCPT TO:<bob@example.com>", "DATA"] {
@@ -290,9 +266,9 @@ fn one_host_cannot_hold_every_slot() {
     };
     assert!(o.status.success());
     // NOOP keeps nobody forever.
-    let (mut tcp, r) = greeted(relay.port);
-    tcp.write_all("NOOP\r\n".repeat(40).as_bytes()).unwrap();
-    let said = rest(r);
+    let mut c = greeted(relay.port);
+    c.send("NOOP\r\n".repeat(40).as_bytes());
+    let said = c.rest();
     assert!(said.trim_end().ends_with("421 4.7.0 Too many commands without a message: closing"), "{said}");
     // A user name that is a forged log line (or a password typed there) is never logged.
     let forged = format!("AUTH LOGIN {}", b64("x\nrelay: device signed in device=admin"));
@@ -317,7 +293,7 @@ fn bare_line_ends_cannot_smuggle_a_message_past_a_real_postfix() {
     env.connected("Invent ERP", &[]);
     let password = add_device(&env, "printer-1");
     let relay = Relay::start(&env);
-    let (mut tcp, r) = greeted(relay.port);
+    let mut c = greeted(relay.port);
     let smuggled = format!(
         "EHLO x\r\nAUTH PLAIN {}\r\nMAIL FROM:<erp@contoso.com>\r\nRCPT TO:<erp@contoso.com>\r\nDATA\r\n\
          From: erp@contoso.com\r\nTo: erp@contoso.com\r\nSubject: outer\r\nMessage-ID: <outer@erp>\r\n\r\nhello\n.\n\
@@ -325,8 +301,8 @@ fn bare_line_ends_cannot_smuggle_a_message_past_a_real_postfix() {
          tail\r\n.\r\nQUIT\r\n",
         b64(&format!("\0printer-1\0{password}"))
     );
-    tcp.write_all(smuggled.as_bytes()).unwrap();
-    let said = rest(r);
+    c.send(smuggled.as_bytes());
+    let said = c.rest();
     assert_eq!(said.matches("250 2.0.0 Ok: queued").count(), 1, "{said}");
     let m = env.mail.wait_delivered("erp@contoso.com", "<outer@erp>").replace("\r\n", "\n");
     assert!(m.contains("hello\n.\nMAIL FROM:<erp@contoso.com>\n") && m.contains("x\n.\ntail"), "{m}");
@@ -340,23 +316,7 @@ fn a_large_message_goes_by_smtp_only_through_the_same_tenant() {
     let env = MailEnv::new();
     graph_profile(&env, "Scans", "erp@contoso.com");
     // An SMTP profile of the same mailbox, but of another tenant: not a route.
-    let port = env.mail.submission.to_string();
-    env.add_profile(
-        "Other tenant",
-        &[
-            "--mailbox",
-            "erp@contoso.com",
-            "--auth",
-            "refresh-token",
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            &port,
-            "--tenant",
-            "2e3f4a5b-6c7d-4e8f-9a0b-1c2d3e4f5a6b",
-        ],
-        None,
-    );
+    env.smtp_profile("Other tenant", &["--tenant", "2e3f4a5b-6c7d-4e8f-9a0b-1c2d3e4f5a6b"]);
     let password = add_device_on(&env, "scanner", "Scans");
     let relay = Relay::start(&env);
     let script = format!(
@@ -373,15 +333,7 @@ with smtplib.SMTP("127.0.0.1", {port}, timeout=60) as s:
     c.args(["-c", &script]);
     let o = mailwarden_tests::run_with_stdin(c, Some(&format!("{password}\n")));
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let held = (0..300)
-        .find_map(|_| {
-            let h = queue(&env).into_iter().find(|m| m["state"]["held"].is_object());
-            if h.is_none() {
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            h
-        })
-        .expect("held");
+    let held = wait_held(&env);
     assert_eq!(held["state"]["held"]["code"], "relay_graph_too_large");
     let id = held["envelope"]["id"].as_str().unwrap().to_owned();
     let o = env.ok(&["relay", "queue", "delete", &id], None);

@@ -89,15 +89,9 @@ fn the_tray_menu_counts_what_needs_attention_and_opens_the_window() {
     });
     let labels = panel.labels();
     assert!(labels.iter().any(|l| l == &format!("Relay: listening on {listen}")), "{labels:?}");
-    // Its greeting: a first connection gets postscreen's `220-` line first.
-    let tcp = std::net::TcpStream::connect(("127.0.0.1", relay_port)).expect("the relay listens");
-    let mut reader = std::io::BufReader::new(tcp);
-    let mut greeting = String::new();
-    while !greeting.starts_with("220 ") {
-        greeting.clear();
-        std::io::BufRead::read_line(&mut reader, &mut greeting).unwrap();
-        assert!(greeting.starts_with("220"), "{greeting}");
-    }
+    // Its greeting (a first connection gets postscreen's `220-` line first).
+    let greeting = mailwarden_tests::relay::Conversation::open(relay_port).greeting;
+    assert!(greeting.lines().last().is_some_and(|l| l.starts_with("220 ")), "{greeting}");
     for want in ["Open Mailwarden", "Check now", "Quit Mailwarden"] {
         assert!(labels.iter().any(|l| l.replace('_', "") == want), "{labels:?}");
     }

@@ -13,7 +13,8 @@
 //! by one message first (the relay's pregreet pause is once a day per
 //! address). Needs root (Postfix). `make bench` runs it.
 
-use mailwarden_tests::idp::{App, Idp};
+use mailwarden_tests::bench::{register_app, rss_kb, wait_port, CLIENT, SECRET, TENANT};
+use mailwarden_tests::idp::Idp;
 use mailwarden_tests::mail::free_port;
 use mailwarden_tests::smarthost::SmartHost;
 use mailwarden_tests::{text, workspace_root};
@@ -21,9 +22,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const CLIENT: &str = "7d1e2f30-4a5b-4c6d-8e9f-a0b1c2d3e4f5";
-const SECRET: &str = "BNCs8Q~benchSecretValue0123456789abcd";
-const TENANT: &str = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd";
 const SESSIONS: usize = 20;
 const PROBES: usize = 200;
 
@@ -61,24 +59,6 @@ impl Drop for Sink {
     }
 }
 
-fn wait_port(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{what} did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn rss_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
-
 /// One message's whole transaction (connect … `250` after DATA … QUIT), in seconds.
 fn probe(port: u16, n: usize) -> f64 {
     use std::io::{BufRead, BufReader, Write};
@@ -110,7 +90,7 @@ fn probe(port: u16, n: usize) -> f64 {
     took
 }
 
-struct Result {
+struct Round {
     name: &'static str,
     intake_secs: f64,
     p50: f64,
@@ -120,7 +100,7 @@ struct Result {
 
 /// smtp-source's load (and the probe beside it) against `port`; then the
 /// wait until `sink` holds every message.
-fn load(name: &'static str, port: u16, sink: &Sink, count: usize) -> Result {
+fn load(name: &'static str, port: u16, sink: &Sink, count: usize) -> Round {
     let before = sink.count();
     probe(port, usize::MAX); // warm-up (and the relay's pregreet for this address)
     let start = Instant::now();
@@ -145,7 +125,7 @@ fn load(name: &'static str, port: u16, sink: &Sink, count: usize) -> Result {
     let upstream_secs = start.elapsed().as_secs_f64();
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let at = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize] * 1000.0;
-    Result { name, intake_secs, p50: at(0.5), p99: at(0.99), upstream_secs }
+    Round { name, intake_secs, p50: at(0.5), p99: at(0.99), upstream_secs }
 }
 
 fn main() {
@@ -154,15 +134,7 @@ fn main() {
     }
     let count: usize = std::env::var("BENCH_INTAKE_COUNT").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
     let idp = Idp::start();
-    idp.register(App {
-        client_id: CLIENT.into(),
-        tenant: TENANT.into(),
-        secret: Some(SECRET.into()),
-        secret_expired: false,
-        public_redirects: vec![],
-        web_redirects: vec![],
-        app_roles: vec!["SMTP.SendAsApp".into()],
-    });
+    register_app(&idp);
     let dir = tempfile::Builder::new().prefix("mw-intake-").tempdir_in("/tmp").unwrap();
     std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let relay_sink = Sink::start(&dir.path().join("sink-relay"), true);
@@ -201,14 +173,14 @@ fn main() {
         .spawn()
         .unwrap();
     wait_port(port, "the relay");
-    let rss_start = rss_kb(relay.id());
+    let rss_start = rss_kb(relay.id(), "VmRSS:");
     let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(rss_start));
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let sampler = {
         let (peak, stop, pid) = (peak.clone(), stop.clone(), relay.id());
         std::thread::spawn(move || {
             while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                peak.fetch_max(rss_kb(pid), std::sync::atomic::Ordering::SeqCst);
+                peak.fetch_max(rss_kb(pid, "VmRSS:"), std::sync::atomic::Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(50));
             }
         })
@@ -224,7 +196,7 @@ fn main() {
     }
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     sampler.join().unwrap();
-    let rss_end = rss_kb(relay.id());
+    let rss_end = rss_kb(relay.id(), "VmRSS:");
     let _ = Command::new("kill").args(["-TERM", &relay.id().to_string()]).status();
     let _ = relay.wait();
     let (ours, theirs) = (median(ours), median(theirs));
@@ -256,7 +228,7 @@ fn main() {
 }
 
 /// The round with the median intake time.
-fn median(mut runs: Vec<Result>) -> Result {
+fn median(mut runs: Vec<Round>) -> Round {
     runs.sort_by(|a, b| a.intake_secs.partial_cmp(&b.intake_secs).unwrap());
     let mid = runs.len() / 2;
     runs.swap_remove(mid)

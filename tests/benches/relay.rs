@@ -10,35 +10,15 @@
 //! each through to the upstream before answering. Needs root (Postfix) and
 //! PyPI (the proxy is installed into target/bench-venv). `make bench` runs it.
 
-use mailwarden_tests::idp::{App, Idp};
+use mailwarden_tests::bench::{register_app, rss_kb, wait_port, CLIENT, SECRET, TENANT};
+use mailwarden_tests::idp::Idp;
 use mailwarden_tests::mail::{free_port, MailServers};
 use mailwarden_tests::{text, workspace_root};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const CLIENT: &str = "7d1e2f30-4a5b-4c6d-8e9f-a0b1c2d3e4f5";
-const SECRET: &str = "BNCs8Q~benchSecretValue0123456789abcd";
-const TENANT: &str = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd";
 const COUNT: usize = 1000;
-
-fn wait_port(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{what} did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn rss_kb(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
 
 struct Run {
     name: &'static str,
@@ -125,15 +105,7 @@ fn main() {
         return; // `cargo bench --list`
     }
     let idp = Idp::start();
-    idp.register(App {
-        client_id: CLIENT.into(),
-        tenant: TENANT.into(),
-        secret: Some(SECRET.into()),
-        secret_expired: false,
-        public_redirects: vec![],
-        web_redirects: vec![],
-        app_roles: vec!["SMTP.SendAsApp".into()],
-    });
+    register_app(&idp);
     idp.grant_mailbox(CLIENT, "erp@contoso.com");
     let mail =
         MailServers::start(&idp.ca, &idp.introspect_url, &[("erp@contoso.com", "erp@contoso.com")], "contoso.com");

@@ -32,6 +32,14 @@ impl MailEnv {
 
     /// A connected delegated profile sending through the local Postfix.
     pub fn connected(&self, name: &str, extra: &[&str]) {
+        self.smtp_profile(name, extra);
+        let rt = self.idp.mint_refresh_token(CLIENT, &SCOPES);
+        self.ok(&["connect", name, "--refresh-token-stdin"], Some(&format!("{rt}\n")));
+    }
+
+    /// A delegated profile for erp@contoso.com sending through the local
+    /// Postfix, not connected; flags in `extra` replace the same flags.
+    pub fn smtp_profile(&self, name: &str, extra: &[&str]) {
         let port = self.mail.submission.to_string();
         let base = [
             "--mailbox",
@@ -43,11 +51,8 @@ impl MailEnv {
             "--smtp-port",
             &port,
         ];
-        // Flags in `extra` replace the same flags of the base.
         let mut args: Vec<&str> = base.chunks(2).filter(|p| !extra.contains(&p[0])).flatten().copied().collect();
         args.extend_from_slice(extra);
         self.add_profile(name, &args, None);
-        let rt = self.idp.mint_refresh_token(CLIENT, &SCOPES);
-        self.ok(&["connect", name, "--refresh-token-stdin"], Some(&format!("{rt}\n")));
     }
 }

@@ -1,6 +1,7 @@
 //! Helpers for the end-to-end tests: the built binaries, temp databases, and a
 //! small WebDriver client ([`webdriver`]).
 
+pub mod bench;
 pub mod fake_smtp;
 pub mod idp;
 pub mod journey;

@@ -187,15 +187,37 @@ with smtplib.SMTP("127.0.0.1", {port}, timeout=20) as s:
 
 /// An SMTP conversation by hand: each line sent, each reply read.
 pub fn converse(port: u16, lines: &[&str]) -> Vec<String> {
-    use std::io::Write;
-    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    tcp.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
-    let mut r = BufReader::new(tcp.try_clone().unwrap());
-    let read_reply = |r: &mut BufReader<std::net::TcpStream>| {
+    let mut c = Conversation::open(port);
+    let mut replies = vec![c.greeting.clone()];
+    replies.extend(lines.iter().map(|l| c.say(l)));
+    replies
+}
+
+/// One SMTP connection driven by hand: its greeting read at once (every
+/// `220-` line and the last), then each line sent and its whole reply read.
+pub struct Conversation {
+    tcp: std::net::TcpStream,
+    reader: BufReader<std::net::TcpStream>,
+    pub greeting: String,
+}
+
+impl Conversation {
+    pub fn open(port: u16) -> Conversation {
+        let tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        tcp.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+        let reader = BufReader::new(tcp.try_clone().unwrap());
+        let mut c = Conversation { tcp, reader, greeting: String::new() };
+        c.greeting = c.reply();
+        c
+    }
+
+    /// The next whole reply (all its lines); "(closed)" when the connection
+    /// closed before one came.
+    pub fn reply(&mut self) -> String {
         let mut all = String::new();
         loop {
             let mut l = String::new();
-            if r.read_line(&mut l).unwrap_or(0) == 0 {
+            if self.reader.read_line(&mut l).unwrap_or(0) == 0 {
                 return if all.is_empty() { "(closed)".into() } else { all };
             }
             all.push_str(&l);
@@ -203,13 +225,25 @@ pub fn converse(port: u16, lines: &[&str]) -> Vec<String> {
                 return all;
             }
         }
-    };
-    let mut replies = vec![read_reply(&mut r)];
-    for l in lines {
-        tcp.write_all(format!("{l}\r\n").as_bytes()).unwrap();
-        replies.push(read_reply(&mut r));
     }
-    replies
+
+    /// Send `line` (CRLF added) and read its reply.
+    pub fn say(&mut self, line: &str) -> String {
+        self.send(format!("{line}\r\n").as_bytes());
+        self.reply()
+    }
+
+    /// Send bytes as they are (nothing read).
+    pub fn send(&mut self, bytes: &[u8]) {
+        std::io::Write::write_all(&mut self.tcp, bytes).unwrap();
+    }
+
+    /// Everything said from here until the other side closes.
+    pub fn rest(mut self) -> String {
+        let mut all = String::new();
+        let _ = std::io::Read::read_to_string(&mut self.reader, &mut all);
+        all
+    }
 }
 
 pub fn b64(s: &str) -> String {

@@ -29,12 +29,24 @@ pub fn header_recipients(message: &[u8]) -> Vec<String> {
     all.into_iter().filter(|a| seen.insert(a.clone())).collect()
 }
 
+/// The `To`/`Cc` recipients that are not in the envelope `to` (Graph
+/// would send to them too); empty when the message can go by Graph.
+pub fn outside(message: &[u8], to: &[String]) -> Vec<String> {
+    split(&header_recipients(message), to).1
+}
+
+/// The envelope lower-cased, and the header recipients outside it.
+fn split(in_headers: &[String], to: &[String]) -> (Vec<String>, Vec<String>) {
+    let envelope: Vec<String> = to.iter().map(|a| a.trim().to_lowercase()).collect();
+    let outside = in_headers.iter().filter(|a| !envelope.contains(a)).cloned().collect();
+    (envelope, outside)
+}
+
 /// The message Graph will send to exactly `to`; Err(the header recipients
 /// outside `to`) when no such message exists.
 pub fn for_graph(message: &[u8], to: &[String]) -> Result<Vec<u8>, Vec<String>> {
-    let envelope: Vec<String> = to.iter().map(|a| a.trim().to_lowercase()).collect();
     let in_headers = header_recipients(message);
-    let outside: Vec<String> = in_headers.iter().filter(|a| !envelope.contains(a)).cloned().collect();
+    let (envelope, outside) = split(&in_headers, to);
     if !outside.is_empty() {
         return Err(outside);
     }

@@ -255,7 +255,7 @@ fn deliver(shared: &Shared, id: &str, queued: Result<(super::Envelope, Vec<u8>)>
         Ok(p) => p,
         Err(d) => return Outcome::Hold(d),
     };
-    let rewrite = engine.store.relay_device(&envelope.device).ok().flatten().is_none_or(|d| d.device.rewrite_from);
+    let rewrite = shared.device_named(&envelope.device).is_none_or(|d| d.device.rewrite_from);
     let (from, message) = super::rewrite::sender(&profile, &envelope.from, message, rewrite);
     let out = Outgoing { from: &from, to: &envelope.to, message: &message, smtputf8: envelope.smtputf8 };
     let mut limits = crate::mail::net::Limits::new(Duration::from_secs(120), None);
@@ -314,8 +314,8 @@ fn graph_route(
         return Ok(profile);
     }
     let too_large = !crate::mail::graph::fits(message.len());
-    let outside = crate::mail::envelope::for_graph(message, to).err();
-    if !too_large && outside.is_none() {
+    let outside = crate::mail::envelope::outside(message, to);
+    if !too_large && outside.is_empty() {
         return Ok(profile);
     }
     let sibling = engine.store.list().ok().and_then(|all| {
@@ -339,7 +339,7 @@ fn graph_route(
         );
         return Ok(s);
     }
-    if let Some(outside) = outside {
+    if !outside.is_empty() {
         return Err(Box::new(crate::mail::envelope::outside_diagnosis(&outside, &profile.mailbox)));
     }
     Err(Box::new(Diagnosis::new(

@@ -67,30 +67,44 @@ impl DeviceCache {
 }
 
 impl Shared {
-    /// What the sessions share, without listeners or delivery: for tests of
-    /// a session fed bytes (no socket).
-    #[cfg(test)]
-    pub(crate) fn for_tests(engine: Arc<Mailwarden>, data: &std::path::Path, settings: RelaySettings) -> Arc<Shared> {
-        let device_cache = DeviceCache::new(&engine);
-        Arc::new(Shared {
+    /// What the sessions share: the queue `spool` in `data`, and a TLS
+    /// configuration when the relay offers TLS. No thread is started here.
+    fn new(
+        engine: Arc<Mailwarden>,
+        data: std::path::PathBuf,
+        spool: Spool,
+        settings: RelaySettings,
+        tls: Option<Arc<rustls::ServerConfig>>,
+        hostname: String,
+    ) -> Result<Shared> {
+        Ok(Shared {
+            device_cache: DeviceCache::new(&engine),
             engine,
-            data: data.to_path_buf(),
+            data,
             ledger: Default::default(),
-            spool: Spool::open(data).expect("a spool in the test folder"),
+            spool,
             settings,
-            tls: None,
-            hostname: "relay.test".into(),
+            tls,
+            hostname,
             stop: AtomicBool::new(false),
-            passwords: Passwords::new().expect("random numbers"),
+            passwords: Passwords::new()?,
             failures: Mutex::default(),
             active: AtomicUsize::new(0),
             clients: Mutex::default(),
             workers: Default::default(),
-            device_cache,
             delivery: Delivery::new(),
             pacers: Default::default(),
             routes: Default::default(),
         })
+    }
+
+    /// What the sessions share, without listeners or delivery: for tests of
+    /// a session fed bytes (no socket).
+    #[cfg(test)]
+    pub(crate) fn for_tests(engine: Arc<Mailwarden>, data: &std::path::Path, settings: RelaySettings) -> Arc<Shared> {
+        let spool = Spool::open(data).expect("a spool in the test folder");
+        let shared = Shared::new(engine, data.to_path_buf(), spool, settings, None, "relay.test".into());
+        Arc::new(shared.expect("random numbers"))
     }
 
     /// Every device, read again only when the database changed since (a
@@ -149,15 +163,15 @@ impl Shared {
             return SignIn::ShutOut(minutes);
         }
         let row = self.device_named(user);
-        let ok = row.as_ref().is_some_and(|r| {
+        let proven = row.as_ref().filter(|r| {
             r.device.allows(ip) && (tls || ip.is_loopback() || r.device.plain_ok) && self.passwords.verify(r, password)
         });
-        if let (true, Some(r)) = (ok, row.as_ref()) {
+        if let Some(r) = proven {
             self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(&ip);
             let now = crate::clock::rfc3339(self.engine.clock.now());
             let _ = self.engine.store.touch_relay_device(r.device.id, &now);
             tracing::info!(device = %r.device.name, peer = %ip, "relay: device signed in");
-            return SignIn::Device(Box::new(row.expect("matched above")));
+            return SignIn::Device(Box::new(r.clone()));
         }
         let count = {
             let mut f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
@@ -238,26 +252,14 @@ pub fn start(engine: Arc<Mailwarden>, settings: RelaySettings) -> Result<Running
     let spool = Spool::open(&data_dir)?;
     let listener = bind(&settings.listen)?;
     let tls_listener = settings.tls_listen.as_deref().map(bind).transpose()?;
-    let device_cache = DeviceCache::new(&engine);
-    let shared = Arc::new(Shared {
-        data: data_dir.clone(),
-        ledger: Default::default(),
-        delivery: Delivery::new(),
+    let shared = Arc::new(Shared::new(
         engine,
+        data_dir.clone(),
         spool,
-        tls: tls.as_ref().map(|t| t.config.clone()),
-        hostname,
-        stop: AtomicBool::new(false),
-        passwords: Passwords::new()?,
-        failures: Mutex::default(),
-        active: AtomicUsize::new(0),
-        clients: Mutex::default(),
-        workers: Default::default(),
-        device_cache,
-        pacers: Default::default(),
-        routes: Default::default(),
         settings,
-    });
+        tls.as_ref().map(|t| t.config.clone()),
+        hostname,
+    )?);
     let addr = listener.local_addr().map_err(|source| CoreError::Io { context: "listener".into(), source })?;
     let tls_addr = tls_listener.as_ref().and_then(|l| l.local_addr().ok());
     let mut threads = vec![accept_loop(listener, shared.clone(), false)?];

@@ -14,6 +14,8 @@ mod auth;
 mod commands;
 mod data;
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;
 
 use super::conn::Conn;

@@ -228,12 +228,12 @@ impl Transfer<'_> {
             // A replaced profile keeps what it holds; a secret neither it
             // nor the file has is set afterwards (the item's note says so).
             let held = existing.filter(|_| replace_id.is_some());
-            let held = (held.as_ref().is_some_and(|s| s.has_client_secret), held.is_some_and(|s| s.has_password));
+            let mut held = (held.as_ref().is_some_and(|s| s.has_client_secret), held.is_some_and(|s| s.has_password));
             let lenient = Existing { has_client_secret: true, has_password: true };
             let mut it = item(index, &name, action, Vec::new(), &secrets);
             it.stored_as = stored_as.clone();
             it.id = replace_id;
-            let validated = match validate(&draft, Some(lenient), today) {
+            let mut validated = match validate(&draft, Some(lenient), today) {
                 Ok(v) => v,
                 Err(errors) => {
                     it.action = ImportAction::Invalid;
@@ -242,8 +242,6 @@ impl Transfer<'_> {
                     continue;
                 }
             };
-            let mut held = held;
-            let mut validated = validated;
             if let Some(old) = existing_profile.as_ref().filter(|_| replace_id.is_some()) {
                 it.changes = changes(old, &validated.profile);
                 it.drops_secrets = it.changes.iter().any(|c| DESTINATION.contains(&c.field.as_str()));
