@@ -87,7 +87,7 @@ bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test -p mailwarden-desktop --lib bindings
 
 bench: deps ui
-	$(CARGO) bench -p mailwarden-core --bench profiles
+	$(CARGO) bench -p mailwarden-engine --bench profiles
 	$(CARGO) build --release -p mailwarden-cli
 	$(CARGO) bench -p mailwarden-tests --bench token
 	$(CARGO) bench -p mailwarden-tests --bench smtp

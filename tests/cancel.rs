@@ -2,7 +2,7 @@
 //! is in flight to a server that never answers (the identity provider's
 //! token or device-code endpoint here), and nothing stored changes.
 
-use mailwarden_core::{clock, CoreError, Mailwarden};
+use mailwarden_engine::{clock, CoreError, Mailwarden};
 use mailwarden_tests::{text, TempDb};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

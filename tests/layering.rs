@@ -1,8 +1,15 @@
-//! Architecture invariants: the core never depends on Tauri, and the CLI links
-//! no GUI library (so it runs on a headless server).
+//! Architecture invariants: the core's layers are crates whose graph is the
+//! one ARCHITECTURE.md draws (so a wrong arrow does not compile), no core
+//! crate depends on Tauri, the CLI links no GUI library (so it runs on a
+//! headless server), and the front ends reach the core through the engine.
 
 use mailwarden_tests::{binary, workspace_root};
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
+
+/// The crates of the core, bottom layer first.
+const CORE: [&str; 5] =
+    ["mailwarden-model", "mailwarden-store", "mailwarden-services", "mailwarden-relay", "mailwarden-engine"];
 
 fn cargo_tree(package: &str) -> String {
     let out = Command::new(env!("CARGO"))
@@ -14,13 +21,77 @@ fn cargo_tree(package: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Each workspace package's dependencies on other workspace packages (normal
+/// and build, as `cargo metadata` reads the manifests).
+fn workspace_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--offline", "--no-deps", "--format-version", "1"])
+        .current_dir(workspace_root())
+        .output()
+        .expect("run cargo metadata");
+    assert!(out.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let packages = meta["packages"].as_array().unwrap();
+    let names: BTreeSet<String> = packages.iter().map(|p| p["name"].as_str().unwrap().to_owned()).collect();
+    packages
+        .iter()
+        .filter(|p| p["name"].as_str().is_some_and(|n| n.starts_with("mailwarden-") && n != "mailwarden-empty-app"))
+        .map(|p| {
+            let deps = p["dependencies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["kind"].is_null() || d["kind"] == "build")
+                .filter_map(|d| d["name"].as_str())
+                .filter(|n| names.contains(*n))
+                .map(str::to_owned)
+                .collect();
+            (p["name"].as_str().unwrap().to_owned(), deps)
+        })
+        .collect()
+}
+
+/// The graph ARCHITECTURE.md draws, between its `crate-graph` markers: one
+/// line per crate, `name: dependency dependency …`.
+fn documented_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let text = std::fs::read_to_string(workspace_root().join("ARCHITECTURE.md")).unwrap();
+    let start = text.find("<!-- crate-graph -->").expect("ARCHITECTURE.md has a crate-graph block");
+    let end = text[start..].find("<!-- /crate-graph -->").expect("the crate-graph block ends") + start;
+    text[start..end]
+        .lines()
+        .filter_map(|l| l.trim().trim_start_matches("- ").split_once(':'))
+        .filter(|(name, _)| name.trim().trim_matches('`').starts_with("mailwarden-"))
+        .map(|(name, deps)| {
+            let deps = deps.split_whitespace().map(|d| d.trim_matches(|c| c == '`' || c == ',').to_owned());
+            (name.trim().trim_matches('`').to_owned(), deps.filter(|d| !d.is_empty() && d != "—").collect())
+        })
+        .collect()
+}
+
+#[test]
+fn the_crate_graph_is_the_one_architecture_md_draws() {
+    let actual = workspace_graph();
+    let drawn = documented_graph();
+    assert!(drawn.len() >= CORE.len(), "sanity: the drawn graph was read: {drawn:?}");
+    assert_eq!(actual, drawn, "cargo metadata (left) differs from ARCHITECTURE.md's crate graph (right)");
+    // Each core crate depends only on the layers below it.
+    for (i, name) in CORE.iter().enumerate() {
+        for dep in &actual[*name] {
+            let below = CORE[..i].contains(&dep.as_str());
+            assert!(below, "{name} depends on {dep}, which is not a layer below it");
+        }
+    }
+}
+
 #[test]
 fn core_has_no_tauri_or_gui_dependency() {
-    let tree = cargo_tree("mailwarden-core");
-    for banned in ["tauri", "wry", "webkit2gtk", "gtk ", "tao "] {
-        assert!(!tree.lines().any(|l| l.starts_with(banned)), "mailwarden-core depends on {banned}:\n{tree}");
+    for core in CORE {
+        let tree = cargo_tree(core);
+        for banned in ["tauri", "wry", "webkit2gtk", "gtk ", "tao "] {
+            assert!(!tree.lines().any(|l| l.starts_with(banned)), "{core} depends on {banned}:\n{tree}");
+        }
+        assert!(tree.contains("rusqlite"), "sanity: the tree was read");
     }
-    assert!(tree.contains("rusqlite"), "sanity: the tree was read");
 }
 
 #[test]
@@ -43,8 +114,8 @@ fn cli_has_no_tauri_dependency_and_links_no_gtk_or_webkit() {
     assert!(String::from_utf8_lossy(&desktop.stdout).contains("libwebkit2gtk"));
 }
 
-/// Every file of the core's sources, with its path relative to `src/`.
-fn core_sources() -> Vec<(String, String)> {
+/// Every Rust file under `dir`, with its path relative to it.
+fn sources(dir: &str) -> Vec<(String, String)> {
     fn walk(dir: &std::path::Path, base: &std::path::Path, out: &mut Vec<(String, String)>) {
         for e in std::fs::read_dir(dir).unwrap().flatten() {
             let p = e.path();
@@ -56,38 +127,47 @@ fn core_sources() -> Vec<(String, String)> {
             }
         }
     }
-    let base = workspace_root().join("src-tauri/core/src");
+    let base = workspace_root().join(dir);
     let mut out = Vec::new();
     walk(&base, &base, &mut out);
     out
 }
 
-/// The tokens service is the only writer of tokens: the store's token writes
-/// are called from `oauth/` alone (and defined, and tested, in `store/`).
+/// A token write takes the token lock's guard (`&TokenLock`), which only
+/// `Store::lock_tokens` makes: the compiler keeps writes under the lock. The
+/// tokens service is the one that takes it (rotation proves a new secret
+/// through it, under the same lock).
 #[test]
-fn only_the_tokens_service_writes_tokens() {
-    let sources = core_sources();
-    assert!(sources.len() > 30, "sanity: the sources were read");
-    for (path, text) in &sources {
-        if path.starts_with("oauth/") || path.starts_with("store/") || path.ends_with("tests.rs") {
-            continue;
-        }
-        for write in [".save_tokens(", ".mark_grant_dead(", ".delete_tokens("] {
-            assert!(!text.contains(write), "{path} writes tokens ({write}); go through the tokens service");
+fn only_the_tokens_service_takes_the_token_lock() {
+    let mut files = 0;
+    for dir in
+        ["src-tauri/services/src", "src-tauri/relay/src", "src-tauri/engine/src", "src-tauri/src", "src-tauri/cli/src"]
+    {
+        for (path, text) in sources(dir) {
+            files += 1;
+            if path.ends_with("tests.rs") || path == "oauth/service.rs" {
+                continue;
+            }
+            assert!(!text.contains("lock_tokens("), "{dir}/{path} takes the token lock; go through the tokens service");
+            let rotation = dir == "src-tauri/services/src" && path == "watch/rotate.rs";
+            let tokens_service = dir == "src-tauri/services/src" && path.starts_with("oauth/");
+            if !(rotation || tokens_service) {
+                assert!(!text.contains("token_lock("), "{dir}/{path} takes the token lock");
+            }
         }
     }
+    assert!(files > 60, "sanity: the sources were read");
 }
 
 /// Front ends and tests reach the core through the engine and its
 /// services; the store, the crypto and the keystore are the core's own.
 #[test]
 fn the_store_is_not_reached_around_the_engine() {
-    let root = workspace_root();
     for dir in ["src-tauri/src", "src-tauri/cli/src"] {
-        for e in std::fs::read_dir(root.join(dir)).unwrap().flatten() {
-            let text = std::fs::read_to_string(e.path()).unwrap_or_default();
-            for banned in [".store()", "store::Store", "crypto::"] {
-                assert!(!text.contains(banned), "{} uses {banned}", e.path().display());
+        for (path, text) in sources(dir) {
+            for banned in [".store()", ".store.", "store::Store", "crypto::", "mailwarden_store", "mailwarden_services"]
+            {
+                assert!(!text.contains(banned), "{dir}/{path} uses {banned}");
             }
         }
     }

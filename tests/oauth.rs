@@ -1,7 +1,7 @@
 //! Sign-in and tokens end to end: the `mailwarden` CLI against the identity
 //! provider simulator over HTTPS (a test CA the app is told to trust).
 
-use mailwarden_core::{clock, Mailwarden};
+use mailwarden_engine::{clock, Mailwarden};
 use mailwarden_tests::idp::App;
 use mailwarden_tests::oauth_env::*;
 use mailwarden_tests::text;
@@ -303,7 +303,7 @@ fn twenty_processes_on_an_expired_token_make_exactly_one_refresh() {
         assert!(o.status.success(), "{}", text(&o.stderr));
     }
     let mut tokens: std::collections::BTreeSet<String> = outs.iter().map(token_of).collect();
-    tokens.insert(mailwarden_core::secret::ExposeSecret::expose_secret(&from_gui.token).to_owned());
+    tokens.insert(mailwarden_engine::secret::ExposeSecret::expose_secret(&from_gui.token).to_owned());
     assert_eq!(tokens.len(), 1, "all twenty and the app got the same fresh token");
     assert_eq!(env.idp.count("refresh_token") - before, 1, "exactly one refresh reached the identity provider");
 }

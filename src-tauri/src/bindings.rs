@@ -7,37 +7,37 @@ use crate::connect::ConnectProgress;
 use crate::ipc_error::IpcError;
 use crate::transfer::ImportPick;
 use crate::watch::SettingsForm;
-use mailwarden_core::diagnosis::Diagnosis;
-use mailwarden_core::guide::{Permission, PermissionKind, Section, SetupGuide, Step};
-use mailwarden_core::handover::programs::{ConfigFile, Program, ProgramConfig};
-use mailwarden_core::handover::{HandoverRecord, HandoverSummary, HandoverValue, Reveal};
-use mailwarden_core::keys::{KeyBackend, KeyInfo};
-use mailwarden_core::mail::imap::{InboundReport, InboundVia, NewestMessage};
-use mailwarden_core::mail::{SendReport, TestStep};
-use mailwarden_core::mail::{TestKind, TestResult};
-use mailwarden_core::oauth::device::DeviceCodePrompt;
-use mailwarden_core::oauth::TokenRecord;
-use mailwarden_core::oauth::{AuthReport, Claims};
-use mailwarden_core::profile::{
+use mailwarden_engine::diagnosis::Diagnosis;
+use mailwarden_engine::guide::{Permission, PermissionKind, Section, SetupGuide, Step};
+use mailwarden_engine::handover::programs::{ConfigFile, Program, ProgramConfig};
+use mailwarden_engine::handover::{HandoverRecord, HandoverSummary, HandoverValue, Reveal};
+use mailwarden_engine::keys::{KeyBackend, KeyInfo};
+use mailwarden_engine::mail::imap::{InboundReport, InboundVia, NewestMessage};
+use mailwarden_engine::mail::{SendReport, TestStep};
+use mailwarden_engine::mail::{TestKind, TestResult};
+use mailwarden_engine::oauth::device::DeviceCodePrompt;
+use mailwarden_engine::oauth::TokenRecord;
+use mailwarden_engine::oauth::{AuthReport, Claims};
+use mailwarden_engine::profile::{
     AuthMethod, Catalog, ChoiceOption, Choices, Cloud, Defaults, ExpiryBadge, ExpiryState, ListSort, Profile,
-    ProfileDraft, ProfileQuery, ProfileRow, ProfileSummary, ProfileView, Provider, SendMethod, SetupProgress,
-    SetupStep, StepId, StepState, Thresholds, TlsMode,
+    ProfileDraft, ProfileQuery, ProfileRow, ProfileSummary, ProfileView, Provider, SendMethod, Thresholds, TlsMode,
 };
-use mailwarden_core::registration::{
+use mailwarden_engine::registration::{
     AdminInfo, ApplyReport, ApplyState, Finding, FindingState, Plan, PlanStep, RegistrationCheck, StepOutcome,
 };
-use mailwarden_core::relay::{
+use mailwarden_engine::relay::{
     Bounces, DeliveryState, Device, DeviceDraft, Envelope, QueuedMessage, RelaySettings, RelayView, RunningInfo,
 };
-use mailwarden_core::secret::SecretChange;
-use mailwarden_core::settings::Settings;
-use mailwarden_core::transfer::import::{FieldChange, ImportAction, ImportItem, ImportReport, OnConflict};
-use mailwarden_core::watch::graph_secrets::{AppSecret, AppSecretsReport};
-use mailwarden_core::watch::history::SecretRecord;
-use mailwarden_core::watch::portal_row::{DateOrder, PortalRow, RowApplied};
-use mailwarden_core::watch::rotate::{NewSecret, RotateReport};
-use mailwarden_core::watch::{AttentionAction, AttentionItem, AttentionKind};
-use mailwarden_core::{AppStatus, ErrorCode, FieldError, ProfileList};
+use mailwarden_engine::secret::SecretChange;
+use mailwarden_engine::settings::Settings;
+use mailwarden_engine::transfer::import::{FieldChange, ImportAction, ImportItem, ImportReport, OnConflict};
+use mailwarden_engine::watch::graph_secrets::{AppSecret, AppSecretsReport};
+use mailwarden_engine::watch::history::SecretRecord;
+use mailwarden_engine::watch::portal_row::{DateOrder, PortalRow, RowApplied};
+use mailwarden_engine::watch::rotate::{NewSecret, RotateReport};
+use mailwarden_engine::watch::{AttentionAction, AttentionItem, AttentionKind};
+use mailwarden_engine::{AppStatus, ErrorCode, FieldError, ProfileList};
+use mailwarden_engine::{SetupProgress, SetupStep, StepId, StepState};
 use ts_rs::{Config, TS};
 
 pub const PATH: &str = "ui/src/lib/bindings.ts";

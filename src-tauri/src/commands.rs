@@ -2,8 +2,8 @@
 
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
-use mailwarden_core::profile::{self, Catalog, Choices, ProfileDraft, ProfileQuery, ProfileView};
-use mailwarden_core::{AppStatus, FieldError, ProfileList};
+use mailwarden_engine::profile::{self, Catalog, Choices, ProfileDraft, ProfileQuery, ProfileView};
+use mailwarden_engine::{AppStatus, FieldError, ProfileList};
 use tauri::State;
 
 type Res<T> = Result<T, IpcError>;

@@ -5,14 +5,14 @@
 
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
-use mailwarden_core::mail::imap::InboundReport;
-use mailwarden_core::mail::{SendReport, TestStep};
-use mailwarden_core::oauth::device::DeviceCodePrompt;
-use mailwarden_core::oauth::loopback::{is_loopback, DEFAULT_TIMEOUT};
-use mailwarden_core::oauth::AuthReport;
-use mailwarden_core::oauth::TokenRecord;
-use mailwarden_core::secret::SecretString;
-use mailwarden_core::CoreError;
+use mailwarden_engine::mail::imap::InboundReport;
+use mailwarden_engine::mail::{SendReport, TestStep};
+use mailwarden_engine::oauth::device::DeviceCodePrompt;
+use mailwarden_engine::oauth::loopback::{is_loopback, DEFAULT_TIMEOUT};
+use mailwarden_engine::oauth::AuthReport;
+use mailwarden_engine::oauth::TokenRecord;
+use mailwarden_engine::secret::SecretString;
+use mailwarden_engine::CoreError;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -4,8 +4,8 @@
 
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
-use mailwarden_core::guide::SetupGuide;
-use mailwarden_core::profile::SetupProgress;
+use mailwarden_engine::guide::SetupGuide;
+use mailwarden_engine::SetupProgress;
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt as _;
 
@@ -30,5 +30,5 @@ pub fn open_guide_link(app: AppHandle, state: State<'_, AppState>, id: i64, url:
 /// Where the profile's setup stands: the steps and the one to go on with.
 #[tauri::command(async)]
 pub fn profile_progress(state: State<'_, AppState>, id: i64) -> Res<SetupProgress> {
-    Ok(state.core()?.profiles().progress(id)?)
+    Ok(state.core()?.progress(id)?)
 }

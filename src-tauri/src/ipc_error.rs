@@ -1,8 +1,8 @@
 //! The one error shape the webview receives: `{code, message, field?, fields}`.
 //! The UI branches on `code` and marks `fields`; it never parses `message`.
 
-use mailwarden_core::diagnosis::Diagnosis;
-use mailwarden_core::{CoreError, ErrorCode, FieldError};
+use mailwarden_engine::diagnosis::Diagnosis;
+use mailwarden_engine::{CoreError, ErrorCode, FieldError};
 use serde::Serialize;
 use ts_rs::TS;
 

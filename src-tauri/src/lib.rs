@@ -1,4 +1,4 @@
-//! The desktop shell: Tauri wiring over mailwarden-core, nothing more.
+//! The desktop shell: Tauri wiring over mailwarden-engine, nothing more.
 //!
 //! State is built once in `setup()` ([`state::AppState`]); each command in
 //! [`commands`] takes its input, calls the core and maps the error to the one

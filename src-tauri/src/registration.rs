@@ -6,8 +6,8 @@
 use crate::connect::{on_worker, ConnectProgress};
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
-use mailwarden_core::oauth::loopback::DEFAULT_TIMEOUT;
-use mailwarden_core::registration::{AdminInfo, AdminSession, ApplyReport, Plan, RegistrationCheck};
+use mailwarden_engine::oauth::loopback::DEFAULT_TIMEOUT;
+use mailwarden_engine::registration::{AdminInfo, AdminSession, ApplyReport, Plan, RegistrationCheck};
 use std::sync::{Arc, Mutex};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
@@ -36,7 +36,7 @@ impl Admin {
 }
 
 /// Unix seconds by the engine's clock (not the system's: one clock per process).
-fn now(core: &mailwarden_core::Mailwarden) -> i64 {
+fn now(core: &mailwarden_engine::Mailwarden) -> i64 {
     core.now().unix_timestamp()
 }
 

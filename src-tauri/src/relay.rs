@@ -7,7 +7,7 @@ use crate::connect::on_worker;
 use crate::handover::copy_secret;
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
-use mailwarden_core::relay::{Device, DeviceDraft, RelayView, Running};
+use mailwarden_engine::relay::{Device, DeviceDraft, RelayView, Running};
 use std::sync::Mutex;
 use tauri::{AppHandle, Manager, State};
 
@@ -32,11 +32,11 @@ pub fn relay_start(app: AppHandle, state: State<'_, AppState>, relay: State<'_, 
     Ok(core.relay().view(running.as_ref())?)
 }
 
-fn start(app: &AppHandle, core: &std::sync::Arc<mailwarden_core::Mailwarden>, relay: &RelayHandle) -> Res<()> {
+fn start(app: &AppHandle, core: &std::sync::Arc<mailwarden_engine::Mailwarden>, relay: &RelayHandle) -> Res<()> {
     let mut running = relay.0.lock().unwrap_or_else(|p| p.into_inner());
     if running.is_none() {
         let settings = core.settings().get()?.relay;
-        let r = mailwarden_core::relay::start(core.clone(), settings)?;
+        let r = core.start_relay(settings)?;
         crate::tray::set_relay(app, Some(&r.addr.to_string()));
         *running = Some(r);
     }

@@ -6,7 +6,7 @@
 //! engine open but locked, and the key banner says why.
 
 use crate::ipc_error::IpcError;
-use mailwarden_core::{clock, Mailwarden};
+use mailwarden_engine::{clock, Mailwarden};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,8 +22,8 @@ pub struct AppState {
 
 impl AppState {
     pub fn open() -> Self {
-        let db = mailwarden_core::paths::default_db_path();
-        mailwarden_core::logging::init(&db, 0);
+        let db = mailwarden_engine::paths::default_db_path();
+        mailwarden_engine::logging::init(&db, 0);
         let app = Mailwarden::open(&db, clock::system()).map(Arc::new).map_err(IpcError::from);
         AppState { app, cancels: Mutex::default(), unsaved: AtomicBool::new(false) }
     }

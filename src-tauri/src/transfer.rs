@@ -5,9 +5,9 @@
 
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
-use mailwarden_core::secret::SecretString;
-use mailwarden_core::transfer::import::{ImportReport, OnConflict};
-use mailwarden_core::transfer::{self, ExportFile, MAX_FILE_BYTES};
+use mailwarden_engine::secret::SecretString;
+use mailwarden_engine::transfer::import::{ImportReport, OnConflict};
+use mailwarden_engine::transfer::{self, ExportFile, MAX_FILE_BYTES};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::Read;

@@ -6,12 +6,12 @@ use crate::connect::on_worker;
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
 use crate::watcher::Watcher;
-use mailwarden_core::settings::Settings;
-use mailwarden_core::watch::graph_secrets::AppSecretsReport;
-use mailwarden_core::watch::history::SecretRecord;
-use mailwarden_core::watch::portal_row::{parse_portal_row, DateOrder, PortalRow, RowApplied};
-use mailwarden_core::watch::rotate::{NewSecret, RotateReport};
-use mailwarden_core::watch::AttentionItem;
+use mailwarden_engine::settings::Settings;
+use mailwarden_engine::watch::graph_secrets::AppSecretsReport;
+use mailwarden_engine::watch::history::SecretRecord;
+use mailwarden_engine::watch::portal_row::{parse_portal_row, DateOrder, PortalRow, RowApplied};
+use mailwarden_engine::watch::rotate::{NewSecret, RotateReport};
+use mailwarden_engine::watch::AttentionItem;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager as _, State};
 use tauri_plugin_autostart::ManagerExt as _;
@@ -107,7 +107,7 @@ pub fn check_now(app: AppHandle, state: State<'_, AppState>) -> Res<Vec<Attentio
 #[tauri::command]
 pub fn open_secrets_blade(app: AppHandle, state: State<'_, AppState>, id: i64) -> Res<()> {
     let client_id = state.core()?.profiles().get(id)?.profile.client_id;
-    let url = mailwarden_core::watch::calendar::secrets_blade_url(&client_id);
+    let url = mailwarden_engine::watch::calendar::secrets_blade_url(&client_id);
     app.opener().open_url(url, None::<&str>).map_err(|e| IpcError::flow(format!("Could not open the browser: {e}")))
 }
 

@@ -4,9 +4,9 @@
 //! Run with `make bench`; target: median ratio ≤ 1.2.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use mailwarden_core::profile::{AuthMethod, Cloud, ProfileDraft, Provider, SendMethod};
-use mailwarden_core::secret::{ExposeSecret, SecretString};
-use mailwarden_core::{clock, Mailwarden};
+use mailwarden_engine::profile::{AuthMethod, Cloud, ProfileDraft, Provider, SendMethod};
+use mailwarden_engine::secret::{ExposeSecret, SecretString};
+use mailwarden_engine::{clock, Mailwarden};
 use mailwarden_tests::idp::{App, Idp};
 use mailwarden_tests::mail::MailServers;
 use std::io::{BufRead, BufReader, Write};

@@ -4,7 +4,7 @@
 
 use crate::idp::{App, Idp};
 use crate::{text, TempDb};
-use mailwarden_core::{clock, Mailwarden};
+use mailwarden_engine::{clock, Mailwarden};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};
 

@@ -6,7 +6,7 @@
 
 use clap::CommandFactory;
 use clap_complete::Shell;
-use mailwarden_core::CoreError;
+use mailwarden_engine::CoreError;
 use std::path::Path;
 
 fn io(what: &Path) -> impl FnOnce(std::io::Error) -> CoreError + '_ {

@@ -3,7 +3,7 @@
 //! the system keyring.
 
 use crate::output;
-use mailwarden_core::{clock, Mailwarden};
+use mailwarden_engine::{clock, Mailwarden};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -18,8 +18,8 @@ pub fn run(db: &Path, json: bool) -> ExitCode {
                 println!(
                     "data key     {} at {}",
                     match status.key.backend {
-                        mailwarden_core::keys::KeyBackend::Keyring => "system keyring",
-                        mailwarden_core::keys::KeyBackend::File => "key file",
+                        mailwarden_engine::keys::KeyBackend::Keyring => "system keyring",
+                        mailwarden_engine::keys::KeyBackend::File => "key file",
                     },
                     status.key.location
                 );

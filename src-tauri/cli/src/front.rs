@@ -15,7 +15,7 @@
 
 mod token_out;
 
-use mailwarden_core::{clock, Mailwarden};
+use mailwarden_engine::{clock, Mailwarden};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -87,8 +87,8 @@ impl TokenCall {
     /// Print the cached token if it is valid; false (having printed and
     /// changed nothing) when the full command line must answer.
     fn serve(&self) -> bool {
-        let db = self.db.clone().unwrap_or_else(mailwarden_core::paths::default_db_path);
-        mailwarden_core::logging::init(&db, 0);
+        let db = self.db.clone().unwrap_or_else(mailwarden_engine::paths::default_db_path);
+        mailwarden_engine::logging::init(&db, 0);
         let Some(app) = Mailwarden::open_quick(&db, clock::system()) else {
             return false;
         };

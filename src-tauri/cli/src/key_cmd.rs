@@ -2,8 +2,8 @@
 //! data key. The key itself never goes to a terminal or an argument.
 
 use clap::Subcommand;
-use mailwarden_core::keys::KeyHome;
-use mailwarden_core::{CoreError, Mailwarden};
+use mailwarden_engine::keys::KeyHome;
+use mailwarden_engine::{CoreError, Mailwarden};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;

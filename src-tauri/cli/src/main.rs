@@ -1,4 +1,4 @@
-//! `mailwarden`: the command line over mailwarden-core, for headless machines and
+//! `mailwarden`: the command line over mailwarden-engine, for headless machines and
 //! for other mail programs. It links no GUI library.
 //!
 //! Exit codes: 0 success, 1 failure (the message names the field or cause and
@@ -22,7 +22,7 @@ mod transfer_cmd;
 mod watch_cmd;
 
 use args::{CalendarCommand, Cli, Command, ProfileCommand, TestCommand};
-use mailwarden_core::{clock, CoreError, Mailwarden};
+use mailwarden_engine::{clock, CoreError, Mailwarden};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -51,8 +51,8 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CoreError> {
-    let db = cli.global.db.clone().unwrap_or_else(mailwarden_core::paths::default_db_path);
-    mailwarden_core::logging::init(&db, cli.global.log);
+    let db = cli.global.db.clone().unwrap_or_else(mailwarden_engine::paths::default_db_path);
+    mailwarden_engine::logging::init(&db, cli.global.log);
     if let Command::GenerateAssets { dir } = &cli.command {
         return assets_cmd::generate(dir).map(|()| ExitCode::SUCCESS);
     }

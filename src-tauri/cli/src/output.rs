@@ -1,8 +1,8 @@
 //! Rendering for people (aligned text) and for programs (`--json`), and errors
 //! with the flag to fix.
 
-use mailwarden_core::profile::{ExpiryBadge, ExpiryState};
-use mailwarden_core::CoreError;
+use mailwarden_engine::profile::{ExpiryBadge, ExpiryState};
+use mailwarden_engine::CoreError;
 use serde::Serialize;
 
 /// The command-line flag that sets a draft field.
@@ -35,7 +35,7 @@ pub fn print_error(e: &CoreError) {
         eprint!("error: {}", d.render_text());
         return;
     }
-    if e.code() == mailwarden_core::ErrorCode::TooSoon {
+    if e.code() == mailwarden_engine::ErrorCode::TooSoon {
         eprintln!("error: {e} Add --force to send it now.");
         return;
     }

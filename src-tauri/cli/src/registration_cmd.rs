@@ -4,8 +4,8 @@
 //! after the plan is shown and confirmed.
 
 use crate::args::RegistrationCommand;
-use mailwarden_core::registration::{AdminSession, ApplyState, FindingState};
-use mailwarden_core::{CoreError, Mailwarden};
+use mailwarden_engine::registration::{AdminSession, ApplyState, FindingState};
+use mailwarden_engine::{CoreError, Mailwarden};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;

@@ -3,9 +3,9 @@
 
 use crate::args_relay::{DeviceCommand, QueueCommand, RelayCommand};
 use crate::output;
-use mailwarden_core::relay::{DeviceDraft, QueuedMessage};
-use mailwarden_core::secret::ExposeSecret;
-use mailwarden_core::{CoreError, Mailwarden};
+use mailwarden_engine::relay::{DeviceDraft, QueuedMessage};
+use mailwarden_engine::secret::ExposeSecret;
+use mailwarden_engine::{CoreError, Mailwarden};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -60,7 +60,7 @@ fn serve(
     let app = Arc::new(app);
     let devices = app.relay().devices()?.len();
     let queued = app.relay().queue()?.len();
-    let running = mailwarden_core::relay::start(app.clone(), settings)?;
+    let running = app.start_relay(settings)?;
     println!(
         "Relay listening on {} (SMTP submission{}).",
         running.addr,

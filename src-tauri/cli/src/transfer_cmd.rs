@@ -4,10 +4,10 @@
 
 use crate::args_profile::{ExportArgs, ImportArgs};
 use crate::output;
-use mailwarden_core::secret::SecretString;
-use mailwarden_core::transfer::import::{ImportAction, ImportItem, ImportReport, OnConflict};
-use mailwarden_core::transfer::{self, MAX_FILE_BYTES};
-use mailwarden_core::{CoreError, Mailwarden};
+use mailwarden_engine::secret::SecretString;
+use mailwarden_engine::transfer::import::{ImportAction, ImportItem, ImportReport, OnConflict};
+use mailwarden_engine::transfer::{self, MAX_FILE_BYTES};
+use mailwarden_engine::{CoreError, Mailwarden};
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;

@@ -4,11 +4,11 @@
 
 use crate::args::{SecretCommand, SettingsCommand};
 use crate::output;
-use mailwarden_core::profile::{ExpiryState, Thresholds};
-use mailwarden_core::secret::{ExposeSecret, SecretString};
-use mailwarden_core::watch::portal_row::DateOrder;
-use mailwarden_core::watch::rotate::NewSecret;
-use mailwarden_core::{CoreError, Mailwarden};
+use mailwarden_engine::profile::{ExpiryState, Thresholds};
+use mailwarden_engine::secret::{ExposeSecret, SecretString};
+use mailwarden_engine::watch::portal_row::DateOrder;
+use mailwarden_engine::watch::rotate::NewSecret;
+use mailwarden_engine::{CoreError, Mailwarden};
 use serde::Serialize;
 use std::io::{BufRead, Read};
 use std::path::Path;
@@ -25,7 +25,7 @@ fn parse_day(s: &str) -> Result<time::Date, CoreError> {
 struct CheckReport<'a> {
     status: &'a str,
     exit_code: u8,
-    items: &'a [mailwarden_core::watch::AttentionItem],
+    items: &'a [mailwarden_engine::watch::AttentionItem],
     /// The data key is unreachable: nothing can be refreshed until it is back.
     key_problem: Option<&'a str>,
 }
@@ -49,7 +49,7 @@ pub fn check(
     }
     let today = match as_of {
         Some(d) => parse_day(d)?,
-        None => mailwarden_core::clock::system().today(),
+        None => mailwarden_engine::clock::system().today(),
     };
     let items = app.watch().attention_at(today, &t)?;
     // A locked key is a warning of its own: dates are still checked, but
@@ -146,7 +146,7 @@ pub fn secret(app: &Mailwarden, command: SecretCommand) -> Result<ExitCode, Core
                 output::table(&["SECRET ID", "HINT", "DESCRIPTION", "EXPIRES", "ADDED", "RETIRED"], &rows);
                 println!(
                     "\nCreate or delete secrets in Entra (Certificates & secrets): {}",
-                    mailwarden_core::watch::calendar::secrets_blade_url(&v.profile.client_id)
+                    mailwarden_engine::watch::calendar::secrets_blade_url(&v.profile.client_id)
                 );
             }
         }
@@ -211,7 +211,7 @@ pub fn secret(app: &Mailwarden, command: SecretCommand) -> Result<ExitCode, Core
                 println!(
                     "Retired {}: delete it in Entra once nothing else uses it: {}",
                     old.secret_id.as_deref().unwrap_or("the old secret"),
-                    mailwarden_core::watch::calendar::secrets_blade_url(&v.profile.client_id)
+                    mailwarden_engine::watch::calendar::secrets_blade_url(&v.profile.client_id)
                 );
             }
         }
@@ -243,7 +243,7 @@ pub fn settings(app: &Mailwarden, command: SettingsCommand) -> Result<ExitCode, 
             r.idle_timeout_secs = relay.relay_idle_timeout.unwrap_or(r.idle_timeout_secs);
             r.start_with_app = relay.relay_with_app.unwrap_or(r.start_with_app);
             if let Some(b) = relay.relay_bounces {
-                use mailwarden_core::relay::Bounces;
+                use mailwarden_engine::relay::Bounces;
                 r.bounces = match b.as_str() {
                     "off" => Bounces::Off,
                     "sender" => Bounces::Sender,
@@ -267,9 +267,11 @@ pub fn settings(app: &Mailwarden, command: SettingsCommand) -> Result<ExitCode, 
     println!("relay:            {} · {} msg/min and {} recipients/day per Microsoft mailbox (0: none) · up to {} MB, {} recipients, {} connections, {} s idle",
         r.listen, r.microsoft_per_minute, r.microsoft_recipients_per_day, r.max_message_bytes / (1024 * 1024), r.max_recipients, r.max_connections, r.idle_timeout_secs);
     let bounces = match &r.bounces {
-        mailwarden_core::relay::Bounces::Off => "off (held messages show in the queue, the watch and check)".to_owned(),
-        mailwarden_core::relay::Bounces::Sender => "to the device's envelope sender".to_owned(),
-        mailwarden_core::relay::Bounces::To(a) => format!("to {a}"),
+        mailwarden_engine::relay::Bounces::Off => {
+            "off (held messages show in the queue, the watch and check)".to_owned()
+        }
+        mailwarden_engine::relay::Bounces::Sender => "to the device's envelope sender".to_owned(),
+        mailwarden_engine::relay::Bounces::To(a) => format!("to {a}"),
     };
     println!("relay bounces:    {bounces}");
     Ok(ExitCode::SUCCESS)

@@ -1,0 +1,304 @@
+//! Where a profile's setup stands, as the steps the seeds' guides walk:
+//! Describe → Register in Entra → Sign in → Test → Hand over → Watch. Each
+//! step's state comes from what Mailwarden has seen (a saved profile, a token,
+//! the latest tests, the hand-overs, the watch), never from a box someone
+//! ticked; the editor opens at the first step not done.
+
+use crate::error::Result;
+use crate::mail::results::{TestKind, TestResult};
+use crate::Mailwarden;
+use serde::Serialize;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum StepId {
+    Describe,
+    Register,
+    SignIn,
+    Test,
+    Handover,
+    Watch,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum StepState {
+    Todo,
+    Done,
+    Failing,
+    /// Not needed for this profile, or only when the person wants it.
+    Optional,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SetupStep {
+    pub id: StepId,
+    pub title: String,
+    pub state: StepState,
+    /// One line: what was seen, or what to do.
+    pub summary: String,
+    /// The diagnosis code of a failing step, if one is known.
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SetupProgress {
+    pub steps: Vec<SetupStep>,
+    /// The first step to do or failing (Watch when all are done).
+    pub current: StepId,
+}
+
+/// Sign-in failures that point at the app registration rather than the account.
+fn registration_code(code: &str) -> bool {
+    matches!(
+        code.trim_start_matches("aadsts"),
+        "7000215"
+            | "7000222"
+            | "700016"
+            | "50011"
+            | "500112"
+            | "500113"
+            | "900971"
+            | "65001"
+            | "7000218"
+            | "700025"
+            | "9002327"
+            | "50194"
+            | "9002332"
+            | "9002331"
+            | "70011"
+            | "1002012"
+            | "7000112"
+    ) || matches!(code, "missing_admin_consent" | "missing_scope")
+}
+
+fn step(id: StepId, title: &str, state: StepState, summary: impl Into<String>) -> SetupStep {
+    SetupStep { id, title: title.into(), state, summary: summary.into(), code: None }
+}
+
+fn failing(id: StepId, title: &str, t: &TestResult) -> SetupStep {
+    SetupStep { id, title: title.into(), state: StepState::Failing, summary: t.summary.clone(), code: t.code.clone() }
+}
+
+impl Mailwarden {
+    /// The setup steps of profile `id` and where to go on.
+    pub fn progress(&self, id: i64) -> Result<SetupProgress> {
+        let v = self.profiles().get(id)?;
+        let p = &v.profile;
+        let auth = self.tests().latest(id, TestKind::Auth)?;
+        let send = self.tests().latest(id, TestKind::Send)?;
+        let inbound = self.tests().latest(id, TestKind::Imap)?;
+        let token = self.tokens().connection(id)?;
+        let worked = auth.as_ref().is_some_and(|t| t.ok)
+            || send.as_ref().is_some_and(|t| t.ok)
+            || inbound.as_ref().is_some_and(|t| t.ok)
+            || token.as_ref().is_some_and(|t| !t.needs_reconnect);
+        let oauth = p.auth_method.is_oauth();
+
+        let describe = step(
+            StepId::Describe,
+            "Describe",
+            StepState::Done,
+            format!("{} · {} · sends by {}", p.provider.label(), p.auth_method.label(), p.send_method.label()),
+        );
+
+        let register_title = if p.provider.is_microsoft() { "Register in Entra" } else { "Register the app" };
+        let register = match auth.as_ref().filter(|t| !t.ok && t.code.as_deref().is_some_and(registration_code)) {
+            _ if !oauth => {
+                step(StepId::Register, register_title, StepState::Optional, "Nothing to register for a password.")
+            }
+            Some(t) if !worked => failing(StepId::Register, register_title, t),
+            _ if worked => {
+                step(StepId::Register, register_title, StepState::Done, "A sign-in worked: the registration is usable.")
+            }
+            _ => step(
+                StepId::Register,
+                register_title,
+                StepState::Todo,
+                "Register the app: the guide lists each step in the portal's words.",
+            ),
+        };
+
+        let sign_in = if !oauth {
+            step(StepId::SignIn, "Sign in", StepState::Optional, "The password is used at each test.")
+        } else if p.auth_method.needs_no_connect() {
+            match &auth {
+                Some(t) if !t.ok => failing(StepId::SignIn, "Sign in", t),
+                _ if worked => step(StepId::SignIn, "Sign in", StepState::Done, "Tokens come when needed."),
+                _ => step(StepId::SignIn, "Sign in", StepState::Todo, "Test the sign-in: get a first token."),
+            }
+        } else {
+            match &token {
+                Some(t) if t.needs_reconnect => step(
+                    StepId::SignIn,
+                    "Sign in",
+                    StepState::Failing,
+                    "The sign-in is no longer valid: connect again.",
+                ),
+                Some(t) => step(
+                    StepId::SignIn,
+                    "Sign in",
+                    StepState::Done,
+                    format!("Connected as {}.", t.account.as_deref().unwrap_or("the account")),
+                ),
+                None => match &auth {
+                    Some(t) if !t.ok => failing(StepId::SignIn, "Sign in", t),
+                    _ => step(StepId::SignIn, "Sign in", StepState::Todo, "Connect the account."),
+                },
+            }
+        };
+
+        let test = match (&send, &inbound) {
+            (Some(t), _) if !t.ok => failing(StepId::Test, "Test", t),
+            (_, Some(t)) if !t.ok => failing(StepId::Test, "Test", t),
+            (Some(t), _) => step(StepId::Test, "Test", StepState::Done, t.summary.clone()),
+            (None, _) => step(StepId::Test, "Test", StepState::Todo, "Send a test message."),
+        };
+
+        let history = self.handovers().history(id)?;
+        let handover = match history.first() {
+            Some(h) => step(
+                StepId::Handover,
+                "Hand over",
+                StepState::Done,
+                format!("The {} was handed over on {}.", h.what.label(), h.at.get(..10).unwrap_or(&h.at)),
+            ),
+            None => {
+                step(StepId::Handover, "Hand over", StepState::Optional, "The values the product being set up needs.")
+            }
+        };
+
+        let items = self.watch().attention_of(id)?;
+        let watch = match items.first() {
+            Some(i) => SetupStep {
+                id: StepId::Watch,
+                title: "Watch".into(),
+                state: StepState::Failing,
+                summary: i.title.clone(),
+                code: None,
+            },
+            None => step(
+                StepId::Watch,
+                "Watch",
+                StepState::Done,
+                match (&v.secret_expiry, p.auth_method) {
+                    (Some(b), _) => {
+                        format!("The client secret has {} days left; Mailwarden warns before it ends.", b.days_left)
+                    }
+                    (None, m) if m.is_delegated() && !m.needs_no_connect() => {
+                        "Mailwarden keeps the sign-in alive and warns before it lapses.".to_owned()
+                    }
+                    _ => "Nothing expires soon.".to_owned(),
+                },
+            ),
+        };
+
+        let steps = vec![describe, register, sign_in, test, handover, watch];
+        let current = steps
+            .iter()
+            .find(|s| matches!(s.state, StepState::Todo | StepState::Failing))
+            .map_or(StepId::Watch, |s| s.id);
+        Ok(SetupProgress { steps, current })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{StepId, StepState};
+    use crate::clock::FixedClock;
+    use crate::handover::Reveal;
+    use crate::mail::results::{TestKind, TestResult};
+    use crate::profile::{AuthMethod, ProfileDraft, Provider, SendMethod};
+    use crate::secret::SecretChange;
+    use crate::Mailwarden;
+    use mailwarden_store::crypto::DataKey;
+    use std::sync::Arc;
+    use time::macros::datetime;
+
+    fn states(m: &Mailwarden, id: i64) -> (Vec<(StepId, StepState)>, StepId) {
+        let p = m.progress(id).unwrap();
+        (p.steps.iter().map(|s| (s.id, s.state)).collect(), p.current)
+    }
+
+    fn result(kind: TestKind, ok: bool, code: Option<&str>) -> TestResult {
+        TestResult {
+            kind,
+            at: "2026-12-01T12:00:00Z".into(),
+            ok,
+            code: code.map(Into::into),
+            summary: if ok { "Worked.".into() } else { "Refused.".into() },
+            failed_before: false,
+        }
+    }
+
+    #[test]
+    fn the_steps_follow_what_was_seen_and_the_editor_opens_at_the_first_not_done() {
+        use StepId::*;
+        use StepState::*;
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock::at(datetime!(2026-12-01 12:00 UTC)));
+        let m = Mailwarden::for_tests(&dir.path().join("p.db"), &DataKey::generate(), clock);
+        let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Graph);
+        d.name = "Catalyst".into();
+        d.mailbox = "noreply@contoso.com".into();
+        d.tenant = "contoso.onmicrosoft.com".into();
+        d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
+        d.client_secret = SecretChange::set("WvR8Q~dburnMyAJOayfq9DUm61D~MzzTESTSECRET");
+        d.client_secret_expires = "2027-11-23".into();
+        let id = m.profiles().save(None, &d).unwrap().profile.id;
+
+        // Saved, nothing tried: the registration is next.
+        let (steps, current) = states(&m, id);
+        assert_eq!(
+            steps,
+            [(Describe, Done), (Register, Todo), (SignIn, Todo), (Test, Todo), (Handover, Optional), (Watch, Done)]
+        );
+        assert_eq!(current, Register);
+
+        // A sign-in refused for the registration's sake fails that step, with its code.
+        m.store.record_test(id, &result(TestKind::Auth, false, Some("aadsts7000215"))).unwrap();
+        let p = m.progress(id).unwrap();
+        assert_eq!((p.steps[1].state, p.steps[1].code.as_deref()), (Failing, Some("aadsts7000215")));
+        assert_eq!((p.steps[2].state, p.current), (Failing, Register));
+
+        // A token, then a send: all done but the hand-over; the watch is where it rests.
+        m.store.record_test(id, &result(TestKind::Auth, true, None)).unwrap();
+        m.store.record_test(id, &result(TestKind::Send, true, None)).unwrap();
+        let (steps, current) = states(&m, id);
+        assert_eq!(
+            steps,
+            [(Describe, Done), (Register, Done), (SignIn, Done), (Test, Done), (Handover, Optional), (Watch, Done)]
+        );
+        assert_eq!(current, Watch);
+
+        // A failed send after that: the Test step is where to go.
+        m.store.record_test(id, &result(TestKind::Send, false, Some("graph_403"))).unwrap();
+        assert_eq!(states(&m, id).1, Test);
+
+        // A hand-over is recorded with its date.
+        m.handovers().reveal(id, Reveal::ClientSecret, true, |_| Ok(())).unwrap();
+        let p = m.progress(id).unwrap();
+        assert_eq!(p.steps[4].state, Done);
+        assert!(p.steps[4].summary.contains("client secret was handed over on 2026-12-01"), "{}", p.steps[4].summary);
+
+        // A secret without its expiry is something the watch cannot do: that step fails.
+        let mut d = m.profiles().draft(id).unwrap();
+        d.client_secret_expires = String::new();
+        m.profiles().save(Some(id), &d).unwrap();
+        let p = m.progress(id).unwrap();
+        assert_eq!(p.steps[5].state, Failing, "{}", p.steps[5].summary);
+
+        // A mailbox password has nothing to register or connect.
+        let mut b = ProfileDraft::new(Provider::Custom, AuthMethod::Basic, SendMethod::Smtp);
+        b.name = "Printer".into();
+        b.mailbox = "printer@example.com".into();
+        b.smtp_host = "mail.example.com".into();
+        b.password = SecretChange::set("hunter2hunter2");
+        let b = m.profiles().save(None, &b).unwrap().profile.id;
+        let (steps, current) = states(&m, b);
+        assert_eq!((steps[1].1, steps[2].1, current), (Optional, Optional, Test));
+    }
+}

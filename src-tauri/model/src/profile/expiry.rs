@@ -1,0 +1,104 @@
+//! Expiry states: days left and the state a colour is chosen from, by the
+//! thresholds the person set (30 and 7 days unless changed).
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+use ts_rs::TS;
+
+/// ok · soon (≤ `soon_days`) · urgent (≤ `urgent_days`) · expired (past the date).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum ExpiryState {
+    Ok,
+    Soon,
+    Urgent,
+    Expired,
+}
+
+impl ExpiryState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExpiryState::Ok => "ok",
+            ExpiryState::Soon => "soon",
+            ExpiryState::Urgent => "urgent",
+            ExpiryState::Expired => "expired",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExpiryBadge {
+    pub state: ExpiryState,
+    /// Whole days from today to the expiry date; negative once expired.
+    #[ts(type = "number")]
+    pub days_left: i64,
+}
+
+/// When an expiry becomes "soon" and "urgent", in days before it (settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Thresholds {
+    #[ts(type = "number")]
+    pub soon_days: i64,
+    #[ts(type = "number")]
+    pub urgent_days: i64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds { soon_days: 30, urgent_days: 7 }
+    }
+}
+
+impl Thresholds {
+    /// The state of something with `days_left` whole days to go.
+    pub fn state(&self, days_left: i64) -> ExpiryState {
+        if days_left < 0 {
+            ExpiryState::Expired
+        } else if days_left <= self.urgent_days {
+            ExpiryState::Urgent
+        } else if days_left <= self.soon_days {
+            ExpiryState::Soon
+        } else {
+            ExpiryState::Ok
+        }
+    }
+}
+
+/// A secret whose expiry date is `expires` is still valid during that day.
+pub fn expiry_badge(expires: Date, today: Date, t: &Thresholds) -> ExpiryBadge {
+    let days_left = (expires - today).whole_days();
+    ExpiryBadge { state: t.state(days_left), days_left }
+}
+
+/// 0 for the worst (expired) to 3 (fine): the order of attention.
+pub fn severity(s: ExpiryState) -> u8 {
+    match s {
+        ExpiryState::Expired => 0,
+        ExpiryState::Urgent => 1,
+        ExpiryState::Soon => 2,
+        ExpiryState::Ok => 3,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn thresholds_at_their_edges() {
+        let today = date!(2026 - 11 - 23);
+        let at = |d| expiry_badge(d, today, &Thresholds::default());
+        assert_eq!(at(date!(2026 - 12 - 24)).state, ExpiryState::Ok);
+        assert_eq!(at(date!(2026 - 12 - 23)).state, ExpiryState::Soon);
+        assert_eq!(at(date!(2026 - 12 - 01)).state, ExpiryState::Soon);
+        assert_eq!(at(date!(2026 - 11 - 30)).state, ExpiryState::Urgent);
+        assert_eq!(at(date!(2026 - 11 - 23)), ExpiryBadge { state: ExpiryState::Urgent, days_left: 0 });
+        assert_eq!(at(date!(2026 - 11 - 22)), ExpiryBadge { state: ExpiryState::Expired, days_left: -1 });
+        let strict = Thresholds { soon_days: 60, urgent_days: 14 };
+        assert_eq!(expiry_badge(date!(2027 - 01 - 10), today, &strict).state, ExpiryState::Soon);
+        assert_eq!(expiry_badge(date!(2026 - 12 - 07), today, &strict).state, ExpiryState::Urgent);
+    }
+}

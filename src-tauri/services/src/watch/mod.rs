@@ -1,0 +1,326 @@
+//! The expiry watch: what needs attention before mail stops — client secrets
+//! near their expiry, refresh tokens near Microsoft's 90-day idle limit,
+//! grants the provider declared dead, failing tests — each with its state,
+//! its action, and a stable key so a notification fires once per threshold.
+//! The attention panel, desktop notifications, `mailwarden check` and the
+//! calendar all read from here; every date goes through the clock.
+
+pub mod calendar;
+pub mod graph_secrets;
+pub use crate::profile::severity;
+pub use crate::records::secret_history as history;
+pub mod keepalive;
+pub mod portal_row;
+pub mod rotate;
+#[cfg(test)]
+mod tests;
+
+use crate::clock::local_date;
+use crate::error::Result;
+use crate::oauth::TokenRecord;
+use crate::profile::StoredProfile;
+use crate::profile::{expiry_badge, AuthMethod, ExpiryState, Thresholds};
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum AttentionKind {
+    Secret,
+    RefreshToken,
+    Reconnect,
+    Test,
+    /// The relay holds messages for the profile, or a device sends through it while it fails.
+    Relay,
+}
+
+/// What the person can do about it (a button in the panel).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum AttentionAction {
+    RotateSecret,
+    /// Record the secret's expiry (the portal row, or Graph).
+    SecretExpiry,
+    Reconnect,
+    Test,
+    /// Open the relay's queue (held messages).
+    RelayQueue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AttentionItem {
+    #[ts(type = "number")]
+    pub profile_id: i64,
+    pub profile_name: String,
+    pub kind: AttentionKind,
+    pub state: ExpiryState,
+    /// Days until the secret expires / the refresh token is dropped.
+    #[ts(type = "number | null")]
+    pub days_left: Option<i64>,
+    pub title: String,
+    pub detail: String,
+    pub action: AttentionAction,
+    /// Stable for one secret / token / failure: notifications are keyed by it.
+    pub item: String,
+}
+
+fn days(n: i64) -> String {
+    match n {
+        0 => "today".into(),
+        1 => "tomorrow".into(),
+        -1 => "yesterday".into(),
+        n if n < 0 => format!("{} days ago", -n),
+        n => format!("in {n} days"),
+    }
+}
+
+/// The refresh token's last refresh (or sign-in) as a local date, and the
+/// whole days from then to `today` — the idle time Microsoft's rule counts.
+pub(crate) fn idle_since(tok: &TokenRecord, today: Date, zone: &jiff::tz::TimeZone) -> Option<(Date, i64)> {
+    let last = OffsetDateTime::parse(tok.last_refresh(), &Rfc3339).ok().map(|t| local_date(t, zone))?;
+    Some((last, (today - last).whole_days()))
+}
+
+crate::context::service!(
+    /// The expiry watch: attention items, notices once per threshold, the
+    /// keep-alive, the calendar, secrets read from Graph and rotation.
+    Watch
+);
+
+impl Watch<'_> {
+    /// The profile's client secrets, current and retired (never values).
+    pub fn secret_history(&self, id: i64) -> Result<Vec<crate::watch::history::SecretRecord>> {
+        self.store.get(id)?;
+        self.store.secret_history(id)
+    }
+
+    /// Everything that needs attention now, worst first.
+    pub fn attention(&self) -> Result<Vec<AttentionItem>> {
+        self.attention_at(self.clock.today(), &self.thresholds())
+    }
+
+    /// The attention items of one profile (its own and the relay's for it),
+    /// without looking at the others.
+    pub fn attention_of(&self, id: i64) -> Result<Vec<AttentionItem>> {
+        let mut items = Vec::new();
+        let s = self.store.get(id)?;
+        if s.profile.enabled {
+            self.items_for(&s, self.clock.today(), &self.thresholds(), &self.clock.zone(), &mut items)?;
+        }
+        let relay = self.relay_items(&items)?;
+        items.extend(relay.into_iter().filter(|i| i.profile_id == id));
+        items.sort_by_key(|i| severity(i.state));
+        Ok(items)
+    }
+
+    /// As [`Self::attention`] for a given day and thresholds (`check --as-of`).
+    pub fn attention_at(&self, today: Date, t: &Thresholds) -> Result<Vec<AttentionItem>> {
+        let zone = self.clock.zone();
+        let mut items = Vec::new();
+        for s in self.store.list()?.iter().filter(|s| s.profile.enabled) {
+            self.items_for(s, today, t, &zone, &mut items)?;
+        }
+        items.extend(self.relay_items(&items)?);
+        items.sort_by(|a, b| {
+            (severity(a.state), a.days_left.unwrap_or(i64::MIN), &a.profile_name).cmp(&(
+                severity(b.state),
+                b.days_left.unwrap_or(i64::MIN),
+                &b.profile_name,
+            ))
+        });
+        Ok(items)
+    }
+
+    /// The relay's held messages per profile, and devices sending through a
+    /// profile that fails now (from `profile_items`). Looking creates nothing
+    /// on disk (no relay folder: no items).
+    fn relay_items(&self, profile_items: &[AttentionItem]) -> Result<Vec<AttentionItem>> {
+        let mut out = Vec::new();
+        let mut held: std::collections::BTreeMap<i64, Vec<crate::diagnosis::Diagnosis>> = Default::default();
+        let data = self.store.path().parent().unwrap_or(std::path::Path::new("."));
+        for m in crate::store::spool::Spool::view(data).list()? {
+            if let Some(d) = m.state.held {
+                held.entry(m.envelope.profile_id).or_default().push(d);
+            }
+        }
+        for (profile_id, diags) in held {
+            let name =
+                self.store.get(profile_id).map(|v| v.profile.name).unwrap_or_else(|_| format!("profile {profile_id}"));
+            out.push(AttentionItem {
+                profile_id,
+                profile_name: name,
+                kind: AttentionKind::Relay,
+                state: ExpiryState::Urgent,
+                days_left: None,
+                title: format!("{} relay message(s) held", diags.len()),
+                detail: format!("{} — retry once fixed: `mailwarden relay queue retry ID`.", diags[0].title),
+                action: AttentionAction::RelayQueue,
+                item: format!("relay-held:{profile_id}"),
+            });
+        }
+        for d in self.store.relay_devices()? {
+            if let Some(w) = &d.device.warning {
+                out.push(AttentionItem {
+                    profile_id: d.device.profile_id,
+                    profile_name: d.device.profile_name.clone(),
+                    kind: AttentionKind::Relay,
+                    state: if d.device.has_password { ExpiryState::Soon } else { ExpiryState::Urgent },
+                    days_left: None,
+                    title: format!("Relay device “{}” is let in from a wide range", d.device.name),
+                    detail: w.clone(),
+                    action: AttentionAction::RelayQueue,
+                    item: format!("relay-range:{}:{}", d.device.id, d.device.allowed.join(",")),
+                });
+            }
+            let failing = profile_items.iter().find(|i| {
+                i.profile_id == d.device.profile_id
+                    && matches!(i.kind, AttentionKind::Reconnect | AttentionKind::Test)
+                    && matches!(i.state, ExpiryState::Urgent | ExpiryState::Expired)
+            });
+            if let Some(f) = failing {
+                out.push(AttentionItem {
+                    kind: AttentionKind::Relay,
+                    title: format!("Relay device “{}” sends through a failing profile", d.device.name),
+                    detail: f.title.clone(),
+                    item: format!("relay-device:{}:{}", d.device.id, f.item),
+                    ..f.clone()
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn items_for(
+        &self,
+        s: &StoredProfile,
+        today: Date,
+        t: &Thresholds,
+        zone: &jiff::tz::TimeZone,
+        out: &mut Vec<AttentionItem>,
+    ) -> Result<()> {
+        let p = &s.profile;
+        let base = |kind, state, days_left, title: String, detail: String, action, item: String| AttentionItem {
+            profile_id: p.id,
+            profile_name: p.name.clone(),
+            kind,
+            state,
+            days_left,
+            title,
+            detail,
+            action,
+            item,
+        };
+        if let (Some(expires), true) = (p.client_secret_expires, s.has_client_secret) {
+            let b = expiry_badge(expires, today, t);
+            if b.state != ExpiryState::Ok {
+                let verb = if b.days_left < 0 { "expired" } else { "expires" };
+                out.push(base(
+                    AttentionKind::Secret,
+                    b.state,
+                    Some(b.days_left),
+                    format!("Client secret {verb} {}", days(b.days_left)),
+                    format!(
+                        "The client secret{} of app {} {verb} on {expires}; mail stops then. Create a new one in Entra and rotate it here.",
+                        p.client_secret_id.as_deref().map(|i| format!(" {i}")).unwrap_or_default(),
+                        p.client_id
+                    ),
+                    AttentionAction::RotateSecret,
+                    format!("secret:{}:{}:{expires}", p.id, p.client_secret_id.as_deref().unwrap_or("-")),
+                ));
+            }
+        }
+        if s.has_client_secret && p.client_secret_expires.is_none() {
+            out.push(base(
+                AttentionKind::Secret,
+                ExpiryState::Soon,
+                None,
+                "Client secret expiry unknown".into(),
+                format!(
+                    "The expiry date of the client secret{} of app {} is not recorded, so Mailwarden cannot warn before it stops mail. Paste its row from Certificates & secrets (it fills the Secret ID and the date), or read it from Microsoft Graph.",
+                    p.client_secret_id.as_deref().map(|i| format!(" {i}")).unwrap_or_default(),
+                    p.client_id
+                ),
+                AttentionAction::SecretExpiry,
+                format!("secret-unknown:{}:{}", p.id, p.client_secret_id.as_deref().unwrap_or("-")),
+            ));
+        }
+        if p.auth_method.is_delegated() || p.auth_method == AuthMethod::ClientCredentials {
+            if let Some(tok) = self.store.token_record(p.id)? {
+                if tok.needs_reconnect {
+                    out.push(base(
+                        AttentionKind::Reconnect,
+                        ExpiryState::Expired,
+                        None,
+                        "Sign-in no longer valid".into(),
+                        "The provider refused the stored refresh token (invalid_grant): it was revoked, expired or the password changed. Connect again.".into(),
+                        AttentionAction::Reconnect,
+                        format!("reconnect:{}:{}", p.id, tok.obtained_at),
+                    ));
+                } else if let Some(rule) = crate::providers::refresh_token_rule(p.provider).filter(|_| {
+                    tok.has_refresh_token && p.auth_method.is_delegated() && !p.auth_method.needs_no_connect()
+                }) {
+                    if let Some((last, idle)) = idle_since(&tok, today, zone) {
+                        let left = rule.idle_limit_days - idle;
+                        let state = if left < 0 {
+                            ExpiryState::Expired
+                        } else if left <= t.urgent_days {
+                            ExpiryState::Urgent
+                        } else if idle >= rule.warn_from_days {
+                            ExpiryState::Soon
+                        } else {
+                            ExpiryState::Ok
+                        };
+                        if state != ExpiryState::Ok {
+                            out.push(base(
+                                AttentionKind::RefreshToken,
+                                state,
+                                Some(left),
+                                format!("Refresh token unused for {}", crate::diagnosis::plural(idle, "day")),
+                                format!(
+                                    "{} (last refreshed {last}). Run Test now — or the keep-alive on a timer — to keep it alive; if it is already dropped, reconnect.",
+                                    rule.text
+                                ),
+                                if left < 0 { AttentionAction::Reconnect } else { AttentionAction::Test },
+                                format!("rt:{}:{}", p.id, tok.last_refresh()),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some((last, state)) = s.last_test.as_ref().and_then(|r| Some((r, r.failure_state()?))) {
+            // One network failure may pass by itself: a warning until it repeats.
+            let once = state == ExpiryState::Soon;
+            out.push(base(
+                AttentionKind::Test,
+                state,
+                None,
+                format!("Last {} failed", last.kind.label()),
+                if once {
+                    format!("{} ({}). A network failure can pass by itself: test again; it counts as urgent if the next test fails too.", last.summary, last.at)
+                } else {
+                    format!("{} ({}).", last.summary, last.at)
+                },
+                AttentionAction::Test,
+                format!("test:{}:{}", p.id, last.at),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The items that crossed a threshold since they were last announced:
+    /// each (item, state) is returned once, ever — remembered in the store.
+    pub fn due_notices(&self) -> Result<Vec<AttentionItem>> {
+        let now = crate::clock::rfc3339(self.clock.now());
+        let mut due = Vec::new();
+        for item in self.attention()? {
+            if self.store.mark_notice(&item.item, item.state.as_str(), &now)? {
+                due.push(item);
+            }
+        }
+        Ok(due)
+    }
+}
