@@ -84,7 +84,7 @@ package-debug: deps ui
 
 # Regenerate ui/src/lib/bindings.ts from the Rust types.
 bindings:
-	UPDATE_BINDINGS=1 $(CARGO) test -p mailwarden-desktop --lib bindings
+	UPDATE_BINDINGS=1 $(CARGO) test -p mailwarden-desktop --lib
 
 bench: deps ui
 	$(CARGO) bench -p mailwarden-engine --bench profiles

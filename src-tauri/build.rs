@@ -1,85 +1,28 @@
-//! Build script: Tauri context, and the permissions of the app's own commands
-//! (each command is gated: a capability must allow it by name), and packed
+//! Build script: Tauri context; the app's own commands, found where they are
+//! written (`#[tauri::command]` functions, build_commands.rs): a permission
+//! for each (a capability must allow it by name) and the invoke handler that
+//! registers them all (`invoke_handler.rs` in OUT_DIR); packed
 //! relocations where the toolchain allows (see build_relr.rs), and the commit
 //! for the About dialog (build_commit.rs).
 
 include!("build_relr.rs");
 include!("build_commit.rs");
 
-const COMMANDS: &[&str] = &[
-    "app_status",
-    "catalog",
-    "list_profiles",
-    "get_profile",
-    "new_draft",
-    "edit_draft",
-    "rebase_draft",
-    "save_profile",
-    "check_draft",
-    "delete_profile",
-    "duplicate_profile",
-    "set_unsaved",
-    "window_ready",
-    "connection",
-    "connect_browser",
-    "connect_device",
-    "cancel_connect",
-    "can_listen",
-    "manual_start",
-    "manual_finish",
-    "connect_refresh_token",
-    "test_auth",
-    "disconnect",
-    "copy_text",
-    "send_test",
-    "check_inbound",
-    "attention",
-    "watch_failure",
-    "secret_history",
-    "parse_portal_row_text",
-    "apply_portal_row",
-    "read_app_secrets",
-    "rotate_secret",
-    "get_settings",
-    "save_settings",
-    "check_now",
-    "export_calendar",
-    "open_secrets_blade",
-    "profile_guide",
-    "open_guide_link",
-    "profile_progress",
-    "registration_check",
-    "registration_sign_in",
-    "registration_admin",
-    "registration_sign_out",
-    "registration_plan",
-    "registration_apply",
-    "relay_view",
-    "relay_start",
-    "relay_stop",
-    "relay_device_add",
-    "relay_device_reset",
-    "relay_device_remove",
-    "relay_queue_retry",
-    "relay_queue_delete",
-    "handover",
-    "handover_copy_secret",
-    "program_config",
-    "save_program_config",
-    "export_profiles",
-    "import_pick",
-    "import_preview",
-    "import_apply",
-    "key_export",
-    "key_import",
-    "key_move",
-];
+include!("build_commands.rs");
 
 fn main() {
     println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    println!("cargo:rerun-if-changed=src-tauri/src");
+    println!("cargo:rerun-if-changed=src-tauri/build_commands.rs");
+    let found = scan_commands(std::path::Path::new("src-tauri/src"));
+    let paths: Vec<String> = found.iter().map(|(m, f)| format!("{m}::{f}")).collect();
+    let handler = format!("tauri::generate_handler![{}]", paths.join(", "));
+    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(out.join("invoke_handler.rs"), handler).expect("write the invoke handler");
+    let names: Vec<&'static str> = found.into_iter().map(|(_, f)| &*Box::leak(f.into_boxed_str())).collect();
     let attrs = tauri_build::Attributes::new()
         .capabilities_path_pattern("src-tauri/capabilities/**/*")
-        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+        .app_manifest(tauri_build::AppManifest::new().commands(Box::leak(names.into_boxed_slice())));
     tauri_build::try_build(attrs).expect("tauri build step failed");
     println!("cargo:rerun-if-changed=src-tauri/build_relr.rs");
     println!("cargo:rerun-if-changed=src-tauri/build_commit.rs");

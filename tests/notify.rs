@@ -8,7 +8,7 @@ use mailwarden_tests::{binary, workspace_root, TempDb};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn in_days(n: i64) -> String {
     (time::OffsetDateTime::now_utc().date() + time::Duration::days(n)).to_string()
@@ -38,12 +38,8 @@ fn checks_finished(db: &TempDb) -> Vec<usize> {
 }
 
 /// Wait (up to a generous cap, for a cold machine) until `cond` holds.
-fn wait(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(180);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+fn wait(what: &str, cond: impl FnMut() -> bool) {
+    mailwarden_tests::until(what, Duration::from_secs(180), cond);
 }
 
 fn launch(db: &TempDb, bus: &str) -> Kill {

@@ -18,9 +18,11 @@ fn loopback_connect(env: &Env, name: &str, mode: &str, timeout: &str) -> (Output
         .env("FAKE_BROWSER_LOG", &log)
         .output()
         .unwrap();
-    // The browser runs detached: give a replay a moment to finish.
-    std::thread::sleep(std::time::Duration::from_millis(if mode == "replay" { 1200 } else { 100 }));
-    (o, std::fs::read_to_string(&log).unwrap_or_default())
+    // The browser runs detached: wait for its last line.
+    let seen = mailwarden_tests::eventually("the fake browser to finish", std::time::Duration::from_secs(30), || {
+        std::fs::read_to_string(&log).ok().filter(|l| l.contains("browser done"))
+    });
+    (o, seen)
 }
 
 #[test]

@@ -23,14 +23,12 @@ fn greeted(port: u16) -> Conversation {
 
 /// The first held message in the queue, once there is one.
 fn wait_held(env: &Env) -> serde_json::Value {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(h) = queue(env).into_iter().find(|m| m["state"]["held"].is_object()) {
-            return h;
-        }
-        assert!(std::time::Instant::now() < deadline, "nothing was held: {:#?}", queue(env));
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    mailwarden_tests::eventually_explained(
+        "a held message",
+        Duration::from_secs(30),
+        || queue(env).into_iter().find(|m| m["state"]["held"].is_object()),
+        || format!("{:#?}", queue(env)),
+    )
 }
 
 fn graph_count(env: &Env) -> usize {

@@ -141,8 +141,12 @@ fn two_profiles_of_one_mailbox_share_its_pace() {
         assert!(Instant::now() < deadline, "nothing delivered");
         std::thread::sleep(Duration::from_millis(100));
     }
-    // Separate pacers would send all four at once; one mailbox's pace holds two back for a minute.
-    std::thread::sleep(Duration::from_secs(3));
+    // Separate pacers would send all four at once (and never wait); one
+    // mailbox's pace holds two back for a minute, and says so in the log.
+    let log = env.db.dir.path().join("mailwarden.log");
+    mailwarden_tests::until("the pace to hold a message", Duration::from_secs(20), || {
+        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("the mailbox's pace is reached"))
+    });
     assert_eq!(delivered_counts(&env, "pace").len(), 2, "two messages a minute for the mailbox");
     assert_eq!(queue(&env).len(), 2, "the other two wait their turn");
     relay.stop();

@@ -95,8 +95,14 @@ fn absurd_numbers_from_the_server_are_bounded() {
     let id = core.profiles().resolve("Huge").unwrap().profile.id;
     let cancel = Arc::new(AtomicBool::new(false));
     let (c2, flag) = (core.clone(), cancel.clone());
-    let worker = std::thread::spawn(move || c2.tokens().connect_device_code(id, &flag, |_| {}));
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    let (shown, prompt) = std::sync::mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        c2.tokens().connect_device_code(id, &flag, |_| {
+            let _ = shown.send(());
+        })
+    });
+    // Cancel once the code is shown: the flow is then waiting its interval.
+    prompt.recv_timeout(std::time::Duration::from_secs(30)).expect("the device code is shown");
     cancel.store(true, Ordering::SeqCst);
     let r = worker.join().expect("no panic on the worker");
     let e = r.expect_err("cancelled, not connected");

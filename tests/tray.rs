@@ -8,7 +8,7 @@ use mailwarden_tests::session_bus::{Kill, SessionBus};
 use mailwarden_tests::{binary, text, window_mapped, wm_close, workspace_root, TempDb};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{ChildStdin, ChildStdout, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 struct Panel {
     input: ChildStdin,
@@ -29,12 +29,8 @@ impl Panel {
     }
 }
 
-fn wait(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+fn wait(what: &str, secs: u64, cond: impl FnMut() -> bool) {
+    mailwarden_tests::until(what, Duration::from_secs(secs), cond);
 }
 
 #[test]

@@ -10,6 +10,8 @@ mod connect;
 mod guide;
 mod handover;
 pub mod ipc_error;
+#[cfg(test)]
+mod ipc_gen;
 mod keys;
 mod registration;
 mod relay;
@@ -51,74 +53,8 @@ pub fn run() {
             window::show_when_ready(app.handle(), std::env::args().any(|a| a == BACKGROUND_FLAG));
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_status,
-            commands::catalog,
-            commands::list_profiles,
-            commands::get_profile,
-            commands::new_draft,
-            commands::edit_draft,
-            commands::rebase_draft,
-            commands::save_profile,
-            commands::check_draft,
-            commands::delete_profile,
-            commands::duplicate_profile,
-            commands::set_unsaved,
-            window::window_ready,
-            connect::connection,
-            connect::connect_browser,
-            connect::connect_device,
-            connect::cancel_connect,
-            connect::can_listen,
-            connect::manual_start,
-            connect::manual_finish,
-            connect::connect_refresh_token,
-            connect::test_auth,
-            connect::disconnect,
-            connect::copy_text,
-            connect::send_test,
-            connect::check_inbound,
-            watch::attention,
-            watch::watch_failure,
-            watch::secret_history,
-            watch::parse_portal_row_text,
-            watch::apply_portal_row,
-            watch::read_app_secrets,
-            watch::rotate_secret,
-            watch::get_settings,
-            watch::save_settings,
-            watch::check_now,
-            watch::export_calendar,
-            watch::open_secrets_blade,
-            guide::profile_guide,
-            guide::open_guide_link,
-            guide::profile_progress,
-            registration::registration_check,
-            registration::registration_sign_in,
-            registration::registration_admin,
-            registration::registration_sign_out,
-            registration::registration_plan,
-            registration::registration_apply,
-            relay::relay_view,
-            relay::relay_start,
-            relay::relay_stop,
-            relay::relay_device_add,
-            relay::relay_device_reset,
-            relay::relay_device_remove,
-            relay::relay_queue_retry,
-            relay::relay_queue_delete,
-            handover::handover,
-            handover::handover_copy_secret,
-            handover::program_config,
-            handover::save_program_config,
-            transfer::export_profiles,
-            transfer::import_pick,
-            transfer::import_preview,
-            transfer::import_apply,
-            keys::key_export,
-            keys::key_import,
-            keys::key_move,
-        ])
+        // Every #[tauri::command] of this crate, found by the build script.
+        .invoke_handler(include!(concat!(env!("OUT_DIR"), "/invoke_handler.rs")))
         .build(tauri::generate_context!())
         .expect("error while starting Mailwarden")
         .run(|app, event| {

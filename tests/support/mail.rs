@@ -230,14 +230,32 @@ virtual_gid_maps = static:65534
 
     /// Wait until a message containing `needle` reaches `mailbox`.
     pub fn wait_delivered(&self, mailbox: &str, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(m) = self.delivered(mailbox).into_iter().find(|m| m.contains(needle)) {
-                return m;
-            }
-            assert!(Instant::now() < deadline, "not delivered; Postfix log:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(100));
+        crate::eventually_explained(
+            &format!("{needle} in {mailbox}"),
+            Duration::from_secs(20),
+            || self.delivered(mailbox).into_iter().find(|m| m.contains(needle)),
+            || format!("Postfix log:\n{}", self.log()),
+        )
+    }
+
+    /// Wait until Postfix holds no message (every one it accepted is
+    /// delivered or bounced): after this, a message that was never
+    /// delivered never will be.
+    pub fn settle(&self) {
+        fn files(dir: &Path) -> usize {
+            let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+            entries.flatten().map(|e| if e.path().is_dir() { files(&e.path()) } else { 1 }).sum()
         }
+        let queue = self.dir.path().join("pf/queue");
+        let held = || {
+            ["maildrop", "incoming", "active", "deferred", "hold"].iter().map(|d| files(&queue.join(d))).sum::<usize>()
+        };
+        crate::eventually_explained(
+            "Postfix's queue to empty",
+            Duration::from_secs(30),
+            || (held() == 0).then_some(()),
+            || format!("Postfix log:\n{}", self.log()),
+        );
     }
 
     /// Read a message back over IMAP (the plain port: loopback, plaintext

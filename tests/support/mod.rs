@@ -173,6 +173,40 @@ fn map_state(title: &str) -> Result<bool, String> {
     Ok(String::from_utf8_lossy(&out.stdout).contains("Map State: IsViewable"))
 }
 
+/// Wait until `probe` answers Some — polling every 50 ms, then less often up
+/// to every 500 ms — and return its answer; past `within`, fail naming
+/// `what`. The one wait of the tests: they wait on readiness, never for a
+/// fixed time.
+pub fn eventually<T>(what: &str, within: std::time::Duration, probe: impl FnMut() -> Option<T>) -> T {
+    eventually_explained(what, within, probe, String::new)
+}
+
+/// As [`eventually`], adding `explain()` (a log, say) to the failure.
+pub fn eventually_explained<T>(
+    what: &str,
+    within: std::time::Duration,
+    mut probe: impl FnMut() -> Option<T>,
+    explain: impl FnOnce() -> String,
+) -> T {
+    let deadline = std::time::Instant::now() + within;
+    let mut pause = std::time::Duration::from_millis(50);
+    loop {
+        if let Some(v) = probe() {
+            return v;
+        }
+        if std::time::Instant::now() >= deadline {
+            panic!("waited {within:?} for {what}\n{}", explain());
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(std::time::Duration::from_millis(500));
+    }
+}
+
+/// As [`eventually`] for a condition.
+pub fn until(what: &str, within: std::time::Duration, mut cond: impl FnMut() -> bool) {
+    eventually(what, within, || cond().then_some(()))
+}
+
 /// Stop every app a previous test may have left running (a failed test's
 /// app would otherwise answer to the next test's window lookups by name).
 pub fn no_stray_apps() {

@@ -82,15 +82,9 @@ pub fn add_device_on(env: &Env, name: &str, profile: &str) -> String {
 /// The mailbox and message Graph (the simulator) was asked to send, once
 /// one matching `what` was.
 pub fn wait_graph_sent(env: &Env, what: impl Fn(&serde_json::Value) -> bool) -> (String, serde_json::Value) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let sent = env.idp.state.lock().unwrap().graph_sent.clone();
-        if let Some(s) = sent.into_iter().find(|s| what(&s.1)) {
-            return s;
-        }
-        assert!(std::time::Instant::now() < deadline, "nothing like it reached Graph");
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    crate::eventually("a message like it at Graph", std::time::Duration::from_secs(30), || {
+        env.idp.state.lock().unwrap().graph_sent.iter().find(|s| what(&s.1)).cloned()
+    })
 }
 
 /// The queue as `relay queue list --json` shows it.

@@ -21,6 +21,8 @@ pub struct Pacer {
     per_day: u32,
     recent: VecDeque<Instant>,
     day: (i64, u32),
+    /// A message waits for the window (logged once per wait).
+    holding: bool,
 }
 
 /// The pacer of profile `profile_id`'s mailbox, shared by every profile of
@@ -35,7 +37,9 @@ pub fn for_profile(shared: &Shared, profile_id: i64) -> Arc<Mutex<Pacer>> {
     let mut pacers = shared.pacers.lock().unwrap_or_else(|p| p.into_inner());
     pacers
         .entry(key)
-        .or_insert_with(|| Arc::new(Mutex::new(Pacer { per_minute, per_day, recent: VecDeque::new(), day: (0, 0) })))
+        .or_insert_with(|| {
+            Arc::new(Mutex::new(Pacer { per_minute, per_day, recent: VecDeque::new(), day: (0, 0), holding: false }))
+        })
         .clone()
 }
 
@@ -61,9 +65,17 @@ impl Pacer {
             if (self.recent.len() as u32) < self.per_minute || shared.stop.load(Ordering::SeqCst) {
                 break;
             }
+            if !self.holding {
+                self.holding = true;
+                tracing::info!(
+                    per_minute = self.per_minute,
+                    "relay: the mailbox's pace is reached; the next message waits"
+                );
+            }
             let oldest = *self.recent.front().expect("full window");
             std::thread::sleep(Duration::from_secs(60).saturating_sub(oldest.elapsed()).min(Duration::from_secs(1)));
         }
+        self.holding = false;
         self.recent.push_back(Instant::now());
         Ok(())
     }
