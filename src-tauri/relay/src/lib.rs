@@ -75,8 +75,7 @@ impl Relay<'_> {
     /// Devices, queue and whether `running` (this process's relay) listens.
     pub fn view(&self, running: Option<&Running>) -> crate::error::Result<RelayView> {
         let settings = self.settings().get()?.relay;
-        let data = self.store.path().parent().unwrap_or(std::path::Path::new("."));
-        let elsewhere = status::running_info(data).filter(|r| r.pid != std::process::id());
+        let elsewhere = status::running_info(self.store.data_dir()).filter(|r| r.pid != std::process::id());
         Ok(RelayView {
             running: running.is_some(),
             elsewhere,
@@ -88,19 +87,14 @@ impl Relay<'_> {
         })
     }
 
-    /// The queue folder beside the database, as seen from outside the relay.
-    fn spool(&self) -> spool::Spool {
-        spool::Spool::view(self.store.path().parent().unwrap_or(std::path::Path::new(".")))
-    }
-
     /// Every queued or held message, oldest first.
     pub fn queue(&self) -> crate::error::Result<Vec<QueuedMessage>> {
-        self.spool().list()
+        self.store.spool().list()
     }
 
     /// Try a held (or waiting) message again at once.
     pub fn retry(&self, id: &str) -> crate::error::Result<()> {
-        let spool = self.spool();
+        let spool = self.store.spool();
         spool.envelope(id)?;
         spool.set_state(id, &DeliveryState { attempts: spool.state(id).attempts, ..Default::default() })
     }
@@ -109,7 +103,7 @@ impl Relay<'_> {
     /// be sent — or, when a relay is handing it upstream at that moment, it
     /// may still arrive (the upstream decides; nothing can call it back).
     pub fn delete(&self, id: &str) -> crate::error::Result<String> {
-        let spool = self.spool();
+        let spool = self.store.spool();
         let in_flight = spool.is_sending(id);
         spool.remove(id).map_err(|e| match e {
             crate::error::CoreError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {

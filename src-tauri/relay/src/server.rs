@@ -240,7 +240,7 @@ fn is_loopback(addr: &str) -> bool {
 
 /// Start the relay with `settings`: listeners and delivery.
 pub fn start(engine: Arc<Context>, settings: RelaySettings) -> Result<Running> {
-    let data_dir = engine.store.path().parent().unwrap_or(std::path::Path::new(".")).to_path_buf();
+    let data_dir = engine.store.data_dir().to_path_buf();
     let hostname = hostname();
     let wants_tls = !is_loopback(&settings.listen) || settings.tls_listen.is_some() || settings.cert_file.is_some();
     let tls = if wants_tls {

@@ -94,7 +94,7 @@ fn read_ledger(data: &Path) -> BTreeMap<i64, ProfileRelay> {
 impl Relay<'_> {
     /// Whether a relay runs, and each profile's queue and last events.
     pub fn status(&self) -> Result<RelayStatus> {
-        let data = self.store.path().parent().unwrap_or(Path::new(".")).to_path_buf();
+        let data = self.store.data_dir().to_path_buf();
         let running = running_info(&data);
         let ledger = read_ledger(&data);
         let queue = self.queue()?;

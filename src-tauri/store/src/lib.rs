@@ -104,6 +104,17 @@ impl Store {
         &self.path
     }
 
+    /// The data folder: the database's own (the log, the key file and the
+    /// relay's queue live beside it).
+    pub fn data_dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
+    /// The relay's queue in this data folder, for looking (creates nothing).
+    pub fn spool(&self) -> spool::Spool {
+        spool::Spool::view(self.data_dir())
+    }
+
     /// The database's id, whether it has a key, and where that key lives.
     pub fn meta(&self) -> &DbMeta {
         &self.meta

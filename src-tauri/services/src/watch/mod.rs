@@ -140,8 +140,7 @@ impl Watch<'_> {
     fn relay_items(&self, profile_items: &[AttentionItem]) -> Result<Vec<AttentionItem>> {
         let mut out = Vec::new();
         let mut held: std::collections::BTreeMap<i64, Vec<crate::diagnosis::Diagnosis>> = Default::default();
-        let data = self.store.path().parent().unwrap_or(std::path::Path::new("."));
-        for m in crate::store::spool::Spool::view(data).list()? {
+        for m in self.store.spool().list()? {
             if let Some(d) = m.state.held {
                 held.entry(m.envelope.profile_id).or_default().push(d);
             }
