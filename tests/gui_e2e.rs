@@ -52,7 +52,7 @@ fn create_validate_fix_save_relaunch_delete() {
     assert_eq!(s.count("[data-testid=error-clientId]"), 0);
     // Saved, a new profile goes on to its first step not done: the registration.
     s.wait_until("the Register step", 10, |s| {
-        s.find("[data-testid=step-register]").attr("aria-selected").as_deref() == Some("true")
+        s.attr_of("[data-testid=step-register]", "aria-selected").as_deref() == Some("true")
     });
     assert_eq!(s.find("[data-testid=step-describe]").attr("data-state").as_deref(), Some("done"));
     s.find("[data-testid=step-describe]").click();

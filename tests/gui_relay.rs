@@ -15,7 +15,7 @@ use mailwarden_tests::{bin_dir, binary, clipboard, text};
 use std::path::Path;
 
 fn state(s: &Session) -> String {
-    s.find("[data-testid=relay-state]").text()
+    s.text_of("[data-testid=relay-state]")
 }
 
 #[test]
@@ -69,9 +69,7 @@ fn the_relay_dialog_runs_the_relay_and_its_devices() {
     s.find("#deviceName").type_text("lab-floor");
     s.find("#deviceAllowed").type_text("10.8.0.0/16");
     s.find("[data-testid=relay-add] button[type=submit]").click();
-    s.wait_until("the range refused", 10, |s| {
-        s.find("[data-testid=relay-add]").text().contains("wider than one subnet")
-    });
+    s.wait_until("the range refused", 10, |s| s.text_of("[data-testid=relay-add]").contains("wider than one subnet"));
     s.find("[data-testid=allow-wide]").click();
     s.find("[data-testid=relay-add] button[type=submit]").click();
     s.wait_until("the wide device warned", 10, |s| s.count("[data-testid=device-warning]") == 1);

@@ -157,6 +157,21 @@ impl Session {
         self.script_async("requestAnimationFrame(() => requestAnimationFrame(done));");
     }
 
+    /// The rendered text of the first element matching `css` ("" when none),
+    /// read in one script: a wait that polls through a re-render never holds a
+    /// reference the page has since replaced ("stale element reference").
+    pub fn text_of(&self, css: &str) -> String {
+        let js = format!("const e = document.querySelector({css:?}); return e ? e.innerText : '';");
+        self.script(&js).as_str().unwrap_or_default().trim().to_owned()
+    }
+
+    /// An attribute of the first element matching `css`, read in one script
+    /// (see [`Session::text_of`]).
+    pub fn attr_of(&self, css: &str, name: &str) -> Option<String> {
+        let js = format!("const e = document.querySelector({css:?}); return e ? e.getAttribute({name:?}) : null;");
+        self.script(&js).as_str().map(str::to_owned)
+    }
+
     pub fn count(&self, css: &str) -> usize {
         self.script(&format!("return document.querySelectorAll({css:?}).length;")).as_u64().unwrap() as usize
     }
