@@ -82,7 +82,8 @@ package-debug: deps ui
 	packaging/stage.sh $(TARGET_DIR)/debug
 	CARGO_PROFILE_DEV_STRIP=true ui/node_modules/.bin/tauri build --debug --bundles deb,rpm
 
-# Regenerate ui/src/lib/bindings.ts from the Rust types.
+# Regenerate what the UI reads from Rust: ui/src/lib/bindings.ts, commands.ts,
+# the capability, and the UI tests' catalogue (ui/tests/catalog.json).
 bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test -p mailwarden-desktop --lib
 

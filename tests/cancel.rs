@@ -2,7 +2,7 @@
 //! is in flight to a server that never answers (the identity provider's
 //! token or device-code endpoint here), and nothing stored changes.
 
-use mailwarden_engine::{clock, CoreError, Mailwarden};
+use mailwarden_engine::{system_clock, CoreError, Mailwarden};
 use mailwarden_tests::{text, TempDb};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -87,7 +87,7 @@ fn cancel_ends_a_test_send_waiting_on_the_token_endpoint() {
     let extra =
         ["--auth", "client-credentials", "--send", "graph", "--mailbox", "ops@contoso.com", "--client-secret-stdin"];
     add(&db, "Silent", &base, &extra, Some("WvR8Q~silent-secret-value\n"));
-    let core = Mailwarden::open(&db.path(), clock::system()).unwrap();
+    let core = Mailwarden::open(&db.path(), system_clock()).unwrap();
     let id = core.profiles().resolve("Silent").unwrap().profile.id;
 
     let (cancel, pressed) = cancel_when_in_flight(&seen, 1); // the token request
@@ -107,7 +107,7 @@ fn cancel_ends_a_device_code_sign_in_in_either_request() {
     // The device-code request itself hangs.
     let (base, seen) = silent_idp(0, "");
     add(&db, "Hangs early", &base, &["--auth", "device-code", "--mailbox", "erp@contoso.com"], None);
-    let core = Mailwarden::open(&db.path(), clock::system()).unwrap();
+    let core = Mailwarden::open(&db.path(), system_clock()).unwrap();
     let id = core.profiles().resolve("Hangs early").unwrap().profile.id;
     let cancel = cancel_after(Duration::from_millis(400));
     let start = Instant::now();

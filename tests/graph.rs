@@ -4,7 +4,7 @@
 //! and 400 for /me with an app-only token; and the inbound check reading the
 //! inbox over Graph (Mail.Read): counts and the newest message, its refusals.
 
-use mailwarden_engine::{clock, Mailwarden};
+use mailwarden_engine::{system_clock, Mailwarden};
 use mailwarden_tests::oauth_env::{assert_diagnosis, Env, CLIENT, SECRET};
 use mailwarden_tests::text;
 
@@ -108,12 +108,12 @@ fn me_with_an_app_only_token_is_explained() {
     let env = graph_env();
     app_only(&env, "Catalyst", "ops@contoso.com");
     std::env::set_var("MAILWARDEN_CA_FILE", &env.idp.ca.ca_file);
-    let core = Mailwarden::open(&env.db.path(), clock::system()).unwrap();
+    let core = Mailwarden::open(&env.db.path(), system_clock()).unwrap();
     let mut p = core.profiles().resolve("Catalyst").unwrap().profile;
     let token = core.tokens().access_token(p.id).unwrap().token;
     // Pretend the profile were delegated: the sender then uses /me.
-    p.auth_method = mailwarden_engine::profile::AuthMethod::AuthCode;
-    let err = mailwarden_engine::mail::graph::send_mime(
+    p.auth_method = mailwarden_engine::AuthMethod::AuthCode;
+    let err = mailwarden_services::mail::graph::send_mime(
         &p,
         &token,
         b"To: erp@contoso.com\r\nSubject: s\r\n\r\nb\r\n",

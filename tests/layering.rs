@@ -172,3 +172,41 @@ fn the_store_is_not_reached_around_the_engine() {
         }
     }
 }
+
+/// The front door: the CLI and the window name what they use from the
+/// engine by one name (`mailwarden_engine::Profile`), never by a module path
+/// into the services (`mailwarden_engine::watch::portal_row::…`), so what
+/// the services keep to themselves can move without touching a front end.
+#[test]
+fn front_ends_use_the_engines_flat_names_only() {
+    let deep = deep_path;
+    for dir in ["src-tauri/src", "src-tauri/cli/src", "src-tauri/cli/benches"] {
+        if !workspace_root().join(dir).exists() {
+            continue;
+        }
+        for (path, text) in sources(dir) {
+            if let Some(found) = deep(&text) {
+                panic!("{dir}/{path} reaches past the engine's front door: {found}");
+            }
+        }
+    }
+    // The rule can fail: a deep path is found.
+    assert!(deep("use mailwarden_engine::watch::AttentionItem;").is_some());
+    assert!(deep("use mailwarden_engine::{AttentionItem, Profile};").is_none());
+}
+
+/// The first `mailwarden_engine::module::…` path in `text`: a lower-case
+/// segment followed by `::` is a module, not a flat name.
+fn deep_path(text: &str) -> Option<String> {
+    const ROOT: &str = "mailwarden_engine::";
+    let mut rest = text;
+    while let Some(i) = rest.find(ROOT) {
+        let after = &rest[i + ROOT.len()..];
+        let segment: String = after.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        if after[segment.len()..].starts_with("::") && segment.starts_with(|c: char| c.is_ascii_lowercase()) {
+            return Some(format!("{ROOT}{segment}::…"));
+        }
+        rest = after;
+    }
+    None
+}

@@ -1,7 +1,7 @@
 //! Sign-in and tokens end to end: the `mailwarden` CLI against the identity
 //! provider simulator over HTTPS (a test CA the app is told to trust).
 
-use mailwarden_engine::{clock, Mailwarden};
+use mailwarden_engine::{system_clock, Mailwarden};
 use mailwarden_tests::idp::App;
 use mailwarden_tests::oauth_env::*;
 use mailwarden_tests::text;
@@ -271,7 +271,7 @@ fn invalid_grant_drops_the_refresh_token_but_a_network_failure_keeps_everything(
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("refused the connection"), "{}", text(&o.stderr));
     let after =
-        Mailwarden::open(&env_db.path(), clock::system()).unwrap().tokens().connection(kept_id).unwrap().unwrap();
+        Mailwarden::open(&env_db.path(), system_clock()).unwrap().tokens().connection(kept_id).unwrap().unwrap();
     assert_eq!(before, after, "a network failure changes nothing");
     assert!(after.has_refresh_token);
 }
@@ -303,7 +303,7 @@ fn twenty_processes_on_an_expired_token_make_exactly_one_refresh() {
         assert!(o.status.success(), "{}", text(&o.stderr));
     }
     let mut tokens: std::collections::BTreeSet<String> = outs.iter().map(token_of).collect();
-    tokens.insert(mailwarden_engine::secret::ExposeSecret::expose_secret(&from_gui.token).to_owned());
+    tokens.insert(mailwarden_engine::ExposeSecret::expose_secret(&from_gui.token).to_owned());
     assert_eq!(tokens.len(), 1, "all twenty and the app got the same fresh token");
     assert_eq!(env.idp.count("refresh_token") - before, 1, "exactly one refresh reached the identity provider");
 }

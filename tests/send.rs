@@ -43,7 +43,7 @@ fn xoauth2_over_starttls_is_delivered() {
     assert!(!transcript.contains(&token), "the token is redacted");
 
     // The steps in flight, as the GUI shows them.
-    use mailwarden_engine::mail::TestStep::*;
+    use mailwarden_engine::TestStep::*;
     std::env::set_var("MAILWARDEN_CA_FILE", &env.idp.ca.ca_file);
     let core = env.core();
     let pid = core.profiles().resolve("Invent ERP").unwrap().profile.id;
@@ -198,7 +198,7 @@ fn imap_check_over_tls_and_starttls_and_a_rejected_token() {
 /// starting with a dot, UTF-8), through the profile's route.
 #[test]
 fn the_transport_sends_any_message_as_handed() {
-    use mailwarden_engine::mail::{net::Limits, Outgoing};
+    use mailwarden_services::mail::{net::Limits, Outgoing};
     let env = Env::new();
     env.connected("Relay route", &[]);
     std::env::set_var("MAILWARDEN_CA_FILE", &env.idp.ca.ca_file);

@@ -7,40 +7,24 @@ use crate::connect::ConnectProgress;
 use crate::ipc_error::IpcError;
 use crate::transfer::ImportPick;
 use crate::watch::SettingsForm;
-use mailwarden_engine::diagnosis::Diagnosis;
-use mailwarden_engine::guide::{Permission, PermissionKind, Section, SetupGuide, Step};
-use mailwarden_engine::handover::programs::{ConfigFile, Program, ProgramConfig};
-use mailwarden_engine::handover::{HandoverRecord, HandoverSummary, HandoverValue, Reveal};
-use mailwarden_engine::keys::{KeyBackend, KeyInfo};
-use mailwarden_engine::mail::imap::{InboundReport, InboundVia, NewestMessage};
-use mailwarden_engine::mail::{SendReport, TestStep};
-use mailwarden_engine::mail::{TestKind, TestResult};
-use mailwarden_engine::oauth::device::DeviceCodePrompt;
-use mailwarden_engine::oauth::TokenRecord;
-use mailwarden_engine::oauth::{AuthReport, Claims};
-use mailwarden_engine::profile::{
-    AuthMethod, Catalog, ChoiceOption, Choices, Cloud, Defaults, ExpiryBadge, ExpiryState, ListSort, Profile,
-    ProfileDraft, ProfileQuery, ProfileRow, ProfileSummary, ProfileView, Provider, SendMethod, Thresholds, TlsMode,
+use mailwarden_engine::{
+    AdminInfo, AppSecret, AppSecretsReport, AppStatus, ApplyReport, ApplyState, AttentionAction, AttentionItem,
+    AttentionKind, AuthMethod, AuthReport, Bounces, Catalog, ChoiceOption, Choices, Claims, Cloud, ConfigFile,
+    DateOrder, Defaults, DeliveryState, Device, DeviceCodePrompt, DeviceDraft, Diagnosis, Envelope, ErrorCode,
+    ExpiryBadge, ExpiryState, FieldChange, FieldError, Finding, FindingState, GuideSection, GuideStep, HandoverRecord,
+    HandoverSummary, HandoverValue, ImportAction, ImportItem, ImportReport, InboundReport, InboundVia, KeyBackend,
+    KeyInfo, ListSort, NewSecret, NewestMessage, OnConflict, Permission, PermissionKind, Plan, PlanStep, PortalRow,
+    Profile, ProfileDraft, ProfileList, ProfileQuery, ProfileRow, ProfileSummary, ProfileView, Program, ProgramConfig,
+    Provider, QueuedMessage, RegistrationCheck, RelaySettings, RelayView, Reveal, RotateReport, RowApplied,
+    RunningInfo, SecretChange, SecretRecord, SendMethod, SendReport, Settings, SetupGuide, SetupProgress, SetupStep,
+    StepId, StepOutcome, StepState, TestKind, TestResult, TestStep, Thresholds, TlsMode, TokenRecord,
 };
-use mailwarden_engine::registration::{
-    AdminInfo, ApplyReport, ApplyState, Finding, FindingState, Plan, PlanStep, RegistrationCheck, StepOutcome,
-};
-use mailwarden_engine::relay::{
-    Bounces, DeliveryState, Device, DeviceDraft, Envelope, QueuedMessage, RelaySettings, RelayView, RunningInfo,
-};
-use mailwarden_engine::secret::SecretChange;
-use mailwarden_engine::settings::Settings;
-use mailwarden_engine::transfer::import::{FieldChange, ImportAction, ImportItem, ImportReport, OnConflict};
-use mailwarden_engine::watch::graph_secrets::{AppSecret, AppSecretsReport};
-use mailwarden_engine::watch::history::SecretRecord;
-use mailwarden_engine::watch::portal_row::{DateOrder, PortalRow, RowApplied};
-use mailwarden_engine::watch::rotate::{NewSecret, RotateReport};
-use mailwarden_engine::watch::{AttentionAction, AttentionItem, AttentionKind};
-use mailwarden_engine::{AppStatus, ErrorCode, FieldError, ProfileList};
-use mailwarden_engine::{SetupProgress, SetupStep, StepId, StepState};
 use ts_rs::{Config, TS};
 
 pub const PATH: &str = "ui/src/lib/bindings.ts";
+
+/// The catalogue the UI tests' fake backend serves (see the test below).
+pub const CATALOG_FIXTURE: &str = "ui/tests/catalog.json";
 
 macro_rules! decls {
     ($cfg:expr; $($t:ty),+ $(,)?) => {
@@ -60,7 +44,7 @@ pub fn render() -> String {
         ChoiceOption<()>, Catalog, KeyBackend, KeyInfo, AppStatus, ErrorCode, FieldError, Diagnosis, IpcError,
         TokenRecord, Claims, AuthReport, DeviceCodePrompt, ConnectProgress, SendReport, InboundReport, InboundVia, NewestMessage, TestKind, TestResult, TestStep,
         Thresholds, Settings, SettingsForm, AttentionKind, AttentionAction, AttentionItem, SecretRecord, DateOrder, PortalRow,
-        AppSecret, AppSecretsReport, NewSecret, RotateReport, RowApplied, SetupGuide, Section, Step, Permission, PermissionKind,
+        AppSecret, AppSecretsReport, NewSecret, RotateReport, RowApplied, SetupGuide, GuideSection, GuideStep, Permission, PermissionKind,
         HandoverValue, HandoverRecord, HandoverSummary, Reveal, Program, ProgramConfig, ConfigFile,
         SetupProgress, SetupStep, StepId, StepState, OnConflict, ImportAction, FieldChange, ImportItem, ImportReport, ImportPick,
         RegistrationCheck, Finding, FindingState, Plan, PlanStep, ApplyReport, ApplyState, StepOutcome, AdminInfo,
@@ -88,5 +72,20 @@ mod tests {
         }
         let have = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(have == want, "{} is stale: run `make bindings` and commit it", super::PATH);
+    }
+
+    /// The UI tests' stand-in backend answers `catalog` with the core's own
+    /// catalogue, written here, so its labels are never a second copy.
+    #[test]
+    fn the_ui_tests_catalogue_is_the_cores() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let path = root.join(super::CATALOG_FIXTURE);
+        let want = serde_json::to_string_pretty(&mailwarden_engine::catalog_of_choices()).unwrap() + "\n";
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &want).unwrap();
+            return;
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(have == want, "{} is stale: run `make bindings` and commit it", super::CATALOG_FIXTURE);
     }
 }

@@ -2,8 +2,10 @@
 
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
-use mailwarden_engine::profile::{self, Catalog, Choices, ProfileDraft, ProfileQuery, ProfileView};
-use mailwarden_engine::{AppStatus, FieldError, ProfileList};
+use mailwarden_engine::{
+    catalog_of_choices, rebase, AppStatus, Catalog, Choices, FieldError, ProfileDraft, ProfileList, ProfileQuery,
+    ProfileView,
+};
 use tauri::State;
 
 type Res<T> = Result<T, IpcError>;
@@ -17,7 +19,7 @@ pub fn app_status(state: State<'_, AppState>) -> Res<AppStatus> {
 
 #[tauri::command]
 pub fn catalog() -> Catalog {
-    profile::catalog()
+    catalog_of_choices()
 }
 
 #[tauri::command(async)]
@@ -33,7 +35,7 @@ pub fn get_profile(state: State<'_, AppState>, id: i64) -> Res<ProfileView> {
 #[tauri::command]
 pub fn new_draft(choices: Choices) -> ProfileDraft {
     let mut d = ProfileDraft::new(choices.provider, choices.auth_method, choices.send_method);
-    profile::rebase(&mut d, choices);
+    rebase(&mut d, choices);
     d
 }
 
@@ -46,7 +48,7 @@ pub fn edit_draft(state: State<'_, AppState>, id: i64) -> Res<ProfileDraft> {
 /// defaults take the new ones. Secrets in the draft are not echoed back.
 #[tauri::command]
 pub fn rebase_draft(mut draft: ProfileDraft, choices: Choices) -> ProfileDraft {
-    profile::rebase(&mut draft, choices);
+    rebase(&mut draft, choices);
     draft
 }
 

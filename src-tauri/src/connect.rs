@@ -5,14 +5,10 @@
 
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
-use mailwarden_engine::mail::imap::InboundReport;
-use mailwarden_engine::mail::{SendReport, TestStep};
-use mailwarden_engine::oauth::device::DeviceCodePrompt;
-use mailwarden_engine::oauth::loopback::{is_loopback, DEFAULT_TIMEOUT};
-use mailwarden_engine::oauth::AuthReport;
-use mailwarden_engine::oauth::TokenRecord;
-use mailwarden_engine::secret::SecretString;
-use mailwarden_engine::CoreError;
+use mailwarden_engine::{
+    is_loopback, AuthReport, CoreError, DeviceCodePrompt, InboundReport, SecretString, SendReport, TestStep,
+    TokenRecord, SIGN_IN_TIMEOUT,
+};
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -74,11 +70,11 @@ pub async fn connect_browser(
     let core = state.core()?;
     let cancel = cancel_flag(&state, id);
     on_worker(move || {
-        core.tokens().connect_loopback(id, DEFAULT_TIMEOUT, &cancel, |url| {
+        core.tokens().connect_loopback(id, SIGN_IN_TIMEOUT, &cancel, |url| {
             // The opener reports a launcher that failed to start or exited
             // with an error at once: say so now, not after the whole wait.
             let browser_error = app.opener().open_url(url, None::<&str>).err().map(|e| e.to_string());
-            let timeout_secs = DEFAULT_TIMEOUT.as_secs();
+            let timeout_secs = SIGN_IN_TIMEOUT.as_secs();
             let _ = on_progress.send(ConnectProgress::Waiting { url: url.to_owned(), timeout_secs, browser_error });
         })
     })

@@ -4,8 +4,7 @@
 
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
-use mailwarden_engine::guide::SetupGuide;
-use mailwarden_engine::SetupProgress;
+use mailwarden_engine::{SetupGuide, SetupProgress};
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt as _;
 

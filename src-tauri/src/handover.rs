@@ -5,9 +5,9 @@
 
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
-use mailwarden_engine::handover::programs::{Invocation, Program, ProgramConfig};
-use mailwarden_engine::handover::{HandoverRecord, HandoverSummary, Reveal};
-use mailwarden_engine::secret::{ExposeSecret, SecretString};
+use mailwarden_engine::{
+    ExposeSecret, HandoverRecord, HandoverSummary, Invocation, Program, ProgramConfig, Reveal, SecretString,
+};
 use std::time::Duration;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
@@ -108,7 +108,7 @@ fn clear_later(app: AppHandle, secret: SecretString, after: Duration) {
 
 fn invocation() -> Invocation {
     let exe = std::env::current_exe().unwrap_or_default();
-    let db = mailwarden_engine::paths::default_db_path();
+    let db = mailwarden_engine::default_db_path();
     Invocation::beside(exe.parent().unwrap_or(std::path::Path::new(".")), Some(&db))
 }
 

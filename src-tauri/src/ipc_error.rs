@@ -1,8 +1,7 @@
 //! The one error shape the webview receives: `{code, message, field?, fields}`.
 //! The UI branches on `code` and marks `fields`; it never parses `message`.
 
-use mailwarden_engine::diagnosis::Diagnosis;
-use mailwarden_engine::{CoreError, ErrorCode, FieldError};
+use mailwarden_engine::{CoreError, Diagnosis, ErrorCode, FieldError};
 use serde::Serialize;
 use ts_rs::TS;
 

@@ -4,7 +4,7 @@
 
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
-use mailwarden_engine::keys::{KeyBackend, KeyInfo};
+use mailwarden_engine::{KeyBackend, KeyInfo};
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 

@@ -6,8 +6,7 @@
 use crate::connect::{on_worker, ConnectProgress};
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
-use mailwarden_engine::oauth::loopback::DEFAULT_TIMEOUT;
-use mailwarden_engine::registration::{AdminInfo, AdminSession, ApplyReport, Plan, RegistrationCheck};
+use mailwarden_engine::{AdminInfo, AdminSession, ApplyReport, Plan, RegistrationCheck, SIGN_IN_TIMEOUT};
 use std::sync::{Arc, Mutex};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
@@ -65,9 +64,9 @@ pub async fn registration_sign_in(
     let core = state.core()?;
     let cancel = crate::connect::cancel_flag(&state, id);
     let session = on_worker(move || {
-        core.registrations().admin_sign_in(id, DEFAULT_TIMEOUT, &cancel, |url| {
+        core.registrations().admin_sign_in(id, SIGN_IN_TIMEOUT, &cancel, |url| {
             let browser_error = app.opener().open_url(url, None::<&str>).err().map(|e| e.to_string());
-            let timeout_secs = DEFAULT_TIMEOUT.as_secs();
+            let timeout_secs = SIGN_IN_TIMEOUT.as_secs();
             let _ = on_progress.send(ConnectProgress::Waiting { url: url.to_owned(), timeout_secs, browser_error });
         })
     })

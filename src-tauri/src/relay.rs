@@ -7,7 +7,7 @@ use crate::connect::on_worker;
 use crate::handover::copy_secret;
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
-use mailwarden_engine::relay::{Device, DeviceDraft, RelayView, Running};
+use mailwarden_engine::{Device, DeviceDraft, RelayView, Running};
 use std::sync::Mutex;
 use tauri::{AppHandle, Manager, State};
 

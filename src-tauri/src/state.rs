@@ -6,7 +6,7 @@
 //! engine open but locked, and the key banner says why.
 
 use crate::ipc_error::IpcError;
-use mailwarden_engine::{clock, Mailwarden};
+use mailwarden_engine::{system_clock, Mailwarden};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,9 +22,9 @@ pub struct AppState {
 
 impl AppState {
     pub fn open() -> Self {
-        let db = mailwarden_engine::paths::default_db_path();
-        mailwarden_engine::logging::init(&db, 0);
-        let app = Mailwarden::open(&db, clock::system()).map(Arc::new).map_err(IpcError::from);
+        let db = mailwarden_engine::default_db_path();
+        mailwarden_engine::init_logging(&db, 0);
+        let app = Mailwarden::open(&db, system_clock()).map(Arc::new).map_err(IpcError::from);
         AppState { app, cancels: Mutex::default(), unsaved: AtomicBool::new(false) }
     }
 

@@ -5,12 +5,12 @@
 
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
-use mailwarden_engine::secret::SecretString;
-use mailwarden_engine::transfer::import::{ImportReport, OnConflict};
-use mailwarden_engine::transfer::{self, ExportFile, MAX_FILE_BYTES};
+use mailwarden_engine::{
+    is_encrypted_export, open_export, read_export_file, write_export_file, ExportFile, ImportReport, OnConflict,
+    SecretString,
+};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::io::Read;
 use std::sync::Mutex;
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
@@ -47,7 +47,7 @@ pub fn export_profiles(
     else {
         return Ok(None);
     };
-    transfer::write_file(&path, &bytes)?;
+    write_export_file(&path, &bytes)?;
     Ok(Some(path.display().to_string()))
 }
 
@@ -57,16 +57,10 @@ pub fn import_pick(app: AppHandle, pending: State<'_, PendingImport>) -> Res<Opt
     let Some(path) = app.dialog().file().blocking_pick_file().and_then(|p| p.into_path().ok()) else {
         return Ok(None);
     };
-    let mut bytes = Vec::new();
-    std::fs::File::open(&path)
-        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| IpcError::flow(format!("Could not read {}: {e}", path.display())))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(IpcError::flow(format!("{} is too large to be an export file.", path.display())));
-    }
+    let bytes = read_export_file(&path)?;
     let pick = ImportPick {
         file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-        encrypted: transfer::is_encrypted(&bytes),
+        encrypted: is_encrypted_export(&bytes),
     };
     *pending.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((bytes, None));
     Ok(Some(pick))
@@ -83,7 +77,7 @@ pub fn import_preview(
     let core = state.core()?;
     let mut slot = pending.0.lock().unwrap_or_else(|p| p.into_inner());
     let (bytes, opened) = slot.as_mut().ok_or_else(|| IpcError::flow("Choose the file to import first."))?;
-    let (file, encrypted) = transfer::read(bytes, passphrase.as_ref())?;
+    let (file, encrypted) = open_export(bytes, passphrase.as_ref())?;
     let report = core.transfer().import_file(&file, encrypted, &HashMap::new(), None, true)?;
     *opened = Some((file, encrypted));
     Ok(report)

@@ -6,12 +6,10 @@ use crate::connect::on_worker;
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
 use crate::watcher::Watcher;
-use mailwarden_engine::settings::Settings;
-use mailwarden_engine::watch::graph_secrets::AppSecretsReport;
-use mailwarden_engine::watch::history::SecretRecord;
-use mailwarden_engine::watch::portal_row::{parse_portal_row, DateOrder, PortalRow, RowApplied};
-use mailwarden_engine::watch::rotate::{NewSecret, RotateReport};
-use mailwarden_engine::watch::AttentionItem;
+use mailwarden_engine::{
+    parse_portal_row, AppSecretsReport, AttentionItem, DateOrder, NewSecret, PortalRow, RotateReport, RowApplied,
+    SecretRecord, Settings,
+};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager as _, State};
 use tauri_plugin_autostart::ManagerExt as _;
@@ -41,23 +39,13 @@ pub fn secret_history(state: State<'_, AppState>, id: i64) -> Res<Vec<SecretReco
 /// this computer's locale order unless `dayFirst` says otherwise).
 #[tauri::command]
 pub fn parse_portal_row_text(text: String, day_first: Option<bool>) -> Res<PortalRow> {
-    let order = match day_first {
-        Some(true) => DateOrder::DayFirst,
-        Some(false) => DateOrder::MonthFirst,
-        None => DateOrder::from_env(),
-    };
-    Ok(parse_portal_row(&text, order)?)
+    Ok(parse_portal_row(&text, DateOrder::chosen(day_first))?)
 }
 
 /// Apply a pasted portal row to the profile: Secret ID, expiry, description.
 #[tauri::command(async)]
 pub fn apply_portal_row(state: State<'_, AppState>, id: i64, text: String, day_first: Option<bool>) -> Res<RowApplied> {
-    let order = match day_first {
-        Some(true) => DateOrder::DayFirst,
-        Some(false) => DateOrder::MonthFirst,
-        None => DateOrder::from_env(),
-    };
-    Ok(state.core()?.profiles().apply_portal_row(id, &text, order)?)
+    Ok(state.core()?.profiles().apply_portal_row(id, &text, DateOrder::chosen(day_first))?)
 }
 
 #[tauri::command]
@@ -107,7 +95,7 @@ pub fn check_now(app: AppHandle, state: State<'_, AppState>) -> Res<Vec<Attentio
 #[tauri::command]
 pub fn open_secrets_blade(app: AppHandle, state: State<'_, AppState>, id: i64) -> Res<()> {
     let client_id = state.core()?.profiles().get(id)?.profile.client_id;
-    let url = mailwarden_engine::watch::calendar::secrets_blade_url(&client_id);
+    let url = mailwarden_engine::secrets_blade_url(&client_id);
     app.opener().open_url(url, None::<&str>).map_err(|e| IpcError::flow(format!("Could not open the browser: {e}")))
 }
 

@@ -4,9 +4,9 @@
 //! Run with `make bench`; target: median ratio ≤ 1.2.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use mailwarden_engine::profile::{AuthMethod, Cloud, ProfileDraft, Provider, SendMethod};
-use mailwarden_engine::secret::{ExposeSecret, SecretString};
-use mailwarden_engine::{clock, Mailwarden};
+use mailwarden_engine::{system_clock, Mailwarden};
+use mailwarden_engine::{AuthMethod, Cloud, ProfileDraft, Provider, SendMethod};
+use mailwarden_engine::{ExposeSecret, SecretString};
 use mailwarden_tests::idp::{App, Idp};
 use mailwarden_tests::mail::MailServers;
 use std::io::{BufRead, BufReader, Write};
@@ -30,7 +30,7 @@ fn bench(c: &mut Criterion) {
     std::env::set_var("MAILWARDEN_KEY_BACKEND", "file");
     std::env::set_var("MAILWARDEN_CA_FILE", &idp.ca.ca_file);
     let dir = tempfile::tempdir().unwrap();
-    let app = Mailwarden::open(&dir.path().join("bench.db"), clock::system()).unwrap();
+    let app = Mailwarden::open(&dir.path().join("bench.db"), system_clock()).unwrap();
     let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::RefreshToken, SendMethod::Smtp);
     d.name = "bench".into();
     d.mailbox = "erp@contoso.com".into();

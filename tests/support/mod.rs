@@ -249,9 +249,9 @@ pub fn text(b: &[u8]) -> String {
 /// Fill the database at `db` with `n` Microsoft 365 profiles through the
 /// core, as the window benchmarks read them ("Profile 0000", …).
 pub fn seed_profiles(db: &Path, n: usize) {
-    use mailwarden_engine::profile::{AuthMethod, ProfileDraft, Provider, SendMethod};
+    use mailwarden_engine::{AuthMethod, ProfileDraft, Provider, SendMethod};
     std::env::set_var("MAILWARDEN_KEY_BACKEND", "file");
-    let app = mailwarden_engine::Mailwarden::open(db, mailwarden_engine::clock::system()).unwrap();
+    let app = mailwarden_engine::Mailwarden::open(db, mailwarden_engine::system_clock()).unwrap();
     for i in 0..n {
         let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::AuthCode, SendMethod::Smtp);
         d.name = format!("Profile {i:04}");

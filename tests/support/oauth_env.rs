@@ -4,7 +4,7 @@
 
 use crate::idp::{App, Idp};
 use crate::{text, TempDb};
-use mailwarden_engine::{clock, Mailwarden};
+use mailwarden_engine::{system_clock, Mailwarden};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};
 
@@ -124,7 +124,7 @@ impl Env {
     }
 
     pub fn core(&self) -> Mailwarden {
-        Mailwarden::open(&self.db.path(), clock::system()).unwrap()
+        Mailwarden::open(&self.db.path(), system_clock()).unwrap()
     }
 }
 

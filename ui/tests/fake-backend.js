@@ -22,32 +22,8 @@
     return errors;
   };
   const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  const catalog = {
-    providers: [
-      { value: 'microsoft365', label: 'Microsoft 365 (work or school)' },
-      { value: 'outlook', label: 'Outlook.com (personal)' },
-      { value: 'google', label: 'Google' },
-      { value: 'custom', label: 'Custom OAuth' },
-    ],
-    authMethods: [
-      { value: 'auth-code', label: 'Connect your account (browser sign-in)' },
-      { value: 'refresh-token', label: 'Pasted refresh token' },
-      { value: 'client-credentials', label: 'App-only (client credentials)' },
-      { value: 'device-code', label: 'Device code' },
-      { value: 'password', label: 'Mailbox password over OAuth (ROPC, discouraged)' },
-      { value: 'basic', label: 'Username and password' },
-    ],
-    sendMethods: [
-      { value: 'smtp', label: 'SMTP' },
-      { value: 'graph', label: 'Microsoft Graph' },
-    ],
-    clouds: [{ value: 'global', label: 'Global' }, { value: 'custom', label: 'Custom authority URL' }],
-    tlsModes: [
-      { value: 'starttls', label: 'STARTTLS' },
-      { value: 'tls', label: 'Implicit TLS' },
-      { value: 'none', label: 'None (loopback only)' },
-    ],
-  };
+  // The core's own catalogue (ui/tests/catalog.json, written by a Rust test).
+  const catalog = window.__CATALOG__;
   const draftOf = (p) => ({
     name: p.name, enabled: p.enabled, notes: p.notes, provider: p.provider, authMethod: p.authMethod,
     sendMethod: p.sendMethod, mailbox: p.mailbox, fromAddress: p.fromAddress ?? '', domain: p.domain ?? '',
@@ -74,7 +50,7 @@
     .filter((p) => p.secretExpiry && p.secretExpiry.state !== 'ok')
     .map((p) => ({
       profileId: p.id, profileName: p.name, kind: 'secret', state: p.secretExpiry.state, daysLeft: p.secretExpiry.daysLeft,
-      title: p.secretExpiry.state === 'expired' ? 'Client secret expired' : `Client secret expires in ${p.secretExpiry.daysLeft} days`,
+      title: p.secretExpiry.text,
       detail: '', action: 'rotateSecret', item: `secret:${p.id}`,
     }))
     ).sort((a, b) => rank[a.state] - rank[b.state] || (a.daysLeft ?? 0) - (b.daysLeft ?? 0));
@@ -181,7 +157,7 @@
     },
     rotate_secret: ({ id, secret }) => {
       const p = state.profiles.find((x) => x.id === id);
-      p.secretExpiry = { state: 'ok', daysLeft: 365 };
+      p.secretExpiry = { state: 'ok', daysLeft: 365, text: 'Client secret expires in 365 days' };
       return { profile: p, proof: 'got an app-only token with the new secret', retired: { id: 1, secretId: 'old-id', hint: 'Old', description: '', expiresOn: null, addedAt: '2026-01-01T00:00:00Z', retiredAt: '2026-11-23T00:00:00Z' } };
     },
     open_secrets_blade: () => null,

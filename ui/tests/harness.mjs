@@ -37,13 +37,14 @@ export async function launch() {
 }
 
 const backend = await readFile(join(here, 'fake-backend.js'), 'utf8');
+const catalog = await readFile(join(here, 'catalog.json'), 'utf8');
 
 /** A page on the app with `seed` profiles in the fake backend. */
 export async function openApp(browser, url, seed = [], options = {}) {
   const { attention = [], key = null, listDelay = 0, watchFailure = null, ...contextOptions } = options;
   const context = await browser.newContext({ viewport: { width: 1180, height: 760 }, ...contextOptions });
   const page = await context.newPage();
-  await page.addInitScript(`window.__SEED__ = ${JSON.stringify(seed)};\nwindow.__ATTENTION__ = ${JSON.stringify(attention)};\nwindow.__KEY__ = ${JSON.stringify(key)};\nwindow.__LIST_DELAY__ = ${listDelay};\nwindow.__WATCH_FAILURE__ = ${JSON.stringify(watchFailure)};\n${backend}`);
+  await page.addInitScript(`window.__SEED__ = ${JSON.stringify(seed)};\nwindow.__ATTENTION__ = ${JSON.stringify(attention)};\nwindow.__KEY__ = ${JSON.stringify(key)};\nwindow.__LIST_DELAY__ = ${listDelay};\nwindow.__WATCH_FAILURE__ = ${JSON.stringify(watchFailure)};\nwindow.__CATALOG__ = ${catalog};\n${backend}`);
   await page.goto(url);
   return page;
 }

@@ -20,16 +20,16 @@ test('the empty state invites the first mail server and opens the editor', async
 
 test('expiry badges: green ok, amber soon, red urgent and expired', async () => {
   const page = await app.open([
-    profile(1, 'Alpha', { secretExpiry: { state: 'ok', daysLeft: 200 } }),
-    profile(2, 'Bravo', { secretExpiry: { state: 'soon', daysLeft: 17 } }),
-    profile(3, 'Charlie', { secretExpiry: { state: 'urgent', daysLeft: 4 } }),
-    profile(4, 'Delta', { secretExpiry: { state: 'expired', daysLeft: -3 } }),
+    profile(1, 'Alpha', { secretExpiry: { state: 'ok', daysLeft: 200, text: 'Client secret expires in 200 days' } }),
+    profile(2, 'Bravo', { secretExpiry: { state: 'soon', daysLeft: 17, text: 'Client secret expires in 17 days' } }),
+    profile(3, 'Charlie', { secretExpiry: { state: 'urgent', daysLeft: 4, text: 'Client secret expires in 4 days' } }),
+    profile(4, 'Delta', { secretExpiry: { state: 'expired', daysLeft: -3, text: 'Client secret expired 3 days ago' } }),
   ]);
   await page.getByTestId('profile-row').first().waitFor();
   const pills = await page.$$eval('.expiry', (els) =>
     els.map((e) => ({ state: e.dataset.state, text: e.textContent.trim(), label: e.getAttribute('aria-label'), color: getComputedStyle(e).backgroundColor })));
   assert.deepEqual(pills.map((p) => [p.state, p.text]), [['ok', '200 d'], ['soon', '17 d'], ['urgent', '4 d'], ['expired', 'expired']]);
-  assert.equal(pills[3].label, 'Secret expired 3 days ago');
+  assert.equal(pills[3].label, 'Client secret expired 3 days ago');
   assert.equal(pills[2].color, pills[3].color, 'urgent and expired share red');
   assert.notEqual(pills[0].color, pills[1].color);
   assert.notEqual(pills[1].color, pills[2].color);
@@ -94,10 +94,10 @@ test('a dialog closed with Esc gives focus back to what opened it; the editor he
 
 test('the list sorts by name or most urgent first', async () => {
   const page = await app.open([
-    profile(1, 'Alpha', { secretExpiry: { state: 'ok', daysLeft: 200 } }),
+    profile(1, 'Alpha', { secretExpiry: { state: 'ok', daysLeft: 200, text: 'Client secret expires in 200 days' } }),
     profile(2, 'Bravo'),
-    profile(3, 'Charlie', { secretExpiry: { state: 'urgent', daysLeft: 4 } }),
-    profile(4, 'Delta', { secretExpiry: { state: 'soon', daysLeft: 20 } }),
+    profile(3, 'Charlie', { secretExpiry: { state: 'urgent', daysLeft: 4, text: 'Client secret expires in 4 days' } }),
+    profile(4, 'Delta', { secretExpiry: { state: 'soon', daysLeft: 20, text: 'Client secret expires in 20 days' } }),
   ]);
   const names = () => page.$$eval('[data-testid=profile-row]', (rows) => rows.map((r) => r.dataset.name));
   await page.getByTestId('profile-row').first().waitFor();
@@ -132,7 +132,7 @@ test('at 900×600 the attention panel folds so the list keeps its room', async (
 });
 
 test('follows the system dark theme', async () => {
-  const page = await app.open([profile(1, 'Alpha', { secretExpiry: { state: 'soon', daysLeft: 12 } })], { colorScheme: 'dark' });
+  const page = await app.open([profile(1, 'Alpha', { secretExpiry: { state: 'soon', daysLeft: 12, text: 'Client secret expires in 12 days' } })], { colorScheme: 'dark' });
   await page.getByTestId('profile-row').click();
   await page.locator('#name').waitFor();
   const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
@@ -153,9 +153,9 @@ test('the key-file banner explains itself', async () => {
 
 test('the attention panel lists expiring secrets worst first; its action opens the guided rotation', async () => {
   const page = await app.open([
-    profile(1, 'Alpha', { secretExpiry: { state: 'ok', daysLeft: 200 }, hasClientSecret: true }),
-    profile(2, 'Bravo', { secretExpiry: { state: 'soon', daysLeft: 17 }, hasClientSecret: true }),
-    profile(3, 'Charlie', { secretExpiry: { state: 'expired', daysLeft: -3 }, hasClientSecret: true }),
+    profile(1, 'Alpha', { secretExpiry: { state: 'ok', daysLeft: 200, text: 'Client secret expires in 200 days' }, hasClientSecret: true }),
+    profile(2, 'Bravo', { secretExpiry: { state: 'soon', daysLeft: 17, text: 'Client secret expires in 17 days' }, hasClientSecret: true }),
+    profile(3, 'Charlie', { secretExpiry: { state: 'expired', daysLeft: -3, text: 'Client secret expired 3 days ago' }, hasClientSecret: true }),
   ]);
   const items = page.getByTestId('attention-item');
   await items.first().waitFor();

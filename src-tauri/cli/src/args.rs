@@ -111,7 +111,7 @@ pub enum Command {
         /// (or mutt), aerc, git-send-email or postfix. It asks Mailwarden for
         /// each token; no secret is written into it.
         #[arg(long, value_name = "PROGRAM", value_parser = parse_program)]
-        config: Option<mailwarden_engine::handover::programs::Program>,
+        config: Option<mailwarden_engine::Program>,
     },
     /// Hand a secret to another product: write it to standard output (only
     /// into a pipe or file, unless --yes). Each hand-over is recorded.
@@ -251,8 +251,8 @@ pub enum TestCommand {
     },
 }
 
-fn parse_program(s: &str) -> Result<mailwarden_engine::handover::programs::Program, String> {
-    use mailwarden_engine::handover::programs::Program;
+fn parse_program(s: &str) -> Result<mailwarden_engine::Program, String> {
+    use mailwarden_engine::Program;
     Program::parse(s).ok_or_else(|| {
         let all: Vec<&str> = Program::ALL.iter().map(|p| p.as_str()).collect();
         format!("one of: {}", all.join(", "))

@@ -4,7 +4,7 @@
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Subcommand};
-use mailwarden_engine::profile::{AuthMethod, Cloud, ExpiryState, ListSort, Provider, SendMethod, TlsMode};
+use mailwarden_engine::{AuthMethod, Cloud, ExpiryState, ListSort, Provider, SendMethod, TlsMode};
 
 #[derive(Subcommand)]
 pub enum ProfileCommand {

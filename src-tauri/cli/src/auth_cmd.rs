@@ -2,11 +2,7 @@
 
 use crate::args::ConnectArgs;
 use crate::output;
-use mailwarden_engine::oauth::loopback::is_loopback;
-use mailwarden_engine::oauth::TokenRecord;
-use mailwarden_engine::profile::Profile;
-use mailwarden_engine::secret::SecretString;
-use mailwarden_engine::{CoreError, Mailwarden};
+use mailwarden_engine::{is_loopback, CoreError, InboundVia, Mailwarden, Profile, SecretString, TokenRecord};
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -42,7 +38,7 @@ pub fn connect(app: &Mailwarden, a: ConnectArgs) -> Result<ExitCode, CoreError> 
                 "To sign in, open {} in any browser and enter the code {} (it expires in {}).",
                 d.verification_uri,
                 d.user_code,
-                mailwarden_engine::diagnosis::plural((d.expires_in_secs / 60) as i64, "minute")
+                mailwarden_engine::plural((d.expires_in_secs / 60) as i64, "minute")
             );
             eprintln!("Waiting for the sign-in… (Ctrl+C to cancel)");
         })?;
@@ -124,7 +120,7 @@ fn connect_loopback(app: &Mailwarden, p: &Profile, timeout: u64) -> Result<ExitC
         open_browser(url);
         eprintln!(
             "Waiting for the sign-in (up to {}; Ctrl+C to cancel)…",
-            mailwarden_engine::diagnosis::plural(timeout.div_ceil(60) as i64, "minute")
+            mailwarden_engine::plural(timeout.div_ceil(60) as i64, "minute")
         );
     })?;
     connected(&p.name, &r);
@@ -210,8 +206,7 @@ pub fn test_imap(app: &Mailwarden, profile: &str, verbose: bool, json: bool) -> 
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_inbound(r: &mailwarden_engine::mail::imap::InboundReport) {
-    use mailwarden_engine::mail::imap::InboundVia;
+fn print_inbound(r: &mailwarden_engine::InboundReport) {
     match r.via {
         InboundVia::Imap => {
             println!("Signed in to IMAP as {} and listed {} folders in {} ms.", r.mailbox, r.folders, r.elapsed_ms)

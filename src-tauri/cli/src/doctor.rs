@@ -3,12 +3,12 @@
 //! the system keyring.
 
 use crate::output;
-use mailwarden_engine::{clock, Mailwarden};
+use mailwarden_engine::{system_clock, Mailwarden};
 use std::path::Path;
 use std::process::ExitCode;
 
 pub fn run(db: &Path, json: bool) -> ExitCode {
-    match Mailwarden::open(db, clock::system()).and_then(|app| app.status()) {
+    match Mailwarden::open(db, system_clock()).and_then(|app| app.status()) {
         Ok(status) => {
             if json {
                 output::json(&status);
@@ -18,8 +18,8 @@ pub fn run(db: &Path, json: bool) -> ExitCode {
                 println!(
                     "data key     {} at {}",
                     match status.key.backend {
-                        mailwarden_engine::keys::KeyBackend::Keyring => "system keyring",
-                        mailwarden_engine::keys::KeyBackend::File => "key file",
+                        mailwarden_engine::KeyBackend::Keyring => "system keyring",
+                        mailwarden_engine::KeyBackend::File => "key file",
                     },
                     status.key.location
                 );

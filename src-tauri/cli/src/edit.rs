@@ -1,9 +1,7 @@
 //! Applying command-line fields to a draft, and reading secrets safely.
 
 use crate::args::FieldArgs;
-use mailwarden_engine::profile::{rebase, Choices, ProfileDraft};
-use mailwarden_engine::secret::SecretChange;
-use mailwarden_engine::CoreError;
+use mailwarden_engine::{rebase, AuthMethod, Choices, CoreError, ProfileDraft, SecretChange};
 use std::io::{BufRead, IsTerminal};
 
 /// Switch choices first (so defaults follow), then apply every given field.
@@ -65,7 +63,6 @@ pub fn apply(d: &mut ProfileDraft, choices: Choices, f: FieldArgs) -> Result<(),
 
 /// On `add` at a terminal, ask for the secret the method needs if none was given.
 pub fn prompt_missing(d: &mut ProfileDraft) -> Result<(), CoreError> {
-    use mailwarden_engine::profile::AuthMethod;
     if !std::io::stdin().is_terminal() {
         return Ok(());
     }

@@ -15,7 +15,7 @@
 
 mod token_out;
 
-use mailwarden_engine::{clock, Mailwarden};
+use mailwarden_engine::{system_clock, Mailwarden};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -87,9 +87,9 @@ impl TokenCall {
     /// Print the cached token if it is valid; false (having printed and
     /// changed nothing) when the full command line must answer.
     fn serve(&self) -> bool {
-        let db = self.db.clone().unwrap_or_else(mailwarden_engine::paths::default_db_path);
-        mailwarden_engine::logging::init(&db, 0);
-        let Some(app) = Mailwarden::open_quick(&db, clock::system()) else {
+        let db = self.db.clone().unwrap_or_else(mailwarden_engine::default_db_path);
+        mailwarden_engine::init_logging(&db, 0);
+        let Some(app) = Mailwarden::open_quick(&db, system_clock()) else {
             return false;
         };
         let Ok(p) = app.profiles().find_profile(&self.profile) else {

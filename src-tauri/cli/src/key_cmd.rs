@@ -2,8 +2,7 @@
 //! data key. The key itself never goes to a terminal or an argument.
 
 use clap::Subcommand;
-use mailwarden_engine::keys::KeyHome;
-use mailwarden_engine::{CoreError, Mailwarden};
+use mailwarden_engine::{CoreError, KeyHome, Mailwarden};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;

@@ -22,7 +22,7 @@ mod transfer_cmd;
 mod watch_cmd;
 
 use args::{CalendarCommand, Cli, Command, ProfileCommand, TestCommand};
-use mailwarden_engine::{clock, CoreError, Mailwarden};
+use mailwarden_engine::{system_clock, CoreError, Mailwarden};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -51,8 +51,8 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CoreError> {
-    let db = cli.global.db.clone().unwrap_or_else(mailwarden_engine::paths::default_db_path);
-    mailwarden_engine::logging::init(&db, cli.global.log);
+    let db = cli.global.db.clone().unwrap_or_else(mailwarden_engine::default_db_path);
+    mailwarden_engine::init_logging(&db, cli.global.log);
     if let Command::GenerateAssets { dir } = &cli.command {
         return assets_cmd::generate(dir).map(|()| ExitCode::SUCCESS);
     }
@@ -66,7 +66,7 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
             println!("MAILWARDEN UNKNOWN - no Mailwarden database at {}", db.display());
             return Ok(ExitCode::from(3));
         }
-        let result = Mailwarden::open(&db, clock::system())
+        let result = Mailwarden::open(&db, system_clock())
             .and_then(|app| watch_cmd::check(&app, as_of.as_deref(), *warn_days, *crit_days, *json));
         return Ok(result.unwrap_or_else(|e| {
             println!("MAILWARDEN UNKNOWN - {e}");
@@ -75,13 +75,13 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
     }
     if let Command::Token(a) = &cli.command {
         // msmtp's passwordeval: the process lives for a moment (open_brief).
-        let app = Mailwarden::open_brief(&db, clock::system())?;
+        let app = Mailwarden::open_brief(&db, system_clock())?;
         return auth_cmd::token(&app, &a.profile, &a.format);
     }
     if let Command::Relay { command } = cli.command {
-        return relay_cmd::run(Mailwarden::open(&db, clock::system())?, command);
+        return relay_cmd::run(Mailwarden::open(&db, system_clock())?, command);
     }
-    let app = Mailwarden::open(&db, clock::system())?;
+    let app = Mailwarden::open(&db, system_clock())?;
     match cli.command {
         Command::Profile { command } => match command {
             ProfileCommand::List(a) => profile_cmd::list(&app, a),

@@ -1,8 +1,7 @@
 //! Rendering for people (aligned text) and for programs (`--json`), and errors
 //! with the flag to fix.
 
-use mailwarden_engine::profile::{ExpiryBadge, ExpiryState};
-use mailwarden_engine::CoreError;
+use mailwarden_engine::{days_text, CoreError, ExpiryBadge};
 use serde::Serialize;
 
 /// The command-line flag that sets a draft field.
@@ -64,10 +63,7 @@ pub fn json<T: Serialize>(value: &T) {
 pub fn expiry_text(badge: Option<&ExpiryBadge>) -> String {
     match badge {
         None => "-".into(),
-        Some(b) => match b.state {
-            ExpiryState::Expired => format!("expired {} days ago", -b.days_left),
-            s => format!("{} days ({})", b.days_left, s.as_str()),
-        },
+        Some(b) => format!("{} ({})", days_text(b.days_left), b.state.as_str()),
     }
 }
 

@@ -2,8 +2,10 @@
 
 use crate::args::{AddArgs, EditArgs, ListArgs};
 use crate::{edit, output};
-use mailwarden_engine::profile::{Choices, ProfileDraft, ProfileQuery, ProfileView};
-use mailwarden_engine::{CoreError, Mailwarden};
+use mailwarden_engine::{
+    render_guide, Choices, CoreError, ExposeSecret, GuideFormat, Invocation, Mailwarden, ProfileDraft, ProfileQuery,
+    ProfileView, Reveal, StepState,
+};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -108,7 +110,6 @@ fn print_view(v: &ProfileView) {
 
 /// The setup's steps, as the editor shows them.
 fn print_steps(progress: &mailwarden_engine::SetupProgress) {
-    use mailwarden_engine::StepState;
     println!("Setup:");
     for s in &progress.steps {
         let mark = match s.state {
@@ -178,9 +179,8 @@ fn stamp(t: time::OffsetDateTime) -> String {
 }
 
 pub fn guide(app: &Mailwarden, profile: &str, markdown: bool) -> Result<ExitCode, CoreError> {
-    use mailwarden_engine::guide::render::{render, Format};
     let g = app.guides().for_profile(profile)?;
-    print!("{}", render(&g, if markdown { Format::Markdown } else { Format::Text }));
+    print!("{}", render_guide(&g, if markdown { GuideFormat::Markdown } else { GuideFormat::Text }));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -212,11 +212,10 @@ pub fn handover(app: &Mailwarden, profile: &str, json: bool) -> Result<ExitCode,
 pub fn program_config(
     app: &Mailwarden,
     profile: &str,
-    program: mailwarden_engine::handover::programs::Program,
+    program: mailwarden_engine::Program,
     db: Option<&std::path::Path>,
     json: bool,
 ) -> Result<ExitCode, CoreError> {
-    use mailwarden_engine::handover::programs::Invocation;
     let v = app.profiles().resolve(profile)?;
     let exe = std::env::current_exe().map_err(|e| CoreError::Flow(format!("Where is this program? {e}")))?;
     let how = Invocation::beside(exe.parent().unwrap_or(std::path::Path::new(".")), db);
@@ -244,8 +243,6 @@ pub fn reveal(
     forget: bool,
     yes: bool,
 ) -> Result<ExitCode, CoreError> {
-    use mailwarden_engine::handover::Reveal;
-    use mailwarden_engine::secret::ExposeSecret;
     let what = if refresh_token { Reveal::RefreshToken } else { Reveal::ClientSecret };
     if std::io::stdout().is_terminal() && !yes {
         return Err(CoreError::Flow(format!(

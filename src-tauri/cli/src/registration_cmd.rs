@@ -4,8 +4,7 @@
 //! after the plan is shown and confirmed.
 
 use crate::args::RegistrationCommand;
-use mailwarden_engine::registration::{AdminSession, ApplyState, FindingState};
-use mailwarden_engine::{CoreError, Mailwarden};
+use mailwarden_engine::{AdminSession, ApplyState, CoreError, FindingState, Mailwarden};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;

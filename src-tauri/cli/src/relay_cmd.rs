@@ -3,9 +3,7 @@
 
 use crate::args_relay::{DeviceCommand, QueueCommand, RelayCommand};
 use crate::output;
-use mailwarden_engine::relay::{DeviceDraft, QueuedMessage};
-use mailwarden_engine::secret::ExposeSecret;
-use mailwarden_engine::{CoreError, Mailwarden};
+use mailwarden_engine::{CoreError, DeviceDraft, ExposeSecret, Mailwarden, QueuedMessage};
 use std::process::ExitCode;
 use std::sync::Arc;
 

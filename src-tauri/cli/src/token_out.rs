@@ -3,9 +3,7 @@
 //! stdout, so it works as msmtp's `passwordeval`; a bookkeeping warning goes
 //! to stderr.
 
-use mailwarden_engine::oauth::Issued;
-use mailwarden_engine::profile::Profile;
-use mailwarden_engine::secret::ExposeSecret;
+use mailwarden_engine::{ExposeSecret, Issued, Profile};
 use std::io::Write;
 
 /// The formats `--format` takes; the first is the default.
@@ -17,7 +15,7 @@ pub fn print(p: &Profile, issued: &Issued, format: &str) {
     }
     let token = issued.token.expose_secret();
     let out = match format {
-        "xoauth2" => mailwarden_engine::oauth::xoauth2::encoded(p, &issued.token).to_string(),
+        "xoauth2" => mailwarden_engine::xoauth2_string(p, &issued.token).to_string(),
         "json" => serde_json::json!({"access_token": token, "token_type": "Bearer", "expires_at": issued.expires_at})
             .to_string(),
         _ => token.to_owned(),

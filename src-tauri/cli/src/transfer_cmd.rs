@@ -4,12 +4,12 @@
 
 use crate::args_profile::{ExportArgs, ImportArgs};
 use crate::output;
-use mailwarden_engine::secret::SecretString;
-use mailwarden_engine::transfer::import::{ImportAction, ImportItem, ImportReport, OnConflict};
-use mailwarden_engine::transfer::{self, MAX_FILE_BYTES};
-use mailwarden_engine::{CoreError, Mailwarden};
+use mailwarden_engine::{
+    is_encrypted_export, open_export, read_export_file, write_export_file, CoreError, ImportAction, ImportItem,
+    ImportReport, Mailwarden, OnConflict, SecretString,
+};
 use std::collections::HashMap;
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 fn passphrase(from_stdin: bool, twice: bool) -> Result<SecretString, CoreError> {
@@ -39,7 +39,7 @@ pub fn export(app: &Mailwarden, a: ExportArgs) -> Result<ExitCode, CoreError> {
         a.profiles.iter().map(|p| Ok(app.profiles().resolve(p)?.profile.id)).collect::<Result<Vec<_>, CoreError>>()?;
     let pass = if a.with_secrets { Some(passphrase(a.passphrase_stdin, true)?) } else { None };
     let bytes = app.transfer().export(&ids, pass.as_ref())?;
-    transfer::write_file(&a.output, &bytes)?;
+    write_export_file(&a.output, &bytes)?;
     let count = if ids.is_empty() { app.profiles().list(&Default::default())?.total } else { ids.len() };
     let what = if pass.is_some() { "with their secrets, encrypted under the passphrase" } else { "without secrets" };
     eprintln!("Exported {count} profile(s) {what} to {}.", a.output.display());
@@ -47,20 +47,9 @@ pub fn export(app: &Mailwarden, a: ExportArgs) -> Result<ExitCode, CoreError> {
 }
 
 pub fn import(app: &Mailwarden, a: ImportArgs) -> Result<ExitCode, CoreError> {
-    let ctx = || format!("Could not read {}", a.file.display());
-    let mut bytes = Vec::new();
-    std::fs::File::open(&a.file)
-        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| CoreError::io(ctx(), e))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(CoreError::Flow(format!(
-            "{} is larger than an export file can be ({} MB).",
-            a.file.display(),
-            MAX_FILE_BYTES >> 20
-        )));
-    }
-    let pass = if transfer::is_encrypted(&bytes) { Some(passphrase(a.passphrase_stdin, false)?) } else { None };
-    let (file, encrypted) = transfer::read(&bytes, pass.as_ref())?;
+    let bytes = read_export_file(&a.file)?;
+    let pass = if is_encrypted_export(&bytes) { Some(passphrase(a.passphrase_stdin, false)?) } else { None };
+    let (file, encrypted) = open_export(&bytes, pass.as_ref())?;
     let default = a.on_conflict.as_deref().and_then(OnConflict::parse);
     let mut choices = HashMap::new();
     let preview = app.transfer().import_file(&file, encrypted, &choices, default, true)?;

@@ -4,11 +4,9 @@
 
 use crate::args::{SecretCommand, SettingsCommand};
 use crate::output;
-use mailwarden_engine::profile::{ExpiryState, Thresholds};
-use mailwarden_engine::secret::{ExposeSecret, SecretString};
-use mailwarden_engine::watch::portal_row::DateOrder;
-use mailwarden_engine::watch::rotate::NewSecret;
-use mailwarden_engine::{CoreError, Mailwarden};
+use mailwarden_engine::{
+    Bounces, CoreError, DateOrder, ExpiryState, ExposeSecret, Mailwarden, NewSecret, SecretString, Thresholds,
+};
 use serde::Serialize;
 use std::io::{BufRead, Read};
 use std::path::Path;
@@ -25,7 +23,7 @@ fn parse_day(s: &str) -> Result<time::Date, CoreError> {
 struct CheckReport<'a> {
     status: &'a str,
     exit_code: u8,
-    items: &'a [mailwarden_engine::watch::AttentionItem],
+    items: &'a [mailwarden_engine::AttentionItem],
     /// The data key is unreachable: nothing can be refreshed until it is back.
     key_problem: Option<&'a str>,
 }
@@ -49,7 +47,7 @@ pub fn check(
     }
     let today = match as_of {
         Some(d) => parse_day(d)?,
-        None => mailwarden_engine::clock::system().today(),
+        None => mailwarden_engine::system_clock().today(),
     };
     let items = app.watch().attention_at(today, &t)?;
     // A locked key is a warning of its own: dates are still checked, but
@@ -146,17 +144,13 @@ pub fn secret(app: &Mailwarden, command: SecretCommand) -> Result<ExitCode, Core
                 output::table(&["SECRET ID", "HINT", "DESCRIPTION", "EXPIRES", "ADDED", "RETIRED"], &rows);
                 println!(
                     "\nCreate or delete secrets in Entra (Certificates & secrets): {}",
-                    mailwarden_engine::watch::calendar::secrets_blade_url(&v.profile.client_id)
+                    mailwarden_engine::secrets_blade_url(&v.profile.client_id)
                 );
             }
         }
         SecretCommand::PasteRow { profile, day_first, month_first } => {
             let v = app.profiles().resolve(&profile)?;
-            let order = match (day_first, month_first) {
-                (true, _) => DateOrder::DayFirst,
-                (_, true) => DateOrder::MonthFirst,
-                _ => DateOrder::from_env(),
-            };
+            let order = DateOrder::chosen(if day_first || month_first { Some(day_first) } else { None });
             let row = app.profiles().apply_portal_row(v.profile.id, &read_all_stdin("row")?, order)?.row;
             println!("Secret {} (“{}”) expires {}.", row.secret_id, row.description, row.expires);
             if row.date_was_ambiguous {
@@ -211,7 +205,7 @@ pub fn secret(app: &Mailwarden, command: SecretCommand) -> Result<ExitCode, Core
                 println!(
                     "Retired {}: delete it in Entra once nothing else uses it: {}",
                     old.secret_id.as_deref().unwrap_or("the old secret"),
-                    mailwarden_engine::watch::calendar::secrets_blade_url(&v.profile.client_id)
+                    mailwarden_engine::secrets_blade_url(&v.profile.client_id)
                 );
             }
         }
@@ -243,7 +237,6 @@ pub fn settings(app: &Mailwarden, command: SettingsCommand) -> Result<ExitCode, 
             r.idle_timeout_secs = relay.relay_idle_timeout.unwrap_or(r.idle_timeout_secs);
             r.start_with_app = relay.relay_with_app.unwrap_or(r.start_with_app);
             if let Some(b) = relay.relay_bounces {
-                use mailwarden_engine::relay::Bounces;
                 r.bounces = match b.as_str() {
                     "off" => Bounces::Off,
                     "sender" => Bounces::Sender,
@@ -267,11 +260,9 @@ pub fn settings(app: &Mailwarden, command: SettingsCommand) -> Result<ExitCode, 
     println!("relay:            {} · {} msg/min and {} recipients/day per Microsoft mailbox (0: none) · up to {} MB, {} recipients, {} connections, {} s idle",
         r.listen, r.microsoft_per_minute, r.microsoft_recipients_per_day, r.max_message_bytes / (1024 * 1024), r.max_recipients, r.max_connections, r.idle_timeout_secs);
     let bounces = match &r.bounces {
-        mailwarden_engine::relay::Bounces::Off => {
-            "off (held messages show in the queue, the watch and check)".to_owned()
-        }
-        mailwarden_engine::relay::Bounces::Sender => "to the device's envelope sender".to_owned(),
-        mailwarden_engine::relay::Bounces::To(a) => format!("to {a}"),
+        mailwarden_engine::Bounces::Off => "off (held messages show in the queue, the watch and check)".to_owned(),
+        mailwarden_engine::Bounces::Sender => "to the device's envelope sender".to_owned(),
+        mailwarden_engine::Bounces::To(a) => format!("to {a}"),
     };
     println!("relay bounces:    {bounces}");
     Ok(ExitCode::SUCCESS)

@@ -3,10 +3,9 @@
 //! Run: `make bench` (target: median ≤ 20 ms).
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use mailwarden_engine::clock;
-use mailwarden_engine::profile::{AuthMethod, ExpiryState, ProfileDraft, ProfileQuery, Provider, SendMethod};
-use mailwarden_engine::secret::SecretChange;
-use mailwarden_engine::Mailwarden;
+use mailwarden_engine::SecretChange;
+use mailwarden_engine::{system_clock, Mailwarden};
+use mailwarden_engine::{AuthMethod, ExpiryState, ProfileDraft, ProfileQuery, Provider, SendMethod};
 use std::hint::black_box;
 
 const N: usize = 10_000;
@@ -14,7 +13,7 @@ const N: usize = 10_000;
 fn seeded() -> (tempfile::TempDir, Mailwarden) {
     std::env::set_var("MAILWARDEN_KEY_BACKEND", "file");
     let dir = tempfile::tempdir().unwrap();
-    let app = Mailwarden::open(&dir.path().join("bench.db"), clock::system()).unwrap();
+    let app = Mailwarden::open(&dir.path().join("bench.db"), system_clock()).unwrap();
     let providers = [Provider::Microsoft365, Provider::OutlookCom, Provider::Google];
     for i in 0..N {
         let provider = providers[i % providers.len()];

@@ -13,21 +13,76 @@ mod progress;
 
 pub use progress::{SetupProgress, SetupStep, StepId, StepState};
 
-pub use mailwarden_model::{clock, diagnosis, error, logging, paths, profile, providers, records, secret, settings};
-pub use mailwarden_model::{CoreError, ErrorCode, FieldError};
-pub use mailwarden_relay as relay;
-pub use mailwarden_services::{guide, handover, mail, oauth, registration, transfer, watch};
+// The front door. A front end names what it needs from here by one name,
+// never by a module path: what the services keep to themselves can change
+// without touching the CLI or the window (tests/layering.rs holds the front
+// ends to `mailwarden_engine::Name`). Grouped by the service that answers.
+
+// Errors, secrets, the clock, where data lives, logging.
+pub use mailwarden_model::clock::{system as system_clock, SharedClock};
+pub use mailwarden_model::diagnosis::{plural, Diagnosis};
+pub use mailwarden_model::logging::init as init_logging;
+pub use mailwarden_model::paths::default_db_path;
+pub use mailwarden_model::secret::{ExposeSecret, SecretChange, SecretString};
+pub use mailwarden_model::{CoreError, ErrorCode, FieldError, Result};
 pub use mailwarden_services::{AppStatus, Context, ProfileList};
 
-/// The data key as the front ends see it: where it lives, and its service.
-pub mod keys {
-    pub use mailwarden_services::keys::Keys;
-    pub use mailwarden_store::keystore::{KeyBackend, KeyInfo};
-    pub use mailwarden_store::KeyHome;
-}
+// Profiles: their fields, choices, list and expiry.
+pub use mailwarden_model::profile::{
+    catalog as catalog_of_choices, days_text, rebase, AuthMethod, Catalog, ChoiceOption, Choices, Cloud, Defaults,
+    ExpiryBadge, ExpiryState, ListSort, Profile, ProfileDraft, ProfileQuery, ProfileRow, ProfileSummary, ProfileView,
+    Provider, SendMethod, Thresholds, TlsMode,
+};
+pub use mailwarden_model::settings::Settings;
 
-use clock::SharedClock;
-use error::Result;
+// Sign-in and tokens.
+pub use mailwarden_services::oauth::device::DeviceCodePrompt;
+pub use mailwarden_services::oauth::loopback::{is_loopback, DEFAULT_TIMEOUT as SIGN_IN_TIMEOUT};
+pub use mailwarden_services::oauth::xoauth2::encoded as xoauth2_string;
+pub use mailwarden_services::oauth::{AuthReport, Claims, Issued, TokenRecord};
+
+// Tests of a profile: sending and reading.
+pub use mailwarden_services::mail::imap::{InboundReport, InboundVia, NewestMessage};
+pub use mailwarden_services::mail::{SendReport, TestKind, TestResult, TestStep};
+
+// The setup guide, the registration in Entra, the hand-over.
+pub use mailwarden_services::guide::render::{render as render_guide, Format as GuideFormat};
+pub use mailwarden_services::guide::{
+    Permission, PermissionKind, Section as GuideSection, SetupGuide, Step as GuideStep,
+};
+pub use mailwarden_services::handover::programs::{ConfigFile, Invocation, Program, ProgramConfig};
+pub use mailwarden_services::handover::{HandoverRecord, HandoverSummary, HandoverValue, Reveal};
+pub use mailwarden_services::registration::{
+    AdminInfo, AdminSession, ApplyReport, ApplyState, Finding, FindingState, Plan, PlanStep, RegistrationCheck,
+    StepOutcome,
+};
+
+// The expiry watch and secret rotation.
+pub use mailwarden_services::watch::calendar::secrets_blade_url;
+pub use mailwarden_services::watch::graph_secrets::{AppSecret, AppSecretsReport};
+pub use mailwarden_services::watch::history::SecretRecord;
+pub use mailwarden_services::watch::portal_row::{parse_portal_row, DateOrder, PortalRow, RowApplied};
+pub use mailwarden_services::watch::rotate::{NewSecret, RotateReport};
+pub use mailwarden_services::watch::{AttentionAction, AttentionItem, AttentionKind};
+
+// Export and import files.
+pub use mailwarden_services::transfer::import::{FieldChange, ImportAction, ImportItem, ImportReport, OnConflict};
+pub use mailwarden_services::transfer::{
+    is_encrypted as is_encrypted_export, read as open_export, read_file as read_export_file,
+    write_file as write_export_file, ExportFile,
+};
+
+// The relay.
+pub use mailwarden_relay::{
+    Bounces, DeliveryState, Device, DeviceDraft, Envelope, QueuedMessage, Relay, RelaySettings, RelayView, Running,
+    RunningInfo,
+};
+
+// The data key: where it lives, and its service.
+pub use mailwarden_services::keys::Keys;
+pub use mailwarden_store::keystore::{KeyBackend, KeyInfo};
+pub use mailwarden_store::KeyHome;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -72,12 +127,12 @@ impl Mailwarden {
     }
 
     /// The relay's devices and queue.
-    pub fn relay(&self) -> relay::Relay<'_> {
-        relay::Relay(&self.ctx)
+    pub fn relay(&self) -> Relay<'_> {
+        Relay(&self.ctx)
     }
 
     /// Start the relay on this engine (it runs until the returned handle stops).
-    pub fn start_relay(&self, settings: settings::RelaySettings) -> Result<relay::Running> {
-        relay::start(self.ctx.clone(), settings)
+    pub fn start_relay(&self, settings: RelaySettings) -> Result<Running> {
+        mailwarden_relay::start(self.ctx.clone(), settings)
     }
 }

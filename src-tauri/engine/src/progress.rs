@@ -4,9 +4,7 @@
 //! the latest tests, the hand-overs, the watch), never from a box someone
 //! ticked; the editor opens at the first step not done.
 
-use crate::error::Result;
-use crate::mail::results::{TestKind, TestResult};
-use crate::Mailwarden;
+use crate::{Mailwarden, Result, TestKind, TestResult};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -208,12 +206,9 @@ impl Mailwarden {
 #[cfg(test)]
 mod tests {
     use super::{StepId, StepState};
-    use crate::clock::FixedClock;
-    use crate::handover::Reveal;
-    use crate::mail::results::{TestKind, TestResult};
-    use crate::profile::{AuthMethod, ProfileDraft, Provider, SendMethod};
-    use crate::secret::SecretChange;
-    use crate::Mailwarden;
+    use crate::{AuthMethod, ProfileDraft, Provider, Reveal, SendMethod, TestKind, TestResult};
+    use crate::{Mailwarden, SecretChange};
+    use mailwarden_model::clock::FixedClock;
     use mailwarden_store::crypto::DataKey;
     use std::sync::Arc;
     use time::macros::datetime;

@@ -318,7 +318,7 @@ fn serve(mut tcp: TcpStream, shared: &Arc<Shared>, implicit_tls: bool) {
         let mut session = Session::new(&shared, ip, implicit_tls);
         let conn = if implicit_tls {
             match &shared.tls {
-                Some(cfg) => Conn::tls(tcp, cfg.clone()),
+                Some(cfg) => super::conn::tls(tcp, cfg.clone()),
                 None => return,
             }
         } else {

@@ -164,7 +164,7 @@ impl<'s> Session<'s> {
             // whichever is first (set when it changes: a system call each).
             let wait = idle.min(self.deadline().saturating_duration_since(Instant::now())).as_secs().max(1);
             if wait != timeout_set {
-                let _ = conn.set_read_timeout(Some(Duration::from_secs(wait)));
+                let _ = super::conn::set_timeouts(&conn, Some(Duration::from_secs(wait)));
                 timeout_set = wait;
             }
             let n = match conn.read(&mut buf) {
@@ -181,7 +181,7 @@ impl<'s> Session<'s> {
                     let _ = conn.write_all(&self.out).and_then(|_| conn.flush());
                     self.out.clear();
                     let Some(tls) = self.shared.tls.clone() else { return };
-                    conn = match conn.start_tls(tls) {
+                    conn = match super::conn::start_tls(conn, tls) {
                         Ok(c) => c,
                         Err(_) => return,
                     };

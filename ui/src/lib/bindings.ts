@@ -17,7 +17,12 @@ export type ExpiryBadge = { state: ExpiryState,
 /**
  * Whole days from today to the expiry date; negative once expired.
  */
-daysLeft: number, };
+daysLeft: number, 
+/**
+ * The badge in words ("Client secret expires in 3 days"), as every
+ * front end says it.
+ */
+text: string, };
 
 export type Profile = { id: number, name: string, enabled: boolean, notes: string, provider: Provider, authMethod: AuthMethod, sendMethod: SendMethod, 
 /**
@@ -87,9 +92,18 @@ export type Choices = { provider: Provider, authMethod: AuthMethod, sendMethod: 
 
 export type Defaults = { tenant: string, scopes: string, redirectUri: string, smtpHost: string, smtpPort: number, smtpSecurity: TlsMode, imapHost: string, imapPort: number, imapSecurity: TlsMode, };
 
-export type ChoiceOption<T> = { value: T, label: string, };
+export type ChoiceOption<T> = { value: T, label: string, 
+/**
+ * The label in a word or two, for a list row.
+ */
+short: string, };
 
-export type Catalog = { providers: Array<ChoiceOption<Provider>>, authMethods: Array<ChoiceOption<AuthMethod>>, sendMethods: Array<ChoiceOption<SendMethod>>, clouds: Array<ChoiceOption<Cloud>>, tlsModes: Array<ChoiceOption<TlsMode>>, };
+export type Catalog = { providers: Array<ChoiceOption<Provider>>, authMethods: Array<ChoiceOption<AuthMethod>>, sendMethods: Array<ChoiceOption<SendMethod>>, clouds: Array<ChoiceOption<Cloud>>, tlsModes: Array<ChoiceOption<TlsMode>>, 
+/**
+ * The providers that sign in at Microsoft: the only ones that send
+ * through Graph, and whose guide is the Entra portal's.
+ */
+microsoft: Array<Provider>, };
 
 export type KeyBackend = "keyring" | "file";
 

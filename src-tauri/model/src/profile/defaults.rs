@@ -123,7 +123,11 @@ impl Choices {
 
 /// Switch `d` to `new` choices: every field still holding the old choices'
 /// default takes the new default; fields the person changed stay as typed.
-pub fn rebase(d: &mut super::ProfileDraft, new: Choices) {
+pub fn rebase(d: &mut super::ProfileDraft, mut new: Choices) {
+    // Graph is Microsoft's: a provider that is not sends by SMTP.
+    if !new.provider.is_microsoft() {
+        new.send_method = SendMethod::Smtp;
+    }
     let old = Choices::of(d).defaults();
     let next = new.defaults();
     let swap = |field: &mut String, was: &str, now: &str| {
@@ -200,6 +204,21 @@ mod tests {
         assert_eq!(d.smtp_host, "smtp.office365.com");
         assert_eq!(d.imap_host, "imap.internal.example");
         assert_eq!(d.auth_method, AuthMethod::ClientCredentials);
+    }
+
+    #[test]
+    fn a_provider_other_than_microsoft_sends_by_smtp() {
+        let mut d = crate::profile::ProfileDraft::new(Provider::Microsoft365, AuthMethod::AuthCode, SendMethod::Graph);
+        let to = |provider| Choices {
+            provider,
+            auth_method: AuthMethod::AuthCode,
+            send_method: SendMethod::Graph,
+            cloud: Cloud::Global,
+        };
+        rebase(&mut d, to(Provider::Google));
+        assert_eq!((d.send_method, d.smtp_host.as_str()), (SendMethod::Smtp, "smtp.gmail.com"));
+        rebase(&mut d, to(Provider::OutlookCom));
+        assert_eq!(d.send_method, SendMethod::Graph);
     }
 
     #[test]

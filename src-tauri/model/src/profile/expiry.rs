@@ -33,6 +33,41 @@ pub struct ExpiryBadge {
     /// Whole days from today to the expiry date; negative once expired.
     #[ts(type = "number")]
     pub days_left: i64,
+    /// The badge in words ("Client secret expires in 3 days"), as every
+    /// front end says it.
+    #[ts(type = "string")]
+    pub text: ExpiryText,
+}
+
+/// A client secret's expiry in words, written here once for the window, the
+/// CLI, the attention panel and notifications. It holds only the days, so a
+/// list of 10,000 badges allocates nothing until it is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpiryText(pub i64);
+
+impl std::fmt::Display for ExpiryText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let verb = if self.0 < 0 { "expired" } else { "expires" };
+        write!(f, "Client secret {verb} {}", days_text(self.0))
+    }
+}
+
+impl Serialize for ExpiryText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Whole days from today in words: "today", "tomorrow", "yesterday",
+/// "in 3 days", "3 days ago" — the one wording of a distance in days.
+pub fn days_text(n: i64) -> String {
+    match n {
+        0 => "today".into(),
+        1 => "tomorrow".into(),
+        -1 => "yesterday".into(),
+        n if n < 0 => format!("{} days ago", n.unsigned_abs()),
+        n => format!("in {n} days"),
+    }
 }
 
 /// When an expiry becomes "soon" and "urgent", in days before it (settings).
@@ -69,7 +104,7 @@ impl Thresholds {
 /// A secret whose expiry date is `expires` is still valid during that day.
 pub fn expiry_badge(expires: Date, today: Date, t: &Thresholds) -> ExpiryBadge {
     let days_left = (expires - today).whole_days();
-    ExpiryBadge { state: t.state(days_left), days_left }
+    ExpiryBadge { state: t.state(days_left), days_left, text: ExpiryText(days_left) }
 }
 
 /// 0 for the worst (expired) to 3 (fine): the order of attention.
@@ -95,10 +130,23 @@ mod tests {
         assert_eq!(at(date!(2026 - 12 - 23)).state, ExpiryState::Soon);
         assert_eq!(at(date!(2026 - 12 - 01)).state, ExpiryState::Soon);
         assert_eq!(at(date!(2026 - 11 - 30)).state, ExpiryState::Urgent);
-        assert_eq!(at(date!(2026 - 11 - 23)), ExpiryBadge { state: ExpiryState::Urgent, days_left: 0 });
-        assert_eq!(at(date!(2026 - 11 - 22)), ExpiryBadge { state: ExpiryState::Expired, days_left: -1 });
+        assert_eq!((at(date!(2026 - 11 - 23)).state, at(date!(2026 - 11 - 23)).days_left), (ExpiryState::Urgent, 0));
+        assert_eq!((at(date!(2026 - 11 - 22)).state, at(date!(2026 - 11 - 22)).days_left), (ExpiryState::Expired, -1));
         let strict = Thresholds { soon_days: 60, urgent_days: 14 };
         assert_eq!(expiry_badge(date!(2027 - 01 - 10), today, &strict).state, ExpiryState::Soon);
         assert_eq!(expiry_badge(date!(2026 - 12 - 07), today, &strict).state, ExpiryState::Urgent);
+    }
+
+    #[test]
+    fn an_expiry_in_words() {
+        let today = date!(2026 - 11 - 23);
+        let text = |d| expiry_badge(d, today, &Thresholds::default()).text.to_string();
+        assert_eq!(text(date!(2026 - 11 - 23)), "Client secret expires today");
+        assert_eq!(text(date!(2026 - 11 - 24)), "Client secret expires tomorrow");
+        assert_eq!(text(date!(2026 - 12 - 13)), "Client secret expires in 20 days");
+        assert_eq!(text(date!(2026 - 11 - 22)), "Client secret expired yesterday");
+        assert_eq!(text(date!(2026 - 11 - 21)), "Client secret expired 2 days ago");
+        let json = serde_json::to_value(expiry_badge(date!(2026 - 11 - 21), today, &Thresholds::default())).unwrap();
+        assert_eq!(json["text"], "Client secret expired 2 days ago");
     }
 }

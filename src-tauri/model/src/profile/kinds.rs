@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 macro_rules! choice {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal / $label:literal),+ $(,)? } default $default:ident) => {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal / $label:literal / $short:literal),+ $(,)? } default $default:ident) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
         pub enum $name {
@@ -16,6 +16,8 @@ macro_rules! choice {
             pub fn as_str(self) -> &'static str { match self { $($name::$variant => $text),+ } }
             /// Words for a person.
             pub fn label(self) -> &'static str { match self { $($name::$variant => $label),+ } }
+            /// The same in a word or two, where space is short (a list row).
+            pub fn short(self) -> &'static str { match self { $($name::$variant => $short),+ } }
             pub fn parse(s: &str) -> Option<Self> { match s { $($text => Some($name::$variant),)+ _ => None } }
         }
         impl std::fmt::Display for $name {
@@ -28,49 +30,49 @@ macro_rules! choice {
 choice!(
     /// Who runs the mail service and the sign-in.
     Provider {
-        Microsoft365 = "microsoft365" / "Microsoft 365 (work or school)",
-        OutlookCom = "outlook" / "Outlook.com (personal)",
-        Google = "google" / "Google",
-        Custom = "custom" / "Custom OAuth",
+        Microsoft365 = "microsoft365" / "Microsoft 365 (work or school)" / "Microsoft 365",
+        OutlookCom = "outlook" / "Outlook.com (personal)" / "Outlook.com",
+        Google = "google" / "Google" / "Google",
+        Custom = "custom" / "Custom OAuth" / "Custom",
     } default Microsoft365
 );
 
 choice!(
     /// How Mailwarden obtains credentials.
     AuthMethod {
-        AuthCode = "auth-code" / "Connect your account (browser sign-in)",
-        RefreshToken = "refresh-token" / "Pasted refresh token",
-        ClientCredentials = "client-credentials" / "App-only (client credentials)",
-        DeviceCode = "device-code" / "Device code",
-        Password = "password" / "Mailbox password over OAuth (ROPC, discouraged)",
-        Basic = "basic" / "Username and password",
+        AuthCode = "auth-code" / "Connect your account (browser sign-in)" / "Browser sign-in",
+        RefreshToken = "refresh-token" / "Pasted refresh token" / "Refresh token",
+        ClientCredentials = "client-credentials" / "App-only (client credentials)" / "App-only",
+        DeviceCode = "device-code" / "Device code" / "Device code",
+        Password = "password" / "Mailbox password over OAuth (ROPC, discouraged)" / "Password (ROPC)",
+        Basic = "basic" / "Username and password" / "Password",
     } default AuthCode
 );
 
 choice!(
     /// How test messages leave.
     SendMethod {
-        Smtp = "smtp" / "SMTP",
-        Graph = "graph" / "Microsoft Graph",
+        Smtp = "smtp" / "SMTP" / "SMTP",
+        Graph = "graph" / "Microsoft Graph" / "Graph",
     } default Smtp
 );
 
 choice!(
     /// Which Microsoft cloud the tenant lives in.
     Cloud {
-        Global = "global" / "Global (login.microsoftonline.com)",
-        UsGov = "usgov" / "US Government (login.microsoftonline.us)",
-        China = "china" / "China, 21Vianet (login.chinacloudapi.cn)",
-        Custom = "custom" / "Custom authority URL",
+        Global = "global" / "Global (login.microsoftonline.com)" / "Global",
+        UsGov = "usgov" / "US Government (login.microsoftonline.us)" / "US Government",
+        China = "china" / "China, 21Vianet (login.chinacloudapi.cn)" / "China",
+        Custom = "custom" / "Custom authority URL" / "Custom",
     } default Global
 );
 
 choice!(
     /// Transport security for SMTP and IMAP.
     TlsMode {
-        StartTls = "starttls" / "STARTTLS",
-        Tls = "tls" / "Implicit TLS",
-        None = "none" / "None (loopback only)",
+        StartTls = "starttls" / "STARTTLS" / "STARTTLS",
+        Tls = "tls" / "Implicit TLS" / "TLS",
+        None = "none" / "None (loopback only)" / "None",
     } default StartTls
 );
 
@@ -104,6 +106,8 @@ impl Provider {
 pub struct ChoiceOption<T> {
     pub value: T,
     pub label: &'static str,
+    /// The label in a word or two, for a list row.
+    pub short: &'static str,
 }
 
 /// Every closed choice with its label, so the UI's pickers and the CLI's help
@@ -116,14 +120,30 @@ pub struct Catalog {
     pub send_methods: Vec<ChoiceOption<SendMethod>>,
     pub clouds: Vec<ChoiceOption<Cloud>>,
     pub tls_modes: Vec<ChoiceOption<TlsMode>>,
+    /// The providers that sign in at Microsoft: the only ones that send
+    /// through Graph, and whose guide is the Entra portal's.
+    pub microsoft: Vec<Provider>,
 }
 
 pub fn catalog() -> Catalog {
     Catalog {
-        providers: Provider::ALL.iter().map(|&v| ChoiceOption { value: v, label: v.label() }).collect(),
-        auth_methods: AuthMethod::ALL.iter().map(|&v| ChoiceOption { value: v, label: v.label() }).collect(),
-        send_methods: SendMethod::ALL.iter().map(|&v| ChoiceOption { value: v, label: v.label() }).collect(),
-        clouds: Cloud::ALL.iter().map(|&v| ChoiceOption { value: v, label: v.label() }).collect(),
-        tls_modes: TlsMode::ALL.iter().map(|&v| ChoiceOption { value: v, label: v.label() }).collect(),
+        providers: Provider::ALL
+            .iter()
+            .map(|&v| ChoiceOption { value: v, label: v.label(), short: v.short() })
+            .collect(),
+        auth_methods: AuthMethod::ALL
+            .iter()
+            .map(|&v| ChoiceOption { value: v, label: v.label(), short: v.short() })
+            .collect(),
+        send_methods: SendMethod::ALL
+            .iter()
+            .map(|&v| ChoiceOption { value: v, label: v.label(), short: v.short() })
+            .collect(),
+        clouds: Cloud::ALL.iter().map(|&v| ChoiceOption { value: v, label: v.label(), short: v.short() }).collect(),
+        tls_modes: TlsMode::ALL
+            .iter()
+            .map(|&v| ChoiceOption { value: v, label: v.label(), short: v.short() })
+            .collect(),
+        microsoft: Provider::ALL.iter().copied().filter(|p| p.is_microsoft()).collect(),
     }
 }

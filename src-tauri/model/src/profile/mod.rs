@@ -14,7 +14,7 @@ mod row;
 pub mod validate;
 
 pub use defaults::{defaults_for, rebase, Choices, Defaults};
-pub use expiry::{expiry_badge, severity, ExpiryBadge, ExpiryState, Thresholds};
+pub use expiry::{days_text, expiry_badge, severity, ExpiryBadge, ExpiryState, ExpiryText, Thresholds};
 pub use filter::{ListSort, Matcher, ProfileQuery};
 pub use kinds::{catalog, AuthMethod, Catalog, ChoiceOption, Cloud, Provider, SendMethod, TlsMode};
 pub use row::{ProfileRow, ProfileSummary};

@@ -12,6 +12,7 @@ pub mod net;
 pub use crate::records::test_result as results;
 pub mod smtp;
 mod smtp_conn;
+pub mod stream;
 pub mod transport;
 
 pub use results::{TestKind, TestResult};

@@ -8,7 +8,7 @@ use super::net::{self, Socket, TlsStream};
 use lettre::transport::smtp::authentication::Mechanism;
 use lettre::transport::smtp::extension::ServerInfo;
 use lettre::transport::smtp::response::{Response, Severity};
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, BufReader, Write};
 use std::str::FromStr;
 
 pub(super) type Result<T> = std::result::Result<T, Failure>;
@@ -39,34 +39,8 @@ impl From<io::Error> for Failure {
     }
 }
 
-enum Stream {
-    Plain(Socket),
-    Tls(Box<TlsStream>),
-}
-
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.read(buf),
-            Stream::Tls(s) => s.read(buf),
-        }
-    }
-}
-
-impl Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.write(buf),
-            Stream::Tls(s) => s.write(buf),
-        }
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Stream::Plain(s) => s.flush(),
-            Stream::Tls(s) => s.flush(),
-        }
-    }
-}
+/// The client's connection: plain, or TLS once implicit or upgraded.
+type Stream = super::stream::MaybeTls<rustls::ClientConnection, Socket>;
 
 fn tls(host: &str, tcp: Socket) -> Result<TlsStream> {
     let mut s = net::wrap(host, "smtpHost", tcp)?;

@@ -203,6 +203,23 @@ pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
+/// Read a file a person picked for import, bounded: a file larger than any
+/// export can be is refused by its size, never read whole into memory.
+pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| CoreError::io(format!("Could not read {}", path.display()), e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(CoreError::Flow(format!(
+            "{} is larger than an export file can be ({} MB): choose the file Mailwarden exported.",
+            path.display(),
+            MAX_FILE_BYTES >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
 /// Whether `bytes` is an age file (needs a passphrase).
 pub fn is_encrypted(bytes: &[u8]) -> bool {
     let start = trim_start(bytes);

@@ -67,16 +67,6 @@ pub struct AttentionItem {
     pub item: String,
 }
 
-fn days(n: i64) -> String {
-    match n {
-        0 => "today".into(),
-        1 => "tomorrow".into(),
-        -1 => "yesterday".into(),
-        n if n < 0 => format!("{} days ago", -n),
-        n => format!("in {n} days"),
-    }
-}
-
 /// The refresh token's last refresh (or sign-in) as a local date, and the
 /// whole days from then to `today` — the idle time Microsoft's rule counts.
 pub(crate) fn idle_since(tok: &TokenRecord, today: Date, zone: &jiff::tz::TimeZone) -> Option<(Date, i64)> {
@@ -220,7 +210,7 @@ impl Watch<'_> {
                     AttentionKind::Secret,
                     b.state,
                     Some(b.days_left),
-                    format!("Client secret {verb} {}", days(b.days_left)),
+                    b.text.to_string(),
                     format!(
                         "The client secret{} of app {} {verb} on {expires}; mail stops then. Create a new one in Entra and rotate it here.",
                         p.client_secret_id.as_deref().map(|i| format!(" {i}")).unwrap_or_default(),

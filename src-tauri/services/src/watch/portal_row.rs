@@ -21,6 +21,16 @@ pub enum DateOrder {
 }
 
 impl DateOrder {
+    /// The order a person chose (day first, or month first), else this
+    /// computer's locale's.
+    pub fn chosen(day_first: Option<bool>) -> DateOrder {
+        match day_first {
+            Some(true) => DateOrder::DayFirst,
+            Some(false) => DateOrder::MonthFirst,
+            None => DateOrder::from_env(),
+        }
+    }
+
     /// From the locale in the environment (`LC_ALL`, `LC_TIME`, `LANG`):
     /// month first for the United States and a few others.
     pub fn from_env() -> DateOrder {
