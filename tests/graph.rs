@@ -110,7 +110,7 @@ fn me_with_an_app_only_token_is_explained() {
     std::env::set_var("MAILWARDEN_CA_FILE", &env.idp.ca.ca_file);
     let core = Mailwarden::open(&env.db.path(), system_clock()).unwrap();
     let mut p = core.profiles().resolve("Catalyst").unwrap().profile;
-    let token = core.tokens().access_token(p.id).unwrap().token;
+    let token = core.tokens().access_token(&p, Default::default()).unwrap().token;
     // Pretend the profile were delegated: the sender then uses /me.
     p.auth_method = mailwarden_engine::AuthMethod::AuthCode;
     let err = mailwarden_services::mail::graph::send_mime(

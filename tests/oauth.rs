@@ -297,7 +297,7 @@ fn twenty_processes_on_an_expired_token_make_exactly_one_refresh() {
     let children: Vec<_> = (0..20)
         .map(|_| env.cmd(&["token", "Busy"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap())
         .collect();
-    let from_gui = gui.tokens().access_token(id).unwrap();
+    let from_gui = gui.tokens().access_token(&gui.profiles().get(id).unwrap().profile, Default::default()).unwrap();
     let outs: Vec<Output> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
     for o in &outs {
         assert!(o.status.success(), "{}", text(&o.stderr));

@@ -45,7 +45,8 @@ fn bench(c: &mut Criterion) {
         ["https://outlook.office.com/SMTP.Send", "https://outlook.office.com/IMAP.AccessAsUser.All", "offline_access"];
     let rt = idp.mint_refresh_token(CLIENT, &scopes);
     app.tokens().connect_refresh_token(id, SecretString::from(rt)).unwrap();
-    let token = app.tokens().access_token(id).unwrap().token;
+    let p = app.profiles().get(id).unwrap().profile;
+    let token = app.tokens().access_token(&p, Default::default()).unwrap().token;
 
     let script = mailwarden_tests::workspace_root().join("tests/benches/smtp_send.py");
     let mut py = Command::new("python3")

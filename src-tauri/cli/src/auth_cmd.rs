@@ -2,7 +2,9 @@
 
 use crate::args::ConnectArgs;
 use crate::output;
-use mailwarden_engine::{is_loopback, CoreError, InboundVia, Mailwarden, Profile, SecretString, TokenRecord};
+use mailwarden_engine::{
+    is_loopback, CoreError, InboundVia, Mailwarden, Profile, SecretString, TokenNeed, TokenRecord,
+};
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -64,7 +66,7 @@ pub fn connect(app: &Mailwarden, a: ConnectArgs) -> Result<ExitCode, CoreError> 
 
 pub fn token(app: &Mailwarden, profile: &str, format: &str) -> Result<ExitCode, CoreError> {
     let p = app.profiles().find_profile(profile)?;
-    let issued = app.tokens().access_token_for(&p)?;
+    let issued = app.tokens().access_token(&p, TokenNeed::default())?;
     crate::token_out::print(&p, &issued, format);
     Ok(ExitCode::SUCCESS)
 }

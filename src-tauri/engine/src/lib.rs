@@ -39,7 +39,7 @@ pub use mailwarden_model::settings::Settings;
 pub use mailwarden_services::oauth::device::DeviceCodePrompt;
 pub use mailwarden_services::oauth::loopback::{is_loopback, DEFAULT_TIMEOUT as SIGN_IN_TIMEOUT};
 pub use mailwarden_services::oauth::xoauth2::encoded as xoauth2_string;
-pub use mailwarden_services::oauth::{AuthReport, Claims, Issued, TokenRecord};
+pub use mailwarden_services::oauth::{AuthReport, Claims, Issued, TokenNeed, TokenRecord};
 
 // Tests of a profile: sending and reading.
 pub use mailwarden_services::mail::imap::{InboundReport, InboundVia, NewestMessage};

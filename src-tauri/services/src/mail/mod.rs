@@ -19,6 +19,7 @@ pub use results::{TestKind, TestResult};
 pub use transport::{Delivered, Outgoing, Transport};
 
 use crate::error::{CoreError, Result};
+use crate::oauth::TokenNeed;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -164,7 +165,7 @@ impl Tests<'_> {
         step: &mut dyn FnMut(TestStep),
         cancel: Option<&AtomicBool>,
     ) -> Result<imap::InboundReport> {
-        let issued = self.tokens().access_token_within(p, cancel)?;
+        let issued = self.tokens().access_token(p, TokenNeed::default().cancel(cancel))?;
         let claims = crate::oauth::claims::decode(crate::secret::ExposeSecret::expose_secret(&issued.token));
         if let Some(gap) = claims.and_then(|c| crate::oauth::consent_gap(p, &c, crate::oauth::Use::Imap)) {
             return Err(CoreError::Auth(Box::new(gap)));
@@ -188,7 +189,7 @@ impl Tests<'_> {
                 .ok_or_else(|| CoreError::invalid("password", "No password is stored for this profile."))?;
             return Ok(imap::Login::Password(pw));
         }
-        let token = self.tokens().access_token_within(p, cancel)?.token;
+        let token = self.tokens().access_token(p, TokenNeed::default().cancel(cancel))?.token;
         let claims = crate::oauth::claims::decode(crate::secret::ExposeSecret::expose_secret(&token));
         if let Some(gap) = claims.and_then(|c| crate::oauth::consent_gap(p, &c, crate::oauth::Use::Imap)) {
             return Err(CoreError::Auth(Box::new(gap)));

@@ -5,6 +5,7 @@
 
 use super::{graph, net, smtp, TestStep};
 use crate::error::{CoreError, Result};
+use crate::oauth::TokenNeed;
 use crate::profile::{Profile, SendMethod, TlsMode};
 use crate::secret::{ExposeSecret, SecretKind, SecretString};
 
@@ -106,7 +107,7 @@ impl Transport<'_> {
         cancel: Option<&std::sync::atomic::AtomicBool>,
         margin: i64,
     ) -> Result<SecretString> {
-        let token = self.tokens().access_token_lasting(p, cancel, margin)?.token;
+        let token = self.tokens().access_token(p, TokenNeed::default().lasting(margin).cancel(cancel))?.token;
         if let Some(c) = crate::oauth::claims::decode(token.expose_secret()) {
             if let Some(gap) = crate::oauth::consent_gap(p, &c, crate::oauth::Use::Send) {
                 return Err(CoreError::Auth(Box::new(gap)));

@@ -19,6 +19,6 @@ pub mod xoauth2;
 pub use crate::records::TokenRecord;
 pub use claims::Claims;
 pub use oauth2::PkceCodeVerifier;
-pub use service::{AuthReport, Issued, Tokens, REFRESH_MARGIN_SECS};
+pub use service::{AuthReport, Issued, TokenNeed, Tokens, REFRESH_MARGIN_SECS};
 pub use signin::AuthorizeRequest;
 pub use warnings::{consent_gap, warnings_for, Use};

@@ -21,6 +21,33 @@ use ts_rs::TS;
 /// Refresh when the access token expires within this many seconds.
 pub const REFRESH_MARGIN_SECS: i64 = 300;
 
+/// What a caller needs of an access token ([`Tokens::access_token`]): how
+/// long it must still live, and a flag that ends a refresh in flight.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenNeed<'a> {
+    lasting: i64,
+    cancel: Option<&'a AtomicBool>,
+}
+
+impl Default for TokenNeed<'_> {
+    /// A token that lives five more minutes; nothing cancels its refresh.
+    fn default() -> Self {
+        TokenNeed { lasting: REFRESH_MARGIN_SECS, cancel: None }
+    }
+}
+
+impl<'a> TokenNeed<'a> {
+    /// A token that lives at least `secs` more (the relay asks for ten minutes).
+    pub fn lasting(self, secs: i64) -> Self {
+        TokenNeed { lasting: secs, ..self }
+    }
+
+    /// Setting `flag` ends a refresh in flight at once (a test the person stopped).
+    pub fn cancel(self, flag: Option<&'a AtomicBool>) -> Self {
+        TokenNeed { cancel: flag, ..self }
+    }
+}
+
 /// An access token handed to a caller (the CLI's `token`, the mail senders).
 pub struct Issued {
     pub token: SecretString,
@@ -98,29 +125,13 @@ impl Tokens<'_> {
         self.store.lock_tokens()
     }
 
-    /// A valid access token for profile `id`: the cached one if it lives more
-    /// than five minutes, else a fresh one. A rotated refresh token is
-    /// committed before the access token is returned; only one process
-    /// refreshes at a time, and the others then use its result.
-    pub fn access_token(&self, id: i64) -> Result<Issued> {
-        let p = self.store.get(id)?.profile;
-        self.access_token_for(&p)
-    }
-
-    /// As [`Self::access_token`] for a profile the caller has already read.
-    pub fn access_token_for(&self, p: &Profile) -> Result<Issued> {
-        self.access_token_within(p, None)
-    }
-
-    /// As [`Self::access_token_for`]; setting `cancel` ends a refresh in
-    /// flight at once (a test the person stopped).
-    pub fn access_token_within(&self, p: &Profile, cancel: Option<&AtomicBool>) -> Result<Issued> {
-        self.access_token_lasting(p, cancel, REFRESH_MARGIN_SECS)
-    }
-
-    /// As [`Self::access_token_within`], with a token that lives at least
-    /// `margin` seconds more (the relay asks for ten minutes).
-    pub fn access_token_lasting(&self, p: &Profile, cancel: Option<&AtomicBool>, margin: i64) -> Result<Issued> {
+    /// A valid access token for profile `p`, as `need` asks: the cached one
+    /// if it lives long enough (five minutes unless asked for more), else a
+    /// fresh one. A rotated refresh token is committed before the access
+    /// token is returned; only one process refreshes at a time, and the
+    /// others then use its result.
+    pub fn access_token(&self, p: &Profile, need: TokenNeed<'_>) -> Result<Issued> {
+        let TokenNeed { lasting: margin, cancel } = need;
         let valid_until = self.clock.now().unix_timestamp().saturating_add(margin);
         if margin <= REFRESH_MARGIN_SECS {
             if let Some(issued) = self.cached_token_for(p)? {
@@ -144,7 +155,7 @@ impl Tokens<'_> {
 
     /// The cached access token when it is valid for at least
     /// [`REFRESH_MARGIN_SECS`] more (its use recorded, as
-    /// [`Self::access_token_for`] does); None when it needs a refresh. Reads
+    /// [`Self::access_token`] does); None when it needs a refresh. Reads
     /// only the database: the token front serves it without the network code.
     pub fn cached_token_for(&self, p: &Profile) -> Result<Option<Issued>> {
         tokens_allowed(p)?;
@@ -277,7 +288,7 @@ impl Tokens<'_> {
 
     fn test_auth_now(&self, id: i64) -> Result<AuthReport> {
         let p = self.store.get(id)?.profile;
-        let issued = self.access_token_for(&p)?;
+        let issued = self.access_token(&p, TokenNeed::default())?;
         let claims = claims::decode(issued.token.expose_secret());
         if let Some(gap) = claims.as_ref().and_then(|c| super::warnings::consent_gap(&p, c, super::warnings::Use::Send))
         {
