@@ -8,8 +8,7 @@
 //! lettre writes the outer headers; the report's three parts are written
 //! here because lettre's multipart kinds have no `report`.
 
-use super::server::Shared;
-use super::spool::Envelope;
+use super::spool::{Envelope, Spool};
 use crate::diagnosis::Diagnosis;
 use crate::Bounces;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -18,46 +17,66 @@ use base64::Engine;
 /// The device name bounces are queued under.
 pub const DEVICE: &str = "mailwarden-relay";
 
-/// Queue a bounce for held message `id`, if the settings ask for one.
-pub fn queue(shared: &Shared, id: &str, why: &Diagnosis) {
-    let Ok((envelope, message)) = shared.spool.read(id) else { return };
-    if envelope.bounce_of.is_some() {
-        return;
-    }
-    let to = match &shared.settings.bounces {
-        Bounces::Off => return,
-        Bounces::Sender if envelope.from.is_empty() => return,
-        Bounces::Sender => envelope.from.clone(),
-        Bounces::To(address) => address.clone(),
-    };
-    let Ok(profile) = shared.engine.profiles().get(envelope.profile_id).map(|v| v.profile) else { return };
-    let from = profile.effective_from().to_owned();
-    let now = shared.engine.clock.now();
-    let dsn = match report(&shared.hostname, &from, &to, &envelope, &message, why, now) {
-        Ok(m) => m,
-        Err(e) => {
-            tracing::error!(id = %id, "relay: could not write the bounce: {e}");
-            return;
+/// What a bounce needs: the queue it goes into, where the settings send it,
+/// and the name the relay gives itself.
+pub struct Bouncer<'a> {
+    pub spool: &'a Spool,
+    pub bounces: &'a Bounces,
+    pub hostname: &'a str,
+}
+
+impl Bouncer<'_> {
+    /// Queue a bounce for held message `id`, if the settings ask for one:
+    /// sent as `from_of(profile id)` (the address its profile sends as),
+    /// at `now`. The bounce's id, or None when none is due or it could not
+    /// be written (logged).
+    pub fn queue(
+        &self,
+        id: &str,
+        why: &Diagnosis,
+        now: time::OffsetDateTime,
+        from_of: impl FnOnce(i64) -> Option<String>,
+    ) -> Option<String> {
+        let (envelope, message) = self.spool.read(id).ok()?;
+        if envelope.bounce_of.is_some() {
+            return None;
         }
-    };
-    let bounce = Envelope {
-        id: shared.spool.next_id(now),
-        device: DEVICE.into(),
-        profile_id: envelope.profile_id,
-        from,
-        to: vec![to],
-        peer: "127.0.0.1".into(),
-        received_at: crate::clock::rfc3339(now),
-        size: dsn.len() as u64,
-        bounce_of: Some(envelope.id.clone()),
-        smtputf8: false,
-    };
-    match shared.spool.accept(&bounce, &dsn) {
-        Ok(()) => {
-            tracing::info!(id = %id, bounce = %bounce.id, "relay: bounce queued for the held message");
-            shared.delivery.wake();
+        let to = match self.bounces {
+            Bounces::Off => return None,
+            Bounces::Sender if envelope.from.is_empty() => return None,
+            Bounces::Sender => envelope.from.clone(),
+            Bounces::To(address) => address.clone(),
+        };
+        let from = from_of(envelope.profile_id)?;
+        let dsn = match report(self.hostname, &from, &to, &envelope, &message, why, now) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::error!(id = %id, "relay: could not write the bounce: {e}");
+                return None;
+            }
+        };
+        let bounce = Envelope {
+            id: self.spool.next_id(now),
+            device: DEVICE.into(),
+            profile_id: envelope.profile_id,
+            from,
+            to: vec![to],
+            peer: "127.0.0.1".into(),
+            received_at: crate::clock::rfc3339(now),
+            size: dsn.len() as u64,
+            bounce_of: Some(envelope.id.clone()),
+            smtputf8: false,
+        };
+        match self.spool.accept(&bounce, &dsn) {
+            Ok(()) => {
+                tracing::info!(id = %id, bounce = %bounce.id, "relay: bounce queued for the held message");
+                Some(bounce.id)
+            }
+            Err(e) => {
+                tracing::error!(id = %id, "relay: could not queue the bounce: {e}");
+                None
+            }
         }
-        Err(e) => tracing::error!(id = %id, "relay: could not queue the bounce: {e}"),
     }
 }
 
@@ -230,5 +249,58 @@ mod tests {
         let human = String::from_utf8(B64.decode(human).unwrap()).unwrap();
         assert!(human.contains("The grant was revoked.") && human.contains("- Connect the account again."), "{human}");
         assert_eq!(status(&Diagnosis::new("x", "t", "c", vec![])), "5.0.0");
+    }
+
+    fn held(spool: &Spool, from: &str, bounce_of: Option<&str>) -> String {
+        let now = time::macros::datetime!(2026-12-02 10:00 UTC);
+        let e = Envelope {
+            id: spool.next_id(now),
+            device: "scanner".into(),
+            profile_id: 7,
+            from: from.into(),
+            to: vec!["ops@contoso.com".into()],
+            peer: "192.168.1.20".into(),
+            received_at: crate::clock::rfc3339(now),
+            size: 9,
+            bounce_of: bounce_of.map(str::to_owned),
+            smtputf8: false,
+        };
+        spool.accept(&e, b"Subject: s\r\n\r\nbody\r\n").unwrap();
+        e.id
+    }
+
+    #[test]
+    fn a_held_message_is_bounced_as_the_settings_say_into_the_queue() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::open(dir.path()).unwrap();
+        let why = Diagnosis::new("aadsts70008", "The sign-in has expired", "c", vec![]);
+        let now = time::macros::datetime!(2026-12-02 10:05 UTC);
+        let sender = Bounces::Sender;
+        let to_admin = Bounces::To("it@contoso.com".into());
+        let off = Bounces::Off;
+        let bouncer = |bounces| Bouncer { spool: &spool, bounces, hostname: "relay.lan" };
+        let from_of = |id: i64| (id == 7).then(|| "erp@contoso.com".to_owned());
+
+        let id = held(&spool, "scan@printer.lan", None);
+        let b = bouncer(&sender).queue(&id, &why, now, from_of).expect("a bounce to the sender");
+        let (e, dsn) = spool.read(&b).unwrap();
+        assert_eq!(
+            (e.from.as_str(), e.to.as_slice(), e.bounce_of.as_deref()),
+            ("erp@contoso.com", &["scan@printer.lan".to_owned()][..], Some(id.as_str()))
+        );
+        assert_eq!((e.device.as_str(), e.profile_id), (DEVICE, 7));
+        assert!(String::from_utf8(dsn).unwrap().contains("aadsts70008"));
+
+        let b = bouncer(&to_admin).queue(&id, &why, now, from_of).unwrap();
+        assert_eq!(spool.envelope(&b).unwrap().to, ["it@contoso.com"]);
+
+        assert_eq!(bouncer(&off).queue(&id, &why, now, from_of), None, "bounces off");
+        let bounce = held(&spool, "erp@contoso.com", Some(&id));
+        assert_eq!(bouncer(&to_admin).queue(&bounce, &why, now, from_of), None, "a bounce never bounces");
+        let null_sender = held(&spool, "", None);
+        assert_eq!(bouncer(&sender).queue(&null_sender, &why, now, from_of), None, "no one to tell");
+        assert_eq!(bouncer(&sender).queue("00000-000000-0", &why, now, from_of), None, "gone from the queue");
+        let count = spool.ids().unwrap().len();
+        assert_eq!(count, 5, "three held messages and two bounces, nothing else");
     }
 }

@@ -8,6 +8,7 @@
 //! and a held message never blocks its device. `relay queue retry` puts a
 //! held message back; the workers notice within seconds.
 
+use super::bounce::Bouncer;
 use super::server::Shared;
 use crate::diagnosis::Diagnosis;
 use crate::error::{CoreError, Result};
@@ -150,7 +151,8 @@ fn unix_now(shared: &Shared) -> i64 {
 /// One profile's line.
 fn work(shared: &Arc<Shared>, profile_id: i64, rx: Receiver<String>) {
     let mut line: BTreeSet<String> = BTreeSet::new();
-    let pace = super::pace::for_profile(shared, profile_id);
+    let profile = shared.engine.profiles().get(profile_id).ok().map(|v| v.profile);
+    let pace = shared.pacers.for_profile(&shared.settings, profile_id, profile.as_ref());
     let forget = |id: &str| shared.delivery.known.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
     loop {
         while let Ok(id) = rx.try_recv() {
@@ -183,7 +185,9 @@ fn work(shared: &Arc<Shared>, profile_id: i64, rx: Receiver<String>) {
         // Read once: its recipients count against the pace, then it is sent.
         let queued = shared.spool.read(&id);
         let recipients = queued.as_ref().map_or(1, |(e, _)| e.to.len() as u32);
-        if let Err(until) = pace.lock().unwrap_or_else(|p| p.into_inner()).admit(shared, recipients) {
+        if let Err(until) =
+            pace.lock().unwrap_or_else(|p| p.into_inner()).admit(|| unix_now(shared), &shared.stop, recipients)
+        {
             tracing::warn!(id = %id, "relay: the mailbox's recipients for today are used up; waiting for tomorrow");
             state.next_at = until;
             state.last_error =
@@ -209,7 +213,13 @@ fn work(shared: &Arc<Shared>, profile_id: i64, rx: Receiver<String>) {
             Outcome::Hold(d) => {
                 tracing::error!(id = %id, code = %d.code, "relay: delivery failed for good, message held: {}", d.title);
                 state.attempts += 1;
-                super::bounce::queue(shared, &id, &d);
+                let bouncer =
+                    Bouncer { spool: &shared.spool, bounces: &shared.settings.bounces, hostname: &shared.hostname };
+                let from_of =
+                    |pid| shared.engine.profiles().get(pid).ok().map(|v| v.profile.effective_from().to_owned());
+                if bouncer.queue(&id, &d, shared.engine.clock.now(), from_of).is_some() {
+                    shared.delivery.wake();
+                }
                 state.held = Some(*d);
                 let _ = shared.spool.set_state(&id, &state);
                 line.remove(&id);

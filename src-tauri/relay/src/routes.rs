@@ -7,6 +7,7 @@
 
 use super::server::Shared;
 use crate::profile::SendMethod;
+use crate::Context;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,19 +22,25 @@ pub struct Routes {
 }
 
 impl Routes {
-    /// Whether profile `profile_id`'s route carries SMTPUTF8 (may ask its server).
-    pub fn utf8(&self, shared: &Shared, profile_id: i64) -> bool {
+    /// Whether profile `profile_id`'s route carries SMTPUTF8: the answer
+    /// kept for an hour (a failed `ask`, for a minute), else `ask`ed now
+    /// ([`probe`] asks the profile's server).
+    pub fn utf8(&self, profile_id: i64, ask: impl FnOnce() -> Option<bool>) -> bool {
+        self.utf8_at(Instant::now(), profile_id, ask)
+    }
+
+    fn utf8_at(&self, now: Instant, profile_id: i64, ask: impl FnOnce() -> Option<bool>) -> bool {
         let cached = self.utf8.lock().unwrap_or_else(|p| p.into_inner()).get(&profile_id).copied();
         if let Some((v, at, fresh)) = cached {
-            if at.elapsed() < fresh {
+            if now.saturating_duration_since(at) < fresh {
                 return v;
             }
         }
-        let (v, fresh) = match probe(shared, profile_id) {
+        let (v, fresh) = match ask() {
             Some(v) => (v, FRESH),
             None => (false, FRESH_FAILED),
         };
-        self.utf8.lock().unwrap_or_else(|p| p.into_inner()).insert(profile_id, (v, Instant::now(), fresh));
+        self.utf8.lock().unwrap_or_else(|p| p.into_inner()).insert(profile_id, (v, now, fresh));
         v
     }
 
@@ -43,9 +50,10 @@ impl Routes {
     }
 }
 
-/// None when the server could not be asked.
-fn probe(shared: &Shared, profile_id: i64) -> Option<bool> {
-    let p = shared.engine.profiles().get(profile_id).ok()?.profile;
+/// Whether profile `profile_id`'s route carries SMTPUTF8: Graph does not;
+/// an SMTP server says so in its EHLO. None when the server could not be asked.
+pub fn probe(engine: &Context, profile_id: i64) -> Option<bool> {
+    let p = engine.profiles().get(profile_id).ok()?.profile;
     match p.send_method {
         SendMethod::Graph => Some(false),
         SendMethod::Smtp => {
@@ -78,7 +86,39 @@ pub fn probe_all(shared: Arc<Shared>) {
         ids.sort_unstable();
         ids.dedup();
         for id in ids {
-            shared.routes.utf8(&shared, id);
+            shared.routes.utf8(id, || probe(&shared.engine, id));
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    #[test]
+    fn an_answer_is_kept_an_hour_and_a_failed_one_a_minute() {
+        let routes = Routes::default();
+        let asked = Cell::new(0);
+        let ask = |answer: Option<bool>| {
+            let asked = &asked;
+            move || {
+                asked.set(asked.get() + 1);
+                answer
+            }
+        };
+        let t0 = Instant::now();
+        assert!(!routes.any_utf8(), "nothing asked yet");
+        assert!(routes.utf8_at(t0, 1, ask(Some(true))));
+        assert!(routes.utf8_at(t0 + Duration::from_secs(3599), 1, ask(Some(false))), "kept");
+        assert_eq!(asked.get(), 1);
+        assert!(!routes.utf8_at(t0 + FRESH, 1, ask(Some(false))), "asked again after an hour");
+        assert_eq!(asked.get(), 2);
+
+        assert!(!routes.utf8_at(t0, 2, ask(None)), "a server that could not be asked is not promised to");
+        assert!(!routes.utf8_at(t0 + Duration::from_secs(59), 2, ask(Some(true))));
+        assert_eq!(asked.get(), 3, "the failure is kept for a minute");
+        assert!(routes.utf8_at(t0 + FRESH_FAILED, 2, ask(Some(true))), "then asked again");
+        assert!(routes.any_utf8());
+    }
 }

@@ -17,7 +17,8 @@ impl Session<'_> {
 
     /// Whether the signed-in device's route carries SMTPUTF8.
     pub(super) fn route_utf8(&self) -> bool {
-        self.device.as_ref().is_some_and(|d| self.shared.routes.utf8(self.shared, d.device.profile_id))
+        let Some(id) = self.device.as_ref().map(|d| d.device.profile_id) else { return false };
+        self.shared.routes.utf8(id, || crate::routes::probe(&self.shared.engine, id))
     }
 
     /// A device let in by its source address alone (no password), looked up
