@@ -8,7 +8,7 @@
 use mailwarden_tests::webdriver::Driver;
 use mailwarden_tests::{bin_dir, binary, clipboard, TempDb};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const SECRET: &str = "HO~HandoverSecretValue_0a1b2c3d4e5f";
 
@@ -65,11 +65,7 @@ fn the_secret_goes_to_the_clipboard_not_the_page_and_is_cleared() {
     s.screenshot(&shots.join("handover-copied.png"));
 
     // Cleared after the set time (3 s here, 60 s by default).
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while clipboard() == SECRET {
-        assert!(Instant::now() < deadline, "the clipboard still holds the secret");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    mailwarden_tests::until("the clipboard cleared", Duration::from_secs(30), || clipboard() != SECRET);
     let recorded = String::from_utf8_lossy(&db.run(&["handover", "Scanner relay"], None).stdout).into_owned();
     assert!(recorded.contains("Handed over: the client secret"), "{recorded}");
 
@@ -93,14 +89,16 @@ fn the_secret_goes_to_the_clipboard_not_the_page_and_is_cleared() {
     mailwarden_tests::wm_close("Mailwarden");
     s.wait_until("the app to exit", 20, |s| s.title().is_none());
     let log = db.dir.path().join("mailwarden.log");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !std::fs::read_to_string(&log).unwrap_or_default().contains("cleared from the clipboard (the app quit)") {
-        assert!(
-            Instant::now() < deadline,
-            "not cleared as the app quit:\n{}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    mailwarden_tests::eventually_explained(
+        "the clipboard cleared as the app quit",
+        Duration::from_secs(20),
+        || {
+            std::fs::read_to_string(&log)
+                .unwrap_or_default()
+                .contains("cleared from the clipboard (the app quit)")
+                .then_some(())
+        },
+        || std::fs::read_to_string(&log).unwrap_or_default(),
+    );
     assert_ne!(clipboard(), SECRET);
 }

@@ -8,6 +8,7 @@ use mailwarden_tests::relay::*;
 use mailwarden_tests::text;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 #[test]
 fn acknowledged_messages_survive_kill_9_and_go_out_after_a_restart() {
@@ -37,20 +38,17 @@ fn acknowledged_messages_survive_kill_9_and_go_out_after_a_restart() {
 
     // Restarted, the relay sends its queue at once: every acknowledged message arrives.
     let relay = Relay::start(&env);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    let counts = loop {
-        let counts = delivered_counts(&env, "burst");
-        if acknowledged.iter().all(|n| counts.contains_key(n)) {
-            break counts;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{} of {} acknowledged delivered",
-            counts.len(),
-            acknowledged.len()
-        );
-        std::thread::sleep(std::time::Duration::from_millis(500));
-    };
+    let last = std::cell::Cell::new(0);
+    let counts = mailwarden_tests::eventually_explained(
+        "every acknowledged message delivered",
+        Duration::from_secs(120),
+        || {
+            let counts = delivered_counts(&env, "burst");
+            last.set(counts.len());
+            acknowledged.iter().all(|n| counts.contains_key(n)).then_some(counts)
+        },
+        || format!("{} of {} acknowledged delivered", last.get(), acknowledged.len()),
+    );
     let duplicates: usize = counts.values().map(|c| c - 1).sum();
     eprintln!("kill -9 after {} acknowledged: all delivered, {duplicates} duplicate(s)", acknowledged.len());
     assert!(duplicates <= 1, "at most the one message in flight at the kill is sent twice: {duplicates}");
@@ -71,23 +69,18 @@ fn a_down_upstream_is_retried_in_order_and_a_dead_profile_is_held_while_others_f
     assert!(s.wait().unwrap().success(), "accepted while the upstream is down");
     let q = text(&env.ok(&["relay", "queue", "list"], None).stdout).to_owned();
     assert_eq!(q.lines().count(), 3, "{q}");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let q = text(&env.ok(&["relay", "queue", "list"], None).stdout).to_owned();
-        if q.contains("retrying (1 tries)") {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "a refused connection is retried: {q}");
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    mailwarden_tests::eventually_explained(
+        "a refused connection retried",
+        Duration::from_secs(20),
+        || text(&env.ok(&["relay", "queue", "list"], None).stdout).contains("retrying (1 tries)").then_some(()),
+        || text(&env.ok(&["relay", "queue", "list"], None).stdout).to_owned(),
+    );
 
     // Back up: delivered, in the order they were sent.
     env.ok(&["profile", "edit", "Invent ERP", "--smtp-port", &env.mail.submission.to_string()], None);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while delivered_counts(&env, "down").len() < 3 {
-        assert!(std::time::Instant::now() < deadline, "not delivered after the upstream came back");
-        std::thread::sleep(std::time::Duration::from_millis(300));
-    }
+    mailwarden_tests::until("delivered after the upstream came back", Duration::from_secs(60), || {
+        delivered_counts(&env, "down").len() >= 3
+    });
     let log = std::fs::read_to_string(env.db.dir.path().join("mailwarden.log")).unwrap();
     let order: Vec<&str> = log.lines().filter(|l| l.contains("relay: delivered")).collect();
     let ids: Vec<String> = order.iter().filter_map(|l| l.split("id=").nth(1)).map(|r| r[..24].to_owned()).collect();
@@ -116,15 +109,12 @@ fn a_down_upstream_is_retried_in_order_and_a_dead_profile_is_held_while_others_f
     assert!(smtp_as(relay.port, "scanner-dead", &dead_pw, "<dead-0@printer.lan>").status.success());
     assert!(smtp_as(relay.port, "scanner-alive", &alive_pw, "<alive-0@printer.lan>").status.success());
     env.mail.wait_delivered("erp@contoso.com", "<alive-0@printer.lan>");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let held = loop {
-        let q = queue(&env);
-        if let Some(m) = q.iter().find(|m| !m["state"]["held"].is_null()) {
-            break m.clone();
-        }
-        assert!(std::time::Instant::now() < deadline, "the dead profile's message was not held: {q:#?}");
-        std::thread::sleep(std::time::Duration::from_millis(300));
-    };
+    let held = mailwarden_tests::eventually_explained(
+        "the dead profile's message held",
+        Duration::from_secs(30),
+        || queue(&env).into_iter().find(|m| !m["state"]["held"].is_null()),
+        || format!("{:#?}", queue(&env)),
+    );
     assert_eq!(held["envelope"]["device"], "scanner-dead");
     assert!(held["state"]["held"]["title"].as_str().unwrap().len() > 5, "held with a diagnosis: {held:#}");
     let status = text(&env.ok(&["relay", "status"], None).stdout).to_owned();
@@ -214,24 +204,19 @@ fn a_throttled_token_refresh_waits_as_asked_then_delivers() {
     assert!(o.status.success(), "{}", text(&o.stderr));
 
     // The refresh is throttled: the message waits the 12 s asked (not the first 5 s backoff).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let state = loop {
-        let q = queue(&env);
-        if let Some(s) = q.first().map(|m| m["state"].clone()).filter(|s| s["attempts"] == 1) {
-            break s;
-        }
-        assert!(std::time::Instant::now() < deadline, "no failed attempt recorded: {q:#?}");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
+    let state = mailwarden_tests::eventually_explained(
+        "a failed attempt recorded",
+        Duration::from_secs(20),
+        || queue(&env).first().map(|m| m["state"].clone()).filter(|s| s["attempts"] == 1),
+        || format!("{:#?}", queue(&env)),
+    );
     assert!(state["lastError"].as_str().unwrap().contains("throttling"), "{state:#}");
     assert!(state["held"].is_null(), "throttling is temporary: {state:#}");
     let wait = state["nextAt"].as_i64().unwrap() - time::OffsetDateTime::now_utc().unix_timestamp();
     assert!(wait >= 10, "Retry-After honoured: next try in {wait} s");
     // Recovered: delivered at the next try.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !env.mail.delivered("erp@contoso.com").iter().any(|m| m.contains("<throttled-1@printer.lan>")) {
-        assert!(std::time::Instant::now() < deadline, "not delivered after the wait");
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+    mailwarden_tests::until("delivered after the wait", Duration::from_secs(30), || {
+        env.mail.delivered("erp@contoso.com").iter().any(|m| m.contains("<throttled-1@printer.lan>"))
+    });
     relay.stop();
 }

@@ -9,7 +9,7 @@ use mailwarden_tests::mail_env::MailEnv;
 use mailwarden_tests::relay::*;
 use mailwarden_tests::text;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Python's smtplib sending `message` to `to` as `user`, with SMTPUTF8 if asked;
 /// prints the refusal and exits 1 when refused.
@@ -54,15 +54,12 @@ fn a_message_too_large_for_graph_is_held_and_bounced_then_goes_by_smtp() {
     assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
 
     // Held with the reason, and the sender told by a DSN sent through the same profile.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let held = loop {
-        let q = queue(&env);
-        if let Some(m) = q.iter().find(|m| !m["state"]["held"].is_null()) {
-            break m.clone();
-        }
-        assert!(Instant::now() < deadline, "not held: {q:#?}");
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let held = mailwarden_tests::eventually_explained(
+        "the big message held",
+        Duration::from_secs(30),
+        || queue(&env).into_iter().find(|m| !m["state"]["held"].is_null()),
+        || format!("{:#?}", queue(&env)),
+    );
     assert_eq!(held["state"]["held"]["code"], "relay_graph_too_large", "{held:#}");
     let steps = held["state"]["held"]["steps"].to_string();
     assert!(steps.contains("sends by SMTP"), "{steps}");
@@ -79,11 +76,12 @@ fn a_message_too_large_for_graph_is_held_and_bounced_then_goes_by_smtp() {
     env.ok(&["relay", "queue", "retry", id], None);
     let got = env.mail.wait_delivered("erp@contoso.com", "<big-1@printer.lan>");
     assert!(got.len() > 3_400_000, "the whole message: {} bytes", got.len());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !queue(&env).is_empty() {
-        assert!(Instant::now() < deadline, "still queued: {:#?}", queue(&env));
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    mailwarden_tests::eventually_explained(
+        "the queue empty",
+        Duration::from_secs(10),
+        || queue(&env).is_empty().then_some(()),
+        || format!("{:#?}", queue(&env)),
+    );
     relay.stop();
 }
 
@@ -97,11 +95,9 @@ fn smtputf8_is_offered_when_the_upstream_carries_it_and_refused_where_not() {
     let relay = Relay::start(&env);
 
     // The relay asks Postfix what it carries as it starts: EHLO offers SMTPUTF8 once it knows.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !converse(relay.port, &["EHLO probe.lan", "QUIT"]).iter().any(|r| r.contains("SMTPUTF8")) {
-        assert!(Instant::now() < deadline, "SMTPUTF8 never offered");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    mailwarden_tests::until("SMTPUTF8 offered", Duration::from_secs(20), || {
+        converse(relay.port, &["EHLO probe.lan", "QUIT"]).iter().any(|r| r.contains("SMTPUTF8"))
+    });
 
     // To an internationalized address (Postfix delivers utf8.test itself).
     let msg = "From: scanner@printer.lan\r\nTo: jörg@utf8.test\r\nSubject: Rapport für Jörg\r\nMessage-ID: <utf8-1@printer.lan>\r\n\r\nGrüße\r\n";
@@ -136,11 +132,7 @@ fn two_profiles_of_one_mailbox_share_its_pace() {
         let o = smtp_as(relay.port, user, password, &format!("<pace-{n}@printer.lan>"));
         assert!(o.status.success(), "{}", text(&o.stderr));
     }
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while delivered_counts(&env, "pace").len() < 2 {
-        assert!(Instant::now() < deadline, "nothing delivered");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    mailwarden_tests::until("two delivered", Duration::from_secs(20), || delivered_counts(&env, "pace").len() >= 2);
     // Separate pacers would send all four at once (and never wait); one
     // mailbox's pace holds two back for a minute, and says so in the log.
     let log = env.db.dir.path().join("mailwarden.log");

@@ -3,7 +3,7 @@
 //! process's memory.
 
 use crate::idp::{App, Idp};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub const CLIENT: &str = "7d1e2f30-4a5b-4c6d-8e9f-a0b1c2d3e4f5";
 pub const SECRET: &str = "BNCs8Q~benchSecretValue0123456789abcd";
@@ -24,11 +24,9 @@ pub fn register_app(idp: &Idp) {
 
 /// Wait until something listens on `port` (`what`, for the failure).
 pub fn wait_port(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{what} did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    crate::eventually(&format!("{what} to listen on {port}"), Duration::from_secs(30), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+    });
 }
 
 /// A field of `/proc/PID/status` in kB (`VmRSS:`, `VmHWM:`); 0 if gone.

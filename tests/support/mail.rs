@@ -12,7 +12,7 @@ use crate::tls::TestCa;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub struct MailServers {
     pub dir: tempfile::TempDir,
@@ -49,15 +49,12 @@ pub fn free_port() -> u16 {
 }
 
 pub(crate) fn wait_for_port(port: u16, what: &str, log: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not listen on {port}: {}",
-            std::fs::read_to_string(log).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    crate::eventually_explained(
+        &format!("{what} to listen on {port}"),
+        Duration::from_secs(20),
+        || std::net::TcpStream::connect(("127.0.0.1", port)).ok(),
+        || std::fs::read_to_string(log).unwrap_or_default(),
+    );
 }
 
 pub(crate) fn chown(path: &Path, owner: &str) {
@@ -274,19 +271,21 @@ virtual_gid_maps = static:65534
         client.read_greeting().unwrap();
         let auth = XOAuth2(format!("user={user}\x01auth=Bearer {token}\x01\x01"));
         let mut session = client.authenticate("XOAUTH2", &auth).map_err(|(e, _)| e).expect("IMAP sign-in");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            session.select("INBOX").unwrap();
-            let query = format!("HEADER Message-ID \"{id}\"");
-            if let Some(uid) = session.uid_search(&query).unwrap().into_iter().next() {
-                let fetched = session.uid_fetch(uid.to_string(), "BODY.PEEK[]").unwrap();
-                let body = fetched.iter().next().and_then(|f| f.body()).expect("a body");
-                let _ = session.logout();
-                return String::from_utf8_lossy(body).into_owned();
-            }
-            assert!(Instant::now() < deadline, "not found over IMAP; log:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let query = format!("HEADER Message-ID \"{id}\"");
+        let uid = crate::eventually_explained(
+            &format!("{id} over IMAP"),
+            Duration::from_secs(20),
+            || {
+                session.select("INBOX").unwrap();
+                session.uid_search(&query).unwrap().into_iter().next()
+            },
+            || self.log(),
+        );
+        let fetched = session.uid_fetch(uid.to_string(), "BODY.PEEK[]").unwrap();
+        let body = fetched.iter().next().and_then(|f| f.body()).expect("a body");
+        let body = String::from_utf8_lossy(body).into_owned();
+        let _ = session.logout();
+        body
     }
 
     pub fn log(&self) -> String {

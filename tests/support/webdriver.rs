@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The W3C key under which an element reference travels.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -46,11 +46,9 @@ impl Driver {
         let process = cmd.spawn().expect("WebKitWebDriver must be installed (package webkit2gtk-driver)");
         let base = format!("http://127.0.0.1:{port}");
         // A cap for a cold machine, not a wait: it returns as soon as it answers.
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while agent().get(&format!("{base}/status")).call().is_err() {
-            assert!(Instant::now() < deadline, "WebKitWebDriver did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        crate::until("WebKitWebDriver to answer", Duration::from_secs(120), || {
+            agent().get(&format!("{base}/status")).call().is_ok()
+        });
         Driver { process, base }
     }
 
@@ -133,11 +131,7 @@ impl Session {
 
     /// Poll `cond` until it holds or `secs` pass.
     pub fn wait_until(&self, what: &str, secs: u64, mut cond: impl FnMut(&Session) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        while !cond(self) {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        crate::until(what, Duration::from_secs(secs), || cond(self));
     }
 
     /// Run JavaScript in the page and return its result.
