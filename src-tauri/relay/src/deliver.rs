@@ -8,11 +8,15 @@
 //! and a held message never blocks its device. `relay queue retry` puts a
 //! held message back; the workers notice within seconds.
 
+mod fallback;
+mod retry;
+
 use super::bounce::Bouncer;
 use super::server::Shared;
 use crate::diagnosis::Diagnosis;
 use crate::error::{CoreError, Result};
 use crate::mail::transport::Outgoing;
+use retry::{backoff_secs, Outcome};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -23,8 +27,6 @@ use std::time::Duration;
 /// How often the queue folder is looked at again (retries asked for by the
 /// CLI, messages from before a restart).
 const RESCAN: Duration = Duration::from_secs(3);
-/// The longest wait between two tries of one message.
-const MAX_BACKOFF_SECS: i64 = 3600;
 
 #[derive(Default)]
 pub struct Delivery {
@@ -203,8 +205,7 @@ fn work(shared: &Arc<Shared>, profile_id: i64, rx: Receiver<String>) {
             Outcome::Retry(why, asked) => {
                 state.attempts += 1;
                 // 5 s, 10 s, 20 s … up to an hour; longer if the provider asked (Retry-After).
-                let backoff =
-                    (5i64 << (state.attempts - 1).min(10)).max(asked.unwrap_or(0) as i64).min(MAX_BACKOFF_SECS);
+                let backoff = backoff_secs(state.attempts, asked);
                 state.next_at = unix_now(shared) + backoff;
                 tracing::warn!(id = %id, attempts = state.attempts, retry_in = backoff, "relay: delivery failed, will retry: {why}");
                 state.last_error = Some(why);
@@ -229,20 +230,6 @@ fn work(shared: &Arc<Shared>, profile_id: i64, rx: Receiver<String>) {
     }
 }
 
-enum Outcome {
-    Sent,
-    /// Deleted from the queue meanwhile.
-    Gone,
-    /// Why, and how long the provider asked to wait (`Retry-After`).
-    Retry(String, Option<u64>),
-    Hold(Box<Diagnosis>),
-}
-
-/// Whether a failure may clear by itself.
-fn transient(d: &Diagnosis) -> bool {
-    crate::diagnosis::transient_code(&d.code) || d.codes.first().is_some_and(|c| c.starts_with('4') && c.len() == 3)
-}
-
 fn deliver(shared: &Shared, id: &str, queued: Result<(super::Envelope, Vec<u8>)>) -> Outcome {
     let (envelope, message) = match queued {
         Ok(m) => m,
@@ -261,7 +248,12 @@ fn deliver(shared: &Shared, id: &str, queued: Result<(super::Envelope, Vec<u8>)>
             )))
         }
     };
-    let profile = match graph_route(engine, profile, &message, &envelope.to) {
+    // Only a Graph profile may need another route: the others are read for it alone.
+    let all = match profile.send_method {
+        crate::profile::SendMethod::Graph => engine.store.list().unwrap_or_default(),
+        crate::profile::SendMethod::Smtp => Default::default(),
+    };
+    let profile = match fallback::route(profile, all.iter().map(|s| &s.profile), &message, &envelope.to) {
         Ok(p) => p,
         Err(d) => return Outcome::Hold(d),
     };
@@ -283,13 +275,7 @@ fn deliver(shared: &Shared, id: &str, queued: Result<(super::Envelope, Vec<u8>)>
             Outcome::Sent
         }
         Err(e) => {
-            let outcome = match e {
-                CoreError::Auth(d) if transient(&d) => {
-                    Outcome::Retry(format!("{}: {}", d.title, d.cause), d.retry_after_secs)
-                }
-                CoreError::Auth(d) => Outcome::Hold(d),
-                e => Outcome::Retry(e.to_string(), None),
-            };
+            let outcome = Outcome::of_failure(e);
             let text = match &outcome {
                 Outcome::Retry(why, _) => why.clone(),
                 Outcome::Hold(d) => format!("held: {}", d.title),
@@ -305,67 +291,4 @@ fn deliver(shared: &Shared, id: &str, queued: Result<(super::Envelope, Vec<u8>)>
             outcome
         }
     }
-}
-
-/// The route for a message: the profile's own, unless it sends by Graph and
-/// Graph cannot carry this message — over Graph's 4 MB request limit, or
-/// with `To`/`Cc` naming people outside the envelope (Graph would send to
-/// them too) — then by SMTP through another enabled profile of the same
-/// mailbox, provider and tenant (Exchange Online takes 35 MB there, and SMTP
-/// delivers to the envelope alone). Without one the message is held, saying so.
-fn graph_route(
-    engine: &crate::context::Context,
-    profile: crate::profile::Profile,
-    message: &[u8],
-    to: &[String],
-) -> std::result::Result<crate::profile::Profile, Box<Diagnosis>> {
-    use crate::profile::SendMethod;
-    if profile.send_method != SendMethod::Graph {
-        return Ok(profile);
-    }
-    let too_large = !crate::mail::graph::fits(message.len());
-    let outside = crate::mail::envelope::outside(message, to);
-    if !too_large && outside.is_empty() {
-        return Ok(profile);
-    }
-    let sibling = engine.store.list().ok().and_then(|all| {
-        all.iter()
-            .map(|s| &s.profile)
-            .find(|p| {
-                p.enabled
-                    && p.send_method == SendMethod::Smtp
-                    && p.mailbox.eq_ignore_ascii_case(&profile.mailbox)
-                    && p.provider == profile.provider
-                    && p.tenant.trim().eq_ignore_ascii_case(profile.tenant.trim())
-            })
-            .cloned()
-    });
-    if let Some(s) = sibling {
-        tracing::info!(
-            profile = profile.id,
-            by = s.id,
-            size = message.len(),
-            "relay: Graph cannot carry it, sending by SMTP"
-        );
-        return Ok(s);
-    }
-    if !outside.is_empty() {
-        return Err(Box::new(crate::mail::envelope::outside_diagnosis(&outside, &profile.mailbox)));
-    }
-    Err(Box::new(Diagnosis::new(
-        "relay_graph_too_large",
-        "The message is too large for Microsoft Graph",
-        format!(
-            "Profile “{}” sends through Graph, which takes requests up to 4 MB (about 3 MB of message); this one is {} KB.",
-            profile.name,
-            message.len() / 1024
-        ),
-        vec![
-            format!(
-                "Add a profile for {} that sends by SMTP (scope SMTP.Send; Exchange Online takes up to 35 MB), then retry: the relay sends large messages through it.",
-                profile.mailbox
-            ),
-            "Or ask the device to send smaller files (a lower scan resolution), then delete this message.".into(),
-        ],
-    )))
 }

@@ -1,0 +1,111 @@
+//! The route for a message Graph cannot carry: by SMTP through another
+//! profile of the same mailbox, or held saying what would carry it.
+
+use crate::diagnosis::Diagnosis;
+use crate::profile::{Profile, SendMethod};
+
+/// The route for a message: the profile's own, unless it sends by Graph and
+/// Graph cannot carry this message — over Graph's 4 MB request limit, or
+/// with `To`/`Cc` naming people outside the envelope (Graph would send to
+/// them too) — then by SMTP through another enabled profile of the same
+/// mailbox, provider and tenant (Exchange Online takes 35 MB there, and SMTP
+/// delivers to the envelope alone). Without one the message is held, saying so.
+pub(super) fn route<'a>(
+    profile: Profile,
+    others: impl IntoIterator<Item = &'a Profile>,
+    message: &[u8],
+    to: &[String],
+) -> Result<Profile, Box<Diagnosis>> {
+    if profile.send_method != SendMethod::Graph {
+        return Ok(profile);
+    }
+    let too_large = !crate::mail::graph::fits(message.len());
+    let outside = crate::mail::envelope::outside(message, to);
+    if !too_large && outside.is_empty() {
+        return Ok(profile);
+    }
+    let sibling = others.into_iter().find(|p| {
+        p.enabled
+            && p.send_method == SendMethod::Smtp
+            && p.mailbox.eq_ignore_ascii_case(&profile.mailbox)
+            && p.provider == profile.provider
+            && p.tenant.trim().eq_ignore_ascii_case(profile.tenant.trim())
+    });
+    if let Some(s) = sibling {
+        tracing::info!(
+            profile = profile.id,
+            by = s.id,
+            size = message.len(),
+            "relay: Graph cannot carry it, sending by SMTP"
+        );
+        return Ok(s.clone());
+    }
+    if !outside.is_empty() {
+        return Err(Box::new(crate::mail::envelope::outside_diagnosis(&outside, &profile.mailbox)));
+    }
+    Err(Box::new(Diagnosis::new(
+        "relay_graph_too_large",
+        "The message is too large for Microsoft Graph",
+        format!(
+            "Profile “{}” sends through Graph, which takes requests up to 4 MB (about 3 MB of message); this one is {} KB.",
+            profile.name,
+            message.len() / 1024
+        ),
+        vec![
+            format!(
+                "Add a profile for {} that sends by SMTP (scope SMTP.Send; Exchange Online takes up to 35 MB), then retry: the relay sends large messages through it.",
+                profile.mailbox
+            ),
+            "Or ask the device to send smaller files (a lower scan resolution), then delete this message.".into(),
+        ],
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{validate, AuthMethod, ProfileDraft, Provider};
+
+    fn profile(id: i64, send: SendMethod, mailbox: &str, tenant: &str) -> Profile {
+        let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::ClientCredentials, send);
+        d.name = format!("P{id}");
+        d.mailbox = mailbox.into();
+        d.tenant = tenant.into();
+        d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
+        d.client_secret = crate::secret::SecretChange::set("WvR8Q~x");
+        let mut p = validate(&d, None, crate::profile::TEST_TODAY).unwrap().profile;
+        p.id = id;
+        p
+    }
+
+    const TENANT: &str = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd";
+
+    #[test]
+    fn graph_carries_what_it_can_and_smtp_of_the_same_mailbox_the_rest() {
+        let to = ["ops@contoso.com".to_owned()];
+        let small = b"To: ops@contoso.com\r\nSubject: s\r\n\r\nbody\r\n".to_vec();
+        let mut big = b"To: ops@contoso.com\r\nSubject: s\r\n\r\n".to_vec();
+        big.resize(5 << 20, b'a');
+        let graph = profile(1, SendMethod::Graph, "erp@contoso.com", TENANT);
+        let smtp = profile(2, SendMethod::Smtp, "ERP@contoso.com", TENANT);
+        let other_tenant = profile(3, SendMethod::Smtp, "erp@contoso.com", "a0d0a7b2-6c43-4a1e-9a2b-3f0d6f1c2e11");
+        let mut disabled = profile(4, SendMethod::Smtp, "erp@contoso.com", TENANT);
+        disabled.enabled = false;
+
+        assert_eq!(route(graph.clone(), [&smtp], &small, &to).unwrap().id, 1, "Graph carries a small message");
+        assert_eq!(route(smtp.clone(), [], &big, &to).unwrap().id, 2, "an SMTP profile is its own route");
+        assert_eq!(
+            route(graph.clone(), [&disabled, &other_tenant, &smtp], &big, &to).unwrap().id,
+            2,
+            "too large: SMTP"
+        );
+        let held = route(graph.clone(), [&disabled, &other_tenant], &big, &to).unwrap_err();
+        assert_eq!(held.code, "relay_graph_too_large");
+        assert!(held.steps[0].contains("erp@contoso.com"), "{:?}", held.steps);
+
+        let bcc = b"To: ops@contoso.com, boss@contoso.com\r\nSubject: s\r\n\r\nbody\r\n";
+        assert_eq!(route(graph.clone(), [&smtp], bcc, &to).unwrap().id, 2, "Graph would also send to To: boss");
+        let held = route(graph, [], bcc, &to).unwrap_err();
+        assert_ne!(held.code, "relay_graph_too_large", "held for the recipients outside the envelope");
+    }
+}
