@@ -136,35 +136,38 @@ fn device_code_pending_then_success_expiry_decline_and_slow_down() {
     env.delegated_profile("Personal");
     env.idp.set_device_interval(1);
     let state = env.idp.state.clone();
-    let approve_later = |status: DeviceStatus, after_ms: u64| {
+    // The person answers once the CLI has polled `polls` times while pending.
+    let answer_after = |status: DeviceStatus, polls: usize| {
         let state = state.clone();
         move |code: &str| {
             let code = code.to_owned();
             std::thread::spawn(move || {
-                std::thread::sleep(std::time::Duration::from_millis(after_ms));
+                let polled =
+                    || state.lock().unwrap().devices.values().find(|d| d.user_code == code).map_or(0, |d| d.polls);
+                mailwarden_tests::until("the CLI to poll", std::time::Duration::from_secs(60), || polled() >= polls);
                 let mut s = state.lock().unwrap();
                 s.devices.values_mut().find(|d| d.user_code == code).unwrap().status = status;
             });
         }
     };
-    let o = device_connect(&env, "Personal", approve_later(DeviceStatus::Approved, 1500));
+    let o = device_connect(&env, "Personal", answer_after(DeviceStatus::Approved, 2));
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("Connected “Personal” as erp@contoso.com"));
     assert!(env.idp.device_polls() >= 2, "it polled while pending");
     token_of(&env.ok(&["token", "Personal"], None));
 
-    let o = device_connect(&env, "Personal", approve_later(DeviceStatus::Expired, 200));
+    let o = device_connect(&env, "Personal", answer_after(DeviceStatus::Expired, 1));
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("The sign-in code expired"), "{}", text(&o.stderr));
 
-    let o = device_connect(&env, "Personal", approve_later(DeviceStatus::Declined, 200));
+    let o = device_connect(&env, "Personal", answer_after(DeviceStatus::Declined, 1));
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("Sign-in was declined"), "{}", text(&o.stderr));
 
     // slow_down: the next poll waits 5 s longer, then succeeds.
     let start = std::time::Instant::now();
     env.idp.fail_next("slow_down", 70016);
-    let o = device_connect(&env, "Personal", approve_later(DeviceStatus::Approved, 100));
+    let o = device_connect(&env, "Personal", answer_after(DeviceStatus::Approved, 1));
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(start.elapsed() >= std::time::Duration::from_secs(6), "slow_down was honoured");
 }

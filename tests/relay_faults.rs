@@ -90,6 +90,7 @@ fn a_down_upstream_is_retried_in_order_and_a_dead_profile_is_held_while_others_f
 
     // A profile whose grant is revoked: its message is held with the diagnosis;
     // another profile's device still flows; retry after reconnecting sends it.
+    // A one-second token: the relay asks for one lasting ten minutes, so it refreshes (no wait for it to expire).
     env.idp.set_access_lifetime(1);
     env.connected("Dead", &[]);
     let live: Vec<String> = env.idp.state.lock().unwrap().refresh_tokens.keys().cloned().collect();
@@ -97,7 +98,6 @@ fn a_down_upstream_is_retried_in_order_and_a_dead_profile_is_held_while_others_f
         env.idp.revoke(rt);
     }
     env.connected("Alive", &[]);
-    std::thread::sleep(std::time::Duration::from_millis(1100)); // Dead's access token has expired
     let dead_pw = text(&env.ok(&["relay", "device", "add", "scanner-dead", "--profile", "Dead"], None).stdout)
         .lines()
         .find_map(|l| l.strip_prefix("Relay password:").map(|p| p.trim().to_owned()))
@@ -189,10 +189,10 @@ fn a_full_disk_is_answered_with_452_and_loses_nothing() {
 fn a_throttled_token_refresh_waits_as_asked_then_delivers() {
     use mailwarden_tests::idp::http::Response;
     let env = MailEnv::new();
+    // A one-second token: the relay asks for one lasting ten minutes, so it refreshes (no wait for it to expire).
     env.idp.set_access_lifetime(1);
     env.connected("Invent ERP", &[]);
     let password = add_device(&env, "printer-1");
-    std::thread::sleep(std::time::Duration::from_millis(1100)); // the access token has expired
     let mut throttled = Response::json(
         429,
         &serde_json::json!({"error": "temporarily_unavailable", "error_description": "AADSTS90033: A transient error has occurred."}),
