@@ -78,7 +78,7 @@ fn cancel_ends_a_test_send_waiting_on_the_token_endpoint() {
     let id = core.profiles().resolve("Silent").unwrap().profile.id;
 
     let (cancel, pressed) = cancel_when_in_flight(&seen, 1); // the token request
-    let e = core.tests().send_test_observed(id, None, true, &mut |_| {}, Some(cancel)).unwrap_err();
+    let e = core.mail_checks().send_test_observed(id, None, true, &mut |_| {}, Some(cancel)).unwrap_err();
     let after_cancel = pressed.join().unwrap().elapsed();
     assert!(after_cancel < Duration::from_secs(1), "ended {after_cancel:?} after Cancel");
     match e {

@@ -24,7 +24,7 @@ fn client_credentials_token_is_cached_and_its_claims_shown() {
     assert_eq!(decoded, format!("user=ops@contoso.com\x01auth=Bearer {t1}\x01\x01"));
 }
 
-/// `mailwarden` serves a valid cached token by itself (src/front.rs) and
+/// `mailwarden` serves a valid cached token by itself (src/token_front.rs) and
 /// hands everything else to `mailwarden-cli` beside it: a front copied alone
 /// still answers a cached `token`, in every format, and says what is missing
 /// for the rest — a refresh, another command — instead of failing obscurely.

@@ -48,7 +48,7 @@ fn xoauth2_over_starttls_is_delivered() {
     let core = env.core();
     let pid = core.profiles().resolve("Invent ERP").unwrap().profile.id;
     let mut steps = Vec::new();
-    core.tests().send_test_observed(pid, None, true, &mut |s| steps.push(s), None).unwrap();
+    core.mail_checks().send_test_observed(pid, None, true, &mut |s| steps.push(s), None).unwrap();
     assert_eq!(steps, [Token, Connect, Tls, Auth, Send]);
     assert!(env.mail.log().contains("sasl_method=XOAUTH2, sasl_username=erp@contoso.com"), "{}", env.mail.log());
 }

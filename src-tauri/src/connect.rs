@@ -163,7 +163,7 @@ pub async fn send_test(
     let cancel = cancel_flag(&state, id);
     on_worker(move || {
         let to = to.as_deref().filter(|t| !t.trim().is_empty());
-        core.tests().send_test_observed(id, to, force, &mut |s| drop(on_step.send(s)), Some(cancel))
+        core.mail_checks().send_test_observed(id, to, force, &mut |s| drop(on_step.send(s)), Some(cancel))
     })
     .await
 }
@@ -173,5 +173,5 @@ pub async fn send_test(
 pub async fn check_inbound(state: State<'_, AppState>, id: i64, on_step: Channel<TestStep>) -> Res<InboundReport> {
     let core = state.core()?;
     let cancel = cancel_flag(&state, id);
-    on_worker(move || core.tests().check_inbound_observed(id, &mut |s| drop(on_step.send(s)), Some(cancel))).await
+    on_worker(move || core.mail_checks().check_inbound_observed(id, &mut |s| drop(on_step.send(s)), Some(cancel))).await
 }

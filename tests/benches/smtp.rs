@@ -63,7 +63,7 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("smtp_send_loopback_postfix");
     g.sample_size(30);
-    g.bench_function("mailwarden", |b| b.iter(|| app.tests().send_test(id, None, true).unwrap()));
+    g.bench_function("mailwarden", |b| b.iter(|| app.mail_checks().send_test(id, None, true).unwrap()));
     g.bench_function("python_smtplib", |b| {
         b.iter(|| {
             writeln!(py_in, "go").unwrap();

@@ -41,7 +41,7 @@ pub struct TokenArgs {
     pub format: String,
 }
 
-/// The command line as typed (`token` usually never gets here: see front.rs).
+/// The command line as typed (`token` usually never gets here: see token_front.rs).
 pub fn parse() -> Cli {
     Cli::parse()
 }

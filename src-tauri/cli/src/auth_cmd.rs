@@ -163,7 +163,8 @@ pub fn test_send(
     json: bool,
 ) -> Result<ExitCode, CoreError> {
     let v = app.profiles().resolve(profile)?;
-    let r = app.tests().send_test(v.profile.id, to, force).inspect_err(|e| print_failed_transcript(e, verbose))?;
+    let r =
+        app.mail_checks().send_test(v.profile.id, to, force).inspect_err(|e| print_failed_transcript(e, verbose))?;
     if verbose && !json {
         for line in &r.transcript {
             println!("{line}");
@@ -194,7 +195,7 @@ fn print_failed_transcript(e: &CoreError, verbose: bool) {
 
 pub fn test_imap(app: &Mailwarden, profile: &str, verbose: bool, json: bool) -> Result<ExitCode, CoreError> {
     let v = app.profiles().resolve(profile)?;
-    let r = app.tests().check_inbound(v.profile.id).inspect_err(|e| print_failed_transcript(e, verbose))?;
+    let r = app.mail_checks().check_inbound(v.profile.id).inspect_err(|e| print_failed_transcript(e, verbose))?;
     if verbose && !json {
         for line in &r.transcript {
             println!("{line}");

@@ -86,9 +86,9 @@ impl Mailwarden {
     pub fn progress(&self, id: i64) -> Result<SetupProgress> {
         let v = self.profiles().get(id)?;
         let p = &v.profile;
-        let auth = self.tests().latest(id, TestKind::Auth)?;
-        let send = self.tests().latest(id, TestKind::Send)?;
-        let inbound = self.tests().latest(id, TestKind::Imap)?;
+        let auth = self.mail_checks().latest(id, TestKind::Auth)?;
+        let send = self.mail_checks().latest(id, TestKind::Send)?;
+        let inbound = self.mail_checks().latest(id, TestKind::Imap)?;
         let token = self.tokens().connection(id)?;
         let worked = auth.as_ref().is_some_and(|t| t.ok)
             || send.as_ref().is_some_and(|t| t.ok)

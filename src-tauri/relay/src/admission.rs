@@ -4,7 +4,7 @@
 //! `smtpd_client_connection_rate_limit`), a slot that is given back however
 //! the session ends, and postscreen's pregreet test.
 
-use super::server::Shared;
+use super::server::RelayState;
 use std::collections::HashMap;
 use std::net::{IpAddr, TcpStream};
 use std::sync::atomic::Ordering;
@@ -31,7 +31,7 @@ pub struct Clients {
 /// A connection's place: counted in the relay's and its address's totals
 /// until dropped — whether the session ends, fails, or its thread never starts.
 pub(super) struct Slot {
-    shared: Arc<Shared>,
+    shared: Arc<RelayState>,
     ip: IpAddr,
 }
 
@@ -48,7 +48,7 @@ impl Drop for Slot {
     }
 }
 
-impl Shared {
+impl RelayState {
     /// A slot for a connection from `ip`, or the reason to turn it away:
     /// the relay's limit, the address's share of it
     /// (`smtpd_client_connection_count_limit`), or its rate of new
@@ -99,7 +99,7 @@ impl Shared {
 /// greeting's first line (`220-`), a pause, and a client that talks before
 /// the last line (a bot, or a web page's request) is told off and closed.
 /// True when the client may go on; its address is then spared for a day.
-pub(super) fn pregreet(tcp: &mut TcpStream, shared: &Shared, ip: IpAddr) -> bool {
+pub(super) fn pregreet(tcp: &mut TcpStream, shared: &RelayState, ip: IpAddr) -> bool {
     use std::io::Write;
     if shared.greeted_recently(ip) {
         return true;

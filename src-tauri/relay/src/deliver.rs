@@ -12,7 +12,7 @@ mod fallback;
 mod retry;
 
 use super::bounce::Bouncer;
-use super::server::Shared;
+use super::server::RelayState;
 use crate::diagnosis::Diagnosis;
 use crate::error::{CoreError, Result};
 use crate::mail::transport::Outgoing;
@@ -84,14 +84,14 @@ impl Delivery {
 
 /// Start the dispatcher: it finds queued messages and hands each to its
 /// profile's worker.
-pub fn spawn(shared: Arc<Shared>) -> Result<JoinHandle<()>> {
+pub fn spawn(shared: Arc<RelayState>) -> Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("mailwarden-relay-delivery".into())
         .spawn(move || dispatch(&shared))
         .map_err(|source| CoreError::Io { context: "Could not start the relay's delivery".into(), source })
 }
 
-fn dispatch(shared: &Arc<Shared>) {
+fn dispatch(shared: &Arc<RelayState>) {
     let mut list = true; // the folder, at start: messages from before a restart
     while !shared.stop.load(Ordering::SeqCst) {
         let fresh = std::mem::take(&mut *shared.delivery.fresh.lock().unwrap_or_else(|p| p.into_inner()));
@@ -122,7 +122,7 @@ fn dispatch(shared: &Arc<Shared>) {
     }
 }
 
-fn route(shared: &Arc<Shared>, id: String, profile_id: i64) {
+fn route(shared: &Arc<RelayState>, id: String, profile_id: i64) {
     if shared.delivery.known.lock().unwrap_or_else(|p| p.into_inner()).contains(&id) {
         return;
     }
@@ -146,12 +146,12 @@ fn route(shared: &Arc<Shared>, id: String, profile_id: i64) {
     let _ = tx.send(id);
 }
 
-fn unix_now(shared: &Shared) -> i64 {
+fn unix_now(shared: &RelayState) -> i64 {
     shared.engine.clock.now().unix_timestamp()
 }
 
 /// One profile's line.
-fn work(shared: &Arc<Shared>, profile_id: i64, rx: Receiver<String>) {
+fn work(shared: &Arc<RelayState>, profile_id: i64, rx: Receiver<String>) {
     let mut line: BTreeSet<String> = BTreeSet::new();
     let profile = shared.engine.profiles().get(profile_id).ok().map(|v| v.profile);
     let pace = shared.pacers.for_profile(&shared.settings, profile_id, profile.as_ref());
@@ -230,7 +230,7 @@ fn work(shared: &Arc<Shared>, profile_id: i64, rx: Receiver<String>) {
     }
 }
 
-fn deliver(shared: &Shared, id: &str, queued: Result<(super::Envelope, Vec<u8>)>) -> Outcome {
+fn deliver(shared: &RelayState, id: &str, queued: Result<(super::Envelope, Vec<u8>)>) -> Outcome {
     let (envelope, message) = match queued {
         Ok(m) => m,
         Err(CoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => return Outcome::Gone,

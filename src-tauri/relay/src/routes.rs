@@ -5,7 +5,7 @@
 //! to. Probed for every device's profile when the relay starts, and on
 //! demand for a profile not yet asked.
 
-use super::server::Shared;
+use super::server::RelayState;
 use crate::profile::SendMethod;
 use crate::Context;
 use std::collections::HashMap;
@@ -79,7 +79,7 @@ pub fn probe(engine: &Context, profile_id: i64) -> Option<bool> {
 }
 
 /// Ask every device's profile in the background (the relay starts at once).
-pub fn probe_all(shared: Arc<Shared>) {
+pub fn probe_all(shared: Arc<RelayState>) {
     let _ = std::thread::Builder::new().name("mailwarden-relay-routes".into()).spawn(move || {
         let mut ids: Vec<i64> =
             shared.engine.store.relay_devices().unwrap_or_default().iter().map(|d| d.device.profile_id).collect();

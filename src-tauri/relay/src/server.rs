@@ -32,7 +32,10 @@ pub enum SignIn {
     ShutOut(u64),
 }
 
-pub struct Shared {
+/// The running relay's state, shared by its listener, session and delivery
+/// threads: the engine, the queue, the settings, the devices as last read,
+/// limits per client, and the pacers and routes of the upstreams.
+pub struct RelayState {
     pub engine: Arc<Context>,
     /// The data folder (the queue and the relay's state files live below it).
     pub data: std::path::PathBuf,
@@ -66,7 +69,7 @@ impl DeviceCache {
     }
 }
 
-impl Shared {
+impl RelayState {
     /// What the sessions share: the queue `spool` in `data`, and a TLS
     /// configuration when the relay offers TLS. No thread is started here.
     fn new(
@@ -76,8 +79,8 @@ impl Shared {
         settings: RelaySettings,
         tls: Option<Arc<rustls::ServerConfig>>,
         hostname: String,
-    ) -> Result<Shared> {
-        Ok(Shared {
+    ) -> Result<RelayState> {
+        Ok(RelayState {
             device_cache: DeviceCache::new(&engine),
             engine,
             data,
@@ -101,9 +104,9 @@ impl Shared {
     /// What the sessions share, without listeners or delivery: for tests of
     /// a session fed bytes (no socket).
     #[cfg(test)]
-    pub(crate) fn for_tests(engine: Arc<Context>, data: &std::path::Path, settings: RelaySettings) -> Arc<Shared> {
+    pub(crate) fn for_tests(engine: Arc<Context>, data: &std::path::Path, settings: RelaySettings) -> Arc<RelayState> {
         let spool = Spool::open(data).expect("a spool in the test folder");
-        let shared = Shared::new(engine, data.to_path_buf(), spool, settings, None, "relay.test".into());
+        let shared = RelayState::new(engine, data.to_path_buf(), spool, settings, None, "relay.test".into());
         Arc::new(shared.expect("random numbers"))
     }
 
@@ -223,7 +226,7 @@ pub struct Running {
     /// The certificate's fingerprint and where it came from, when TLS is on.
     pub fingerprint: Option<String>,
     pub certificate: Option<String>,
-    shared: Arc<Shared>,
+    shared: Arc<RelayState>,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -252,7 +255,7 @@ pub fn start(engine: Arc<Context>, settings: RelaySettings) -> Result<Running> {
     let spool = Spool::open(&data_dir)?;
     let listener = bind(&settings.listen)?;
     let tls_listener = settings.tls_listen.as_deref().map(bind).transpose()?;
-    let shared = Arc::new(Shared::new(
+    let shared = Arc::new(RelayState::new(
         engine,
         data_dir.clone(),
         spool,
@@ -281,7 +284,7 @@ pub fn start(engine: Arc<Context>, settings: RelaySettings) -> Result<Running> {
     Ok(Running { addr, tls_addr, fingerprint, certificate, shared, threads })
 }
 
-fn accept_loop(listener: TcpListener, shared: Arc<Shared>, implicit_tls: bool) -> Result<JoinHandle<()>> {
+fn accept_loop(listener: TcpListener, shared: Arc<RelayState>, implicit_tls: bool) -> Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("mailwarden-relay-accept".into())
         .spawn(move || {
@@ -296,7 +299,7 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>, implicit_tls: bool) -
         .map_err(|source| CoreError::Io { context: "Could not start the relay".into(), source })
 }
 
-fn serve(mut tcp: TcpStream, shared: &Arc<Shared>, implicit_tls: bool) {
+fn serve(mut tcp: TcpStream, shared: &Arc<RelayState>, implicit_tls: bool) {
     let Ok(peer) = tcp.peer_addr() else { return };
     let ip = peer.ip().to_canonical();
     let slot = match shared.admit(ip) {

@@ -19,7 +19,7 @@ mod properties;
 mod tests;
 
 use super::conn::Conn;
-use super::server::Shared;
+use super::server::RelayState;
 use crate::devices::DeviceRow;
 use data::DataReader;
 use smtp_proto::request::receiver::RequestReceiver;
@@ -69,7 +69,7 @@ pub enum Flow {
 }
 
 pub struct Session<'s> {
-    shared: &'s Shared,
+    shared: &'s RelayState,
     peer: IpAddr,
     /// The connection is encrypted (STARTTLS done, or implicit TLS).
     tls: bool,
@@ -99,7 +99,7 @@ pub struct Session<'s> {
 }
 
 impl<'s> Session<'s> {
-    pub fn new(shared: &'s Shared, peer: IpAddr, tls: bool) -> Self {
+    pub fn new(shared: &'s RelayState, peer: IpAddr, tls: bool) -> Self {
         Session {
             shared,
             peer: peer.to_canonical(),

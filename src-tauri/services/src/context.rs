@@ -161,8 +161,8 @@ impl Context {
     }
 
     /// Test sends and the inbound check.
-    pub fn tests(&self) -> crate::mail::Tests<'_> {
-        crate::mail::Tests(self)
+    pub fn mail_checks(&self) -> crate::mail::MailChecks<'_> {
+        crate::mail::MailChecks(self)
     }
 
     /// Sending any message through a profile's route (SMTP or Graph).

@@ -28,7 +28,7 @@ mod schema;
 mod secrets;
 mod settings_row;
 pub mod spool;
-mod tests_log;
+mod test_results;
 mod tokens;
 mod watch;
 

@@ -7,7 +7,7 @@ use crate::clock::FixedClock;
 use crate::context::Context;
 use crate::profile::{AuthMethod, ProfileDraft, Provider, SendMethod};
 use crate::secret::{ExposeSecret, SecretChange};
-use crate::server::Shared;
+use crate::server::RelayState;
 use crate::{DeviceDraft, RelaySettings};
 use base64::Engine;
 use mailwarden_store::crypto::DataKey;
@@ -17,7 +17,7 @@ use std::sync::Arc;
 pub(super) struct Fixture {
     _dir: tempfile::TempDir,
     engine: Arc<Context>,
-    pub(super) shared: Arc<Shared>,
+    pub(super) shared: Arc<RelayState>,
 }
 
 pub(super) fn fixture(settings: RelaySettings) -> Fixture {
@@ -33,7 +33,7 @@ pub(super) fn fixture(settings: RelaySettings) -> Fixture {
         d.client_secret = SecretChange::set("WvR8Q~dburnMyAJOayfq9DUm61D~MzzTESTSECRET");
         engine.profiles().save(None, &d).unwrap();
     }
-    let shared = Shared::for_tests(engine.clone(), dir.path(), settings);
+    let shared = RelayState::for_tests(engine.clone(), dir.path(), settings);
     Fixture { _dir: dir, engine, shared }
 }
 

@@ -58,10 +58,10 @@ pub enum TestStep {
 
 crate::context::service!(
     /// Test sends and the inbound check, each recorded as a test result.
-    Tests
+    MailChecks
 );
 
-impl Tests<'_> {
+impl MailChecks<'_> {
     /// The latest result of a `kind` of test on profile `id`, if it ran.
     pub fn latest(&self, id: i64, kind: TestKind) -> Result<Option<TestResult>> {
         self.store.latest_test_of(id, kind)
@@ -124,7 +124,7 @@ impl Tests<'_> {
     }
 }
 
-impl Tests<'_> {
+impl MailChecks<'_> {
     /// Log in over IMAP and list the folders (the inbound check).
     pub fn check_inbound(&self, id: i64) -> Result<imap::InboundReport> {
         self.check_inbound_observed(id, &mut |_| {}, None)
