@@ -58,15 +58,13 @@ fn connect_test_and_diagnose_in_the_window() {
     mailwarden_tests::no_stray_apps();
     assert!(std::env::var_os("DISPLAY").is_some(), "run under a display: `xvfb-run -a cargo test` (make test does)");
     let idp = Idp::start();
-    idp.register(App {
-        client_id: CLIENT.into(),
-        tenant: TENANT.into(),
-        secret: Some(SECRET.into()),
-        secret_expired: false,
-        public_redirects: vec!["http://localhost".into()],
-        web_redirects: vec!["https://localhost".into()],
-        app_roles: vec!["Mail.Send".into()],
-    });
+    idp.register(
+        App::new(CLIENT, TENANT)
+            .secret(SECRET)
+            .public_redirect("http://localhost")
+            .web_redirect("https://localhost")
+            .roles(&["Mail.Send"]),
+    );
     let mail =
         MailServers::start(&idp.ca, &idp.introspect_url, &[("erp@contoso.com", "erp@contoso.com")], "contoso.com");
     let (smtp, imaps) = (mail.submission.to_string(), mail.imaps.to_string());

@@ -19,15 +19,12 @@ const CLIENT: &str = "351d6cb2-1c69-4081-9cc2-a769d71567cb";
 const SECRET: &str = "JRNs8Q~journeySecretValue0123456789ab";
 
 fn app(idp: &Idp, secret: bool, public: &[&str], web: &[&str], roles: &[&str]) {
-    idp.register(App {
-        client_id: CLIENT.into(),
-        tenant: TENANT.into(),
-        secret: secret.then(|| SECRET.into()),
-        secret_expired: false,
-        public_redirects: public.iter().map(|s| s.to_string()).collect(),
-        web_redirects: web.iter().map(|s| s.to_string()).collect(),
-        app_roles: roles.iter().map(|s| s.to_string()).collect(),
-    });
+    let mut app = App::new(CLIENT, TENANT).roles(roles);
+    if secret {
+        app = app.secret(SECRET);
+    }
+    let app = public.iter().fold(app, |a, uri| a.public_redirect(uri));
+    idp.register(web.iter().fold(app, |a, uri| a.web_redirect(uri)));
 }
 
 /// Describe's common part: a custom cloud whose authority is the simulator.

@@ -57,15 +57,7 @@ fn attention_panel_and_guided_rotation_in_the_window() {
     mailwarden_tests::no_stray_apps();
     assert!(std::env::var_os("DISPLAY").is_some(), "run under a display: `xvfb-run -a cargo test` (make test does)");
     let idp = Idp::start();
-    idp.register(App {
-        client_id: CLIENT.into(),
-        tenant: TENANT.into(),
-        secret: Some(SECRET.into()),
-        secret_expired: false,
-        public_redirects: vec![],
-        web_redirects: vec![],
-        app_roles: vec!["Mail.Send".into()],
-    });
+    idp.register(App::new(CLIENT, TENANT).secret(SECRET).roles(&["Mail.Send"]));
     let db = TempDb::new();
     add(&db, &idp, "Invoices", &in_days(-2).to_string());
     add(&db, &idp, "Payroll", &in_days(20).to_string());

@@ -16,15 +16,7 @@ const CLIENT: &str = "351d6cb2-1c69-4081-9cc2-a769d71567cb";
 
 fn bench(c: &mut Criterion) {
     let idp = Idp::start();
-    idp.register(App {
-        client_id: CLIENT.into(),
-        tenant: "contoso.onmicrosoft.com".into(),
-        secret: None,
-        secret_expired: false,
-        public_redirects: vec!["http://localhost".into()],
-        web_redirects: vec![],
-        app_roles: vec![],
-    });
+    idp.register(App::new(CLIENT, "contoso.onmicrosoft.com").public_redirect("http://localhost"));
     let mail =
         MailServers::start(&idp.ca, &idp.introspect_url, &[("erp@contoso.com", "erp@contoso.com")], "contoso.com");
     std::env::set_var("MAILWARDEN_KEY_BACKEND", "file");

@@ -11,15 +11,7 @@ pub const TENANT: &str = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd";
 
 /// Register the benchmarks' app-only app (client credentials, SMTP.SendAsApp).
 pub fn register_app(idp: &Idp) {
-    idp.register(App {
-        client_id: CLIENT.into(),
-        tenant: TENANT.into(),
-        secret: Some(SECRET.into()),
-        secret_expired: false,
-        public_redirects: vec![],
-        web_redirects: vec![],
-        app_roles: vec!["SMTP.SendAsApp".into()],
-    });
+    idp.register(App::new(CLIENT, TENANT).secret(SECRET).roles(&["SMTP.SendAsApp"]));
 }
 
 /// Wait until something listens on `port` (`what`, for the failure).

@@ -45,14 +45,11 @@ impl Env {
     }
 
     pub fn app(&self, secret: Option<&str>, public: bool) {
-        self.idp.register(App {
-            client_id: CLIENT.into(),
-            tenant: TENANT.into(),
-            secret: secret.map(str::to_owned),
-            secret_expired: false,
-            public_redirects: if public { vec!["http://localhost".into()] } else { vec![] },
-            web_redirects: if public { vec![] } else { vec!["https://localhost".into()] },
-            app_roles: vec!["Mail.Send".into()],
+        let app = App::new(CLIENT, TENANT).roles(&["Mail.Send"]);
+        let app = if public { app.public_redirect("http://localhost") } else { app.web_redirect("https://localhost") };
+        self.idp.register(match secret {
+            Some(s) => app.secret(s),
+            None => app,
         });
     }
 

@@ -55,15 +55,11 @@ impl Drop for Relay {
 /// Microsoft Graph (its app registered with Mail.Send).
 pub fn graph_profile(env: &Env, name: &str, mailbox: &str) {
     const GRAPH_APP: &str = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9";
-    env.idp.register(crate::idp::App {
-        client_id: GRAPH_APP.into(),
-        tenant: crate::oauth_env::TENANT.into(),
-        secret: Some(crate::oauth_env::SECRET.into()),
-        secret_expired: false,
-        public_redirects: vec![],
-        web_redirects: vec![],
-        app_roles: vec!["Mail.Send".into()],
-    });
+    env.idp.register(
+        crate::idp::App::new(GRAPH_APP, crate::oauth_env::TENANT)
+            .secret(crate::oauth_env::SECRET)
+            .roles(&["Mail.Send"]),
+    );
     env.idp.state.lock().unwrap().graph_users.insert(mailbox.into());
     let scopes = format!("{}/.default", env.idp.base);
     let extra = ["--client-id", GRAPH_APP, "--auth", "client-credentials", "--send", "graph", "--mailbox", mailbox];

@@ -18,7 +18,7 @@ use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// An app registration.
+/// An app registration (built with [`App::new`] and its setters).
 #[derive(Clone, Debug)]
 pub struct App {
     pub client_id: String,
@@ -32,6 +32,44 @@ pub struct App {
     pub web_redirects: Vec<String>,
     /// Application permissions with admin consent (roles in app-only tokens).
     pub app_roles: Vec<String>,
+}
+
+impl App {
+    /// App `client_id` in `tenant`: no secret, no redirect, no role yet.
+    pub fn new(client_id: &str, tenant: &str) -> App {
+        App {
+            client_id: client_id.into(),
+            tenant: tenant.into(),
+            secret: None,
+            secret_expired: false,
+            public_redirects: vec![],
+            web_redirects: vec![],
+            app_roles: vec![],
+        }
+    }
+
+    /// A client secret with this value.
+    pub fn secret(self, value: &str) -> App {
+        App { secret: Some(value.into()), ..self }
+    }
+
+    /// A redirect URI under "Mobile and desktop applications".
+    pub fn public_redirect(mut self, uri: &str) -> App {
+        self.public_redirects.push(uri.into());
+        self
+    }
+
+    /// A redirect URI under "Web".
+    pub fn web_redirect(mut self, uri: &str) -> App {
+        self.web_redirects.push(uri.into());
+        self
+    }
+
+    /// Application permissions with admin consent.
+    pub fn roles(mut self, roles: &[&str]) -> App {
+        self.app_roles.extend(roles.iter().map(|r| r.to_string()));
+        self
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -34,15 +34,7 @@ pub(super) fn servers(c: &mut Check, d: &ProfileDraft, existing: Existing) -> Se
     let imap_host = d.imap_host.trim().to_ascii_lowercase();
     let imap_port = check_port(c, "imapPort", "IMAP port", &d.imap_port, 993);
     if !imap_host.is_empty() {
-        check_server(
-            c,
-            ("imapHost", "imapPort", "imapSecurity"),
-            "IMAP",
-            &imap_host,
-            imap_port,
-            d.imap_security,
-            true,
-        );
+        check_server(c, ("imapHost", "imapPort", "imapSecurity"), "IMAP", &imap_host, imap_port, d.imap_security, true);
     }
 
     // Password (basic auth, or the password sign-in over OAuth).
