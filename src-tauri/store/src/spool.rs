@@ -364,6 +364,9 @@ pub fn running_info(data: &Path) -> Option<RunningInfo> {
         .filter(|r| alive(r.pid))
 }
 
+#[cfg(test)]
+mod tests;
+
 fn alive(pid: u32) -> bool {
     // SAFETY: signal 0 only checks that the process exists.
     i32::try_from(pid).is_ok_and(|p| unsafe { libc::kill(p, 0) } == 0)
