@@ -316,13 +316,30 @@ test('the window is shown once the list or the empty state is drawn, not before'
   }
 });
 
-test('a secret without an expiry date asks for it, and the action opens the Secrets section', async () => {
+test('a secret without an expiry date asks for it under a neutral badge, and the action opens the Secrets section', async () => {
   const page = await app.open([profile(1, 'P1')], {
-    attention: [{ profileId: 1, profileName: 'P1', kind: 'secret', state: 'soon', daysLeft: null, title: 'Client secret expiry unknown', detail: 'Paste its row from Certificates & secrets.', action: 'secretExpiry', item: 'secret-unknown:1:-' }],
+    attention: [{ profileId: 1, profileName: 'P1', kind: 'secret', state: 'unknown', daysLeft: null, title: 'Client secret expiry unknown', detail: 'Paste its row from Certificates & secrets.', action: 'secretExpiry', item: 'secret-unknown:1:-' }],
   });
   const item = page.getByTestId('attention-item').first();
   await item.waitFor();
   assert.match(await item.innerText(), /expiry unknown/);
+  // Unknown is not soon: its own words, in the neutral colours, not the amber of "Soon".
+  const badge = item.locator('.pill.state');
+  assert.equal(await badge.innerText(), 'Date unknown');
+  const colours = await page.evaluate(() => {
+    const probe = (cls) => {
+      const e = document.createElement('span');
+      e.className = cls;
+      document.body.append(e);
+      const c = getComputedStyle(e).backgroundColor;
+      e.remove();
+      return c;
+    };
+    return { soon: probe('pill state soon'), muted: probe('pill muted') };
+  });
+  const unknown = await badge.evaluate((e) => getComputedStyle(e).backgroundColor);
+  assert.notEqual(unknown, colours.soon, 'not the amber of Soon');
+  assert.equal(unknown, colours.muted, 'the neutral badge');
   await item.getByRole('button', { name: 'Record expiry' }).click();
   await page.getByTestId('secrets').waitFor();
   const inView = await page.getByTestId('secrets').evaluate((e) => e.getBoundingClientRect().top < window.innerHeight);

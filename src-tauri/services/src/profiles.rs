@@ -156,11 +156,11 @@ impl Profiles<'_> {
 }
 
 /// A list row's urgency, most urgent least: the secret's state (expired,
-/// urgent, soon, fine, none), a failing last test counting as urgent (or as
+/// urgent, soon, unknown, fine, none), a failing last test counting as urgent (or as
 /// soon for a single network failure), then the days the secret has left.
 fn urgency(s: &ProfileSummary) -> (u8, i64) {
-    let secret = s.secret_expiry.as_ref().map_or(4, |b| crate::watch::severity(b.state));
-    let test = s.row.last_test.as_ref().and_then(|t| t.failure_state()).map_or(4, crate::watch::severity);
+    let secret = s.secret_expiry.as_ref().map_or(5, |b| crate::watch::severity(b.state));
+    let test = s.row.last_test.as_ref().and_then(|t| t.failure_state()).map_or(5, crate::watch::severity);
     (secret.min(test), s.secret_expiry.as_ref().map_or(i64::MAX, |b| b.days_left))
 }
 

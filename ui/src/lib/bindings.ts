@@ -11,7 +11,7 @@ export type Cloud = "global" | "usgov" | "china" | "custom";
 
 export type TlsMode = "starttls" | "tls" | "none";
 
-export type ExpiryState = "ok" | "soon" | "urgent" | "expired";
+export type ExpiryState = "ok" | "soon" | "urgent" | "expired" | "unknown";
 
 export type ExpiryBadge = { state: ExpiryState, 
 /**

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use ts_rs::TS;
 
-/// ok · soon (≤ `soon_days`) · urgent (≤ `urgent_days`) · expired (past the date).
+/// ok · soon (≤ `soon_days`) · urgent (≤ `urgent_days`) · expired (past the
+/// date) · unknown (no date recorded: not soon, and not fine either — the
+/// watch asks for the date).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum ExpiryState {
@@ -13,6 +15,7 @@ pub enum ExpiryState {
     Soon,
     Urgent,
     Expired,
+    Unknown,
 }
 
 impl ExpiryState {
@@ -22,6 +25,7 @@ impl ExpiryState {
             ExpiryState::Soon => "soon",
             ExpiryState::Urgent => "urgent",
             ExpiryState::Expired => "expired",
+            ExpiryState::Unknown => "unknown",
         }
     }
 }
@@ -107,13 +111,15 @@ pub fn expiry_badge(expires: Date, today: Date, t: &Thresholds) -> ExpiryBadge {
     ExpiryBadge { state: t.state(days_left), days_left, text: ExpiryText(days_left) }
 }
 
-/// 0 for the worst (expired) to 3 (fine): the order of attention.
+/// 0 for the worst (expired) to 4 (fine): the order of attention. An
+/// unknown date comes after every known one that needs action.
 pub fn severity(s: ExpiryState) -> u8 {
     match s {
         ExpiryState::Expired => 0,
         ExpiryState::Urgent => 1,
         ExpiryState::Soon => 2,
-        ExpiryState::Ok => 3,
+        ExpiryState::Unknown => 3,
+        ExpiryState::Ok => 4,
     }
 }
 

@@ -224,7 +224,7 @@ impl Watch<'_> {
         if s.has_client_secret && p.client_secret_expires.is_none() {
             out.push(base(
                 AttentionKind::Secret,
-                ExpiryState::Soon,
+                ExpiryState::Unknown,
                 None,
                 "Client secret expiry unknown".into(),
                 format!(

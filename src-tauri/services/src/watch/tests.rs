@@ -219,7 +219,7 @@ fn a_secret_without_an_expiry_date_needs_attention() {
     let item = items.iter().find(|i| i.kind == AttentionKind::Secret).expect("an item for the unknown expiry");
     assert_eq!(
         (item.state, item.days_left, item.action),
-        (ExpiryState::Soon, None, crate::watch::AttentionAction::SecretExpiry)
+        (ExpiryState::Unknown, None, crate::watch::AttentionAction::SecretExpiry)
     );
     assert!(item.title.contains("expiry unknown") && item.detail.contains("Certificates & secrets"), "{item:?}");
     // Recording the date ends it (and a far date needs no attention at all).
