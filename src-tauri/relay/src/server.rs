@@ -318,7 +318,7 @@ fn serve(mut tcp: TcpStream, shared: &Arc<RelayState>, implicit_tls: bool) {
         let _slot = slot;
         let _ = tcp.set_read_timeout(Some(Duration::from_secs(30)));
         let _ = tcp.set_write_timeout(Some(Duration::from_secs(30)));
-        let mut session = Session::new(&shared, ip, implicit_tls);
+        let mut session = Session::new(shared.as_ref(), ip, implicit_tls);
         let conn = if implicit_tls {
             match &shared.tls {
                 Some(cfg) => super::conn::tls(tcp, cfg.clone()),

@@ -13,20 +13,22 @@
 mod auth;
 mod commands;
 mod data;
+mod host;
+#[cfg(test)]
+mod host_tests;
 #[cfg(test)]
 mod properties;
 #[cfg(test)]
 mod tests;
 
 use super::conn::Conn;
-use super::server::RelayState;
 use crate::devices::DeviceRow;
 use data::DataReader;
+pub use host::Host;
 use smtp_proto::request::receiver::RequestReceiver;
 use smtp_proto::{Error as ProtoError, Request};
 use std::io::{Read, Write};
 use std::net::IpAddr;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -69,7 +71,8 @@ pub enum Flow {
 }
 
 pub struct Session<'s> {
-    shared: &'s RelayState,
+    /// The relay around it: all the session may ask of it.
+    host: &'s dyn Host,
     peer: IpAddr,
     /// The connection is encrypted (STARTTLS done, or implicit TLS).
     tls: bool,
@@ -99,9 +102,9 @@ pub struct Session<'s> {
 }
 
 impl<'s> Session<'s> {
-    pub fn new(shared: &'s RelayState, peer: IpAddr, tls: bool) -> Self {
+    pub fn new(host: &'s dyn Host, peer: IpAddr, tls: bool) -> Self {
         Session {
-            shared,
+            host,
             peer: peer.to_canonical(),
             tls,
             phase: Phase::Command,
@@ -136,13 +139,13 @@ impl<'s> Session<'s> {
 
     /// The greeting's last (or only) line.
     pub fn greet(&mut self) {
-        self.reply(&format!("220 {} Mailwarden relay ESMTP", self.shared.hostname));
+        self.reply(&format!("220 {} Mailwarden relay ESMTP", self.host.hostname()));
     }
 
     /// Serve the connection (greeted already) until QUIT, an error, a limit,
     /// idleness or shutdown.
     pub fn run(mut self, mut conn: Conn) {
-        let idle = Duration::from_secs(self.shared.settings.idle_timeout_secs);
+        let idle = Duration::from_secs(self.host.settings().idle_timeout_secs);
         let mut buf = vec![0u8; 16 * 1024];
         let mut timeout_set = 0;
         loop {
@@ -151,7 +154,7 @@ impl<'s> Session<'s> {
             }
             self.out.clear();
             if matches!(self.phase, Phase::Command) {
-                if self.shared.stop.load(Ordering::SeqCst) {
+                if self.host.stopping() {
                     let _ = conn.write_all(b"421 4.3.2 The relay is shutting down; try again shortly\r\n");
                     return;
                 }
@@ -180,7 +183,7 @@ impl<'s> Session<'s> {
                 Flow::StartTls => {
                     let _ = conn.write_all(&self.out).and_then(|_| conn.flush());
                     self.out.clear();
-                    let Some(tls) = self.shared.tls.clone() else { return };
+                    let Some(tls) = self.host.tls() else { return };
                     conn = match super::conn::start_tls(conn, tls) {
                         Ok(c) => c,
                         Err(_) => return,

@@ -12,19 +12,18 @@ impl Session<'_> {
     /// AUTH is offered over TLS, on loopback, or in clear to a device allowed
     /// plain SMTP from this address.
     pub(super) fn may_authenticate(&self, tls: bool) -> bool {
-        tls || self.peer.is_loopback() || self.shared.plain_allowed(self.peer)
+        tls || self.peer.is_loopback() || self.host.plain_allowed(self.peer)
     }
 
     /// Whether the signed-in device's route carries SMTPUTF8.
     pub(super) fn route_utf8(&self) -> bool {
-        let Some(id) = self.device.as_ref().map(|d| d.device.profile_id) else { return false };
-        self.shared.routes.utf8(id, || crate::routes::probe(&self.shared.engine, id))
+        self.device.as_ref().is_some_and(|d| self.host.route_utf8(d.device.profile_id))
     }
 
     /// A device let in by its source address alone (no password), looked up
     /// for each message.
     pub(super) fn by_address(&mut self, tls: bool) -> bool {
-        match self.shared.open_device(self.peer, tls) {
+        match self.host.open_device(self.peer, tls) {
             Some(d) => {
                 self.device = Some(d);
                 self.admitted = true;
@@ -77,7 +76,7 @@ impl Session<'_> {
     }
 
     fn verify(&mut self, user: &str, password: &[u8]) -> Flow {
-        match self.shared.authenticate(self.peer, user, password, self.tls) {
+        match self.host.authenticate(self.peer, user, password, self.tls) {
             SignIn::Device(row) => {
                 self.device = Some(*row);
                 self.by_password = true;

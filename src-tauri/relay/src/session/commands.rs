@@ -16,16 +16,16 @@ impl Session<'_> {
                 self.helo = host;
                 self.reset_transaction();
                 self.ehlos += 1;
-                let mut e = EhloResponse::new(self.shared.hostname.as_str());
+                let mut e = EhloResponse::new(self.host.hostname());
                 e.capabilities = smtp_proto::EXT_PIPELINING
                     | smtp_proto::EXT_SIZE
                     | smtp_proto::EXT_8BIT_MIME
                     | smtp_proto::EXT_ENHANCED_STATUS_CODES;
-                if self.shared.routes.any_utf8() {
+                if self.host.any_route_utf8() {
                     e.capabilities |= smtp_proto::EXT_SMTP_UTF8;
                 }
-                e.size = self.shared.settings.max_message_bytes;
-                if self.shared.tls.is_some() && !tls {
+                e.size = self.host.settings().max_message_bytes;
+                if self.host.tls().is_some() && !tls {
                     e.capabilities |= smtp_proto::EXT_START_TLS;
                 }
                 if self.may_authenticate(tls) {
@@ -41,12 +41,12 @@ impl Session<'_> {
                 self.helo = host;
                 self.reset_transaction();
                 self.ehlos += 1;
-                self.reply(&format!("250 {}", self.shared.hostname));
+                self.reply(&format!("250 {}", self.host.hostname()));
                 if self.ehlos > 2 {
                     return self.junk();
                 }
             }
-            Request::StartTls if self.shared.tls.is_some() && !tls => {
+            Request::StartTls if self.host.tls().is_some() && !tls => {
                 self.reply("220 2.0.0 Ready to start TLS");
                 return Flow::StartTls;
             }
@@ -83,7 +83,7 @@ impl Session<'_> {
                 if self.from.is_none() {
                     self.reply("503 5.5.1 MAIL first");
                     return self.error();
-                } else if self.to.len() >= self.shared.settings.max_recipients {
+                } else if self.to.len() >= self.host.settings().max_recipients {
                     // Not an error: the client sends the rest in another message.
                     self.reply("452 4.5.3 Too many recipients: send the rest in another message");
                 } else if to.address.is_empty() || !to.address.contains('@') {
@@ -104,7 +104,7 @@ impl Session<'_> {
                 }
                 self.reply("354 End data with <CR><LF>.<CR><LF>");
                 self.message.clear();
-                self.phase = Phase::Data(DataReader::new(self.shared.settings.max_message_bytes));
+                self.phase = Phase::Data(DataReader::new(self.host.settings().max_message_bytes));
             }
             Request::Bdat { .. } => {
                 self.reply("502 5.5.1 CHUNKING is not offered: use DATA");
@@ -141,10 +141,10 @@ impl Session<'_> {
             self.reply("503 5.5.1 Say EHLO first");
         } else if self.from.is_some() {
             self.reply("503 5.5.1 A transaction is already open (RSET first)");
-        } else if from.size > self.shared.settings.max_message_bytes {
+        } else if from.size > self.host.settings().max_message_bytes {
             self.reply(&format!(
                 "552 5.3.4 Message too large: this relay takes up to {} bytes",
-                self.shared.settings.max_message_bytes
+                self.host.settings().max_message_bytes
             ));
         } else if self.device.is_some() && !self.device_still_valid() {
             return self.device_gone("421 4.7.0");
@@ -169,7 +169,7 @@ impl Session<'_> {
         if !self.by_password {
             return true; // looked up again at each MAIL
         }
-        let now = self.shared.device_named(&d.device.name);
+        let now = self.host.device_named(&d.device.name);
         match now {
             Some(n)
                 if n.device.id == d.device.id && n.password_hash == d.password_hash && n.device.allows(self.peer) =>
@@ -199,7 +199,7 @@ impl Session<'_> {
         if rx.over() {
             self.reply(&format!(
                 "552 5.3.4 Message too large: this relay takes up to {} bytes",
-                self.shared.settings.max_message_bytes
+                self.host.settings().max_message_bytes
             ));
             self.reset_transaction();
             return self.error();
@@ -210,13 +210,13 @@ impl Session<'_> {
             return self.device_gone("554 5.7.1");
         }
         let Some(device) = &self.device else { return Flow::Close };
-        let now = self.shared.engine.clock.now();
-        let id = self.shared.spool.next_id(now);
+        let now = self.host.now();
+        let id = self.host.next_id(now);
         let mut message = format!(
             "Received: from {} ([{}]) by {} (Mailwarden relay) with {} id {id};\r\n\t{}\r\n",
             if self.helo.is_empty() { "unknown" } else { &self.helo },
             self.peer,
-            self.shared.hostname,
+            self.host.hostname(),
             // RFC 3848 / RFC 6531 protocol names.
             match (self.utf8, self.tls) {
                 (true, true) => "UTF8SMTPSA",
@@ -240,10 +240,9 @@ impl Session<'_> {
             bounce_of: None,
             smtputf8: self.utf8,
         };
-        let flow = match self.shared.spool.accept(&envelope, &message) {
+        let flow = match self.host.queue(&envelope, &message) {
             Ok(()) => {
                 self.reply(&format!("250 2.0.0 Ok: queued as {id}"));
-                self.shared.queued(&envelope);
                 (self.errors, self.junk) = (0, 0);
                 Flow::Go
             }

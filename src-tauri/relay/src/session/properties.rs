@@ -48,7 +48,7 @@ proptest! {
     ) {
         let f = fixture(RelaySettings { max_message_bytes: 4096, ..Default::default() });
         f.device("printer", "Scans", &["10.0.0.9"], true);
-        let mut s = Session::new(&f.shared, "192.0.2.50".parse().unwrap(), false);
+        let mut s = Session::new(f.shared.as_ref(), "192.0.2.50".parse().unwrap(), false);
         let input: Vec<u8> = pieces.concat();
         let mut replies = 0usize;
         for chunk in input.chunks(split) {
@@ -76,7 +76,7 @@ proptest! {
     ) {
         let f = fixture(RelaySettings { max_message_bytes: 4096, ..Default::default() });
         f.device("printer", "Scans", &["127.0.0.1"], true);
-        let mut s = Session::new(&f.shared, "127.0.0.1".parse().unwrap(), false);
+        let mut s = Session::new(f.shared.as_ref(), "127.0.0.1".parse().unwrap(), false);
         let input: Vec<u8> = pieces.concat();
         for chunk in input.chunks(split) {
             if s.ingest(chunk) != Flow::Go {

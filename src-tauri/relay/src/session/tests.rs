@@ -62,7 +62,7 @@ const LOCAL: &str = "127.0.0.1";
 
 /// A session from `ip`, greeted; its greeting read.
 fn session<'s>(f: &'s Fixture, ip: &str) -> Session<'s> {
-    let mut s = Session::new(&f.shared, ip.parse::<IpAddr>().unwrap(), false);
+    let mut s = Session::new(f.shared.as_ref(), ip.parse::<IpAddr>().unwrap(), false);
     s.greet();
     assert!(String::from_utf8(s.take_output()).unwrap().starts_with("220 relay.test"));
     s
