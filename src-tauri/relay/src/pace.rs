@@ -122,7 +122,7 @@ impl Pacers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::{validate, AuthMethod, ProfileDraft, Provider, SendMethod};
+    use crate::profile::{test_draft, validate, AuthMethod, Provider, SendMethod};
 
     const NOON: i64 = 1_796_644_800; // 2026-12-07 12:00 UTC
 
@@ -174,14 +174,8 @@ mod tests {
     #[test]
     fn profiles_of_one_mailbox_share_a_pacer_with_their_providers_limits() {
         let profile = |id, provider, mailbox: &str| {
-            let mut d = ProfileDraft::new(provider, AuthMethod::AuthCode, SendMethod::Smtp);
-            d.name = format!("P{id}");
+            let mut d = test_draft(&format!("P{id}"), provider, AuthMethod::AuthCode, SendMethod::Smtp);
             d.mailbox = mailbox.into();
-            d.tenant = "contoso.onmicrosoft.com".into();
-            d.client_id = match provider {
-                Provider::Google => "1234-abc.apps.googleusercontent.com".into(),
-                _ => "351d6cb2-1c69-4081-9cc2-a769d71567cb".into(),
-            };
             let mut p = validate(&d, None, crate::profile::TEST_TODAY).unwrap().profile;
             p.id = id;
             p

@@ -86,7 +86,7 @@ pub fn probe_all(shared: Arc<RelayState>) {
         ids.sort_unstable();
         ids.dedup();
         for id in ids {
-            shared.routes.utf8(id, || probe(&shared.engine, id));
+            crate::session::Host::route_utf8(shared.as_ref(), id);
         }
     });
 }

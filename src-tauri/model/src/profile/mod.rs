@@ -25,6 +25,23 @@ pub use validate::{validate, Existing, Validated};
 #[doc(hidden)]
 pub const TEST_TODAY: time::Date = time::macros::date!(2026 - 12 - 01);
 
+/// A draft that validates, for the crates' tests: mailbox
+/// invoices@contoso.com, a tenant ID, the provider's form of client ID and a
+/// client secret; the test sets what it is about.
+#[doc(hidden)]
+pub fn test_draft(name: &str, provider: Provider, auth: AuthMethod, send: SendMethod) -> ProfileDraft {
+    let mut d = ProfileDraft::new(provider, auth, send);
+    d.name = name.into();
+    d.mailbox = "invoices@contoso.com".into();
+    d.tenant = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd".into();
+    d.client_id = match provider {
+        Provider::Google => "1234-abc.apps.googleusercontent.com".into(),
+        _ => "351d6cb2-1c69-4081-9cc2-a769d71567cb".into(),
+    };
+    d.client_secret = SecretChange::set("WvR8Q~dburnMyAJOayfq9DUm61D~MzzTESTSECRET");
+    d
+}
+
 use crate::secret::SecretChange;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};

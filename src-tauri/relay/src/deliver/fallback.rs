@@ -64,15 +64,12 @@ pub(super) fn route<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::{validate, AuthMethod, ProfileDraft, Provider};
+    use crate::profile::{test_draft, validate, AuthMethod, Provider};
 
     fn profile(id: i64, send: SendMethod, mailbox: &str, tenant: &str) -> Profile {
-        let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::ClientCredentials, send);
-        d.name = format!("P{id}");
+        let mut d = test_draft(&format!("P{id}"), Provider::Microsoft365, AuthMethod::ClientCredentials, send);
         d.mailbox = mailbox.into();
         d.tenant = tenant.into();
-        d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
-        d.client_secret = crate::secret::SecretChange::set("WvR8Q~x");
         let mut p = validate(&d, None, crate::profile::TEST_TODAY).unwrap().profile;
         p.id = id;
         p

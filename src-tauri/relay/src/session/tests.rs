@@ -5,8 +5,8 @@
 use super::{Flow, Session};
 use crate::clock::FixedClock;
 use crate::context::Context;
-use crate::profile::{AuthMethod, ProfileDraft, Provider, SendMethod};
-use crate::secret::{ExposeSecret, SecretChange};
+use crate::profile::{test_draft, AuthMethod, Provider, SendMethod};
+use crate::secret::ExposeSecret;
 use crate::server::RelayState;
 use crate::{DeviceDraft, RelaySettings};
 use base64::Engine;
@@ -25,12 +25,8 @@ pub(super) fn fixture(settings: RelaySettings) -> Fixture {
     let clock = Arc::new(FixedClock { now: time::OffsetDateTime::now_utc(), zone: jiff::tz::TimeZone::UTC });
     let engine = Arc::new(Context::for_tests(&dir.path().join("r.db"), &DataKey::generate(), clock));
     for (name, mailbox) in [("Scans", "scans@contoso.com"), ("Other", "other@contoso.com")] {
-        let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Graph);
-        d.name = name.into();
+        let mut d = test_draft(name, Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Graph);
         d.mailbox = mailbox.into();
-        d.tenant = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd".into();
-        d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
-        d.client_secret = SecretChange::set("WvR8Q~dburnMyAJOayfq9DUm61D~MzzTESTSECRET");
         engine.profiles().save(None, &d).unwrap();
     }
     let shared = RelayState::for_tests(engine.clone(), dir.path(), settings);
