@@ -19,7 +19,6 @@ fn row_count(s: &Session, name: &str) -> usize {
 
 #[test]
 fn create_validate_fix_save_relaunch_delete() {
-    mailwarden_tests::no_stray_apps();
     assert!(std::env::var_os("DISPLAY").is_some(), "run under a display: `xvfb-run -a cargo test` (make test does)");
     let db = TempDb::new();
     let db_path = db.path();
@@ -56,7 +55,17 @@ fn create_validate_fix_save_relaunch_delete() {
     });
     assert_eq!(s.find("[data-testid=step-describe]").attr("data-state").as_deref(), Some("done"));
     s.find("[data-testid=step-describe]").click();
+    s.wait_until("the Describe step drawn", 10, |s| {
+        s.script("const p = document.getElementById('panel-describe'); return !!p && !p.hidden && p.offsetHeight > 0;")
+            .as_bool()
+            == Some(true)
+    });
     assert_eq!(s.find("[data-testid=clientSecret-state]").text().trim(), "Set");
+    // The error about the old value left with it.
+    assert_eq!(s.script("return document.getElementById('clientId').value;").as_str(), Some(CLIENT));
+    assert_eq!(s.count("[data-testid=error-clientId]"), 0, "an error outlived its fix");
+    assert_eq!(s.find("#clientId").attr("aria-invalid").as_deref(), Some("false"));
+    s.settle();
     s.screenshot(&shots().join("list-and-editor.png"));
 
     // The secret went in, and nothing brings it back to the webview.

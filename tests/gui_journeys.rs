@@ -65,6 +65,15 @@ fn send_test(j: &mut Journey) {
     assert_eq!(shown.as_bool(), Some(true), "no send result: {}", j.visible_diagnosis());
 }
 
+/// A step marked done shows no red beside it: the token was for the
+/// resource the profile's own cloud names (the simulator's, here).
+fn no_warning(j: &Journey, css: &str) {
+    let red = j.s.script(&format!(
+        "return [...document.querySelectorAll('{css} .form-error')].map(e => e.textContent).join(' | ');"
+    ));
+    assert_eq!(red.as_str(), Some(""), "a warning beside a done step");
+}
+
 /// Hand the client secret over: the risk named, copied by Rust to the
 /// clipboard, never in the page.
 fn hand_over_secret(j: &mut Journey, secret: &str) {
@@ -115,10 +124,13 @@ fn seed_000_connectpath_app_only_graph() {
     j.save_and_go_on();
     let guide = j.s.find("[data-testid=guide-permissions]").text();
     assert!(guide.contains("Mail.Send") && guide.contains("Application"), "{guide}");
+    assert_eq!(j.step_state("watch"), "todo", "nothing is watched before a sign-in works");
     j.shot("register");
 
     j.step("signIn");
     j.press("Test sign-in", "[data-testid=auth-report]", "Mail.Send");
+    no_warning(&j, "[data-testid=auth-report]");
+    assert_eq!(j.step_state("signIn"), "done");
     j.shot("sign-in");
 
     j.step("test");
@@ -305,6 +317,7 @@ fn seed_004_catalyst_registered_by_mailwarden() {
 
     j.step("signIn");
     j.press("Test sign-in", "[data-testid=auth-report]", "Mail.Send");
+    no_warning(&j, "[data-testid=auth-report]");
     j.shot("sign-in");
 
     // Seed 004's step 4: the mailbox needs an Exchange Online licence.
@@ -319,6 +332,7 @@ fn seed_004_catalyst_registered_by_mailwarden() {
     j.s.find("[data-testid=send-anyway]").click();
     j.wait_text("[data-testid=send-result]", "", 30);
     assert_eq!(idp.state.lock().unwrap().graph_sent.len(), 1);
+    no_warning(&j, "[data-testid=send-result]");
     j.shot("test");
 
     j.step("handover");

@@ -3,8 +3,9 @@
 //! a soon secret worst first; its Rotate secret action opens the guided
 //! rotation, which refuses a secret Entra does not know and then rotates to
 //! the new one; settings change the thresholds, add the autostart entry, and
-//! make closing the window keep the app in the tray. Screenshots in
-//! target/screenshots/.
+//! make closing the window keep the app in the tray; a secret Microsoft
+//! refuses as expired is expired in the list, the attention panel and the
+//! steps alike, whatever date is recorded. Screenshots in target/screenshots/.
 
 use mailwarden_tests::idp::{App, Idp};
 use mailwarden_tests::webdriver::{Driver, Session};
@@ -54,7 +55,6 @@ fn type_into(s: &Session, css: &str, value: &str) {
 
 #[test]
 fn attention_panel_and_guided_rotation_in_the_window() {
-    mailwarden_tests::no_stray_apps();
     assert!(std::env::var_os("DISPLAY").is_some(), "run under a display: `xvfb-run -a cargo test` (make test does)");
     let idp = Idp::start();
     idp.register(App::new(CLIENT, TENANT).secret(SECRET).roles(&["Mail.Send"]));
@@ -140,5 +140,47 @@ fn attention_panel_and_guided_rotation_in_the_window() {
     wm_close("Mailwarden");
     s.wait_until("the window hidden", 10, |_| !window_mapped("Mailwarden"));
     assert_eq!(s.title().as_deref(), Some("Mailwarden"), "still running");
+    s.quit();
+}
+
+#[test]
+fn microsofts_refusal_of_a_secret_is_one_verdict_everywhere() {
+    assert!(std::env::var_os("DISPLAY").is_some(), "run under a display: `xvfb-run -a cargo test` (make test does)");
+    let idp = Idp::start();
+    let mut app = App::new(CLIENT, TENANT).secret(SECRET).roles(&["Mail.Send"]);
+    app.secret_expired = true;
+    idp.register(app);
+    let db = TempDb::new();
+    // Recorded to last another 200 days; Microsoft says otherwise.
+    add(&db, &idp, "Archive", &in_days(200).to_string());
+    let driver = Driver::start(&[
+        ("MAILWARDEN_DB", &db.path()),
+        ("MAILWARDEN_CA_FILE", &idp.ca.ca_file),
+        ("MAILWARDEN_FIRST_CHECK_SECS", Path::new("3600")),
+        ("HOME", db.dir.path()),
+    ]);
+    let s = driver.launch(&binary("mailwarden-desktop"));
+    s.find("[data-testid=attention-ok]");
+    assert_eq!(s.attr_of("[data-testid=profile-row] .pill.expiry", "data-state").as_deref(), Some("ok"));
+
+    s.find("[data-testid=profile-row]").click();
+    s.find("#step-signIn").click();
+    s.button("Test sign-in").click();
+    s.wait_until("the diagnosis", 15, |s| s.count("[data-testid=diagnosis]") == 1);
+    assert_eq!(s.attr_of("[data-testid=diagnosis]", "data-code").as_deref(), Some("aadsts7000222"));
+    // The row, the attention panel and the step agree with the diagnosis.
+    s.wait_until("the row's badge", 10, |s| {
+        s.attr_of("[data-testid=profile-row] .pill.expiry", "data-state").as_deref() == Some("expired")
+    });
+    s.wait_until("the attention item", 10, |s| s.count("[data-testid=attention-item]") == 1);
+    assert_eq!(s.attr_of("[data-testid=attention-item]", "data-state").as_deref(), Some("expired"));
+    assert!(attention(&s)[0].contains("Client secret expired: Microsoft refused it"), "{:?}", attention(&s));
+    s.wait_until("the step marked failing", 10, |s| {
+        s.attr_of("#step-signIn", "data-state").as_deref() == Some("failing")
+    });
+    let shots = bin_dir().parent().unwrap().join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    s.settle();
+    s.screenshot(&shots.join("secret-refused.png"));
     s.quit();
 }

@@ -16,20 +16,13 @@ pub struct Journey {
     shots: PathBuf,
     seed: String,
     n: usize,
-    // Dropped in this order: the driver ends the app, then the next journey may start.
+    // Dropped last: the driver ends the app, then the next journey may start.
     _driver: Driver,
-    _serial: std::sync::MutexGuard<'static, ()>,
 }
-
-/// One app at a time: a second instance would hand over to the first (the
-/// single-instance plugin) and exit.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Journey {
     /// The app on an empty database; `seed` names the screenshots.
     pub fn start(seed: &str, idp: &Idp) -> Journey {
-        let serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-        crate::no_stray_apps();
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "run under a display: `xvfb-run -a cargo test` (make test does)"
@@ -47,7 +40,7 @@ impl Journey {
         let s = driver.launch(&binary("mailwarden-desktop"));
         let shots = bin_dir().parent().unwrap().join("screenshots").join("journeys");
         std::fs::create_dir_all(&shots).unwrap();
-        Journey { s, db, shots, seed: seed.into(), n: 0, _driver: driver, _serial: serial }
+        Journey { s, db, shots, seed: seed.into(), n: 0, _driver: driver }
     }
 
     /// A numbered screenshot of this step.

@@ -26,12 +26,22 @@ fn agent() -> &'static ureq::Agent {
 pub struct Driver {
     process: Child,
     base: String,
+    // Released after Drop has ended the app: then the next test may start one.
+    _one_app: std::sync::MutexGuard<'static, ()>,
 }
+
+/// One app at a time in a test binary: a second instance would hand over to
+/// the first (the single-instance plugin) and exit, and screenshots are of
+/// the whole screen.
+static ONE_APP: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Driver {
     /// Start WebKitWebDriver on a free loopback port, with `env` passed on to
-    /// the app it launches.
+    /// the app it launches — once the test before it has ended its app (and
+    /// any app a crashed test left behind is gone).
     pub fn start(env: &[(&str, &Path)]) -> Driver {
+        let one_app = ONE_APP.lock().unwrap_or_else(|p| p.into_inner());
+        crate::no_stray_apps();
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut cmd = Command::new("WebKitWebDriver");
         cmd.arg(format!("--port={port}"))
@@ -49,7 +59,7 @@ impl Driver {
         crate::until("WebKitWebDriver to answer", Duration::from_secs(120), || {
             agent().get(&format!("{base}/status")).call().is_ok()
         });
-        Driver { process, base }
+        Driver { process, base, _one_app: one_app }
     }
 
     /// The driver's process id: the apps it launches are its descendants.

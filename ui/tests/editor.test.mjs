@@ -283,6 +283,16 @@ test('a sign-in failure renders as a Diagnosis: title, steps with portal names i
   assert.match(ids, /AADSTS7000222/);
   assert.match(ids, /Trace ID: 0000aaaa-11bb/);
   assert.ok(!(await card.innerText()).includes('{'), 'no raw JSON');
+  // One verdict: the row, the attention panel and the editor say what Microsoft said.
+  const row = page.getByTestId('profile-row');
+  await row.locator('.pill.expiry[data-state=expired]').waitFor();
+  assert.equal(await row.locator('.pill.expiry').getAttribute('title'), 'Client secret expired: Microsoft refused it');
+  assert.equal(await row.getByText('Test failed').count(), 1);
+  const item = page.getByTestId('attention-item');
+  await item.waitFor();
+  assert.equal(await item.getAttribute('data-state'), 'expired');
+  assert.match(await item.innerText(), /Client secret expired: Microsoft refused it/);
+  assert.equal(await page.getByTestId('attention-ok').count(), 0);
   await page.screenshot({ path: join(shots, 'ui-diagnosis.png') });
   await page.context().close();
 });

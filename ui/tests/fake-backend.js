@@ -115,7 +115,12 @@
       return { mailbox: p.mailbox, via: 'graph', folders: 0, messages: 12, unread: 3, elapsedMs: 140, transcript: ['C: GET …/mailFolders/inbox', 'S: 200 OK'],
         newest: { received: '2026-12-01T10:30:00Z', from: 'vendor@fabrikam.com', subject: 'Invoice 1002' } };
     },
-    test_auth: () => {
+    // Like the core: Microsoft's refusal of the secret is recorded as the
+    // last test and becomes the secret's verdict (list, view, attention).
+    test_auth: ({ id }) => {
+      const p = state.profiles.find((x) => x.id === id);
+      p.lastTest = { kind: 'auth', at: '2026-11-23T12:00:00Z', ok: false, code: 'aadsts7000222', summary: 'The client secret has expired', failedBefore: false };
+      p.secretExpiry = { state: 'expired', daysLeft: -1, text: 'Client secret expired: Microsoft refused it' };
       throw {
         code: 'auth', message: 'The client secret has expired', field: null, fields: [],
         diagnosis: {

@@ -351,7 +351,7 @@ test('a failed background check is shown, not reported as nothing to do', async 
   const page = await app.open([profile(1, 'Alpha')], { watchFailure: 'The keep-alive could not run: the database is locked' });
   await page.getByTestId('watch-failure').waitFor();
   assert.match(await page.getByTestId('watch-failure').innerText(), /keep-alive could not run/);
-  assert.equal(await page.getByText('Nothing expires soon').count(), 0);
+  assert.equal(await page.getByTestId('attention-ok').count(), 0);
   await page.context().close();
 });
 

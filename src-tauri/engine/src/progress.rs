@@ -73,6 +73,13 @@ fn registration_code(code: &str) -> bool {
     ) || matches!(code, "missing_admin_consent" | "missing_scope")
 }
 
+/// Whether RFC 3339 time `a` is at or after `b` (as instants; unreadable: no).
+fn after(a: &str, b: &str) -> bool {
+    use time::format_description::well_known::Rfc3339;
+    use time::OffsetDateTime;
+    matches!((OffsetDateTime::parse(a, &Rfc3339), OffsetDateTime::parse(b, &Rfc3339)), (Ok(a), Ok(b)) if a >= b)
+}
+
 fn step(id: StepId, title: &str, state: StepState, summary: impl Into<String>) -> SetupStep {
     SetupStep { id, title: title.into(), state, summary: summary.into(), code: None }
 }
@@ -136,6 +143,11 @@ impl Mailwarden {
                     StepState::Failing,
                     "The sign-in is no longer valid: connect again.",
                 ),
+                // A sign-in test that failed since the connection was made says
+                // the connection does not work (an expired secret, say).
+                Some(t) if auth.as_ref().is_some_and(|a| !a.ok && after(&a.at, &t.obtained_at)) => {
+                    failing(StepId::SignIn, "Sign in", auth.as_ref().expect("checked"))
+                }
                 Some(t) => step(
                     StepId::SignIn,
                     "Sign in",
@@ -178,6 +190,16 @@ impl Mailwarden {
                 summary: i.title.clone(),
                 code: None,
             },
+            None if !oauth => step(
+                StepId::Watch,
+                "Watch",
+                StepState::Optional,
+                "A password has no expiry here; a failing test shows when it stops working.",
+            ),
+            // Nothing that expires is known yet: no secret, no connection.
+            None if sign_in.state != StepState::Done => {
+                step(StepId::Watch, "Watch", StepState::Todo, "Nothing to watch until the sign-in works.")
+            }
             None => step(
                 StepId::Watch,
                 "Watch",
@@ -226,6 +248,7 @@ mod tests {
             code: code.map(Into::into),
             summary: if ok { "Worked.".into() } else { "Refused.".into() },
             failed_before: false,
+            current_secret: true,
         }
     }
 
@@ -245,11 +268,12 @@ mod tests {
         d.client_secret_expires = "2027-11-23".into();
         let id = m.profiles().save(None, &d).unwrap().profile.id;
 
-        // Saved, nothing tried: the registration is next.
+        // Saved, nothing tried: the registration is next, and nothing is
+        // watched until a sign-in works.
         let (steps, current) = states(&m, id);
         assert_eq!(
             steps,
-            [(Describe, Done), (Register, Todo), (SignIn, Todo), (Test, Todo), (Handover, Optional), (Watch, Done)]
+            [(Describe, Done), (Register, Todo), (SignIn, Todo), (Test, Todo), (Handover, Optional), (Watch, Todo)]
         );
         assert_eq!(current, Register);
 
@@ -294,6 +318,46 @@ mod tests {
         b.password = SecretChange::set("hunter2hunter2");
         let b = m.profiles().save(None, &b).unwrap().profile.id;
         let (steps, current) = states(&m, b);
-        assert_eq!((steps[1].1, steps[2].1, current), (Optional, Optional, Test));
+        assert_eq!((steps[1].1, steps[2].1, steps[5].1, current), (Optional, Optional, Optional, Test));
+    }
+
+    #[test]
+    fn a_connection_whose_sign_in_test_fails_since_is_not_done() {
+        use mailwarden_store::{Expect, TokenUpdate};
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock::at(datetime!(2026-12-01 12:00 UTC)));
+        let m = Mailwarden::for_tests(&dir.path().join("p.db"), &DataKey::generate(), clock);
+        let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::AuthCode, SendMethod::Smtp);
+        d.name = "ERP".into();
+        d.mailbox = "erp@contoso.com".into();
+        d.tenant = "contoso.onmicrosoft.com".into();
+        d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
+        d.client_secret = SecretChange::set("WvR8Q~dburnMyAJOayfq9DUm61D~MzzTESTSECRET");
+        d.client_secret_expires = "2027-11-23".into();
+        let id = m.profiles().save(None, &d).unwrap().profile.id;
+        let connect = |at| {
+            let update = TokenUpdate {
+                access_token: "at".to_owned().into(),
+                access_expires_at: 0,
+                refresh_token: Some("rt".to_owned().into()),
+                scopes: vec![],
+                account: Some("erp@contoso.com".into()),
+                tenant_id: None,
+                object_id: None,
+                refreshed: false,
+            };
+            let lock = m.store.lock_tokens().unwrap();
+            m.store.save_tokens(&lock, id, update, at, Expect::Anything).unwrap();
+        };
+        connect(datetime!(2026-12-01 11:00 UTC));
+        let sign_in = |m: &Mailwarden| m.progress(id).unwrap().steps[2].clone();
+        assert_eq!(sign_in(&m).state, StepState::Done);
+        // Microsoft refuses the secret at noon: the connection no longer works.
+        m.store.record_test(id, &result(TestKind::Auth, false, Some("aadsts7000222"))).unwrap();
+        let s = sign_in(&m);
+        assert_eq!((s.state, s.code.as_deref()), (StepState::Failing, Some("aadsts7000222")));
+        // Connected again after it: done again.
+        connect(datetime!(2026-12-01 13:00 UTC));
+        assert_eq!(sign_in(&m).state, StepState::Done);
     }
 }

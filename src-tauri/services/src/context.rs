@@ -11,7 +11,7 @@ use crate::crypto::DataKey;
 use crate::error::{CoreError, Result};
 use crate::keystore::{self, KeyInfo};
 use crate::profile::StoredProfile;
-use crate::profile::{expiry_badge, ProfileView, Thresholds};
+use crate::profile::{ProfileView, Thresholds};
 use crate::store::Store;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -225,7 +225,7 @@ fn absolute(p: &Path) -> Result<PathBuf> {
 
 pub(crate) fn view_at(s: &StoredProfile, today: time::Date, t: &Thresholds) -> ProfileView {
     ProfileView {
-        secret_expiry: s.profile.client_secret_expires.map(|d| expiry_badge(d, today, t)),
+        secret_expiry: s.secret_badge(today, t),
         profile: s.profile.clone(),
         has_client_secret: s.has_client_secret,
         has_password: s.has_password,

@@ -3,8 +3,8 @@
 
 use crate::context::{view_at, ProfileList};
 use crate::error::{CoreError, Result};
+use crate::profile::ProfileSummary;
 use crate::profile::StoredProfile;
-use crate::profile::{expiry_badge, ProfileSummary};
 use crate::profile::{validate, Existing, ListSort, Matcher, ProfileDraft, ProfileQuery, ProfileView};
 
 crate::context::service!(
@@ -33,10 +33,7 @@ impl Profiles<'_> {
         let mut profiles: Vec<ProfileSummary> = rows
             .iter()
             .filter(|r| m.matches(r))
-            .map(|r| ProfileSummary {
-                row: r.clone(),
-                secret_expiry: r.client_secret_expires.map(|d| expiry_badge(d, today, &t)),
-            })
+            .map(|r| ProfileSummary { row: r.clone(), secret_expiry: r.secret_badge(today, &t) })
             .collect();
         if q.sort == ListSort::Urgency {
             // Stable: the name order holds within equal urgency.
@@ -239,6 +236,7 @@ mod tests {
             code: Some("535_5_7_3".into()),
             summary: "refused".into(),
             failed_before: false,
+            current_secret: true,
         };
         m.store.record_test(alpha, &failed).unwrap();
         assert_eq!(names(crate::profile::ListSort::Urgency), ["Charlie", "Alpha", "Delta", "Bravo"]);

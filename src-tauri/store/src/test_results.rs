@@ -9,13 +9,28 @@ use std::collections::HashMap;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+/// 1 when test row `t` ran after the profile's client secret was last set
+/// (or there is none): one key lookup per row read. Times compared as
+/// instants, not text (fractions of a second sort wrongly as text).
+macro_rules! current_secret {
+    () => {
+        "coalesce(julianday(t.at) >= (SELECT julianday(s.updated_at) FROM secrets s
+             WHERE s.profile_id = t.profile_id AND s.kind = 'client_secret'), 1)"
+    };
+}
+
 /// The latest two results per profile (the one before says whether a failure
 /// repeats), in one pass over the `(profile_id, at DESC, id DESC)` index (no
-/// sort; nothing to do when no test ever ran).
-pub(super) const LATEST: &str = "SELECT profile_id, kind, at, ok, code, summary, n FROM (
+/// sort; nothing to do when no test ever ran), each with whether it ran with
+/// the client secret stored now.
+const LATEST: &str = concat!(
+    "SELECT profile_id, kind, at, ok, code, summary, n, ",
+    current_secret!(),
+    " FROM (
         SELECT *, row_number() OVER (PARTITION BY profile_id ORDER BY at DESC, id DESC) AS n
-        FROM test_results WHERE ?1 IS NULL OR profile_id = ?1)
-     WHERE n <= 2";
+        FROM test_results WHERE ?1 IS NULL OR profile_id = ?1) AS t
+     WHERE n <= 2"
+);
 
 /// Test results kept per profile.
 const KEEP: i64 = 100;
@@ -56,8 +71,11 @@ impl Store {
         let row = self
             .conn()?
             .query_row(
-                "SELECT at, ok, code, summary FROM test_results WHERE profile_id = ?1 AND kind = ?2
-                 ORDER BY at DESC, id DESC LIMIT 1",
+                concat!(
+                    "SELECT at, ok, code, summary, ",
+                    current_secret!(),
+                    " FROM test_results AS t WHERE profile_id = ?1 AND kind = ?2 ORDER BY at DESC, id DESC LIMIT 1"
+                ),
                 params![profile_id, kind.as_str()],
                 |r| {
                     Ok(TestResult {
@@ -67,6 +85,7 @@ impl Store {
                         code: r.get(2)?,
                         summary: r.get(3)?,
                         failed_before: false,
+                        current_secret: r.get(4)?,
                     })
                 },
             )
@@ -97,6 +116,7 @@ impl Store {
                 code: r.get(4)?,
                 summary: r.get(5)?,
                 failed_before: false,
+                current_secret: r.get(7)?,
             };
             latest.insert(id, result);
         }

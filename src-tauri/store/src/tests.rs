@@ -170,6 +170,7 @@ fn test_history_is_bounded_and_the_latest_is_read_without_a_sort() {
             code: None,
             summary: format!("run {i}"),
             failed_before: false,
+            current_secret: true,
         };
         s.record_test(id, &r).unwrap();
     }
@@ -314,6 +315,7 @@ fn list_rows_agree_with_the_full_profiles_and_follow_writes() {
         code: None,
         summary: "sent".into(),
         failed_before: false,
+        current_secret: true,
     };
     a.record_test(beta, &r).unwrap();
 

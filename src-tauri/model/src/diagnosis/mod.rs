@@ -121,6 +121,12 @@ pub fn transient_code(code: &str) -> bool {
     )
 }
 
+/// Microsoft refused the client secret as expired (AADSTS7000222): its
+/// verdict outranks the date recorded for the secret.
+pub fn secret_expired_code(code: &str) -> bool {
+    code == "aadsts7000222"
+}
+
 /// An error explained for a person.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]

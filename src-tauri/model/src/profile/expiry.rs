@@ -47,12 +47,22 @@ pub struct ExpiryBadge {
 /// CLI, the attention panel and notifications. It holds only the days, so a
 /// list of 10,000 badges allocates nothing until it is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ExpiryText(pub i64);
+pub enum ExpiryText {
+    /// By the recorded date: days left (negative once past).
+    Days(i64),
+    /// Microsoft refused the secret as expired, whatever the recorded date says.
+    Refused,
+}
 
 impl std::fmt::Display for ExpiryText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let verb = if self.0 < 0 { "expired" } else { "expires" };
-        write!(f, "Client secret {verb} {}", days_text(self.0))
+        match *self {
+            ExpiryText::Days(n) => {
+                let verb = if n < 0 { "expired" } else { "expires" };
+                write!(f, "Client secret {verb} {}", days_text(n))
+            }
+            ExpiryText::Refused => f.write_str("Client secret expired: Microsoft refused it"),
+        }
     }
 }
 
@@ -108,7 +118,19 @@ impl Thresholds {
 /// A secret whose expiry date is `expires` is still valid during that day.
 pub fn expiry_badge(expires: Date, today: Date, t: &Thresholds) -> ExpiryBadge {
     let days_left = (expires - today).whole_days();
-    ExpiryBadge { state: t.state(days_left), days_left, text: ExpiryText(days_left) }
+    ExpiryBadge { state: t.state(days_left), days_left, text: ExpiryText::Days(days_left) }
+}
+
+/// The client secret's badge, one verdict for the list, the editor, the
+/// setup steps and the watch: expired when Microsoft refused the secret
+/// stored now as expired (`refused`), whatever date is recorded; otherwise by
+/// its recorded date; none when no date is recorded (the watch asks for it).
+pub fn secret_badge(expires: Option<Date>, refused: bool, today: Date, t: &Thresholds) -> Option<ExpiryBadge> {
+    if refused {
+        let days_left = expires.map_or(-1, |d| (d - today).whole_days().min(-1));
+        return Some(ExpiryBadge { state: ExpiryState::Expired, days_left, text: ExpiryText::Refused });
+    }
+    expires.map(|d| expiry_badge(d, today, t))
 }
 
 /// 0 for the worst (expired) to 4 (fine): the order of attention. An
@@ -141,6 +163,20 @@ mod tests {
         let strict = Thresholds { soon_days: 60, urgent_days: 14 };
         assert_eq!(expiry_badge(date!(2027 - 01 - 10), today, &strict).state, ExpiryState::Soon);
         assert_eq!(expiry_badge(date!(2026 - 12 - 07), today, &strict).state, ExpiryState::Urgent);
+    }
+
+    #[test]
+    fn microsofts_refusal_outranks_the_recorded_date() {
+        let today = date!(2026 - 11 - 23);
+        let t = Thresholds::default();
+        let b = secret_badge(Some(date!(2027 - 06 - 01)), true, today, &t).unwrap();
+        assert_eq!((b.state, b.days_left), (ExpiryState::Expired, -1));
+        assert_eq!(b.text.to_string(), "Client secret expired: Microsoft refused it");
+        let past = secret_badge(Some(date!(2026 - 11 - 01)), true, today, &t).unwrap();
+        assert_eq!(past.days_left, -22, "a date already past keeps its days");
+        assert_eq!(secret_badge(None, true, today, &t).unwrap().state, ExpiryState::Expired);
+        assert_eq!(secret_badge(Some(date!(2027 - 06 - 01)), false, today, &t).unwrap().state, ExpiryState::Ok);
+        assert_eq!(secret_badge(None, false, today, &t), None);
     }
 
     #[test]

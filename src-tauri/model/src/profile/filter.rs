@@ -1,6 +1,6 @@
 //! Search and filter over profile views (the list pane and `profile list`).
 
-use super::{expiry_badge, AuthMethod, ExpiryState, ProfileRow, Provider, Thresholds};
+use super::{AuthMethod, ExpiryState, ProfileRow, Provider, Thresholds};
 use serde::Deserialize;
 use time::Date;
 use ts_rs::TS;
@@ -86,9 +86,7 @@ impl<'q> Matcher<'q> {
         q.provider.is_none_or(|x| p.provider == x)
             && q.auth_method.is_none_or(|x| p.auth_method == x)
             && q.enabled.is_none_or(|x| p.enabled == x)
-            && q.expiry.is_none_or(|x| {
-                p.client_secret_expires.is_some_and(|d| expiry_badge(d, self.today, &self.thresholds).state == x)
-            })
+            && q.expiry.is_none_or(|x| p.secret_badge(self.today, &self.thresholds).is_some_and(|b| b.state == x))
             && self.matches_text(p)
     }
 

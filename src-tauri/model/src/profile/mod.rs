@@ -14,7 +14,7 @@ mod row;
 pub mod validate;
 
 pub use defaults::{defaults_for, rebase, Choices, Defaults};
-pub use expiry::{days_text, expiry_badge, severity, ExpiryBadge, ExpiryState, ExpiryText, Thresholds};
+pub use expiry::{days_text, expiry_badge, secret_badge, severity, ExpiryBadge, ExpiryState, ExpiryText, Thresholds};
 pub use filter::{ListSort, Matcher, ProfileQuery};
 pub use kinds::{catalog, AuthMethod, Catalog, ChoiceOption, Cloud, Provider, SendMethod, TlsMode};
 pub use row::{ProfileRow, ProfileSummary};
@@ -219,4 +219,12 @@ pub struct StoredProfile {
     pub has_client_secret: bool,
     pub has_password: bool,
     pub last_test: Option<crate::records::TestResult>,
+}
+
+impl StoredProfile {
+    /// The client secret's badge as of `today` ([`secret_badge`]).
+    pub fn secret_badge(&self, today: time::Date, t: &Thresholds) -> Option<ExpiryBadge> {
+        let refused = self.last_test.as_ref().is_some_and(crate::records::TestResult::refused_secret);
+        secret_badge(self.profile.client_secret_expires, refused, today, t)
+    }
 }

@@ -39,6 +39,14 @@ pub struct ProfileRow {
     pub searched: String,
 }
 
+impl ProfileRow {
+    /// The client secret's badge as of `today` ([`super::secret_badge`]).
+    pub fn secret_badge(&self, today: Date, t: &super::Thresholds) -> Option<ExpiryBadge> {
+        let refused = self.last_test.as_ref().is_some_and(TestResult::refused_secret);
+        super::secret_badge(self.client_secret_expires, refused, today, t)
+    }
+}
+
 /// A row of the profile list with its badge as of today.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

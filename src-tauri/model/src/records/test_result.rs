@@ -49,6 +49,12 @@ pub struct TestResult {
     /// false for a result just made): a network failure that repeats is urgent,
     /// a single one may have passed by itself.
     pub failed_before: bool,
+    /// Whether the test ran with the client secret stored now (as read from
+    /// the store; true for a result just made): what it found about the
+    /// secret no longer holds once the secret is replaced.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub current_secret: bool,
 }
 
 impl TestResult {
@@ -61,6 +67,12 @@ impl TestResult {
             (false, true) => Some(ExpiryState::Soon),
             (false, false) => Some(ExpiryState::Urgent),
         }
+    }
+
+    /// Microsoft refused the client secret stored now as expired, whatever
+    /// date is recorded for it.
+    pub fn refused_secret(&self) -> bool {
+        !self.ok && self.current_secret && self.code.as_deref().is_some_and(crate::diagnosis::secret_expired_code)
     }
 
     /// A failure the network may have caused and may clear by itself (the

@@ -215,7 +215,15 @@ impl crate::context::Context {
     pub(crate) fn record<T>(&self, id: i64, kind: TestKind, r: &Result<T>, ok: impl Fn(&T) -> String) {
         let at = self.clock.now().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
         let entry = match r {
-            Ok(v) => TestResult { kind, at, ok: true, code: None, summary: ok(v), failed_before: false },
+            Ok(v) => TestResult {
+                kind,
+                at,
+                ok: true,
+                code: None,
+                summary: ok(v),
+                failed_before: false,
+                current_secret: true,
+            },
             Err(e) => TestResult {
                 kind,
                 at,
@@ -225,6 +233,7 @@ impl crate::context::Context {
                 ),
                 summary: e.diagnosis().map(|d| d.title.clone()).unwrap_or_else(|| e.to_string()),
                 failed_before: false,
+                current_secret: true,
             },
         };
         match &entry.code {

@@ -12,8 +12,20 @@ pub fn warnings_for(p: &Profile, c: &Claims) -> Vec<String> {
         w.push(crate::guide::ROPC_DISCOURAGED.replace("**", ""));
     }
     let aud = c.aud.clone().unwrap_or_default().to_ascii_lowercase();
-    let graph_aud = aud.contains("graph.microsoft") || aud == "00000003-0000-0000-c000-000000000000";
-    let outlook_aud = aud.contains("outlook.office") || aud == "00000002-0000-0ff1-ce00-000000000000";
+    let aud = aud.trim_end_matches('/');
+    // The resources of the profile's own cloud: a national cloud's hosts, or
+    // for a custom authority the resource its scopes name.
+    let ms = crate::profile::defaults::microsoft_hosts(p.cloud);
+    let is = |r: &str| aud == r.trim_end_matches('/').to_ascii_lowercase();
+    let graph_aud = aud.contains("graph.microsoft")
+        || aud == "00000003-0000-0000-c000-000000000000"
+        || is(ms.graph)
+        || is(&crate::mail::graph::graph_base(p));
+    let outlook_aud = aud.contains("outlook.office")
+        || aud == "00000002-0000-0ff1-ce00-000000000000"
+        || is(ms.outlook_resource)
+        || is(ms.exchange_app_resource)
+        || (p.cloud == crate::profile::Cloud::Custom && is(&crate::mail::graph::graph_base(p)));
     match p.send_method {
         SendMethod::Graph if !aud.is_empty() && !graph_aud => w.push(format!(
             "The token is for {aud}, not Microsoft Graph: Graph will refuse it. Use Graph scopes (Reset to defaults)."
@@ -150,5 +162,25 @@ mod tests {
             ..Default::default()
         };
         assert!(warnings_for(&app, &outlook_for_graph)[0].contains("not Microsoft Graph"));
+    }
+
+    #[test]
+    fn a_token_for_the_profiles_own_cloud_is_no_warning() {
+        use crate::profile::Cloud;
+        let token = |aud: &str| Claims { aud: Some(aud.into()), roles: vec!["Mail.Send".into()], ..Default::default() };
+        let mut china = profile(AuthMethod::ClientCredentials, SendMethod::Graph);
+        china.cloud = Cloud::China;
+        assert!(warnings_for(&china, &token("https://microsoftgraph.chinacloudapi.cn")).is_empty());
+        assert!(!warnings_for(&china, &token("https://partner.outlook.cn")).is_empty());
+        let mut gov_smtp = profile(AuthMethod::ClientCredentials, SendMethod::Smtp);
+        gov_smtp.cloud = Cloud::UsGov;
+        assert!(warnings_for(&gov_smtp, &token("https://outlook.office365.us/")).is_empty());
+        assert!(warnings_for(&gov_smtp, &token("https://graph.microsoft.us"))[0].contains("535 5.7.3"));
+        // A custom authority: the resource its scopes name is the one asked for.
+        let mut custom = profile(AuthMethod::ClientCredentials, SendMethod::Graph);
+        custom.cloud = Cloud::Custom;
+        custom.scopes = vec!["https://127.0.0.1:36205/.default".into()];
+        assert!(warnings_for(&custom, &token("https://127.0.0.1:36205")).is_empty());
+        assert!(!warnings_for(&custom, &token("https://127.0.0.1:9")).is_empty());
     }
 }

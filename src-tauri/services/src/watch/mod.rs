@@ -19,7 +19,7 @@ use crate::clock::local_date;
 use crate::error::Result;
 use crate::oauth::TokenRecord;
 use crate::profile::StoredProfile;
-use crate::profile::{expiry_badge, AuthMethod, ExpiryState, Thresholds};
+use crate::profile::{AuthMethod, ExpiryState, Thresholds};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
@@ -202,34 +202,50 @@ impl Watch<'_> {
             action,
             item,
         };
-        if let (Some(expires), true) = (p.client_secret_expires, s.has_client_secret) {
-            let b = expiry_badge(expires, today, t);
-            if b.state != ExpiryState::Ok {
+        let secret_id = p.client_secret_id.as_deref().map(|i| format!(" {i}")).unwrap_or_default();
+        let refused = s.last_test.as_ref().filter(|t| t.refused_secret());
+        match (s.has_client_secret, s.secret_badge(today, t), refused) {
+            (true, Some(b), Some(test)) => out.push(base(
+                AttentionKind::Secret,
+                b.state,
+                Some(b.days_left),
+                b.text.to_string(),
+                format!(
+                    "Microsoft refused the client secret{secret_id} of app {} as expired in the {} ({}){}. Create a new one in Entra and rotate it here.",
+                    p.client_id,
+                    test.kind.label(),
+                    test.at,
+                    p.client_secret_expires.map(|d| format!(", whatever the date recorded here ({d}) says")).unwrap_or_default(),
+                ),
+                AttentionAction::RotateSecret,
+                format!("secret-refused:{}:{}:{}", p.id, p.client_secret_id.as_deref().unwrap_or("-"), test.at),
+            )),
+            (true, Some(b), None) if b.state != ExpiryState::Ok => {
                 let verb = if b.days_left < 0 { "expired" } else { "expires" };
+                let expires = p.client_secret_expires.map(|d| d.to_string()).unwrap_or_default();
                 out.push(base(
                     AttentionKind::Secret,
                     b.state,
                     Some(b.days_left),
                     b.text.to_string(),
                     format!(
-                        "The client secret{} of app {} {verb} on {expires}; mail stops then. Create a new one in Entra and rotate it here.",
-                        p.client_secret_id.as_deref().map(|i| format!(" {i}")).unwrap_or_default(),
+                        "The client secret{secret_id} of app {} {verb} on {expires}; mail stops then. Create a new one in Entra and rotate it here.",
                         p.client_id
                     ),
                     AttentionAction::RotateSecret,
                     format!("secret:{}:{}:{expires}", p.id, p.client_secret_id.as_deref().unwrap_or("-")),
-                ));
+                ))
             }
+            _ => {}
         }
-        if s.has_client_secret && p.client_secret_expires.is_none() {
+        if s.has_client_secret && p.client_secret_expires.is_none() && refused.is_none() {
             out.push(base(
                 AttentionKind::Secret,
                 ExpiryState::Unknown,
                 None,
                 "Client secret expiry unknown".into(),
                 format!(
-                    "The expiry date of the client secret{} of app {} is not recorded, so Mailwarden cannot warn before it stops mail. Paste its row from Certificates & secrets (it fills the Secret ID and the date), or read it from Microsoft Graph.",
-                    p.client_secret_id.as_deref().map(|i| format!(" {i}")).unwrap_or_default(),
+                    "The expiry date of the client secret{secret_id} of app {} is not recorded, so Mailwarden cannot warn before it stops mail. Paste its row from Certificates & secrets (it fills the Secret ID and the date), or read it from Microsoft Graph.",
                     p.client_id
                 ),
                 AttentionAction::SecretExpiry,
@@ -280,7 +296,10 @@ impl Watch<'_> {
                 }
             }
         }
-        if let Some((last, state)) = s.last_test.as_ref().and_then(|r| Some((r, r.failure_state()?))) {
+        // A refused secret is said once, above, with its action.
+        if let Some((last, state)) =
+            s.last_test.as_ref().filter(|r| !r.refused_secret()).and_then(|r| Some((r, r.failure_state()?)))
+        {
             // One network failure may pass by itself: a warning until it repeats.
             let once = state == ExpiryState::Soon;
             out.push(base(

@@ -243,6 +243,7 @@ fn one_network_failure_is_a_warning_until_it_repeats() {
             code: code.map(str::to_owned),
             summary: if ok { "sent".into() } else { "failed".into() },
             failed_before: false,
+            current_secret: true,
         };
         m.store.record_test(id, &r).unwrap();
     };
@@ -260,4 +261,54 @@ fn one_network_failure_is_a_warning_until_it_repeats() {
     assert_eq!(test_state(), None, "passed again");
     record(4, false, Some("535_5_7_3"));
     assert_eq!(test_state().unwrap().0, ExpiryState::Urgent, "a refusal is no accident of the network");
+}
+
+#[test]
+fn microsofts_refusal_of_the_secret_is_one_verdict_until_the_secret_is_replaced() {
+    use crate::mail::results::{TestKind, TestResult};
+    let dir = tempfile::tempdir().unwrap();
+    let key = DataKey::generate();
+    let m = core(&dir, &key, datetime!(2026-12-01 12:00 UTC), BERLIN);
+    // Recorded to expire in 2028, but Microsoft says it has expired.
+    let id = app_only(&m, "Invoices", "2028-06-01");
+    let refused = TestResult {
+        kind: TestKind::Auth,
+        at: "2026-12-01T12:05:00Z".into(),
+        ok: false,
+        code: Some("aadsts7000222".into()),
+        summary: "The client secret has expired".into(),
+        failed_before: false,
+        current_secret: true,
+    };
+    m.store.record_test(id, &refused).unwrap();
+    let items = m.watch().attention().unwrap();
+    assert_eq!(items.len(), 1, "said once, as the secret's item, not also as a failed test: {items:?}");
+    let item = &items[0];
+    assert_eq!(
+        (item.kind, item.state, item.action),
+        (AttentionKind::Secret, ExpiryState::Expired, crate::watch::AttentionAction::RotateSecret)
+    );
+    assert_eq!(item.title, "Client secret expired: Microsoft refused it");
+    assert!(item.detail.contains("whatever the date recorded here (2028-06-01) says"), "{}", item.detail);
+    // The list row, its filter and the editor's view say the same.
+    let list = m.profiles().list(&Default::default()).unwrap();
+    assert_eq!(list.profiles[0].secret_expiry.as_ref().unwrap().state, ExpiryState::Expired);
+    let expired = crate::profile::ProfileQuery { expiry: Some(ExpiryState::Expired), ..Default::default() };
+    assert_eq!(m.profiles().list(&expired).unwrap().profiles.len(), 1);
+    assert_eq!(m.profiles().get(id).unwrap().secret_expiry.unwrap().state, ExpiryState::Expired);
+
+    // A new secret pasted an hour later: the refusal was about the old one.
+    let m = core(&dir, &key, datetime!(2026-12-01 13:00 UTC), BERLIN);
+    let mut d = m.profiles().draft(id).unwrap();
+    d.client_secret = SecretChange::Set { value: SecretString::from("NEW8Q~anotherSecretValue0123456789abcd") };
+    m.profiles().save(Some(id), &d).unwrap();
+    assert_eq!(m.profiles().get(id).unwrap().secret_expiry.unwrap().state, ExpiryState::Ok);
+    assert_eq!(
+        m.profiles().list(&Default::default()).unwrap().profiles[0].secret_expiry.as_ref().unwrap().state,
+        ExpiryState::Ok
+    );
+    let items = m.watch().attention().unwrap();
+    assert!(items.iter().all(|i| i.kind != AttentionKind::Secret), "{items:?}");
+    assert_eq!(items.len(), 1, "the failed test is still the last test: {items:?}");
+    assert_eq!(items[0].kind, AttentionKind::Test);
 }
