@@ -153,11 +153,16 @@ fn microsofts_refusal_of_a_secret_is_one_verdict_everywhere() {
     let db = TempDb::new();
     // Recorded to last another 200 days; Microsoft says otherwise.
     add(&db, &idp, "Archive", &in_days(200).to_string());
+    let path = mailwarden_tests::path_with_fake_browser(db.dir.path());
+    let log = db.dir.path().join("browser.log");
     let driver = Driver::start(&[
         ("MAILWARDEN_DB", &db.path()),
         ("MAILWARDEN_CA_FILE", &idp.ca.ca_file),
         ("MAILWARDEN_FIRST_CHECK_SECS", Path::new("3600")),
         ("HOME", db.dir.path()),
+        ("PATH", Path::new(&path)),
+        ("FAKE_BROWSER_LOG", &log),
+        ("FAKE_BROWSER_MODE", Path::new("idle")),
     ]);
     let s = driver.launch(&binary("mailwarden-desktop"));
     s.find("[data-testid=attention-ok]");
@@ -182,5 +187,18 @@ fn microsofts_refusal_of_a_secret_is_one_verdict_everywhere() {
     std::fs::create_dir_all(&shots).unwrap();
     s.settle();
     s.screenshot(&shots.join("secret-refused.png"));
+
+    // The portal address in the steps is a link the system browser opens.
+    assert_eq!(s.text_of("[data-testid=diagnosis-link]").trim(), "Open in Entra");
+    s.find("[data-testid=diagnosis-link]").click();
+    mailwarden_tests::until("the browser opened at the portal", std::time::Duration::from_secs(10), || {
+        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("browser done"))
+    });
+    let opened = std::fs::read_to_string(&log).unwrap();
+    assert!(opened.contains(&format!("opened https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/{CLIENT}")), "{opened}");
+    // And the fix the steps name is a button: the guided rotation.
+    s.find("[data-testid=diagnosis-fixes] button[data-fix=replaceSecret]").click();
+    s.find("[data-testid=rotate-form]");
+    assert_eq!(s.attr_of("#step-watch", "aria-selected").as_deref(), Some("true"));
     s.quit();
 }

@@ -26,6 +26,16 @@ pub fn open_guide_link(app: AppHandle, state: State<'_, AppState>, id: i64, url:
     app.opener().open_url(url, None::<&str>).map_err(|e| IpcError::flow(format!("Could not open the browser: {e}")))
 }
 
+/// Open an address a diagnosis names (an Entra blade, the admin-consent
+/// page) in the system browser; only the providers' portals are opened.
+#[tauri::command]
+pub fn open_portal_link(app: AppHandle, url: String) -> Res<()> {
+    if !mailwarden_engine::portal_link(&url) {
+        return Err(IpcError::flow("Only the providers' portal pages are opened from here; copy the address instead."));
+    }
+    app.opener().open_url(url, None::<&str>).map_err(|e| IpcError::flow(format!("Could not open the browser: {e}")))
+}
+
 /// Where the profile's setup stands: the steps and the one to go on with.
 #[tauri::command(async)]
 pub fn profile_progress(state: State<'_, AppState>, id: i64) -> Res<SetupProgress> {

@@ -293,7 +293,19 @@ test('a sign-in failure renders as a Diagnosis: title, steps with portal names i
   assert.equal(await item.getAttribute('data-state'), 'expired');
   assert.match(await item.innerText(), /Client secret expired: Microsoft refused it/);
   assert.equal(await page.getByTestId('attention-ok').count(), 0);
+  // The address inside the sentence is a link, opened by Rust; not text cut mid-word.
+  const link = card.getByTestId('diagnosis-link');
+  assert.equal(await link.innerText(), 'Open in Entra');
+  assert.ok(!(await card.locator('ol').innerText()).includes('https://'), 'no raw address in the steps');
+  await link.click();
+  assert.deepEqual((await calls(page, 'open_portal_link')).map((c) => c.args.url), [
+    'https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/351d6cb2-1c69-4081-9cc2-a769d71567cb',
+  ]);
   await page.screenshot({ path: join(shots, 'ui-diagnosis.png') });
+  // The fix it names is its button: the guided rotation opens.
+  await card.getByRole('button', { name: 'Replace the client secret…' }).click();
+  await page.getByTestId('rotate-form').waitFor();
+  assert.equal(await page.getByTestId('step-watch').getAttribute('aria-selected'), 'true');
   await page.context().close();
 });
 

@@ -101,6 +101,10 @@
       return view;
     },
     set_unsaved: () => null,
+    open_portal_link: ({ url }) => {
+      if (!url.startsWith('https://entra.microsoft.com/')) throw { code: 'flow', message: 'Only the providers\' portal pages are opened from here; copy the address instead.', field: null, fields: [] };
+      return null;
+    },
     // What the page had drawn when it asked for the window to be shown.
     window_ready: () => {
       state.readyWith = document.querySelector('[data-testid=profile-row], [data-testid=empty-state]')?.dataset.testid ?? null;
@@ -126,7 +130,8 @@
         diagnosis: {
           code: 'aadsts7000222', title: 'The client secret has expired',
           cause: "The app registration's client secret passed its expiry date.",
-          steps: ['Open the app in Entra → **Certificates & secrets**.', 'Create a **New client secret** and copy its **Value**.'],
+          steps: ['Open the app in Entra → **Certificates & secrets**: https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/351d6cb2-1c69-4081-9cc2-a769d71567cb', 'Create a **New client secret** and copy its **Value**.'],
+          fixes: ['replaceSecret'],
           codes: ['invalid_client', 'AADSTS7000222'], description: 'AADSTS7000222: The provided client secret keys are expired.',
           traceId: '0000aaaa-11bb', correlationId: '5555ffff-66aa', timestamp: '2026-11-23 12:00:00Z',
           errorUri: 'https://login.microsoftonline.com/error?code=7000222', transcript: [],
@@ -258,7 +263,7 @@
       : new Promise((_, reject) => {
       state.hanging = () => reject({
         code: 'auth', message: 'Cancelled', field: null, fields: [],
-        diagnosis: { code: 'cancelled', title: 'Cancelled', cause: 'The test was stopped before it finished; nothing stored was changed.', steps: ['Run it again when ready.'], codes: [], description: null, traceId: null, correlationId: null, timestamp: null, errorUri: null, transcript: [] },
+        diagnosis: { code: 'cancelled', title: 'Cancelled', cause: 'The test was stopped before it finished; nothing stored was changed.', steps: ['Run it again when ready.'], codes: [], description: null, fixes: [], traceId: null, correlationId: null, timestamp: null, errorUri: null, transcript: [] },
       });
     }),
     cancel_connect: () => { state.hanging?.(); return null; },
@@ -275,7 +280,7 @@
       running: false, elsewhere: null, listen: '127.0.0.1:2525', tlsListen: null, fingerprint: null, devices: [],
       queue: [
         { envelope: { id: '00001-000001-1', device: 'scanner-2f', profileId: 1, from: 'scan@printer.lan', to: ['ops@contoso.com'], peer: '192.168.1.20', receivedAt: '2026-12-02T10:00:00Z', size: 2048 },
-          state: { attempts: 1, nextAt: 0, lastError: null, held: { code: 'aadsts70008', title: 'The sign-in has expired', cause: 'The refresh token was revoked.', steps: ['Connect the account again, then retry.'], codes: ['AADSTS70008'], description: null, traceId: null, correlationId: null, timestamp: null, errorUri: null, transcript: [] } } },
+          state: { attempts: 1, nextAt: 0, lastError: null, held: { code: 'aadsts70008', title: 'The sign-in has expired', cause: 'The refresh token was revoked.', steps: ['Connect the account again, then retry.'], codes: ['AADSTS70008'], description: null, traceId: null, correlationId: null, timestamp: null, errorUri: null, transcript: [], fixes: ['reconnect'] } } },
       ],
     }),
     relay_start: () => Object.assign(state.relay, { running: true, fingerprint: 'AB:CD:EF' }),
@@ -302,7 +307,7 @@
       if (!state.admin) {
         throw { code: 'auth', message: 'Nothing here may read the app registration yet', field: null, fields: [], diagnosis: {
           code: 'registration_needs_reader', title: 'Nothing here may read the app registration yet', cause: 'The profile holds no client secret.',
-          steps: ['Check with an administrator\'s sign-in.'], codes: [], traceId: null, correlationId: null, timestamp: null, description: null, transcript: [] } };
+          steps: ['Check with an administrator\'s sign-in.'], codes: [], fixes: [], traceId: null, correlationId: null, timestamp: null, description: null, transcript: [] } };
       }
       const p = state.profiles.find((x) => x.id === id);
       const done = state.applied?.includes(id);

@@ -20,9 +20,10 @@ pub use progress::{SetupProgress, SetupStep, StepId, StepState};
 
 // Errors, secrets, the clock, where data lives, logging.
 pub use mailwarden_model::clock::{system as system_clock, SharedClock};
-pub use mailwarden_model::diagnosis::{plural, Diagnosis};
+pub use mailwarden_model::diagnosis::{plural, Diagnosis, Fix};
 pub use mailwarden_model::logging::init as init_logging;
 pub use mailwarden_model::paths::default_db_path;
+pub use mailwarden_model::providers::portal_link;
 pub use mailwarden_model::secret::{ExposeSecret, SecretChange, SecretString};
 pub use mailwarden_model::{CoreError, ErrorCode, FieldError, Result};
 pub use mailwarden_services::{AppStatus, Context, ProfileList};

@@ -163,9 +163,15 @@ errorUri: string | null,
  */
 transcript: Array<string>, 
 /**
+ * What Mailwarden can do about it itself, as buttons ([`Fix`]).
+ */
+fixes: Array<Fix>, 
+/**
  * How long the provider asked to wait before trying again (`Retry-After`).
  */
 retryAfterSecs?: number, };
+
+export type Fix = "resetScopes" | "replaceSecret" | "reconnect";
 
 export type IpcError = { code: ErrorCode, message: string, 
 /**

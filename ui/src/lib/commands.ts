@@ -75,6 +75,7 @@ export const commands = {
   checkInbound: (id: number, onStep: Channel<TestStep>) => call<InboundReport>('check_inbound', { id, onStep }),
   profileGuide: (id: number) => call<SetupGuide>('profile_guide', { id }),
   openGuideLink: (id: number, url: string) => call<null>('open_guide_link', { id, url }),
+  openPortalLink: (url: string) => call<null>('open_portal_link', { url }),
   profileProgress: (id: number) => call<SetupProgress>('profile_progress', { id }),
   handover: (id: number) => call<HandoverSummary>('handover', { id }),
   handoverCopySecret: (id: number, what: Reveal, keep: boolean) => call<HandoverRecord>('handover_copy_secret', { id, what, keep }),

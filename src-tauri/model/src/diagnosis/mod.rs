@@ -127,6 +127,39 @@ pub fn secret_expired_code(code: &str) -> bool {
     code == "aadsts7000222"
 }
 
+/// A fix Mailwarden itself can make, offered as a button beside the steps
+/// that name it (the window shows the ones its view can do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Fix {
+    /// Put the provider's default scopes back and save.
+    ResetScopes,
+    /// Replace the client secret (the guided rotation).
+    ReplaceSecret,
+    /// Sign in to the account again.
+    Reconnect,
+}
+
+/// The fixes a diagnosis's steps name, by its code: said here once, for
+/// every diagnosis made by [`Diagnosis::new`].
+fn fixes_for(code: &str) -> Vec<Fix> {
+    match code {
+        "aadsts7000215" | "aadsts7000222" => vec![Fix::ReplaceSecret],
+        "aadsts50076"
+        | "aadsts50079"
+        | "aadsts70008"
+        | "aadsts700082"
+        | "aadsts50173"
+        | "aadsts70043"
+        | "aadsts54005"
+        | "aadsts501481"
+        | "oauth_invalid_grant" => vec![Fix::Reconnect],
+        "aadsts70011" | "aadsts1002012" | "oauth_invalid_scope" => vec![Fix::ResetScopes],
+        "graph_invalid_token" | "missing_scope" => vec![Fix::ResetScopes, Fix::Reconnect],
+        _ => Vec::new(),
+    }
+}
+
 /// An error explained for a person.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
@@ -148,6 +181,8 @@ pub struct Diagnosis {
     pub error_uri: Option<String>,
     /// For mail-server conversations: commands and replies, credentials redacted.
     pub transcript: Vec<String>,
+    /// What Mailwarden can do about it itself, as buttons ([`Fix`]).
+    pub fixes: Vec<Fix>,
     /// How long the provider asked to wait before trying again (`Retry-After`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional, type = "number")]
@@ -161,8 +196,10 @@ impl Diagnosis {
         cause: impl Into<String>,
         steps: Vec<String>,
     ) -> Self {
+        let code = code.into();
         Diagnosis {
-            code: code.into(),
+            fixes: fixes_for(&code),
+            code,
             title: title.into(),
             cause: cause.into(),
             steps,

@@ -151,3 +151,25 @@ fn transport_failures_are_explained() {
     let tls = TransportError::Tls { host: "h".into(), detail: "UnknownIssuer".into() }.diagnose();
     assert!(tls.steps.iter().any(|s| s.contains("MAILWARDEN_CA_FILE")));
 }
+
+#[test]
+fn a_diagnosis_offers_the_fixes_its_steps_name() {
+    let with = |error: &str, description: &str| {
+        let e =
+            ProviderError { error: error.into(), error_description: Some(description.into()), ..Default::default() };
+        diagnose_provider(&e, &ctx())
+    };
+    let expired = with("invalid_client", "AADSTS7000222: The provided client secret keys are expired.");
+    assert_eq!(expired.fixes, [Fix::ReplaceSecret]);
+    assert!(expired.steps.iter().any(|s| s.contains("Replace the Client secret")));
+    assert_eq!(with("invalid_grant", "AADSTS70008: The refresh token has expired.").fixes, [Fix::Reconnect]);
+    assert_eq!(with("invalid_grant", "Token has been expired or revoked.").fixes, [Fix::Reconnect]);
+    assert_eq!(
+        with("invalid_request", "AADSTS1002012: The provided value for scope is not valid.").fixes,
+        [Fix::ResetScopes]
+    );
+    assert!(with("invalid_request", "AADSTS90002: Tenant not found.").fixes.is_empty(), "nothing to press");
+    // Kept with a held message: read back without the field, it is empty.
+    let old: Diagnosis = serde_json::from_str(r#"{"code":"aadsts7000222","title":"t"}"#).unwrap();
+    assert!(old.fixes.is_empty());
+}

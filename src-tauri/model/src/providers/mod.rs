@@ -119,3 +119,49 @@ mod tests {
         assert!(refresh_token_rule(Provider::Custom).is_none());
     }
 }
+
+/// The providers' portals and sign-in pages a diagnosis may send a person
+/// to: the only addresses the window opens from a diagnosis's text (a
+/// server's own words never choose where the browser goes).
+const PORTAL_HOSTS: &[&str] = &[
+    "entra.microsoft.com",
+    "portal.azure.com",
+    "portal.azure.us",
+    "portal.azure.cn",
+    "admin.microsoft.com",
+    "admin.exchange.microsoft.com",
+    "login.microsoftonline.com",
+    "login.microsoftonline.us",
+    "login.chinacloudapi.cn",
+    "learn.microsoft.com",
+    "console.cloud.google.com",
+];
+
+/// Whether `url` is an https address on a provider's portal ([`PORTAL_HOSTS`]).
+pub fn portal_link(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| {
+        u.scheme() == "https"
+            && u.port().is_none()
+            && u.username().is_empty()
+            && u.host_str().is_some_and(|h| PORTAL_HOSTS.contains(&h))
+    })
+}
+
+#[cfg(test)]
+mod portal_tests {
+    #[test]
+    fn only_the_providers_portals_are_links() {
+        use super::portal_link;
+        assert!(portal_link(
+            "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/1"
+        ));
+        assert!(portal_link("https://login.microsoftonline.com/contoso.onmicrosoft.com/adminconsent?client_id=1"));
+        assert!(!portal_link("http://entra.microsoft.com/"), "not https");
+        assert!(!portal_link("https://entra.microsoft.com.evil.example/"));
+        assert!(!portal_link("https://user@entra.microsoft.com/"));
+        assert!(!portal_link("https://entra.microsoft.com:8443/"));
+        assert!(!portal_link("https://127.0.0.1:36205/adminconsent"));
+        assert!(!portal_link("file:///etc/passwd"));
+        assert!(!portal_link("javascript:alert(1)"));
+    }
+}
