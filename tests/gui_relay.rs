@@ -1,11 +1,12 @@
 //! The relay in the real window (WebKitWebDriver under Xvfb), against real
-//! Postfix + Dovecot and the identity simulator: the Relay dialog shows a
+//! Postfix + Dovecot and the identity simulator: the relay pane shows a
 //! relay another process runs (and cannot start a second), starts its own,
 //! adds a device whose password goes to the X clipboard (read back with
 //! xclip), never into the page; Python's smtplib signs in with it and the
 //! message reaches the mailbox; a message for a profile whose grant is
-//! revoked is held with its diagnosis and deleted from the window; the
-//! relay's settings (a bounce address refused by the core, then saved); Stop.
+//! revoked is held — a queue row with its subject, its diagnosis and the
+//! Reconnect button — and deleted from the window; the relay's settings (a
+//! bounce address refused by the core, then saved, then Restart); Stop.
 
 use mailwarden_tests::mail::free_port;
 use mailwarden_tests::mail_env::MailEnv;
@@ -19,7 +20,7 @@ fn state(s: &Session) -> String {
 }
 
 #[test]
-fn the_relay_dialog_runs_the_relay_and_its_devices() {
+fn the_relay_pane_runs_the_relay_its_queue_devices_and_settings() {
     assert!(std::env::var_os("DISPLAY").is_some(), "run under a display: `xvfb-run -a cargo test` (make test does)");
     let env = MailEnv::new();
     env.connected("Invent ERP", &[]);
@@ -54,6 +55,7 @@ fn the_relay_dialog_runs_the_relay_and_its_devices() {
     assert!(s.find("[data-testid=relay]").text().contains(&format!("127.0.0.1:{port}")));
 
     // A device added in the window: its password on the clipboard, not in the page.
+    s.find("#relay-tab-devices").click();
     s.find("#deviceName").type_text("scanner-gui");
     s.find("[data-testid=relay-add] button[type=submit]").click();
     s.wait_until("the device added", 10, |s| s.count("[data-testid=relay-note]") == 1);
@@ -91,22 +93,38 @@ fn the_relay_dialog_runs_the_relay_and_its_devices() {
     let dead = add_device_on(&env, "scanner-dead", "Dead");
     let o = smtplib(port, "scanner-dead", &dead, "<gui-dead@printer.lan>");
     assert!(o.status.success(), "{}", text(&o.stderr));
-    s.wait_until("the message held", 30, |s| s.count("[data-testid=relay-queue] li[data-held=true]") == 1);
-    let held = s.find("[data-testid=relay-queue] li[data-held=true]");
-    assert!(held.text().contains("scanner-dead"), "{}", held.text());
-    assert!(s.count("[data-testid=relay-queue] [data-testid=diagnosis]") >= 1, "the diagnosis is shown");
-    assert!(s.find("[data-testid=relay-queue-summary]").text().contains("1 held"));
-    // A dialog taller than the window scrolls: the held message and Close can be reached.
-    s.script("document.querySelector('[data-testid=relay-queue] li[data-held=true]').scrollIntoView();");
-    let fits = "const r = document.querySelector('[data-testid=relay-queue] li[data-held=true]').getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight;";
-    assert_eq!(s.script(fits), serde_json::json!(true), "the held message scrolled into view");
+    s.find("#relay-tab-queue").click();
+    const HELD: &str = "[data-testid=queue-row][data-held=true]";
+    s.wait_until("the message held", 30, |s| s.count(HELD) == 1);
+    // A row a person scans: device, from → to, the subject, the state.
+    let row = s.text_of(HELD);
+    for part in ["scanner-dead", "Dead", "→ erp@contoso.com", "Scan from the printer", "Held"] {
+        assert!(row.contains(part), "{part} in {row}");
+    }
+    assert_eq!(s.count("[data-testid=relay-queue] [data-testid=diagnosis]"), 1, "the diagnosis is shown");
+    assert_eq!(
+        s.count("[data-testid=relay-queue] [data-testid=diagnosis] button[data-fix=reconnect]"),
+        1,
+        "its fix is a button"
+    );
+    assert!(s.text_of("#relay-tab-queue").contains("1 held"));
+    // The window says the same beside the pane: the attention panel and the list.
+    s.wait_until("the attention item", 10, |s| {
+        s.text_of("[data-testid=attention]").contains("1 message held by the relay")
+    });
+    s.wait_until("the profile listed", 10, |s| s.text_of(".list-pane").contains("Dead"));
+    // The pane's title stays in view above a long queue.
+    let title_top = "return document.getElementById('relay-title').getBoundingClientRect().top >= 0;";
+    s.script(&format!("document.querySelector('{HELD}').scrollIntoView();"));
+    assert_eq!(s.script(title_top), serde_json::json!(true));
     s.settle();
     s.screenshot(&shots.join("relay-window.png"));
-    s.script("document.querySelector('[data-testid=relay-queue] li[data-held=true] button.danger').click();");
-    s.wait_until("the queue empty", 10, |s| s.count("[data-testid=relay-queue] li") == 0);
+    s.find(&format!("{HELD} button.danger")).click();
+    s.wait_until("the queue empty", 10, |s| s.count("[data-testid=queue-row]") == 0);
+    assert!(s.text_of("[data-testid=relay-deleted]").contains("will not be sent"));
 
     // Its settings: a bounce address the core refuses, then one it takes.
-    s.script("document.querySelector('[data-testid=relay-settings-section]').open = true;");
+    s.find("#relay-tab-settings").click();
     s.script("const sel = document.getElementById('relayBounceTo'); sel.value = 'to'; sel.dispatchEvent(new Event('change'));");
     s.find("#relayBounceAddress").type_text("not an address");
     s.find("[data-testid=relay-settings] button[type=submit]").click();
@@ -116,10 +134,16 @@ fn the_relay_dialog_runs_the_relay_and_its_devices() {
     s.find("#relayBounceAddress").type_text("it-admin@contoso.com");
     s.find("[data-testid=relay-settings] button[type=submit]").click();
     s.wait_until("saved", 10, |s| s.count("[data-testid=relay-settings-note]") == 1);
-    assert!(s.find("[data-testid=relay-settings-note]").text().contains("until it is started again"));
-    s.script("document.querySelector('[data-testid=relay-settings-section]').scrollIntoView();");
+    assert!(s.find("[data-testid=relay-settings-note]").text().contains("once restarted"));
+    // The running relay still has the old settings: Restart, beside Save, takes them up.
+    s.wait_until("the restart asked for", 10, |s| s.count("[data-testid=relay-restart-needed]") == 1);
     s.settle();
     s.screenshot(&shots.join("relay-settings.png"));
+    s.find("[data-testid=relay-settings-restart]").click();
+    s.wait_until("restarted", 30, |s| s.text_of("[data-testid=relay-settings-note]").contains("Restarted"));
+    s.wait_until("the restart done", 10, |s| s.count("[data-testid=relay-restart-needed]") == 0);
+    assert_eq!(state(&s), "Listening");
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(), "listening again on its port");
     let shown = text(&env.ok(&["settings", "show"], None).stdout).to_owned();
     assert!(shown.contains("relay bounces:    to it-admin@contoso.com"), "{shown}");
 

@@ -125,7 +125,7 @@ fn a_down_upstream_is_retried_in_order_and_a_dead_profile_is_held_while_others_f
     // Monitoring sees it: `check` is CRITICAL and names the held message.
     let o = env.run(&["check"], None);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
-    assert!(text(&o.stdout).contains("1 relay message(s) held"), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("1 message held by the relay"), "{}", text(&o.stdout));
     relay.stop();
 }
 

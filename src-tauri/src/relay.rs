@@ -55,6 +55,32 @@ pub fn start_with_app(app: &AppHandle) {
     }
 }
 
+/// Stop and start again with the saved settings (a new address, limits or
+/// certificate); the queue stays. Started already elsewhere: the error says so.
+#[tauri::command]
+pub async fn relay_restart(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    relay: State<'_, RelayHandle>,
+) -> Res<RelayView> {
+    let core = state.core()?;
+    let taken = relay.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+    on_worker(move || {
+        if let Some(r) = taken {
+            r.stop();
+        }
+        Ok(())
+    })
+    .await?;
+    let result = start(&app, &core, &relay);
+    if result.is_err() {
+        crate::tray::set_relay(&app, None);
+    }
+    result?;
+    let running = relay.0.lock().unwrap_or_else(|p| p.into_inner());
+    Ok(core.relay().view(running.as_ref())?)
+}
+
 /// Stop: open transactions finish; the queue stays.
 #[tauri::command]
 pub async fn relay_stop(app: AppHandle, state: State<'_, AppState>, relay: State<'_, RelayHandle>) -> Res<()> {

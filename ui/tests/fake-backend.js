@@ -149,6 +149,7 @@
       if (t.urgentDays >= t.soonDays) {
         throw invalid([{ field: 'urgentDays', message: `Urgent must come after the first warning: fewer than ${t.soonDays} days.` }]);
       }
+      if (state.relay?.running && JSON.stringify(form.settings.relay) !== JSON.stringify(state.settings.settings.relay)) state.relay.restartNeeded = true;
       state.settings = form;
       return form;
     },
@@ -277,14 +278,15 @@
     manual_start: () => 'https://login.example/authorize?manual',
     // The relay: a device list, a queue with one held message.
     relay_view: () => (state.relay ??= {
-      running: false, elsewhere: null, listen: '127.0.0.1:2525', tlsListen: null, fingerprint: null, devices: [],
+      running: false, elsewhere: null, listen: '127.0.0.1:2525', tlsListen: null, fingerprint: null, restartNeeded: false, devices: [],
       queue: [
-        { envelope: { id: '00001-000001-1', device: 'scanner-2f', profileId: 1, from: 'scan@printer.lan', to: ['ops@contoso.com'], peer: '192.168.1.20', receivedAt: '2026-12-02T10:00:00Z', size: 2048 },
+        { sending: false, subject: 'Scan from MFP-2F', profileName: 'Invent ERP', envelope: { id: '00001-000001-1', device: 'scanner-2f', profileId: 1, from: 'scan@printer.lan', to: ['ops@contoso.com'], peer: '192.168.1.20', receivedAt: '2026-12-02T10:00:00Z', size: 204800 },
           state: { attempts: 1, nextAt: 0, lastError: null, held: { code: 'aadsts70008', title: 'The sign-in has expired', cause: 'The refresh token was revoked.', steps: ['Connect the account again, then retry.'], codes: ['AADSTS70008'], description: null, traceId: null, correlationId: null, timestamp: null, errorUri: null, transcript: [], fixes: ['reconnect'] } } },
       ],
     }),
     relay_start: () => Object.assign(state.relay, { running: true, fingerprint: 'AB:CD:EF' }),
     relay_stop: () => { state.relay.running = false; return null; },
+    relay_restart: () => Object.assign(state.relay, { running: true, restartNeeded: false }),
     relay_device_add: ({ draft }) => {
       if (!/^[A-Za-z0-9._@-]{1,64}$/.test(draft.name)) throw invalid([{ field: 'name', message: 'A device name is its relay user name: 1 to 64 letters, digits, ...' }]);
       const d = { id: state.nextId++, name: draft.name, profileId: 1, profileName: draft.profile, hasPassword: !draft.byAddress, allowed: draft.allowed, plainOk: draft.plainOk, rewriteFrom: !draft.keepFrom, createdAt: '2026-12-02T12:00:00Z', lastSeen: null };

@@ -355,36 +355,72 @@ test('a failed background check is shown, not reported as nothing to do', async 
   await page.context().close();
 });
 
-test('the relay: start it, add a device (its password only on the clipboard), a held message with its diagnosis, retry and delete', async () => {
-  const page = await app.open([profile(1, 'Invent ERP')]);
+test('the relay is a pane: start it; the queue a table with the held message\'s fix as a button; devices; settings saved while running offer Restart beside Save', async () => {
+  const page = await app.open([profile(1, 'Invent ERP', { authMethod: 'auth-code', sendMethod: 'smtp' })]);
   await page.getByRole('button', { name: 'Relay for printers and old apps' }).click();
-  const dialog = page.getByTestId('relay');
-  await dialog.getByTestId('relay-state').waitFor();
-  assert.equal(await dialog.getByTestId('relay-state').innerText(), 'Stopped');
-  await dialog.getByRole('button', { name: 'Start' }).click();
-  await dialog.getByTestId('relay-state').getByText('Listening').waitFor();
-  assert.match(await dialog.innerText(), /Certificate SHA-256 AB:CD:EF/);
+  const pane = page.getByTestId('relay');
+  await pane.getByTestId('relay-state').waitFor();
+  assert.equal(await page.locator('[role=dialog]').count(), 0, 'a pane, not a modal');
+  assert.equal(await pane.getByTestId('relay-state').innerText(), 'Stopped');
+  await pane.getByRole('button', { name: 'Start' }).click();
+  await pane.getByTestId('relay-state').getByText('Listening').waitFor();
+  assert.equal(await pane.getByTestId('relay-state-note').innerText(), 'The relay is listening.', 'the result beside its button');
+  assert.match(await pane.innerText(), /Certificate SHA-256 AB:CD:EF/);
 
-  await dialog.getByLabel('New device').fill('bad name!');
-  await dialog.getByRole('button', { name: 'Add device' }).click();
-  await dialog.getByTestId('error-deviceName').waitFor();
-  await dialog.getByLabel('New device').fill('scanner-2f');
-  await dialog.getByLabel('From addresses (optional)').fill('192.168.1.20');
-  await dialog.getByRole('button', { name: 'Add device' }).click();
-  await dialog.getByTestId('relay-note').waitFor();
-  assert.match(await dialog.getByTestId('relay-note').innerText(), /password is on the clipboard/);
-  assert.deepEqual((await calls(page, 'relay_device_add')).at(-1).args.draft.allowed, ['192.168.1.20']);
-  assert.match(await dialog.getByTestId('relay-devices').innerText(), /scanner-2f\s+Invent ERP\s+password/);
-
-  const held = dialog.locator('li[data-held=true]');
-  assert.equal(await held.getByTestId('diagnosis').getAttribute('data-code'), 'aadsts70008');
-  await held.getByRole('button', { name: 'Retry' }).click();
-  await dialog.locator('li[data-held=true]').waitFor({ state: 'detached' });
-  await dialog.getByRole('button', { name: 'Delete' }).click();
-  await dialog.getByText('0 message(s) waiting, 0 held.').waitFor();
+  // The queue: one row a person scans, its held message's fix a button.
+  assert.match(await pane.getByRole('tab', { name: /Queue \(1\)/ }).innerText(), /1 held/);
+  const row = pane.getByTestId('queue-row');
+  const cells = await row.locator('td').allInnerTexts();
+  assert.equal(cells[1].split('\n')[0], 'scanner-2f');
+  assert.equal(cells[2].replace(/\s+/g, ' '), 'scan@printer.lan → ops@contoso.com');
+  assert.equal(cells[3], 'Scan from MFP-2F');
+  assert.equal(cells[4], '200.0 KB');
+  assert.equal(cells[5], 'Held');
+  assert.ok(!(await pane.innerText()).includes('message(s)'));
+  assert.equal(await pane.getByTestId('diagnosis').getAttribute('data-code'), 'aadsts70008');
   await page.screenshot({ path: join(shots, 'ui-relay.png') });
-  await page.keyboard.press('Escape');
-  await dialog.waitFor({ state: 'detached' });
+  await row.getByRole('button', { name: 'Retry now' }).click();
+  await pane.getByTestId('queue-note').getByText('Trying again within seconds.').waitFor();
+  await pane.getByTestId('diagnosis').waitFor({ state: 'detached' });
+  await row.getByRole('button', { name: 'Delete' }).click();
+  await pane.getByTestId('relay-deleted').getByText(/will not be sent/).waitFor();
+  await pane.getByTestId('relay-queue-empty').waitFor();
+
+  // Devices: added with the password only on the clipboard, said beside Add.
+  await pane.getByRole('tab', { name: /Devices/ }).click();
+  await pane.getByLabel('New device').fill('bad name!');
+  await pane.getByRole('button', { name: 'Add device' }).click();
+  await pane.getByTestId('error-deviceName').waitFor();
+  await pane.getByLabel('New device').fill('scanner-2f');
+  await pane.getByLabel('From addresses (optional)').fill('192.168.1.20');
+  await pane.getByRole('button', { name: 'Add device' }).click();
+  assert.match(await pane.getByTestId('relay-note').innerText(), /password is on the clipboard/);
+  assert.deepEqual((await calls(page, 'relay_device_add')).at(-1).args.draft.allowed, ['192.168.1.20']);
+  assert.match(await pane.getByTestId('relay-devices').innerText(), /scanner-2f\s+Invent ERP\s+password/);
+
+  // Settings saved while it runs: Restart, beside Save, takes them up.
+  await pane.getByRole('tab', { name: 'Settings' }).click();
+  await pane.getByLabel('Largest message (MB)').fill('20');
+  await pane.getByRole('button', { name: 'Save relay settings' }).click();
+  await pane.getByTestId('relay-restart-needed').waitFor();
+  await pane.getByTestId('relay-settings-restart').click();
+  await pane.getByTestId('relay-restart-needed').waitFor({ state: 'detached' });
+  assert.equal((await calls(page, 'relay_restart')).length, 1);
+  assert.equal(await pane.getByTestId('relay-settings-note').innerText(), 'Restarted with the saved settings.');
+
+  await pane.getByRole('button', { name: 'Close the relay' }).click();
+  await pane.waitFor({ state: 'detached' });
+  await page.context().close();
+});
+
+test('a held message\'s Reconnect opens its profile at the sign-in', async () => {
+  const page = await app.open([profile(1, 'Invent ERP', { authMethod: 'auth-code', sendMethod: 'smtp' })]);
+  await page.getByRole('button', { name: 'Relay for printers and old apps' }).click();
+  const pane = page.getByTestId('relay');
+  await pane.getByTestId('diagnosis').getByRole('button', { name: 'Reconnect' }).click();
+  await pane.waitFor({ state: 'detached' });
+  await page.getByTestId('connection').waitFor();
+  assert.equal(await page.getByTestId('step-signIn').getAttribute('aria-selected'), 'true');
   await page.context().close();
 });
 

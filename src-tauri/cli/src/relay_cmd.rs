@@ -121,7 +121,8 @@ fn print_line(m: &QueuedMessage) {
         (None, Some(e)) => format!("retrying ({} tries): {e}", m.state.attempts),
         _ => "queued".into(),
     };
-    println!("  {}  {} → {}  {state}", m.envelope.id, m.envelope.device, m.envelope.to.join(", "));
+    let subject = m.subject.as_deref().map(|s| format!("  “{s}”")).unwrap_or_default();
+    println!("  {}  {} → {}{subject}  {state}", m.envelope.id, m.envelope.device, m.envelope.to.join(", "));
 }
 
 fn device(app: &Mailwarden, command: DeviceCommand) -> Result<ExitCode, CoreError> {

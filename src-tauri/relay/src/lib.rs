@@ -67,8 +67,27 @@ pub struct RelayView {
     pub tls_listen: Option<String>,
     /// The certificate's SHA-256, when TLS is on.
     pub fingerprint: Option<String>,
+    /// The relay settings were saved since this relay started: a restart
+    /// takes them up.
+    pub restart_needed: bool,
     pub devices: Vec<Device>,
     pub queue: Vec<QueuedMessage>,
+}
+
+/// How much of a message's head is read for its subject in a listing.
+const SUBJECT_SEARCHED: u64 = 16 * 1024;
+
+/// The decoded Subject of a message's head (cut where the read stopped).
+fn subject_of(head: &[u8]) -> Option<String> {
+    let m = mail_parser::MessageParser::new().parse_headers(head)?;
+    let s = m.subject()?.trim();
+    (!s.is_empty()).then(|| s.chars().take(200).collect())
+}
+
+/// Whether a relay started with `running` would behave differently under
+/// `saved` (starting with the app is read only at start-up).
+pub fn restart_needed(running: &RelaySettings, saved: &RelaySettings) -> bool {
+    RelaySettings { start_with_app: saved.start_with_app, ..running.clone() } != *saved
 }
 
 impl Relay<'_> {
@@ -76,7 +95,9 @@ impl Relay<'_> {
     pub fn view(&self, running: Option<&Running>) -> crate::error::Result<RelayView> {
         let settings = self.settings().get()?.relay;
         let elsewhere = status::running_info(self.store.data_dir()).filter(|r| r.pid != std::process::id());
+        let restart = running.is_some_and(|r| restart_needed(r.settings(), &settings));
         Ok(RelayView {
+            restart_needed: restart,
             running: running.is_some(),
             elsewhere,
             listen: running.map_or(settings.listen, |r| r.addr.to_string()),
@@ -87,9 +108,20 @@ impl Relay<'_> {
         })
     }
 
-    /// Every queued or held message, oldest first.
+    /// Every queued or held message, oldest first, with its subject and
+    /// its profile's name.
     pub fn queue(&self) -> crate::error::Result<Vec<QueuedMessage>> {
-        self.store.spool().list()
+        let spool = self.store.spool();
+        let mut queue = spool.list()?;
+        if queue.is_empty() {
+            return Ok(queue);
+        }
+        let rows = self.store.list_rows()?;
+        for m in &mut queue {
+            m.subject = spool.head(&m.envelope.id, SUBJECT_SEARCHED).ok().and_then(|h| subject_of(&h));
+            m.profile_name = rows.iter().find(|r| r.id == m.envelope.profile_id).map(|r| r.name.clone());
+        }
+        Ok(queue)
     }
 
     /// Try a held (or waiting) message again at once.
@@ -121,5 +153,33 @@ impl Relay<'_> {
         } else {
             format!("Deleted message {id} from the queue: it will not be sent.")
         })
+    }
+}
+
+#[cfg(test)]
+mod view_tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_reads_the_decoded_subject_from_the_head_only() {
+        let head = b"From: scan@printer.lan\r\nSubject: =?UTF-8?Q?Scan_f=C3=BCr_Buchhaltung?=\r\n\tpage 1\r\n\r\nbody";
+        assert_eq!(subject_of(head).as_deref(), Some("Scan für Buchhaltung page 1"));
+        assert_eq!(subject_of(b"From: a@b\r\n\r\nno subject"), None);
+        assert_eq!(subject_of(b"Subject:   \r\n\r\n"), None, "an empty subject is none");
+        // Cut where the read stopped: what was read is still shown.
+        assert_eq!(subject_of(b"Subject: Invoice 1002\r\nX-Long: aaaa").as_deref(), Some("Invoice 1002"));
+        assert_eq!(subject_of(&[0xff, 0xfe, b'\r', b'\n']), None);
+    }
+
+    #[test]
+    fn only_a_setting_the_running_relay_uses_asks_for_a_restart() {
+        let running = RelaySettings::default();
+        assert!(!restart_needed(&running, &running.clone()));
+        let started_with_app = RelaySettings { start_with_app: !running.start_with_app, ..running.clone() };
+        assert!(!restart_needed(&running, &started_with_app), "read only at start-up");
+        let other_port = RelaySettings { listen: "127.0.0.1:2526".into(), ..running.clone() };
+        assert!(restart_needed(&running, &other_port));
+        let smaller = RelaySettings { max_message_bytes: 1024 * 1024, ..running.clone() };
+        assert!(restart_needed(&running, &smaller));
     }
 }

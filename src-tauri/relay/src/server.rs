@@ -230,6 +230,13 @@ pub struct Running {
     threads: Vec<JoinHandle<()>>,
 }
 
+impl Running {
+    /// The settings it was started with.
+    pub fn settings(&self) -> &RelaySettings {
+        &self.shared.settings
+    }
+}
+
 fn bind(addr: &str) -> Result<TcpListener> {
     TcpListener::bind(addr).map_err(|source| CoreError::Io {
         context: format!("The relay could not listen on {addr} (in use, or not an address of this computer)"),

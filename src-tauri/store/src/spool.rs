@@ -69,6 +69,13 @@ impl DeliveryState {
 pub struct QueuedMessage {
     pub envelope: Envelope,
     pub state: DeliveryState,
+    /// A worker is handing it upstream right now.
+    pub sending: bool,
+    /// Its Subject header, decoded (read by the relay's view; the queue
+    /// itself reads no message bodies).
+    pub subject: Option<String>,
+    /// The name of the profile it goes through (filled by the relay's view).
+    pub profile_name: Option<String>,
 }
 
 /// The queue folder.
@@ -220,6 +227,19 @@ impl Spool {
         serde_json::from_slice(line.strip_suffix(b"\r").unwrap_or(&line)).map_err(|_| bad(id))
     }
 
+    /// The first `max` bytes of the message of `id` (its header block, for
+    /// a listing): never the whole of a large message.
+    pub fn head(&self, id: &str, max: u64) -> Result<Vec<u8>> {
+        let f = File::open(self.checked(id)?).map_err(io(format!("Could not read queued message {id}")))?;
+        let mut r = std::io::BufReader::new(f.take(1024 * 1024 + max));
+        let mut envelope = Vec::new();
+        std::io::BufRead::read_until(&mut r, b'\n', &mut envelope)
+            .map_err(io(format!("Could not read queued message {id}")))?;
+        let mut head = Vec::new();
+        r.take(max).read_to_end(&mut head).map_err(io(format!("Could not read queued message {id}")))?;
+        Ok(head)
+    }
+
     pub fn state(&self, id: &str) -> DeliveryState {
         if check_id(id).is_err() {
             return DeliveryState::default();
@@ -269,7 +289,13 @@ impl Spool {
         for id in self.ids()? {
             // A message delivered meanwhile is simply not listed.
             if let Ok(envelope) = self.envelope(&id) {
-                out.push(QueuedMessage { state: self.state(&id), envelope });
+                out.push(QueuedMessage {
+                    state: self.state(&id),
+                    sending: self.is_sending(&id),
+                    subject: None,
+                    profile_name: None,
+                    envelope,
+                });
             }
         }
         Ok(out)

@@ -311,7 +311,7 @@ export type SettingsForm = { settings: Settings, autostart: boolean, };
 
 export type AttentionKind = "secret" | "refreshToken" | "reconnect" | "test" | "relay";
 
-export type AttentionAction = "rotateSecret" | "secretExpiry" | "reconnect" | "test" | "relayQueue";
+export type AttentionAction = "rotateSecret" | "secretExpiry" | "reconnect" | "test" | "relayQueue" | "relayDevices";
 
 export type AttentionItem = { profileId: number, profileName: string, kind: AttentionKind, state: ExpiryState, 
 /**
@@ -679,7 +679,20 @@ lastError: string | null,
  */
 held: Diagnosis | null, };
 
-export type QueuedMessage = { envelope: Envelope, state: DeliveryState, };
+export type QueuedMessage = { envelope: Envelope, state: DeliveryState, 
+/**
+ * A worker is handing it upstream right now.
+ */
+sending: boolean, 
+/**
+ * Its Subject header, decoded (read by the relay's view; the queue
+ * itself reads no message bodies).
+ */
+subject: string | null, 
+/**
+ * The name of the profile it goes through (filled by the relay's view).
+ */
+profileName: string | null, };
 
 export type RelayView = { running: boolean, 
 /**
@@ -694,6 +707,11 @@ listen: string, tlsListen: string | null,
 /**
  * The certificate's SHA-256, when TLS is on.
  */
-fingerprint: string | null, devices: Array<Device>, queue: Array<QueuedMessage>, };
+fingerprint: string | null, 
+/**
+ * The relay settings were saved since this relay started: a restart
+ * takes them up.
+ */
+restartNeeded: boolean, devices: Array<Device>, queue: Array<QueuedMessage>, };
 
 export type RunningInfo = { pid: number, listen: string, tlsListen: string | null, fingerprint: string | null, startedAt: string, };

@@ -92,6 +92,7 @@ export const commands = {
   registrationApply: (id: number, onProgress: Channel<string>) => call<ApplyReport>('registration_apply', { id, onProgress }),
   relayView: () => call<RelayView>('relay_view'),
   relayStart: () => call<RelayView>('relay_start'),
+  relayRestart: () => call<RelayView>('relay_restart'),
   relayStop: () => call<null>('relay_stop'),
   relayDeviceAdd: (draft: DeviceDraft) => call<Device>('relay_device_add', { draft }),
   relayDeviceReset: (name: string) => call<null>('relay_device_reset', { name }),

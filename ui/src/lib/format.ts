@@ -33,3 +33,13 @@ export function isoDateTime(at: string | number | Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${isoDate(d)} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
+
+/** A size in bytes as a person reads it: 812 bytes, 2.0 KB, 14.3 MB. */
+export function sizeText(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** Where the relay pane opens. */
+export type RelayTab = 'queue' | 'devices' | 'settings';

@@ -47,6 +47,8 @@ pub enum AttentionAction {
     Test,
     /// Open the relay's queue (held messages).
     RelayQueue,
+    /// Open the relay's devices (one let in from too wide a range).
+    RelayDevices,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -144,8 +146,8 @@ impl Watch<'_> {
                 kind: AttentionKind::Relay,
                 state: ExpiryState::Urgent,
                 days_left: None,
-                title: format!("{} relay message(s) held", diags.len()),
-                detail: format!("{} — retry once fixed: `mailwarden relay queue retry ID`.", diags[0].title),
+                title: format!("{} held by the relay", crate::diagnosis::plural(diags.len() as i64, "message")),
+                detail: format!("{}. Fix it, then retry them from the relay's queue.", diags[0].title),
                 action: AttentionAction::RelayQueue,
                 item: format!("relay-held:{profile_id}"),
             });
@@ -160,7 +162,7 @@ impl Watch<'_> {
                     days_left: None,
                     title: format!("Relay device “{}” is let in from a wide range", d.device.name),
                     detail: w.clone(),
-                    action: AttentionAction::RelayQueue,
+                    action: AttentionAction::RelayDevices,
                     item: format!("relay-range:{}:{}", d.device.id, d.device.allowed.join(",")),
                 });
             }
