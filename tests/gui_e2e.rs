@@ -65,7 +65,6 @@ fn create_validate_fix_save_relaunch_delete() {
     assert_eq!(s.script("return document.getElementById('clientId').value;").as_str(), Some(CLIENT));
     assert_eq!(s.count("[data-testid=error-clientId]"), 0, "an error outlived its fix");
     assert_eq!(s.find("#clientId").attr("aria-invalid").as_deref(), Some("false"));
-    s.settle();
     s.screenshot(&shots().join("list-and-editor.png"));
 
     // The secret went in, and nothing brings it back to the webview.

@@ -74,6 +74,7 @@ fn the_secret_goes_to_the_clipboard_not_the_page_and_is_cleared() {
     assert!(config.contains("auth xoauth2") && config.contains("token 'Scanner relay'"), "{config}");
     assert!(!config.contains(SECRET));
     s.quit();
+    drop(driver);
 
     // Handed over again, and the app quits before the minute is up: the
     // secret does not outlive it (a clipboard manager would otherwise keep it).

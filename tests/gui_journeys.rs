@@ -101,7 +101,7 @@ fn program_then_watch(j: &mut Journey, program: &str, needle: &str) {
 
 fn watch_done(j: &mut Journey) {
     j.step("watch");
-    j.s.find("[data-testid=watch-summary]");
+    j.s.find("[data-testid=step-summary]");
     for id in ["describe", "signIn", "test", "handover", "watch"] {
         assert_eq!(j.step_state(id), "done", "{id}: {}", j.s.find(".setup-steps").text());
     }
@@ -146,7 +146,7 @@ fn seed_000_connectpath_app_only_graph() {
     hand_over_secret(&mut j, SECRET);
     j.shot("handover");
     watch_done(&mut j);
-    assert!(j.s.find("[data-testid=watch-summary]").text().contains("days left"));
+    assert!(j.s.find("[data-testid=step-summary]").text().contains("days left"));
 }
 
 #[test]

@@ -75,7 +75,6 @@ fn the_relay_pane_runs_the_relay_its_queue_devices_and_settings() {
     s.find("[data-testid=relay-add] button[type=submit]").click();
     s.wait_until("the wide device warned", 10, |s| s.count("[data-testid=device-warning]") == 1);
     assert!(s.find("[data-testid=device-warning]").text().contains("10.8.0.0/16 is wider than one subnet"));
-    s.settle();
     s.screenshot(&shots.join("relay-wide-range.png"));
 
     let o = smtplib(port, "scanner-gui", &password, "<gui-1@printer.lan>");
@@ -117,7 +116,6 @@ fn the_relay_pane_runs_the_relay_its_queue_devices_and_settings() {
     let title_top = "return document.getElementById('relay-title').getBoundingClientRect().top >= 0;";
     s.script(&format!("document.querySelector('{HELD}').scrollIntoView();"));
     assert_eq!(s.script(title_top), serde_json::json!(true));
-    s.settle();
     s.screenshot(&shots.join("relay-window.png"));
     s.find(&format!("{HELD} button.danger")).click();
     s.wait_until("the queue empty", 10, |s| s.count("[data-testid=queue-row]") == 0);
@@ -137,7 +135,6 @@ fn the_relay_pane_runs_the_relay_its_queue_devices_and_settings() {
     assert!(s.find("[data-testid=relay-settings-note]").text().contains("once restarted"));
     // The running relay still has the old settings: Restart, beside Save, takes them up.
     s.wait_until("the restart asked for", 10, |s| s.count("[data-testid=relay-restart-needed]") == 1);
-    s.settle();
     s.screenshot(&shots.join("relay-settings.png"));
     s.find("[data-testid=relay-settings-restart]").click();
     s.wait_until("restarted", 30, |s| s.text_of("[data-testid=relay-settings-note]").contains("Restarted"));

@@ -78,7 +78,6 @@ fn attention_panel_and_guided_rotation_in_the_window() {
 
     // Worst first: the expired secret, then the soon one; the valid one is not listed.
     s.wait_until("the attention panel", 10, |s| s.count("[data-testid=attention-item]") == 2);
-    s.settle();
     s.screenshot(&shots.join("attention.png"));
     let items = attention(&s);
     assert!(items[0].contains("Invoices") && items[0].contains("expired 2 days ago"), "{items:?}");
@@ -112,7 +111,6 @@ fn attention_panel_and_guided_rotation_in_the_window() {
     s.script("document.querySelector('[data-testid=secret-history]').closest('details').open = true;");
     assert_eq!(s.find_all("[data-testid=secret-history] tbody tr").len(), 2);
     assert!(!s.source().contains(NEW_SECRET) && !s.source().contains(SECRET), "no secret value in the page");
-    s.settle();
     s.screenshot(&shots.join("rotate.png"));
 
     // Settings: a 10-day warning leaves nothing to attend to.
@@ -185,7 +183,6 @@ fn microsofts_refusal_of_a_secret_is_one_verdict_everywhere() {
     });
     let shots = bin_dir().parent().unwrap().join("screenshots");
     std::fs::create_dir_all(&shots).unwrap();
-    s.settle();
     s.screenshot(&shots.join("secret-refused.png"));
 
     // The portal address in the steps is a link the system browser opens.

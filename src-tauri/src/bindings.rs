@@ -15,9 +15,10 @@ use mailwarden_engine::{
     HandoverRecord, HandoverSummary, HandoverValue, ImportAction, ImportItem, ImportReport, InboundReport, InboundVia,
     KeyBackend, KeyInfo, ListSort, NewSecret, NewestMessage, OnConflict, Permission, PermissionKind, Plan, PlanStep,
     PortalRow, Profile, ProfileDraft, ProfileList, ProfileQuery, ProfileRow, ProfileSummary, ProfileView, Program,
-    ProgramConfig, Provider, QueuedMessage, RegistrationCheck, RelaySettings, RelayView, Reveal, RotateReport,
-    RowApplied, RunningInfo, SecretChange, SecretRecord, SendMethod, SendReport, Settings, SetupGuide, SetupProgress,
-    SetupStep, StepId, StepOutcome, StepState, TestKind, TestResult, TestStep, Thresholds, TlsMode, TokenRecord,
+    ProgramChoice, ProgramConfig, Provider, QueuedMessage, RegistrationCheck, RelaySettings, RelayView, Reveal,
+    RotateReport, RowApplied, RunningInfo, SecretChange, SecretRecord, SendMethod, SendReport, Settings, SetupGuide,
+    SetupProgress, SetupStep, StepId, StepOutcome, StepState, TestKind, TestResult, TestStep, Thresholds, TlsMode,
+    TokenRecord,
 };
 use ts_rs::{Config, TS};
 
@@ -45,7 +46,7 @@ pub fn render() -> String {
         TokenRecord, Claims, AuthReport, DeviceCodePrompt, ConnectProgress, SendReport, InboundReport, InboundVia, NewestMessage, TestKind, TestResult, TestStep,
         Thresholds, Settings, SettingsForm, AttentionKind, AttentionAction, AttentionItem, SecretRecord, DateOrder, PortalRow,
         AppSecret, AppSecretsReport, NewSecret, RotateReport, RowApplied, SetupGuide, GuideSection, GuideStep, Permission, PermissionKind,
-        HandoverValue, HandoverRecord, HandoverSummary, Reveal, Program, ProgramConfig, ConfigFile,
+        HandoverValue, HandoverRecord, HandoverSummary, Reveal, Program, ProgramChoice, ProgramConfig, ConfigFile,
         SetupProgress, SetupStep, StepId, StepState, OnConflict, ImportAction, FieldChange, ImportItem, ImportReport, ImportPick,
         RegistrationCheck, Finding, FindingState, Plan, PlanStep, ApplyReport, ApplyState, StepOutcome, AdminInfo,
         RelaySettings, Bounces, Device, DeviceDraft, Envelope, DeliveryState, QueuedMessage, RelayView, RunningInfo,

@@ -136,5 +136,6 @@ pub fn save_program_config(
         return Ok(None);
     };
     std::fs::write(&path, &f.text).map_err(|e| IpcError::flow(format!("Could not write {}: {e}", path.display())))?;
+    crate::files::remember(&app, &path);
     Ok(Some(path.display().to_string()))
 }

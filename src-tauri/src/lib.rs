@@ -7,6 +7,7 @@
 pub mod bindings;
 mod commands;
 mod connect;
+mod files;
 mod guide;
 mod handover;
 pub mod ipc_error;
@@ -45,6 +46,7 @@ pub fn run() {
             app.manage(handover::ClipboardSecret::default());
             app.manage(registration::Admin::default());
             app.manage(relay::RelayHandle::default());
+            app.manage(files::SavedFiles::default());
             tray::build(app)?;
             let handle = app.handle().clone();
             std::thread::spawn(move || relay::start_with_app(&handle));

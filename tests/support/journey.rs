@@ -43,10 +43,16 @@ impl Journey {
         Journey { s, db, shots, seed: seed.into(), n: 0, _driver: driver }
     }
 
-    /// A numbered screenshot of this step.
+    /// A numbered screenshot of this step, once the screen shows it (see
+    /// [`Session::screenshot`]: a step whose frame never changes fails).
     pub fn shot(&mut self, name: &str) {
         self.n += 1;
-        self.s.screenshot(&self.shots.join(format!("{}-{:02}-{name}.png", self.seed, self.n)));
+        let path = self.shots.join(format!("{}-{:02}-{name}.png", self.seed, self.n));
+        if name == "FAILED" {
+            self.s.screenshot_now(&path);
+        } else {
+            self.s.screenshot(&path);
+        }
     }
 
     /// Open a new profile's editor from the empty list.

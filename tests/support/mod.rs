@@ -219,6 +219,20 @@ pub fn no_stray_apps() {
     }
 }
 
+/// Whether two screenshots show the same pixels (ImageMagick's `compare`
+/// counts the pixels that differ; its exit status is 0 when none do).
+pub fn same_picture(a: &Path, b: &Path) -> bool {
+    Command::new("compare")
+        .args(["-metric", "AE"])
+        .arg(a)
+        .arg(b)
+        .arg("null:")
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("ImageMagick compare")
+        .success()
+}
+
 /// A PNG of the whole X screen (native dialogs included), via ImageMagick.
 pub fn screen_shot(path: &Path) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();

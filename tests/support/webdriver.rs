@@ -35,12 +35,22 @@ pub struct Driver {
 /// the whole screen.
 static ONE_APP: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+thread_local! {
+    /// This thread holds [`ONE_APP`]: a second Driver would wait for itself.
+    static HOLDS_APP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 impl Driver {
     /// Start WebKitWebDriver on a free loopback port, with `env` passed on to
     /// the app it launches — once the test before it has ended its app (and
     /// any app a crashed test left behind is gone).
     pub fn start(env: &[(&str, &Path)]) -> Driver {
+        assert!(
+            !HOLDS_APP.get(),
+            "this test already has a Driver: drop it before starting another (it holds the one-app lock)"
+        );
         let one_app = ONE_APP.lock().unwrap_or_else(|p| p.into_inner());
+        HOLDS_APP.set(true);
         crate::no_stray_apps();
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut cmd = Command::new("WebKitWebDriver");
@@ -74,7 +84,7 @@ impl Driver {
         }}});
         let v = post(&format!("{}/session", self.base), caps);
         let id = v["sessionId"].as_str().expect("session id").to_owned();
-        let s = Session { url: format!("{}/session/{id}", self.base) };
+        let s = Session { url: format!("{}/session/{id}", self.base), last_shot: Default::default() };
         post(&format!("{}/timeouts", s.url), json!({"implicit": 8000}));
         s
     }
@@ -87,6 +97,7 @@ impl Drop for Driver {
         let _ = Command::new("pkill").args(["-KILL", "-P", &self.process.id().to_string()]).status();
         let _ = self.process.kill();
         let _ = self.process.wait();
+        HOLDS_APP.set(false);
     }
 }
 
@@ -108,6 +119,8 @@ fn get(url: &str) -> Value {
 
 pub struct Session {
     url: String,
+    /// The last screenshot taken, which the next must differ from.
+    last_shot: std::cell::RefCell<Option<std::path::PathBuf>>,
 }
 
 #[derive(Clone)]
@@ -195,7 +208,31 @@ impl Session {
     /// dialogs included. (WebKit's own WebDriver screenshot waits for a paint,
     /// which an idle page drawn without GPU compositing never makes — as when
     /// the person sets `WEBKIT_DISABLE_COMPOSITING_MODE=1`.)
+    /// A screenshot once the screen shows what the page holds. The window
+    /// draws after the page changes, so a frame equal to this session's
+    /// previous screenshot is taken again until the new one is up; one that
+    /// never changes fails: it would show the moment before its subject.
+    /// Take it after asserting that its subject is there.
     pub fn screenshot(&self, path: &Path) {
+        self.settle();
+        crate::screen_shot(path);
+        let before = self.last_shot.replace(Some(path.to_owned()));
+        let Some(before) = before.filter(|b| b != path) else { return };
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while crate::same_picture(&before, path) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{} shows the same frame as {}: its subject never appeared",
+                path.display(),
+                before.display()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+            crate::screen_shot(path);
+        }
+    }
+
+    /// The screen as it is now (a failure's evidence), unchecked.
+    pub fn screenshot_now(&self, path: &Path) {
         crate::screen_shot(path);
     }
 

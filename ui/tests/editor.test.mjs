@@ -148,9 +148,14 @@ test('hand-over: values with their other names, a secret only through a dialog n
   await panel.getByTestId('program').selectOption('msmtp');
   assert.match(await panel.getByTestId('program-config').innerText(), /passwordeval mailwarden token 'Alpha'/);
   await panel.getByRole('button', { name: 'Save as…' }).click();
-  await panel.getByText('Saved /home/me/msmtprc.').waitFor();
-  await panel.getByTestId('program').selectOption('git-send-email');
-  assert.match(await panel.getByRole('alert').innerText(), /Microsoft Graph/);
+  // Where it went, beside the button that saved it, and the folder a click away.
+  assert.match(await panel.getByTestId('config-saved').innerText(), /Saved to \/home\/me\/msmtprc/);
+  await panel.getByRole('button', { name: 'Show in folder' }).click();
+  assert.deepEqual((await calls(page, 'show_in_folder')).map((c) => c.args.path), ['/home/me/msmtprc']);
+  // A program that cannot use the profile is not offered; why is said.
+  const offered = await panel.getByTestId('program').locator('option').allInnerTexts();
+  assert.deepEqual(offered, ['Choose…', 'msmtp', 'NeoMutt / Mutt']);
+  assert.match(await panel.getByTestId('programs-refused').innerText(), /Not offered for this profile: git send-email/);
   await page.screenshot({ path: join(shots, 'ui-handover.png'), fullPage: true });
   await page.context().close();
 });
@@ -223,6 +228,18 @@ test('a profile saved while a search would hide it is shown: the search is clear
   await page.locator('[data-name="Zulu"]').waitFor();
   assert.equal(await page.getByLabel('Search profiles').inputValue(), '');
   assert.match(await page.getByTestId('toast').innerText(), /search was cleared/);
+  // What just happened is said where it covers nothing a person may press.
+  const covered = await page.evaluate(() => {
+    const t = document.querySelector('[data-testid=toast]').getBoundingClientRect();
+    return [...document.querySelectorAll('button, a, input, select, textarea, [role=tab]')]
+      .filter((b) => b.offsetParent)
+      .filter((b) => {
+        const r = b.getBoundingClientRect();
+        return r.left < t.right && t.left < r.right && r.top < t.bottom && t.top < r.bottom;
+      })
+      .map((b) => b.textContent.trim() || b.id || b.tagName);
+  });
+  assert.deepEqual(covered, [], 'the notice covers no control');
   await page.context().close();
 });
 

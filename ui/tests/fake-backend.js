@@ -212,6 +212,12 @@
         hasClientSecret: true,
         hasRefreshToken: !state.tokenForgotten,
         history: state.handovers,
+        // As the core answers for a Graph profile: git send-email cannot use it.
+        programs: [
+          { program: 'msmtp', label: 'msmtp', refused: null },
+          { program: 'neomutt', label: 'NeoMutt / Mutt', refused: null },
+          { program: 'git-send-email', label: 'git send-email', refused: `“${p.name}” sends through Microsoft Graph: its tokens are for Graph, which git send-email cannot use.` },
+        ],
       };
     },
     handover_copy_secret: ({ what, keep }) => {
@@ -227,6 +233,10 @@
       return { program, files: [{ path: '~/.msmtprc', text: "account alpha\nauth xoauth2\npasswordeval mailwarden token 'Alpha'\n" }], notes: ['Send with msmtp -a alpha.'] };
     },
     save_program_config: () => '/home/me/msmtprc',
+    show_in_folder: ({ path }) => {
+      if (path !== '/home/me/msmtprc') throw { code: 'flow', message: 'Only a file Mailwarden saved in this session can be shown.', field: null, fields: [], diagnosis: null };
+      return null;
+    },
     // Import/export: an encrypted file with a conflict, a new and a bad profile.
     export_profiles: ({ passphrase }) => {
       if (passphrase !== null && passphrase.length < 8) throw invalid([{ field: 'passphrase', message: 'The passphrase must be at least 8 characters.' }]);

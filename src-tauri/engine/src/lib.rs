@@ -51,7 +51,7 @@ pub use mailwarden_services::guide::render::{render as render_guide, Format as G
 pub use mailwarden_services::guide::{
     Permission, PermissionKind, Section as GuideSection, SetupGuide, Step as GuideStep,
 };
-pub use mailwarden_services::handover::programs::{ConfigFile, Invocation, Program, ProgramConfig};
+pub use mailwarden_services::handover::programs::{ConfigFile, Invocation, Program, ProgramChoice, ProgramConfig};
 pub use mailwarden_services::handover::{HandoverRecord, HandoverSummary, HandoverValue, Reveal};
 pub use mailwarden_services::registration::{
     AdminInfo, AdminSession, ApplyReport, ApplyState, Finding, FindingState, Plan, PlanStep, RegistrationCheck,

@@ -208,9 +208,13 @@ impl Mailwarden {
                     (Some(b), _) => {
                         format!("The client secret has {} days left; Mailwarden warns before it ends.", b.days_left)
                     }
-                    (None, m) if m.is_delegated() && !m.needs_no_connect() => {
-                        "Mailwarden keeps the sign-in alive and warns before it lapses.".to_owned()
-                    }
+                    (None, m) if m.is_delegated() && !m.needs_no_connect() => match &token {
+                        Some(t) => format!(
+                            "The sign-in was last refreshed on {}; nothing expires soon.",
+                            t.last_refresh().get(..10).unwrap_or(t.last_refresh())
+                        ),
+                        None => "Nothing expires soon.".to_owned(),
+                    },
                     _ => "Nothing expires soon.".to_owned(),
                 },
             ),

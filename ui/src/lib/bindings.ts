@@ -429,11 +429,21 @@ at: string,
  */
 kept: boolean, };
 
-export type HandoverSummary = { values: Array<HandoverValue>, hasClientSecret: boolean, hasRefreshToken: boolean, history: Array<HandoverRecord>, };
+export type HandoverSummary = { values: Array<HandoverValue>, hasClientSecret: boolean, hasRefreshToken: boolean, history: Array<HandoverRecord>, 
+/**
+ * The programs configuration can be written for, each offered or not (and why).
+ */
+programs: Array<ProgramChoice>, };
 
 export type Reveal = "clientSecret" | "refreshToken";
 
 export type Program = "msmtp" | "neomutt" | "aerc" | "git-send-email" | "postfix";
+
+export type ProgramChoice = { program: Program, label: string, 
+/**
+ * Why no configuration can be written for this profile; None: offered.
+ */
+refused: string | null, };
 
 export type ProgramConfig = { program: Program, files: Array<ConfigFile>, 
 /**

@@ -73,6 +73,7 @@ export const commands = {
   copyText: (text: string) => call<null>('copy_text', { text }),
   sendTest: (id: number, to: string | null, force: boolean, onStep: Channel<TestStep>) => call<SendReport>('send_test', { id, to, force, onStep }),
   checkInbound: (id: number, onStep: Channel<TestStep>) => call<InboundReport>('check_inbound', { id, onStep }),
+  showInFolder: (path: string) => call<null>('show_in_folder', { path }),
   profileGuide: (id: number) => call<SetupGuide>('profile_guide', { id }),
   openGuideLink: (id: number, url: string) => call<null>('open_guide_link', { id, url }),
   openPortalLink: (url: string) => call<null>('open_portal_link', { url }),

@@ -33,6 +33,8 @@ pub struct HandoverSummary {
     pub has_client_secret: bool,
     pub has_refresh_token: bool,
     pub history: Vec<HandoverRecord>,
+    /// The programs configuration can be written for, each offered or not (and why).
+    pub programs: Vec<programs::ProgramChoice>,
 }
 
 /// The plain values of `p` a product may ask for, in the order forms ask.
@@ -143,6 +145,7 @@ impl Handovers<'_> {
             has_client_secret: v.has_client_secret,
             has_refresh_token,
             history: self.store.handovers(id)?,
+            programs: programs::choices(&v.profile),
         })
     }
 

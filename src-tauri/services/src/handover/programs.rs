@@ -42,6 +42,57 @@ impl Program {
         let s = if s == "mutt" { "neomutt" } else { s };
         Program::ALL.into_iter().find(|p| p.as_str() == s)
     }
+
+    /// Its name as people know it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Program::Msmtp => "msmtp",
+            Program::Neomutt => "NeoMutt / Mutt",
+            Program::Aerc => "aerc",
+            Program::GitSendEmail => "git send-email",
+            Program::Postfix => "Postfix (sasl-xoauth2)",
+        }
+    }
+}
+
+/// A program the hand-over may offer for a profile, or why it cannot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgramChoice {
+    pub program: Program,
+    pub label: &'static str,
+    /// Why no configuration can be written for this profile; None: offered.
+    pub refused: Option<String>,
+}
+
+/// Every program, each offered for `p` or with the reason it is not.
+pub fn choices(p: &Profile) -> Vec<ProgramChoice> {
+    Program::ALL
+        .into_iter()
+        .map(|program| ProgramChoice { program, label: program.label(), refused: refusal(p, program) })
+        .collect()
+}
+
+/// Why `program` cannot use `p`, if it cannot.
+pub fn refusal(p: &Profile, program: Program) -> Option<String> {
+    if p.auth_method == AuthMethod::Basic {
+        return Some(format!(
+            "“{}” signs in with a password: Mailwarden hands out OAuth tokens only. Give the program the password itself, or use a profile that signs in with OAuth.",
+            p.name
+        ));
+    }
+    let smtp = p.send_method == SendMethod::Smtp && !p.smtp_host.is_empty();
+    if !smtp && program != Program::Aerc && program != Program::Neomutt {
+        return Some(format!(
+            "“{}” sends through Microsoft Graph: its tokens are for Graph, which {} cannot use. Make a profile that sends by SMTP (scope SMTP.Send) for it.",
+            p.name,
+            program.label()
+        ));
+    }
+    if !smtp && p.imap_host.is_empty() {
+        return Some(format!("“{}” has neither an SMTP nor an IMAP server for {} to use.", p.name, program.label()));
+    }
+    None
 }
 
 /// One generated file (or, for Postfix, several) with where it goes.
@@ -115,27 +166,10 @@ impl Invocation {
 
 /// The configuration of `program` for profile `p`.
 pub fn config(p: &Profile, program: Program, how: &Invocation) -> Result<ProgramConfig> {
-    if p.auth_method == AuthMethod::Basic {
-        return Err(CoreError::Flow(format!(
-            "“{}” signs in with a password: Mailwarden hands out OAuth tokens only. Give the program the password itself, or use a profile that signs in with OAuth.",
-            p.name
-        )));
+    if let Some(why) = refusal(p, program) {
+        return Err(CoreError::Flow(why));
     }
     let smtp = p.send_method == SendMethod::Smtp && !p.smtp_host.is_empty();
-    if !smtp && program != Program::Aerc && program != Program::Neomutt {
-        return Err(CoreError::Flow(format!(
-            "“{}” sends through Microsoft Graph: its tokens are for Graph, which {} cannot use. Make a profile that sends by SMTP (scope SMTP.Send) for it.",
-            p.name,
-            program.as_str()
-        )));
-    }
-    if !smtp && p.imap_host.is_empty() {
-        return Err(CoreError::Flow(format!(
-            "“{}” has neither an SMTP nor an IMAP server for {} to use.",
-            p.name,
-            program.as_str()
-        )));
-    }
     let token = how.token_command(p);
     Ok(match program {
         Program::Msmtp => msmtp(p, &token),
@@ -341,5 +375,28 @@ fn postfix(p: &Profile, how: &Invocation) -> ProgramConfig {
             ConfigFile { path: "/etc/sasl-xoauth2.conf".into(), text: conf },
         ],
         notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{test_draft, validate, Provider};
+
+    #[test]
+    fn only_the_programs_a_profile_can_serve_are_offered_and_the_others_say_why() {
+        let profile = |auth, send| {
+            let d = test_draft("ERP", Provider::Microsoft365, auth, send);
+            validate(&d, None, crate::profile::TEST_TODAY).unwrap().profile
+        };
+        let offered =
+            |p: &Profile| choices(p).into_iter().filter(|c| c.refused.is_none()).map(|c| c.program).collect::<Vec<_>>();
+        let graph = profile(AuthMethod::ClientCredentials, SendMethod::Graph);
+        assert_eq!(offered(&graph), [Program::Neomutt, Program::Aerc]);
+        let git = choices(&graph).into_iter().find(|c| c.program == Program::GitSendEmail).unwrap();
+        assert!(git.refused.unwrap().contains("which git send-email cannot use"));
+        assert_eq!(offered(&profile(AuthMethod::AuthCode, SendMethod::Smtp)), Program::ALL);
+        let err = config(&graph, Program::Msmtp, &Invocation::beside(std::path::Path::new("/usr/bin"), None));
+        assert!(err.is_err(), "what is not offered is refused the same way");
     }
 }
