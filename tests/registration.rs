@@ -79,7 +79,7 @@ fn an_administrator_creates_the_registration_and_it_signs_in_at_once() {
     let plan = text(&o.stdout);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(plan.contains("As admin@contoso.com, Mailwarden will:"), "{plan}");
-    assert!(plan.contains("1. Create the app registration — “Invent ERP”: supported account types AzureADMyOrg; redirect URI http://localhost (Mobile and desktop applications); API permissions SMTP.Send, IMAP.AccessAsUser.All, offline_access"), "{plan}");
+    assert!(plan.contains("1. Create the app registration — “Invent ERP”: supported account types: Single tenant (accounts in this organizational directory only); redirect URI http://localhost (Mobile and desktop applications); API permissions SMTP.Send, IMAP.AccessAsUser.All, offline_access"), "{plan}");
     assert!(plan.contains("Left for you: Exchange Online: SMTP AUTH on for the mailbox"), "{plan}");
     assert_eq!(env.idp.state.lock().unwrap().created_apps, 0);
 

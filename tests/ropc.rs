@@ -33,8 +33,9 @@ fn the_mailbox_password_gets_a_token_and_microsofts_warning_is_said() {
     let o = env.ok(&["test", "auth", "CXT", "--json"], None);
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(r["claims"]["account"], USER, "{r}");
-    let warnings = r["warnings"].to_string();
-    assert!(warnings.contains("Microsoft discourages the password sign-in"), "{warnings}");
+    let advice = r["advice"].as_str().unwrap_or_default();
+    assert!(advice.contains("Microsoft discourages the password sign-in"), "{r}");
+    assert_eq!(r["warnings"], serde_json::json!([]), "said once, as advice, not as a warning on this token");
     assert_eq!(env.idp.count("password"), 1);
     // A second token comes from the cache; no second password sign-in.
     let t = token_of(&env.ok(&["token", "CXT"], None));

@@ -23,7 +23,7 @@ fn xoauth2_over_starttls_is_delivered() {
         serde_json::from_slice(&env.ok(&["profile", "show", "Invent ERP", "--json"], None).stdout).unwrap();
     assert_eq!(v["lastTest"]["kind"], "send");
     assert_eq!(v["lastTest"]["ok"], true);
-    assert!(v["lastTest"]["summary"].as_str().unwrap().starts_with("250"), "{v}");
+    assert!(v["lastTest"]["summary"].as_str().unwrap().starts_with("Sent to erp@contoso.com at "), "{v}");
     let again = env.run(&["test", "send", "Invent ERP"], None);
     assert_eq!(again.status.code(), Some(1));
     assert!(text(&again.stderr).contains("wait"), "{}", text(&again.stderr));

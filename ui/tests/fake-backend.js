@@ -324,7 +324,7 @@
       const p = state.profiles.find((x) => x.id === id);
       const done = state.applied?.includes(id);
       return { appName: p.name, readAs: state.admin.account, mismatches: done ? 0 : 1, findings: [
-        { item: 'Supported account types', state: 'ok', found: 'AzureADMyOrg', wanted: 'AzureADMyOrg', fix: null },
+        { item: 'Supported account types', state: 'ok', found: 'Single tenant (accounts in this organizational directory only)', wanted: 'Single tenant (accounts in this organizational directory only)', fix: null },
         { item: 'Redirect URI (Mobile and desktop applications)', state: done ? 'ok' : 'mismatch', found: done ? 'http://localhost' : 'none', wanted: 'http://localhost',
           fix: done ? null : '**Authentication** → **Add a platform** → **Mobile and desktop applications** → add http://localhost.' },
       ] };

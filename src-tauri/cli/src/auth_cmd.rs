@@ -103,6 +103,9 @@ pub fn test_auth(app: &Mailwarden, profile: &str, json: bool) -> Result<ExitCode
     for w in &report.warnings {
         println!("warning: {w}");
     }
+    if let Some(a) = &report.advice {
+        println!("note: {a}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

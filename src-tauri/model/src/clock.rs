@@ -28,6 +28,14 @@ pub fn local_date(at: OffsetDateTime, zone: &jiff::tz::TimeZone) -> Date {
     Date::from_calendar_date(d.year() as i32, month, d.day() as u8).unwrap_or(at.date())
 }
 
+/// The time of day of instant `at` in `zone`, as HH:MM (for a sentence:
+/// "Sent to bob@contoso.com at 09:20").
+pub fn local_time(at: OffsetDateTime, zone: &jiff::tz::TimeZone) -> String {
+    let ts = jiff::Timestamp::from_second(at.unix_timestamp()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let t = ts.to_zoned(zone.clone()).time();
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
 /// The real wall clock in the system's zone.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;

@@ -103,7 +103,11 @@ export type Catalog = { providers: Array<ChoiceOption<Provider>>, authMethods: A
  * The providers that sign in at Microsoft: the only ones that send
  * through Graph, and whose guide is the Entra portal's.
  */
-microsoft: Array<Provider>, };
+microsoft: Array<Provider>, 
+/**
+ * Shown beside the password sign-in (OAuth ROPC) when it is chosen.
+ */
+passwordSignInCaution: string, };
 
 export type KeyBackend = "keyring" | "file";
 
@@ -207,7 +211,17 @@ roles: Array<string>,
  */
 account: string | null, tenantId: string | null, objectId: string | null, appId: string | null, exp: number | null, };
 
-export type AuthReport = { claims: Claims | null, expiresAt: number, warnings: Array<string>, };
+export type AuthReport = { claims: Claims | null, expiresAt: number, 
+/**
+ * What this token says cannot work (the wrong audience, another account).
+ */
+warnings: Array<string>, 
+/**
+ * The sign-in method's own caution, whatever the token (the password
+ * sign-in's): the command line says it with the report; the window
+ * says it once, beside the method.
+ */
+advice: string | null, };
 
 export type DeviceCodePrompt = { userCode: string, verificationUri: string, expiresInSecs: number, message: string | null, };
 

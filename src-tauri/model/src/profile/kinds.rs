@@ -123,7 +123,13 @@ pub struct Catalog {
     /// The providers that sign in at Microsoft: the only ones that send
     /// through Graph, and whose guide is the Entra portal's.
     pub microsoft: Vec<Provider>,
+    /// Shown beside the password sign-in (OAuth ROPC) when it is chosen.
+    pub password_sign_in_caution: &'static str,
 }
+
+/// The caution the password sign-in (ROPC) carries wherever it is chosen or
+/// used: the editor, the guide, `test auth`. Portal words in `**bold**`.
+pub const ROPC_DISCOURAGED: &str = "Microsoft discourages the password sign-in (ROPC): it cannot pass multi-factor authentication, works only for accounts whose password Entra checks itself (not federated or password-less ones), and puts the password in another program. Prefer **Connect your account** (browser) for a mailbox, or app-only for a service; use this only to prove the credentials a product already uses.";
 
 pub fn catalog() -> Catalog {
     Catalog {
@@ -145,5 +151,6 @@ pub fn catalog() -> Catalog {
             .map(|&v| ChoiceOption { value: v, label: v.label(), short: v.short() })
             .collect(),
         microsoft: Provider::ALL.iter().copied().filter(|p| p.is_microsoft()).collect(),
+        password_sign_in_caution: ROPC_DISCOURAGED,
     }
 }

@@ -16,7 +16,7 @@ pub mod validate;
 pub use defaults::{defaults_for, rebase, Choices, Defaults};
 pub use expiry::{days_text, expiry_badge, secret_badge, severity, ExpiryBadge, ExpiryState, ExpiryText, Thresholds};
 pub use filter::{ListSort, Matcher, ProfileQuery};
-pub use kinds::{catalog, AuthMethod, Catalog, ChoiceOption, Cloud, Provider, SendMethod, TlsMode};
+pub use kinds::{catalog, AuthMethod, Catalog, ChoiceOption, Cloud, Provider, SendMethod, TlsMode, ROPC_DISCOURAGED};
 pub use row::{ProfileRow, ProfileSummary};
 pub use validate::syntax::{is_email, is_guid};
 pub use validate::{validate, Existing, Validated};

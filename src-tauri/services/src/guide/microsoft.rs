@@ -14,7 +14,7 @@ use crate::providers::endpoints::endpoints;
 use crate::providers::{mail_permission, GRAPH};
 
 /// What Microsoft says of the password sign-in, and what to prefer.
-pub const ROPC_DISCOURAGED: &str = "Microsoft discourages the password sign-in (ROPC): it cannot pass multi-factor authentication, works only for accounts whose password Entra checks itself (not federated or password-less ones), and puts the password in another program. Prefer **Connect your account** (browser) for a mailbox, or app-only for a service; use this only to prove the credentials a product already uses.";
+pub use crate::profile::ROPC_DISCOURAGED;
 
 const NEW_REGISTRATION: &str = "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/CreateApplicationBlade";
 

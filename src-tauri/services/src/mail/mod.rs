@@ -97,7 +97,8 @@ impl MailChecks<'_> {
             }
         }
         let result = self.send_test_now(&p, to, step, net::Limits::test(cancel));
-        self.record(id, TestKind::Send, &result, |r| format!("{} → {}", r.reply, r.to));
+        let at = crate::clock::local_time(self.clock.now(), &self.clock.zone());
+        self.record(id, TestKind::Send, &result, |r| format!("Sent to {} at {at}", r.to));
         result
     }
 

@@ -74,7 +74,12 @@ pub struct AuthReport {
     pub claims: Option<Claims>,
     #[ts(type = "number")]
     pub expires_at: i64,
+    /// What this token says cannot work (the wrong audience, another account).
     pub warnings: Vec<String>,
+    /// The sign-in method's own caution, whatever the token (the password
+    /// sign-in's): the command line says it with the report; the window
+    /// says it once, beside the method.
+    pub advice: Option<String>,
 }
 
 pub(super) fn not_connected(p: &Profile) -> CoreError {
@@ -295,7 +300,9 @@ impl Tokens<'_> {
             return Err(CoreError::Auth(Box::new(gap)));
         }
         let warnings = claims.as_ref().map(|c| warnings_for(&p, c)).unwrap_or_default();
-        Ok(AuthReport { claims, expires_at: issued.expires_at, warnings })
+        let advice = (p.auth_method == crate::profile::AuthMethod::Password)
+            .then(|| crate::profile::ROPC_DISCOURAGED.replace("**", ""));
+        Ok(AuthReport { claims, expires_at: issued.expires_at, warnings, advice })
     }
 
     pub fn connection(&self, id: i64) -> Result<Option<TokenRecord>> {

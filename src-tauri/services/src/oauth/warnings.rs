@@ -5,12 +5,10 @@
 use super::claims::Claims;
 use crate::profile::{AuthMethod, Profile, SendMethod};
 
-/// What a token's claims say about whether this profile can work.
+/// What a token's claims say about whether this profile can work (the
+/// method's own caution is [`AuthReport::advice`], said once in the window).
 pub fn warnings_for(p: &Profile, c: &Claims) -> Vec<String> {
     let mut w = Vec::new();
-    if p.auth_method == crate::profile::AuthMethod::Password {
-        w.push(crate::guide::ROPC_DISCOURAGED.replace("**", ""));
-    }
     let aud = c.aud.clone().unwrap_or_default().to_ascii_lowercase();
     let aud = aud.trim_end_matches('/');
     // The resources of the profile's own cloud: a national cloud's hosts, or

@@ -151,7 +151,12 @@ pub fn compare(p: &Profile, w: &Wanted, a: &Actual, today: time::Date) -> Vec<Fi
     let mut out = Vec::new();
     let has = app.sign_in_audience.clone().unwrap_or_default();
     out.push(fix(
-        finding("Supported account types", if audience_covers(&has, w.audience) { Ok } else { Mismatch }, &has, w.audience),
+        finding(
+            "Supported account types",
+            if audience_covers(&has, w.audience) { Ok } else { Mismatch },
+            super::audience_words(&has),
+            super::audience_words(w.audience),
+        ),
         "In **Authentication** (or the app's **Manifest**), change **Supported account types** as the guide says, or change the profile's Tenant.",
     ));
     match &w.platform {

@@ -87,6 +87,18 @@ fn audience(p: &Profile) -> &'static str {
     }
 }
 
+/// Graph's `signInAudience` in the portal's words (Supported account types).
+pub(crate) fn audience_words(a: &str) -> &'static str {
+    match a {
+        "AzureADMyOrg" => "Single tenant (accounts in this organizational directory only)",
+        "AzureADMultipleOrgs" => "Multitenant (accounts in any organizational directory)",
+        "AzureADandPersonalMicrosoftAccount" => "Any organizational directory and personal Microsoft accounts",
+        "PersonalMicrosoftAccount" => "Personal Microsoft accounts only",
+        "" => "not set",
+        _ => "an account type this version does not know",
+    }
+}
+
 /// Whether an app with audience `has` lets in the accounts `needs` names.
 pub(crate) fn audience_covers(has: &str, needs: &str) -> bool {
     let work = ["AzureADMyOrg", "AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount"];

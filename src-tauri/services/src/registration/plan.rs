@@ -76,7 +76,7 @@ fn app_body(p: &Profile, w: &Wanted, a: &Actual, app: Option<&Application>) -> O
     let current = app.and_then(|x| x.sign_in_audience.clone()).unwrap_or_default();
     if app.is_none() || !audience_covers(&current, w.audience) {
         body.insert("signInAudience".into(), json!(w.audience));
-        what.push(format!("supported account types {}", w.audience));
+        what.push(format!("supported account types: {}", super::audience_words(w.audience)));
     }
     let (public, web) = app.map_or((vec![], vec![]), |x| (x.public_uris().to_vec(), x.web_uris().to_vec()));
     match &w.platform {

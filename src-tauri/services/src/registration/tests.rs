@@ -88,6 +88,11 @@ fn a_loopback_uri_under_web_is_found_and_moved_and_missing_permissions_named() {
     let f = compare(&p, &w, &a, date!(2026 - 12 - 01));
     let get = |item: &str| f.iter().find(|x| x.item.starts_with(item)).unwrap_or_else(|| panic!("{item}: {f:#?}"));
     assert_eq!(get("Supported account types").state, FindingState::Ok);
+    assert_eq!(
+        get("Supported account types").found,
+        "Single tenant (accounts in this organizational directory only)",
+        "the portal's words"
+    );
     let r = get("Redirect URI (Mobile and desktop");
     assert_eq!(r.state, FindingState::Mismatch);
     assert!(r.fix.as_deref().unwrap().contains("remove http://localhost from **Web**"), "{r:?}");
@@ -159,7 +164,7 @@ fn no_app_means_create_it_with_everything_the_profile_needs() {
     let f = compare(&p, &w, &a, date!(2026 - 12 - 01));
     assert_eq!((f.len(), f[0].state), (1, FindingState::Mismatch));
     let plan = plan_for_tests(&p, &w, &a, false, "2026-12-01");
-    assert!(plan[0].starts_with("Create the app registration: “Invoices”: supported account types AzureADMyOrg; Allow public client flows: Yes; API permissions SMTP.Send, IMAP.AccessAsUser.All, offline_access"), "{plan:?}");
+    assert!(plan[0].starts_with("Create the app registration: “Invoices”: supported account types: Single tenant (accounts in this organizational directory only); Allow public client flows: Yes; API permissions SMTP.Send, IMAP.AccessAsUser.All, offline_access"), "{plan:?}");
     assert!(plan[1].starts_with("Create the enterprise application"), "{plan:?}");
     assert!(plan[2].starts_with("Grant admin consent: Microsoft Graph SMTP.Send"), "{plan:?}");
     assert_eq!(plan.len(), 3, "a public client gets no secret: {plan:?}");
