@@ -18,7 +18,7 @@ test('the empty state invites the first mail server and opens the editor', async
   await page.context().close();
 });
 
-test('expiry badges: green ok, amber soon, red urgent and expired', async () => {
+test('expiry badges: green ok, amber soon, red urgent, filled red expired; said as the attention panel says them', async () => {
   const page = await app.open([
     profile(1, 'Alpha', { secretExpiry: { state: 'ok', daysLeft: 200, text: 'Client secret expires in 200 days' } }),
     profile(2, 'Bravo', { secretExpiry: { state: 'soon', daysLeft: 17, text: 'Client secret expires in 17 days' } }),
@@ -28,9 +28,13 @@ test('expiry badges: green ok, amber soon, red urgent and expired', async () => 
   await page.getByTestId('profile-row').first().waitFor();
   const pills = await page.$$eval('.expiry', (els) =>
     els.map((e) => ({ state: e.dataset.state, text: e.textContent.trim(), label: e.getAttribute('aria-label'), color: getComputedStyle(e).backgroundColor })));
-  assert.deepEqual(pills.map((p) => [p.state, p.text]), [['ok', '200 d'], ['soon', '17 d'], ['urgent', '4 d'], ['expired', 'expired']]);
+  assert.deepEqual(pills.map((p) => [p.state, p.text]), [['ok', '200 d'], ['soon', '17 d'], ['urgent', '4 d'], ['expired', 'Expired']]);
   assert.equal(pills[3].label, 'Client secret expired 3 days ago');
-  assert.equal(pills[2].color, pills[3].color, 'urgent and expired share red');
+  assert.notEqual(pills[2].color, pills[3].color, 'urgent and expired never look alike');
+  // The attention panel says "Expired" the same way, in the same colour.
+  const state = page.locator('[data-testid=attention-item][data-state=expired] .state');
+  assert.equal(await state.innerText(), 'Expired');
+  assert.equal(await state.evaluate((e) => getComputedStyle(e).backgroundColor), pills[3].color);
   assert.notEqual(pills[0].color, pills[1].color);
   assert.notEqual(pills[1].color, pills[2].color);
   await page.screenshot({ path: join(shots, 'ui-badges.png') });

@@ -2,7 +2,7 @@
 import type { ChoiceOption, ExpiryBadge, StepId } from './bindings';
 
 export function expiryShort(b: ExpiryBadge): string {
-  return b.state === 'expired' ? 'expired' : `${b.daysLeft} d`;
+  return b.state === 'expired' ? 'Expired' : `${b.daysLeft.toLocaleString('en')} d`;
 }
 
 /** A choice's short label, as the core's catalogue words it (the value
