@@ -90,6 +90,18 @@ fn create_validate_fix_save_relaunch_delete() {
     s.wait_until("the row to disappear", 10, |s| row_count(s, "E2E Invoices") == 0);
     s.find("[data-testid=empty-state]");
     assert_eq!(db.dump().trim(), "[]");
+    // Undo brings it back as it was, its sealed secret too; then it goes for good.
+    assert_eq!(s.text_of("[data-testid=toast-action]"), "Undo");
+    s.find("[data-testid=toast-action]").click();
+    s.wait_until("the profile back", 10, |s| row_count(s, "E2E Invoices") == 1);
+    let back: serde_json::Value = serde_json::from_str(&db.dump()).unwrap();
+    assert_eq!((back[0]["name"].as_str(), back[0]["hasClientSecret"].as_bool()), (Some("E2E Invoices"), Some(true)));
+    s.find("[data-testid=step-describe]").click();
+    assert_eq!(s.find("[data-testid=clientSecret-state]").text().trim(), "Set");
+    s.button("Delete").click();
+    s.find("[data-testid=confirm-ok]").click();
+    s.wait_until("the row gone again", 10, |s| row_count(s, "E2E Invoices") == 0);
+    assert_eq!(db.dump().trim(), "[]");
 
     // Closing the window with unsaved edits asks first (a native dialog).
     s.button("Add your first mail server").click();

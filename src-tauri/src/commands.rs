@@ -63,9 +63,27 @@ pub fn check_draft(state: State<'_, AppState>, id: Option<i64>, draft: ProfileDr
     Ok(state.core()?.profiles().check(id, &draft)?)
 }
 
+/// The profile deleted last, kept (sealed) for Undo until the next delete
+/// or the app's exit.
+#[derive(Default)]
+pub struct LastDeleted(std::sync::Mutex<Option<mailwarden_engine::DeletedProfile>>);
+
 #[tauri::command(async)]
-pub fn delete_profile(state: State<'_, AppState>, id: i64) -> Res<()> {
-    Ok(state.core()?.profiles().delete(id)?)
+pub fn delete_profile(state: State<'_, AppState>, last: State<'_, LastDeleted>, id: i64) -> Res<()> {
+    let deleted = state.core()?.profiles().delete(id)?;
+    *last.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(deleted);
+    Ok(())
+}
+
+/// Put back the profile deleted last, as it was (its connection, secrets,
+/// history and tests too).
+#[tauri::command(async)]
+pub fn undo_delete(state: State<'_, AppState>, last: State<'_, LastDeleted>) -> Res<ProfileView> {
+    let mut slot = last.0.lock().unwrap_or_else(|p| p.into_inner());
+    let deleted = slot.as_ref().ok_or_else(|| IpcError::flow("Nothing was deleted to undo."))?;
+    let view = state.core()?.profiles().restore(deleted)?;
+    *slot = None;
+    Ok(view)
 }
 
 #[tauri::command(async)]

@@ -47,6 +47,7 @@ pub fn run() {
             app.manage(registration::Admin::default());
             app.manage(relay::RelayHandle::default());
             app.manage(files::SavedFiles::default());
+            app.manage(commands::LastDeleted::default());
             tray::build(app)?;
             let handle = app.handle().clone();
             std::thread::spawn(move || relay::start_with_app(&handle));

@@ -138,7 +138,8 @@
         },
       };
     },
-    delete_profile: ({ id }) => { state.profiles = state.profiles.filter((p) => p.id !== id); return null; },
+    delete_profile: ({ id }) => { state.deleted = state.profiles.find((p) => p.id === id); state.profiles = state.profiles.filter((p) => p.id !== id); return null; },
+    undo_delete: () => { state.profiles = state.profiles.concat([state.deleted]); return state.deleted; },
     attention: () => attentionItems(),
     watch_failure: () => window.__WATCH_FAILURE__ ?? null,
     check_now: () => attentionItems(),

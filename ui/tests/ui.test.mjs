@@ -96,6 +96,22 @@ test('a dialog closed with Esc gives focus back to what opened it; the editor he
   await page.context().close();
 });
 
+test('a deleted profile can be brought back with Undo, beside the notice that says it was deleted', async () => {
+  const page = await app.open([profile(1, 'Alpha'), profile(2, 'Bravo')]);
+  await page.locator('[data-name="Alpha"]').click();
+  await page.getByRole('button', { name: 'Delete' }).click();
+  assert.match(await page.getByRole('alertdialog').innerText(), /Undo brings it back/);
+  await page.getByTestId('confirm-ok').click();
+  await page.locator('[data-name="Alpha"]').waitFor({ state: 'detached' });
+  assert.match(await page.getByTestId('toast').innerText(), /Deleted “Alpha”\./);
+  await page.getByTestId('toast-action').click();
+  await page.locator('[data-name="Alpha"]').waitFor();
+  assert.equal((await calls(page, 'undo_delete')).length, 1);
+  assert.match(await page.getByTestId('toast').innerText(), /“Alpha” is back/);
+  assert.equal(await page.getByRole('heading', { name: 'Alpha' }).count(), 1, 'its editor opens');
+  await page.context().close();
+});
+
 test('the list sorts by name or most urgent first', async () => {
   const page = await app.open([
     profile(1, 'Alpha', { secretExpiry: { state: 'ok', daysLeft: 200, text: 'Client secret expires in 200 days' } }),

@@ -82,7 +82,7 @@ pub use mailwarden_relay::{
 // The data key: where it lives, and its service.
 pub use mailwarden_services::keys::Keys;
 pub use mailwarden_store::keystore::{KeyBackend, KeyInfo};
-pub use mailwarden_store::KeyHome;
+pub use mailwarden_store::{DeletedProfile, KeyHome};
 
 use std::path::Path;
 use std::sync::Arc;

@@ -133,8 +133,16 @@ impl Profiles<'_> {
         self.store.describe_current_secret(id, description)
     }
 
-    pub fn delete(&self, id: i64) -> Result<()> {
+    /// Delete profile `id`; what was deleted comes back for Undo
+    /// ([`Self::restore`]), secrets still sealed.
+    pub fn delete(&self, id: i64) -> Result<crate::store::DeletedProfile> {
         self.store.delete(id)
+    }
+
+    /// Put a deleted profile back as it was (Undo).
+    pub fn restore(&self, deleted: &crate::store::DeletedProfile) -> Result<ProfileView> {
+        self.store.restore(deleted)?;
+        self.get(deleted.id)
     }
 
     /// Copy profile `id` as "NAME (copy)", "NAME (copy 2)", …

@@ -30,6 +30,7 @@ mod settings_row;
 pub mod spool;
 mod test_results;
 mod tokens;
+mod trash;
 mod watch;
 
 pub use watch::Watch;
@@ -39,6 +40,7 @@ pub use mailwarden_model::{clock, diagnosis, error, logging, paths, profile, rec
 
 pub use meta::{DbMeta, KeyHome};
 pub use tokens::{Cached, Expect, TokenLock, TokenUpdate};
+pub use trash::DeletedProfile;
 
 use crate::crypto::{DataKey, Sealer};
 use crate::error::{CoreError, Result};

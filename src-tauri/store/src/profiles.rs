@@ -230,19 +230,6 @@ impl Store {
     }
 
     /// Delete a profile and (by cascade) every secret it held.
-    pub fn delete(&self, id: i64) -> Result<()> {
-        let mut conn = self.conn()?;
-        let tx = conn.unchecked_transaction()?;
-        tx.execute("DELETE FROM secrets WHERE profile_id = ?1", [id])?;
-        let n = tx.execute("DELETE FROM profiles WHERE id = ?1", [id])?;
-        if n == 0 {
-            return Err(CoreError::no_profile_id(id));
-        }
-        tx.commit()?;
-        conn.slot().forget();
-        Ok(())
-    }
-
     /// Copy profile `id` under `name`, its client secret and password re-sealed
     /// for the copy (tokens are not copied: they belong to one connection).
     pub fn duplicate(&self, id: i64, name: &str, now: OffsetDateTime) -> Result<i64> {

@@ -341,3 +341,45 @@ fn list_rows_agree_with_the_full_profiles_and_follow_writes() {
     a.insert(&validate(&draft("Gamma"), None, crate::profile::TEST_TODAY).unwrap(), t).unwrap();
     assert_eq!(a.list_rows().unwrap().len(), 2, "own write invalidates");
 }
+
+#[test]
+fn a_deleted_profile_comes_back_whole_and_only_if_its_place_is_free() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(&dir, &DataKey::generate());
+    let t = datetime!(2026-11-23 12:00 UTC);
+    let id = s.insert(&validate(&draft("Invoices"), None, crate::profile::TEST_TODAY).unwrap(), t).unwrap();
+    let lock = s.lock_tokens().unwrap();
+    s.save_tokens(&lock, id, update("at1", Some("rt1"), false), t, Expect::Anything).unwrap();
+    drop(lock);
+    let ok = TestResult {
+        kind: TestKind::Send,
+        at: "2026-11-23T12:01:00Z".into(),
+        ok: true,
+        code: None,
+        summary: "Sent".into(),
+        failed_before: false,
+        current_secret: true,
+    };
+    s.record_test(id, &ok).unwrap();
+    let before = (s.get(id).unwrap().profile, s.token_record(id).unwrap(), s.secret_history(id).unwrap());
+
+    let deleted = s.delete(id).unwrap();
+    assert!(s.get(id).is_err() && s.token_record(id).unwrap().is_none());
+    assert!(!format!("{deleted:?}").contains("rt1"), "no value in its Debug");
+    s.restore(&deleted).unwrap();
+    let after = s.get(id).unwrap();
+    assert_eq!((after.profile.clone(), s.token_record(id).unwrap(), s.secret_history(id).unwrap()), before);
+    assert!(after.has_client_secret && after.last_test.as_ref().is_some_and(|r| r.ok));
+    // The secrets open again: sealed under the same id.
+    assert_eq!(s.read_secret(id, SecretKind::ClientSecret).unwrap().unwrap().expose_secret(), SECRET);
+    assert_eq!(s.read_secret(id, SecretKind::RefreshToken).unwrap().unwrap().expose_secret(), "rt1");
+
+    // Deleted again, and a new profile took its name: nothing half-restored.
+    let deleted = s.delete(id).unwrap();
+    s.insert(&validate(&draft("Invoices"), None, crate::profile::TEST_TODAY).unwrap(), t).unwrap();
+    let e = s.restore(&deleted).unwrap_err();
+    assert!(e.to_string().contains("cannot come back"), "{e}");
+    // SQLite gave the new one the freed id: it stays as it is, without the
+    // old one's connection, history or tests.
+    assert!(s.token_record(id).unwrap().is_none() && s.get(id).unwrap().last_test.is_none(), "nothing half-restored");
+}

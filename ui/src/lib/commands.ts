@@ -58,6 +58,7 @@ export const commands = {
   saveProfile: (id: number | null, draft: ProfileDraft) => call<ProfileView>('save_profile', { id, draft }),
   checkDraft: (id: number | null, draft: ProfileDraft) => call<FieldError[]>('check_draft', { id, draft }),
   deleteProfile: (id: number) => call<null>('delete_profile', { id }),
+  undoDelete: () => call<ProfileView>('undo_delete'),
   duplicateProfile: (id: number) => call<ProfileView>('duplicate_profile', { id }),
   setUnsaved: (dirty: boolean) => call<null>('set_unsaved', { dirty }),
   connection: (id: number) => call<TokenRecord | null>('connection', { id }),
