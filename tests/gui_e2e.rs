@@ -83,7 +83,8 @@ fn create_validate_fix_save_relaunch_delete() {
     s.wait_until("the profile after relaunch", 10, |s| row_count(s, "E2E Invoices") == 1);
     s.find("[data-testid=profile-row][data-name=\"E2E Invoices\"]").click();
     s.find("#name");
-    s.button("Delete").click();
+    s.find("summary[aria-label=\"More actions\"]").click();
+    s.find("[role=menuitem].danger").click();
     s.find("[role=alertdialog]");
     s.screenshot(&shots().join("delete-confirm.png"));
     s.find("[data-testid=confirm-ok]").click();
@@ -98,7 +99,8 @@ fn create_validate_fix_save_relaunch_delete() {
     assert_eq!((back[0]["name"].as_str(), back[0]["hasClientSecret"].as_bool()), (Some("E2E Invoices"), Some(true)));
     s.find("[data-testid=step-describe]").click();
     assert_eq!(s.find("[data-testid=clientSecret-state]").text().trim(), "Set");
-    s.button("Delete").click();
+    s.find("summary[aria-label=\"More actions\"]").click();
+    s.find("[role=menuitem].danger").click();
     s.find("[data-testid=confirm-ok]").click();
     s.wait_until("the row gone again", 10, |s| row_count(s, "E2E Invoices") == 0);
     assert_eq!(db.dump().trim(), "[]");

@@ -170,7 +170,7 @@
     rotate_secret: ({ id, secret }) => {
       const p = state.profiles.find((x) => x.id === id);
       p.secretExpiry = { state: 'ok', daysLeft: 365, text: 'Client secret expires in 365 days' };
-      return { profile: p, proof: 'got an app-only token with the new secret', retired: { id: 1, secretId: 'old-id', hint: 'Old', description: '', expiresOn: null, addedAt: '2026-01-01T00:00:00Z', retiredAt: '2026-11-23T00:00:00Z' } };
+      return { profile: p, proof: 'got an app-only token with the new secret', retired: { id: 1, secretId: '0667485f-2d81-4cef-97f8-723b3fec0642', hint: 'Old', description: 'ERP 2025', expiresOn: null, addedAt: '2026-01-01T00:00:00Z', retiredAt: '2026-11-23T00:00:00Z' } };
     },
     open_secrets_blade: () => null,
     copy_text: () => null,

@@ -77,8 +77,8 @@ test('Esc in the search box clears the search and leaves the editor alone', asyn
 test('a dialog closed with Esc gives focus back to what opened it; the editor header stays under its backdrop', async () => {
   const page = await app.open([profile(1, 'Alpha')]);
   await page.getByTestId('profile-row').first().click();
-  const del = page.getByRole('button', { name: 'Delete' });
-  await del.click();
+  await page.getByLabel('More actions').click();
+  await page.getByRole('menuitem', { name: 'Delete…' }).click();
   await page.getByRole('alertdialog').waitFor();
   const covered = await page.evaluate(() => {
     const r = document.querySelector('.editor-head').getBoundingClientRect();
@@ -87,7 +87,7 @@ test('a dialog closed with Esc gives focus back to what opened it; the editor he
   assert.ok(covered, 'the backdrop covers the sticky header');
   await page.keyboard.press('Escape');
   await page.getByRole('alertdialog').waitFor({ state: 'detached' });
-  await page.waitForFunction(() => document.activeElement?.textContent?.trim() === 'Delete');
+  await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'More actions');
   await page.getByRole('button', { name: 'Settings' }).click();
   await page.getByTestId('settings').waitFor();
   await page.keyboard.press('Escape');
@@ -99,7 +99,16 @@ test('a dialog closed with Esc gives focus back to what opened it; the editor he
 test('a deleted profile can be brought back with Undo, beside the notice that says it was deleted', async () => {
   const page = await app.open([profile(1, 'Alpha'), profile(2, 'Bravo')]);
   await page.locator('[data-name="Alpha"]').click();
-  await page.getByRole('button', { name: 'Delete' }).click();
+  // Revert says why it cannot be pressed; Delete waits in the menu.
+  const revert = page.getByRole('button', { name: 'Revert' });
+  assert.ok(await revert.isDisabled());
+  assert.equal(await revert.getAttribute('title'), 'Nothing changed since the last save');
+  await page.getByLabel('Name').fill('Alpha 2');
+  assert.ok(await revert.isEnabled(), 'a change can be reverted');
+  await revert.click();
+  assert.equal(await page.getByLabel('Name').inputValue(), 'Alpha');
+  await page.getByLabel('More actions').click();
+  await page.getByRole('menuitem', { name: 'Delete…' }).click();
   assert.match(await page.getByRole('alertdialog').innerText(), /Undo brings it back/);
   await page.getByTestId('confirm-ok').click();
   await page.locator('[data-name="Alpha"]').waitFor({ state: 'detached' });
@@ -197,6 +206,10 @@ test('the attention panel lists expiring secrets worst first; its action opens t
   assert.deepEqual(rotate.secret, { value: 'New8Q~theWholeValue', secretId: '11111111-2222-3333-4444-555555555555', expires: '2027-11-23', description: 'Relay' });
   assert.equal(rotate.id, 3);
   assert.ok(!(await page.content()).includes('New8Q~theWholeValue'), 'the value is not kept in the page');
+  // The retired secret by its description, and the fix ("delete it in Entra") a button.
+  assert.match(await page.getByTestId('rotated').innerText(), /The old secret “ERP 2025” is retired/);
+  await page.getByTestId('open-secrets-blade').click();
+  assert.deepEqual((await calls(page, 'open_secrets_blade')).map((c) => c.args.id), [3]);
   await page.screenshot({ path: join(shots, 'ui-attention.png') });
   await page.context().close();
 });

@@ -204,9 +204,14 @@ impl Watch<'_> {
             action,
             item,
         };
-        let secret_id = p.client_secret_id.as_deref().map(|i| format!(" {i}")).unwrap_or_default();
         let refused = s.last_test.as_ref().filter(|t| t.refused_secret());
-        match (s.has_client_secret, s.secret_badge(today, t), refused) {
+        // The secret as the portal lists it: by its description, else its Secret ID
+        // (read only for a profile that has something to say about it).
+        let badge = s.secret_badge(today, t);
+        let says =
+            s.has_client_secret && (badge.as_ref().is_none_or(|b| b.state != ExpiryState::Ok) || refused.is_some());
+        let secret_id = if says { self.secret_named(p)? } else { String::new() };
+        match (s.has_client_secret, badge, refused) {
             (true, Some(b), Some(test)) => out.push(base(
                 AttentionKind::Secret,
                 b.state,
@@ -319,6 +324,16 @@ impl Watch<'_> {
             ));
         }
         Ok(())
+    }
+
+    /// " “description”" of the profile's current secret, else " SECRET-ID", else "".
+    fn secret_named(&self, p: &crate::profile::Profile) -> Result<String> {
+        let current = self.store.secret_history(p.id)?.into_iter().find(|r| r.retired_at.is_none());
+        Ok(match (current.map(|r| r.description).filter(|d| !d.is_empty()), p.client_secret_id.as_deref()) {
+            (Some(d), _) => format!(" “{d}”"),
+            (None, Some(id)) => format!(" {id}"),
+            (None, None) => String::new(),
+        })
     }
 
     /// The items that crossed a threshold since they were last announced:

@@ -271,6 +271,7 @@ fn microsofts_refusal_of_the_secret_is_one_verdict_until_the_secret_is_replaced(
     let m = core(&dir, &key, datetime!(2026-12-01 12:00 UTC), BERLIN);
     // Recorded to expire in 2028, but Microsoft says it has expired.
     let id = app_only(&m, "Invoices", "2028-06-01");
+    m.store.describe_current_secret(id, "ERP relay").unwrap();
     let refused = TestResult {
         kind: TestKind::Auth,
         at: "2026-12-01T12:05:00Z".into(),
@@ -290,6 +291,7 @@ fn microsofts_refusal_of_the_secret_is_one_verdict_until_the_secret_is_replaced(
     );
     assert_eq!(item.title, "Client secret expired: Microsoft refused it");
     assert!(item.detail.contains("whatever the date recorded here (2028-06-01) says"), "{}", item.detail);
+    assert!(item.detail.contains("client secret “ERP relay” of app"), "by its description: {}", item.detail);
     // The list row, its filter and the editor's view say the same.
     let list = m.profiles().list(&Default::default()).unwrap();
     assert_eq!(list.profiles[0].secret_expiry.as_ref().unwrap().state, ExpiryState::Expired);
