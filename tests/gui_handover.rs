@@ -24,14 +24,14 @@ fn the_secret_goes_to_the_clipboard_not_the_page_and_is_cleared() {
     s.find("[data-testid=profile-row][data-name=\"Scanner relay\"]").click();
     s.find("[data-testid=step-handover]").click();
     s.find("[data-testid=handover-values]");
-    assert_eq!(
-        s.find("input[aria-label=\"Client ID\"]").attr("value").as_deref(),
-        Some("351d6cb2-1c69-4081-9cc2-a769d71567cb")
-    );
+    // Each value whole, never cut off by a field's width.
+    assert_eq!(s.text_of("[data-value-of=\"Client ID\"]"), "351d6cb2-1c69-4081-9cc2-a769d71567cb");
+    let fits = "return [...document.querySelectorAll('[data-value-of]')].every(e => e.scrollWidth <= e.clientWidth);";
+    assert_eq!(s.script(fits), serde_json::json!(true), "a value overflows its cell");
     let values = s.find("[data-testid=handover-values]").text();
     assert!(values.contains("Application (client) ID"), "{values}");
     assert!(!values.contains("Authorization endpoint"), "app-only needs none: {values}");
-    assert_eq!(s.find("input[aria-label=\"SMTP server\"]").attr("value").as_deref(), Some("smtp.office365.com"));
+    assert_eq!(s.text_of("[data-value-of=\"SMTP server\"]"), "smtp.office365.com");
 
     // Nothing is copied until the risk is confirmed; Esc cancels.
     s.find("[data-testid=handover-secret]").click();

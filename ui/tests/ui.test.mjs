@@ -23,9 +23,13 @@ test('expiry badges: green ok, amber soon, red urgent, filled red expired; said 
     profile(1, 'Alpha', { secretExpiry: { state: 'ok', daysLeft: 200, text: 'Client secret expires in 200 days' } }),
     profile(2, 'Bravo', { secretExpiry: { state: 'soon', daysLeft: 17, text: 'Client secret expires in 17 days' } }),
     profile(3, 'Charlie', { secretExpiry: { state: 'urgent', daysLeft: 4, text: 'Client secret expires in 4 days' } }),
-    profile(4, 'Delta', { secretExpiry: { state: 'expired', daysLeft: -3, text: 'Client secret expired 3 days ago' } }),
+    profile(4, 'Delta', { secretExpiry: { state: 'expired', daysLeft: -3, text: 'Client secret expired 3 days ago' },
+      lastTest: { kind: 'send', at: '2026-12-01T10:00:00Z', ok: false, code: 'graph_403', summary: 'Refused', failedBefore: false } }),
   ]);
   await page.getByTestId('profile-row').first().waitFor();
+  // Two badges take the first line only: the mailbox and the kinds keep the row's width.
+  const cut = await page.$$eval('.row-sub, .row-meta', (els) => els.filter((e) => e.scrollWidth > e.clientWidth).map((e) => e.textContent));
+  assert.deepEqual(cut, [], 'nothing cut off under the badges');
   const pills = await page.$$eval('.expiry', (els) =>
     els.map((e) => ({ state: e.dataset.state, text: e.textContent.trim(), label: e.getAttribute('aria-label'), color: getComputedStyle(e).backgroundColor })));
   assert.deepEqual(pills.map((p) => [p.state, p.text]), [['ok', '200 d'], ['soon', '17 d'], ['urgent', '4 d'], ['expired', 'Expired']]);
