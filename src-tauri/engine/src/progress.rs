@@ -170,12 +170,16 @@ impl Mailwarden {
 
         let history = self.handovers().history(id)?;
         let handover = match history.first() {
-            Some(h) => step(
-                StepId::Handover,
-                "Hand over",
-                StepState::Done,
-                format!("The {} was handed over on {}.", h.what.label(), h.at.get(..10).unwrap_or(&h.at)),
-            ),
+            Some(h) => step(StepId::Handover, "Hand over", StepState::Done, {
+                // What went, once; when is the panel's list.
+                let mut what: Vec<&str> = Vec::new();
+                for r in std::iter::once(h).chain(history.iter()) {
+                    if !what.contains(&r.what.label()) {
+                        what.push(r.what.label());
+                    }
+                }
+                format!("Handed over: the {}.", what.join(" and the "))
+            }),
             None => {
                 step(StepId::Handover, "Hand over", StepState::Optional, "The values the product being set up needs.")
             }
@@ -305,7 +309,7 @@ mod tests {
         m.handovers().reveal(id, Reveal::ClientSecret, true, |_| Ok(())).unwrap();
         let p = m.progress(id).unwrap();
         assert_eq!(p.steps[4].state, Done);
-        assert!(p.steps[4].summary.contains("client secret was handed over on 2026-12-01"), "{}", p.steps[4].summary);
+        assert_eq!(p.steps[4].summary, "Handed over: the client secret.", "the date is the panel's list's");
 
         // A secret without its expiry is something the watch cannot do: that step fails.
         let mut d = m.profiles().draft(id).unwrap();
