@@ -12,18 +12,19 @@ pub fn warnings_for(p: &Profile, c: &Claims) -> Vec<String> {
     let aud = c.aud.clone().unwrap_or_default().to_ascii_lowercase();
     let aud = aud.trim_end_matches('/');
     // The resources of the profile's own cloud: a national cloud's hosts, or
-    // for a custom authority the resource its scopes name.
+    // for a custom authority's Graph the resource its scopes name.
     let ms = crate::profile::defaults::microsoft_hosts(p.cloud);
     let is = |r: &str| aud == r.trim_end_matches('/').to_ascii_lowercase();
     let graph_aud = aud.contains("graph.microsoft")
         || aud == "00000003-0000-0000-c000-000000000000"
         || is(ms.graph)
         || is(&crate::mail::graph::graph_base(p));
+    // (A custom authority's Graph is the resource its scopes name, where its
+    // Graph calls go; Outlook has no such stand-in: SMTP servers are Exchange's.)
     let outlook_aud = aud.contains("outlook.office")
         || aud == "00000002-0000-0ff1-ce00-000000000000"
         || is(ms.outlook_resource)
-        || is(ms.exchange_app_resource)
-        || (p.cloud == crate::profile::Cloud::Custom && is(&crate::mail::graph::graph_base(p)));
+        || is(ms.exchange_app_resource);
     match p.send_method {
         SendMethod::Graph if !aud.is_empty() && !graph_aud => w.push(format!(
             "The token is for {aud}, not Microsoft Graph: Graph will refuse it. Use Graph scopes (Reset to defaults)."
