@@ -36,7 +36,11 @@ fn the_front_serves_a_cached_token_alone_and_hands_over_the_rest() {
     let t1 = token_of(&env.ok(&["token", "Catalyst"], None)); // the full command line signs in
     let alone = tempfile::tempdir().unwrap();
     let front = alone.path().join("mailwarden");
-    std::fs::copy(mailwarden_tests::binary("mailwarden"), &front).unwrap();
+    // Copied by cp, not std::fs::copy: a file this process held open for
+    // writing could be inherited by a child another test forks meanwhile,
+    // and running it would then fail with "text file busy" (ETXTBSY).
+    let cp = std::process::Command::new("cp").arg(mailwarden_tests::binary("mailwarden")).arg(&front).status().unwrap();
+    assert!(cp.success());
     let run = |args: &[&str]| {
         let c = env.cmd(args); // its arguments and environment, run from the copy
         let mut alone = std::process::Command::new(&front);
