@@ -42,6 +42,20 @@ fn add(db: &TempDb, idp: &Idp, name: &str, expires: &str) {
     db.add_app_only(name, SECRET, &extra);
 }
 
+/// WebKitWebDriver for the app on `db` against the simulator, its first
+/// background check an hour away, its home the database's folder; `more` on top.
+fn driver(db: &TempDb, idp: &Idp, more: &[(&str, &Path)]) -> Driver {
+    let db_path = db.path();
+    let mut env = vec![
+        ("MAILWARDEN_DB", db_path.as_path()),
+        ("MAILWARDEN_CA_FILE", idp.ca.ca_file.as_path()),
+        ("MAILWARDEN_FIRST_CHECK_SECS", Path::new("3600")),
+        ("HOME", db.dir.path()),
+    ];
+    env.extend_from_slice(more);
+    Driver::start(&env)
+}
+
 fn attention(s: &Session) -> Vec<String> {
     let v = s.script("return [...document.querySelectorAll('[data-testid=attention-item]')].map(e => e.textContent);");
     v.as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect()
@@ -64,14 +78,8 @@ fn attention_panel_and_guided_rotation_in_the_window() {
     add(&db, &idp, "Archive", &in_days(200).to_string());
 
     let config = db.dir.path().join(".config");
-    let driver = Driver::start(&[
-        ("MAILWARDEN_DB", &db.path()),
-        ("MAILWARDEN_CA_FILE", &idp.ca.ca_file),
-        ("MAILWARDEN_FIRST_CHECK_SECS", Path::new("3600")),
-        ("HOME", db.dir.path()),
-        // Dates here are computed in UTC; the app counts days in its zone.
-        ("TZ", Path::new("UTC")),
-    ]);
+    // Dates here are computed in UTC; the app counts days in its zone.
+    let driver = driver(&db, &idp, &[("TZ", Path::new("UTC"))]);
     let shots = bin_dir().parent().unwrap().join("screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let s = driver.launch(&binary("mailwarden-desktop"));
@@ -153,15 +161,11 @@ fn microsofts_refusal_of_a_secret_is_one_verdict_everywhere() {
     add(&db, &idp, "Archive", &in_days(200).to_string());
     let path = mailwarden_tests::path_with_fake_browser(db.dir.path());
     let log = db.dir.path().join("browser.log");
-    let driver = Driver::start(&[
-        ("MAILWARDEN_DB", &db.path()),
-        ("MAILWARDEN_CA_FILE", &idp.ca.ca_file),
-        ("MAILWARDEN_FIRST_CHECK_SECS", Path::new("3600")),
-        ("HOME", db.dir.path()),
-        ("PATH", Path::new(&path)),
-        ("FAKE_BROWSER_LOG", &log),
-        ("FAKE_BROWSER_MODE", Path::new("idle")),
-    ]);
+    let driver = driver(
+        &db,
+        &idp,
+        &[("PATH", Path::new(&path)), ("FAKE_BROWSER_LOG", &log), ("FAKE_BROWSER_MODE", Path::new("idle"))],
+    );
     let s = driver.launch(&binary("mailwarden-desktop"));
     s.find("[data-testid=attention-ok]");
     assert_eq!(s.attr_of("[data-testid=profile-row] .pill.expiry", "data-state").as_deref(), Some("ok"));

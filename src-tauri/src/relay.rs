@@ -64,19 +64,8 @@ pub async fn relay_restart(
     relay: State<'_, RelayHandle>,
 ) -> Res<RelayView> {
     let core = state.core()?;
-    let taken = relay.0.lock().unwrap_or_else(|p| p.into_inner()).take();
-    on_worker(move || {
-        if let Some(r) = taken {
-            r.stop();
-        }
-        Ok(())
-    })
-    .await?;
-    let result = start(&app, &core, &relay);
-    if result.is_err() {
-        crate::tray::set_relay(&app, None);
-    }
-    result?;
+    stop(&app, &relay).await?;
+    start(&app, &core, &relay)?;
     let running = relay.0.lock().unwrap_or_else(|p| p.into_inner());
     Ok(core.relay().view(running.as_ref())?)
 }
@@ -84,9 +73,15 @@ pub async fn relay_restart(
 /// Stop: open transactions finish; the queue stays.
 #[tauri::command]
 pub async fn relay_stop(app: AppHandle, state: State<'_, AppState>, relay: State<'_, RelayHandle>) -> Res<()> {
-    let taken = relay.0.lock().unwrap_or_else(|p| p.into_inner()).take();
-    crate::tray::set_relay(&app, None);
     let _ = state.core()?;
+    stop(&app, &relay).await
+}
+
+/// Take this process's relay, if any, and stop it on a worker (open
+/// transactions finish); the tray says it stopped.
+async fn stop(app: &AppHandle, relay: &RelayHandle) -> Res<()> {
+    let taken = relay.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+    crate::tray::set_relay(app, None);
     on_worker(move || {
         if let Some(r) = taken {
             r.stop();

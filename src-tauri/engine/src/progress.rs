@@ -169,20 +169,22 @@ impl Mailwarden {
         };
 
         let history = self.handovers().history(id)?;
-        let handover = match history.first() {
-            Some(h) => step(StepId::Handover, "Hand over", StepState::Done, {
-                // What went, once; when is the panel's list.
-                let mut what: Vec<&str> = Vec::new();
-                for r in std::iter::once(h).chain(history.iter()) {
-                    if !what.contains(&r.what.label()) {
-                        what.push(r.what.label());
-                    }
+        let handover = if history.is_empty() {
+            step(StepId::Handover, "Hand over", StepState::Optional, "The values the product being set up needs.")
+        } else {
+            // What went, once; when is the panel's list.
+            let mut what: Vec<&str> = Vec::new();
+            for r in &history {
+                if !what.contains(&r.what.label()) {
+                    what.push(r.what.label());
                 }
-                format!("Handed over: the {}.", what.join(" and the "))
-            }),
-            None => {
-                step(StepId::Handover, "Hand over", StepState::Optional, "The values the product being set up needs.")
             }
+            step(
+                StepId::Handover,
+                "Hand over",
+                StepState::Done,
+                format!("Handed over: the {}.", what.join(" and the ")),
+            )
         };
 
         let items = self.watch().attention_of(id)?;

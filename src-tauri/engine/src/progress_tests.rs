@@ -15,6 +15,24 @@ fn states(m: &Mailwarden, id: i64) -> (Vec<(StepId, StepState)>, StepId) {
     (p.steps.iter().map(|s| (s.id, s.state)).collect(), p.current)
 }
 
+/// An engine on a new database in `dir`, its clock stopped at noon on 1 December.
+fn engine(dir: &tempfile::TempDir) -> Mailwarden {
+    let clock = Arc::new(FixedClock::at(datetime!(2026-12-01 12:00 UTC)));
+    Mailwarden::for_tests(&dir.path().join("p.db"), &DataKey::generate(), clock)
+}
+
+/// A saved Microsoft 365 profile with a client secret expiring in 2027.
+fn saved(m: &Mailwarden, name: &str, mailbox: &str, auth: AuthMethod, send: SendMethod) -> i64 {
+    let mut d = ProfileDraft::new(Provider::Microsoft365, auth, send);
+    d.name = name.into();
+    d.mailbox = mailbox.into();
+    d.tenant = "contoso.onmicrosoft.com".into();
+    d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
+    d.client_secret = SecretChange::set("WvR8Q~dburnMyAJOayfq9DUm61D~MzzTESTSECRET");
+    d.client_secret_expires = "2027-11-23".into();
+    m.profiles().save(None, &d).unwrap().profile.id
+}
+
 fn result(kind: TestKind, ok: bool, code: Option<&str>) -> TestResult {
     TestResult {
         kind,
@@ -32,16 +50,8 @@ fn the_steps_follow_what_was_seen_and_the_editor_opens_at_the_first_not_done() {
     use StepId::*;
     use StepState::*;
     let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(FixedClock::at(datetime!(2026-12-01 12:00 UTC)));
-    let m = Mailwarden::for_tests(&dir.path().join("p.db"), &DataKey::generate(), clock);
-    let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Graph);
-    d.name = "Catalyst".into();
-    d.mailbox = "noreply@contoso.com".into();
-    d.tenant = "contoso.onmicrosoft.com".into();
-    d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
-    d.client_secret = SecretChange::set("WvR8Q~dburnMyAJOayfq9DUm61D~MzzTESTSECRET");
-    d.client_secret_expires = "2027-11-23".into();
-    let id = m.profiles().save(None, &d).unwrap().profile.id;
+    let m = engine(&dir);
+    let id = saved(&m, "Catalyst", "noreply@contoso.com", AuthMethod::ClientCredentials, SendMethod::Graph);
 
     // Saved, nothing tried: the registration is next, and nothing is
     // watched until a sign-in works.
@@ -100,16 +110,8 @@ fn the_steps_follow_what_was_seen_and_the_editor_opens_at_the_first_not_done() {
 fn a_connection_whose_sign_in_test_fails_since_is_not_done() {
     use mailwarden_store::{Expect, TokenUpdate};
     let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(FixedClock::at(datetime!(2026-12-01 12:00 UTC)));
-    let m = Mailwarden::for_tests(&dir.path().join("p.db"), &DataKey::generate(), clock);
-    let mut d = ProfileDraft::new(Provider::Microsoft365, AuthMethod::AuthCode, SendMethod::Smtp);
-    d.name = "ERP".into();
-    d.mailbox = "erp@contoso.com".into();
-    d.tenant = "contoso.onmicrosoft.com".into();
-    d.client_id = "351d6cb2-1c69-4081-9cc2-a769d71567cb".into();
-    d.client_secret = SecretChange::set("WvR8Q~dburnMyAJOayfq9DUm61D~MzzTESTSECRET");
-    d.client_secret_expires = "2027-11-23".into();
-    let id = m.profiles().save(None, &d).unwrap().profile.id;
+    let m = engine(&dir);
+    let id = saved(&m, "ERP", "erp@contoso.com", AuthMethod::AuthCode, SendMethod::Smtp);
     let connect = |at| {
         let update = TokenUpdate {
             access_token: "at".to_owned().into(),

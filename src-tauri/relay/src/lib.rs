@@ -116,10 +116,17 @@ impl Relay<'_> {
         if queue.is_empty() {
             return Ok(queue);
         }
-        let rows = self.store.list_rows()?;
+        // The names of the profiles the queue goes through, in one pass over the rows.
+        let mut names: std::collections::HashMap<i64, Option<String>> =
+            queue.iter().map(|m| (m.envelope.profile_id, None)).collect();
+        for r in self.store.list_rows()?.iter() {
+            if let Some(name) = names.get_mut(&r.id) {
+                *name = Some(r.name.clone());
+            }
+        }
         for m in &mut queue {
             m.subject = spool.head(&m.envelope.id, SUBJECT_SEARCHED).ok().and_then(|h| subject_of(&h));
-            m.profile_name = rows.iter().find(|r| r.id == m.envelope.profile_id).map(|r| r.name.clone());
+            m.profile_name = names.get(&m.envelope.profile_id).cloned().flatten();
         }
         Ok(queue)
     }

@@ -63,9 +63,14 @@ impl Store {
         for (table, key) in tables(&tx)? {
             rows.push(read(&tx, &table, key, id)?);
         }
-        let name = match rows.first().and_then(|r| r.values.first()) {
-            Some(_) => tx.query_row("SELECT name FROM profiles WHERE id = ?1", [id], |r| r.get(0))?,
-            None => return Err(CoreError::no_profile_id(id)),
+        // The profile's own row came first: its name is read from it, not again.
+        let own = &rows[0];
+        let name = match (own.values.first(), own.columns.iter().position(|c| c == "name")) {
+            (Some(row), Some(i)) => match &row[i] {
+                Value::Text(name) => name.clone(),
+                _ => String::new(),
+            },
+            _ => return Err(CoreError::no_profile_id(id)),
         };
         tx.execute("DELETE FROM secrets WHERE profile_id = ?1", [id])?;
         tx.execute("DELETE FROM profiles WHERE id = ?1", [id])?;

@@ -210,7 +210,7 @@ impl Watch<'_> {
         let badge = s.secret_badge(today, t);
         let says =
             s.has_client_secret && (badge.as_ref().is_none_or(|b| b.state != ExpiryState::Ok) || refused.is_some());
-        let secret_id = if says { self.secret_named(p)? } else { String::new() };
+        let secret_name = if says { self.secret_named(p)? } else { String::new() };
         match (s.has_client_secret, badge, refused) {
             (true, Some(b), Some(test)) => out.push(base(
                 AttentionKind::Secret,
@@ -218,7 +218,7 @@ impl Watch<'_> {
                 Some(b.days_left),
                 b.text.to_string(),
                 format!(
-                    "Microsoft refused the client secret{secret_id} of app {} as expired in the {} ({}){}. Create a new one in Entra and rotate it here.",
+                    "Microsoft refused the client secret{secret_name} of app {} as expired in the {} ({}){}. Create a new one in Entra and rotate it here.",
                     p.client_id,
                     test.kind.label(),
                     test.at,
@@ -236,7 +236,7 @@ impl Watch<'_> {
                     Some(b.days_left),
                     b.text.to_string(),
                     format!(
-                        "The client secret{secret_id} of app {} {verb} on {expires}; mail stops then. Create a new one in Entra and rotate it here.",
+                        "The client secret{secret_name} of app {} {verb} on {expires}; mail stops then. Create a new one in Entra and rotate it here.",
                         p.client_id
                     ),
                     AttentionAction::RotateSecret,
@@ -252,7 +252,7 @@ impl Watch<'_> {
                 None,
                 "Client secret expiry unknown".into(),
                 format!(
-                    "The expiry date of the client secret{secret_id} of app {} is not recorded, so Mailwarden cannot warn before it stops mail. Paste its row from Certificates & secrets (it fills the Secret ID and the date), or read it from Microsoft Graph.",
+                    "The expiry date of the client secret{secret_name} of app {} is not recorded, so Mailwarden cannot warn before it stops mail. Paste its row from Certificates & secrets (it fills the Secret ID and the date), or read it from Microsoft Graph.",
                     p.client_id
                 ),
                 AttentionAction::SecretExpiry,
