@@ -187,6 +187,11 @@ fn microsofts_refusal_of_a_secret_is_one_verdict_everywhere() {
     });
     let shots = bin_dir().parent().unwrap().join("screenshots");
     std::fs::create_dir_all(&shots).unwrap();
+    // The card says it in full: the step's line does not repeat its title,
+    // and its fix is the one primary button of the pane.
+    assert_eq!(s.count("[data-testid=step-summary]"), 0, "the line would repeat the card's title");
+    let primaries = "Array.from(document.querySelectorAll('.editor button.primary')).filter(b => b.offsetParent).map(b => b.textContent.trim())";
+    assert_eq!(s.script(&format!("return {primaries};")), serde_json::json!(["Replace the client secret…"]));
     s.screenshot(&shots.join("secret-refused.png"));
 
     // The portal address in the steps is a link the system browser opens.
@@ -201,5 +206,15 @@ fn microsofts_refusal_of_a_secret_is_one_verdict_everywhere() {
     s.find("[data-testid=diagnosis-fixes] button[data-fix=replaceSecret]").click();
     s.find("[data-testid=rotate-form]");
     assert_eq!(s.attr_of("#step-watch", "aria-selected").as_deref(), Some("true"));
+    // Without the card (the window opened again), the line says which test
+    // failed, when, and what it found.
+    s.script("location.reload();");
+    s.find("[data-testid=profile-row]").click();
+    s.find("#step-signIn").click();
+    let line = s.text_of("[data-testid=step-summary]");
+    let (head, tail) = line.trim().split_once(" failed: ").unwrap_or_else(|| panic!("{line}"));
+    let hhmm = head.strip_prefix("Sign-in test at ").unwrap_or_else(|| panic!("{line}"));
+    assert!(hhmm.len() == 5 && hhmm.as_bytes()[2] == b':', "{line}");
+    assert_eq!(tail, "The client secret has expired.");
     s.quit();
 }

@@ -50,7 +50,7 @@ fn devices_submit_and_the_relay_delivers_through_the_profile() {
     assert!(text(&o.stdout).contains("530 5.7.0 Authentication required"), "{}", text(&o.stdout));
 
     let log = relay.stop();
-    assert!(log.contains("Stopped; 0 message(s) stay in the queue"), "{log}");
+    assert!(log.contains("Stopped. Messages left in the queue: 0."), "{log}");
     let status = text(&env.ok(&["relay", "status", "--json"], None).stdout).to_owned();
     let status: serde_json::Value = serde_json::from_str(&status).unwrap();
     assert!(status["running"].is_null(), "stopped: {status:#}");

@@ -102,9 +102,13 @@ impl Drop for Driver {
 }
 
 fn post(url: &str, body: Value) -> Value {
+    // What was asked goes into the failure (which selector was not found).
+    let asked = body.to_string();
     match agent().post(url).send_json(body) {
         Ok(r) => r.into_json::<Value>().unwrap()["value"].take(),
-        Err(ureq::Error::Status(code, r)) => panic!("POST {url} -> {code}: {}", r.into_string().unwrap_or_default()),
+        Err(ureq::Error::Status(code, r)) => {
+            panic!("POST {url} {asked:.300} -> {code}: {}", r.into_string().unwrap_or_default())
+        }
         Err(e) => panic!("POST {url}: {e}"),
     }
 }

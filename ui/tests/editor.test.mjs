@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { calls, profile, shots, suite } from './harness.mjs';
+import { calls, primaries, profile, shots, suite, unexplained } from './harness.mjs';
 
 const app = suite();
 
@@ -53,6 +53,7 @@ test('unsaved changes are guarded on switching, Esc and Ctrl+N', async () => {
   const page = await app.open([profile(1, 'Alpha'), profile(2, 'Bravo')]);
   await page.getByTestId('profile-row').first().click();
   await page.getByLabel('Name').fill('Alpha renamed');
+  assert.deepEqual(await primaries(page.locator('.editor')), ['Save'], 'an edited profile: Save is the one primary');
   await page.locator('[data-name="Bravo"]').click();
   const dialog = page.getByRole('alertdialog');
   await dialog.waitFor();
@@ -165,7 +166,11 @@ test('import and export: some profiles, secrets only under a passphrase typed tw
   await page.getByRole('button', { name: 'Import or export profiles' }).click();
   const dialog = page.getByTestId('transfer');
   await dialog.getByTestId('export-pick').first().waitFor();
+  await dialog.getByTestId('export-pick').first().uncheck();
   await dialog.getByTestId('export-pick').nth(1).uncheck();
+  assert.deepEqual(await unexplained(dialog), [], 'a disabled Export… says why');
+  assert.equal(await dialog.getByRole('button', { name: 'Export…' }).getAttribute('title'), 'Choose at least one profile');
+  await dialog.getByTestId('export-pick').first().check();
   await dialog.getByTestId('with-secrets').check();
   await dialog.getByLabel('Passphrase', { exact: true }).fill('short');
   await dialog.getByLabel('The same passphrase again').fill('shorter');
@@ -320,6 +325,7 @@ test('a sign-in failure renders as a Diagnosis: title, steps with portal names i
   ]);
   await page.screenshot({ path: join(shots, 'ui-diagnosis.png') });
   // The fix it names is its button: the guided rotation opens.
+  assert.deepEqual(await primaries(page.locator('.editor')), ['Replace the client secret…'], 'the fix, not Test again, is the one primary');
   await card.getByRole('button', { name: 'Replace the client secret…' }).click();
   await page.getByTestId('rotate-form').waitFor();
   assert.equal(await page.getByTestId('step-watch').getAttribute('aria-selected'), 'true');
@@ -368,6 +374,10 @@ test('the editor is the setup as steps: a new profile walks them in order, a sav
   }
   await page.getByLabel('Name').fill('Zulu');
   await page.getByLabel('Client ID').fill('351d6cb2-1c69-4081-9cc2-a769d71567cb');
+  const editor = page.locator('.editor');
+  assert.deepEqual(await primaries(editor), ['Next: Register in Entra'], 'a new profile: Next (which saves) is the one primary');
+  assert.deepEqual(await unexplained(editor), [], 'each step waiting for the save says so');
+  assert.equal(await page.getByTestId('step-test').getAttribute('title'), 'Test: save the profile first');
   await page.evaluate(() => (window.__PROGRESS__ = 'register'));
   await page.getByTestId('next-step').click();
   await page.getByTestId('guide').waitFor();

@@ -79,3 +79,13 @@ export function suite() {
 
 /** The calls the page made of one command, in order. */
 export const calls = (page, cmd) => page.evaluate((c) => window.__BACKEND__.calls.filter((x) => x.cmd === c), cmd);
+
+/** The visible primary buttons inside `scope`, by their text: a view has one. */
+export const primaries = (scope) =>
+  scope.locator('button.primary:visible').evaluateAll((bs) => bs.map((b) => b.textContent.trim().replace(/\s+/g, ' ')));
+
+/** Visible disabled buttons inside `scope` that do not say why (no title). */
+export const unexplained = (scope) =>
+  scope
+    .locator('button:disabled:visible, option:disabled')
+    .evaluateAll((bs) => bs.filter((b) => !b.title.trim()).map((b) => b.textContent.trim().replace(/\s+/g, ' ')));

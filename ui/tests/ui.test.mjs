@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { calls, profile, shots, suite } from './harness.mjs';
+import { calls, primaries, profile, shots, suite, unexplained } from './harness.mjs';
 
 const app = suite();
 
@@ -198,6 +198,7 @@ test('the attention panel lists expiring secrets worst first; its action opens t
   await items.first().getByRole('button', { name: 'Rotate secret' }).click();
   const form = page.getByTestId('rotate-form');
   await form.waitFor();
+  assert.deepEqual(await unexplained(form), [], 'Rotate waits for the value, and says so');
   await page.getByLabel('Row from the portal (optional)').fill('Relay\t11/23/2027\tNew8Q~abc...\t11111111-2222-3333-4444-555555555555');
   await page.getByRole('button', { name: 'Read row' }).click();
   await page.getByTestId('row-note').waitFor();
@@ -399,6 +400,7 @@ test('the relay is a pane: start it; the queue a table with the held message\'s 
   await pane.getByTestId('relay-state').waitFor();
   assert.equal(await page.locator('[role=dialog]').count(), 0, 'a pane, not a modal');
   assert.equal(await pane.getByTestId('relay-state').innerText(), 'Stopped');
+  assert.deepEqual(await primaries(pane), ['Start'], 'one primary action: Start');
   await pane.getByRole('button', { name: 'Start' }).click();
   await pane.getByTestId('relay-state').getByText('Listening').waitFor();
   assert.equal(await pane.getByTestId('relay-state-note').innerText(), 'The relay is listening.', 'the result beside its button');
@@ -429,16 +431,36 @@ test('the relay is a pane: start it; the queue a table with the held message\'s 
   await pane.getByRole('button', { name: 'Add device' }).click();
   await pane.getByTestId('error-deviceName').waitFor();
   await pane.getByLabel('New device').fill('scanner-2f');
+  assert.deepEqual(await primaries(pane), ['Add device'], 'the form being typed holds the one primary action');
   await pane.getByLabel('From addresses (optional)').fill('192.168.1.20');
   await pane.getByRole('button', { name: 'Add device' }).click();
   assert.match(await pane.getByTestId('relay-note').innerText(), /password is on the clipboard/);
   assert.deepEqual((await calls(page, 'relay_device_add')).at(-1).args.draft.allowed, ['192.168.1.20']);
   assert.match(await pane.getByTestId('relay-devices').innerText(), /scanner-2f\s+Invent ERP\s+password/);
 
-  // Settings saved while it runs: Restart, beside Save, takes them up.
+  // Settings: numbers shown with their separators, typed with or without;
+  // Save only when something changed, saying why it waits.
   await pane.getByRole('tab', { name: 'Settings' }).click();
+  const save = pane.getByRole('button', { name: 'Save relay settings' });
+  assert.ok(await save.isDisabled());
+  assert.deepEqual(await unexplained(pane), []);
+  assert.equal(await save.getAttribute('title'), 'Nothing changed since the last save');
+  const perDay = pane.getByLabel('Recipients a day per Microsoft mailbox');
+  assert.equal(await perDay.inputValue(), '10,000');
+  await perDay.fill('ten thousand');
+  assert.equal(await pane.getByTestId('error-relayRecipientsPerDay').innerText(), 'Type a whole number, e.g. 10,000.');
+  await save.click();
+  assert.equal(await pane.locator('.form-error[role=alert]').innerText(), 'Correct the numbers marked above first.');
+  assert.equal((await calls(page, 'save_settings')).length, 0, 'nothing half-saved');
+  await perDay.fill('12500');
+  await perDay.blur();
+  assert.equal(await perDay.inputValue(), '12,500');
+  assert.equal(await pane.getByTestId('error-relayRecipientsPerDay').count(), 0);
+  // Settings saved while it runs: Restart, beside Save, takes them up.
   await pane.getByLabel('Largest message (MB)').fill('20');
-  await pane.getByRole('button', { name: 'Save relay settings' }).click();
+  assert.deepEqual(await primaries(pane), ['Save relay settings'], 'the changed form\'s Save is the one primary');
+  await save.click();
+  assert.equal((await calls(page, 'save_settings')).at(-1).args.form.settings.relay.microsoftRecipientsPerDay, 12500);
   await pane.getByTestId('relay-restart-needed').waitFor();
   await pane.getByTestId('relay-settings-restart').click();
   await pane.getByTestId('relay-restart-needed').waitFor({ state: 'detached' });

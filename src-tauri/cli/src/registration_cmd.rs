@@ -39,7 +39,10 @@ pub fn run(app: &Mailwarden, command: RegistrationCommand) -> Result<ExitCode, C
                 }
                 match r.mismatches {
                     0 => println!("Nothing stops sign-in or mail."),
-                    n => println!("{n} difference(s) stop sign-in or mail: fix them in the portal, or `mailwarden registration apply {profile}`."),
+                    n => println!(
+                        "{} stop sign-in or mail: fix them in the portal, or `mailwarden registration apply {profile}`.",
+                        mailwarden_engine::plural(n as i64, "difference")
+                    ),
                 }
             }
             Ok(if r.mismatches == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })

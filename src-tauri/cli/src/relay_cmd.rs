@@ -3,7 +3,7 @@
 
 use crate::args_relay::{DeviceCommand, QueueCommand, RelayCommand};
 use crate::output;
-use mailwarden_engine::{CoreError, DeviceDraft, ExposeSecret, Mailwarden, QueuedMessage};
+use mailwarden_engine::{plural, CoreError, DeviceDraft, ExposeSecret, Mailwarden, QueuedMessage};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -70,7 +70,11 @@ fn serve(
     if let (Some(f), Some(c)) = (&running.fingerprint, &running.certificate) {
         println!("Certificate: {c}\n  SHA-256 {f}");
     }
-    println!("{devices} device(s); {queued} message(s) in the queue. SIGTERM or Ctrl+C stops (open transactions finish, the queue stays).");
+    println!(
+        "{}; {} in the queue. SIGTERM or Ctrl+C stops (open transactions finish, the queue stays).",
+        plural(devices as i64, "device"),
+        plural(queued as i64, "message")
+    );
     if devices == 0 {
         println!("No devices yet: `mailwarden relay device add NAME --profile PROFILE`.");
     }
@@ -79,7 +83,7 @@ fn serve(
     unsafe { libc::sigwait(&signals, &mut sig) };
     eprintln!("Stopping: finishing open transactions…");
     running.stop();
-    eprintln!("Stopped; {} message(s) stay in the queue.", app.relay().queue()?.len());
+    eprintln!("Stopped. Messages left in the queue: {}.", app.relay().queue()?.len());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -93,7 +97,7 @@ fn status(app: &Mailwarden, json: bool) -> Result<ExitCode, CoreError> {
         Some(r) => println!("Listening on {} (process {}, since {}).", r.listen, r.pid, r.started_at),
         None => println!("Not running (`mailwarden relay run`, or the relay in the app)."),
     }
-    println!("{} device(s).", st.devices);
+    println!("{}.", plural(st.devices as i64, "device"));
     for d in app.relay().devices()? {
         if let Some(w) = &d.warning {
             println!("Warning: device \"{}\": {w}", d.name);

@@ -42,7 +42,7 @@ pub fn export(app: &Mailwarden, a: ExportArgs) -> Result<ExitCode, CoreError> {
     write_export_file(&a.output, &bytes)?;
     let count = if ids.is_empty() { app.profiles().list(&Default::default())?.total } else { ids.len() };
     let what = if pass.is_some() { "with their secrets, encrypted under the passphrase" } else { "without secrets" };
-    eprintln!("Exported {count} profile(s) {what} to {}.", a.output.display());
+    eprintln!("Exported {} {what} to {}.", mailwarden_engine::plural(count as i64, "profile"), a.output.display());
     Ok(ExitCode::SUCCESS)
 }
 

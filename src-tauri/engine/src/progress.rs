@@ -4,7 +4,7 @@
 //! the latest tests, the hand-overs, the watch), never from a box someone
 //! ticked; the editor opens at the first step not done.
 
-use crate::{Mailwarden, Result, TestKind, TestResult};
+use crate::{Mailwarden, Result, SharedClock, TestKind, TestResult};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -84,8 +84,23 @@ fn step(id: StepId, title: &str, state: StepState, summary: impl Into<String>) -
     SetupStep { id, title: title.into(), state, summary: summary.into(), code: None }
 }
 
-fn failing(id: StepId, title: &str, t: &TestResult) -> SetupStep {
-    SetupStep { id, title: title.into(), state: StepState::Failing, summary: t.summary.clone(), code: t.code.clone() }
+/// A step a failed test marks failing. Its line says what failed and when;
+/// the panel's diagnosis (when shown) says why and what to do, so the line
+/// never repeats it word for word.
+fn failing(id: StepId, title: &str, t: &TestResult, clock: &SharedClock) -> SetupStep {
+    use time::format_description::well_known::Rfc3339;
+    let when = time::OffsetDateTime::parse(&t.at, &Rfc3339)
+        .map(|at| format!(" at {}", mailwarden_model::clock::local_time(at, &clock.zone())))
+        .unwrap_or_default();
+    let what = t.kind.label();
+    let what = what[..1].to_uppercase() + &what[1..];
+    SetupStep {
+        id,
+        title: title.into(),
+        state: StepState::Failing,
+        summary: format!("{what}{when} failed: {}.", t.summary.trim_end_matches('.')),
+        code: t.code.clone(),
+    }
 }
 
 impl Mailwarden {
@@ -102,6 +117,7 @@ impl Mailwarden {
             || inbound.as_ref().is_some_and(|t| t.ok)
             || token.as_ref().is_some_and(|t| !t.needs_reconnect);
         let oauth = p.auth_method.is_oauth();
+        let clock = &self.ctx.clock;
 
         let describe = step(
             StepId::Describe,
@@ -115,7 +131,7 @@ impl Mailwarden {
             _ if !oauth => {
                 step(StepId::Register, register_title, StepState::Optional, "Nothing to register for a password.")
             }
-            Some(t) if !worked => failing(StepId::Register, register_title, t),
+            Some(t) if !worked => failing(StepId::Register, register_title, t, clock),
             _ if worked => {
                 step(StepId::Register, register_title, StepState::Done, "A sign-in worked: the registration is usable.")
             }
@@ -131,7 +147,7 @@ impl Mailwarden {
             step(StepId::SignIn, "Sign in", StepState::Optional, "The password is used at each test.")
         } else if p.auth_method.needs_no_connect() {
             match &auth {
-                Some(t) if !t.ok => failing(StepId::SignIn, "Sign in", t),
+                Some(t) if !t.ok => failing(StepId::SignIn, "Sign in", t, clock),
                 _ if worked => step(StepId::SignIn, "Sign in", StepState::Done, "Tokens come when needed."),
                 _ => step(StepId::SignIn, "Sign in", StepState::Todo, "Test the sign-in: get a first token."),
             }
@@ -146,7 +162,7 @@ impl Mailwarden {
                 // A sign-in test that failed since the connection was made says
                 // the connection does not work (an expired secret, say).
                 Some(t) if auth.as_ref().is_some_and(|a| !a.ok && after(&a.at, &t.obtained_at)) => {
-                    failing(StepId::SignIn, "Sign in", auth.as_ref().expect("checked"))
+                    failing(StepId::SignIn, "Sign in", auth.as_ref().expect("checked"), clock)
                 }
                 Some(t) => step(
                     StepId::SignIn,
@@ -155,15 +171,15 @@ impl Mailwarden {
                     format!("Connected as {}.", t.account.as_deref().unwrap_or("the account")),
                 ),
                 None => match &auth {
-                    Some(t) if !t.ok => failing(StepId::SignIn, "Sign in", t),
+                    Some(t) if !t.ok => failing(StepId::SignIn, "Sign in", t, clock),
                     _ => step(StepId::SignIn, "Sign in", StepState::Todo, "Connect the account."),
                 },
             }
         };
 
         let test = match (&send, &inbound) {
-            (Some(t), _) if !t.ok => failing(StepId::Test, "Test", t),
-            (_, Some(t)) if !t.ok => failing(StepId::Test, "Test", t),
+            (Some(t), _) if !t.ok => failing(StepId::Test, "Test", t, clock),
+            (_, Some(t)) if !t.ok => failing(StepId::Test, "Test", t, clock),
             (Some(t), _) => step(StepId::Test, "Test", StepState::Done, t.summary.clone()),
             (None, _) => step(StepId::Test, "Test", StepState::Todo, "Send a test message."),
         };

@@ -1,5 +1,5 @@
 // Small display helpers shared by the components.
-import type { ChoiceOption, ExpiryBadge, StepId } from './bindings';
+import type { ChoiceOption, Diagnosis, ExpiryBadge, Fix, StepId } from './bindings';
 
 export function expiryShort(b: ExpiryBadge): string {
   return b.state === 'expired' ? 'Expired' : `${b.daysLeft.toLocaleString('en')} d`;
@@ -39,6 +39,15 @@ export function sizeText(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** The fixes a view can make, by name (a diagnosis's buttons). */
+export type Fixes = Partial<Record<Fix, () => void>>;
+
+/** The fixes of `d` this view can make, in the core's order: shown as
+ *  buttons, the first the view's one primary action. */
+export function offeredFixes(d: Diagnosis | null, fixes: Fixes): Fix[] {
+  return d ? d.fixes.filter((f) => fixes[f]) : [];
 }
 
 /** Where the relay pane opens. */

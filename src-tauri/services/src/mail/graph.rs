@@ -158,7 +158,7 @@ pub(crate) fn explain(status: u16, e: &GraphError, p: &Profile, purpose: Purpose
         "MailboxNotEnabledForRESTAPI" | "MailboxNotEnabledForRESTAPIException" => Diagnosis::new(
             "graph_mailbox_not_enabled",
             format!("This mailbox cannot {verb} through Microsoft Graph"),
-            "The user has no Exchange Online mailbox: no licence, an on-premises mailbox, or an inactive one.",
+            "The user has no Exchange Online mailbox: no license, an on-premises mailbox, or an inactive one.",
             vec![
                 "Microsoft 365 admin center → **Users** → **Active users** → the user → **Licenses and apps**: assign one that includes **Exchange Online**, then wait a few minutes.".into(),
             ],

@@ -265,7 +265,7 @@ fn secret(p: &Profile, w: &Wanted, app: &Application, today: time::Date) -> Opti
         ),
         (Some(c), _) => finding(item, Ok, format!("{} until {}", c.key_id, ends(c)), "the profile's secret"),
         (None, Some(id)) => fix(
-            finding(item, Mismatch, format!("{} secret(s), not {id}", creds.len()), format!("Secret ID {id}")),
+            finding(item, Mismatch, format!("{}, not {id}", crate::diagnosis::plural(creds.len() as i64, "secret")), format!("Secret ID {id}")),
             "The profile's secret was deleted or belongs to another app: create a new one under **Certificates & secrets** and put its **Value** in the profile.",
         ),
         (None, None) if creds.is_empty() => fix(
@@ -273,7 +273,7 @@ fn secret(p: &Profile, w: &Wanted, app: &Application, today: time::Date) -> Opti
             "**Certificates & secrets** → **New client secret**; copy its **Value** into the profile.",
         ),
         (None, None) => fix(
-            finding(item, Warning, format!("{} secret(s); which one the profile holds is not known", creds.len()), "the Secret ID in the profile"),
+            finding(item, Warning, format!("{}; which one the profile holds is not known", crate::diagnosis::plural(creds.len() as i64, "secret")), "the Secret ID in the profile"),
             "Paste the secret's row from **Certificates & secrets** into the profile (or read the expiry from Graph): then its expiry is watched.",
         ),
     };
