@@ -46,11 +46,18 @@ pub enum SecretKind {
     Password,
     RefreshToken,
     AccessToken,
+    /// A certificate credential's private key (PKCS#8 PEM).
+    CertificateKey,
 }
 
 impl SecretKind {
-    pub const ALL: [SecretKind; 4] =
-        [SecretKind::ClientSecret, SecretKind::Password, SecretKind::RefreshToken, SecretKind::AccessToken];
+    pub const ALL: [SecretKind; 5] = [
+        SecretKind::ClientSecret,
+        SecretKind::Password,
+        SecretKind::RefreshToken,
+        SecretKind::AccessToken,
+        SecretKind::CertificateKey,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -58,6 +65,7 @@ impl SecretKind {
             SecretKind::Password => "password",
             SecretKind::RefreshToken => "refresh_token",
             SecretKind::AccessToken => "access_token",
+            SecretKind::CertificateKey => "certificate_key",
         }
     }
 }

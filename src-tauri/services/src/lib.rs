@@ -7,6 +7,7 @@
 //! Below: `mailwarden-model` and `mailwarden-store`. Above: the relay and the
 //! engine facade the front ends hold. Nothing here may depend on `tauri`.
 
+pub mod certificate;
 pub mod context;
 pub mod guide;
 pub mod handover;

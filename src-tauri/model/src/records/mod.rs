@@ -3,12 +3,14 @@
 //! relay device, a test's result. Never a secret's value outside
 //! [`TokenRecord`]'s sealed fields.
 
+pub mod certificate;
 pub mod device;
 pub mod handover;
 pub mod secret_history;
 pub mod test_result;
 pub mod token;
 
+pub use certificate::CertificateInfo;
 pub use device::{Device, DeviceDraft, DeviceRow};
 pub use handover::{HandoverRecord, Reveal};
 pub use secret_history::{hint_of, SecretRecord};

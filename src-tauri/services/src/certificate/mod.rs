@@ -1,0 +1,246 @@
+//! Certificate credentials — the credential Microsoft recommends over a
+//! client secret. Made here (an RSA key and a self-signed certificate naming
+//! the profile) or brought in as PEM; described by the thumbprints the portal
+//! shows; used to sign the client assertion a token request carries instead
+//! of a secret (Microsoft's "certificate credentials": a JWT whose header
+//! names the certificate by `x5t#S256` — or `x5t` for older clouds — and
+//! whose claims bind it to one client, one token endpoint and a few minutes).
+//!
+//! Crates, not hand-written crypto: `rsa` makes the key (ring cannot), `rcgen`
+//! writes the certificate, `x509-parser` reads one brought in,
+//! `jsonwebtoken` signs the assertion, `pem` reads and writes PEM. The private key is a [`SecretString`]
+//! from the moment it exists; only the store seals it.
+
+use crate::clock::rfc3339;
+use crate::error::CoreError;
+use crate::records::CertificateInfo;
+use crate::secret::{ExposeSecret, SecretString};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rsa::pkcs1::EncodeRsaPrivateKey;
+use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use rsa::traits::PublicKeyParts;
+use rsa::RsaPrivateKey;
+use serde::Serialize;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use time::{Duration, OffsetDateTime};
+
+/// The smallest RSA key Entra takes for a certificate credential.
+pub const MIN_KEY_BITS: usize = 2048;
+/// How long an assertion is valid: Entra's samples use 10 minutes.
+const ASSERTION_LIFETIME: Duration = Duration::minutes(10);
+/// A certificate made here lives at most this long (Entra's own limit for
+/// uploaded certificates is the certificate's; tenants may cap it lower).
+pub const MAX_VALID_DAYS: u32 = 3 * 365;
+
+/// A certificate and its private key.
+pub struct Credential {
+    /// The certificate (DER).
+    pub der: Vec<u8>,
+    /// The private key, PKCS#8 PEM.
+    pub key: SecretString,
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential").field("der", &format_args!("{} bytes", self.der.len())).finish_non_exhaustive()
+    }
+}
+
+/// Which header names the certificate in an assertion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signing {
+    /// PS256 with `x5t#S256`: what Microsoft documents today.
+    Ps256,
+    /// RS256 with `x5t` (SHA-1): older tenants and national clouds.
+    Rs256,
+}
+
+fn bad(field: &str, message: impl Into<String>) -> CoreError {
+    CoreError::invalid(field, message)
+}
+
+/// A new RSA key of `bits` and a self-signed certificate for it, subject
+/// `CN=<subject>`, valid from a minute before `now` for `days` days.
+pub fn create(subject: &str, days: u32, bits: usize, now: OffsetDateTime) -> Result<Credential, CoreError> {
+    let subject = subject.trim();
+    if subject.is_empty() || subject.len() > 64 {
+        return Err(bad("certificateSubject", "The certificate's name must be 1 to 64 characters."));
+    }
+    if !(1..=MAX_VALID_DAYS).contains(&days) {
+        return Err(bad(
+            "certificateDays",
+            format!("A certificate made here is valid for 1 to {MAX_VALID_DAYS} days."),
+        ));
+    }
+    if !(MIN_KEY_BITS..=4096).contains(&bits) {
+        return Err(bad("certificateBits", "The key is 2048, 3072 or 4096 bits."));
+    }
+    let key = RsaPrivateKey::new(&mut rand_core::OsRng, bits)
+        .map_err(|e| CoreError::Flow(format!("No RSA key could be made: {e}.")))?;
+    let pkcs8 = key.to_pkcs8_der().map_err(|e| CoreError::Flow(format!("The new key could not be encoded: {e}.")))?;
+    let signer = rcgen::KeyPair::try_from(pkcs8.as_bytes())
+        .map_err(|e| CoreError::Flow(format!("The new key could not sign its certificate: {e}.")))?;
+    let mut params = rcgen::CertificateParams::default();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params.distinguished_name.push(rcgen::DnType::CommonName, subject);
+    params.not_before = now - Duration::minutes(1);
+    params.not_after = now + Duration::days(days.into());
+    let mut serial = [0u8; 16];
+    getrandom::fill(&mut serial).map_err(|e| CoreError::Flow(format!("No random serial number: {e}.")))?;
+    serial[0] &= 0x7f;
+    params.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
+    let cert =
+        params.self_signed(&signer).map_err(|e| CoreError::Flow(format!("The certificate could not be made: {e}.")))?;
+    let pem = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| CoreError::Flow(format!("The new key could not be encoded: {e}.")))?;
+    Ok(Credential { der: cert.der().to_vec(), key: SecretString::from(pem.as_str().to_owned()) })
+}
+
+/// A certificate and its key brought in as PEM text (one file holding both,
+/// or the two files' texts joined): the key as PKCS#8 (`PRIVATE KEY`) or
+/// PKCS#1 (`RSA PRIVATE KEY`), unencrypted. Checks that the key is the
+/// certificate's and is RSA of 2048 bits or more.
+pub fn from_pem(text: &str) -> Result<Credential, CoreError> {
+    let blocks = pem_blocks(text);
+    let der = blocks.iter().find(|(label, _)| label == "CERTIFICATE").map(|(_, b)| b.clone()).ok_or_else(|| {
+        bad("certificateFile", "No certificate found: the file should hold a “BEGIN CERTIFICATE” block.")
+    })?;
+    if blocks.iter().any(|(l, _)| l == "ENCRYPTED PRIVATE KEY") {
+        return Err(bad(
+            "certificateFile",
+            "The private key is encrypted: bring it in as a PFX file with its passphrase instead, or decrypt it first (openssl pkey -in key.pem -out plain.pem).",
+        ));
+    }
+    let key = if let Some((_, b)) = blocks.iter().find(|(l, _)| l == "PRIVATE KEY") {
+        RsaPrivateKey::from_pkcs8_der(b).map_err(|_| {
+            bad(
+                "certificateFile",
+                "The private key is not an RSA key Mailwarden can read (Entra's certificate credentials are RSA).",
+            )
+        })?
+    } else if let Some((_, b)) = blocks.iter().find(|(l, _)| l == "RSA PRIVATE KEY") {
+        use rsa::pkcs1::DecodeRsaPrivateKey;
+        RsaPrivateKey::from_pkcs1_der(b)
+            .map_err(|_| bad("certificateFile", "The RSA private key could not be read."))?
+    } else {
+        return Err(bad(
+            "certificateFile",
+            "No private key found: the file should hold the certificate and its “BEGIN PRIVATE KEY” block.",
+        ));
+    };
+    if key.size() * 8 < MIN_KEY_BITS {
+        return Err(bad("certificateFile", format!("The key has {} bits; Entra needs at least 2048.", key.size() * 8)));
+    }
+    let spki = public_key_of(&der)?;
+    let (n, e) = (key.n().to_bytes_be(), key.e().to_bytes_be());
+    if spki != (n, e) {
+        return Err(bad("certificateFile", "The private key does not belong to the certificate in the file."));
+    }
+    let pem =
+        key.to_pkcs8_pem(LineEnding::LF).map_err(|e| CoreError::Flow(format!("The key could not be encoded: {e}.")))?;
+    Ok(Credential { der, key: SecretString::from(pem.as_str().to_owned()) })
+}
+
+/// The PEM blocks of `text` as (label, DER); none when it is not PEM.
+fn pem_blocks(text: &str) -> Vec<(String, Vec<u8>)> {
+    pem::parse_many(text)
+        .map(|blocks| blocks.into_iter().map(|b| (b.tag().to_owned(), b.contents().to_vec())).collect())
+        .unwrap_or_default()
+}
+
+/// The RSA public key (modulus, exponent; big-endian, no leading zeros) of a certificate.
+fn public_key_of(der: &[u8]) -> Result<(Vec<u8>, Vec<u8>), CoreError> {
+    use x509_parser::public_key::PublicKey;
+    let (_, cert) = x509_parser::parse_x509_certificate(der)
+        .map_err(|_| bad("certificateFile", "The certificate could not be read (not an X.509 certificate)."))?;
+    match cert.public_key().parsed() {
+        Ok(PublicKey::RSA(k)) => {
+            let strip = |b: &[u8]| b.iter().skip_while(|x| **x == 0).copied().collect::<Vec<u8>>();
+            Ok((strip(k.modulus), strip(k.exponent)))
+        }
+        _ => Err(bad("certificateFile", "The certificate's key is not RSA (Entra's certificate credentials are RSA).")),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+/// What the portal and the watch read of a certificate.
+pub fn info(der: &[u8]) -> Result<CertificateInfo, CoreError> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der)
+        .map_err(|_| bad("certificateFile", "The certificate could not be read (not an X.509 certificate)."))?;
+    let when = |t: x509_parser::time::ASN1Time| rfc3339(t.to_datetime());
+    let (n, _) = public_key_of(der)?;
+    Ok(CertificateInfo {
+        thumbprint: hex(&Sha1::digest(der)),
+        thumbprint_sha256: hex(&Sha256::digest(der)),
+        subject: cert.subject().to_string(),
+        not_before: when(cert.validity().not_before),
+        not_after: when(cert.validity().not_after),
+        key_bits: (n.len() * 8) as u32,
+    })
+}
+
+/// The certificate as PEM, for the portal's "Upload certificate" (a `.cer`
+/// file Entra takes as PEM or DER).
+pub fn public_pem(der: &[u8]) -> String {
+    pem::encode_config(
+        &pem::Pem::new("CERTIFICATE", der),
+        pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
+    )
+}
+
+#[derive(Serialize)]
+struct Claims<'a> {
+    aud: &'a str,
+    iss: &'a str,
+    sub: &'a str,
+    jti: String,
+    nbf: i64,
+    iat: i64,
+    exp: i64,
+}
+
+/// The client assertion for a token request of `client_id` at `token_url`:
+/// a JWT signed with the certificate's key, valid from `now` for ten minutes.
+pub fn client_assertion(
+    cred: &Credential,
+    client_id: &str,
+    token_url: &str,
+    signing: Signing,
+    now: OffsetDateTime,
+) -> Result<String, CoreError> {
+    let key = RsaPrivateKey::from_pkcs8_pem(cred.key.expose_secret())
+        .map_err(|_| CoreError::Crypto("the certificate's private key".into()))?;
+    let pkcs1 = key.to_pkcs1_der().map_err(|_| CoreError::Crypto("the certificate's private key".into()))?;
+    let encoding = jsonwebtoken::EncodingKey::from_rsa_der(pkcs1.as_bytes());
+    let mut header = match signing {
+        Signing::Ps256 => jsonwebtoken::Header::new(jsonwebtoken::Algorithm::PS256),
+        Signing::Rs256 => jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+    };
+    match signing {
+        Signing::Ps256 => header.x5t_s256 = Some(URL_SAFE_NO_PAD.encode(Sha256::digest(&cred.der))),
+        Signing::Rs256 => header.x5t = Some(URL_SAFE_NO_PAD.encode(Sha1::digest(&cred.der))),
+    }
+    let mut jti = [0u8; 16];
+    getrandom::fill(&mut jti).map_err(|e| CoreError::Flow(format!("No random assertion ID: {e}.")))?;
+    let t = now.unix_timestamp();
+    let claims = Claims {
+        aud: token_url,
+        iss: client_id,
+        sub: client_id,
+        jti: hex(&jti),
+        nbf: t,
+        iat: t,
+        exp: t + ASSERTION_LIFETIME.whole_seconds(),
+    };
+    jsonwebtoken::encode(&header, &claims, &encoding)
+        .map_err(|e| CoreError::Flow(format!("The client assertion could not be signed: {e}.")))
+}
+
+#[cfg(test)]
+mod tests;
