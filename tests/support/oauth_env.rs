@@ -58,6 +58,17 @@ impl Env {
     /// authority is the simulator, its tenant and client ID; then `extra`
     /// (flags given there replace these).
     pub fn add_profile(&self, name: &str, extra: &[&str], stdin: Option<&str>) -> Output {
+        let o = self.add_profile_raw_in(name, extra, stdin);
+        assert!(o.status.success(), "profile add {name} {extra:?} failed:\n{}", text(&o.stderr));
+        o
+    }
+
+    /// `profile add` as [`Self::add_profile`], its failure left to the caller.
+    pub fn add_profile_raw(&self, name: &str, extra: &[&str]) -> Output {
+        self.add_profile_raw_in(name, extra, None)
+    }
+
+    fn add_profile_raw_in(&self, name: &str, extra: &[&str], stdin: Option<&str>) -> Output {
         let base = ["--cloud", "custom", "--authority-url", &self.idp.base, "--tenant", TENANT, "--client-id", CLIENT];
         let mut args = vec!["profile", "add", "--name", name];
         for pair in base.chunks(2) {
@@ -66,7 +77,7 @@ impl Env {
             }
         }
         args.extend_from_slice(extra);
-        self.ok(&args, stdin)
+        self.run(&args, stdin)
     }
 
     /// An app-only Graph profile pointing at the simulator.

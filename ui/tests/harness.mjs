@@ -58,7 +58,7 @@ export function profile(id, name, extra = {}) {
     scopes: ['https://graph.microsoft.com/.default'], redirectUri: '', authUrl: null, tokenUrl: null,
     smtpHost: 'smtp.office365.com', smtpPort: 587, smtpSecurity: 'starttls', imapHost: 'outlook.office365.com',
     imapPort: 993, imapSecurity: 'tls', createdAt: '2026-11-01T00:00:00Z', updatedAt: '2026-11-01T00:00:00Z',
-    hasClientSecret: true, hasPassword: false, secretExpiry: null, ...extra,
+    hasClientSecret: true, hasPassword: false, hasCertificate: false, secretExpiry: null, ...extra,
   };
 }
 

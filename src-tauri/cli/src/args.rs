@@ -99,6 +99,13 @@ pub enum Command {
         #[command(subcommand)]
         command: RegistrationCommand,
     },
+    /// The certificate an app-only Microsoft profile signs in with instead of
+    /// a client secret: make one, bring one in, show it, export its public
+    /// half for the portal's "Upload certificate", remove it.
+    Certificate {
+        #[command(subcommand)]
+        command: crate::args_certificate::CertificateCommand,
+    },
     /// The values another product needs (client ID, tenant, endpoints,
     /// scopes…) under the names it uses, or a program's ready configuration.
     Handover {

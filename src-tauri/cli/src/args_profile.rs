@@ -200,6 +200,18 @@ pub struct FieldArgs {
     /// Forget the stored client secret (a public client needs none).
     #[arg(long)]
     pub clear_client_secret: bool,
+    /// Make an RSA key and a self-signed certificate, and sign in with it
+    /// instead of a client secret (app-only Microsoft profiles): the
+    /// credential Microsoft recommends. Upload it with `certificate export-public`.
+    #[arg(long, conflicts_with = "certificate_file")]
+    pub create_certificate: bool,
+    /// Days the certificate made by --create-certificate is valid (365 unless given).
+    #[arg(long, value_name = "DAYS", requires = "create_certificate")]
+    pub certificate_days: Option<u32>,
+    /// Sign in with the certificate and private key in this PEM file (read
+    /// here; never pass key material on the command line).
+    #[arg(long, value_name = "FILE")]
+    pub certificate_file: Option<std::path::PathBuf>,
     /// The client secret's Secret ID (a GUID).
     #[arg(long)]
     pub secret_id: Option<String>,

@@ -1,7 +1,7 @@
 //! Applying command-line fields to a draft, and reading secrets safely.
 
 use crate::args::FieldArgs;
-use mailwarden_engine::{rebase, AuthMethod, Choices, CoreError, ProfileDraft, SecretChange};
+use mailwarden_engine::{rebase, AuthMethod, CertificateRequest, Choices, CoreError, ProfileDraft, SecretChange};
 use std::io::{BufRead, IsTerminal};
 
 /// Switch choices first (so defaults follow), then apply every given field.
@@ -50,6 +50,12 @@ pub fn apply(d: &mut ProfileDraft, choices: Choices, f: FieldArgs) -> Result<(),
         d.client_secret = prompt("Client secret Value: ")?;
     } else if f.clear_client_secret {
         d.client_secret = SecretChange::Clear;
+    }
+    if f.create_certificate {
+        d.certificate = CertificateRequest::Create { days: f.certificate_days.unwrap_or(365) };
+    } else if let Some(path) = &f.certificate_file {
+        let text = crate::certificate_cmd::read_pem(path)?;
+        d.certificate = CertificateRequest::Pem { text: text.into() };
     }
     if f.password_stdin {
         d.password = read_stdin_secret("password")?;

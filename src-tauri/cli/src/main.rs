@@ -5,11 +5,13 @@
 //! the fix), 2 usage error (from clap).
 
 mod args;
+mod args_certificate;
 mod args_profile;
 mod args_relay;
 mod args_watch;
 mod assets_cmd;
 mod auth_cmd;
+mod certificate_cmd;
 mod doctor;
 mod edit;
 mod key_cmd;
@@ -96,6 +98,7 @@ fn run(cli: Cli) -> Result<ExitCode, CoreError> {
         Command::Disconnect { profile } => auth_cmd::disconnect(&app, &profile),
         Command::Guide { profile, markdown } => profile_cmd::guide(&app, &profile, markdown),
         Command::Registration { command } => registration_cmd::run(&app, command),
+        Command::Certificate { command } => certificate_cmd::run(&app, command),
         Command::Handover { profile, json, config: Some(program) } => {
             profile_cmd::program_config(&app, &profile, program, cli.global.db.as_deref(), json)
         }

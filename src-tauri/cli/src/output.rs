@@ -14,6 +14,7 @@ pub fn flag_for(field: &str) -> String {
         "sendMethod" => "--send".into(),
         "clientSecretId" => "--secret-id".into(),
         "clientSecretExpires" => "--secret-expires".into(),
+        "certificate" => "--create-certificate / --certificate-file".into(),
         other => {
             let mut s = String::from("--");
             for c in other.chars() {

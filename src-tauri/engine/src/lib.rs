@@ -42,6 +42,10 @@ pub use mailwarden_services::oauth::loopback::{is_loopback, DEFAULT_TIMEOUT as S
 pub use mailwarden_services::oauth::xoauth2::encoded as xoauth2_string;
 pub use mailwarden_services::oauth::{AuthReport, Claims, Issued, TokenNeed, TokenRecord};
 
+// Certificate credentials.
+pub use mailwarden_services::certificate::{Certificates, NewCertificate};
+pub use mailwarden_services::records::{CertificateInfo, CertificateRequest};
+
 // Tests of a profile: sending and reading.
 pub use mailwarden_services::mail::imap::{InboundReport, InboundVia, NewestMessage};
 pub use mailwarden_services::mail::{SendReport, TestKind, TestResult, TestStep};

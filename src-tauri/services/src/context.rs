@@ -160,6 +160,11 @@ impl Context {
         crate::oauth::Tokens(self)
     }
 
+    /// A profile's certificate credential.
+    pub fn certificates(&self) -> crate::certificate::Certificates<'_> {
+        crate::certificate::Certificates(self)
+    }
+
     /// Test sends and the inbound check.
     pub fn mail_checks(&self) -> crate::mail::MailChecks<'_> {
         crate::mail::MailChecks(self)
@@ -229,6 +234,7 @@ pub(crate) fn view_at(s: &StoredProfile, today: time::Date, t: &Thresholds) -> P
         profile: s.profile.clone(),
         has_client_secret: s.has_client_secret,
         has_password: s.has_password,
+        has_certificate: s.has_certificate,
         last_test: s.last_test.clone(),
         refresh_token_rule: crate::providers::refresh_token_rule(s.profile.provider).map(|r| r.text),
     }

@@ -102,7 +102,11 @@ impl Profiles<'_> {
     fn existing(&self, id: Option<i64>) -> Result<Option<Existing>> {
         id.map(|id| {
             let s = self.store.get(id)?;
-            Ok(Existing { has_client_secret: s.has_client_secret, has_password: s.has_password })
+            Ok(Existing {
+                has_client_secret: s.has_client_secret,
+                has_password: s.has_password,
+                has_certificate: s.has_certificate,
+            })
         })
         .transpose()
     }
@@ -116,7 +120,10 @@ impl Profiles<'_> {
     /// Validate and store `draft` as a new profile (`id` = None) or over `id`.
     pub fn save(&self, id: Option<i64>, draft: &ProfileDraft) -> Result<ProfileView> {
         let existing = self.existing(id)?;
-        let validated = validate(draft, existing, self.clock.today()).map_err(CoreError::Validation)?;
+        let mut validated = validate(draft, existing, self.clock.today()).map_err(CoreError::Validation)?;
+        // A certificate asked for is made (or read) before the transaction,
+        // and stored in it with the profile: both or neither.
+        validated.certificate = self.certificates().requested(&validated.profile.name, &draft.certificate)?;
         let now = self.clock.now();
         let id = match id {
             Some(id) => {

@@ -13,6 +13,7 @@
 //! then proves the key against the sealed check value in `settings`. A store
 //! left locked still lists and shows profiles; reading a secret says why not.
 
+mod certificates;
 pub mod crypto;
 mod dirsync;
 mod handovers;

@@ -74,6 +74,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredProfile> {
             updated_at: timestamp(row, 27)?,
         },
         has_client_secret: false,
+        has_certificate: false,
         has_password: false,
         last_test: None,
     })
@@ -226,7 +227,11 @@ impl Store {
     fn write_secrets(&self, tx: &rusqlite::Transaction<'_>, id: i64, v: &Validated, now: &str) -> Result<()> {
         self.apply_secret(tx, id, SecretKind::ClientSecret, &v.client_secret, now)?;
         self.sync_secret_history(tx, id, &v.profile, &v.client_secret, now)?;
-        self.apply_secret(tx, id, SecretKind::Password, &v.password, now)
+        self.apply_secret(tx, id, SecretKind::Password, &v.password, now)?;
+        if let Some(c) = &v.certificate {
+            self.write_certificate(tx, id, c, now)?;
+        }
+        Ok(())
     }
 
     /// Delete a profile and (by cascade) every secret it held.
@@ -238,6 +243,7 @@ impl Store {
             profile: Profile { name: name.to_owned(), ..src.profile },
             client_secret: SecretChange::Keep,
             password: SecretChange::Keep,
+            certificate: None,
         };
         let now = crate::clock::rfc3339(now);
         let mut conn = self.conn()?;
@@ -326,7 +332,8 @@ fn insert_row(tx: &rusqlite::Transaction<'_>, p: &Profile, now: &str) -> Result<
 
 /// Which of the shown secrets each profile holds: (id, (client secret,
 /// password)), ids ascending as `GROUP BY profile_id` yields them.
-pub(super) type Flags = Vec<(i64, (bool, bool))>;
+/// (client secret, password, certificate key) by profile id.
+pub(super) type Flags = Vec<(i64, (bool, bool, bool))>;
 
 /// What a full read hands each row: every profile's secret flags and latest test.
 pub(super) struct Extras {
@@ -334,10 +341,11 @@ pub(super) struct Extras {
     pub tests: std::collections::HashMap<i64, crate::records::TestResult>,
 }
 
-const FLAGS_SQL: &str = "SELECT profile_id, max(kind = 'client_secret'), max(kind = 'password') FROM secrets";
+const FLAGS_SQL: &str =
+    "SELECT profile_id, max(kind = 'client_secret'), max(kind = 'password'), max(kind = 'certificate_key') FROM secrets";
 
-fn flags_row(r: &Row<'_>) -> rusqlite::Result<(i64, (bool, bool))> {
-    Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
+fn flags_row(r: &Row<'_>) -> rusqlite::Result<(i64, (bool, bool, bool))> {
+    Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?)))
 }
 
 pub(super) fn secret_flags(conn: &rusqlite::Connection) -> Result<Flags> {
@@ -352,11 +360,11 @@ fn secret_flags_of(conn: &rusqlite::Connection, id: i64) -> Result<Flags> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// (client secret, password) of profile `id`.
-pub(super) fn flags_of(flags: &Flags, id: i64) -> (bool, bool) {
+/// (client secret, password, certificate) of profile `id`.
+pub(super) fn flags_of(flags: &Flags, id: i64) -> (bool, bool, bool) {
     flags.binary_search_by_key(&id, |(id, _)| *id).ok().map(|i| flags[i].1).unwrap_or_default()
 }
 
 fn set_flags(s: &mut StoredProfile, flags: &Flags) {
-    (s.has_client_secret, s.has_password) = flags_of(flags, s.profile.id);
+    (s.has_client_secret, s.has_password, s.has_certificate) = flags_of(flags, s.profile.id);
 }

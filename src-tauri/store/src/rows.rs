@@ -52,7 +52,7 @@ impl Store {
             SELECT,
             |row, extras| {
                 let mut r = from_row(row)?;
-                (r.has_client_secret, r.has_password) = flags_of(&extras.flags, r.id);
+                (r.has_client_secret, r.has_password, _) = flags_of(&extras.flags, r.id);
                 r.last_test = extras.tests.remove(&r.id);
                 Ok(Arc::new(r))
             },

@@ -148,6 +148,18 @@ const STEPS: &[&str] = &[
         last_seen TEXT
     );
     "#,
+    // A profile's certificate credential (its private key is a sealed
+    // `certificate_key` row in `secrets`).
+    r#"
+    CREATE TABLE certificates (
+        profile_id INTEGER PRIMARY KEY REFERENCES profiles(id) ON DELETE CASCADE,
+        der BLOB NOT NULL,
+        thumbprint TEXT NOT NULL,
+        not_after TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// Whether the schema is already the latest: one pragma read, so a read-only

@@ -42,12 +42,12 @@ impl Store {
 
     /// Copy every secret of `from` to `to`, re-sealed for its new row.
     pub(super) fn copy_secrets(&self, tx: &Transaction<'_>, from: i64, to: i64, now: &str) -> Result<()> {
-        for kind in [SecretKind::ClientSecret, SecretKind::Password] {
+        for kind in [SecretKind::ClientSecret, SecretKind::Password, SecretKind::CertificateKey] {
             if let Some(value) = self.read_secret_in(tx, from, kind)? {
                 self.apply_secret(tx, to, kind, &SecretChange::Set { value }, now)?;
             }
         }
-        Ok(())
+        self.copy_certificate(tx, from, to)
     }
 
     fn read_secret_in(

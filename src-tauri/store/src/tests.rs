@@ -98,7 +98,7 @@ fn update_keeps_clears_and_replaces_secrets() {
     let id = s.insert(&validate(&draft("A"), None, crate::profile::TEST_TODAY).unwrap(), t).unwrap();
     let mut d = draft("A2");
     d.client_secret = SecretChange::Keep;
-    let existing = crate::profile::Existing { has_client_secret: true, has_password: false };
+    let existing = crate::profile::Existing { has_client_secret: true, has_password: false, has_certificate: false };
     s.update(id, &validate(&d, Some(existing), crate::profile::TEST_TODAY).unwrap(), datetime!(2026-11-24 12:00 UTC))
         .unwrap();
     let got = s.get(id).unwrap();

@@ -206,6 +206,7 @@ pub fn route(st: &Mutex<State>, base: &str, req: &Request, parts: &[&str]) -> Op
                     public_redirects: vec![],
                     web_redirects: vec![],
                     app_roles: vec![],
+                    certificates: vec![],
                 },
             );
             let meta = AppMeta {

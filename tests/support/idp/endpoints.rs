@@ -26,8 +26,13 @@ pub(super) fn now() -> i64 {
 
 /// Microsoft's error response, exactly shaped.
 pub fn ms_error(status: u16, error: &str, code: u64, message: &str) -> Response {
+    ms_error_at(status, error, code, message, now())
+}
+
+/// [`ms_error`] stamped at `at` (Unix seconds; Microsoft's clock).
+pub fn ms_error_at(status: u16, error: &str, code: u64, message: &str, at: i64) -> Response {
     let (trace, corr) = (guid(), guid());
-    let ts = time_now();
+    let ts = time_at(at);
     Response::json(
         status,
         &json!({
@@ -45,7 +50,10 @@ pub fn ms_error(status: u16, error: &str, code: u64, message: &str) -> Response 
 }
 
 pub(super) fn time_now() -> String {
-    let t = now();
+    time_at(now())
+}
+
+fn time_at(t: i64) -> String {
     let (d, s) = (t / 86400, t % 86400);
     // Civil date from days since epoch (Howard Hinnant's algorithm).
     let z = d + 719468;
@@ -82,7 +90,7 @@ pub fn handle(st: &Mutex<State>, _base: &str, req: &Request) -> Response {
     let parts: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
     match (req.method.as_str(), parts.as_slice()) {
         ("GET", [tenant, "oauth2", "v2.0", "authorize"]) => authorize(st, tenant, req),
-        ("POST", [tenant, "oauth2", "v2.0", "token"]) => token(st, tenant, req),
+        ("POST", [tenant, "oauth2", "v2.0", "token"]) => token(st, _base, tenant, req),
         ("POST", [_tenant, "oauth2", "v2.0", "devicecode"]) => devicecode(st, _base, req),
         ("GET", ["common", "userrealm", user]) => super::ropc::userrealm(st, user),
         ("POST", ["v1.0", "me", "sendMail"]) => super::graph::send_mail(st, _base, req, None),
@@ -177,7 +185,7 @@ fn devicecode(st: &Mutex<State>, base: &str, req: &Request) -> Response {
     )
 }
 
-fn token(st: &Mutex<State>, tenant: &str, req: &Request) -> Response {
+fn token(st: &Mutex<State>, base: &str, tenant: &str, req: &Request) -> Response {
     let mut s = st.lock().unwrap();
     let f = &req.form;
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
@@ -211,7 +219,14 @@ fn token(st: &Mutex<State>, tenant: &str, req: &Request) -> Response {
                     "The tenant used for client credentials must be a tenant ID or domain.",
                 );
             }
-            if let Some(e) = check_secret(&app, sent_secret.as_deref(), true) {
+            let checked = if f.contains_key("client_assertion") {
+                let url = format!("{base}/{tenant}/oauth2/v2.0/token");
+                let now = time::OffsetDateTime::now_utc().unix_timestamp() + s.clock_ahead;
+                super::assertion::check(&app, f, &url, &mut s.assertion_ids, now)
+            } else {
+                check_secret(&app, sent_secret.as_deref(), true)
+            };
+            if let Some(e) = checked {
                 return e;
             }
             if scopes.len() != 1 || !scopes[0].ends_with("/.default") {

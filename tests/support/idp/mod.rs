@@ -6,6 +6,7 @@
 //! Tests register apps, script failures and read counters.
 
 mod apis;
+pub mod assertion;
 pub mod directory;
 mod endpoints;
 pub mod graph;
@@ -32,6 +33,8 @@ pub struct App {
     pub web_redirects: Vec<String>,
     /// Application permissions with admin consent (roles in app-only tokens).
     pub app_roles: Vec<String>,
+    /// Certificates registered on the app (keyCredentials).
+    pub certificates: Vec<assertion::KeyCredential>,
 }
 
 impl App {
@@ -45,7 +48,14 @@ impl App {
             public_redirects: vec![],
             web_redirects: vec![],
             app_roles: vec![],
+            certificates: vec![],
         }
+    }
+
+    /// A certificate (DER) uploaded to the app, valid until `end` (Unix seconds).
+    pub fn certificate(mut self, der: &[u8], end: i64) -> App {
+        self.certificates.push(assertion::KeyCredential { der: der.to_vec(), end });
+        self
     }
 
     /// A client secret with this value.
@@ -116,6 +126,11 @@ pub struct State {
     pub apps: HashMap<String, App>,
     pub codes: HashMap<String, Code>,
     pub refresh_tokens: HashMap<String, Grant>,
+    /// Seconds the simulator's clock is ahead of this computer's, for
+    /// checking assertions' times (a computer whose clock is off).
+    pub clock_ahead: i64,
+    /// Client assertions' `jti`s seen (each may be used once).
+    pub assertion_ids: std::collections::HashSet<String>,
     /// Token requests by grant type.
     pub counts: HashMap<String, usize>,
     /// The next token request(s) fail with this (error, AADSTS code).
@@ -243,6 +258,7 @@ impl Idp {
             public_redirects: vec!["http://localhost".into()],
             web_redirects: vec![],
             app_roles: vec![],
+            certificates: vec![],
         });
         self.make_admin(admin);
     }

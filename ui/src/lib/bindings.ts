@@ -30,7 +30,11 @@ export type Profile = { id: number, name: string, enabled: boolean, notes: strin
  */
 mailbox: string, fromAddress: string | null, domain: string | null, tenant: string, cloud: Cloud, authorityUrl: string | null, clientId: string, clientSecretId: string | null, clientSecretExpires: string | null, scopes: Array<string>, redirectUri: string, authUrl: string | null, tokenUrl: string | null, smtpHost: string, smtpPort: number, smtpSecurity: TlsMode, imapHost: string, imapPort: number, imapSecurity: TlsMode, createdAt: string, updatedAt: string, };
 
-export type ProfileView = { hasClientSecret: boolean, hasPassword: boolean, secretExpiry: ExpiryBadge | null, 
+export type ProfileView = { hasClientSecret: boolean, hasPassword: boolean, 
+/**
+ * A certificate is its credential (app-only Microsoft profiles).
+ */
+hasCertificate: boolean, secretExpiry: ExpiryBadge | null, 
 /**
  * The latest Test sign-in / Send test / Check inbound, if any.
  */
@@ -67,9 +71,43 @@ clientSecretExpires: string,
 /**
  * Space-separated, as OAuth writes them.
  */
-scopes: string, redirectUri: string, authUrl: string, tokenUrl: string, smtpHost: string, smtpPort: string, smtpSecurity: TlsMode, imapHost: string, imapPort: string, imapSecurity: TlsMode, password?: SecretChange, };
+scopes: string, redirectUri: string, authUrl: string, tokenUrl: string, smtpHost: string, smtpPort: string, smtpSecurity: TlsMode, imapHost: string, imapPort: string, imapSecurity: TlsMode, password?: SecretChange, 
+/**
+ * A certificate to make or bring in with this save (app-only Microsoft
+ * profiles): the credential instead of a client secret.
+ */
+certificate?: CertificateRequest, };
 
 export type SecretChange = { "action": "keep" } | { "action": "clear" } | { "action": "set", value: string, };
+
+export type CertificateRequest = { "action": "keep" } | { "action": "create", days: number, } | { "action": "pem", text: string, };
+
+export type CertificateInfo = { 
+/**
+ * SHA-1 of the certificate, upper-case hex: the "Thumbprint" column of
+ * Entra's Certificates & secrets, and `customKeyIdentifier` in Graph.
+ */
+thumbprint: string, 
+/**
+ * SHA-256 of the certificate, upper-case hex (the `x5t#S256` header).
+ */
+thumbprintSha256: string, 
+/**
+ * The subject as written in the certificate, e.g. `CN=Mailwarden Catalyst`.
+ */
+subject: string, 
+/**
+ * RFC 3339 (UTC).
+ */
+notBefore: string, 
+/**
+ * RFC 3339 (UTC): Entra refuses the key after this instant.
+ */
+notAfter: string, 
+/**
+ * RSA modulus size in bits.
+ */
+keyBits: number, };
 
 export type ListSort = "name" | "urgency";
 

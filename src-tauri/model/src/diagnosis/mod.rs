@@ -7,6 +7,8 @@
 //! The GUI and the CLI render the same [`Diagnosis`]; neither shows raw JSON.
 
 mod aadsts;
+mod certificate;
+pub use certificate::say_clock_offset;
 pub mod signin;
 pub mod smtp;
 mod transport;
@@ -257,7 +259,10 @@ pub fn cancelled() -> Diagnosis {
 
 /// Explain an identity provider's error response.
 pub fn diagnose_provider(e: &ProviderError, ctx: &Context) -> Diagnosis {
-    let mut d = match e.aadsts().and_then(|n| aadsts::explain(n, ctx)) {
+    let described = e.summary().unwrap_or_default();
+    let explained =
+        e.aadsts().and_then(|n| certificate::explain(n, &described, ctx).or_else(|| aadsts::explain(n, ctx)));
+    let mut d = match explained {
         Some(d) => d,
         None => generic(e, ctx),
     };

@@ -21,6 +21,9 @@ pub use row::{ProfileRow, ProfileSummary};
 pub use validate::syntax::{is_email, is_guid};
 pub use validate::{validate, Existing, Validated};
 
+/// The longest a certificate made by Mailwarden is valid (three years).
+pub const CERTIFICATE_MAX_DAYS: u32 = 3 * 365;
+
 /// The "today" the crate's tests validate on.
 #[doc(hidden)]
 pub const TEST_TODAY: time::Date = time::macros::date!(2026 - 12 - 01);
@@ -136,6 +139,11 @@ pub struct ProfileDraft {
     #[serde(skip_serializing)]
     #[ts(as = "Option<SecretChange>", optional)]
     pub password: SecretChange,
+    /// A certificate to make or bring in with this save (app-only Microsoft
+    /// profiles): the credential instead of a client secret.
+    #[serde(skip_serializing)]
+    #[ts(as = "Option<crate::records::CertificateRequest>", optional)]
+    pub certificate: crate::records::CertificateRequest,
 }
 
 impl ProfileDraft {
@@ -192,6 +200,7 @@ impl ProfileDraft {
             imap_port: p.imap_port.to_string(),
             imap_security: p.imap_security,
             password: SecretChange::Keep,
+            certificate: crate::records::CertificateRequest::Keep,
         }
     }
 }
@@ -204,6 +213,8 @@ pub struct ProfileView {
     pub profile: Profile,
     pub has_client_secret: bool,
     pub has_password: bool,
+    /// A certificate is its credential (app-only Microsoft profiles).
+    pub has_certificate: bool,
     pub secret_expiry: Option<ExpiryBadge>,
     /// The latest Test sign-in / Send test / Check inbound, if any.
     pub last_test: Option<crate::records::TestResult>,
@@ -218,6 +229,7 @@ pub struct StoredProfile {
     pub profile: Profile,
     pub has_client_secret: bool,
     pub has_password: bool,
+    pub has_certificate: bool,
     pub last_test: Option<crate::records::TestResult>,
 }
 

@@ -25,6 +25,7 @@ use rules::{check_endpoint, check_port, check_redirect, check_scopes, check_serv
 pub struct Existing {
     pub has_client_secret: bool,
     pub has_password: bool,
+    pub has_certificate: bool,
 }
 
 /// A checked draft: the profile to store (its id and timestamps are set by the
@@ -34,6 +35,9 @@ pub struct Validated {
     pub profile: Profile,
     pub client_secret: SecretChange,
     pub password: SecretChange,
+    /// The certificate made or read for this save (set by the service that
+    /// makes it, after validation; stored in the same transaction).
+    pub certificate: Option<crate::records::CertificateCredential>,
 }
 
 pub(super) struct Check {
@@ -72,6 +76,7 @@ pub fn validate(d: &ProfileDraft, existing: Option<Existing>, today: Date) -> Re
     let password = if d.auth_method.uses_password() { d.password.clone() } else { SecretChange::Clear };
     let client_secret = if oauth { d.client_secret.clone() } else { SecretChange::Clear };
     Ok(Validated {
+        certificate: None,
         profile: Profile {
             id: 0,
             name: account.name,

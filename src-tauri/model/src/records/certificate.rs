@@ -23,3 +23,32 @@ pub struct CertificateInfo {
     /// RSA modulus size in bits.
     pub key_bits: u32,
 }
+
+/// What saving a profile does to its certificate credential. The material is
+/// made (or read) by the certificates service; the draft only asks.
+#[derive(Debug, Clone, Default, serde::Deserialize, TS)]
+#[serde(tag = "action", rename_all = "lowercase")]
+pub enum CertificateRequest {
+    #[default]
+    Keep,
+    /// Make a key and a self-signed certificate valid for `days`.
+    Create { days: u32 },
+    /// Bring in a certificate with its private key (PEM text read from a file).
+    Pem {
+        #[ts(type = "string")]
+        text: crate::secret::SecretString,
+    },
+}
+
+/// A certificate ready to store: the certificate, what is read of it, its key.
+pub struct CertificateCredential {
+    pub der: Vec<u8>,
+    pub info: CertificateInfo,
+    pub key: crate::secret::SecretString,
+}
+
+impl std::fmt::Debug for CertificateCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertificateCredential").field("info", &self.info).finish_non_exhaustive()
+    }
+}

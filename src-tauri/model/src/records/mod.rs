@@ -10,7 +10,7 @@ pub mod secret_history;
 pub mod test_result;
 pub mod token;
 
-pub use certificate::CertificateInfo;
+pub use certificate::{CertificateCredential, CertificateInfo, CertificateRequest};
 pub use device::{Device, DeviceDraft, DeviceRow};
 pub use handover::{HandoverRecord, Reveal};
 pub use secret_history::{hint_of, SecretRecord};

@@ -26,27 +26,22 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
+mod service;
+pub use service::{Certificates, NewCertificate};
+
+/// The `client_assertion_type` of a token request signed by a certificate.
+pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// The smallest RSA key Entra takes for a certificate credential.
 pub const MIN_KEY_BITS: usize = 2048;
 /// How long an assertion is valid: Entra's samples use 10 minutes.
 const ASSERTION_LIFETIME: Duration = Duration::minutes(10);
 /// A certificate made here lives at most this long (Entra's own limit for
 /// uploaded certificates is the certificate's; tenants may cap it lower).
-pub const MAX_VALID_DAYS: u32 = 3 * 365;
+pub const MAX_VALID_DAYS: u32 = crate::profile::CERTIFICATE_MAX_DAYS;
 
-/// A certificate and its private key.
-pub struct Credential {
-    /// The certificate (DER).
-    pub der: Vec<u8>,
-    /// The private key, PKCS#8 PEM.
-    pub key: SecretString,
-}
-
-impl std::fmt::Debug for Credential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credential").field("der", &format_args!("{} bytes", self.der.len())).finish_non_exhaustive()
-    }
-}
+/// A certificate and its private key (the model's record: it crosses into
+/// the store in the transaction that saves a profile).
+pub use crate::records::CertificateCredential as Credential;
 
 /// Which header names the certificate in an assertion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +91,12 @@ pub fn create(subject: &str, days: u32, bits: usize, now: OffsetDateTime) -> Res
     let pem = key
         .to_pkcs8_pem(LineEnding::LF)
         .map_err(|e| CoreError::Flow(format!("The new key could not be encoded: {e}.")))?;
-    Ok(Credential { der: cert.der().to_vec(), key: SecretString::from(pem.as_str().to_owned()) })
+    described(cert.der().to_vec(), SecretString::from(pem.as_str().to_owned()))
+}
+
+fn described(der: Vec<u8>, key: SecretString) -> Result<Credential, CoreError> {
+    let info = info(&der)?;
+    Ok(Credential { der, info, key })
 }
 
 /// A certificate and its key brought in as PEM text (one file holding both,
@@ -141,7 +141,7 @@ pub fn from_pem(text: &str) -> Result<Credential, CoreError> {
     }
     let pem =
         key.to_pkcs8_pem(LineEnding::LF).map_err(|e| CoreError::Flow(format!("The key could not be encoded: {e}.")))?;
-    Ok(Credential { der, key: SecretString::from(pem.as_str().to_owned()) })
+    described(der, SecretString::from(pem.as_str().to_owned()))
 }
 
 /// The PEM blocks of `text` as (label, DER); none when it is not PEM.

@@ -17,6 +17,7 @@ fn made() -> Credential {
 fn a_made_certificate_names_the_profile_and_lasts_the_days_chosen() {
     let c = made();
     let i = info(&c.der).unwrap();
+    assert_eq!(i, c.info);
     assert_eq!(i.subject, "CN=Mailwarden Catalyst");
     assert_eq!(i.not_after, "2027-12-07T10:00:00Z");
     assert_eq!(i.not_before, "2026-12-07T09:59:00Z");
@@ -24,7 +25,11 @@ fn a_made_certificate_names_the_profile_and_lasts_the_days_chosen() {
     assert_eq!(i.thumbprint.len(), 40, "SHA-1 in hex, as the portal shows it");
     assert!(i.thumbprint.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
     assert_eq!(i.thumbprint_sha256.len(), 64);
-    assert!(format!("{c:?}").contains("bytes") && !format!("{c:?}").contains("PRIVATE"), "the key never in Debug");
+    let shown = format!("{c:?}");
+    assert!(
+        shown.contains("thumbprint") && !shown.contains("PRIVATE") && !shown.contains("MII"),
+        "the key never in Debug: {shown}"
+    );
 }
 
 #[test]
@@ -94,7 +99,13 @@ fn the_assertion_verifies_with_the_certificate_and_binds_client_audience_and_tim
     );
     // Signed by another key, it does not verify.
     let other = made();
-    let forged =
-        client_assertion(&Credential { der: c.der.clone(), key: other.key }, "x", aud, Signing::Ps256, NOW).unwrap();
+    let forged = client_assertion(
+        &Credential { der: c.der.clone(), info: c.info.clone(), key: other.key },
+        "x",
+        aud,
+        Signing::Ps256,
+        NOW,
+    )
+    .unwrap();
     assert!(decode::<serde_json::Value>(&forged, &key, &v).is_err());
 }

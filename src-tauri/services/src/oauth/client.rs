@@ -129,7 +129,14 @@ pub fn failure(e: RequestError, ctx: &Context, ep: &Endpoints) -> Failure {
     let host = url::Url::parse(&ep.token).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
     match e {
         RequestTokenError::ServerResponse(OAuthError(pe)) => {
-            Failure { grant_is_dead: pe.error == "invalid_grant", diagnosis: diagnose_provider(&pe, ctx) }
+            let mut diagnosis = diagnose_provider(&pe, ctx);
+            // The wall clock, not the engine's: the offset is this computer's.
+            crate::diagnosis::say_clock_offset(
+                &mut diagnosis,
+                pe.timestamp.as_deref(),
+                time::OffsetDateTime::now_utc(),
+            );
+            Failure { grant_is_dead: pe.error == "invalid_grant", diagnosis }
         }
         RequestTokenError::Request(oauth2::HttpClientError::Reqwest(re)) => {
             Failure { diagnosis: crate::http::classify(&re, &host).diagnose(), grant_is_dead: false }

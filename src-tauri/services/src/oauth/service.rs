@@ -202,14 +202,35 @@ impl Tokens<'_> {
     /// refresh-token grant) and commit what it returns — only onto the state
     /// it was based on. Called with the token lock held.
     fn fetch_token(&self, lock: &TokenLock, p: &Profile, cancel: Option<&AtomicBool>) -> Result<Issued> {
-        let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?;
+        // A certificate, when the profile has one, is its credential: the
+        // secret is then not sent (Microsoft takes one or the other).
+        let certificate = match p.auth_method {
+            AuthMethod::ClientCredentials => self.certificates().credential(p.id)?,
+            _ => None,
+        };
+        let secret = match certificate {
+            Some(_) => None,
+            None => self.store.read_secret(p.id, SecretKind::ClientSecret)?,
+        };
         let (client, ep) = client_for(p, secret.as_ref())?;
         let ctx = context_for(p, &ep);
         let http = crate::http::client()?;
         let scopes = p.scopes.iter().map(|s| Scope::new(s.clone()));
         let base = Expect::Generation(self.store.token_generation(p.id)?);
         let result = if p.auth_method == AuthMethod::ClientCredentials {
-            client.exchange_client_credentials().add_scopes(scopes).request(&crate::http::Bounded(&http, cancel))
+            let request = client.exchange_client_credentials().add_scopes(scopes);
+            let request = match &certificate {
+                Some(cred) => {
+                    let signing = crate::certificate::Signing::Ps256;
+                    let jwt =
+                        crate::certificate::client_assertion(cred, &p.client_id, &ep.token, signing, self.clock.now())?;
+                    request
+                        .add_extra_param("client_assertion_type", crate::certificate::ASSERTION_TYPE)
+                        .add_extra_param("client_assertion", jwt)
+                }
+                None => request,
+            };
+            request.request(&crate::http::Bounded(&http, cancel))
         } else if p.auth_method == AuthMethod::Password {
             if let Some(d) = super::realm::federated(&http, &ep.authority, &p.mailbox) {
                 return Err(CoreError::Auth(Box::new(d)));

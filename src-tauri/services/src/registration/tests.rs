@@ -22,7 +22,7 @@ fn profile(auth: AuthMethod, send: SendMethod) -> Profile {
     d.tenant = "d9f2fc08-d549-4fcc-bae2-2286c314d3cd".into();
     d.client_id = CLIENT.into();
     d.cloud = Cloud::Global;
-    let existing = crate::profile::Existing { has_client_secret: true, has_password: false };
+    let existing = crate::profile::Existing { has_client_secret: true, has_password: false, has_certificate: false };
     crate::profile::validate(&d, Some(existing), date!(2026 - 12 - 01)).unwrap().profile
 }
 

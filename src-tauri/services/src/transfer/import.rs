@@ -229,7 +229,7 @@ impl Transfer<'_> {
             // nor the file has is set afterwards (the item's note says so).
             let held = existing.filter(|_| replace_id.is_some());
             let mut held = (held.as_ref().is_some_and(|s| s.has_client_secret), held.is_some_and(|s| s.has_password));
-            let lenient = Existing { has_client_secret: true, has_password: true };
+            let lenient = Existing { has_client_secret: true, has_password: true, has_certificate: false };
             let mut it = item(index, &name, action, Vec::new(), &secrets);
             it.stored_as = stored_as.clone();
             it.id = replace_id;

@@ -57,7 +57,11 @@ impl super::Watch<'_> {
         draft.client_secret = SecretChange::Set { value: SecretString::from(new.value.expose_secret().trim()) };
         draft.client_secret_id = new.secret_id.trim().to_owned();
         draft.client_secret_expires = new.expires.trim().to_owned();
-        let existing = Existing { has_client_secret: true, has_password: stored.has_password };
+        let existing = Existing {
+            has_client_secret: true,
+            has_password: stored.has_password,
+            has_certificate: stored.has_certificate,
+        };
         let v = validate(&draft, Some(existing), self.clock.today()).map_err(CoreError::Validation)?;
         if v.profile.client_secret_id.is_none() || v.profile.client_secret_expires.is_none() {
             let mut errors = Vec::new();

@@ -147,11 +147,34 @@ fn check_client_secret(c: &mut Check, d: &ProfileDraft, existing: Existing, secr
             true
         }
     };
+    // A certificate (made or brought in with this save, or already held) is
+    // the other credential of an app-only Microsoft profile.
+    use crate::records::CertificateRequest;
+    let certificate_asked = !matches!(d.certificate, CertificateRequest::Keep);
+    if certificate_asked && (d.auth_method != AuthMethod::ClientCredentials || !d.provider.is_microsoft()) {
+        c.err(
+            "certificate",
+            "A certificate is the credential of a Microsoft profile signing in as an app (client credentials); choose that sign-in method, or leave the certificate out.",
+        );
+    }
+    if let CertificateRequest::Create { days } = d.certificate {
+        if !(1..=crate::profile::CERTIFICATE_MAX_DAYS).contains(&days) {
+            c.err(
+                "certificate",
+                format!("A certificate made here is valid for 1 to {} days.", crate::profile::CERTIFICATE_MAX_DAYS),
+            );
+        }
+    }
+    let has_certificate = existing.has_certificate || certificate_asked;
     // Not yet registered (no client ID): the secret comes with the registration.
-    if d.auth_method == AuthMethod::ClientCredentials && !has_after && !d.client_id.trim().is_empty() {
+    if d.auth_method == AuthMethod::ClientCredentials
+        && !has_after
+        && !has_certificate
+        && !d.client_id.trim().is_empty()
+    {
         c.err(
             "clientSecret",
-            "Client secret is required for app-only sign-in: paste the Value from Certificates & secrets.",
+            "Client secret is required for app-only sign-in: paste the Value from Certificates & secrets, or make a certificate for this profile instead (the credential Microsoft recommends).",
         );
     }
     has_after

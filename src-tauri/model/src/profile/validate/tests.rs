@@ -134,7 +134,7 @@ fn a_web_redirect_without_a_secret_says_what_to_register() {
     d.client_secret = SecretChange::set("WvR8Q~abc");
     assert!(validate(&d, None, crate::profile::TEST_TODAY).is_ok());
     d.client_secret = SecretChange::Keep;
-    let existing = Existing { has_client_secret: true, has_password: false };
+    let existing = Existing { has_client_secret: true, has_password: false, has_certificate: false };
     assert!(validate(&d, Some(existing), crate::profile::TEST_TODAY).is_ok(), "the stored secret counts");
     d.redirect_uri = "http://localhost".into();
     assert!(validate(&d, None, crate::profile::TEST_TODAY).is_ok(), "a public client's loopback");
@@ -164,7 +164,7 @@ fn client_credentials_need_dot_default_and_a_secret() {
     assert!(errs.iter().any(|e| e.field == "clientSecret"));
     // Editing a profile that already holds a secret: "keep" is enough.
     d.scopes = "https://outlook.office365.com/.default".into();
-    let existing = Existing { has_client_secret: true, has_password: false };
+    let existing = Existing { has_client_secret: true, has_password: false, has_certificate: false };
     assert!(validate(&d, Some(existing), crate::profile::TEST_TODAY).is_ok());
 }
 

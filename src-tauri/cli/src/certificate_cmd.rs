@@ -1,0 +1,91 @@
+//! `mailwarden certificate create|import|show|export-public|remove NAME`: a
+//! profile's certificate credential. Files are read here and handed to the
+//! core as text; the private key never appears in output.
+
+use crate::args_certificate::CertificateCommand;
+use mailwarden_engine::{CertificateInfo, CoreError, Mailwarden, NewCertificate};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// A PEM file's text, bounded (a certificate and key are a few KB).
+pub(crate) fn read_pem(path: &Path) -> Result<String, CoreError> {
+    const LIMIT: u64 = 1024 * 1024;
+    let io = |e: std::io::Error| CoreError::Io { context: format!("Could not read {}", path.display()), source: e };
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    if len > LIMIT {
+        return Err(CoreError::invalid(
+            "certificateFile",
+            format!("{} is {len} bytes: not a PEM certificate.", path.display()),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    String::from_utf8(bytes).map_err(|_| {
+        CoreError::invalid("certificateFile", format!("{} is not PEM text (a PFX file is binary).", path.display()))
+    })
+}
+
+fn print(info: &CertificateInfo, json: bool) {
+    if json {
+        crate::output::json(info);
+        return;
+    }
+    println!("Subject:     {}", info.subject);
+    println!("Thumbprint:  {}  (as Entra shows it)", info.thumbprint);
+    println!("SHA-256:     {}", info.thumbprint_sha256);
+    println!("Valid:       {} to {}", info.not_before, info.not_after);
+    println!("Key:         RSA {} bits", info.key_bits);
+}
+
+pub fn run(app: &Mailwarden, command: CertificateCommand) -> Result<ExitCode, CoreError> {
+    match command {
+        CertificateCommand::Create { profile, days, bits, json } => {
+            let p = app.profiles().resolve(&profile)?.profile;
+            let info = app.certificates().create(p.id, &NewCertificate { days, bits })?;
+            print(&info, json);
+            if !json {
+                eprintln!(
+                    "Made and kept (the key sealed). Next: mailwarden certificate export-public '{}' -o cert.cer, then upload it in Entra → App registrations → the app → Certificates & secrets → Certificates.",
+                    p.name
+                );
+            }
+        }
+        CertificateCommand::Import { profile, file, key_file, json } => {
+            let p = app.profiles().resolve(&profile)?.profile;
+            let mut text = read_pem(&file)?;
+            if let Some(k) = key_file {
+                text.push('\n');
+                text.push_str(&read_pem(&k)?);
+            }
+            let info = app.certificates().import_pem(p.id, &text)?;
+            print(&info, json);
+        }
+        CertificateCommand::Show { profile, json } => {
+            let p = app.profiles().resolve(&profile)?.profile;
+            match app.certificates().show(p.id)? {
+                Some(info) => print(&info, json),
+                None if json => println!("null"),
+                None => println!("“{}” has no certificate.", p.name),
+            }
+        }
+        CertificateCommand::ExportPublic { profile, output } => {
+            let p = app.profiles().resolve(&profile)?.profile;
+            let pem = app.certificates().public_pem(p.id)?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, pem).map_err(|e| CoreError::Io {
+                        context: format!("Could not write {}", path.display()),
+                        source: e,
+                    })?;
+                    eprintln!("Wrote {} — upload it in Entra → Certificates & secrets → Certificates.", path.display());
+                }
+                None => print!("{pem}"),
+            }
+        }
+        CertificateCommand::Remove { profile } => {
+            let p = app.profiles().resolve(&profile)?.profile;
+            app.certificates().remove(p.id)?;
+            eprintln!("Removed the certificate of “{}”.", p.name);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,124 @@
+//! The certificates service: a profile's certificate credential made here or
+//! brought in, described, its public half handed out for the portal's
+//! "Upload certificate", and its key opened for the tokens service (and for
+//! nothing else: the key never leaves through this service).
+
+use super::{create, from_pem, info, public_pem, Credential};
+use crate::error::{CoreError, Result};
+use crate::profile::{AuthMethod, Profile};
+use crate::records::{CertificateInfo, CertificateRequest};
+use crate::secret::ExposeSecret;
+use crate::secret::SecretKind;
+
+crate::context::service!(
+    /// Certificates: a profile's certificate credential.
+    Certificates
+);
+
+/// What a new certificate is made with.
+#[derive(Debug, Clone)]
+pub struct NewCertificate {
+    /// Days it is valid (one year unless chosen).
+    pub days: u32,
+    /// RSA key size.
+    pub bits: usize,
+}
+
+impl Default for NewCertificate {
+    fn default() -> Self {
+        NewCertificate { days: 365, bits: 2048 }
+    }
+}
+
+fn app_only(p: &Profile) -> Result<()> {
+    if p.auth_method != AuthMethod::ClientCredentials || !p.provider.is_microsoft() {
+        return Err(CoreError::Flow(format!(
+            "“{}” does not sign in as an app: a certificate is the credential of a Microsoft profile signing in with client credentials (app-only).",
+            p.name
+        )));
+    }
+    Ok(())
+}
+
+impl Certificates<'_> {
+    /// Make a key and a self-signed certificate for profile `id` (subject
+    /// "Mailwarden <profile name>") and make it the profile's credential.
+    pub fn create(&self, id: i64, new: &NewCertificate) -> Result<CertificateInfo> {
+        let p = self.store.get(id)?.profile;
+        app_only(&p)?;
+        let subject: String = format!("Mailwarden {}", p.name).chars().take(64).collect();
+        let cred = create(&subject, new.days, new.bits, self.clock.now())?;
+        self.keep(id, &cred)
+    }
+
+    /// Bring in a certificate with its private key as PEM text (read by the
+    /// caller from a file, never from a command line).
+    pub fn import_pem(&self, id: i64, text: &str) -> Result<CertificateInfo> {
+        let p = self.store.get(id)?.profile;
+        app_only(&p)?;
+        let cred = from_pem(text)?;
+        self.keep(id, &cred)
+    }
+
+    fn keep(&self, id: i64, cred: &Credential) -> Result<CertificateInfo> {
+        let now = crate::clock::rfc3339(self.clock.now());
+        self.store.set_certificate(id, cred, &now)?;
+        tracing::info!(profile = id, thumbprint = %cred.info.thumbprint, "certificate credential set");
+        Ok(cred.info.clone())
+    }
+
+    /// The certificate a profile save asks for, made or read (the save then
+    /// stores it with the profile, in one transaction). `name` names it.
+    pub(crate) fn requested(&self, name: &str, request: &CertificateRequest) -> Result<Option<Credential>> {
+        let field = |e: CoreError| match e {
+            CoreError::Validation(mut f) => {
+                f.iter_mut().for_each(|f| f.field = "certificate".into());
+                CoreError::Validation(f)
+            }
+            other => other,
+        };
+        match request {
+            CertificateRequest::Keep => Ok(None),
+            CertificateRequest::Create { days } => {
+                let subject: String = format!("Mailwarden {name}").chars().take(64).collect();
+                create(&subject, *days, NewCertificate::default().bits, self.clock.now()).map(Some).map_err(field)
+            }
+            CertificateRequest::Pem { text } => from_pem(text.expose_secret()).map(Some).map_err(field),
+        }
+    }
+
+    /// What profile `id`'s certificate is, if it has one.
+    pub fn show(&self, id: i64) -> Result<Option<CertificateInfo>> {
+        self.store.certificate(id)?.map(|der| info(&der)).transpose()
+    }
+
+    /// The public certificate as PEM, for the portal's "Upload certificate".
+    pub fn public_pem(&self, id: i64) -> Result<String> {
+        let p = self.store.get(id)?.profile;
+        let der = self.store.certificate(id)?.ok_or_else(|| no_certificate(&p))?;
+        Ok(public_pem(&der))
+    }
+
+    /// Remove profile `id`'s certificate and its key (the client secret, if
+    /// any, is its credential again).
+    pub fn remove(&self, id: i64) -> Result<()> {
+        self.store.get(id)?;
+        self.store.remove_certificate(id, &crate::clock::rfc3339(self.clock.now()))
+    }
+
+    /// The certificate and its opened key, for signing a client assertion.
+    pub(crate) fn credential(&self, id: i64) -> Result<Option<Credential>> {
+        let Some(der) = self.store.certificate(id)? else { return Ok(None) };
+        let key = self.store.read_secret(id, SecretKind::CertificateKey)?.ok_or_else(|| {
+            CoreError::Crypto("the certificate's private key is missing; make or bring in the certificate again".into())
+        })?;
+        Ok(Some(Credential { info: info(&der)?, der, key }))
+    }
+}
+
+fn no_certificate(p: &Profile) -> CoreError {
+    CoreError::Flow(format!(
+        "“{}” has no certificate: make one (mailwarden certificate create “{}”) or bring one in (mailwarden certificate import).",
+        p.name, p.name
+    ))
+}

@@ -1,0 +1,133 @@
+//! Certificate credentials through the CLI against the simulator, which
+//! checks client assertions as Entra does: a certificate made by Mailwarden,
+//! its public half uploaded to the app, a token and a Graph test send signed
+//! with it (no secret sent); the key nowhere in clear (database, log, output,
+//! the exported .cer); and Entra's refusals — an unknown certificate, an
+//! expired one, a key that is not the certificate's — each diagnosed.
+
+use mailwarden_tests::oauth_env::{app_of, assert_diagnosis, Env};
+use mailwarden_tests::text;
+
+fn graph_env() -> Env {
+    let env = Env::new();
+    env.app(None, false);
+    env.idp.state.lock().unwrap().graph_users.insert("ops@contoso.com".into());
+    let scope = format!("{}/.default", env.idp.base);
+    let extra = [
+        "--auth",
+        "client-credentials",
+        "--send",
+        "graph",
+        "--mailbox",
+        "ops@contoso.com",
+        "--scopes",
+        &scope,
+        "--create-certificate",
+    ];
+    env.add_profile("Catalyst", &extra, None);
+    env
+}
+
+/// The profile's public certificate, as exported for the portal (DER).
+fn exported(env: &Env) -> Vec<u8> {
+    let path = env.db.dir.path().join("catalyst.cer");
+    env.ok(&["certificate", "export-public", "Catalyst", "-o", path.to_str().unwrap()], None);
+    let pem = std::fs::read_to_string(&path).unwrap();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----") && !pem.contains("PRIVATE"), "{pem}");
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(body).unwrap()
+}
+
+/// The app's certificates in Entra: this one alone, valid until `end`.
+fn upload(env: &Env, der: &[u8], end: i64) {
+    let mut app = app_of(env);
+    app.certificates.clear();
+    env.idp.register(app.certificate(der, end));
+}
+
+fn in_a_year() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp() + 365 * 86_400
+}
+
+#[test]
+fn a_certificate_made_here_signs_in_and_sends_with_no_secret() {
+    let env = graph_env();
+    let o = env.ok(&["certificate", "show", "Catalyst", "--json"], None);
+    let info: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(info["subject"], "CN=Mailwarden Catalyst");
+    assert_eq!(info["keyBits"], 2048);
+    let thumbprint = info["thumbprint"].as_str().unwrap().to_owned();
+    let der = exported(&env);
+    upload(&env, &der, in_a_year());
+    let shown = text(&env.ok(&["certificate", "show", "Catalyst"], None).stdout).to_owned();
+    assert!(shown.contains(&format!("Thumbprint:  {thumbprint}")), "{shown}");
+
+    let token = env.ok(&["token", "Catalyst"], None);
+    assert!(text(&token.stdout).starts_with("eyJ"), "an access token");
+    let o = env.ok(&["test", "send", "Catalyst", "--to", "ops@contoso.com", "--json"], None);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["reply"], "202 Accepted");
+    assert_eq!(env.idp.count("client_credentials"), 1, "the cached token served the send");
+
+    // The key: sealed in the database, never in the log or any output.
+    let db = std::fs::read(env.db.path()).unwrap();
+    let log = std::fs::read(env.db.dir.path().join("mailwarden.log")).unwrap_or_default();
+    for (what, bytes) in [("database", &db), ("log", &log)] {
+        let t = String::from_utf8_lossy(bytes);
+        assert!(!t.contains("PRIVATE KEY"), "a private key in the {what}");
+    }
+    for args in [&["certificate", "show", "Catalyst", "--json"][..], &["profile", "show", "Catalyst", "--json"]] {
+        let out = env.ok(args, None);
+        assert!(!text(&out.stdout).contains("PRIVATE"), "{args:?}");
+    }
+}
+
+#[test]
+fn entras_refusals_of_a_certificate_are_diagnosed() {
+    let env = graph_env();
+    // Never uploaded: the app does not know it.
+    assert_diagnosis(
+        &env.run(&["test", "auth", "Catalyst"], None),
+        "AADSTS700027",
+        "The app does not know this certificate",
+    );
+    // Uploaded, but its end date at Entra has passed.
+    let der = exported(&env);
+    upload(&env, &der, time::OffsetDateTime::now_utc().unix_timestamp() - 60);
+    assert_diagnosis(&env.run(&["test", "auth", "Catalyst"], None), "AADSTS700027", "The certificate has expired");
+    // This computer's clock 20 minutes behind Microsoft's (more than the
+    // assertion's ten minutes and Entra's five of skew): the assertion's
+    // time is refused, and the diagnosis says by how much.
+    upload(&env, &der, in_a_year());
+    env.idp.state.lock().unwrap().clock_ahead = 1200;
+    let o = env.run(&["test", "auth", "Catalyst"], None);
+    assert_diagnosis(&o, "AADSTS700024", "The sign-in was signed at the wrong time");
+    let err = text(&o.stderr);
+    assert!(err.contains("clock is about 20 minutes behind Microsoft's"), "{err}");
+    env.idp.state.lock().unwrap().clock_ahead = 0;
+    // The clock right again: the sign-in works.
+    env.ok(&["test", "auth", "Catalyst"], None);
+}
+
+#[test]
+fn a_certificate_is_asked_for_only_where_it_can_be_used_and_nothing_is_half_saved() {
+    let env = Env::new();
+    env.app(None, false);
+    // App-only with neither credential: the error offers the certificate.
+    let o = env.add_profile_raw("Bare", &["--auth", "client-credentials"]);
+    assert!(text(&o.stderr).contains("or make a certificate for this profile instead"), "{}", text(&o.stderr));
+    // A certificate for a delegated sign-in: refused by field, nothing saved.
+    let o = env.add_profile_raw("Delegated", &["--auth", "auth-code", "--create-certificate"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("--create-certificate"), "the flag named: {}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("signing in as an app"), "{}", text(&o.stderr));
+    // A PEM file without its key: refused, and no profile half-made.
+    let cert_only = env.db.dir.path().join("cert-only.pem");
+    std::fs::write(&cert_only, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").unwrap();
+    let o = env
+        .add_profile_raw("Pem", &["--auth", "client-credentials", "--certificate-file", cert_only.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let list = text(&env.ok(&["profile", "list", "--json"], None).stdout).to_owned();
+    assert!(!list.contains("\"Pem\"") && !list.contains("\"Delegated\"") && !list.contains("\"Bare\""), "{list}");
+}
