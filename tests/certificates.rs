@@ -131,3 +131,45 @@ fn a_certificate_is_asked_for_only_where_it_can_be_used_and_nothing_is_half_save
     let list = text(&env.ok(&["profile", "list", "--json"], None).stdout).to_owned();
     assert!(!list.contains("\"Pem\"") && !list.contains("\"Delegated\"") && !list.contains("\"Bare\""), "{list}");
 }
+
+#[test]
+fn the_watch_reads_a_certificates_end_like_a_secrets() {
+    let env = Env::new();
+    env.app(None, false);
+    let scope = format!("{}/.default", env.idp.base);
+    let extra = [
+        "--auth",
+        "client-credentials",
+        "--mailbox",
+        "ops@contoso.com",
+        "--scopes",
+        &scope,
+        "--create-certificate",
+        "--certificate-days",
+        "10",
+    ];
+    env.add_profile("Short", &extra, None);
+    let info: serde_json::Value =
+        serde_json::from_slice(&env.ok(&["certificate", "show", "Short", "--json"], None).stdout).unwrap();
+    let thumbprint = info["thumbprint"].as_str().unwrap();
+    // Ten days left: a warning at the default thresholds (30 soon, 7 urgent).
+    let o = env.run(&["check"], None);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("WARNING: Short: Certificate expires in 10 days (soon)"), "{}", text(&o.stdout));
+    // Five days from now it is urgent; twelve, expired.
+    let day = |n: i64| (time::OffsetDateTime::now_utc() + time::Duration::days(n)).date().to_string();
+    let o = env.run(&["check", "--as-of", &day(5), "--json"], None);
+    assert_eq!(o.status.code(), Some(2));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let item = &r["items"][0];
+    assert_eq!((item["kind"].as_str(), item["state"].as_str()), (Some("certificate"), Some("urgent")));
+    assert_eq!(item["action"], "rotateCertificate");
+    assert!(item["detail"].as_str().unwrap().contains(thumbprint));
+    let o = env.run(&["check", "--as-of", &day(12)], None);
+    assert!(text(&o.stdout).contains("Certificate expired 2 days ago (expired)"), "{}", text(&o.stdout));
+    // The calendar holds its end, keyed by the thumbprint.
+    let o = env.ok(&["calendar", "export", "-"], None);
+    let ics = text(&o.stdout);
+    assert!(ics.contains(&format!("UID:certificate-{thumbprint}@mailwarden")), "{ics}");
+    assert!(ics.contains("SUMMARY:Certificate expires: Short"), "{ics}");
+}

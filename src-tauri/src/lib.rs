@@ -5,6 +5,7 @@
 //! IPC error shape ([`ipc_error::IpcError`]). No command returns a secret.
 
 pub mod bindings;
+mod certificate;
 mod commands;
 mod connect;
 mod files;

@@ -173,6 +173,26 @@
       return { profile: p, proof: 'got an app-only token with the new secret', retired: { id: 1, secretId: '0667485f-2d81-4cef-97f8-723b3fec0642', hint: 'Old', description: 'ERP 2025', expiresOn: null, addedAt: '2026-01-01T00:00:00Z', retiredAt: '2026-11-23T00:00:00Z' } };
     },
     open_secrets_blade: () => null,
+    // Certificates: one per profile, made here (never a key in the page).
+    certificate_show: ({ id }) => state.certificates?.[id] ?? null,
+    certificate_create: ({ id, days }) => {
+      if (days < 1 || days > 1095) throw invalid([{ field: 'certificateDays', message: 'A certificate made here is valid for 1 to 1095 days.' }]);
+      const p = state.profiles.find((x) => x.id === id);
+      state.certificates ??= {};
+      const end = new Date(Date.parse('2026-12-07T10:00:00Z') + days * 86400000).toISOString().replace('.000', '');
+      state.certificates[id] = {
+        thumbprint: '6D340EE9BC3A8589BD5FB163DCFF99467FD71614', thumbprintSha256: 'AB'.repeat(32),
+        subject: `CN=Mailwarden ${p.name}`, notBefore: '2026-12-07T09:59:00Z', notAfter: end, keyBits: 2048,
+      };
+      p.hasCertificate = true;
+      return state.certificates[id];
+    },
+    certificate_save_public: ({ id }) => `/home/me/${state.profiles.find((x) => x.id === id).name}.cer`,
+    certificate_remove: ({ id }) => {
+      delete state.certificates[id];
+      state.profiles.find((x) => x.id === id).hasCertificate = false;
+      return null;
+    },
     copy_text: () => null,
     // A guide as the core writes one (abridged).
     profile_guide: ({ id }) => {

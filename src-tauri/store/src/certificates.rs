@@ -50,6 +50,17 @@ impl Store {
         Ok(())
     }
 
+    /// The profile's certificate as the watch reads it: (thumbprint,
+    /// not-after as RFC 3339), without reading the certificate itself.
+    pub fn certificate_end(&self, profile_id: i64) -> Result<Option<(String, String)>> {
+        Ok(self
+            .conn()?
+            .query_row("SELECT thumbprint, not_after FROM certificates WHERE profile_id = ?1", [profile_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
+    }
+
     /// Whether the profile has a certificate.
     pub fn has_certificate(&self, profile_id: i64) -> Result<bool> {
         Ok(self.certificate(profile_id)?.is_some())

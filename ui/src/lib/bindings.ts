@@ -361,9 +361,9 @@ relay: RelaySettings, };
 
 export type SettingsForm = { settings: Settings, autostart: boolean, };
 
-export type AttentionKind = "secret" | "refreshToken" | "reconnect" | "test" | "relay";
+export type AttentionKind = "secret" | "certificate" | "refreshToken" | "reconnect" | "test" | "relay";
 
-export type AttentionAction = "rotateSecret" | "secretExpiry" | "reconnect" | "test" | "relayQueue" | "relayDevices";
+export type AttentionAction = "rotateSecret" | "rotateCertificate" | "secretExpiry" | "reconnect" | "test" | "relayQueue" | "relayDevices";
 
 export type AttentionItem = { profileId: number, profileName: string, kind: AttentionKind, state: ExpiryState, 
 /**

@@ -10,6 +10,7 @@ import type {
   AttentionItem,
   AuthReport,
   Catalog,
+  CertificateInfo,
   Choices,
   ConnectProgress,
   Device,
@@ -48,6 +49,10 @@ import type {
 import { call } from './ipc';
 
 export const commands = {
+  certificateShow: (id: number) => call<CertificateInfo | null>('certificate_show', { id }),
+  certificateCreate: (id: number, days: number) => call<CertificateInfo>('certificate_create', { id, days }),
+  certificateSavePublic: (id: number) => call<string | null>('certificate_save_public', { id }),
+  certificateRemove: (id: number) => call<null>('certificate_remove', { id }),
   appStatus: () => call<AppStatus>('app_status'),
   catalog: () => call<Catalog>('catalog'),
   listProfiles: (query: ProfileQuery) => call<ProfileList>('list_profiles', { query }),

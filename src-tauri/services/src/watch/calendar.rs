@@ -1,5 +1,5 @@
 //! The expiry calendar (RFC 5545, via the `icalendar` crate): one all-day
-//! event per client-secret expiry, with reminders at the "soon" and "urgent"
+//! event per client-secret and certificate expiry, with reminders at the "soon" and "urgent"
 //! thresholds. UIDs are stable — the Secret ID, or the profile when the ID is
 //! unknown — so importing the file again updates events instead of adding
 //! copies; a secret retired by a rotation comes back as a cancelled event.
@@ -24,14 +24,48 @@ fn naive(d: time::Date) -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(d.year(), u8::from(d.month()) as u32, d.day() as u32).expect("a valid date")
 }
 
+/// A certificate's end as an all-day event with the thresholds' reminders
+/// (its UID the thumbprint: a rotation's new certificate is a new event).
+fn certificate_event(p: &Profile, thumbprint: &str, end: time::Date, t: &crate::profile::Thresholds) -> Event {
+    let blade = secrets_blade_url(&p.client_id);
+    let reminder = |days: i64| {
+        Alarm::display(
+            &format!("Certificate for {} expires in {}", p.name, crate::diagnosis::plural(days, "day")),
+            -chrono::Duration::days(days),
+        )
+    };
+    Event::new()
+        .uid(&format!("certificate-{thumbprint}@mailwarden"))
+        .summary(&format!("Certificate expires: {}", p.name))
+        .description(&format!(
+            "The certificate {thumbprint} of app {} (profile “{}”, mailbox {}) expires today; mail stops with it.\nRotate it in Mailwarden (it adds the new one to the app), or upload a new one in Entra (Certificates & secrets → Certificates): {blade}",
+            p.client_id, p.name, p.mailbox
+        ))
+        .starts(naive(end))
+        .ends(naive(end) + chrono::Days::new(1))
+        .status(EventStatus::Confirmed)
+        .alarm(reminder(t.soon_days))
+        .alarm(reminder(t.urgent_days))
+        .done()
+}
+
 impl super::Watch<'_> {
     /// The calendar of every enabled profile's secret expiries, as ICS text.
     pub fn expiry_calendar(&self) -> Result<String> {
         let t = self.thresholds();
         let mut cal = Calendar::new();
-        cal.name("Mailwarden: client secret expiries");
-        for s in self.store.list()?.iter().filter(|s| s.profile.enabled && s.has_client_secret) {
+        cal.name("Mailwarden: client secret and certificate expiries");
+        let zone = self.clock.zone();
+        for s in self.store.list()?.iter().filter(|s| s.profile.enabled) {
             let p = &s.profile;
+            if s.has_certificate {
+                if let Some((thumbprint, end)) = self.certificate_end(p.id, &zone)? {
+                    cal.push(certificate_event(p, &thumbprint, end, &t));
+                }
+            }
+            if !s.has_client_secret {
+                continue;
+            }
             if let Some(expires) = p.client_secret_expires {
                 let blade = secrets_blade_url(&p.client_id);
                 let event = Event::new()

@@ -1,11 +1,12 @@
 //! The expiry watch: what needs attention before mail stops — client secrets
-//! near their expiry, refresh tokens near Microsoft's 90-day idle limit,
+//! and certificates near their expiry, refresh tokens near Microsoft's 90-day idle limit,
 //! grants the provider declared dead, failing tests — each with its state,
 //! its action, and a stable key so a notification fires once per threshold.
 //! The attention panel, desktop notifications, `mailwarden check` and the
 //! calendar all read from here; every date goes through the clock.
 
 pub mod calendar;
+mod certificate;
 pub mod graph_secrets;
 pub use crate::profile::severity;
 pub use crate::records::secret_history as history;
@@ -29,6 +30,8 @@ use ts_rs::TS;
 #[serde(rename_all = "camelCase")]
 pub enum AttentionKind {
     Secret,
+    /// The certificate an app-only profile signs in with.
+    Certificate,
     RefreshToken,
     Reconnect,
     Test,
@@ -41,6 +44,8 @@ pub enum AttentionKind {
 #[serde(rename_all = "camelCase")]
 pub enum AttentionAction {
     RotateSecret,
+    /// Make a new certificate and put it in the app's place (Sign in step).
+    RotateCertificate,
     /// Record the secret's expiry (the portal row, or Graph).
     SecretExpiry,
     Reconnect,
@@ -258,6 +263,9 @@ impl Watch<'_> {
                 AttentionAction::SecretExpiry,
                 format!("secret-unknown:{}:{}", p.id, p.client_secret_id.as_deref().unwrap_or("-")),
             ));
+        }
+        if s.has_certificate {
+            out.extend(self.certificate_item(p, today, t, zone)?);
         }
         if p.auth_method.is_delegated() || p.auth_method == AuthMethod::ClientCredentials {
             if let Some(tok) = self.store.token_record(p.id)? {
