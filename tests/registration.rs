@@ -196,3 +196,60 @@ fn a_redirect_uri_entra_refuses_is_graph_s_400_named() {
     assert!(out.contains("Check the profile's Redirect URI"), "the fix names the field: {out}");
     assert_eq!(env.idp.state.lock().unwrap().created_apps, 0);
 }
+
+#[test]
+fn a_certificate_profile_gets_its_app_with_the_certificate_uploaded_and_no_secret() {
+    let env = env_with_admin();
+    env.idp.state.lock().unwrap().graph_users.insert("scanner@contoso.com".into());
+    let scope = format!("{}/.default", env.idp.base);
+    let extra = [
+        "--auth",
+        "client-credentials",
+        "--send",
+        "graph",
+        "--mailbox",
+        "scanner@contoso.com",
+        "--client-id",
+        "",
+        "--scopes",
+        &scope,
+        "--create-certificate",
+    ];
+    env.add_profile("Scanner", &extra, None);
+    let info: serde_json::Value =
+        serde_json::from_slice(&env.ok(&["certificate", "show", "Scanner", "--json"], None).stdout).unwrap();
+    let thumbprint = info["thumbprint"].as_str().unwrap().to_owned();
+
+    let o = as_user(&env, "admin@contoso.com", &["registration", "apply", "Scanner", "--yes"]);
+    let out = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains(&format!("done    Upload the certificate: Thumbprint {thumbprint}")), "{out}");
+    assert!(!out.contains("Add a client secret"), "a certificate profile needs no secret: {out}");
+    let v = show(&env, "Scanner");
+    assert_eq!((v["hasClientSecret"].as_bool(), v["hasCertificate"].as_bool()), (Some(false), Some(true)));
+    let client = v["clientId"].as_str().unwrap().to_owned();
+    let app = env.idp.state.lock().unwrap().apps[&client].clone();
+    assert!(app.secret.is_none(), "no secret was made at Microsoft");
+    assert_eq!(app.certificates.len(), 1, "the certificate is the app's");
+
+    // It signs in and sends with the certificate alone.
+    env.ok(&["test", "auth", "Scanner"], None);
+    env.ok(&["test", "send", "Scanner", "--to", "scanner@contoso.com"], None);
+    // The check finds it, by its thumbprint, as the portal shows it.
+    let o = as_user(&env, "admin@contoso.com", &["registration", "check", "Scanner", "--admin", "--json"]);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{}", text(&o.stderr)));
+    let cert = r["findings"].as_array().unwrap().iter().find(|f| f["item"] == "Certificate").unwrap().clone();
+    assert_eq!(cert["state"], "ok", "{r:#}");
+    assert!(cert["found"].as_str().unwrap().starts_with(&thumbprint), "{cert}");
+    // A second apply changes nothing: the certificate is there.
+    let o = as_user(&env, "admin@contoso.com", &["registration", "apply", "Scanner", "--dry-run"]);
+    assert!(!text(&o.stdout).contains("Upload the certificate"), "{}", text(&o.stdout));
+
+    // Removed from the app in the portal: the check says so, with the upload as the fix.
+    env.idp.state.lock().unwrap().apps.get_mut(&client).unwrap().certificates.clear();
+    let o = as_user(&env, "admin@contoso.com", &["registration", "check", "Scanner", "--admin"]);
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains(&format!("MISMATCH  Certificate: none")), "{out}");
+    assert!(out.contains("Upload certificate"), "{out}");
+}

@@ -21,6 +21,8 @@ pub struct KeyCredential {
     pub der: Vec<u8>,
     /// Unix seconds after which Entra refuses the key.
     pub end: i64,
+    /// Its description in the portal.
+    pub name: String,
 }
 
 fn thumbprint_sha1(der: &[u8]) -> String {

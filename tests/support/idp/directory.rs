@@ -103,7 +103,52 @@ fn application_json(base: &str, s: &State, app: &App, meta: &AppMeta) -> Value {
         "isFallbackPublicClient": s.public_client_flows.contains(&app.client_id),
         "requiredResourceAccess": meta.required,
         "passwordCredentials": s.app_secrets.get(&app.client_id).cloned().unwrap_or_default(),
+        "keyCredentials": key_credentials(app, false),
     })
+}
+
+/// The app's certificates as Graph lists them; `key` only when asked for
+/// (`$select=keyCredentials` on one application).
+fn key_credentials(app: &App, with_key: bool) -> Vec<Value> {
+    use base64::Engine;
+    use sha1::Digest;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    app.certificates
+        .iter()
+        .map(|k| {
+            let thumb = sha1::Sha1::digest(&k.der);
+            let end = time::OffsetDateTime::from_unix_timestamp(k.end).unwrap();
+            json!({
+                "customKeyIdentifier": b64(&thumb),
+                "keyId": format!("{:x}", u128::from_be_bytes(thumb[..16].try_into().unwrap())),
+                "displayName": k.name,
+                "endDateTime": end.format(&time::format_description::well_known::Rfc3339).unwrap(),
+                "type": "AsymmetricX509Cert",
+                "usage": "Verify",
+                "key": if with_key { json!(b64(&k.der)) } else { Value::Null },
+            })
+        })
+        .collect()
+}
+
+/// A PATCH's `keyCredentials`, as Graph takes them: the whole list, each
+/// with its certificate (`key`), ending when the certificate does unless
+/// an earlier `endDateTime` is given. None: a 400.
+fn parse_key_credentials(body: &Value) -> Option<Vec<super::assertion::KeyCredential>> {
+    use base64::Engine;
+    let mut out = Vec::new();
+    for k in body.as_array()? {
+        let der = base64::engine::general_purpose::STANDARD.decode(k["key"].as_str()?).ok()?;
+        let (_, cert) = x509_parser::parse_x509_certificate(&der).ok()?;
+        let not_after = cert.validity().not_after.timestamp();
+        let given = k["endDateTime"]
+            .as_str()
+            .and_then(|e| time::OffsetDateTime::parse(e, &time::format_description::well_known::Rfc3339).ok());
+        let end = given.map_or(not_after, |g| g.unix_timestamp().min(not_after));
+        let name = k["displayName"].as_str().unwrap_or_default().to_owned();
+        out.push(super::assertion::KeyCredential { der, end, name });
+    }
+    Some(out)
 }
 
 /// Entra's rules for redirect URIs: https, or http only on a loopback host;
@@ -230,8 +275,25 @@ pub fn route(st: &Mutex<State>, base: &str, req: &Request, parts: &[&str]) -> Op
             if let Some(r) = bad_redirects(&body) {
                 return Some(r);
             }
+            if !body["keyCredentials"].is_null() {
+                let Some(keys) = parse_key_credentials(&body["keyCredentials"]) else {
+                    return Some(graph_error(
+                        400,
+                        "Request_BadRequest",
+                        "Invalid value specified for property 'keyCredentials' of resource 'Application'.",
+                    ));
+                };
+                s.apps.get_mut(&app_id).unwrap().certificates = keys;
+            }
             apply_app(&mut s, &app_id, &body);
             Response { status: 204, headers: vec![], body: vec![] }
+        }
+        ("GET", ["applications", oid]) if req.query.get("$select").map(String::as_str) == Some("keyCredentials") => {
+            if !allowed(&s, &c, READ, false) {
+                return Some(denied());
+            }
+            let Some(app_id) = by_object(&s, oid).map(str::to_owned) else { return Some(not_found(oid)) };
+            Response::json(200, &json!({"keyCredentials": key_credentials(&s.apps[&app_id], true)}))
         }
         ("POST", ["applications", oid, "addPassword"]) => {
             if !allowed(&s, &c, &["Application.ReadWrite.All"], true) {

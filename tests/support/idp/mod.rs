@@ -54,7 +54,7 @@ impl App {
 
     /// A certificate (DER) uploaded to the app, valid until `end` (Unix seconds).
     pub fn certificate(mut self, der: &[u8], end: i64) -> App {
-        self.certificates.push(assertion::KeyCredential { der: der.to_vec(), end });
+        self.certificates.push(assertion::KeyCredential { der: der.to_vec(), end, name: "Uploaded by a test".into() });
         self
     }
 

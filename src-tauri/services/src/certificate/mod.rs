@@ -242,5 +242,17 @@ pub fn client_assertion(
         .map_err(|e| CoreError::Flow(format!("The client assertion could not be signed: {e}.")))
 }
 
+/// The two form fields a token request signed by `cred` carries instead of
+/// `client_secret` (Microsoft's "certificate credentials").
+pub fn assertion_params(
+    cred: &Credential,
+    client_id: &str,
+    token_url: &str,
+    now: OffsetDateTime,
+) -> Result<[(&'static str, String); 2], CoreError> {
+    let jwt = client_assertion(cred, client_id, token_url, Signing::Ps256, now)?;
+    Ok([("client_assertion_type", ASSERTION_TYPE.to_owned()), ("client_assertion", jwt)])
+}
+
 #[cfg(test)]
 mod tests;

@@ -219,17 +219,12 @@ impl Tokens<'_> {
         let base = Expect::Generation(self.store.token_generation(p.id)?);
         let result = if p.auth_method == AuthMethod::ClientCredentials {
             let request = client.exchange_client_credentials().add_scopes(scopes);
-            let request = match &certificate {
-                Some(cred) => {
-                    let signing = crate::certificate::Signing::Ps256;
-                    let jwt =
-                        crate::certificate::client_assertion(cred, &p.client_id, &ep.token, signing, self.clock.now())?;
-                    request
-                        .add_extra_param("client_assertion_type", crate::certificate::ASSERTION_TYPE)
-                        .add_extra_param("client_assertion", jwt)
+            let mut request = request;
+            if let Some(cred) = &certificate {
+                for (k, v) in crate::certificate::assertion_params(cred, &p.client_id, &ep.token, self.clock.now())? {
+                    request = request.add_extra_param(k, v);
                 }
-                None => request,
-            };
+            }
             request.request(&crate::http::Bounded(&http, cancel))
         } else if p.auth_method == AuthMethod::Password {
             if let Some(d) = super::realm::federated(&http, &ep.authority, &p.mailbox) {

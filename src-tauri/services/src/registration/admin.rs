@@ -84,19 +84,44 @@ fn needs_admin() -> CoreError {
 }
 
 impl super::Registrations<'_> {
-    /// An app-only token for Graph from the profile's client secret (any
-    /// confidential app may have one, whatever the profile signs in with).
+    /// The registration profile `p` needs, with the certificate it signs in
+    /// with (read from the store).
+    pub(crate) fn wanted_for(&self, p: &Profile) -> Result<super::Wanted> {
+        let mut w = super::wanted(p);
+        if let Some(der) = self.store.certificate(p.id)? {
+            let info = crate::certificate::info(&der)?;
+            w.needs_secret = false;
+            w.certificate = Some(super::WantedCertificate {
+                thumbprint: info.thumbprint,
+                der,
+                subject: info.subject,
+                not_after: info.not_after,
+            });
+        }
+        Ok(w)
+    }
+
+    /// An app-only token for Graph from the profile's certificate or client
+    /// secret (any confidential app may have one, whatever the profile signs
+    /// in with).
     pub(crate) fn app_token(&self, p: &Profile) -> Result<SecretString> {
-        let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?.ok_or_else(needs_admin)?;
-        let (client, ep) = client_for(p, Some(&secret))?;
+        let certificate = self.certificates().credential(p.id)?;
+        let secret = match certificate {
+            Some(_) => None,
+            None => Some(self.store.read_secret(p.id, SecretKind::ClientSecret)?.ok_or_else(needs_admin)?),
+        };
+        let (client, ep) = client_for(p, secret.as_ref())?;
         let ctx = context_for(p, &ep);
         let http = crate::http::client()?;
         let base = crate::mail::graph::graph_base(p);
-        let token = client
-            .exchange_client_credentials()
-            .add_scope(Scope::new(format!("{base}/.default")))
-            .request(&crate::http::Bounded(&http, None))
-            .map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
+        let mut request = client.exchange_client_credentials().add_scope(Scope::new(format!("{base}/.default")));
+        if let Some(cred) = &certificate {
+            for (k, v) in crate::certificate::assertion_params(cred, &p.client_id, &ep.token, self.clock.now())? {
+                request = request.add_extra_param(k, v);
+            }
+        }
+        let token =
+            request.request(&crate::http::Bounded(&http, None)).map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
         Ok(SecretString::from(token.access_token().secret().clone()))
     }
 

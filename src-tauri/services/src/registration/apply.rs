@@ -65,7 +65,7 @@ impl super::Registrations<'_> {
         if admin.profile_id != id {
             return Err(CoreError::Flow("The administrator signed in for another profile: sign in again.".into()));
         }
-        let w = super::wanted(&p);
+        let w = self.wanted_for(&p)?;
         let dir = Directory::new(&crate::mail::graph::graph_base(&p), admin.token(), true)?;
         let a = Actual::read(&dir, &p, &w, true)?;
         let plan = plan_for(&p, &w, &a, v.has_client_secret, &self.today().to_string(), &admin.account);
@@ -80,7 +80,7 @@ impl super::Registrations<'_> {
     /// Carry out the plan (read again now), step by step; `progress` hears
     /// each step's title as it starts. Stops at the first refusal.
     pub fn apply(&self, id: i64, admin: &AdminSession, mut progress: impl FnMut(&str)) -> Result<ApplyReport> {
-        let (p, _w, a, plan) = self.read_for_plan(id, admin)?;
+        let (p, w, a, plan) = self.read_for_plan(id, admin)?;
         let dir = Directory::new(&crate::mail::graph::graph_base(&p), admin.token(), true)?;
         let mut made = Made {
             app_id: p.client_id.clone(),
@@ -103,7 +103,7 @@ impl super::Registrations<'_> {
             progress(&s.title);
             tracing::info!(profile = id, step = %s.title, "registration: applying");
             let Some(action) = s.action else { continue };
-            match self.run(&p, &dir, &a, &mut made, action) {
+            match self.run(&p, &w, &dir, &a, &mut made, action) {
                 Ok(detail) => {
                     steps.push(StepOutcome { title: s.title, state: ApplyState::Done, detail, diagnosis: None })
                 }
@@ -126,7 +126,15 @@ impl super::Registrations<'_> {
         Ok(ApplyReport { steps, manual: plan.manual, complete: !failed })
     }
 
-    fn run(&self, p: &Profile, dir: &Directory<'_>, a: &Actual, made: &mut Made, action: Action) -> Result<String> {
+    fn run(
+        &self,
+        p: &Profile,
+        w: &Wanted,
+        dir: &Directory<'_>,
+        a: &Actual,
+        made: &mut Made,
+        action: Action,
+    ) -> Result<String> {
         match action {
             Action::CreateApp(body) => {
                 let app = dir.create_application(&body)?;
@@ -134,7 +142,8 @@ impl super::Registrations<'_> {
                 made.object_id = Some(app.id);
                 let mut d = self.profiles().draft(p.id)?;
                 d.client_id = app.app_id.clone();
-                if p.auth_method == AuthMethod::ClientCredentials && !self.profiles().get(p.id)?.has_client_secret {
+                let held = self.profiles().get(p.id)?;
+                if p.auth_method == AuthMethod::ClientCredentials && !held.has_client_secret && !held.has_certificate {
                     made.client_id_unsaved = true;
                     return Ok(format!("Application (client) ID {} — into the profile with its secret.", app.app_id));
                 }
@@ -166,6 +175,23 @@ impl super::Registrations<'_> {
                 made.client_id_unsaved = false;
                 self.store.describe_current_secret(p.id, &name)?;
                 Ok(format!("Secret ID {} until {expires} — its value is in the profile.", s.key_id))
+            }
+            Action::UploadCertificate => {
+                let c =
+                    w.certificate.as_ref().ok_or_else(|| CoreError::Flow("The profile has no certificate.".into()))?;
+                let object_id = self.object_id(made)?;
+                // A PATCH replaces every certificate: the ones there, with their keys, and ours.
+                let mut keys = dir.key_credentials(object_id)?;
+                use base64::Engine;
+                keys.push(super::directory::KeyCredential {
+                    display_name: Some(c.subject.clone()),
+                    kind: Some("AsymmetricX509Cert".into()),
+                    usage: Some("Verify".into()),
+                    key: Some(base64::engine::general_purpose::STANDARD.encode(&c.der)),
+                    ..Default::default()
+                });
+                dir.update_application(object_id, &serde_json::json!({ "keyCredentials": keys }))?;
+                Ok(format!("Thumbprint {} — Entra now lists it under Certificates.", c.thumbprint))
             }
             Action::CreateServicePrincipal => {
                 let sp = dir.create_service_principal(&made.app_id)?;

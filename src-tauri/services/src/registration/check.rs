@@ -196,6 +196,7 @@ pub fn compare(p: &Profile, w: &Wanted, a: &Actual, today: time::Date) -> Vec<Fi
     }
     out.extend(permissions(w, a));
     out.extend(secret(p, w, app, today));
+    out.extend(certificate(w, app, today));
     if p.auth_method == crate::profile::AuthMethod::ClientCredentials
         && p.send_method == crate::profile::SendMethod::Smtp
     {
@@ -280,13 +281,41 @@ fn secret(p: &Profile, w: &Wanted, app: &Application, today: time::Date) -> Opti
     Some(f)
 }
 
+/// The profile's certificate among the app's (`keyCredentials`), by thumbprint.
+fn certificate(w: &Wanted, app: &Application, today: time::Date) -> Option<Finding> {
+    use FindingState::*;
+    let c = w.certificate.as_ref()?;
+    let item = "Certificate";
+    let ends = |k: &super::directory::KeyCredential| {
+        k.end_date_time.as_deref().and_then(|e| e.get(..10)).unwrap_or("no end date").to_owned()
+    };
+    let mine = app.key_credentials.iter().find(|k| k.thumbprint().as_deref() == Some(c.thumbprint.as_str()));
+    let upload = "**Certificates & secrets** → **Certificates** → **Upload certificate**: the profile's public certificate (Export it in the Sign in step), or let Mailwarden upload it (Create this registration for me).";
+    Some(match mine {
+        Some(k) if ends(k).as_str() < today.to_string().as_str() => fix(
+            finding(item, Mismatch, format!("{} expired {}", c.thumbprint, ends(k)), "a current certificate"),
+            "Make a new certificate for the profile and upload it (Rotate the certificate).",
+        ),
+        Some(k) => finding(item, Ok, format!("{} until {}", c.thumbprint, ends(k)), "the profile's certificate"),
+        None => {
+            let n = app.key_credentials.len();
+            let found = if n == 0 {
+                "none".to_owned()
+            } else {
+                format!("{}, not {}", crate::diagnosis::plural(n as i64, "certificate"), c.thumbprint)
+            };
+            fix(finding(item, Mismatch, found, format!("thumbprint {}", c.thumbprint)), upload)
+        }
+    })
+}
+
 impl super::Registrations<'_> {
     /// Check profile `id`'s registration: with `admin`'s token if given, else
     /// with the profile's own (app-only, Application.Read.All).
     pub fn check(&self, id: i64, admin: Option<&super::AdminSession>) -> Result<RegistrationCheck> {
         let p = self.profiles().get(id)?.profile;
         super::microsoft_only(&p)?;
-        let w = super::wanted(&p);
+        let w = self.wanted_for(&p)?;
         let base = crate::mail::graph::graph_base(&p);
         let (actual, read_as) = match admin {
             Some(s) => {

@@ -29,6 +29,7 @@ pub struct Application {
     pub is_fallback_public_client: Option<bool>,
     pub required_resource_access: Vec<RequiredResourceAccess>,
     pub password_credentials: Vec<PasswordCredential>,
+    pub key_credentials: Vec<KeyCredential>,
 }
 
 impl Application {
@@ -70,6 +71,37 @@ pub struct PasswordCredential {
     pub display_name: Option<String>,
     pub hint: Option<String>,
     pub end_date_time: Option<String>,
+}
+
+/// A certificate on the app (`keyCredentials`). `key` (the certificate,
+/// base64) comes only when asked for with `$select=keyCredentials`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct KeyCredential {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// The certificate's SHA-1 thumbprint, base64 (Edm.Binary).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_key_identifier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_date_time: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+impl KeyCredential {
+    /// The thumbprint as the portal shows it (upper-case hex), if stated.
+    pub fn thumbprint(&self) -> Option<String> {
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::STANDARD.decode(self.custom_key_identifier.as_deref()?).ok()?;
+        Some(raw.iter().map(|b| format!("{b:02X}")).collect())
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -200,6 +232,21 @@ impl<'t> Directory<'t> {
             "change the app registration",
         )
         .map(drop)
+    }
+
+    /// The app's certificates with their keys (`$select=keyCredentials`):
+    /// a PATCH of `keyCredentials` replaces them all, so it must carry them.
+    pub fn key_credentials(&self, object_id: &str) -> Result<Vec<KeyCredential>> {
+        #[derive(Deserialize, Default)]
+        #[serde(rename_all = "camelCase", default)]
+        struct Keys {
+            key_credentials: Vec<KeyCredential>,
+        }
+        let k: Option<Keys> = self.get(
+            &format!("/v1.0/applications/{object_id}?$select=keyCredentials"),
+            "read the app registration's certificates",
+        )?;
+        Ok(k.unwrap_or_default().key_credentials)
     }
 
     pub fn add_password(&self, object_id: &str, name: &str, end: &str) -> Result<NewSecret> {

@@ -61,6 +61,19 @@ pub struct Wanted {
     pub public_client_flows: bool,
     pub permissions: Vec<WantedPermission>,
     pub needs_secret: bool,
+    /// The certificate the profile signs in with, which the app must hold.
+    pub certificate: Option<WantedCertificate>,
+}
+
+/// A profile's certificate as the registration needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WantedCertificate {
+    /// SHA-1, upper-case hex (the portal's Thumbprint).
+    pub thumbprint: String,
+    pub der: Vec<u8>,
+    pub subject: String,
+    /// RFC 3339.
+    pub not_after: String,
 }
 
 impl Wanted {
@@ -149,6 +162,7 @@ pub fn wanted(p: &Profile) -> Wanted {
         public_client_flows: matches!(p.auth_method, AuthMethod::DeviceCode | AuthMethod::Password),
         permissions,
         needs_secret: needs_secret(p),
+        certificate: None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! The plan of "Create this registration for me": from the same comparison
 //! as the check, what will be created or changed — the app (or a body that
-//! brings it in line; nothing is removed), a client secret, the enterprise
+//! brings it in line; nothing is removed), a client secret or the profile's
+//! certificate, the enterprise
 //! application, admin consent — and what Graph cannot do (Exchange Online's
 //! PowerShell, left in the guide). `apply.rs` carries it out.
 
@@ -21,9 +22,17 @@ pub(super) enum Action {
     CreateApp(Value),
     UpdateApp(Value),
     AddSecret,
+    /// Add the profile's certificate to the app's `keyCredentials`.
+    UploadCertificate,
     CreateServicePrincipal,
-    AssignRole { resource: String, role: String },
-    GrantDelegated { resource: String, scopes: Vec<String> },
+    AssignRole {
+        resource: String,
+        role: String,
+    },
+    GrantDelegated {
+        resource: String,
+        scopes: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -151,6 +160,23 @@ pub(super) fn plan_for(p: &Profile, w: &Wanted, a: &Actual, has_secret: bool, to
             format!("valid {SECRET_DAYS} days; its value goes into the profile, never shown"),
             Action::AddSecret,
         ));
+    }
+    if let Some(c) = &w.certificate {
+        let held = app.is_some_and(|x| {
+            x.key_credentials.iter().any(|k| k.thumbprint().as_deref() == Some(c.thumbprint.as_str()))
+        });
+        if !held {
+            steps.push(step(
+                "Upload the certificate",
+                format!(
+                    "{} (thumbprint {}), valid until {}",
+                    c.subject,
+                    c.thumbprint,
+                    c.not_after.get(..10).unwrap_or("")
+                ),
+                Action::UploadCertificate,
+            ));
+        }
     }
     if a.sp.is_none() && !w.permissions.is_empty() {
         steps.push(step(
