@@ -250,6 +250,6 @@ fn a_certificate_profile_gets_its_app_with_the_certificate_uploaded_and_no_secre
     let o = as_user(&env, "admin@contoso.com", &["registration", "check", "Scanner", "--admin"]);
     let out = text(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{out}");
-    assert!(out.contains(&format!("MISMATCH  Certificate: none")), "{out}");
+    assert!(out.contains("MISMATCH  Certificate: none"), "{out}");
     assert!(out.contains("Upload certificate"), "{out}");
 }
