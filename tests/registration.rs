@@ -253,3 +253,100 @@ fn a_certificate_profile_gets_its_app_with_the_certificate_uploaded_and_no_secre
     assert!(out.contains("MISMATCH  Certificate: none"), "{out}");
     assert!(out.contains("Upload certificate"), "{out}");
 }
+
+/// Seed 004 with a certificate, end to end: created with the profile,
+/// uploaded by "create this registration" (which also makes the app an owner
+/// of itself with Application.ReadWrite.OwnedBy), a token and a Graph test
+/// send, then rotated by the app itself — addKey proven by the old key, a
+/// sign-in proved with the new, the old removed — with no administrator.
+#[test]
+fn seed_004_with_a_certificate_rotates_itself_without_an_administrator() {
+    let env = env_with_admin();
+    env.idp.state.lock().unwrap().graph_users.insert("catalyst@contoso.com".into());
+    let scope = format!("{}/.default", env.idp.base);
+    let extra = [
+        "--auth",
+        "client-credentials",
+        "--send",
+        "graph",
+        "--mailbox",
+        "catalyst@contoso.com",
+        "--client-id",
+        "",
+        "--scopes",
+        &scope,
+        "--create-certificate",
+    ];
+    env.add_profile("Catalyst", &extra, None);
+    let o = as_user(&env, "admin@contoso.com", &["registration", "apply", "Catalyst", "--yes"]);
+    let out = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("done    Make the app an owner of itself"), "{out}");
+    assert!(out.contains("done    Grant admin consent: Microsoft Graph Application.ReadWrite.OwnedBy"), "{out}");
+    env.ok(&["test", "send", "Catalyst", "--to", "catalyst@contoso.com"], None);
+    let client = show(&env, "Catalyst")["clientId"].as_str().unwrap().to_owned();
+    let old: serde_json::Value =
+        serde_json::from_slice(&env.ok(&["certificate", "show", "Catalyst", "--json"], None).stdout).unwrap();
+
+    // The check (as the app) sees the certificate and that the app owns itself.
+    let o = env.ok(&["registration", "check", "Catalyst", "--json"], None);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let state =
+        |item: &str| r["findings"].as_array().unwrap().iter().find(|f| f["item"] == item).map(|f| f["state"].clone());
+    assert_eq!(state("Certificate"), Some("ok".into()), "{r:#}");
+    assert_eq!(state("App is an owner of itself"), Some("ok".into()), "{r:#}");
+
+    // Rotation by the app itself: no browser, no administrator.
+    let o = env.ok(&["certificate", "rotate", "Catalyst", "--json"], None);
+    let rot: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rot["by"], "the app itself");
+    assert_eq!(rot["oldThumbprint"], old["thumbprint"]);
+    assert!(rot["oldLeft"].is_null(), "the old one removed: {rot:#}");
+    assert_ne!(rot["new"]["thumbprint"], old["thumbprint"]);
+    let s = env.idp.state.lock().unwrap();
+    assert_eq!(s.added_keys, 1, "addKey, not a PATCH by an administrator");
+    assert_eq!(s.apps[&client].certificates.len(), 1, "only the new certificate is left on the app");
+    drop(s);
+    // The profile signs in with the new one (a fresh token, no cache).
+    env.ok(&["test", "auth", "Catalyst"], None);
+    env.ok(&["test", "send", "Catalyst", "--to", "catalyst@contoso.com", "--force"], None);
+    let now: serde_json::Value =
+        serde_json::from_slice(&env.ok(&["certificate", "show", "Catalyst", "--json"], None).stdout).unwrap();
+    assert_eq!(now["thumbprint"], rot["new"]["thumbprint"]);
+}
+
+#[test]
+fn a_rotation_the_app_may_not_make_is_refused_and_nothing_changes() {
+    let env = Env::new();
+    env.app(None, false);
+    env.idp.state.lock().unwrap().apps.get_mut(CLIENT).unwrap().app_roles.push("Application.Read.All".into());
+    let scope = format!("{}/.default", env.idp.base);
+    env.add_profile(
+        "Catalyst",
+        &["--auth", "client-credentials", "--mailbox", "ops@contoso.com", "--scopes", &scope, "--create-certificate"],
+        None,
+    );
+    let p = env.db.dir.path().join("c.cer");
+    env.ok(&["certificate", "export-public", "Catalyst", "-o", p.to_str().unwrap()], None);
+    let pem = std::fs::read_to_string(&p).unwrap();
+    use base64::Engine;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(pem.lines().filter(|l| !l.starts_with("-----")).collect::<String>())
+        .unwrap();
+    let end = time::OffsetDateTime::now_utc().unix_timestamp() + 86_400 * 30;
+    env.idp.register(app_of(&env).certificate(&der, end));
+    let before = text(&env.ok(&["certificate", "show", "Catalyst"], None).stdout).to_owned();
+    // Without Application.ReadWrite.OwnedBy and ownership: Graph's 403, named.
+    let o = env.run(&["certificate", "rotate", "Catalyst"], None);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("would not let the app add the certificate"), "{err}");
+    assert!(err.contains("Application.ReadWrite.OwnedBy") && err.contains("--admin"), "{err}");
+    assert_eq!(
+        text(&env.ok(&["certificate", "show", "Catalyst"], None).stdout),
+        before,
+        "the profile kept its certificate"
+    );
+    assert_eq!(env.idp.state.lock().unwrap().apps[CLIENT].certificates.len(), 1, "nothing added to the app");
+    env.ok(&["test", "auth", "Catalyst"], None);
+}

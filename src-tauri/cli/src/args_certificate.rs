@@ -55,6 +55,27 @@ pub enum CertificateCommand {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Replace the certificate with overlap, never a gap: a new one is made
+    /// and added to the app (Graph addKey, proven with the current key), a
+    /// sign-in with it is proved, the profile switches, and the old one is
+    /// removed from the app (removeKey). The app does it itself when it owns
+    /// itself with Application.ReadWrite.OwnedBy; else pass --admin.
+    Rotate {
+        /// Profile name or id.
+        profile: String,
+        /// Days the new certificate is valid.
+        #[arg(long, default_value_t = 365, value_name = "DAYS")]
+        days: u32,
+        /// Change the app as an administrator, who signs in in the browser.
+        #[arg(long)]
+        admin: bool,
+        /// Seconds to wait for the administrator's sign-in.
+        #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+        timeout: u64,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Remove the profile's certificate and its key (a client secret, if
     /// the profile holds one, is its credential again).
     Remove {

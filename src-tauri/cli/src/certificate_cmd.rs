@@ -81,6 +81,29 @@ pub fn run(app: &Mailwarden, command: CertificateCommand) -> Result<ExitCode, Co
                 None => print!("{pem}"),
             }
         }
+        CertificateCommand::Rotate { profile, days, admin, timeout, json } => {
+            let p = app.profiles().resolve(&profile)?.profile;
+            let session = if admin { Some(crate::registration_cmd::sign_in(app, p.id, timeout)?) } else { None };
+            let new = NewCertificate { days, ..NewCertificate::default() };
+            let r = app.certificates().rotate(p.id, &new, session.as_ref(), |step| {
+                if !json {
+                    eprintln!("  {step}…");
+                }
+            })?;
+            if json {
+                crate::output::json(&r);
+            } else {
+                println!("Rotated by {}: {} replaces {}.", r.by, r.new.thumbprint, r.old_thumbprint);
+                print(&r.new, false);
+                match &r.old_left {
+                    None => println!("The old certificate was removed from the app."),
+                    Some(why) => println!(
+                        "The old certificate {} is still on the app ({why}): delete it in Entra → Certificates & secrets → Certificates once nothing uses it.",
+                        r.old_thumbprint
+                    ),
+                }
+            }
+        }
         CertificateCommand::Remove { profile } => {
             let p = app.profiles().resolve(&profile)?.profile;
             app.certificates().remove(p.id)?;

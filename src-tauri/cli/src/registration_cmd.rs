@@ -103,7 +103,7 @@ fn confirm() -> Result<bool, CoreError> {
 }
 
 /// The administrator signs in in the browser; the session lives only in this process.
-fn sign_in(app: &Mailwarden, id: i64, timeout: u64) -> Result<AdminSession, CoreError> {
+pub(crate) fn sign_in(app: &Mailwarden, id: i64, timeout: u64) -> Result<AdminSession, CoreError> {
     let cancel = AtomicBool::new(false);
     app.registrations().admin_sign_in(id, Duration::from_secs(timeout), &cancel, |url| {
         eprintln!("Opening the browser: sign in as an administrator (Application Administrator or Cloud Application Administrator). If it does not open, copy this address into a browser:\n\n{url}\n");

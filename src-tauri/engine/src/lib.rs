@@ -43,7 +43,7 @@ pub use mailwarden_services::oauth::xoauth2::encoded as xoauth2_string;
 pub use mailwarden_services::oauth::{AuthReport, Claims, Issued, TokenNeed, TokenRecord};
 
 // Certificate credentials.
-pub use mailwarden_services::certificate::{Certificates, NewCertificate};
+pub use mailwarden_services::certificate::{CertificateRotation, Certificates, NewCertificate};
 pub use mailwarden_services::records::{CertificateInfo, CertificateRequest};
 
 // Tests of a profile: sending and reading.

@@ -16,6 +16,7 @@ pub const GRAPH_PERMISSIONS: &[(&str, &str, bool)] = &[
     ("Mail.Send", "b633e1c5-b582-4048-a93e-9f11b44c7e96", true),
     ("Mail.Read", "810c84a8-4a9e-49e6-bf7d-12d183f40d01", true),
     ("Application.Read.All", "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30", true),
+    ("Application.ReadWrite.OwnedBy", "18a4783c-866b-4cc7-a460-3d5e5662c884", true),
     ("SMTP.Send", "258f6531-6087-4cc4-bb90-092c5fb3ed3f", false),
     ("IMAP.AccessAsUser.All", "652390e4-393a-48de-9484-05f9b1212954", false),
     ("Mail.Send", "e383f46e-2787-4529-855e-0e479a3ffac0", false),

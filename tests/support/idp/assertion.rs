@@ -25,10 +25,6 @@ pub struct KeyCredential {
     pub name: String,
 }
 
-fn thumbprint_sha1(der: &[u8]) -> String {
-    sha1::Sha1::digest(der).iter().map(|b| format!("{b:02X}")).collect()
-}
-
 fn rsa_components(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
     let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
     match cert.public_key().parsed().ok()? {
@@ -39,6 +35,33 @@ fn rsa_components(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
         }
         _ => None,
     }
+}
+
+/// The claims of `jwt` when it is signed (PS256 or RS256) by one of `keys`
+/// still valid at `now`, named by its `x5t#S256` or `x5t`; else why not.
+pub fn verified(jwt: &str, keys: &[KeyCredential], now: i64) -> Result<serde_json::Value, &'static str> {
+    let header = jsonwebtoken::decode_header(jwt).map_err(|_| "malformed")?;
+    let named = |k: &&KeyCredential| match (&header.x5t_s256, &header.x5t) {
+        (Some(s), _) => URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(&k.der)) == *s,
+        (None, Some(t)) => URL_SAFE_NO_PAD.encode(sha1::Sha1::digest(&k.der)) == *t,
+        (None, None) => false,
+    };
+    let key = keys.iter().find(named).ok_or("key not found")?;
+    if !matches!(header.alg, Algorithm::PS256 | Algorithm::RS256) {
+        return Err("algorithm not supported");
+    }
+    let (n, e) = rsa_components(&key.der).ok_or("not an RSA certificate")?;
+    let mut v = Validation::new(header.alg);
+    v.validate_exp = false;
+    v.validate_aud = false;
+    v.required_spec_claims.clear();
+    let claims = jsonwebtoken::decode::<serde_json::Value>(jwt, &DecodingKey::from_rsa_raw_components(&n, &e), &v)
+        .map_err(|_| "signature did not verify")?
+        .claims;
+    if now > key.end {
+        return Err("key expired");
+    }
+    Ok(claims)
 }
 
 /// None when the assertion in `form` is one Entra takes for `app`; else
@@ -63,47 +86,22 @@ pub fn check(
     let Ok(header) = jsonwebtoken::decode_header(&jwt) else {
         return Some(ms_error(401, "invalid_client", 50027, "JWT token is invalid or malformed."));
     };
-    let named = |k: &KeyCredential| match (&header.x5t_s256, &header.x5t) {
-        (Some(s), _) => URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(&k.der)) == *s,
-        (None, Some(t)) => URL_SAFE_NO_PAD.encode(sha1::Sha1::digest(&k.der)) == *t,
-        (None, None) => false,
-    };
     let used = header.x5t_s256.clone().or(header.x5t.clone()).unwrap_or_else(|| "none".into());
-    let Some(key) = app.certificates.iter().find(|k| named(k)) else {
-        return Some(ms_error(
+    let refused = |reason: &str| {
+        Some(ms_error(
             401,
             "invalid_client",
             700027,
-            &format!("Client assertion failed signature validation. [Reason - The key was not found., Thumbprint of key used by client: '{used}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '{}'.]", app.client_id),
-        ));
+            &format!("Client assertion contains an invalid signature. [Reason - {reason}, Thumbprint of key used by client: '{used}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '{}'.]", app.client_id),
+        ))
     };
-    if !matches!(header.alg, Algorithm::PS256 | Algorithm::RS256) {
-        return Some(ms_error(401, "invalid_client", 700027, "Client assertion contains an invalid signature. [Reason - The provided signature algorithm is not supported.]"));
-    }
-    let (n, e) = rsa_components(&key.der)?;
-    let mut v = Validation::new(header.alg);
-    v.validate_exp = false;
-    v.validate_aud = false;
-    v.required_spec_claims.clear();
-    let claims = match jsonwebtoken::decode::<serde_json::Value>(&jwt, &DecodingKey::from_rsa_raw_components(&n, &e), &v) {
-        Ok(d) => d.claims,
-        Err(_) => {
-            return Some(ms_error(
-                401,
-                "invalid_client",
-                700027,
-                &format!("Client assertion contains an invalid signature. [Reason - The key was found, but the signature did not verify., Thumbprint of key used by client: '{}']", thumbprint_sha1(&key.der)),
-            ))
-        }
+    let claims = match verified(&jwt, &app.certificates, now) {
+        Ok(c) => c,
+        Err("key not found") => return refused("The key was not found."),
+        Err("key expired") => return refused("The key used is expired."),
+        Err("algorithm not supported") => return refused("The provided signature algorithm is not supported."),
+        Err(_) => return refused("The key was found, but the signature did not verify."),
     };
-    if now > key.end {
-        return Some(ms_error(
-            401,
-            "invalid_client",
-            700027,
-            &format!("Client assertion contains an invalid signature. [Reason - The key used is expired., Thumbprint of key used by client: '{}', Found key 'Start=…, End=…']", thumbprint_sha1(&key.der)),
-        ));
-    }
     let s = |k: &str| claims[k].as_str().unwrap_or_default().to_owned();
     if s("iss") != app.client_id || s("sub") != app.client_id {
         return Some(ms_error(

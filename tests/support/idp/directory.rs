@@ -30,6 +30,8 @@ pub struct AppMeta {
     pub required: Value,
     /// The enterprise application's object ID, once there is one.
     pub sp_id: Option<String>,
+    /// Directory objects that own the app (an app may own itself).
+    pub owners: Vec<String>,
 }
 
 /// A delegated permission grant (`oauth2PermissionGrant`).
@@ -58,6 +60,7 @@ pub fn meta_for(app: &App) -> AppMeta {
         audience: "AzureADMyOrg".into(),
         required,
         sp_id: Some(guid()),
+        owners: vec![],
     }
 }
 
@@ -65,7 +68,7 @@ fn denied() -> Response {
     graph_error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 }
 
-fn not_found(id: &str) -> Response {
+pub(super) fn not_found(id: &str) -> Response {
     graph_error(
         404,
         "Request_ResourceNotFound",
@@ -75,7 +78,7 @@ fn not_found(id: &str) -> Response {
 
 /// The caller's token may do `scopes` (any one of them; app-only: as roles);
 /// `write`: a delegated caller must also hold an administrator's role.
-fn allowed(s: &State, c: &Value, scopes: &[&str], write: bool) -> bool {
+pub(super) fn allowed(s: &State, c: &Value, scopes: &[&str], write: bool) -> bool {
     let has = |claim: &str| {
         let list: Vec<String> = match &c[claim] {
             Value::String(x) => x.split(' ').map(str::to_owned).collect(),
@@ -110,25 +113,26 @@ fn application_json(base: &str, s: &State, app: &App, meta: &AppMeta) -> Value {
 /// The app's certificates as Graph lists them; `key` only when asked for
 /// (`$select=keyCredentials` on one application).
 fn key_credentials(app: &App, with_key: bool) -> Vec<Value> {
+    app.certificates.iter().map(|k| key_credential_json(k, with_key)).collect()
+}
+
+/// One certificate as Graph shows it (its keyId stable: from its thumbprint).
+pub(super) fn key_credential_json(k: &super::assertion::KeyCredential, with_key: bool) -> Value {
     use base64::Engine;
     use sha1::Digest;
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
-    app.certificates
-        .iter()
-        .map(|k| {
-            let thumb = sha1::Sha1::digest(&k.der);
-            let end = time::OffsetDateTime::from_unix_timestamp(k.end).unwrap();
-            json!({
-                "customKeyIdentifier": b64(&thumb),
-                "keyId": format!("{:x}", u128::from_be_bytes(thumb[..16].try_into().unwrap())),
-                "displayName": k.name,
-                "endDateTime": end.format(&time::format_description::well_known::Rfc3339).unwrap(),
-                "type": "AsymmetricX509Cert",
-                "usage": "Verify",
-                "key": if with_key { json!(b64(&k.der)) } else { Value::Null },
-            })
-        })
-        .collect()
+    let thumb = sha1::Sha1::digest(&k.der);
+    let end = time::OffsetDateTime::from_unix_timestamp(k.end).unwrap();
+    let id = format!("{:032x}", u128::from_be_bytes(thumb[..16].try_into().unwrap()));
+    json!({
+        "customKeyIdentifier": b64(&thumb),
+        "keyId": format!("{}-{}-{}-{}-{}", &id[..8], &id[8..12], &id[12..16], &id[16..20], &id[20..]),
+        "displayName": k.name,
+        "endDateTime": end.format(&time::format_description::well_known::Rfc3339).unwrap(),
+        "type": "AsymmetricX509Cert",
+        "usage": "Verify",
+        "key": if with_key { json!(b64(&k.der)) } else { Value::Null },
+    })
 }
 
 /// A PATCH's `keyCredentials`, as Graph takes them: the whole list, each
@@ -219,6 +223,9 @@ pub fn route(st: &Mutex<State>, base: &str, req: &Request, parts: &[&str]) -> Op
     };
     let mut s = st.lock().unwrap();
     let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+    if let Some(r) = super::keys::route(&mut s, &c, m, parts, &body) {
+        return Some(r);
+    }
     Some(match (m, parts) {
         ("GET", [one]) if one.starts_with("applications(appId=") => {
             let id = entity(one, "applications(appId=")?;
@@ -260,6 +267,7 @@ pub fn route(st: &Mutex<State>, base: &str, req: &Request, parts: &[&str]) -> Op
                 audience: "AzureADMyOrg".into(),
                 required: json!([]),
                 sp_id: None,
+                owners: vec![],
             };
             s.app_meta.insert(app_id.clone(), meta);
             apply_app(&mut s, &app_id, &body);

@@ -11,6 +11,7 @@ pub mod directory;
 mod endpoints;
 pub mod graph;
 pub mod http;
+mod keys;
 pub mod ropc;
 
 use crate::tls::TestCa;
@@ -129,6 +130,8 @@ pub struct State {
     /// Seconds the simulator's clock is ahead of this computer's, for
     /// checking assertions' times (a computer whose clock is off).
     pub clock_ahead: i64,
+    /// Certificates added through Graph's addKey.
+    pub added_keys: usize,
     /// Client assertions' `jti`s seen (each may be used once).
     pub assertion_ids: std::collections::HashSet<String>,
     /// Token requests by grant type.

@@ -26,7 +26,9 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
+mod rotate;
 mod service;
+pub use rotate::CertificateRotation;
 pub use service::{Certificates, NewCertificate};
 
 /// The `client_assertion_type` of a token request signed by a certificate.

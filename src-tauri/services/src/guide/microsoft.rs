@@ -12,17 +12,21 @@ use crate::oauth::loopback::is_loopback;
 use crate::profile::{AuthMethod, Profile, Provider, SendMethod};
 use crate::providers::endpoints::endpoints;
 use crate::providers::{mail_permission, GRAPH};
+use crate::records::CertificateInfo;
 
 /// What Microsoft says of the password sign-in, and what to prefer.
 pub use crate::profile::ROPC_DISCOURAGED;
 
 const NEW_REGISTRATION: &str = "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/CreateApplicationBlade";
 
-pub(super) fn sections(p: &Profile) -> Vec<Section> {
+pub(super) fn sections(p: &Profile, certificate: Option<&CertificateInfo>) -> Vec<Section> {
     let mut out = vec![register(p)];
     out.extend(authentication(p));
-    out.extend(secret(p));
-    out.push(permissions(p));
+    match certificate {
+        Some(c) => out.push(certificate_section(p, c)),
+        None => out.extend(secret(p)),
+    }
+    out.push(permissions(p, certificate.is_some()));
     out.extend(exchange(p));
     out
 }
@@ -119,6 +123,24 @@ fn secret(p: &Profile) -> Option<Section> {
     Some(Section { title: "Client secret".into(), link: blade(p, "Credentials"), steps })
 }
 
+/// The certificate the profile signs in with: uploaded under Certificates,
+/// with the thumbprint the portal will list; and, once, what lets the app
+/// rotate it itself (Application.ReadWrite.OwnedBy, the app its own owner).
+fn certificate_section(p: &Profile, c: &CertificateInfo) -> Section {
+    let file = format!("{}.cer", p.name.replace(|ch: char| !ch.is_ascii_alphanumeric() && ch != '-', "-"));
+    Section {
+        title: "Certificate".into(),
+        link: blade(p, "Credentials"),
+        steps: vec![
+            say(format!("Save the profile's public certificate: **Save the public certificate (.cer)** in its Sign in step, or `mailwarden certificate export-public \"{}\" -o {file}`. The private key stays in Mailwarden.", p.name)),
+            say("Choose **Certificates & secrets** → **Certificates** → **Upload certificate**, pick the file, give it a description, and choose **Add**. No client secret is needed."),
+            value("Thumbprint the portal will show", c.thumbprint.clone()),
+            value("Expires", c.not_after.get(..10).unwrap_or(&c.not_after).to_owned()),
+            say("So that Mailwarden can rotate the certificate itself (no administrator at rotation time), add the application permission **Application.ReadWrite.OwnedBy** (below) and make the app an owner of itself — Create this registration for me does both."),
+        ],
+    }
+}
+
 fn row((api, permission): (&str, &str), kind: PermissionKind, why: &str) -> Permission {
     let admin_consent = kind == PermissionKind::Application;
     let optional = why.starts_with("optional");
@@ -127,7 +149,7 @@ fn row((api, permission): (&str, &str), kind: PermissionKind, why: &str) -> Perm
 
 /// The permissions this profile's jobs need (the same table the sign-in
 /// diagnosis names: `providers::mail_permission`), plus what the app asks besides.
-pub(crate) fn permission_rows(p: &Profile) -> Vec<Permission> {
+pub(crate) fn permission_rows(p: &Profile, certificate: bool) -> Vec<Permission> {
     let app_only = p.auth_method == AuthMethod::ClientCredentials;
     if !app_only && !p.auth_method.is_delegated() {
         return Vec::new();
@@ -153,11 +175,22 @@ pub(crate) fn permission_rows(p: &Profile) -> Vec<Permission> {
     } else {
         row((GRAPH, "offline_access"), kind, "a refresh token, so the sign-in lasts")
     });
+    if app_only && certificate {
+        rows.push(row(
+            (GRAPH, OWNED_BY),
+            kind,
+            "optional: rotate the certificate without an administrator (the app an owner of itself)",
+        ));
+    }
     rows
 }
 
-fn permissions(p: &Profile) -> Section {
-    let rows = permission_rows(p);
+/// The application permission that lets an app that owns itself add and
+/// remove its own certificates (Graph addKey / removeKey).
+pub(crate) const OWNED_BY: &str = "Application.ReadWrite.OwnedBy";
+
+fn permissions(p: &Profile, certificate: bool) -> Section {
+    let rows = permission_rows(p, certificate);
     let consent = rows.iter().any(|r| r.admin_consent);
     let mut steps = vec![
         say("Choose **API permissions** → **Add a permission**. For **Microsoft Graph** it is under **Microsoft APIs**; for **Office 365 Exchange Online** under **APIs my organization uses**. Pick **Delegated permissions** or **Application permissions** as the table says."),

@@ -81,12 +81,18 @@ crate::context::service!(
 impl Guides<'_> {
     /// The guide for the profile named (or numbered) `name_or_id`.
     pub fn for_profile(&self, name_or_id: &str) -> Result<SetupGuide> {
-        Ok(guide_for(&self.profiles().find_profile(name_or_id)?))
+        let p = self.profiles().find_profile(name_or_id)?;
+        self.with_certificate(&p)
     }
 
     /// The guide for the profile with this id.
     pub fn for_id(&self, id: i64) -> Result<SetupGuide> {
-        Ok(guide_for(&self.profiles().get(id)?.profile))
+        self.with_certificate(&self.profiles().get(id)?.profile)
+    }
+
+    fn with_certificate(&self, p: &Profile) -> Result<SetupGuide> {
+        let certificate = self.certificates().show(p.id)?;
+        Ok(guide_with(p, certificate.as_ref()))
     }
 }
 
@@ -101,10 +107,16 @@ impl SetupGuide {
     }
 }
 
-/// The guide for `p`, from its provider's rules.
+/// The guide for `p` (signing in with a client secret, if any credential),
+/// from its provider's rules.
 pub fn guide_for(p: &Profile) -> SetupGuide {
+    guide_with(p, None)
+}
+
+/// The guide for `p` signing in with `certificate` when it has one.
+pub fn guide_with(p: &Profile, certificate: Option<&crate::records::CertificateInfo>) -> SetupGuide {
     let sections = match p.provider {
-        Provider::Microsoft365 | Provider::OutlookCom => microsoft::sections(p),
+        Provider::Microsoft365 | Provider::OutlookCom => microsoft::sections(p, certificate),
         Provider::Google => google(p),
         Provider::Custom => custom(p),
     };

@@ -87,8 +87,9 @@ impl super::Registrations<'_> {
     /// The registration profile `p` needs, with the certificate it signs in
     /// with (read from the store).
     pub(crate) fn wanted_for(&self, p: &Profile) -> Result<super::Wanted> {
-        let mut w = super::wanted(p);
-        if let Some(der) = self.store.certificate(p.id)? {
+        let der = self.store.certificate(p.id)?;
+        let mut w = super::wanted_with(p, der.is_some());
+        if let Some(der) = der {
             let info = crate::certificate::info(&der)?;
             w.needs_secret = false;
             w.certificate = Some(super::WantedCertificate {

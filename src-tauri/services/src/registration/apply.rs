@@ -183,7 +183,7 @@ impl super::Registrations<'_> {
                 // A PATCH replaces every certificate: the ones there, with their keys, and ours.
                 let mut keys = dir.key_credentials(object_id)?;
                 use base64::Engine;
-                keys.push(super::directory::KeyCredential {
+                keys.push(super::keys::KeyCredential {
                     display_name: Some(c.subject.clone()),
                     kind: Some("AsymmetricX509Cert".into()),
                     usage: Some("Verify".into()),
@@ -192,6 +192,10 @@ impl super::Registrations<'_> {
                 });
                 dir.update_application(object_id, &serde_json::json!({ "keyCredentials": keys }))?;
                 Ok(format!("Thumbprint {} — Entra now lists it under Certificates.", c.thumbprint))
+            }
+            Action::OwnItself => {
+                dir.add_owner(self.object_id(made)?, self.sp_id(made)?)?;
+                Ok("The app owns itself: it may rotate its own certificate.".into())
             }
             Action::CreateServicePrincipal => {
                 let sp = dir.create_service_principal(&made.app_id)?;

@@ -60,6 +60,9 @@ pub struct Actual {
     pub grants: Option<Vec<PermissionGrant>>,
     /// The APIs' service principals (Microsoft Graph, Exchange Online) by appId.
     pub resources: HashMap<String, ServicePrincipal>,
+    /// The app's owners (read for a profile with a certificate: the app
+    /// rotates it itself when it owns itself).
+    pub owners: Vec<String>,
 }
 
 impl Actual {
@@ -69,6 +72,9 @@ impl Actual {
         let mut a = Actual { app, ..Actual::default() };
         if a.app.is_some() {
             a.sp = dir.service_principal(&p.client_id)?;
+        }
+        if let (Some(app), Some(_)) = (&a.app, &wanted.certificate) {
+            a.owners = dir.owners(&app.id)?;
         }
         if let Some(sp) = &a.sp {
             a.roles = dir.role_assignments(&sp.id)?;
@@ -101,6 +107,11 @@ impl Actual {
         app.required_resource_access.iter().any(|r| {
             r.resource_app_id == w.resource_app_id && r.resource_access.iter().any(|a| a.id == id && a.kind == kind)
         })
+    }
+
+    /// Whether the app owns itself (its service principal is an owner).
+    pub fn owns_itself(&self) -> bool {
+        self.sp.as_ref().is_some_and(|sp| self.owners.contains(&sp.id))
     }
 
     /// Whether `w` has admin consent (None: the consents could not be read).
@@ -197,6 +208,18 @@ pub fn compare(p: &Profile, w: &Wanted, a: &Actual, today: time::Date) -> Vec<Fi
     out.extend(permissions(w, a));
     out.extend(secret(p, w, app, today));
     out.extend(certificate(w, app, today));
+    if w.certificate.is_some() {
+        let owns = a.owns_itself();
+        out.push(fix(
+            finding(
+                "App is an owner of itself",
+                if owns { Ok } else { Warning },
+                if owns { "yes" } else { "no" },
+                "yes, to rotate its certificate without an administrator",
+            ),
+            "Create this registration for me makes the app an owner of itself (with **Application.ReadWrite.OwnedBy**); until then a rotation needs an administrator's sign-in.",
+        ));
+    }
     if p.auth_method == crate::profile::AuthMethod::ClientCredentials
         && p.send_method == crate::profile::SendMethod::Smtp
     {
@@ -286,7 +309,7 @@ fn certificate(w: &Wanted, app: &Application, today: time::Date) -> Option<Findi
     use FindingState::*;
     let c = w.certificate.as_ref()?;
     let item = "Certificate";
-    let ends = |k: &super::directory::KeyCredential| {
+    let ends = |k: &super::keys::KeyCredential| {
         k.end_date_time.as_deref().and_then(|e| e.get(..10)).unwrap_or("no end date").to_owned()
     };
     let mine = app.key_credentials.iter().find(|k| k.thumbprint().as_deref() == Some(c.thumbprint.as_str()));

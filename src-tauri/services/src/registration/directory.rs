@@ -29,7 +29,7 @@ pub struct Application {
     pub is_fallback_public_client: Option<bool>,
     pub required_resource_access: Vec<RequiredResourceAccess>,
     pub password_credentials: Vec<PasswordCredential>,
-    pub key_credentials: Vec<KeyCredential>,
+    pub key_credentials: Vec<super::keys::KeyCredential>,
 }
 
 impl Application {
@@ -71,37 +71,6 @@ pub struct PasswordCredential {
     pub display_name: Option<String>,
     pub hint: Option<String>,
     pub end_date_time: Option<String>,
-}
-
-/// A certificate on the app (`keyCredentials`). `key` (the certificate,
-/// base64) comes only when asked for with `$select=keyCredentials`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct KeyCredential {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key_id: Option<String>,
-    /// The certificate's SHA-1 thumbprint, base64 (Edm.Binary).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub custom_key_identifier: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub end_date_time: Option<String>,
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub usage: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-}
-
-impl KeyCredential {
-    /// The thumbprint as the portal shows it (upper-case hex), if stated.
-    pub fn thumbprint(&self) -> Option<String> {
-        use base64::Engine;
-        let raw = base64::engine::general_purpose::STANDARD.decode(self.custom_key_identifier.as_deref()?).ok()?;
-        Some(raw.iter().map(|b| format!("{b:02X}")).collect())
-    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -184,6 +153,11 @@ impl<'t> Directory<'t> {
         })
     }
 
+    /// Graph's address (https://graph.microsoft.com, or a cloud's).
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     /// Put Graph's codes and request IDs of the last "not found" on `d`.
     pub fn annotate_absent(&self, d: &mut Diagnosis) {
         if let Some(e) = self.absent.borrow().as_ref() {
@@ -232,21 +206,6 @@ impl<'t> Directory<'t> {
             "change the app registration",
         )
         .map(drop)
-    }
-
-    /// The app's certificates with their keys (`$select=keyCredentials`):
-    /// a PATCH of `keyCredentials` replaces them all, so it must carry them.
-    pub fn key_credentials(&self, object_id: &str) -> Result<Vec<KeyCredential>> {
-        #[derive(Deserialize, Default)]
-        #[serde(rename_all = "camelCase", default)]
-        struct Keys {
-            key_credentials: Vec<KeyCredential>,
-        }
-        let k: Option<Keys> = self.get(
-            &format!("/v1.0/applications/{object_id}?$select=keyCredentials"),
-            "read the app registration's certificates",
-        )?;
-        Ok(k.unwrap_or_default().key_credentials)
     }
 
     pub fn add_password(&self, object_id: &str, name: &str, end: &str) -> Result<NewSecret> {
@@ -299,12 +258,18 @@ impl<'t> Directory<'t> {
         .map(drop)
     }
 
-    fn get<T: DeserializeOwned>(&self, path: &str, what: &str) -> Result<Option<T>> {
+    pub(super) fn get<T: DeserializeOwned>(&self, path: &str, what: &str) -> Result<Option<T>> {
         let req = self.http.get(format!("{}{path}", self.base));
         self.exchange(req, what, true)
     }
 
-    fn send<T: DeserializeOwned>(&self, method: reqwest::Method, path: &str, body: &Value, what: &str) -> Result<T> {
+    pub(super) fn send<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &Value,
+        what: &str,
+    ) -> Result<T> {
         let req = self.http.request(method, format!("{}{path}", self.base)).json(body);
         self.exchange::<T>(req, what, false)?.ok_or_else(|| CoreError::Flow(format!("Graph did not {what}.")))
     }
@@ -373,6 +338,15 @@ fn refusal(status: u16, err: Option<(&str, &str)>, what: &str, admin: bool) -> O
             vec![
                 "Sign in as an administrator who holds one of those roles (Entra → **Roles & admins** shows who does).".into(),
                 "Or hand the guide (Register in Entra) to someone who has them.".into(),
+            ],
+        ),
+        403 if matches!(what, "add the certificate" | "remove the old certificate") => Diagnosis::new(
+            "graph_own_keys_denied",
+            format!("Microsoft Graph would not let the app {what}"),
+            "An app adds and removes its own certificates only while it is an owner of itself and holds the **Application.ReadWrite.OwnedBy** application permission with admin consent.",
+            vec![
+                "Have an administrator run Create this registration for me (the Register in Entra step) once: it adds that permission and makes the app an owner of itself.".into(),
+                "Or rotate as an administrator now: Rotate with an administrator's sign-in (mailwarden certificate rotate NAME --admin).".into(),
             ],
         ),
         403 => Diagnosis::new(

@@ -14,6 +14,7 @@ mod admin;
 mod apply;
 mod check;
 pub mod directory;
+pub mod keys;
 mod plan;
 #[cfg(test)]
 mod tests;
@@ -137,14 +138,20 @@ pub(crate) fn redirect_key(uri: &str) -> String {
     }
 }
 
-/// The registration `p` needs (Microsoft profiles only).
+/// The registration `p` needs (Microsoft profiles only), signing in with a
+/// client secret if any credential (`wanted_for` adds its certificate).
 pub fn wanted(p: &Profile) -> Wanted {
+    wanted_with(p, false)
+}
+
+/// The registration `p` needs; `certificate`: it signs in with one.
+pub(crate) fn wanted_with(p: &Profile, certificate: bool) -> Wanted {
     let platform = match p.auth_method {
         AuthMethod::AuthCode if is_loopback(&p.redirect_uri) => Some(Platform::PublicClient(p.redirect_uri.clone())),
         AuthMethod::AuthCode => Some(Platform::Web(p.redirect_uri.clone())),
         _ => None,
     };
-    let permissions = permission_rows(p)
+    let permissions = permission_rows(p, certificate)
         .into_iter()
         .filter_map(|r| {
             Some(WantedPermission {

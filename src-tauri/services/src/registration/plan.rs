@@ -24,6 +24,8 @@ pub(super) enum Action {
     AddSecret,
     /// Add the profile's certificate to the app's `keyCredentials`.
     UploadCertificate,
+    /// Make the app's service principal an owner of the app.
+    OwnItself,
     CreateServicePrincipal,
     AssignRole {
         resource: String,
@@ -195,6 +197,13 @@ pub(super) fn plan_for(p: &Profile, w: &Wanted, a: &Actual, has_secret: bool, to
                 ));
             }
         }
+    }
+    if w.certificate.is_some() && !a.owns_itself() {
+        steps.push(step(
+            "Make the app an owner of itself",
+            "with Application.ReadWrite.OwnedBy it then adds and removes its own certificates: rotation needs no administrator",
+            Action::OwnItself,
+        ));
     }
     for api in w.apis() {
         let missing: Vec<String> = w
