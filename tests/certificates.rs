@@ -173,3 +173,42 @@ fn the_watch_reads_a_certificates_end_like_a_secrets() {
     assert!(ics.contains(&format!("UID:certificate-{thumbprint}@mailwarden")), "{ics}");
     assert!(ics.contains("SUMMARY:Certificate expires: Short"), "{ics}");
 }
+
+#[test]
+fn an_export_carries_the_certificate_only_under_its_passphrase() {
+    let env = graph_env();
+    let der = exported(&env);
+    upload(&env, &der, in_a_year());
+    let thumbprint = serde_json::from_slice::<serde_json::Value>(
+        &env.ok(&["certificate", "show", "Catalyst", "--json"], None).stdout,
+    )
+    .unwrap()["thumbprint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Without a passphrase: no key, no certificate in the file.
+    let plain = env.db.dir.path().join("plain.json");
+    env.ok(&["profile", "export", "-o", plain.to_str().unwrap()], None);
+    let text_of_file = std::fs::read_to_string(&plain).unwrap();
+    assert!(!text_of_file.contains("PRIVATE KEY") && !text_of_file.contains("CERTIFICATE"), "{text_of_file}");
+    // With one: sealed, and the other database signs in with the same certificate.
+    let sealed = env.db.dir.path().join("sealed.age");
+    let pass = "correct horse battery";
+    env.ok(
+        &["profile", "export", "-o", sealed.to_str().unwrap(), "--with-secrets", "--passphrase-stdin"],
+        Some(&format!("{pass}\n")),
+    );
+    let bytes = std::fs::read(&sealed).unwrap();
+    assert!(!String::from_utf8_lossy(&bytes).contains("PRIVATE KEY"), "the key in clear in the file");
+    let other = Env { db: mailwarden_tests::TempDb::new(), idp: env.idp };
+    let o =
+        other.ok(&["profile", "import", sealed.to_str().unwrap(), "--passphrase-stdin"], Some(&format!("{pass}\n")));
+    assert!(text(&o.stdout).contains("certificate and its key"), "{}", text(&o.stdout));
+    let info: serde_json::Value =
+        serde_json::from_slice(&other.ok(&["certificate", "show", "Catalyst", "--json"], None).stdout).unwrap();
+    assert_eq!(info["thumbprint"], thumbprint.as_str());
+    other.ok(&["test", "auth", "Catalyst"], None);
+    for (path, bytes) in other.db.all_bytes() {
+        assert!(!String::from_utf8_lossy(&bytes).contains("PRIVATE KEY"), "the key in clear in {}", path.display());
+    }
+}

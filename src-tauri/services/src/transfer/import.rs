@@ -224,6 +224,9 @@ impl Transfer<'_> {
             draft.client_secret =
                 secrets.client_secret.clone().map(|v| SecretChange::Set { value: v }).unwrap_or_default();
             draft.password = secrets.password.clone().map(|v| SecretChange::Set { value: v }).unwrap_or_default();
+            if let Some(text) = &secrets.certificate {
+                draft.certificate = crate::records::CertificateRequest::Pem { text: text.clone() };
+            }
             let replace_id = existing_id.filter(|_| action == ImportAction::Replace);
             // A replaced profile keeps what it holds; a secret neither it
             // nor the file has is set afterwards (the item's note says so).
@@ -255,6 +258,18 @@ impl Transfer<'_> {
                     }
                     held = (false, false);
                 }
+            }
+            // The certificate in the file, read and checked now: a bad one
+            // makes the item invalid, never a half-imported profile.
+            match self.certificates().requested(&validated.profile.name, &draft.certificate) {
+                Ok(c) => validated.certificate = c,
+                Err(crate::error::CoreError::Validation(errors)) => {
+                    it.action = ImportAction::Invalid;
+                    it.errors = errors;
+                    items.push(it);
+                    continue;
+                }
+                Err(e) => return Err(e),
             }
             it.note = note(&missing(&validated.profile, &secrets, held));
             if it.drops_secrets {
@@ -341,7 +356,11 @@ fn note(missing: &[&str]) -> String {
 fn missing(p: &crate::profile::Profile, secrets: &Secrets, held: (bool, bool)) -> Vec<&'static str> {
     use crate::profile::AuthMethod;
     let mut out = Vec::new();
-    if p.auth_method == AuthMethod::ClientCredentials && secrets.client_secret.is_none() && !held.0 {
+    if p.auth_method == AuthMethod::ClientCredentials
+        && secrets.client_secret.is_none()
+        && secrets.certificate.is_none()
+        && !held.0
+    {
         out.push("client secret");
     }
     if p.auth_method.uses_password() && secrets.password.is_none() && !held.1 {

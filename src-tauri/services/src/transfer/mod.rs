@@ -57,11 +57,17 @@ pub struct Secrets {
     pub password: Option<SecretString>,
     #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "exposed")]
     pub refresh_token: Option<SecretString>,
+    /// The certificate with its private key, PEM (only in an encrypted file).
+    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "exposed")]
+    pub certificate: Option<SecretString>,
 }
 
 impl Secrets {
     pub fn is_empty(&self) -> bool {
-        self.client_secret.is_none() && self.password.is_none() && self.refresh_token.is_none()
+        self.client_secret.is_none()
+            && self.password.is_none()
+            && self.refresh_token.is_none()
+            && self.certificate.is_none()
     }
     /// Which secrets are here, in words.
     pub fn names(&self) -> Vec<String> {
@@ -70,6 +76,7 @@ impl Secrets {
             (self.client_secret.is_some(), "client secret"),
             (self.password.is_some(), "password"),
             (self.refresh_token.is_some(), "refresh token"),
+            (self.certificate.is_some(), "certificate and its key"),
         ] {
             if present {
                 out.push(name.to_owned());
@@ -94,6 +101,13 @@ crate::context::service!(
 );
 
 impl Transfer<'_> {
+    /// Profile `id`'s certificate and its key as one PEM text, if it has one.
+    fn certificate_pem(&self, id: i64) -> Result<Option<SecretString>> {
+        Ok(self.certificates().credential(id)?.map(|c| {
+            SecretString::from(format!("{}{}", crate::certificate::public_pem(&c.der), c.key.expose_secret()))
+        }))
+    }
+
     /// The file for profiles `ids` (all when empty). With a passphrase the
     /// secrets go in and the whole file is age-encrypted under it.
     pub fn export(&self, ids: &[i64], passphrase: Option<&SecretString>) -> Result<Vec<u8>> {
@@ -117,6 +131,7 @@ impl Transfer<'_> {
                     client_secret: read(SecretKind::ClientSecret)?,
                     password: read(SecretKind::Password)?,
                     refresh_token: read(SecretKind::RefreshToken)?,
+                    certificate: self.certificate_pem(s.profile.id)?,
                 }
             } else {
                 Secrets::default()
