@@ -212,3 +212,70 @@ fn an_export_carries_the_certificate_only_under_its_passphrase() {
         assert!(!String::from_utf8_lossy(&bytes).contains("PRIVATE KEY"), "the key in clear in {}", path.display());
     }
 }
+
+#[test]
+fn the_key_leaves_only_as_a_pfx_under_a_passphrase_and_comes_back_from_one() {
+    let env = graph_env();
+    let thumbprint = |e: &Env| {
+        serde_json::from_slice::<serde_json::Value>(&e.ok(&["certificate", "show", "Catalyst", "--json"], None).stdout)
+            .unwrap()["thumbprint"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let ours = thumbprint(&env);
+    let pfx = env.db.dir.path().join("catalyst.pfx");
+    let pass = "a long passphrase";
+    // A short passphrase is refused and nothing is written or recorded.
+    let o = env.run(
+        &["certificate", "export-pfx", "Catalyst", "-o", pfx.to_str().unwrap(), "--passphrase-stdin"],
+        Some("short\n"),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!pfx.exists());
+    env.ok(
+        &["certificate", "export-pfx", "Catalyst", "-o", pfx.to_str().unwrap(), "--passphrase-stdin"],
+        Some(&format!("{pass}\n")),
+    );
+    let bytes = std::fs::read(&pfx).unwrap();
+    assert!(!String::from_utf8_lossy(&bytes).contains("PRIVATE KEY"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&pfx).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    // Another program (OpenSSL) opens it with the passphrase and finds our certificate.
+    let o = std::process::Command::new("openssl")
+        .args(["pkcs12", "-in", pfx.to_str().unwrap(), "-nokeys", "-passin", "stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(format!("{pass}\n").as_bytes())?;
+            c.wait_with_output()
+        })
+        .expect("openssl");
+    assert!(o.status.success(), "openssl: {}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("BEGIN CERTIFICATE"), "{}", text(&o.stdout));
+    // Recorded as a hand-over.
+    let h: serde_json::Value =
+        serde_json::from_slice(&env.ok(&["handover", "Catalyst", "--json"], None).stdout).unwrap();
+    assert!(h.to_string().contains("certificateKey"), "{h:#}");
+
+    // Brought in elsewhere from the PFX: a wrong passphrase is named; the right one works.
+    let other = Env { db: mailwarden_tests::TempDb::new(), idp: env.idp };
+    let scope = format!("{}/.default", other.idp.base);
+    other.add_profile(
+        "Catalyst",
+        &["--auth", "client-credentials", "--mailbox", "ops@contoso.com", "--scopes", &scope, "--create-certificate"],
+        None,
+    );
+    let import = ["certificate", "import", "Catalyst", "--file", pfx.to_str().unwrap(), "--passphrase-stdin"];
+    let o = other.run(&import, Some("wrong passphrase\n"));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("The passphrase does not open this PFX file"), "{}", text(&o.stderr));
+    other.ok(&import, Some(&format!("{pass}\n")));
+    assert_eq!(thumbprint(&other), ours);
+}

@@ -22,8 +22,9 @@ pub enum CertificateCommand {
         json: bool,
     },
     /// Bring in a certificate with its private key from a PEM file (both
-    /// blocks in one file, or --key-file for the key). Never from the command
-    /// line itself.
+    /// blocks in one file, or --key-file for the key) or a PFX / PKCS#12 file
+    /// (its passphrase from standard input or a hidden prompt). Never from
+    /// the command line itself.
     Import {
         /// Profile name or id.
         profile: String,
@@ -33,6 +34,9 @@ pub enum CertificateCommand {
         /// The private key's PEM file, when it is apart from the certificate.
         #[arg(long, value_name = "FILE")]
         key_file: Option<PathBuf>,
+        /// Read a PFX file's passphrase from standard input (one line).
+        #[arg(long)]
+        passphrase_stdin: bool,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -75,6 +79,19 @@ pub enum CertificateCommand {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Hand the certificate with its private key over as a PFX file under a
+    /// passphrase (typed twice, or from standard input), for a product that
+    /// needs the key itself (SMTP2Graph, say). Recorded as a hand-over.
+    ExportPfx {
+        /// Profile name or id.
+        profile: String,
+        /// Where to write the PFX file.
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+        /// Read the passphrase from standard input (one line).
+        #[arg(long)]
+        passphrase_stdin: bool,
     },
     /// Remove the profile's certificate and its key (a client secret, if
     /// the profile holds one, is its credential again).

@@ -1,24 +1,45 @@
-//! `mailwarden certificate create|import|show|export-public|remove NAME`: a
-//! profile's certificate credential. Files are read here and handed to the
-//! core as text; the private key never appears in output.
+//! `mailwarden certificate create|import|show|export-public|export-pfx|rotate|remove NAME`:
+//! a profile's certificate credential. Files are read here (PEM or PFX) and
+//! handed to the core; the private key never appears in output, and leaves
+//! only as a PFX under a passphrase, recorded as a hand-over.
 
 use crate::args_certificate::CertificateCommand;
 use mailwarden_engine::{CertificateInfo, CoreError, Mailwarden, NewCertificate};
 use std::path::Path;
 use std::process::ExitCode;
 
-/// A PEM file's text, bounded (a certificate and key are a few KB).
-pub(crate) fn read_pem(path: &Path) -> Result<String, CoreError> {
+/// A certificate file's bytes, bounded (a certificate and key are a few KB).
+fn read_file(path: &Path) -> Result<Vec<u8>, CoreError> {
     const LIMIT: u64 = 1024 * 1024;
     let io = |e: std::io::Error| CoreError::Io { context: format!("Could not read {}", path.display()), source: e };
     let len = std::fs::metadata(path).map_err(io)?.len();
     if len > LIMIT {
         return Err(CoreError::invalid(
             "certificateFile",
-            format!("{} is {len} bytes: not a PEM certificate.", path.display()),
+            format!("{} is {len} bytes: not a certificate file.", path.display()),
         ));
     }
-    let bytes = std::fs::read(path).map_err(io)?;
+    std::fs::read(path).map_err(io)
+}
+
+/// PEM text (else a PFX file's binary).
+fn is_pem(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|t| t.contains("-----BEGIN "))
+}
+
+/// Write `bytes` to a new file only its owner may read.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path)?.write_all(bytes)
+}
+
+/// A PEM file's text, bounded.
+pub(crate) fn read_pem(path: &Path) -> Result<String, CoreError> {
+    let bytes = read_file(path)?;
     String::from_utf8(bytes).map_err(|_| {
         CoreError::invalid("certificateFile", format!("{} is not PEM text (a PFX file is binary).", path.display()))
     })
@@ -49,15 +70,31 @@ pub fn run(app: &Mailwarden, command: CertificateCommand) -> Result<ExitCode, Co
                 );
             }
         }
-        CertificateCommand::Import { profile, file, key_file, json } => {
+        CertificateCommand::Import { profile, file, key_file, passphrase_stdin, json } => {
             let p = app.profiles().resolve(&profile)?.profile;
-            let mut text = read_pem(&file)?;
-            if let Some(k) = key_file {
-                text.push('\n');
-                text.push_str(&read_pem(&k)?);
-            }
-            let info = app.certificates().import_pem(p.id, &text)?;
+            let bytes = read_file(&file)?;
+            let info = if is_pem(&bytes) {
+                let mut text = String::from_utf8_lossy(&bytes).into_owned();
+                if let Some(k) = key_file {
+                    text.push('\n');
+                    text.push_str(&read_pem(&k)?);
+                }
+                app.certificates().import_pem(p.id, &text)?
+            } else {
+                let pass = crate::transfer_cmd::passphrase(passphrase_stdin, false)?;
+                app.certificates().import_pfx(p.id, &bytes, &pass)?
+            };
             print(&info, json);
+        }
+        CertificateCommand::ExportPfx { profile, output, passphrase_stdin } => {
+            let p = app.profiles().resolve(&profile)?.profile;
+            let pass = crate::transfer_cmd::passphrase(passphrase_stdin, true)?;
+            app.certificates().export_pfx(p.id, &pass, |bytes| write_private(&output, bytes))?;
+            eprintln!(
+                "Wrote {} — the certificate of “{}” with its private key, under the passphrase. Recorded as a hand-over.",
+                output.display(),
+                p.name
+            );
         }
         CertificateCommand::Show { profile, json } => {
             let p = app.profiles().resolve(&profile)?.profile;

@@ -72,7 +72,8 @@ pub fn prompt_missing(d: &mut ProfileDraft) -> Result<(), CoreError> {
     if !std::io::stdin().is_terminal() {
         return Ok(());
     }
-    if d.auth_method == AuthMethod::ClientCredentials && matches!(d.client_secret, SecretChange::Keep) {
+    let certificate = !matches!(d.certificate, CertificateRequest::Keep);
+    if d.auth_method == AuthMethod::ClientCredentials && matches!(d.client_secret, SecretChange::Keep) && !certificate {
         d.client_secret = prompt("Client secret Value (from Certificates & secrets): ")?;
     }
     if d.auth_method.uses_password() && matches!(d.password, SecretChange::Keep) {

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
-fn passphrase(from_stdin: bool, twice: bool) -> Result<SecretString, CoreError> {
+pub(crate) fn passphrase(from_stdin: bool, twice: bool) -> Result<SecretString, CoreError> {
     if from_stdin {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line).map_err(|e| CoreError::io("Could not read the passphrase", e))?;

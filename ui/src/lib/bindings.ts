@@ -487,7 +487,7 @@ export type HandoverSummary = { values: Array<HandoverValue>, hasClientSecret: b
  */
 programs: Array<ProgramChoice>, };
 
-export type Reveal = "clientSecret" | "refreshToken";
+export type Reveal = "clientSecret" | "refreshToken" | "certificateKey";
 
 export type Program = "msmtp" | "neomutt" | "aerc" | "git-send-email" | "postfix";
 

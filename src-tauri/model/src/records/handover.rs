@@ -11,6 +11,8 @@ use ts_rs::TS;
 pub enum Reveal {
     ClientSecret,
     RefreshToken,
+    /// The certificate's private key, as a PFX under a passphrase.
+    CertificateKey,
 }
 
 impl Reveal {
@@ -18,21 +20,24 @@ impl Reveal {
         match self {
             Reveal::ClientSecret => "client_secret",
             Reveal::RefreshToken => "refresh_token",
+            Reveal::CertificateKey => "certificate_key",
         }
     }
     pub fn parse(s: &str) -> Option<Reveal> {
-        [Reveal::ClientSecret, Reveal::RefreshToken].into_iter().find(|r| r.as_str() == s)
+        [Reveal::ClientSecret, Reveal::RefreshToken, Reveal::CertificateKey].into_iter().find(|r| r.as_str() == s)
     }
     pub fn label(self) -> &'static str {
         match self {
             Reveal::ClientSecret => "client secret",
             Reveal::RefreshToken => "refresh token",
+            Reveal::CertificateKey => "certificate's private key",
         }
     }
     pub fn kind(self) -> SecretKind {
         match self {
             Reveal::ClientSecret => SecretKind::ClientSecret,
             Reveal::RefreshToken => SecretKind::RefreshToken,
+            Reveal::CertificateKey => SecretKind::CertificateKey,
         }
     }
 }

@@ -26,8 +26,10 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
+mod pfx;
 mod rotate;
 mod service;
+pub use pfx::{from_pfx, to_pfx};
 pub use rotate::CertificateRotation;
 pub use service::{Certificates, NewCertificate};
 
@@ -136,14 +138,19 @@ pub fn from_pem(text: &str) -> Result<Credential, CoreError> {
     if key.size() * 8 < MIN_KEY_BITS {
         return Err(bad("certificateFile", format!("The key has {} bits; Entra needs at least 2048.", key.size() * 8)));
     }
-    let spki = public_key_of(&der)?;
-    let (n, e) = (key.n().to_bytes_be(), key.e().to_bytes_be());
-    if spki != (n, e) {
-        return Err(bad("certificateFile", "The private key does not belong to the certificate in the file."));
-    }
+    check_pair(&der, &key)?;
     let pem =
         key.to_pkcs8_pem(LineEnding::LF).map_err(|e| CoreError::Flow(format!("The key could not be encoded: {e}.")))?;
     described(der, SecretString::from(pem.as_str().to_owned()))
+}
+
+/// Whether `key` is the private key of certificate `der`.
+fn check_pair(der: &[u8], key: &RsaPrivateKey) -> Result<(), CoreError> {
+    let spki = public_key_of(der)?;
+    if spki != (key.n().to_bytes_be(), key.e().to_bytes_be()) {
+        return Err(bad("certificateFile", "The private key does not belong to the certificate in the file."));
+    }
+    Ok(())
 }
 
 /// The PEM blocks of `text` as (label, DER); none when it is not PEM.

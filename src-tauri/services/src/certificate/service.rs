@@ -7,8 +7,8 @@ use super::{create, from_pem, info, public_pem, Credential};
 use crate::error::{CoreError, Result};
 use crate::profile::{AuthMethod, Profile};
 use crate::records::{CertificateInfo, CertificateRequest};
-use crate::secret::ExposeSecret;
 use crate::secret::SecretKind;
+use crate::secret::{ExposeSecret, SecretString};
 
 crate::context::service!(
     /// Certificates: a profile's certificate credential.
@@ -58,6 +58,37 @@ impl Certificates<'_> {
         app_only(&p)?;
         let cred = from_pem(text)?;
         self.keep(id, &cred)
+    }
+
+    /// Bring in a certificate with its key from a PFX file's bytes (read by
+    /// the caller), opened with its passphrase.
+    pub fn import_pfx(&self, id: i64, data: &[u8], passphrase: &SecretString) -> Result<CertificateInfo> {
+        let p = self.store.get(id)?.profile;
+        app_only(&p)?;
+        let cred = super::from_pfx(data, passphrase)?;
+        self.keep(id, &cred)
+    }
+
+    /// Hand the certificate and its private key over as a PFX under
+    /// `passphrase`: `write` puts the bytes where the person chose; only once
+    /// it succeeded is the hand-over recorded (the profile keeps its copy).
+    pub fn export_pfx(
+        &self,
+        id: i64,
+        passphrase: &SecretString,
+        write: impl FnOnce(&[u8]) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let p = self.store.get(id)?.profile;
+        let cred = self.credential(id)?.ok_or_else(|| no_certificate(&p))?;
+        let pfx = super::to_pfx(&cred, passphrase)?;
+        write(&pfx).map_err(|source| CoreError::Io {
+            context: "The PFX file could not be written, so nothing was handed over".into(),
+            source,
+        })?;
+        let at = crate::clock::rfc3339(self.clock.now());
+        self.store.record_handover(id, crate::records::Reveal::CertificateKey, &at, true)?;
+        tracing::info!(profile = id, thumbprint = %cred.info.thumbprint, "certificate handed over as a PFX");
+        Ok(())
     }
 
     fn keep(&self, id: i64, cred: &Credential) -> Result<CertificateInfo> {

@@ -104,6 +104,11 @@ impl Handovers<'_> {
         hand_over: impl FnOnce(&SecretString) -> std::io::Result<()>,
     ) -> Result<()> {
         let p = self.profiles().get(id)?.profile;
+        if what == Reveal::CertificateKey {
+            return Err(CoreError::Flow(
+                "A certificate's key is handed over only as a PFX under a passphrase (mailwarden certificate export-pfx).".into(),
+            ));
+        }
         if what == Reveal::ClientSecret && !keep {
             return Err(CoreError::Flow(
                 "A client secret handed over stays this profile's too: only a refresh token can be given away.".into(),
