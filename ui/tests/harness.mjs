@@ -53,7 +53,7 @@ export function profile(id, name, extra = {}) {
   return {
     id, name, enabled: true, notes: '', provider: 'microsoft365', authMethod: 'client-credentials', sendMethod: 'graph',
     mailbox: `${name.toLowerCase().replace(/\W+/g, '')}@contoso.com`, fromAddress: null, domain: null,
-    tenant: 'd9f2fc08-d549-4fcc-bae2-2286c314d3cd', cloud: 'global', authorityUrl: null,
+    tenant: 'd9f2fc08-d549-4fcc-bae2-2286c314d3cd', cloud: 'global', authorityUrl: null, graphUrl: null,
     clientId: '351d6cb2-1c69-4081-9cc2-a769d71567cb', clientSecretId: null, clientSecretExpires: null,
     scopes: ['https://graph.microsoft.com/.default'], redirectUri: '', authUrl: null, tokenUrl: null,
     smtpHost: 'smtp.office365.com', smtpPort: 587, smtpSecurity: 'starttls', imapHost: 'outlook.office365.com',

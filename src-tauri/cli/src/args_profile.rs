@@ -188,6 +188,10 @@ pub struct FieldArgs {
     /// The sign-in host of a custom cloud, e.g. https://login.microsoftonline.us.
     #[arg(long)]
     pub authority_url: Option<String>,
+    /// A custom cloud's Microsoft Graph endpoint, e.g. https://graph.microsoft.us
+    /// (registration check, secret and certificate reads, Graph sends).
+    #[arg(long, value_name = "URL")]
+    pub graph_url: Option<String>,
     /// Application (client) ID.
     #[arg(long)]
     pub client_id: Option<String>,

@@ -27,6 +27,7 @@ pub fn apply(d: &mut ProfileDraft, choices: Choices, f: FieldArgs) -> Result<(),
     set(&mut d.domain, f.domain);
     set(&mut d.tenant, f.tenant);
     set(&mut d.authority_url, f.authority_url);
+    set(&mut d.graph_url, f.graph_url);
     set(&mut d.client_id, f.client_id);
     set(&mut d.client_secret_id, f.secret_id);
     set(&mut d.client_secret_expires, f.secret_expires);

@@ -14,7 +14,7 @@ const SELECT: &str = "SELECT p.id, p.name, p.enabled, p.notes, p.provider, p.aut
     p.mailbox, p.from_address, p.domain, p.tenant, p.cloud, p.authority_url, p.client_id,
     p.client_secret_id, p.client_secret_expires, p.scopes, p.redirect_uri, p.auth_url, p.token_url,
     p.smtp_host, p.smtp_port, p.smtp_security, p.imap_host, p.imap_port, p.imap_security,
-    p.created_at, p.updated_at
+    p.created_at, p.updated_at, p.graph_url
     FROM profiles p";
 
 fn bad(col: usize, what: &str) -> rusqlite::Error {
@@ -57,6 +57,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredProfile> {
             tenant: row.get(10)?,
             cloud: choice(row, 11, Cloud::parse, "cloud")?,
             authority_url: row.get(12)?,
+            graph_url: row.get(28)?,
             client_id: row.get(13)?,
             client_secret_id: row.get(14)?,
             client_secret_expires: date(row, 15)?,
@@ -258,7 +259,7 @@ impl Store {
 }
 
 /// The profile columns written on insert and update, in `values` order.
-const COLUMNS: [&str; 25] = [
+const COLUMNS: [&str; 26] = [
     "name",
     "enabled",
     "notes",
@@ -284,6 +285,7 @@ const COLUMNS: [&str; 25] = [
     "imap_host",
     "imap_port",
     "imap_security",
+    "graph_url",
 ];
 
 fn values(p: &Profile) -> Vec<Box<dyn rusqlite::ToSql>> {
@@ -313,6 +315,7 @@ fn values(p: &Profile) -> Vec<Box<dyn rusqlite::ToSql>> {
         Box::new(p.imap_host.clone()),
         Box::new(p.imap_port),
         Box::new(p.imap_security.as_str()),
+        Box::new(p.graph_url.clone()),
     ]
 }
 

@@ -160,6 +160,8 @@ const STEPS: &[&str] = &[
         created_at TEXT NOT NULL
     );
     "#,
+    // A custom cloud's Microsoft Graph endpoint, named instead of guessed.
+    "ALTER TABLE profiles ADD COLUMN graph_url TEXT;",
 ];
 
 /// Whether the schema is already the latest: one pragma read, so a read-only

@@ -28,7 +28,12 @@ export type Profile = { id: number, name: string, enabled: boolean, notes: strin
 /**
  * Username / mailbox the account signs in as (an address for OAuth).
  */
-mailbox: string, fromAddress: string | null, domain: string | null, tenant: string, cloud: Cloud, authorityUrl: string | null, clientId: string, clientSecretId: string | null, clientSecretExpires: string | null, scopes: Array<string>, redirectUri: string, authUrl: string | null, tokenUrl: string | null, smtpHost: string, smtpPort: number, smtpSecurity: TlsMode, imapHost: string, imapPort: number, imapSecurity: TlsMode, createdAt: string, updatedAt: string, };
+mailbox: string, fromAddress: string | null, domain: string | null, tenant: string, cloud: Cloud, authorityUrl: string | null, 
+/**
+ * A custom cloud's Microsoft Graph endpoint (its registration check,
+ * secret and certificate reads and Graph sends go there).
+ */
+graphUrl: string | null, clientId: string, clientSecretId: string | null, clientSecretExpires: string | null, scopes: Array<string>, redirectUri: string, authUrl: string | null, tokenUrl: string | null, smtpHost: string, smtpPort: number, smtpSecurity: TlsMode, imapHost: string, imapPort: number, imapSecurity: TlsMode, createdAt: string, updatedAt: string, };
 
 export type ProfileView = { hasClientSecret: boolean, hasPassword: boolean, 
 /**
@@ -47,7 +52,12 @@ refreshTokenRule: string | null, id: number, name: string, enabled: boolean, not
 /**
  * Username / mailbox the account signs in as (an address for OAuth).
  */
-mailbox: string, fromAddress: string | null, domain: string | null, tenant: string, cloud: Cloud, authorityUrl: string | null, clientId: string, clientSecretId: string | null, clientSecretExpires: string | null, scopes: Array<string>, redirectUri: string, authUrl: string | null, tokenUrl: string | null, smtpHost: string, smtpPort: number, smtpSecurity: TlsMode, imapHost: string, imapPort: number, imapSecurity: TlsMode, createdAt: string, updatedAt: string, };
+mailbox: string, fromAddress: string | null, domain: string | null, tenant: string, cloud: Cloud, authorityUrl: string | null, 
+/**
+ * A custom cloud's Microsoft Graph endpoint (its registration check,
+ * secret and certificate reads and Graph sends go there).
+ */
+graphUrl: string | null, clientId: string, clientSecretId: string | null, clientSecretExpires: string | null, scopes: Array<string>, redirectUri: string, authUrl: string | null, tokenUrl: string | null, smtpHost: string, smtpPort: number, smtpSecurity: TlsMode, imapHost: string, imapPort: number, imapSecurity: TlsMode, createdAt: string, updatedAt: string, };
 
 export type ProfileRow = { id: number, name: string, enabled: boolean, provider: Provider, authMethod: AuthMethod, sendMethod: SendMethod, mailbox: string, hasClientSecret: boolean, hasPassword: boolean, 
 /**
@@ -63,7 +73,7 @@ lastTest: TestResult | null, };
 
 export type ProfileList = { profiles: Array<ProfileSummary>, total: number, };
 
-export type ProfileDraft = { name: string, enabled: boolean, notes: string, provider: Provider, authMethod: AuthMethod, sendMethod: SendMethod, mailbox: string, fromAddress: string, domain: string, tenant: string, cloud: Cloud, authorityUrl: string, clientId: string, clientSecret?: SecretChange, clientSecretId: string, 
+export type ProfileDraft = { name: string, enabled: boolean, notes: string, provider: Provider, authMethod: AuthMethod, sendMethod: SendMethod, mailbox: string, fromAddress: string, domain: string, tenant: string, cloud: Cloud, authorityUrl: string, graphUrl: string, clientId: string, clientSecret?: SecretChange, clientSecretId: string, 
 /**
  * `YYYY-MM-DD`, or empty.
  */

@@ -71,6 +71,9 @@ pub struct Profile {
     pub tenant: String,
     pub cloud: Cloud,
     pub authority_url: Option<String>,
+    /// A custom cloud's Microsoft Graph endpoint (its registration check,
+    /// secret and certificate reads and Graph sends go there).
+    pub graph_url: Option<String>,
     pub client_id: String,
     pub client_secret_id: Option<String>,
     #[serde(with = "iso_date::option")]
@@ -118,6 +121,7 @@ pub struct ProfileDraft {
     pub tenant: String,
     pub cloud: Cloud,
     pub authority_url: String,
+    pub graph_url: String,
     pub client_id: String,
     #[serde(skip_serializing)]
     #[ts(as = "Option<SecretChange>", optional)]
@@ -185,6 +189,7 @@ impl ProfileDraft {
             tenant: p.tenant.clone(),
             cloud: p.cloud,
             authority_url: opt(&p.authority_url),
+            graph_url: opt(&p.graph_url),
             client_id: p.client_id.clone(),
             client_secret: SecretChange::Keep,
             client_secret_id: opt(&p.client_secret_id),

@@ -91,6 +91,7 @@ pub fn validate(d: &ProfileDraft, existing: Option<Existing>, today: Date) -> Re
             tenant: if ms { account.tenant } else { String::new() },
             cloud: if ms { d.cloud } else { Cloud::Global },
             authority_url: if ms && d.cloud == Cloud::Custom { account.authority_url } else { None },
+            graph_url: if ms && d.cloud == Cloud::Custom { account.graph_url } else { None },
             client_id: app.client_id,
             client_secret_id: app.client_secret_id,
             client_secret_expires: app.client_secret_expires,

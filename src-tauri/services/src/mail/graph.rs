@@ -1,7 +1,8 @@
 //! Test sends through Microsoft Graph: `POST /v1.0/me/sendMail` with a
 //! delegated token, `/v1.0/users/{mailbox}/sendMail` with an app-only one;
 //! success is 202. The Graph host follows the profile's cloud; a custom
-//! authority's Graph is the resource its scopes name.
+//! cloud's Graph is the one it names (Graph URL), else its scopes'
+//! resource when that is not Outlook's.
 
 use crate::diagnosis::{Diagnosis, TransportError};
 use crate::error::{CoreError, Result};
@@ -15,8 +16,14 @@ use std::time::Instant;
 /// The Graph base URL for the profile (no trailing slash).
 pub fn graph_base(p: &Profile) -> String {
     if p.cloud == Cloud::Custom {
-        if let Some(r) = p.scopes.iter().find(|s| s.starts_with("https://")).and_then(|s| s.rsplit_once('/')) {
-            return r.0.to_owned();
+        if let Some(g) = &p.graph_url {
+            return g.trim_end_matches('/').to_owned();
+        }
+        // Not named: the scopes' resource, unless it is Outlook's (whose
+        // host is no Graph).
+        let resource = p.scopes.iter().find(|s| s.starts_with("https://")).and_then(|s| s.rsplit_once('/'));
+        if let Some((r, _)) = resource.filter(|(r, _)| !r.contains("outlook.office")) {
+            return r.to_owned();
         }
     }
     crate::profile::defaults::microsoft_hosts(p.cloud).graph.to_owned()
@@ -202,5 +209,33 @@ impl GraphError {
         d.trace_id = inner("request-id");
         d.correlation_id = inner("client-request-id");
         d.timestamp = inner("date");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::graph_base;
+    use crate::profile::{test_draft, validate, AuthMethod, Cloud, Provider, SendMethod, TEST_TODAY};
+
+    fn custom(scopes: &str, graph_url: &str) -> Result<crate::profile::Profile, Vec<crate::FieldError>> {
+        let mut d = test_draft("Gov", Provider::Microsoft365, AuthMethod::ClientCredentials, SendMethod::Smtp);
+        d.cloud = Cloud::Custom;
+        d.authority_url = "https://login.microsoftonline.us".into();
+        d.scopes = scopes.into();
+        d.graph_url = graph_url.into();
+        d.client_secret = crate::secret::SecretChange::set("Abc8Q~secretValue");
+        validate(&d, None, TEST_TODAY).map(|v| v.profile)
+    }
+
+    #[test]
+    fn a_custom_cloud_s_graph_is_the_one_it_names_never_outlook() {
+        let named = custom("https://outlook.office365.us/.default", "https://graph.microsoft.us/").unwrap();
+        assert_eq!(graph_base(&named), "https://graph.microsoft.us");
+        let unnamed = custom("https://outlook.office365.us/.default", "").unwrap();
+        assert!(!graph_base(&unnamed).contains("outlook"), "{}", graph_base(&unnamed));
+        let graph_scoped = custom("https://graph.microsoft.us/.default", "").unwrap();
+        assert_eq!(graph_base(&graph_scoped), "https://graph.microsoft.us");
+        let errors = custom("https://graph.microsoft.us/.default", "http://graph.example").unwrap_err();
+        assert_eq!(errors[0].field, "graphUrl", "{errors:?}");
     }
 }

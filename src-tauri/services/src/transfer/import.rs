@@ -91,6 +91,7 @@ const DESTINATION: &[&str] = &[
     "tenant",
     "cloud",
     "authorityUrl",
+    "graphUrl",
     "clientId",
     "scopes",
     "redirectUri",

@@ -16,6 +16,7 @@ pub(super) struct Account {
     pub domain: Option<String>,
     pub tenant: String,
     pub authority_url: Option<String>,
+    pub graph_url: Option<String>,
 }
 
 pub(super) fn account(c: &mut Check, d: &ProfileDraft) -> Account {
@@ -113,5 +114,17 @@ pub(super) fn account(c: &mut Check, d: &ProfileDraft) -> Account {
         }
     }
 
-    Account { name: name.to_owned(), mailbox: mailbox.to_owned(), from_address, domain, tenant, authority_url }
+    let graph_url = opt(&d.graph_url).map(|u| u.trim_end_matches('/').to_owned());
+    if let (true, Some(u)) = (ms && d.cloud == Cloud::Custom, &graph_url) {
+        check_endpoint(c, "graphUrl", "Graph URL", u);
+    }
+    Account {
+        name: name.to_owned(),
+        mailbox: mailbox.to_owned(),
+        from_address,
+        domain,
+        tenant,
+        authority_url,
+        graph_url,
+    }
 }
