@@ -79,3 +79,77 @@ fn a_certificate_made_in_the_window_signs_in_and_sends() {
     assert!(!String::from_utf8_lossy(&stored).contains("PRIVATE KEY"), "no key in the database in clear");
     s.quit();
 }
+
+/// Seed 004 with a certificate in the real window: described with no
+/// registration yet, the certificate made in the Sign in step, the app
+/// created by "Create this registration for me" with the certificate uploaded
+/// (no secret) and the app made an owner of itself, a sign-in and a Graph
+/// test send; then the watch names the certificate's end, its action opens
+/// the certificate, and Rotate has the app add the new one (addKey), prove
+/// it, switch, and remove the old — with no administrator.
+#[test]
+fn seed_004_with_a_certificate_made_registered_watched_and_rotated_in_the_window() {
+    let idp = Idp::start();
+    idp.with_admin(TENANT, "admin@contoso.com");
+    idp.state.lock().unwrap().user = "admin@contoso.com".into();
+    idp.state.lock().unwrap().graph_users.insert("catalyst@contoso.com".into());
+    let mut j = mailwarden_tests::journey::Journey::start("004-certificate", &idp);
+    j.new_profile();
+    j.choose("authMethod", "client-credentials");
+    j.choose("sendMethod", "graph");
+    j.choose("cloud", "custom");
+    j.fill("name", "Catalyst");
+    j.fill("authorityUrl", &idp.base);
+    j.fill("tenant", TENANT);
+    j.fill("scopes", &format!("{}/.default", idp.base));
+    j.fill("mailbox", "catalyst@contoso.com");
+    j.save_and_go_on();
+
+    // The certificate, made first (twenty days, so the watch has to say so).
+    j.step("signIn");
+    j.s.find("[data-testid=certificate-none]");
+    j.fill("certificateDays", "20");
+    j.s.button("Make a certificate").click();
+    j.wait_text("[data-testid=certificate-thumbprint]", "", 20);
+    let first = j.s.text_of("[data-testid=certificate-thumbprint]").trim().to_owned();
+    j.shot("certificate-made");
+
+    // The registration, created with the certificate uploaded and no secret.
+    j.step("register");
+    j.s.find("[data-testid=registration-create]").click();
+    let plan = j.wait_text("[data-testid=registration-plan]", "Upload the certificate", 30);
+    assert!(plan.contains("Make the app an owner of itself") && !plan.contains("Add a client secret"), "{plan}");
+    j.shot("register-plan");
+    j.s.find("[data-testid=registration-apply]").click();
+    j.wait_text("[data-testid=registration-report]", "in line with this profile", 30);
+    let v: serde_json::Value =
+        serde_json::from_slice(&j.db.run(&["profile", "show", "Catalyst", "--json"], None).stdout).unwrap();
+    let client = v["clientId"].as_str().unwrap().to_owned();
+    assert!(idp.state.lock().unwrap().apps[&client].secret.is_none(), "no secret at Microsoft");
+
+    j.step("signIn");
+    j.press("Test sign-in", "[data-testid=auth-report]", "Mail.Send");
+    j.step("test");
+    j.s.button("Send test message").click();
+    j.wait_text("[data-testid=send-result]", "", 30);
+    assert_eq!(idp.state.lock().unwrap().graph_sent.len(), 1);
+    j.shot("test");
+
+    // The watch: the certificate's end, with its action.
+    j.wait_text("[data-testid=attention-item]", "Certificate expires in 20 days", 10);
+    j.shot("watched");
+    j.s.find("[data-testid=attention-item] button").click();
+    j.s.wait_until("the Sign in step", 10, |s| s.attr_of("#step-signIn", "aria-selected").as_deref() == Some("true"));
+    j.s.find("[data-testid=certificate-rotate]").click();
+    j.wait_text("[data-testid=certificate-rotated]", "was removed from the app", 30);
+    let second = j.s.text_of("[data-testid=certificate-thumbprint]").trim().to_owned();
+    assert_ne!(first, second, "a new certificate");
+    {
+        let s = idp.state.lock().unwrap();
+        assert_eq!(s.added_keys, 1, "added by the app itself (addKey)");
+        assert_eq!(s.apps[&client].certificates.len(), 1, "the old one removed from the app");
+    }
+    j.s.wait_until("the watch quiet again", 10, |s| s.count("[data-testid=attention-item]") == 0);
+    j.shot("rotated");
+    j.press("Test sign-in", "[data-testid=auth-report]", "Mail.Send");
+}

@@ -9,16 +9,16 @@ use crate::transfer::ImportPick;
 use crate::watch::SettingsForm;
 use mailwarden_engine::{
     AdminInfo, AppSecret, AppSecretsReport, AppStatus, ApplyReport, ApplyState, AttentionAction, AttentionItem,
-    AttentionKind, AuthMethod, AuthReport, Bounces, Catalog, CertificateInfo, CertificateRequest, ChoiceOption,
-    Choices, Claims, Cloud, ConfigFile, DateOrder, Defaults, DeliveryState, Device, DeviceCodePrompt, DeviceDraft,
-    Diagnosis, Envelope, ErrorCode, ExpiryBadge, ExpiryState, FieldChange, FieldError, Finding, FindingState, Fix,
-    GuideSection, GuideStep, HandoverRecord, HandoverSummary, HandoverValue, ImportAction, ImportItem, ImportReport,
-    InboundReport, InboundVia, KeyBackend, KeyInfo, ListSort, NewSecret, NewestMessage, OnConflict, Permission,
-    PermissionKind, Plan, PlanStep, PortalRow, Profile, ProfileDraft, ProfileList, ProfileQuery, ProfileRow,
-    ProfileSummary, ProfileView, Program, ProgramChoice, ProgramConfig, Provider, QueuedMessage, RegistrationCheck,
-    RelaySettings, RelayView, Reveal, RotateReport, RowApplied, RunningInfo, SecretChange, SecretRecord, SendMethod,
-    SendReport, Settings, SetupGuide, SetupProgress, SetupStep, StepId, StepOutcome, StepState, TestKind, TestResult,
-    TestStep, Thresholds, TlsMode, TokenRecord,
+    AttentionKind, AuthMethod, AuthReport, Bounces, Catalog, CertificateInfo, CertificateRequest, CertificateRotation,
+    ChoiceOption, Choices, Claims, Cloud, ConfigFile, DateOrder, Defaults, DeliveryState, Device, DeviceCodePrompt,
+    DeviceDraft, Diagnosis, Envelope, ErrorCode, ExpiryBadge, ExpiryState, FieldChange, FieldError, Finding,
+    FindingState, Fix, GuideSection, GuideStep, HandoverRecord, HandoverSummary, HandoverValue, ImportAction,
+    ImportItem, ImportReport, InboundReport, InboundVia, KeyBackend, KeyInfo, ListSort, NewSecret, NewestMessage,
+    OnConflict, Permission, PermissionKind, Plan, PlanStep, PortalRow, Profile, ProfileDraft, ProfileList,
+    ProfileQuery, ProfileRow, ProfileSummary, ProfileView, Program, ProgramChoice, ProgramConfig, Provider,
+    QueuedMessage, RegistrationCheck, RelaySettings, RelayView, Reveal, RotateReport, RowApplied, RunningInfo,
+    SecretChange, SecretRecord, SendMethod, SendReport, Settings, SetupGuide, SetupProgress, SetupStep, StepId,
+    StepOutcome, StepState, TestKind, TestResult, TestStep, Thresholds, TlsMode, TokenRecord,
 };
 use ts_rs::{Config, TS};
 
@@ -41,7 +41,7 @@ pub fn render() -> String {
     );
     let items = decls!(&cfg;
         Provider, AuthMethod, SendMethod, Cloud, TlsMode, ExpiryState, ExpiryBadge,
-        Profile, ProfileView, ProfileRow, ProfileSummary, ProfileList, ProfileDraft, SecretChange, CertificateRequest, CertificateInfo, ListSort, ProfileQuery, Choices, Defaults,
+        Profile, ProfileView, ProfileRow, ProfileSummary, ProfileList, ProfileDraft, SecretChange, CertificateRequest, CertificateInfo, CertificateRotation, ListSort, ProfileQuery, Choices, Defaults,
         ChoiceOption<()>, Catalog, KeyBackend, KeyInfo, AppStatus, ErrorCode, FieldError, Diagnosis, Fix, IpcError,
         TokenRecord, Claims, AuthReport, DeviceCodePrompt, ConnectProgress, SendReport, InboundReport, InboundVia, NewestMessage, TestKind, TestResult, TestStep,
         Thresholds, Settings, SettingsForm, AttentionKind, AttentionAction, AttentionItem, SecretRecord, DateOrder, PortalRow,

@@ -5,7 +5,7 @@
 
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
-use mailwarden_engine::{CertificateInfo, NewCertificate};
+use mailwarden_engine::{CertificateInfo, CertificateRotation, NewCertificate};
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 
@@ -19,9 +19,14 @@ pub fn certificate_show(state: State<'_, AppState>, id: i64) -> Res<Option<Certi
 
 /// Make a key and a self-signed certificate valid `days` days, and make it
 /// the profile's credential.
-#[tauri::command(async)]
-pub fn certificate_create(state: State<'_, AppState>, id: i64, days: u32) -> Res<CertificateInfo> {
-    Ok(state.core()?.certificates().create(id, &NewCertificate { days, ..NewCertificate::default() })?)
+/// On a worker: making an RSA key takes a moment.
+#[tauri::command]
+pub async fn certificate_create(state: State<'_, AppState>, id: i64, days: u32) -> Res<CertificateInfo> {
+    let core = state.core()?;
+    crate::connect::on_worker(move || {
+        core.certificates().create(id, &NewCertificate { days, ..NewCertificate::default() })
+    })
+    .await
 }
 
 /// Save the public certificate where the person picks (None: cancelled).
@@ -45,4 +50,18 @@ pub fn certificate_save_public(app: AppHandle, state: State<'_, AppState>, id: i
 #[tauri::command(async)]
 pub fn certificate_remove(state: State<'_, AppState>, id: i64) -> Res<()> {
     Ok(state.core()?.certificates().remove(id)?)
+}
+
+/// Rotate the certificate by the app itself: a new one added to the app
+/// (addKey), a sign-in proved with it, the profile switched, the old one
+/// removed — on a worker (it talks to Microsoft). A refusal comes back as
+/// its diagnosis (what the app lacks).
+#[tauri::command]
+pub async fn certificate_rotate(state: State<'_, AppState>, id: i64, days: u32) -> Res<CertificateRotation> {
+    let core = state.core()?;
+    let new = NewCertificate { days, ..NewCertificate::default() };
+    crate::connect::on_worker(move || {
+        core.certificates().rotate(id, &new, None, |step| tracing::info!(profile = id, step, "rotating"))
+    })
+    .await
 }

@@ -119,6 +119,21 @@ notAfter: string,
  */
 keyBits: number, };
 
+export type CertificateRotation = { 
+/**
+ * The certificate the profile signs in with now.
+ */
+new: CertificateInfo, oldThumbprint: string, 
+/**
+ * Who changed the app: "the app itself" or the administrator's account.
+ */
+by: string, 
+/**
+ * Why the old certificate is still on the app (remove it in Entra by
+ * hand); None: removed.
+ */
+oldLeft: string | null, };
+
 export type ListSort = "name" | "urgency";
 
 export type ProfileQuery = { 
