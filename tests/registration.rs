@@ -350,3 +350,30 @@ fn a_rotation_the_app_may_not_make_is_refused_and_nothing_changes() {
     assert_eq!(env.idp.state.lock().unwrap().apps[CLIENT].certificates.len(), 1, "nothing added to the app");
     env.ok(&["test", "auth", "Catalyst"], None);
 }
+
+#[test]
+fn a_tenant_that_forbids_secrets_is_named_and_a_certificate_offered() {
+    let env = env_with_admin();
+    env.idp.state.lock().unwrap().secrets_forbidden = true;
+    let scope = format!("{}/.default", env.idp.base);
+    let extra =
+        ["--auth", "client-credentials", "--mailbox", "scanner@contoso.com", "--client-id", "", "--scopes", &scope];
+    env.add_profile("Scanner", &extra, None);
+    let o = as_user(&env, "admin@contoso.com", &["registration", "apply", "Scanner", "--yes"]);
+    let out = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(
+            "FAILED  Add a client secret: The tenant's policy does not let Microsoft Graph add a client secret"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("The app registration was created"), "what was made is said: {out}");
+    // The certificate instead: the same apply finishes, with no secret.
+    env.ok(&["certificate", "create", "Scanner"], None);
+    let o = as_user(&env, "admin@contoso.com", &["registration", "apply", "Scanner", "--yes"]);
+    let out = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("done    Upload the certificate"), "{out}");
+    env.ok(&["test", "auth", "Scanner"], None);
+}

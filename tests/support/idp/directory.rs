@@ -308,6 +308,13 @@ pub fn route(st: &Mutex<State>, base: &str, req: &Request, parts: &[&str]) -> Op
                 return Some(denied());
             }
             let Some(app_id) = by_object(&s, oid).map(str::to_owned) else { return Some(not_found(oid)) };
+            if s.secrets_forbidden {
+                return Some(graph_error(
+                    400,
+                    "Request_BadRequest",
+                    "Credential type not allowed as per assigned policy.",
+                ));
+            }
             let value = format!("Sim8Q~{}", super::endpoints::random(34));
             let cred = json!({"customKeyIdentifier": null, "displayName": body["passwordCredential"]["displayName"],
                 "endDateTime": body["passwordCredential"]["endDateTime"], "hint": &value[..3], "keyId": guid(),

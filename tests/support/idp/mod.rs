@@ -130,6 +130,9 @@ pub struct State {
     /// Seconds the simulator's clock is ahead of this computer's, for
     /// checking assertions' times (a computer whose clock is off).
     pub clock_ahead: i64,
+    /// The tenant's app management policy forbids new client secrets
+    /// (`passwordAddition`): addPassword is refused.
+    pub secrets_forbidden: bool,
     /// Certificates added through Graph's addKey.
     pub added_keys: usize,
     /// Client assertions' `jti`s seen (each may be used once).

@@ -251,15 +251,27 @@ pub fn client_assertion(
         .map_err(|e| CoreError::Flow(format!("The client assertion could not be signed: {e}.")))
 }
 
+impl Signing {
+    /// PS256 (`x5t#S256`) where Microsoft documents it today — the global
+    /// cloud, and a custom authority; RS256 (`x5t`) for the national clouds,
+    /// whose older token services may not take PS256.
+    pub fn for_cloud(cloud: crate::profile::Cloud) -> Signing {
+        match cloud {
+            crate::profile::Cloud::Global | crate::profile::Cloud::Custom => Signing::Ps256,
+            _ => Signing::Rs256,
+        }
+    }
+}
+
 /// The two form fields a token request signed by `cred` carries instead of
 /// `client_secret` (Microsoft's "certificate credentials").
 pub fn assertion_params(
     cred: &Credential,
-    client_id: &str,
+    p: &crate::profile::Profile,
     token_url: &str,
     now: OffsetDateTime,
 ) -> Result<[(&'static str, String); 2], CoreError> {
-    let jwt = client_assertion(cred, client_id, token_url, Signing::Ps256, now)?;
+    let jwt = client_assertion(cred, &p.client_id, token_url, Signing::for_cloud(p.cloud), now)?;
     Ok([("client_assertion_type", ASSERTION_TYPE.to_owned()), ("client_assertion", jwt)])
 }
 

@@ -105,7 +105,7 @@ impl super::Certificates<'_> {
         let started = Instant::now();
         loop {
             let mut request = client.exchange_client_credentials().add_scope(Scope::new(scope.clone()));
-            for (k, v) in super::assertion_params(cred, &p.client_id, &ep.token, self.clock.now())? {
+            for (k, v) in super::assertion_params(cred, p, &ep.token, self.clock.now())? {
                 request = request.add_extra_param(k, v);
             }
             match request.request(&crate::http::Bounded(&http, None)) {

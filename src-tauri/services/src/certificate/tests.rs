@@ -109,3 +109,12 @@ fn the_assertion_verifies_with_the_certificate_and_binds_client_audience_and_tim
     .unwrap();
     assert!(decode::<serde_json::Value>(&forged, &key, &v).is_err());
 }
+
+#[test]
+fn the_national_clouds_get_rs256_with_x5t() {
+    use crate::profile::Cloud;
+    assert_eq!(Signing::for_cloud(Cloud::Global), Signing::Ps256);
+    assert_eq!(Signing::for_cloud(Cloud::Custom), Signing::Ps256);
+    assert_eq!(Signing::for_cloud(Cloud::UsGov), Signing::Rs256);
+    assert_eq!(Signing::for_cloud(Cloud::China), Signing::Rs256);
+}

@@ -221,7 +221,7 @@ impl Tokens<'_> {
             let request = client.exchange_client_credentials().add_scopes(scopes);
             let mut request = request;
             if let Some(cred) = &certificate {
-                for (k, v) in crate::certificate::assertion_params(cred, &p.client_id, &ep.token, self.clock.now())? {
+                for (k, v) in crate::certificate::assertion_params(cred, p, &ep.token, self.clock.now())? {
                     request = request.add_extra_param(k, v);
                 }
             }

@@ -117,7 +117,7 @@ impl super::Registrations<'_> {
         let base = crate::mail::graph::graph_base(p);
         let mut request = client.exchange_client_credentials().add_scope(Scope::new(format!("{base}/.default")));
         if let Some(cred) = &certificate {
-            for (k, v) in crate::certificate::assertion_params(cred, &p.client_id, &ep.token, self.clock.now())? {
+            for (k, v) in crate::certificate::assertion_params(cred, p, &ep.token, self.clock.now())? {
                 request = request.add_extra_param(k, v);
             }
         }

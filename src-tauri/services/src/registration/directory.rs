@@ -358,6 +358,17 @@ fn refusal(status: u16, err: Option<(&str, &str)>, what: &str, admin: bool) -> O
                 "Or check with an administrator's sign-in instead.".into(),
             ],
         ),
+        400 if message.to_ascii_lowercase().contains("not allowed") && message.to_ascii_lowercase().contains("policy") => {
+            Diagnosis::new(
+                "graph_secret_forbidden_by_policy",
+                format!("The tenant's policy does not let Microsoft Graph {what}"),
+                format!("An app management policy of this tenant forbids this kind of credential (client secrets, or secrets this long): {message}"),
+                vec![
+                    "Sign in with a certificate instead, which Microsoft recommends: Make a certificate in the profile's Sign in step (or mailwarden certificate create NAME).".into(),
+                    "Then run Create this registration for me again: it uploads the certificate and adds no secret.".into(),
+                ],
+            )
+        }
         400 => Diagnosis::new(
             "graph_directory_bad_request",
             format!("Microsoft Graph refused to {what}"),
