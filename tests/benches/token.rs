@@ -20,7 +20,8 @@ fn bench(c: &mut Criterion) {
     env.app_only_profile("Bench", SECRET);
     // The same app, also knowing a certificate profile's certificate.
     let scope = format!("{}/.default", env.idp.base);
-    let extra = ["--auth", "client-credentials", "--mailbox", "ops@contoso.com", "--scopes", &scope, "--create-certificate"];
+    let extra =
+        ["--auth", "client-credentials", "--mailbox", "ops@contoso.com", "--scopes", &scope, "--create-certificate"];
     env.add_profile("BenchCert", &extra, None);
     let cer = env.db.dir.path().join("bench.cer");
     env.ok(&["certificate", "export-public", "BenchCert", "-o", cer.to_str().unwrap()], None);

@@ -8,7 +8,8 @@
 //!
 //! Crates, not hand-written crypto: `rsa` makes the key (ring cannot), `rcgen`
 //! writes the certificate, `x509-parser` reads one brought in,
-//! `jsonwebtoken` signs the assertion, `pem` reads and writes PEM. The private key is a [`SecretString`]
+//! `pem` reads and writes PEM, and `ring` (the TLS provider already) signs the
+//! assertion with a key parsed once. The private key is a [`SecretString`]
 //! from the moment it exists; only the store seals it.
 
 use crate::clock::rfc3339;
@@ -17,7 +18,6 @@ use crate::records::CertificateInfo;
 use crate::secret::{ExposeSecret, SecretString};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rsa::pkcs1::EncodeRsaPrivateKey;
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use rsa::traits::PublicKeyParts;
 use rsa::RsaPrivateKey;
@@ -214,8 +214,34 @@ struct Claims<'a> {
     exp: i64,
 }
 
+/// Signing keys already parsed, by the SHA-256 of the sealed key's text. Hand-written
+/// JWS below instead of `jsonwebtoken::encode` because that crate hands ring
+/// the key's DER at every signature, and ring validates a key as it parses
+/// it: measured, that doubled a fresh token's cost against the simulator
+/// (1.81 ms against 0.94 ms for a secret). Parsed once per process, the key
+/// stays in memory as the data key does.
+static SIGNERS: std::sync::Mutex<Vec<([u8; 32], std::sync::Arc<ring::rsa::KeyPair>)>> =
+    std::sync::Mutex::new(Vec::new());
+
+fn signer(cred: &Credential) -> Result<std::sync::Arc<ring::rsa::KeyPair>, CoreError> {
+    let bad = || CoreError::Crypto("the certificate's private key".into());
+    let id: [u8; 32] = Sha256::digest(cred.key.expose_secret().as_bytes()).into();
+    let mut cache = SIGNERS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, k)) = cache.iter().find(|(t, _)| *t == id) {
+        return Ok(k.clone());
+    }
+    let der = pem::parse(cred.key.expose_secret()).map_err(|_| bad())?;
+    let key = std::sync::Arc::new(ring::rsa::KeyPair::from_pkcs8(der.contents()).map_err(|_| bad())?);
+    if cache.len() >= 16 {
+        cache.remove(0);
+    }
+    cache.push((id, key.clone()));
+    Ok(key)
+}
+
 /// The client assertion for a token request of `client_id` at `token_url`:
-/// a JWT signed with the certificate's key, valid from `now` for ten minutes.
+/// a JWT (JWS compact form) signed with the certificate's key, valid from
+/// `now` for ten minutes.
 pub fn client_assertion(
     cred: &Credential,
     client_id: &str,
@@ -223,18 +249,14 @@ pub fn client_assertion(
     signing: Signing,
     now: OffsetDateTime,
 ) -> Result<String, CoreError> {
-    let key = RsaPrivateKey::from_pkcs8_pem(cred.key.expose_secret())
-        .map_err(|_| CoreError::Crypto("the certificate's private key".into()))?;
-    let pkcs1 = key.to_pkcs1_der().map_err(|_| CoreError::Crypto("the certificate's private key".into()))?;
-    let encoding = jsonwebtoken::EncodingKey::from_rsa_der(pkcs1.as_bytes());
-    let mut header = match signing {
-        Signing::Ps256 => jsonwebtoken::Header::new(jsonwebtoken::Algorithm::PS256),
-        Signing::Rs256 => jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+    let header = match signing {
+        Signing::Ps256 => {
+            serde_json::json!({"alg": "PS256", "typ": "JWT", "x5t#S256": URL_SAFE_NO_PAD.encode(Sha256::digest(&cred.der))})
+        }
+        Signing::Rs256 => {
+            serde_json::json!({"alg": "RS256", "typ": "JWT", "x5t": URL_SAFE_NO_PAD.encode(Sha1::digest(&cred.der))})
+        }
     };
-    match signing {
-        Signing::Ps256 => header.x5t_s256 = Some(URL_SAFE_NO_PAD.encode(Sha256::digest(&cred.der))),
-        Signing::Rs256 => header.x5t = Some(URL_SAFE_NO_PAD.encode(Sha1::digest(&cred.der))),
-    }
     let mut jti = [0u8; 16];
     getrandom::fill(&mut jti).map_err(|e| CoreError::Flow(format!("No random assertion ID: {e}.")))?;
     let t = now.unix_timestamp();
@@ -247,8 +269,29 @@ pub fn client_assertion(
         iat: t,
         exp: t + ASSERTION_LIFETIME.whole_seconds(),
     };
-    jsonwebtoken::encode(&header, &claims, &encoding)
-        .map_err(|e| CoreError::Flow(format!("The client assertion could not be signed: {e}.")))
+    let json = |v: &dyn erased::Json| v.bytes();
+    let input = format!("{}.{}", URL_SAFE_NO_PAD.encode(json(&header)), URL_SAFE_NO_PAD.encode(json(&claims)));
+    let key = signer(cred)?;
+    let padding: &'static dyn ring::signature::RsaEncoding = match signing {
+        Signing::Ps256 => &ring::signature::RSA_PSS_SHA256,
+        Signing::Rs256 => &ring::signature::RSA_PKCS1_SHA256,
+    };
+    let mut signature = vec![0u8; key.public().modulus_len()];
+    key.sign(padding, &ring::rand::SystemRandom::new(), input.as_bytes(), &mut signature)
+        .map_err(|_| CoreError::Flow("The client assertion could not be signed.".into()))?;
+    Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
+}
+
+/// JSON bytes of the header and the claims alike.
+mod erased {
+    pub trait Json {
+        fn bytes(&self) -> Vec<u8>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn bytes(&self) -> Vec<u8> {
+            serde_json::to_vec(self).unwrap_or_default()
+        }
+    }
 }
 
 impl Signing {
