@@ -394,7 +394,12 @@ test('a failed background check is shown, not reported as nothing to do', async 
 });
 
 test('the relay is a pane: start it; the queue a table with the held message\'s fix as a button; devices; settings saved while running offer Restart beside Save', async () => {
-  const page = await app.open([profile(1, 'Invent ERP', { authMethod: 'auth-code', sendMethod: 'smtp' })]);
+  // As the core says it: the held message is an attention item too.
+  const held = {
+    profileId: 1, profileName: 'Invent ERP', kind: 'relay', state: 'urgent', daysLeft: null, title: '1 message held by the relay',
+    detail: 'The sign-in has expired. Fix it, then retry them from the relay\'s queue.', action: 'relayQueue', item: 'relay-held:1',
+  };
+  const page = await app.open([profile(1, 'Invent ERP', { authMethod: 'auth-code', sendMethod: 'smtp' })], { attention: [held] });
   await page.getByRole('button', { name: 'Relay for printers and old apps' }).click();
   const pane = page.getByTestId('relay');
   await pane.getByTestId('relay-state').waitFor();
