@@ -152,6 +152,13 @@ fn the_watch_reads_a_certificates_end_like_a_secrets() {
     let info: serde_json::Value =
         serde_json::from_slice(&env.ok(&["certificate", "show", "Short", "--json"], None).stdout).unwrap();
     let thumbprint = info["thumbprint"].as_str().unwrap();
+    // The list's badge is the certificate's (the credential in use), as the watch says it.
+    let list: serde_json::Value = serde_json::from_slice(&env.ok(&["profile", "list", "--json"], None).stdout).unwrap();
+    let row = list.as_array().map(|a| a[0].clone()).unwrap_or_else(|| list["profiles"][0].clone());
+    assert_eq!(row["secretExpiry"]["text"], "Certificate expires in 10 days", "{list:#}");
+    assert_eq!(row["secretExpiry"]["state"], "soon");
+    let soon = env.ok(&["profile", "list", "--expiry", "soon", "--json"], None);
+    assert!(text(&soon.stdout).contains("\"Short\""), "the filter agrees: {}", text(&soon.stdout));
     // Ten days left: a warning at the default thresholds (30 soon, 7 urgent).
     let o = env.run(&["check"], None);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));

@@ -230,7 +230,7 @@ fn absolute(p: &Path) -> Result<PathBuf> {
 
 pub(crate) fn view_at(s: &StoredProfile, today: time::Date, t: &Thresholds) -> ProfileView {
     ProfileView {
-        secret_expiry: s.secret_badge(today, t),
+        secret_expiry: s.credential_badge(today, t),
         profile: s.profile.clone(),
         has_client_secret: s.has_client_secret,
         has_password: s.has_password,

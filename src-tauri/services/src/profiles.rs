@@ -33,7 +33,7 @@ impl Profiles<'_> {
         let mut profiles: Vec<ProfileSummary> = rows
             .iter()
             .filter(|r| m.matches(r))
-            .map(|r| ProfileSummary { row: r.clone(), secret_expiry: r.secret_badge(today, &t) })
+            .map(|r| ProfileSummary { row: r.clone(), secret_expiry: r.credential_badge(today, &t) })
             .collect();
         if q.sort == ListSort::Urgency {
             // Stable: the name order holds within equal urgency.

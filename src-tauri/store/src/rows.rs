@@ -10,8 +10,9 @@ use rusqlite::Row;
 use std::sync::Arc;
 
 const SELECT: &str = "SELECT id, name, enabled, provider, auth_method, send_method, mailbox,
-    client_secret_expires, from_address, notes, client_id, tenant, smtp_host, imap_host
-    FROM profiles";
+    client_secret_expires, from_address, notes, client_id, tenant, smtp_host, imap_host,
+    substr(c.not_after, 1, 10)
+    FROM profiles LEFT JOIN certificates c ON c.profile_id = profiles.id";
 
 /// Columns `cols`, each followed by a newline, in one string.
 fn joined(row: &Row<'_>, cols: std::ops::Range<usize>) -> rusqlite::Result<String> {
@@ -38,6 +39,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<ProfileRow> {
         mailbox: text(row, 6)?.to_owned(),
         client_secret_expires: date(row, 7)?,
         searched: joined(row, 8..14)?,
+        certificate_end: date(row, 14)?,
         has_client_secret: false,
         has_password: false,
         last_test: None,

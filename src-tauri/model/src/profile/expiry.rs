@@ -52,6 +52,8 @@ pub enum ExpiryText {
     Days(i64),
     /// Microsoft refused the secret as expired, whatever the recorded date says.
     Refused,
+    /// A certificate credential's end: days left (negative once past).
+    Certificate(i64),
 }
 
 impl std::fmt::Display for ExpiryText {
@@ -62,6 +64,10 @@ impl std::fmt::Display for ExpiryText {
                 write!(f, "Client secret {verb} {}", days_text(n))
             }
             ExpiryText::Refused => f.write_str("Client secret expired: Microsoft refused it"),
+            ExpiryText::Certificate(n) => {
+                let verb = if n < 0 { "expired" } else { "expires" };
+                write!(f, "Certificate {verb} {}", days_text(n))
+            }
         }
     }
 }
@@ -131,6 +137,25 @@ pub fn secret_badge(expires: Option<Date>, refused: bool, today: Date, t: &Thres
         return Some(ExpiryBadge { state: ExpiryState::Expired, days_left, text: ExpiryText::Refused });
     }
     expires.map(|d| expiry_badge(d, today, t))
+}
+
+/// The badge of the credential a profile signs in with: its certificate's
+/// end when it has one (the certificate is then the credential), else its
+/// client secret's ([`secret_badge`]).
+pub fn credential_badge(
+    certificate_end: Option<Date>,
+    secret_expires: Option<Date>,
+    refused: bool,
+    today: Date,
+    t: &Thresholds,
+) -> Option<ExpiryBadge> {
+    match certificate_end {
+        Some(end) => {
+            let days_left = (end - today).whole_days();
+            Some(ExpiryBadge { state: t.state(days_left), days_left, text: ExpiryText::Certificate(days_left) })
+        }
+        None => secret_badge(secret_expires, refused, today, t),
+    }
 }
 
 /// 0 for the worst (expired) to 4 (fine): the order of attention. An

@@ -86,7 +86,7 @@ impl<'q> Matcher<'q> {
         q.provider.is_none_or(|x| p.provider == x)
             && q.auth_method.is_none_or(|x| p.auth_method == x)
             && q.enabled.is_none_or(|x| p.enabled == x)
-            && q.expiry.is_none_or(|x| p.secret_badge(self.today, &self.thresholds).is_some_and(|b| b.state == x))
+            && q.expiry.is_none_or(|x| p.credential_badge(self.today, &self.thresholds).is_some_and(|b| b.state == x))
             && self.matches_text(p)
     }
 

@@ -14,7 +14,9 @@ mod row;
 pub mod validate;
 
 pub use defaults::{defaults_for, rebase, Choices, Defaults};
-pub use expiry::{days_text, expiry_badge, secret_badge, severity, ExpiryBadge, ExpiryState, ExpiryText, Thresholds};
+pub use expiry::{
+    credential_badge, days_text, expiry_badge, secret_badge, severity, ExpiryBadge, ExpiryState, ExpiryText, Thresholds,
+};
 pub use filter::{ListSort, Matcher, ProfileQuery};
 pub use kinds::{catalog, AuthMethod, Catalog, ChoiceOption, Cloud, Provider, SendMethod, TlsMode, ROPC_DISCOURAGED};
 pub use row::{ProfileRow, ProfileSummary};
@@ -235,6 +237,8 @@ pub struct StoredProfile {
     pub has_client_secret: bool,
     pub has_password: bool,
     pub has_certificate: bool,
+    /// The certificate's end (its UTC date), when it has one.
+    pub certificate_end: Option<time::Date>,
     pub last_test: Option<crate::records::TestResult>,
 }
 
@@ -243,5 +247,11 @@ impl StoredProfile {
     pub fn secret_badge(&self, today: time::Date, t: &Thresholds) -> Option<ExpiryBadge> {
         let refused = self.last_test.as_ref().is_some_and(crate::records::TestResult::refused_secret);
         secret_badge(self.profile.client_secret_expires, refused, today, t)
+    }
+
+    /// The badge of the credential it signs in with ([`credential_badge`]).
+    pub fn credential_badge(&self, today: time::Date, t: &Thresholds) -> Option<ExpiryBadge> {
+        let refused = self.last_test.as_ref().is_some_and(crate::records::TestResult::refused_secret);
+        credential_badge(self.certificate_end, self.profile.client_secret_expires, refused, today, t)
     }
 }

@@ -31,6 +31,10 @@ pub struct ProfileRow {
     #[serde(skip)]
     #[ts(skip)]
     pub client_secret_expires: Option<Date>,
+    /// A certificate credential's end (its UTC date), for the same badge.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub certificate_end: Option<Date>,
     /// Searched, not shown: From, notes, client ID, tenant, SMTP and IMAP
     /// host, each followed by a newline (one allocation; a search word holds
     /// no whitespace, so no match spans two fields).
@@ -44,6 +48,12 @@ impl ProfileRow {
     pub fn secret_badge(&self, today: Date, t: &super::Thresholds) -> Option<ExpiryBadge> {
         let refused = self.last_test.as_ref().is_some_and(TestResult::refused_secret);
         super::secret_badge(self.client_secret_expires, refused, today, t)
+    }
+
+    /// The badge of the credential it signs in with ([`super::credential_badge`]).
+    pub fn credential_badge(&self, today: Date, t: &super::Thresholds) -> Option<ExpiryBadge> {
+        let refused = self.last_test.as_ref().is_some_and(TestResult::refused_secret);
+        super::credential_badge(self.certificate_end, self.client_secret_expires, refused, today, t)
     }
 }
 

@@ -55,11 +55,10 @@ impl super::Watch<'_> {
         let t = self.thresholds();
         let mut cal = Calendar::new();
         cal.name("Mailwarden: client secret and certificate expiries");
-        let zone = self.clock.zone();
         for s in self.store.list()?.iter().filter(|s| s.profile.enabled) {
             let p = &s.profile;
             if s.has_certificate {
-                if let Some((thumbprint, end)) = self.certificate_end(p.id, &zone)? {
+                if let Some((thumbprint, end)) = self.certificate_end(p.id)? {
                     cal.push(certificate_event(p, &thumbprint, end, &t));
                 }
             }

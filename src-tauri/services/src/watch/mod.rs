@@ -265,7 +265,7 @@ impl Watch<'_> {
             ));
         }
         if s.has_certificate {
-            out.extend(self.certificate_item(p, today, t, zone)?);
+            out.extend(self.certificate_item(p, today, t)?);
         }
         if p.auth_method.is_delegated() || p.auth_method == AuthMethod::ClientCredentials {
             if let Some(tok) = self.store.token_record(p.id)? {
