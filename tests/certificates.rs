@@ -12,31 +12,13 @@ fn graph_env() -> Env {
     let env = Env::new();
     env.app(None, false);
     env.idp.state.lock().unwrap().graph_users.insert("ops@contoso.com".into());
-    let scope = format!("{}/.default", env.idp.base);
-    let extra = [
-        "--auth",
-        "client-credentials",
-        "--send",
-        "graph",
-        "--mailbox",
-        "ops@contoso.com",
-        "--scopes",
-        &scope,
-        "--create-certificate",
-    ];
-    env.add_profile("Catalyst", &extra, None);
+    env.certificate_profile("Catalyst", "ops@contoso.com", &[]);
     env
 }
 
 /// The profile's public certificate, as exported for the portal (DER).
 fn exported(env: &Env) -> Vec<u8> {
-    let path = env.db.dir.path().join("catalyst.cer");
-    env.ok(&["certificate", "export-public", "Catalyst", "-o", path.to_str().unwrap()], None);
-    let pem = std::fs::read_to_string(&path).unwrap();
-    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----") && !pem.contains("PRIVATE"), "{pem}");
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.decode(body).unwrap()
+    env.public_certificate("Catalyst")
 }
 
 /// The app's certificates in Entra: this one alone, valid until `end`.
@@ -136,19 +118,7 @@ fn a_certificate_is_asked_for_only_where_it_can_be_used_and_nothing_is_half_save
 fn the_watch_reads_a_certificates_end_like_a_secrets() {
     let env = Env::new();
     env.app(None, false);
-    let scope = format!("{}/.default", env.idp.base);
-    let extra = [
-        "--auth",
-        "client-credentials",
-        "--mailbox",
-        "ops@contoso.com",
-        "--scopes",
-        &scope,
-        "--create-certificate",
-        "--certificate-days",
-        "10",
-    ];
-    env.add_profile("Short", &extra, None);
+    env.certificate_profile("Short", "ops@contoso.com", &["--certificate-days", "10"]);
     let info: serde_json::Value =
         serde_json::from_slice(&env.ok(&["certificate", "show", "Short", "--json"], None).stdout).unwrap();
     let thumbprint = info["thumbprint"].as_str().unwrap();
@@ -273,12 +243,7 @@ fn the_key_leaves_only_as_a_pfx_under_a_passphrase_and_comes_back_from_one() {
 
     // Brought in elsewhere from the PFX: a wrong passphrase is named; the right one works.
     let other = Env { db: mailwarden_tests::TempDb::new(), idp: env.idp };
-    let scope = format!("{}/.default", other.idp.base);
-    other.add_profile(
-        "Catalyst",
-        &["--auth", "client-credentials", "--mailbox", "ops@contoso.com", "--scopes", &scope, "--create-certificate"],
-        None,
-    );
+    other.certificate_profile("Catalyst", "ops@contoso.com", &[]);
     let import = ["certificate", "import", "Catalyst", "--file", pfx.to_str().unwrap(), "--passphrase-stdin"];
     let o = other.run(&import, Some("wrong passphrase\n"));
     assert_eq!(o.status.code(), Some(1));

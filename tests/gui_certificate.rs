@@ -49,10 +49,7 @@ fn a_certificate_made_in_the_window_signs_in_and_sends() {
     let cer = db.dir.path().join("catalyst.cer");
     let o = db.run(&["certificate", "export-public", "Catalyst", "-o", cer.to_str().unwrap()], None);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let pem = std::fs::read_to_string(&cer).unwrap();
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    use base64::Engine;
-    let der = base64::engine::general_purpose::STANDARD.decode(body).unwrap();
+    let der = mailwarden_tests::der_of_pem(&std::fs::read_to_string(&cer).unwrap());
     let end = time::OffsetDateTime::now_utc().unix_timestamp() + 365 * 86_400;
     // The app keeps no secret now: only the certificate can sign in.
     idp.register(App::new(CLIENT, TENANT).roles(&["Mail.Send"]).certificate(&der, end));

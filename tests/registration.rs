@@ -201,21 +201,7 @@ fn a_redirect_uri_entra_refuses_is_graph_s_400_named() {
 fn a_certificate_profile_gets_its_app_with_the_certificate_uploaded_and_no_secret() {
     let env = env_with_admin();
     env.idp.state.lock().unwrap().graph_users.insert("scanner@contoso.com".into());
-    let scope = format!("{}/.default", env.idp.base);
-    let extra = [
-        "--auth",
-        "client-credentials",
-        "--send",
-        "graph",
-        "--mailbox",
-        "scanner@contoso.com",
-        "--client-id",
-        "",
-        "--scopes",
-        &scope,
-        "--create-certificate",
-    ];
-    env.add_profile("Scanner", &extra, None);
+    env.certificate_profile("Scanner", "scanner@contoso.com", &["--client-id", ""]);
     let info: serde_json::Value =
         serde_json::from_slice(&env.ok(&["certificate", "show", "Scanner", "--json"], None).stdout).unwrap();
     let thumbprint = info["thumbprint"].as_str().unwrap().to_owned();
@@ -263,21 +249,7 @@ fn a_certificate_profile_gets_its_app_with_the_certificate_uploaded_and_no_secre
 fn seed_004_with_a_certificate_rotates_itself_without_an_administrator() {
     let env = env_with_admin();
     env.idp.state.lock().unwrap().graph_users.insert("catalyst@contoso.com".into());
-    let scope = format!("{}/.default", env.idp.base);
-    let extra = [
-        "--auth",
-        "client-credentials",
-        "--send",
-        "graph",
-        "--mailbox",
-        "catalyst@contoso.com",
-        "--client-id",
-        "",
-        "--scopes",
-        &scope,
-        "--create-certificate",
-    ];
-    env.add_profile("Catalyst", &extra, None);
+    env.certificate_profile("Catalyst", "catalyst@contoso.com", &["--client-id", ""]);
     let o = as_user(&env, "admin@contoso.com", &["registration", "apply", "Catalyst", "--yes"]);
     let out = format!("{}{}", text(&o.stdout), text(&o.stderr));
     assert!(o.status.success(), "{out}");
@@ -320,19 +292,8 @@ fn a_rotation_the_app_may_not_make_is_refused_and_nothing_changes() {
     let env = Env::new();
     env.app(None, false);
     env.idp.state.lock().unwrap().apps.get_mut(CLIENT).unwrap().app_roles.push("Application.Read.All".into());
-    let scope = format!("{}/.default", env.idp.base);
-    env.add_profile(
-        "Catalyst",
-        &["--auth", "client-credentials", "--mailbox", "ops@contoso.com", "--scopes", &scope, "--create-certificate"],
-        None,
-    );
-    let p = env.db.dir.path().join("c.cer");
-    env.ok(&["certificate", "export-public", "Catalyst", "-o", p.to_str().unwrap()], None);
-    let pem = std::fs::read_to_string(&p).unwrap();
-    use base64::Engine;
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(pem.lines().filter(|l| !l.starts_with("-----")).collect::<String>())
-        .unwrap();
+    env.certificate_profile("Catalyst", "ops@contoso.com", &[]);
+    let der = env.public_certificate("Catalyst");
     let end = time::OffsetDateTime::now_utc().unix_timestamp() + 86_400 * 30;
     env.idp.register(app_of(&env).certificate(&der, end));
     let before = text(&env.ok(&["certificate", "show", "Catalyst"], None).stdout).to_owned();

@@ -19,17 +19,8 @@ fn bench(c: &mut Criterion) {
     env.app(Some(SECRET), false);
     env.app_only_profile("Bench", SECRET);
     // The same app, also knowing a certificate profile's certificate.
-    let scope = format!("{}/.default", env.idp.base);
-    let extra =
-        ["--auth", "client-credentials", "--mailbox", "ops@contoso.com", "--scopes", &scope, "--create-certificate"];
-    env.add_profile("BenchCert", &extra, None);
-    let cer = env.db.dir.path().join("bench.cer");
-    env.ok(&["certificate", "export-public", "BenchCert", "-o", cer.to_str().unwrap()], None);
-    let pem = std::fs::read_to_string(&cer).unwrap();
-    use base64::Engine;
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(pem.lines().filter(|l| !l.starts_with("-----")).collect::<String>())
-        .unwrap();
+    env.certificate_profile("BenchCert", "ops@contoso.com", &[]);
+    let der = env.public_certificate("BenchCert");
     let end = time::OffsetDateTime::now_utc().unix_timestamp() + 86_400;
     env.idp.register(mailwarden_tests::oauth_env::app_of(&env).certificate(&der, end));
     // MAILWARDEN_BENCH_DIR receives a copy of the database for profiling by hand.

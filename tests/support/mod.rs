@@ -260,6 +260,13 @@ pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// The DER inside one PEM block (a certificate exported for the portal).
+pub fn der_of_pem(pem: &str) -> Vec<u8> {
+    use base64::Engine;
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD.decode(body).expect("PEM")
+}
+
 /// Fill the database at `db` with `n` Microsoft 365 profiles through the
 /// core, as the window benchmarks read them ("Profile 0000", …).
 pub fn seed_profiles(db: &Path, n: usize) {

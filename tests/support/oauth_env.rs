@@ -94,6 +94,27 @@ impl Env {
         self.add_profile(name, &extra, Some(&format!("{secret}\n")));
     }
 
+    /// An app-only Graph profile for `mailbox` that signs in with a
+    /// certificate made with it (scope: the simulator's Graph); `more` flags
+    /// after those (`--client-id ""`, `--certificate-days N`).
+    pub fn certificate_profile(&self, name: &str, mailbox: &str, more: &[&str]) {
+        let scope = format!("{}/.default", self.idp.base);
+        let mut extra =
+            vec!["--auth", "client-credentials", "--send", "graph", "--mailbox", mailbox, "--scopes", &scope];
+        extra.push("--create-certificate");
+        extra.extend_from_slice(more);
+        self.add_profile(name, &extra, None);
+    }
+
+    /// Profile `name`'s public certificate as exported for the portal (DER).
+    pub fn public_certificate(&self, name: &str) -> Vec<u8> {
+        let path = self.db.dir.path().join(format!("{name}.cer"));
+        self.ok(&["certificate", "export-public", name, "-o", path.to_str().unwrap()], None);
+        let pem = std::fs::read_to_string(&path).unwrap();
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----") && !pem.contains("PRIVATE"), "{pem}");
+        crate::der_of_pem(&pem)
+    }
+
     /// A delegated SMTP profile with a loopback redirect (public client).
     pub fn delegated_profile(&self, name: &str) {
         self.add_profile(name, &["--mailbox", "erp@contoso.com"], None);

@@ -61,11 +61,6 @@ impl Store {
             .optional()?)
     }
 
-    /// Whether the profile has a certificate.
-    pub fn has_certificate(&self, profile_id: i64) -> Result<bool> {
-        Ok(self.certificate(profile_id)?.is_some())
-    }
-
     /// The profile's certificate (DER), if it has one.
     pub fn certificate(&self, profile_id: i64) -> Result<Option<Vec<u8>>> {
         Ok(self

@@ -4,7 +4,7 @@
 //! `iss` = `sub` = client ID, `aud` = this token endpoint, `nbf`/`exp` with
 //! five minutes' skew, and each `jti` once.
 
-use super::endpoints::ms_error;
+use super::answers::{ms_error, ms_error_at};
 use super::http::Response;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -117,7 +117,7 @@ pub fn check(
     let (nbf, exp) = (claims["nbf"].as_i64().unwrap_or(0), claims["exp"].as_i64().unwrap_or(0));
     if now + SKEW < nbf || now - SKEW > exp {
         let message = "Client assertion is not within its valid time range.";
-        return Some(super::endpoints::ms_error_at(401, "invalid_client", 700024, message, now));
+        return Some(ms_error_at(401, "invalid_client", 700024, message, now));
     }
     // Entra does not document the code of a replayed assertion; the
     // simulator refuses it as a failed validation, naming the reason.

@@ -9,10 +9,10 @@
 //! checks, an application permission consented here is in the next app-only
 //! token's `roles`.
 
+use super::answers::guid;
 use super::apis::{
     permission_id, role_name, sp_json, EXCHANGE_APP, EXCHANGE_PERMISSIONS, EXCHANGE_SP, GRAPH_APP, GRAPH_SP,
 };
-use super::endpoints::guid;
 use super::graph::{graph_claims, graph_error};
 use super::http::{Request, Response};
 use super::{App, State};
@@ -106,53 +106,8 @@ fn application_json(base: &str, s: &State, app: &App, meta: &AppMeta) -> Value {
         "isFallbackPublicClient": s.public_client_flows.contains(&app.client_id),
         "requiredResourceAccess": meta.required,
         "passwordCredentials": s.app_secrets.get(&app.client_id).cloned().unwrap_or_default(),
-        "keyCredentials": key_credentials(app, false),
+        "keyCredentials": super::keys::key_credentials(app, false),
     })
-}
-
-/// The app's certificates as Graph lists them; `key` only when asked for
-/// (`$select=keyCredentials` on one application).
-fn key_credentials(app: &App, with_key: bool) -> Vec<Value> {
-    app.certificates.iter().map(|k| key_credential_json(k, with_key)).collect()
-}
-
-/// One certificate as Graph shows it (its keyId stable: from its thumbprint).
-pub(super) fn key_credential_json(k: &super::assertion::KeyCredential, with_key: bool) -> Value {
-    use base64::Engine;
-    use sha1::Digest;
-    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
-    let thumb = sha1::Sha1::digest(&k.der);
-    let end = time::OffsetDateTime::from_unix_timestamp(k.end).unwrap();
-    let id = format!("{:032x}", u128::from_be_bytes(thumb[..16].try_into().unwrap()));
-    json!({
-        "customKeyIdentifier": b64(&thumb),
-        "keyId": format!("{}-{}-{}-{}-{}", &id[..8], &id[8..12], &id[12..16], &id[16..20], &id[20..]),
-        "displayName": k.name,
-        "endDateTime": end.format(&time::format_description::well_known::Rfc3339).unwrap(),
-        "type": "AsymmetricX509Cert",
-        "usage": "Verify",
-        "key": if with_key { json!(b64(&k.der)) } else { Value::Null },
-    })
-}
-
-/// A PATCH's `keyCredentials`, as Graph takes them: the whole list, each
-/// with its certificate (`key`), ending when the certificate does unless
-/// an earlier `endDateTime` is given. None: a 400.
-fn parse_key_credentials(body: &Value) -> Option<Vec<super::assertion::KeyCredential>> {
-    use base64::Engine;
-    let mut out = Vec::new();
-    for k in body.as_array()? {
-        let der = base64::engine::general_purpose::STANDARD.decode(k["key"].as_str()?).ok()?;
-        let (_, cert) = x509_parser::parse_x509_certificate(&der).ok()?;
-        let not_after = cert.validity().not_after.timestamp();
-        let given = k["endDateTime"]
-            .as_str()
-            .and_then(|e| time::OffsetDateTime::parse(e, &time::format_description::well_known::Rfc3339).ok());
-        let end = given.map_or(not_after, |g| g.unix_timestamp().min(not_after));
-        let name = k["displayName"].as_str().unwrap_or_default().to_owned();
-        out.push(super::assertion::KeyCredential { der, end, name });
-    }
-    Some(out)
 }
 
 /// Entra's rules for redirect URIs: https, or http only on a loopback host;
@@ -284,7 +239,7 @@ pub fn route(st: &Mutex<State>, base: &str, req: &Request, parts: &[&str]) -> Op
                 return Some(r);
             }
             if !body["keyCredentials"].is_null() {
-                let Some(keys) = parse_key_credentials(&body["keyCredentials"]) else {
+                let Some(keys) = super::keys::parse_key_credentials(&body["keyCredentials"]) else {
                     return Some(graph_error(
                         400,
                         "Request_BadRequest",
@@ -301,7 +256,7 @@ pub fn route(st: &Mutex<State>, base: &str, req: &Request, parts: &[&str]) -> Op
                 return Some(denied());
             }
             let Some(app_id) = by_object(&s, oid).map(str::to_owned) else { return Some(not_found(oid)) };
-            Response::json(200, &json!({"keyCredentials": key_credentials(&s.apps[&app_id], true)}))
+            Response::json(200, &json!({"keyCredentials": super::keys::key_credentials(&s.apps[&app_id], true)}))
         }
         ("POST", ["applications", oid, "addPassword"]) => {
             if !allowed(&s, &c, &["Application.ReadWrite.All"], true) {
@@ -315,10 +270,10 @@ pub fn route(st: &Mutex<State>, base: &str, req: &Request, parts: &[&str]) -> Op
                     "Credential type not allowed as per assigned policy.",
                 ));
             }
-            let value = format!("Sim8Q~{}", super::endpoints::random(34));
+            let value = format!("Sim8Q~{}", super::answers::random(34));
             let cred = json!({"customKeyIdentifier": null, "displayName": body["passwordCredential"]["displayName"],
                 "endDateTime": body["passwordCredential"]["endDateTime"], "hint": &value[..3], "keyId": guid(),
-                "startDateTime": super::endpoints::time_now().replace(' ', "T")});
+                "startDateTime": super::answers::time_now().replace(' ', "T")});
             s.app_secrets.entry(app_id.clone()).or_default().push(cred.clone());
             let app = s.apps.get_mut(&app_id).unwrap();
             app.secret = Some(value.clone());

@@ -1,72 +1,13 @@
 //! The simulator's endpoints: authorize and token, with Microsoft's rules.
 
+use super::answers::{guid, ms_error, now, random};
 use super::http::{Request, Response};
 use super::{Code, Grant, State};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rand::Rng;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::sync::Mutex;
-
-pub fn random(n: usize) -> String {
-    const CH: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut r = rand::rng();
-    (0..n).map(|_| CH[r.random_range(0..CH.len())] as char).collect()
-}
-
-pub(super) fn guid() -> String {
-    let h: String = (0..32).map(|_| format!("{:x}", rand::rng().random_range(0..16u8))).collect();
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
-}
-
-pub(super) fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
-
-/// Microsoft's error response, exactly shaped.
-pub fn ms_error(status: u16, error: &str, code: u64, message: &str) -> Response {
-    ms_error_at(status, error, code, message, now())
-}
-
-/// [`ms_error`] stamped at `at` (Unix seconds; Microsoft's clock).
-pub fn ms_error_at(status: u16, error: &str, code: u64, message: &str, at: i64) -> Response {
-    let (trace, corr) = (guid(), guid());
-    let ts = time_at(at);
-    Response::json(
-        status,
-        &json!({
-            "error": error,
-            "error_description": format!("AADSTS{code}: {message} Trace ID: {trace} Correlation ID: {corr} Timestamp: {ts}")
-                .replacen(" Trace ID:", "\r\nTrace ID:", 1).replacen(" Correlation ID:", "\r\nCorrelation ID:", 1)
-                .replacen(" Timestamp:", "\r\nTimestamp:", 1),
-            "error_codes": [code],
-            "timestamp": ts,
-            "trace_id": trace,
-            "correlation_id": corr,
-            "error_uri": format!("https://login.microsoftonline.com/error?code={code}"),
-        }),
-    )
-}
-
-pub(super) fn time_now() -> String {
-    time_at(now())
-}
-
-fn time_at(t: i64) -> String {
-    let (d, s) = (t / 86400, t % 86400);
-    // Civil date from days since epoch (Howard Hinnant's algorithm).
-    let z = d + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}Z", s / 3600, s % 3600 / 60, s % 60)
-}
 
 fn jwt(claims: serde_json::Value) -> String {
     let enc = |v: &serde_json::Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap());

@@ -1,7 +1,7 @@
 //! The simulator's Microsoft Graph mail: `sendMail` and the inbox for `/me`
 //! and `/users/{id}` (the directory is in `directory.rs`).
 
-use super::endpoints::{guid, now, time_now};
+use super::answers::{guid, now, time_now};
 use super::http::{Request, Response};
 use super::State;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

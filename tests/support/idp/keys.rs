@@ -1,17 +1,64 @@
-//! Graph's `addKey` and `removeKey` on an application, and its owners — as
+//! An application's certificates in Graph — listed (`keyCredentials`, the key
+//! only when asked for), replaced by a PATCH, added and removed by `addKey`
+//! and `removeKey` — and its owners, as
 //! Graph takes them: the caller an administrator (Application.ReadWrite.All)
 //! or the app itself holding Application.ReadWrite.OwnedBy while it owns
 //! itself; each request carrying a proof of possession — a JWT signed by one
 //! of the app's current certificates, `aud` 00000002-0000-0000-c000-000000000000,
 //! `iss` the application's object ID, valid at most ten minutes.
 
+use super::answers::now;
 use super::assertion::{verified, KeyCredential};
-use super::directory::{allowed, key_credential_json, not_found};
-use super::endpoints::now;
+use super::directory::{allowed, not_found};
 use super::graph::graph_error;
 use super::http::Response;
 use super::State;
 use serde_json::{json, Value};
+
+/// The app's certificates as Graph lists them; `key` only when asked for
+/// (`$select=keyCredentials` on one application).
+pub(super) fn key_credentials(app: &super::App, with_key: bool) -> Vec<Value> {
+    app.certificates.iter().map(|k| key_credential_json(k, with_key)).collect()
+}
+
+/// One certificate as Graph shows it (its keyId stable: from its thumbprint).
+pub(super) fn key_credential_json(k: &KeyCredential, with_key: bool) -> Value {
+    use base64::Engine;
+    use sha1::Digest;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let thumb = sha1::Sha1::digest(&k.der);
+    let end = time::OffsetDateTime::from_unix_timestamp(k.end).unwrap();
+    let id = format!("{:032x}", u128::from_be_bytes(thumb[..16].try_into().unwrap()));
+    json!({
+        "customKeyIdentifier": b64(&thumb),
+        "keyId": format!("{}-{}-{}-{}-{}", &id[..8], &id[8..12], &id[12..16], &id[16..20], &id[20..]),
+        "displayName": k.name,
+        "endDateTime": end.format(&time::format_description::well_known::Rfc3339).unwrap(),
+        "type": "AsymmetricX509Cert",
+        "usage": "Verify",
+        "key": if with_key { json!(b64(&k.der)) } else { Value::Null },
+    })
+}
+
+/// A PATCH's `keyCredentials`, as Graph takes them: the whole list, each
+/// with its certificate (`key`), ending when the certificate does unless
+/// an earlier `endDateTime` is given. None: a 400.
+pub(super) fn parse_key_credentials(body: &Value) -> Option<Vec<KeyCredential>> {
+    use base64::Engine;
+    let mut out = Vec::new();
+    for k in body.as_array()? {
+        let der = base64::engine::general_purpose::STANDARD.decode(k["key"].as_str()?).ok()?;
+        let (_, cert) = x509_parser::parse_x509_certificate(&der).ok()?;
+        let not_after = cert.validity().not_after.timestamp();
+        let given = k["endDateTime"]
+            .as_str()
+            .and_then(|e| time::OffsetDateTime::parse(e, &time::format_description::well_known::Rfc3339).ok());
+        let end = given.map_or(not_after, |g| g.unix_timestamp().min(not_after));
+        let name = k["displayName"].as_str().unwrap_or_default().to_owned();
+        out.push(KeyCredential { der, end, name });
+    }
+    Some(out)
+}
 
 const PROOF_AUDIENCE: &str = "00000002-0000-0000-c000-000000000000";
 

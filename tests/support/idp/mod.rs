@@ -5,6 +5,7 @@
 //! `timestamp`, `error_uri`) — and issues JWT-shaped tokens with real claims.
 //! Tests register apps, script failures and read counters.
 
+mod answers;
 mod apis;
 pub mod assertion;
 pub mod directory;
@@ -308,7 +309,7 @@ impl Idp {
     pub fn mint_refresh_token(&self, client_id: &str, scopes: &[&str]) -> String {
         let mut s = self.state.lock().unwrap();
         s.seq += 1;
-        let rt = format!("1.AXEA-sim-rt-{}-{}", s.seq, endpoints::random(24));
+        let rt = format!("1.AXEA-sim-rt-{}-{}", s.seq, answers::random(24));
         let user = s.user.clone();
         s.refresh_tokens.insert(
             rt.clone(),

@@ -5,7 +5,8 @@
 //! (50034), and a federated account's password refused (50126), its realm
 //! named "Federated" with the organisation's sign-in service.
 
-use super::endpoints::{issue_delegated, ms_error};
+use super::answers::ms_error;
+use super::endpoints::issue_delegated;
 use super::http::Response;
 use super::{App, State};
 use serde_json::json;

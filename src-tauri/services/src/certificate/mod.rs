@@ -56,6 +56,12 @@ pub enum Signing {
     Rs256,
 }
 
+/// The subject (CN) of a certificate made for profile `name`: at most 64
+/// characters, as X.509's common name allows.
+pub fn subject_for(name: &str) -> String {
+    format!("Mailwarden {name}").chars().take(64).collect()
+}
+
 fn bad(field: &str, message: impl Into<String>) -> CoreError {
     CoreError::invalid(field, message)
 }
@@ -160,11 +166,16 @@ fn pem_blocks(text: &str) -> Vec<(String, Vec<u8>)> {
         .unwrap_or_default()
 }
 
+/// A certificate, parsed.
+fn parsed(der: &[u8]) -> Result<x509_parser::certificate::X509Certificate<'_>, CoreError> {
+    x509_parser::parse_x509_certificate(der)
+        .map(|(_, cert)| cert)
+        .map_err(|_| bad("certificateFile", "The certificate could not be read (not an X.509 certificate)."))
+}
+
 /// The RSA public key (modulus, exponent; big-endian, no leading zeros) of a certificate.
-fn public_key_of(der: &[u8]) -> Result<(Vec<u8>, Vec<u8>), CoreError> {
+fn rsa_key_of(cert: &x509_parser::certificate::X509Certificate<'_>) -> Result<(Vec<u8>, Vec<u8>), CoreError> {
     use x509_parser::public_key::PublicKey;
-    let (_, cert) = x509_parser::parse_x509_certificate(der)
-        .map_err(|_| bad("certificateFile", "The certificate could not be read (not an X.509 certificate)."))?;
     match cert.public_key().parsed() {
         Ok(PublicKey::RSA(k)) => {
             let strip = |b: &[u8]| b.iter().skip_while(|x| **x == 0).copied().collect::<Vec<u8>>();
@@ -174,16 +185,20 @@ fn public_key_of(der: &[u8]) -> Result<(Vec<u8>, Vec<u8>), CoreError> {
     }
 }
 
+/// The RSA public key of certificate `der`.
+fn public_key_of(der: &[u8]) -> Result<(Vec<u8>, Vec<u8>), CoreError> {
+    rsa_key_of(&parsed(der)?)
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
 /// What the portal and the watch read of a certificate.
 pub fn info(der: &[u8]) -> Result<CertificateInfo, CoreError> {
-    let (_, cert) = x509_parser::parse_x509_certificate(der)
-        .map_err(|_| bad("certificateFile", "The certificate could not be read (not an X.509 certificate)."))?;
+    let cert = parsed(der)?;
     let when = |t: x509_parser::time::ASN1Time| rfc3339(t.to_datetime());
-    let (n, _) = public_key_of(der)?;
+    let (n, _) = rsa_key_of(&cert)?;
     Ok(CertificateInfo {
         thumbprint: hex(&Sha1::digest(der)),
         thumbprint_sha256: hex(&Sha256::digest(der)),
@@ -269,8 +284,8 @@ pub fn client_assertion(
         iat: t,
         exp: t + ASSERTION_LIFETIME.whole_seconds(),
     };
-    let json = |v: &dyn erased::Json| v.bytes();
-    let input = format!("{}.{}", URL_SAFE_NO_PAD.encode(json(&header)), URL_SAFE_NO_PAD.encode(json(&claims)));
+    let claims = serde_json::to_vec(&claims).map_err(|e| CoreError::Flow(format!("The client assertion: {e}.")))?;
+    let input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims));
     let key = signer(cred)?;
     let padding: &'static dyn ring::signature::RsaEncoding = match signing {
         Signing::Ps256 => &ring::signature::RSA_PSS_SHA256,
@@ -280,18 +295,6 @@ pub fn client_assertion(
     key.sign(padding, &ring::rand::SystemRandom::new(), input.as_bytes(), &mut signature)
         .map_err(|_| CoreError::Flow("The client assertion could not be signed.".into()))?;
     Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
-}
-
-/// JSON bytes of the header and the claims alike.
-mod erased {
-    pub trait Json {
-        fn bytes(&self) -> Vec<u8>;
-    }
-    impl<T: serde::Serialize> Json for T {
-        fn bytes(&self) -> Vec<u8> {
-            serde_json::to_vec(self).unwrap_or_default()
-        }
-    }
 }
 
 impl Signing {

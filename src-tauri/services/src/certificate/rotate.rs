@@ -73,7 +73,7 @@ impl super::Certificates<'_> {
         })?;
 
         progress("Making the new certificate");
-        let subject: String = format!("Mailwarden {}", p.name).chars().take(64).collect();
+        let subject = super::subject_for(&p.name);
         let fresh = create(&subject, new.days, new.bits, self.clock.now())?;
         progress("Adding it to the app (addKey)");
         let key = KeyCredential {

@@ -46,7 +46,7 @@ impl Certificates<'_> {
     pub fn create(&self, id: i64, new: &NewCertificate) -> Result<CertificateInfo> {
         let p = self.store.get(id)?.profile;
         app_only(&p)?;
-        let subject: String = format!("Mailwarden {}", p.name).chars().take(64).collect();
+        let subject = super::subject_for(&p.name);
         let cred = create(&subject, new.days, new.bits, self.clock.now())?;
         self.keep(id, &cred)
     }
@@ -111,7 +111,7 @@ impl Certificates<'_> {
         match request {
             CertificateRequest::Keep => Ok(None),
             CertificateRequest::Create { days } => {
-                let subject: String = format!("Mailwarden {name}").chars().take(64).collect();
+                let subject = super::subject_for(name);
                 create(&subject, *days, NewCertificate::default().bits, self.clock.now()).map(Some).map_err(field)
             }
             CertificateRequest::Pem { text } => from_pem(text.expose_secret()).map(Some).map_err(field),
