@@ -208,9 +208,16 @@ fn microsofts_refusal_of_a_secret_is_one_verdict_everywhere() {
     assert_eq!(s.attr_of("#step-watch", "aria-selected").as_deref(), Some("true"));
     // Without the card (the window opened again), the line says which test
     // failed, when, and what it found.
-    s.script("location.reload();");
+    // A mark on the old page tells it from the reloaded one (whose rows
+    // are new elements).
+    s.script("window.__beforeReload = true; location.reload();");
+    s.wait_until("the window reloaded", 20, |s| {
+        s.script("return !window.__beforeReload && !!document.querySelector('[data-testid=profile-row]');").as_bool()
+            == Some(true)
+    });
     s.find("[data-testid=profile-row]").click();
     s.find("#step-signIn").click();
+    s.wait_until("the failing step's line", 10, |s| s.text_of("[data-testid=step-summary]").contains(" failed: "));
     let line = s.text_of("[data-testid=step-summary]");
     let (head, tail) = line.trim().split_once(" failed: ").unwrap_or_else(|| panic!("{line}"));
     let hhmm = head.strip_prefix("Sign-in test at ").unwrap_or_else(|| panic!("{line}"));
