@@ -99,11 +99,12 @@ fn a_certificate_is_asked_for_only_where_it_can_be_used_and_nothing_is_half_save
     // App-only with neither credential: the error offers the certificate.
     let o = env.add_profile_raw("Bare", &["--auth", "client-credentials"]);
     assert!(text(&o.stderr).contains("or make a certificate for this profile instead"), "{}", text(&o.stderr));
-    // A certificate for a delegated sign-in: refused by field, nothing saved.
+    // A certificate for a public client (a desktop app's loopback
+    // redirect): refused by field, nothing saved.
     let o = env.add_profile_raw("Delegated", &["--auth", "auth-code", "--create-certificate"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("--create-certificate"), "the flag named: {}", text(&o.stderr));
-    assert!(text(&o.stderr).contains("signing in as an app"), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("desktop (public) app"), "{}", text(&o.stderr));
     // A PEM file without its key: refused, and no profile half-made.
     let cert_only = env.db.dir.path().join("cert-only.pem");
     std::fs::write(&cert_only, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").unwrap();
@@ -250,4 +251,45 @@ fn the_key_leaves_only_as_a_pfx_under_a_passphrase_and_comes_back_from_one() {
     assert!(text(&o.stderr).contains("The passphrase does not open this PFX file"), "{}", text(&o.stderr));
     other.ok(&import, Some(&format!("{pass}\n")));
     assert_eq!(thumbprint(&other), ours);
+}
+
+/// Seed 001's route — a Web redirect (https://localhost), the address
+/// pasted back — with a certificate where the seed has a secret: the code
+/// is redeemed and the refresh token used with a client assertion, and the
+/// app holds no secret at all. A device code (a public client's sign-in) is
+/// refused a certificate at save, saying why.
+#[test]
+fn a_web_app_a_person_signs_in_to_proves_itself_with_its_certificate() {
+    let env = Env::new();
+    env.app(None, false);
+    let web = ["--mailbox", "erp@contoso.com", "--redirect-uri", "https://localhost", "--create-certificate"];
+    env.add_profile("ERP", &web, None);
+    let der = env.public_certificate("ERP");
+    upload(&env, &der, in_a_year());
+    let o = env.manual_connect("ERP", |url| env.idp.sign_in(&url));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(env.idp.count("authorization_code"), 1);
+    // The refresh-token grant is signed too (the keep-alive refreshes now).
+    let o = env.ok(&["keepalive", "--idle-days", "0", "--json"], None);
+    assert!(text(&o.stdout).contains("ERP"), "{}", text(&o.stdout));
+    assert_eq!(env.idp.count("refresh_token"), 1, "{}", text(&o.stdout));
+    assert!(text(&env.ok(&["token", "ERP"], None).stdout).starts_with("eyJ"));
+    assert_eq!(env.idp.state.lock().unwrap().assertion_ids.len(), 2, "one assertion per request");
+
+    // Another certificate on the app: Entra no longer knows this one.
+    let mut other = app_of(&env);
+    other.certificates.clear();
+    let unknown = mailwarden_services::certificate::create("Other", 30, 2048, time::OffsetDateTime::now_utc()).unwrap();
+    env.idp.register(other.certificate(&unknown.der, in_a_year()));
+    let o = env.run(&["keepalive", "--idle-days", "0"], None);
+    assert_ne!(o.status.code(), Some(0));
+    let said = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(said.contains("ERP") && said.contains("The app does not know this certificate"), "{said}");
+
+    // A device code is a public client's sign-in: refused, nothing saved.
+    let o = env
+        .add_profile_raw("Device", &["--mailbox", "erp@contoso.com", "--create-certificate", "--auth", "device-code"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("public client"), "{}", text(&o.stderr));
+    assert!(!text(&env.ok(&["profile", "list"], None).stdout).contains("Device"), "not saved");
 }

@@ -4,9 +4,15 @@
 // Only the UI is under test here; the real backend is covered by the Rust tests
 // and the WebDriver end-to-end test.
 (() => {
+  /** As the core's certificate_refusal: a confidential Microsoft app. */
+  function certificateFits(d) {
+    if (!['microsoft365', 'outlook'].includes(d.provider)) return false;
+    if (['client-credentials', 'refresh-token', 'password'].includes(d.authMethod)) return true;
+    return d.authMethod === 'auth-code' && !/^http:\/\/(localhost|127\.0\.0\.1)([:/]|$)/.test(d.redirectUri);
+  }
   const seed = window.__SEED__ ?? [];
   const state = {
-    profiles: structuredClone(seed),
+    profiles: structuredClone(seed).map((p) => ({ certificateFits: certificateFits(p), ...p })),
     calls: [],
     nextId: 100,
     key: window.__KEY__ ?? { backend: 'file', location: '/tmp/x.db.key', notice: 'No system keyring is in use.', problem: null },
@@ -96,6 +102,7 @@
         redirectUri: draft.redirectUri, smtpHost: draft.smtpHost, smtpPort: Number(draft.smtpPort), smtpSecurity: draft.smtpSecurity,
         imapHost: draft.imapHost, imapPort: Number(draft.imapPort), imapSecurity: draft.imapSecurity,
         hasClientSecret, hasPassword: false, secretExpiry: old?.secretExpiry ?? null,
+        certificateFits: certificateFits(draft),
       };
       state.profiles = state.profiles.filter((p) => p.id !== view.id).concat([view]);
       return view;

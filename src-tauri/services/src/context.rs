@@ -235,6 +235,12 @@ pub(crate) fn view_at(s: &StoredProfile, today: time::Date, t: &Thresholds) -> P
         has_client_secret: s.has_client_secret,
         has_password: s.has_password,
         has_certificate: s.has_certificate,
+        certificate_fits: crate::profile::certificate_refusal(
+            s.profile.provider,
+            s.profile.auth_method,
+            &s.profile.redirect_uri,
+        )
+        .is_none(),
         last_test: s.last_test.clone(),
         refresh_token_rule: crate::providers::refresh_token_rule(s.profile.provider).map(|r| r.text),
     }

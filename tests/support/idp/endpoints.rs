@@ -147,7 +147,7 @@ fn token(st: &Mutex<State>, base: &str, tenant: &str, req: &Request) -> Response
             &format!("Application with identifier '{}' was not found in the directory '{tenant}'.", get("client_id")),
         );
     };
-    let sent_secret = f.get("client_secret").cloned();
+    let url = format!("{base}/{tenant}/oauth2/v2.0/token");
     let scopes: Vec<String> = get("scope").split_whitespace().map(str::to_owned).collect();
     let lifetime = s.access_lifetime;
     match grant.as_str() {
@@ -160,14 +160,7 @@ fn token(st: &Mutex<State>, base: &str, tenant: &str, req: &Request) -> Response
                     "The tenant used for client credentials must be a tenant ID or domain.",
                 );
             }
-            let checked = if f.contains_key("client_assertion") {
-                let url = format!("{base}/{tenant}/oauth2/v2.0/token");
-                let now = time::OffsetDateTime::now_utc().unix_timestamp() + s.clock_ahead;
-                super::assertion::check(&app, f, &url, &mut s.assertion_ids, now)
-            } else {
-                check_secret(&app, sent_secret.as_deref(), true)
-            };
-            if let Some(e) = checked {
+            if let Some(e) = check_client(&mut s, &app, f, &url, true) {
                 return e;
             }
             if scopes.len() != 1 || !scopes[0].ends_with("/.default") {
@@ -210,7 +203,7 @@ fn token(st: &Mutex<State>, base: &str, tenant: &str, req: &Request) -> Response
                 );
             }
             let web = app.web_redirects.contains(&code.redirect_uri);
-            if let Some(e) = check_secret(&app, sent_secret.as_deref(), web) {
+            if let Some(e) = check_client(&mut s, &app, f, &url, web) {
                 return e;
             }
             issue_delegated(&mut s, &app.client_id, &app.tenant, code.scopes, &code.user, lifetime)
@@ -237,14 +230,14 @@ fn token(st: &Mutex<State>, base: &str, tenant: &str, req: &Request) -> Response
                 );
             }
             let confidential = !app.web_redirects.is_empty() && app.public_redirects.is_empty();
-            if let Some(e) = check_secret(&app, sent_secret.as_deref(), confidential) {
+            if let Some(e) = check_client(&mut s, &app, f, &url, confidential) {
                 return e;
             }
             // Rotation: the used refresh token is revoked, a new one issued.
             s.refresh_tokens.get_mut(&rt).unwrap().revoked = true;
             issue_delegated(&mut s, &app.client_id, &app.tenant, wanted, &g.user, lifetime)
         }
-        "password" => super::ropc::password(&mut s, &app, tenant, f, scopes, lifetime),
+        "password" => super::ropc::password(&mut s, &app, tenant, f, &url, scopes, lifetime),
         "urn:ietf:params:oauth:grant-type:device_code" => {
             let Some(d) = s.devices.get_mut(&get("device_code")) else {
                 return ms_error(400, "bad_verification_code", 70000, "The device code is not valid.");
@@ -264,7 +257,7 @@ fn token(st: &Mutex<State>, base: &str, tenant: &str, req: &Request) -> Response
                 super::DeviceStatus::Expired => ms_error(400, "expired_token", 70019, "Verification code expired."),
                 super::DeviceStatus::Approved => {
                     s.devices.remove(&get("device_code"));
-                    if let Some(e) = check_secret(&app, sent_secret.as_deref(), false) {
+                    if let Some(e) = check_client(&mut s, &app, f, &url, false) {
                         return e;
                     }
                     let user = s.user.clone();
@@ -279,6 +272,23 @@ fn token(st: &Mutex<State>, base: &str, tenant: &str, req: &Request) -> Response
             &format!("The app requested an unsupported grant type '{grant}'."),
         ),
     }
+}
+
+/// A confidential client proves itself with a client assertion (checked as
+/// Entra checks one) or its secret; a public client sends neither.
+pub(super) fn check_client(
+    s: &mut State,
+    app: &super::App,
+    f: &std::collections::HashMap<String, String>,
+    token_url: &str,
+    confidential: bool,
+) -> Option<Response> {
+    if f.contains_key("client_assertion") && confidential {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp() + s.clock_ahead;
+        return super::assertion::check(app, f, token_url, &mut s.assertion_ids, now);
+    }
+    let sent = f.get("client_secret").or_else(|| f.get("client_assertion"));
+    check_secret(app, sent.map(String::as_str), confidential)
 }
 
 /// Confidential clients must send the right, unexpired secret; public ones none.

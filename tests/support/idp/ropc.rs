@@ -26,6 +26,7 @@ pub(super) fn password(
     app: &App,
     tenant: &str,
     form: &HashMap<String, String>,
+    token_url: &str,
     scopes: Vec<String>,
     lifetime: i64,
 ) -> Response {
@@ -33,7 +34,14 @@ pub(super) fn password(
     if matches!(tenant, "common" | "consumers") {
         return ms_error(400, "invalid_grant", 9001023, "The grant type is not supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.");
     }
-    match form.get("client_secret") {
+    let public = s.public_client_flows.contains(&app.client_id);
+    if form.contains_key("client_assertion") && !public {
+        if let Some(e) = super::endpoints::check_client(s, app, form, token_url, true) {
+            return e;
+        }
+    }
+    match form.get("client_secret").or(form.get("client_assertion")) {
+        Some(_) if form.contains_key("client_assertion") && !public => {}
         None if !s.public_client_flows.contains(&app.client_id) => {
             return ms_error(
                 401,

@@ -37,9 +37,14 @@ graphUrl: string | null, clientId: string, clientSecretId: string | null, client
 
 export type ProfileView = { hasClientSecret: boolean, hasPassword: boolean, 
 /**
- * A certificate is its credential (app-only Microsoft profiles).
+ * A certificate is its credential (confidential Microsoft apps).
  */
-hasCertificate: boolean, secretExpiry: ExpiryBadge | null, 
+hasCertificate: boolean, 
+/**
+ * A certificate can be its credential ([`certificate_refusal`] says
+ * none): the Sign in step offers one.
+ */
+certificateFits: boolean, secretExpiry: ExpiryBadge | null, 
 /**
  * The latest Test sign-in / Send test / Check inbound, if any.
  */

@@ -23,6 +23,26 @@ pub use row::{ProfileRow, ProfileSummary};
 pub use validate::syntax::{is_email, is_guid};
 pub use validate::{validate, Existing, Validated};
 
+/// Why a profile signing in with `auth` at `provider` through
+/// `redirect_uri` cannot hold a certificate, if it cannot: a certificate is
+/// the credential of a confidential Microsoft app — app-only, or a Web app a
+/// person signs in to (browser sign-in through a Web redirect, a refresh
+/// token or a password redeemed by it). A desktop app's loopback redirect
+/// and the device code are public clients, which Entra refuses any
+/// credential from (AADSTS700025).
+pub fn certificate_refusal(provider: Provider, auth: AuthMethod, redirect_uri: &str) -> Option<&'static str> {
+    if !provider.is_microsoft() {
+        return Some("A certificate is a Microsoft app's credential; this provider signs in with a client secret.");
+    }
+    match auth {
+        AuthMethod::ClientCredentials | AuthMethod::RefreshToken | AuthMethod::Password => None,
+        AuthMethod::AuthCode if !validate::syntax::is_public_loopback(redirect_uri) => None,
+        AuthMethod::AuthCode => Some("A browser sign-in through http://localhost is a desktop (public) app, which Entra takes no credential from: a certificate is for a Web redirect (a confidential app). Change the redirect URI, or leave the certificate out."),
+        AuthMethod::DeviceCode => Some("A device-code sign-in is a public client, which Entra takes no credential from: choose app-only or a browser sign-in through a Web redirect, or leave the certificate out."),
+        AuthMethod::Basic => Some("A mailbox password signs in without an app: there is no app for a certificate to prove."),
+    }
+}
+
 /// The longest a certificate made by Mailwarden is valid (three years).
 pub const CERTIFICATE_MAX_DAYS: u32 = 3 * 365;
 
@@ -220,8 +240,11 @@ pub struct ProfileView {
     pub profile: Profile,
     pub has_client_secret: bool,
     pub has_password: bool,
-    /// A certificate is its credential (app-only Microsoft profiles).
+    /// A certificate is its credential (confidential Microsoft apps).
     pub has_certificate: bool,
+    /// A certificate can be its credential ([`certificate_refusal`] says
+    /// none): the Sign in step offers one.
+    pub certificate_fits: bool,
     pub secret_expiry: Option<ExpiryBadge>,
     /// The latest Test sign-in / Send test / Check inbound, if any.
     pub last_test: Option<crate::records::TestResult>,

@@ -41,6 +41,7 @@ pub enum CertificateRequest {
 }
 
 /// A certificate ready to store: the certificate, what is read of it, its key.
+#[derive(Clone)]
 pub struct CertificateCredential {
     pub der: Vec<u8>,
     pub info: CertificateInfo,

@@ -5,7 +5,7 @@
 
 use super::{create, from_pem, info, public_pem, Credential};
 use crate::error::{CoreError, Result};
-use crate::profile::{AuthMethod, Profile};
+use crate::profile::Profile;
 use crate::records::{CertificateInfo, CertificateRequest};
 use crate::secret::SecretKind;
 use crate::secret::{ExposeSecret, SecretString};
@@ -30,14 +30,12 @@ impl Default for NewCertificate {
     }
 }
 
-fn app_only(p: &Profile) -> Result<()> {
-    if p.auth_method != AuthMethod::ClientCredentials || !p.provider.is_microsoft() {
-        return Err(CoreError::Flow(format!(
-            "“{}” does not sign in as an app: a certificate is the credential of a Microsoft profile signing in with client credentials (app-only).",
-            p.name
-        )));
+/// A certificate fits profile `p` (a confidential Microsoft app).
+fn fits(p: &Profile) -> Result<()> {
+    match crate::profile::certificate_refusal(p.provider, p.auth_method, &p.redirect_uri) {
+        Some(why) => Err(CoreError::Flow(format!("“{}”: {why}", p.name))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 impl Certificates<'_> {
@@ -45,7 +43,7 @@ impl Certificates<'_> {
     /// "Mailwarden <profile name>") and make it the profile's credential.
     pub fn create(&self, id: i64, new: &NewCertificate) -> Result<CertificateInfo> {
         let p = self.store.get(id)?.profile;
-        app_only(&p)?;
+        fits(&p)?;
         let subject = super::subject_for(&p.name);
         let cred = create(&subject, new.days, new.bits, self.clock.now())?;
         self.keep(id, &cred)
@@ -55,7 +53,7 @@ impl Certificates<'_> {
     /// caller from a file, never from a command line).
     pub fn import_pem(&self, id: i64, text: &str) -> Result<CertificateInfo> {
         let p = self.store.get(id)?.profile;
-        app_only(&p)?;
+        fits(&p)?;
         let cred = from_pem(text)?;
         self.keep(id, &cred)
     }
@@ -64,7 +62,7 @@ impl Certificates<'_> {
     /// the caller), opened with its passphrase.
     pub fn import_pfx(&self, id: i64, data: &[u8], passphrase: &SecretString) -> Result<CertificateInfo> {
         let p = self.store.get(id)?.profile;
-        app_only(&p)?;
+        fits(&p)?;
         let cred = super::from_pfx(data, passphrase)?;
         self.keep(id, &cred)
     }

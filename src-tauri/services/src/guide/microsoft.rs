@@ -175,7 +175,7 @@ pub(crate) fn permission_rows(p: &Profile, certificate: bool) -> Vec<Permission>
     } else {
         row((GRAPH, "offline_access"), kind, "a refresh token, so the sign-in lasts")
     });
-    if app_only && certificate {
+    if certificate {
         rows.push(row(
             (GRAPH, OWNED_BY),
             kind,

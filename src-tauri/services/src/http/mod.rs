@@ -102,6 +102,13 @@ impl oauth2::SyncHttpClient for Bounded<'_> {
     }
 }
 
+/// The shared client is already built (so a first request's other work
+/// need not be overlapped with building it).
+pub fn client_ready() -> bool {
+    let key = ca_file();
+    CLIENTS.0.lock().unwrap_or_else(|p| p.into_inner()).iter().any(|(k, _)| *k == key)
+}
+
 /// The shared client (built on first use, per extra-CA setting).
 pub fn client() -> Result<reqwest::blocking::Client> {
     CLIENTS.get_or_try("", build_client)

@@ -7,7 +7,7 @@ use super::client::{client_for, context_for, sign_in_cancelled, signin_failure, 
 use crate::diagnosis::{diagnose_provider, ProviderError, TransportError};
 use crate::error::{CoreError, Result};
 use crate::oauth::TokenRecord;
-use crate::secret::{ExposeSecret, SecretKind};
+use crate::secret::ExposeSecret;
 use oauth2::{DeviceAuthorizationUrl, Scope, StandardDeviceAuthorizationResponse};
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,8 +37,8 @@ impl super::Tokens<'_> {
         prompt: impl FnOnce(&DeviceCodePrompt),
     ) -> Result<TokenRecord> {
         let p = self.profile_for_tokens(id)?;
-        let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?;
-        let (client, ep) = client_for(&p, secret.as_ref())?;
+        let auth = self.client_auth(&p)?;
+        let (client, ep) = client_for(&p, auth.secret())?;
         let ctx = context_for(&p, &ep);
         let device_url = ep.device.clone().ok_or_else(|| {
             CoreError::Flow("This provider offers no device-code sign-in; use Connect your account.".into())
@@ -73,9 +73,11 @@ impl super::Tokens<'_> {
                 ("client_id", p.client_id.clone()),
                 ("device_code", details.device_code().secret().clone()),
             ];
-            if let Some(s) = &secret {
+            if let Some(s) = auth.secret() {
                 form.push(("client_secret", s.expose_secret().to_owned()));
             }
+            // Each poll is a request of its own: a new assertion (its ID is used once).
+            form.extend(auth.assertion(&p, &ep.token, self.clock.now())?.params()?);
             let req = http
                 .post(&ep.token)
                 .header("Accept", "application/json")

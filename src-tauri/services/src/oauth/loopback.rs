@@ -37,8 +37,7 @@ pub struct Loopback {
 
 /// True for redirect URIs this listener can serve.
 pub fn is_loopback(redirect_uri: &str) -> bool {
-    url::Url::parse(redirect_uri)
-        .is_ok_and(|u| u.scheme() == "http" && matches!(u.host_str(), Some("localhost") | Some("127.0.0.1")))
+    crate::profile::validate::syntax::is_public_loopback(redirect_uri)
 }
 
 impl Loopback {

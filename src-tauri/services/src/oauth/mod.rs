@@ -6,6 +6,7 @@
 
 pub mod claims;
 pub(crate) mod client;
+pub(crate) mod credential;
 pub mod device;
 pub use crate::providers::endpoints;
 pub mod loopback;

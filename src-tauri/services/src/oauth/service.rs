@@ -202,28 +202,18 @@ impl Tokens<'_> {
     /// refresh-token grant) and commit what it returns — only onto the state
     /// it was based on. Called with the token lock held.
     fn fetch_token(&self, lock: &TokenLock, p: &Profile, cancel: Option<&AtomicBool>) -> Result<Issued> {
-        // A certificate, when the profile has one, is its credential: the
-        // secret is then not sent (Microsoft takes one or the other).
-        let certificate = match p.auth_method {
-            AuthMethod::ClientCredentials => self.certificates().credential(p.id)?,
-            _ => None,
-        };
-        let secret = match certificate {
-            Some(_) => None,
-            None => self.store.read_secret(p.id, SecretKind::ClientSecret)?,
-        };
-        let (client, ep) = client_for(p, secret.as_ref())?;
+        let auth = self.client_auth(p)?;
+        let (client, ep) = client_for(p, auth.secret())?;
+        let assertion = auth.assertion(p, &ep.token, self.clock.now())?;
         let ctx = context_for(p, &ep);
         let http = crate::http::client()?;
         let scopes = p.scopes.iter().map(|s| Scope::new(s.clone()));
         let base = Expect::Generation(self.store.token_generation(p.id)?);
+        let assertion = assertion.params()?;
         let result = if p.auth_method == AuthMethod::ClientCredentials {
-            let request = client.exchange_client_credentials().add_scopes(scopes);
-            let mut request = request;
-            if let Some(cred) = &certificate {
-                for (k, v) in crate::certificate::assertion_params(cred, p, &ep.token, self.clock.now())? {
-                    request = request.add_extra_param(k, v);
-                }
+            let mut request = client.exchange_client_credentials().add_scopes(scopes);
+            for (k, v) in assertion {
+                request = request.add_extra_param(k, v);
             }
             request.request(&crate::http::Bounded(&http, cancel))
         } else if p.auth_method == AuthMethod::Password {
@@ -235,11 +225,19 @@ impl Tokens<'_> {
             })?;
             let user = ResourceOwnerUsername::new(p.mailbox.clone());
             let password = ResourceOwnerPassword::new(password.expose_secret().to_owned());
-            client.exchange_password(&user, &password).add_scopes(scopes).request(&crate::http::Bounded(&http, cancel))
+            let mut request = client.exchange_password(&user, &password).add_scopes(scopes);
+            for (k, v) in assertion {
+                request = request.add_extra_param(k, v);
+            }
+            request.request(&crate::http::Bounded(&http, cancel))
         } else {
             let rt = self.store.read_secret(p.id, SecretKind::RefreshToken)?.ok_or_else(|| not_connected(p))?;
             let rt = RefreshToken::new(rt.expose_secret().to_owned());
-            client.exchange_refresh_token(&rt).add_scopes(scopes).request(&crate::http::Bounded(&http, cancel))
+            let mut request = client.exchange_refresh_token(&rt).add_scopes(scopes);
+            for (k, v) in assertion {
+                request = request.add_extra_param(k, v);
+            }
+            request.request(&crate::http::Bounded(&http, cancel))
         };
         match result {
             Ok(resp) => {

@@ -128,17 +128,18 @@ impl Tokens<'_> {
         if let Some(r) = redirect {
             p.redirect_uri = r.to_owned();
         }
-        let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?;
-        let (client, ep) = client_for(&p, secret.as_ref())?;
+        let auth = self.client_auth(&p)?;
+        let (client, ep) = client_for(&p, auth.secret())?;
+        let assertion = auth.assertion(&p, &ep.token, self.clock.now())?;
         let ctx = context_for(&p, &ep);
         let http = crate::http::client()?;
         let lock = self.token_lock()?;
         tracing::info!(profile = id, "sign-in: redeeming the authorization code");
-        let resp = client
-            .exchange_code(AuthorizationCode::new(code.to_owned()))
-            .set_pkce_verifier(verifier)
-            .request(&crate::http::Bounded(&http, cancel))
-            .map_err(|e| signin_failure(e, &ctx, &ep))?;
+        let mut request = client.exchange_code(AuthorizationCode::new(code.to_owned())).set_pkce_verifier(verifier);
+        for (k, v) in assertion.params()? {
+            request = request.add_extra_param(k, v);
+        }
+        let resp = request.request(&crate::http::Bounded(&http, cancel)).map_err(|e| signin_failure(e, &ctx, &ep))?;
         self.commit(&lock, &p, resp, false, Expect::Anything)?;
         self.connection(id)?.ok_or_else(|| not_connected(&p))
     }
@@ -150,17 +151,19 @@ impl Tokens<'_> {
         if refresh_token.expose_secret().trim().is_empty() {
             return Err(CoreError::invalid("refreshToken", "The refresh token is empty; paste the whole token."));
         }
-        let secret = self.store.read_secret(p.id, SecretKind::ClientSecret)?;
-        let (client, ep) = client_for(&p, secret.as_ref())?;
+        let auth = self.client_auth(&p)?;
+        let (client, ep) = client_for(&p, auth.secret())?;
+        let assertion = auth.assertion(&p, &ep.token, self.clock.now())?;
         let ctx = context_for(&p, &ep);
         let http = crate::http::client()?;
         let rt = RefreshToken::new(refresh_token.expose_secret().trim().to_owned());
         let lock = self.token_lock()?;
-        let resp = client
-            .exchange_refresh_token(&rt)
-            .add_scopes(p.scopes.iter().map(|s| Scope::new(s.clone())))
-            .request(&crate::http::Bounded(&http, None))
-            .map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
+        let mut request = client.exchange_refresh_token(&rt).add_scopes(p.scopes.iter().map(|s| Scope::new(s.clone())));
+        for (k, v) in assertion.params()? {
+            request = request.add_extra_param(k, v);
+        }
+        let resp =
+            request.request(&crate::http::Bounded(&http, None)).map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;
         // Keep the pasted token when the provider does not rotate it.
         let mut resp = resp;
         if resp.refresh_token().is_none() {

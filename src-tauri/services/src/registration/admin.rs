@@ -10,7 +10,7 @@ use crate::error::{CoreError, Result};
 use crate::oauth::client::{client_for, context_for, failure, signin_failure};
 use crate::profile::{AuthMethod, Profile};
 use crate::providers::ADMIN_SCOPES;
-use crate::secret::{ExposeSecret, SecretKind, SecretString};
+use crate::secret::{ExposeSecret, SecretString};
 use oauth2::{AuthorizationCode, Scope, TokenResponse as _};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -106,20 +106,18 @@ impl super::Registrations<'_> {
     /// secret (any confidential app may have one, whatever the profile signs
     /// in with).
     pub(crate) fn app_token(&self, p: &Profile) -> Result<SecretString> {
-        let certificate = self.certificates().credential(p.id)?;
-        let secret = match certificate {
-            Some(_) => None,
-            None => Some(self.store.read_secret(p.id, SecretKind::ClientSecret)?.ok_or_else(needs_admin)?),
-        };
-        let (client, ep) = client_for(p, secret.as_ref())?;
+        let auth = self.tokens().client_auth(p)?;
+        if matches!(auth, crate::oauth::credential::ClientAuth::Public) {
+            return Err(needs_admin());
+        }
+        let (client, ep) = client_for(p, auth.secret())?;
+        let assertion = auth.assertion(p, &ep.token, self.clock.now())?;
         let ctx = context_for(p, &ep);
         let http = crate::http::client()?;
         let base = crate::mail::graph::graph_base(p);
         let mut request = client.exchange_client_credentials().add_scope(Scope::new(format!("{base}/.default")));
-        if let Some(cred) = &certificate {
-            for (k, v) in crate::certificate::assertion_params(cred, p, &ep.token, self.clock.now())? {
-                request = request.add_extra_param(k, v);
-            }
+        for (k, v) in assertion.params()? {
+            request = request.add_extra_param(k, v);
         }
         let token =
             request.request(&crate::http::Bounded(&http, None)).map_err(|e| CoreError::from(failure(e, &ctx, &ep)))?;

@@ -70,6 +70,9 @@ pub(super) fn app(c: &mut Check, d: &ProfileDraft, existing: Existing, today: Da
         },
     };
     let has_secret = check_client_secret(c, d, existing, client_secret_id.as_deref());
+    // A certificate held or asked for is the other credential of a confidential app.
+    let has_credential =
+        has_secret || existing.has_certificate || !matches!(d.certificate, crate::records::CertificateRequest::Keep);
 
     // Scopes.
     let scopes: Vec<String> = d.scopes.split_whitespace().map(str::to_owned).collect();
@@ -90,8 +93,8 @@ pub(super) fn app(c: &mut Check, d: &ProfileDraft, existing: Existing, today: Da
                 ),
             );
         }
-        if ms && !has_secret && is_https_loopback(&redirect_uri) {
-            c.err("redirectUri", "https://localhost is a Web redirect in Entra, and Microsoft redeems a Web sign-in only with the client secret (AADSTS7000218). Without a secret, register http://localhost under Authentication → Mobile and desktop applications and use it here; or keep https://localhost and paste the secret's Value.");
+        if ms && !has_credential && is_https_loopback(&redirect_uri) {
+            c.err("redirectUri", "https://localhost is a Web redirect in Entra, and Microsoft redeems a Web sign-in only with the app's credential (AADSTS7000218). Without one, register http://localhost under Authentication → Mobile and desktop applications and use it here; or keep https://localhost and paste the secret's Value, or make a certificate for this profile.");
         }
     }
 
@@ -151,11 +154,9 @@ fn check_client_secret(c: &mut Check, d: &ProfileDraft, existing: Existing, secr
     // the other credential of an app-only Microsoft profile.
     use crate::records::CertificateRequest;
     let certificate_asked = !matches!(d.certificate, CertificateRequest::Keep);
-    if certificate_asked && (d.auth_method != AuthMethod::ClientCredentials || !d.provider.is_microsoft()) {
-        c.err(
-            "certificate",
-            "A certificate is the credential of a Microsoft profile signing in as an app (client credentials); choose that sign-in method, or leave the certificate out.",
-        );
+    let refusal = crate::profile::certificate_refusal(d.provider, d.auth_method, &d.redirect_uri);
+    if let (true, Some(why)) = (certificate_asked || existing.has_certificate, refusal) {
+        c.err("certificate", why);
     }
     if let CertificateRequest::Create { days } = d.certificate {
         if !(1..=crate::profile::CERTIFICATE_MAX_DAYS).contains(&days) {

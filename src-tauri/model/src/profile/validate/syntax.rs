@@ -45,6 +45,14 @@ pub fn is_loopback_host(h: &str) -> bool {
     h.eq_ignore_ascii_case("localhost") || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// `http://localhost…` or `http://127.0.0.1…`: a desktop app's loopback
+/// redirect, which Entra treats as a public client's (the loopback listener
+/// serves exactly these).
+pub fn is_public_loopback(uri: &str) -> bool {
+    url::Url::parse(uri)
+        .is_ok_and(|u| u.scheme() == "http" && matches!(u.host_str(), Some("localhost") | Some("127.0.0.1")))
+}
+
 /// `YYYY-MM-DD`.
 pub fn parse_date(s: &str) -> Option<Date> {
     let mut it = s.split('-');
