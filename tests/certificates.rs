@@ -152,6 +152,42 @@ fn the_watch_reads_a_certificates_end_like_a_secrets() {
     assert!(ics.contains("SUMMARY:Certificate expires: Short"), "{ics}");
 }
 
+/// Entra may end a key before its certificate does (an app-management
+/// policy's `asymmetricKeyLifetime`, an end set at upload): read from Graph,
+/// that end is the one the watch and the list count.
+#[test]
+fn entras_earlier_end_for_the_certificate_is_the_one_watched() {
+    let env = graph_env();
+    // The app may read its own registration (Application.Read.All).
+    let upload_readable = |env: &Env, der: &[u8], end: i64| {
+        let mut app = app_of(env).roles(&["Application.Read.All"]);
+        app.certificates.clear();
+        env.idp.register(app.certificate(der, end));
+    };
+    let der = exported(&env);
+    let in_days = |n: i64| time::OffsetDateTime::now_utc().unix_timestamp() + n * 86_400;
+    upload_readable(&env, &der, in_days(6) + 3600);
+    let badge = |env: &Env| {
+        let list: serde_json::Value =
+            serde_json::from_slice(&env.ok(&["profile", "list", "--json"], None).stdout).unwrap();
+        let row = list.as_array().map(|a| a[0].clone()).unwrap_or_else(|| list["profiles"][0].clone());
+        row["secretExpiry"]["text"].as_str().unwrap_or_default().to_owned()
+    };
+    assert_eq!(badge(&env), "Certificate expires in 365 days", "before Entra is read");
+    let o = env.ok(&["secret", "read-graph", "Catalyst"], None);
+    assert!(text(&o.stdout).contains("this profile's"), "{}", text(&o.stdout));
+    assert_eq!(badge(&env), "Certificate expires in 6 days");
+    let o = env.run(&["check", "--json"], None);
+    assert_eq!(o.status.code(), Some(2), "urgent at 6 days: {}", text(&o.stdout));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(r["items"][0]["detail"].as_str().unwrap().contains("in Entra"), "{r:#}");
+
+    // The registration check reads it too: Entra now keeps it a year.
+    upload_readable(&env, &der, in_days(200));
+    env.ok(&["registration", "check", "Catalyst"], None);
+    assert_eq!(badge(&env), "Certificate expires in 200 days");
+}
+
 #[test]
 fn an_export_carries_the_certificate_only_under_its_passphrase() {
     let env = graph_env();

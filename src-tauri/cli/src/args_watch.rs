@@ -26,8 +26,9 @@ pub enum SecretCommand {
         #[arg(long)]
         month_first: bool,
     },
-    /// Read the app's secrets from Microsoft Graph (needs Application.Read.All)
-    /// and fill in the profile's expiry.
+    /// Read the app's secrets and certificates from Microsoft Graph (needs
+    /// Application.Read.All): fill in the profile's secret expiry, and keep
+    /// Entra's end for its certificate (the watch counts the earlier end).
     ReadGraph {
         /// Profile name or id.
         profile: String,

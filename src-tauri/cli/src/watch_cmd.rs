@@ -178,9 +178,19 @@ pub fn secret(app: &Mailwarden, command: SecretCommand) -> Result<ExitCode, Core
                         s.expires.as_deref().unwrap_or("never")
                     );
                 }
+                for c in &r.certificates {
+                    let mine = if c.is_profiles { "  ← this profile's" } else { "" };
+                    println!(
+                        "certificate {}  {}  expires {}{mine}",
+                        c.thumbprint.as_deref().unwrap_or("(no thumbprint)"),
+                        c.description,
+                        c.expires.as_deref().unwrap_or("never")
+                    );
+                }
+                let holds_secret = v.has_client_secret;
                 if r.updated {
                     println!("The profile's Secret ID and expiry were filled in.");
-                } else if !r.secrets.iter().any(|s| s.is_profiles) {
+                } else if holds_secret && !r.secrets.iter().any(|s| s.is_profiles) {
                     eprintln!(
                         "None of the app's secrets matches this profile's (by Secret ID or hint): set the Secret ID."
                     );

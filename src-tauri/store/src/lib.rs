@@ -39,6 +39,7 @@ pub use watch::Watch;
 // The model's modules under the names this crate's code uses.
 pub use mailwarden_model::{clock, diagnosis, error, logging, paths, profile, records, secret, settings};
 
+pub use certificates::CertificateEnd;
 pub use meta::{DbMeta, KeyHome};
 pub use tokens::{Cached, Expect, TokenLock, TokenUpdate};
 pub use trash::DeletedProfile;

@@ -14,7 +14,7 @@ const SELECT: &str = "SELECT p.id, p.name, p.enabled, p.notes, p.provider, p.aut
     p.mailbox, p.from_address, p.domain, p.tenant, p.cloud, p.authority_url, p.client_id,
     p.client_secret_id, p.client_secret_expires, p.scopes, p.redirect_uri, p.auth_url, p.token_url,
     p.smtp_host, p.smtp_port, p.smtp_security, p.imap_host, p.imap_port, p.imap_security,
-    p.created_at, p.updated_at, p.graph_url, substr(c.not_after, 1, 10)
+    p.created_at, p.updated_at, p.graph_url, substr(min(c.not_after, coalesce(c.entra_end, c.not_after)), 1, 10)
     FROM profiles p LEFT JOIN certificates c ON c.profile_id = p.id";
 
 fn bad(col: usize, what: &str) -> rusqlite::Error {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 const SELECT: &str = "SELECT id, name, enabled, provider, auth_method, send_method, mailbox,
     client_secret_expires, from_address, notes, client_id, tenant, smtp_host, imap_host,
-    substr(c.not_after, 1, 10)
+    substr(min(c.not_after, coalesce(c.entra_end, c.not_after)), 1, 10)
     FROM profiles LEFT JOIN certificates c ON c.profile_id = profiles.id";
 
 /// Columns `cols`, each followed by a newline, in one string.

@@ -162,6 +162,10 @@ const STEPS: &[&str] = &[
     "#,
     // A custom cloud's Microsoft Graph endpoint, named instead of guessed.
     "ALTER TABLE profiles ADD COLUMN graph_url TEXT;",
+    // The end Entra keeps for a profile's certificate (`keyCredentials`'
+    // endDateTime, which may come before the certificate's own), as last read.
+    "ALTER TABLE certificates ADD COLUMN entra_end TEXT;
+     ALTER TABLE certificates ADD COLUMN entra_read_at TEXT;",
 ];
 
 /// Whether the schema is already the latest: one pragma read, so a read-only

@@ -445,7 +445,7 @@ expires: string | null,
  */
 isProfiles: boolean, };
 
-export type AppSecretsReport = { appName: string | null, secrets: Array<AppSecret>, 
+export type AppSecretsReport = { appName: string | null, secrets: Array<AppSecret>, certificates: Array<AppCertificate>, 
 /**
  * The profile's expiry (and Secret ID, if it was missing) were filled in.
  */

@@ -7,6 +7,7 @@ use super::{create, from_pem, info, public_pem, Credential};
 use crate::error::{CoreError, Result};
 use crate::profile::Profile;
 use crate::records::{CertificateInfo, CertificateRequest};
+use crate::registration::keys::KeyCredential;
 use crate::secret::SecretKind;
 use crate::secret::{ExposeSecret, SecretString};
 
@@ -113,6 +114,21 @@ impl Certificates<'_> {
                 create(&subject, *days, NewCertificate::default().bits, self.clock.now()).map(Some).map_err(field)
             }
             CertificateRequest::Pem { text } => from_pem(text.expose_secret()).map(Some).map_err(field),
+        }
+    }
+
+    /// Keep Entra's end for profile `id`'s certificate `thumbprint` from the
+    /// app's `keyCredentials` (for the watch; none when the app does not
+    /// hold it). A failure to keep it is logged, never the reader's failure.
+    pub(crate) fn note_entra_end(&self, id: i64, thumbprint: &str, keys: &[KeyCredential]) {
+        let mine = keys.iter().find(|k| k.thumbprint().as_deref() == Some(thumbprint));
+        let end = mine.and_then(|k| k.end_date_time.as_deref()).and_then(|e| {
+            let t = time::OffsetDateTime::parse(e, &time::format_description::well_known::Rfc3339).ok()?;
+            Some(crate::clock::rfc3339(t.to_offset(time::UtcOffset::UTC)))
+        });
+        let at = crate::clock::rfc3339(self.clock.now());
+        if let Err(e) = self.store.record_entra_end(id, thumbprint, end.as_deref(), &at) {
+            tracing::warn!(profile = id, error = %e, "Entra's end for the certificate not kept");
         }
     }
 

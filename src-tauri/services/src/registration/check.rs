@@ -351,6 +351,9 @@ impl super::Registrations<'_> {
                 (Actual::read(&dir, &p, &w, false)?, "the app itself (Application.Read.All)".to_owned())
             }
         };
+        if let (Some(c), Some(app)) = (&w.certificate, &actual.app) {
+            self.certificates().note_entra_end(p.id, &c.thumbprint, &app.key_credentials);
+        }
         let today = crate::clock::local_date(self.clock.now(), &self.clock.zone());
         let findings = compare(&p, &w, &actual, today);
         let mismatches = findings.iter().filter(|f| f.state == FindingState::Mismatch).count();

@@ -58,7 +58,7 @@ impl super::Watch<'_> {
         for s in self.store.list()?.iter().filter(|s| s.profile.enabled) {
             let p = &s.profile;
             if s.has_certificate {
-                if let Some((thumbprint, end)) = self.certificate_end(p.id)? {
+                if let Some((thumbprint, end, _)) = self.certificate_end(p.id)? {
                     cal.push(certificate_event(p, &thumbprint, end, &t));
                 }
             }
