@@ -166,7 +166,7 @@ fn entras_earlier_end_for_the_certificate_is_the_one_watched() {
     };
     let der = exported(&env);
     let in_days = |n: i64| time::OffsetDateTime::now_utc().unix_timestamp() + n * 86_400;
-    upload_readable(&env, &der, in_days(6) + 3600);
+    upload_readable(&env, &der, in_days(6));
     let badge = |env: &Env| {
         let list: serde_json::Value =
             serde_json::from_slice(&env.ok(&["profile", "list", "--json"], None).stdout).unwrap();

@@ -8,11 +8,11 @@ use crate::ipc_error::IpcError;
 use crate::transfer::ImportPick;
 use crate::watch::SettingsForm;
 use mailwarden_engine::{
-    AdminInfo, AppSecret, AppSecretsReport, AppStatus, ApplyReport, ApplyState, AttentionAction, AttentionItem,
-    AttentionKind, AuthMethod, AuthReport, Bounces, Catalog, CertificateInfo, CertificateRequest, CertificateRotation,
-    ChoiceOption, Choices, Claims, Cloud, ConfigFile, DateOrder, Defaults, DeliveryState, Device, DeviceCodePrompt,
-    DeviceDraft, Diagnosis, Envelope, ErrorCode, ExpiryBadge, ExpiryState, FieldChange, FieldError, Finding,
-    FindingState, Fix, GuideSection, GuideStep, HandoverRecord, HandoverSummary, HandoverValue, ImportAction,
+    AdminInfo, AppCertificate, AppSecret, AppSecretsReport, AppStatus, ApplyReport, ApplyState, AttentionAction,
+    AttentionItem, AttentionKind, AuthMethod, AuthReport, Bounces, Catalog, CertificateInfo, CertificateRequest,
+    CertificateRotation, ChoiceOption, Choices, Claims, Cloud, ConfigFile, DateOrder, Defaults, DeliveryState, Device,
+    DeviceCodePrompt, DeviceDraft, Diagnosis, Envelope, ErrorCode, ExpiryBadge, ExpiryState, FieldChange, FieldError,
+    Finding, FindingState, Fix, GuideSection, GuideStep, HandoverRecord, HandoverSummary, HandoverValue, ImportAction,
     ImportItem, ImportReport, InboundReport, InboundVia, KeyBackend, KeyInfo, ListSort, NewSecret, NewestMessage,
     OnConflict, Permission, PermissionKind, Plan, PlanStep, PortalRow, Profile, ProfileDraft, ProfileList,
     ProfileQuery, ProfileRow, ProfileSummary, ProfileView, Program, ProgramChoice, ProgramConfig, Provider,
@@ -45,7 +45,7 @@ pub fn render() -> String {
         ChoiceOption<()>, Catalog, KeyBackend, KeyInfo, AppStatus, ErrorCode, FieldError, Diagnosis, Fix, IpcError,
         TokenRecord, Claims, AuthReport, DeviceCodePrompt, ConnectProgress, SendReport, InboundReport, InboundVia, NewestMessage, TestKind, TestResult, TestStep,
         Thresholds, Settings, SettingsForm, AttentionKind, AttentionAction, AttentionItem, SecretRecord, DateOrder, PortalRow,
-        AppSecret, AppSecretsReport, NewSecret, RotateReport, RowApplied, SetupGuide, GuideSection, GuideStep, Permission, PermissionKind,
+        AppCertificate, AppSecret, AppSecretsReport, NewSecret, RotateReport, RowApplied, SetupGuide, GuideSection, GuideStep, Permission, PermissionKind,
         HandoverValue, HandoverRecord, HandoverSummary, Reveal, Program, ProgramChoice, ProgramConfig, ConfigFile,
         SetupProgress, SetupStep, StepId, StepState, OnConflict, ImportAction, FieldChange, ImportItem, ImportReport, ImportPick,
         RegistrationCheck, Finding, FindingState, Plan, PlanStep, ApplyReport, ApplyState, StepOutcome, AdminInfo,

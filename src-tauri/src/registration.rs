@@ -28,14 +28,14 @@ impl Admin {
         s.clone().filter(|x| x.profile_id == id)
     }
 
-    fn required(&self, id: i64, now: i64) -> Res<Arc<AdminSession>> {
+    pub(crate) fn required(&self, id: i64, now: i64) -> Res<Arc<AdminSession>> {
         self.for_profile(id, now)
             .ok_or_else(|| IpcError::flow("Sign in as an administrator first (the session ends after about an hour)."))
     }
 }
 
 /// Unix seconds by the engine's clock (not the system's: one clock per process).
-fn now(core: &mailwarden_engine::Mailwarden) -> i64 {
+pub(crate) fn now(core: &mailwarden_engine::Mailwarden) -> i64 {
     core.now().unix_timestamp()
 }
 

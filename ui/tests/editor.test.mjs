@@ -475,32 +475,3 @@ test('a second test message within seconds is refused with a reason, and can be 
   assert.deepEqual(sends.map((c) => c.args.force), [false, true]);
   await page.context().close();
 });
-
-test('an app-only profile makes its certificate in the Sign in step: thumbprint, validity, the .cer saved for the portal; no key in the page', async () => {
-  const page = await app.open([profile(1, 'Catalyst')]);
-  await page.getByTestId('profile-row').click();
-  await page.getByTestId('step-signIn').click();
-  const panel = page.getByTestId('certificate');
-  await panel.getByTestId('certificate-none').waitFor();
-  assert.match(await panel.innerText(), /Microsoft recommends a certificate/);
-  await panel.getByLabel('Valid for (days)').fill('2,000');
-  assert.match(await panel.innerText(), /From 1 to 1,095/);
-  assert.ok(await panel.getByRole('button', { name: 'Make a certificate' }).isDisabled());
-  await panel.getByLabel('Valid for (days)').fill('730');
-  await panel.getByRole('button', { name: 'Make a certificate' }).click();
-  await panel.getByTestId('certificate-thumbprint').waitFor();
-  assert.deepEqual((await calls(page, 'certificate_create')).map((c) => c.args), [{ id: 1, days: 730 }]);
-  assert.equal(await panel.getByTestId('certificate-subject').innerText(), 'CN=Mailwarden Catalyst');
-  assert.equal(await panel.getByTestId('certificate-valid').innerText(), '2026-12-07 to 2028-12-06');
-  assert.match(await page.getByTestId('connection').innerText(), /token with the certificate/);
-  assert.deepEqual(await primaries(page.locator('.editor')), ['Save the public certificate (.cer)…']);
-  await panel.getByRole('button', { name: /Save the public certificate/ }).click();
-  assert.match(await panel.getByTestId('certificate-saved').innerText(), /Saved to \/home\/me\/Catalyst\.cer/);
-  assert.ok(!(await page.content()).includes('PRIVATE KEY'), 'no key in the page');
-  await page.screenshot({ path: join(shots, 'ui-certificate.png') });
-  await panel.getByRole('button', { name: 'Remove…' }).click();
-  await page.getByTestId('confirm-ok').click();
-  await panel.getByTestId('certificate-none').waitFor();
-  assert.equal((await calls(page, 'certificate_remove')).length, 1);
-  await page.context().close();
-});

@@ -10,6 +10,18 @@
     if (['client-credentials', 'refresh-token', 'password'].includes(d.authMethod)) return true;
     return d.authMethod === 'auth-code' && !/^http:\/\/(localhost|127\.0\.0\.1)([:/]|$)/.test(d.redirectUri);
   }
+  /** A certificate as the core describes one, kept for profile `id`. */
+  function keepCertificate(id, days, subject, thumbprint) {
+    const p = state.profiles.find((x) => x.id === id);
+    state.certificates ??= {};
+    const end = new Date(Date.parse('2026-12-07T10:00:00Z') + days * 86400000).toISOString().replace('.000', '');
+    state.certificates[id] = {
+      thumbprint, thumbprintSha256: 'AB'.repeat(32), subject: subject ?? `CN=Mailwarden ${p.name}`,
+      notBefore: '2026-12-07T09:59:00Z', notAfter: end, keyBits: 2048,
+    };
+    p.hasCertificate = true;
+    return state.certificates[id];
+  }
   const seed = window.__SEED__ ?? [];
   const state = {
     profiles: structuredClone(seed).map((p) => ({ certificateFits: certificateFits(p), ...p })),
@@ -184,15 +196,30 @@
     certificate_show: ({ id }) => state.certificates?.[id] ?? null,
     certificate_create: ({ id, days }) => {
       if (days < 1 || days > 1095) throw invalid([{ field: 'certificateDays', message: 'A certificate made here is valid for 1 to 1095 days.' }]);
-      const p = state.profiles.find((x) => x.id === id);
-      state.certificates ??= {};
-      const end = new Date(Date.parse('2026-12-07T10:00:00Z') + days * 86400000).toISOString().replace('.000', '');
-      state.certificates[id] = {
-        thumbprint: '6D340EE9BC3A8589BD5FB163DCFF99467FD71614', thumbprintSha256: 'AB'.repeat(32),
-        subject: `CN=Mailwarden ${p.name}`, notBefore: '2026-12-07T09:59:00Z', notAfter: end, keyBits: 2048,
-      };
-      p.hasCertificate = true;
-      return state.certificates[id];
+      return keepCertificate(id, days, null, '6D340EE9BC3A8589BD5FB163DCFF99467FD71614');
+    },
+    // The file "picked" is state.pick: 'pem', or 'pfx' (passphrase "correct horse").
+    certificate_import: ({ id, passphrase }) => {
+      if (state.pick === 'pfx' && !passphrase) throw invalid([{ field: 'certificatePassphrase', message: 'This is a PFX (PKCS#12) file: type the passphrase it was exported with.' }]);
+      if (state.pick === 'pfx' && passphrase !== 'correct horse') throw invalid([{ field: 'certificatePassphrase', message: 'The passphrase does not open this PFX file.' }]);
+      return keepCertificate(id, 730, 'CN=mail.contoso.com', '0B2C6A1F0E5D4C3B2A190817263544536271809A');
+    },
+    certificate_export_pfx: ({ id, passphrase }) => {
+      if ([...passphrase].length < 8) throw invalid([{ field: 'passphrase', message: 'The passphrase must be at least 8 characters.' }]);
+      return `/home/me/${state.profiles.find((x) => x.id === id).name}.pfx`;
+    },
+    // The app may not change itself while state.rotateDenied; an administrator may.
+    certificate_rotate: ({ id, days, asAdmin }) => {
+      if (!asAdmin && state.rotateDenied) {
+        throw { code: 'auth', message: 'Microsoft Graph would not let the app add the certificate', field: null, fields: [], diagnosis: {
+          code: 'graph_own_keys_denied', title: 'Microsoft Graph would not let the app add the certificate',
+          cause: 'An app adds and removes its own certificates only while it is an owner of itself and holds the **Application.ReadWrite.OwnedBy** application permission with admin consent.',
+          steps: ['Or rotate as an administrator now.'], codes: ['Authorization_RequestDenied'], fixes: ['rotateAsAdmin'], traceId: null, correlationId: null, timestamp: null, description: null, transcript: [] } };
+      }
+      if (asAdmin && state.admin?.profileId !== id) throw { code: 'flow', message: 'Sign in as an administrator first (the session ends after about an hour).', field: null, fields: [], diagnosis: null };
+      const old = state.certificates[id].thumbprint;
+      const made = keepCertificate(id, days, null, 'F00D'.repeat(10));
+      return { new: made, oldThumbprint: old, by: asAdmin ? state.admin.account : 'the app itself', oldLeft: null };
     },
     certificate_save_public: ({ id }) => `/home/me/${state.profiles.find((x) => x.id === id).name}.cer`,
     certificate_remove: ({ id }) => {

@@ -4,38 +4,10 @@
 //! only as a PFX under a passphrase, recorded as a hand-over.
 
 use crate::args_certificate::CertificateCommand;
+use mailwarden_engine::{read_certificate_file as read_file, write_private};
 use mailwarden_engine::{CertificateInfo, CoreError, Mailwarden, NewCertificate};
 use std::path::Path;
 use std::process::ExitCode;
-
-/// A certificate file's bytes, bounded (a certificate and key are a few KB).
-fn read_file(path: &Path) -> Result<Vec<u8>, CoreError> {
-    const LIMIT: u64 = 1024 * 1024;
-    let io = |e: std::io::Error| CoreError::Io { context: format!("Could not read {}", path.display()), source: e };
-    let len = std::fs::metadata(path).map_err(io)?.len();
-    if len > LIMIT {
-        return Err(CoreError::invalid(
-            "certificateFile",
-            format!("{} is {len} bytes: not a certificate file.", path.display()),
-        ));
-    }
-    std::fs::read(path).map_err(io)
-}
-
-/// PEM text (else a PFX file's binary).
-fn is_pem(bytes: &[u8]) -> bool {
-    std::str::from_utf8(bytes).is_ok_and(|t| t.contains("-----BEGIN "))
-}
-
-/// Write `bytes` to a new file only its owner may read.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    o.open(path)?.write_all(bytes)
-}
 
 /// A PEM file's text, bounded.
 pub(crate) fn read_pem(path: &Path) -> Result<String, CoreError> {
@@ -72,18 +44,17 @@ pub fn run(app: &Mailwarden, command: CertificateCommand) -> Result<ExitCode, Co
         }
         CertificateCommand::Import { profile, file, key_file, passphrase_stdin, json } => {
             let p = app.profiles().resolve(&profile)?.profile;
-            let bytes = read_file(&file)?;
-            let info = if is_pem(&bytes) {
-                let mut text = String::from_utf8_lossy(&bytes).into_owned();
-                if let Some(k) = key_file {
-                    text.push('\n');
-                    text.push_str(&read_pem(&k)?);
-                }
-                app.certificates().import_pem(p.id, &text)?
-            } else {
-                let pass = crate::transfer_cmd::passphrase(passphrase_stdin, false)?;
-                app.certificates().import_pfx(p.id, &bytes, &pass)?
+            let mut bytes = read_file(&file)?;
+            if let Some(k) = key_file {
+                bytes.push(b'\n');
+                bytes.extend_from_slice(read_pem(&k)?.as_bytes());
+            }
+            // A PFX's passphrase comes from standard input (never argv).
+            let pass = match mailwarden_engine::is_pem(&bytes) {
+                true => None,
+                false => Some(crate::transfer_cmd::passphrase(passphrase_stdin, false)?),
             };
+            let info = app.certificates().import_bytes(p.id, &bytes, pass.as_ref())?;
             print(&info, json);
         }
         CertificateCommand::ExportPfx { profile, output, passphrase_stdin } => {

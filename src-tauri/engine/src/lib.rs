@@ -43,7 +43,9 @@ pub use mailwarden_services::oauth::xoauth2::encoded as xoauth2_string;
 pub use mailwarden_services::oauth::{AuthReport, Claims, Issued, TokenNeed, TokenRecord};
 
 // Certificate credentials.
-pub use mailwarden_services::certificate::{CertificateRotation, Certificates, NewCertificate};
+pub use mailwarden_services::certificate::{
+    is_pem, read_certificate_file, write_private, CertificateRotation, Certificates, NewCertificate,
+};
 pub use mailwarden_services::records::{CertificateInfo, CertificateRequest};
 
 // Tests of a profile: sending and reading.
@@ -64,7 +66,7 @@ pub use mailwarden_services::registration::{
 
 // The expiry watch and secret rotation.
 pub use mailwarden_services::watch::calendar::secrets_blade_url;
-pub use mailwarden_services::watch::graph_secrets::{AppSecret, AppSecretsReport};
+pub use mailwarden_services::watch::graph_secrets::{AppCertificate, AppSecret, AppSecretsReport};
 pub use mailwarden_services::watch::history::SecretRecord;
 pub use mailwarden_services::watch::portal_row::{parse_portal_row, DateOrder, PortalRow, RowApplied};
 pub use mailwarden_services::watch::rotate::{NewSecret, RotateReport};

@@ -243,7 +243,7 @@ fixes: Array<Fix>,
  */
 retryAfterSecs?: number, };
 
-export type Fix = "resetScopes" | "replaceSecret" | "reconnect";
+export type Fix = "resetScopes" | "replaceSecret" | "reconnect" | "rotateAsAdmin";
 
 export type IpcError = { code: ErrorCode, message: string, 
 /**
@@ -434,6 +434,20 @@ hint: string | null,
  * The value was cut off by the portal (`...`): it cannot be the secret.
  */
 valueTruncated: boolean, };
+
+export type AppCertificate = { 
+/**
+ * SHA-1, upper-case hex (the portal's Thumbprint column).
+ */
+thumbprint: string | null, description: string, 
+/**
+ * The local date Entra stops taking it, `YYYY-MM-DD`.
+ */
+expires: string | null, 
+/**
+ * This is the certificate the profile signs in with.
+ */
+isProfiles: boolean, };
 
 export type AppSecret = { secretId: string, description: string, hint: string | null, 
 /**

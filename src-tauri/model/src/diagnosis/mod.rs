@@ -140,6 +140,9 @@ pub enum Fix {
     ReplaceSecret,
     /// Sign in to the account again.
     Reconnect,
+    /// Rotate the certificate with an administrator's sign-in (the app may
+    /// not change itself).
+    RotateAsAdmin,
 }
 
 /// The fixes a diagnosis's steps name, by its code: said here once, for
@@ -158,6 +161,7 @@ fn fixes_for(code: &str) -> Vec<Fix> {
         | "oauth_invalid_grant" => vec![Fix::Reconnect],
         "aadsts70011" | "aadsts1002012" | "oauth_invalid_scope" => vec![Fix::ResetScopes],
         "graph_invalid_token" | "missing_scope" => vec![Fix::ResetScopes, Fix::Reconnect],
+        "graph_own_keys_denied" => vec![Fix::RotateAsAdmin],
         _ => Vec::new(),
     }
 }

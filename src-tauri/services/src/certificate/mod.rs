@@ -26,9 +26,11 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
+mod files;
 mod pfx;
 mod rotate;
 mod service;
+pub use files::{is_pem, read_certificate_file, write_private};
 pub use pfx::{from_pfx, to_pfx};
 pub use rotate::CertificateRotation;
 pub use service::{Certificates, NewCertificate};
