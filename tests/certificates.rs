@@ -51,6 +51,15 @@ fn a_certificate_made_here_signs_in_and_sends_with_no_secret() {
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(r["reply"], "202 Accepted");
     assert_eq!(env.idp.count("client_credentials"), 1, "the cached token served the send");
+    // Graph's inbound check reads the inbox with a token signed the same way.
+    let mut app = app_of(&env).roles(&["Mail.Read"]);
+    app.certificates.clear();
+    env.idp.register(app.certificate(&der, in_a_year()));
+    env.ok(&["disconnect", "Catalyst"], None);
+    let o = env.ok(&["test", "imap", "Catalyst", "--json"], None);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((r["via"].as_str(), r["mailbox"].as_str()), (Some("graph"), Some("ops@contoso.com")), "{r}");
+    assert_eq!(env.idp.count("client_credentials"), 2, "a new token, asked for with an assertion");
 
     // The key: sealed in the database, never in the log or any output.
     let db = std::fs::read(env.db.path()).unwrap();
