@@ -150,3 +150,62 @@ fn seed_004_with_a_certificate_made_registered_watched_and_rotated_in_the_window
     j.shot("rotated");
     j.press("Test sign-in", "[data-testid=auth-report]", "Mail.Send");
 }
+
+/// The app may not change itself (no Application.ReadWrite.OwnedBy, not its
+/// own owner): Rotate in the window ends in Graph's refusal, named, and the
+/// card's "Rotate as an administrator…" signs the administrator in (the
+/// browser) and rotates with their session — the new key added, proven,
+/// switched to, the old one removed.
+#[test]
+fn a_rotation_the_app_may_not_make_is_made_by_an_administrator_from_the_card() {
+    let idp = Idp::start();
+    idp.with_admin(TENANT, "admin@contoso.com");
+    idp.state.lock().unwrap().user = "admin@contoso.com".into();
+    let mut j = mailwarden_tests::journey::Journey::start("004-certificate-admin", &idp);
+    j.new_profile();
+    j.choose("authMethod", "client-credentials");
+    j.choose("sendMethod", "graph");
+    j.choose("cloud", "custom");
+    j.fill("name", "Catalyst");
+    j.fill("authorityUrl", &idp.base);
+    j.fill("tenant", TENANT);
+    j.fill("clientId", CLIENT);
+    j.fill("scopes", &format!("{}/.default", idp.base));
+    j.fill("mailbox", "catalyst@contoso.com");
+    // With its client ID known, it needs its credential now: a certificate,
+    // made with the save, instead of a secret.
+    // (Centred first: the step's sticky actions bar would take a click at the edge.)
+    j.s.script("document.getElementById('certificate').scrollIntoView({block: 'center'});");
+    j.s.find("#certificate").click();
+    j.s.find("[data-testid=certificate-on-save]");
+    j.save_and_go_on();
+    j.step("signIn");
+    j.wait_text("[data-testid=certificate-thumbprint]", "", 20);
+    let first = j.s.text_of("[data-testid=certificate-thumbprint]").trim().to_owned();
+    // Uploaded by hand in the portal: the app knows it, may read itself, no more.
+    let cer = j.db.dir.path().join("catalyst.cer");
+    let o = j.db.run(&["certificate", "export-public", "Catalyst", "-o", cer.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let der = mailwarden_tests::der_of_pem(&std::fs::read_to_string(&cer).unwrap());
+    let end = time::OffsetDateTime::now_utc().unix_timestamp() + 365 * 86_400;
+    idp.register(App::new(CLIENT, TENANT).roles(&["Mail.Send", "Application.Read.All"]).certificate(&der, end));
+
+    j.s.find("[data-testid=certificate-rotate]").click();
+    j.s.wait_until("Graph's refusal", 30, |s| s.count("[data-testid=certificate] [data-testid=diagnosis]") == 1);
+    let card = j.s.text_of("[data-testid=certificate] [data-testid=diagnosis]");
+    assert!(card.contains("would not let the app add the certificate"), "{card}");
+    assert!(card.contains("Application.ReadWrite.OwnedBy"), "{card}");
+    j.shot("rotation-refused");
+    j.s.button("Rotate as an administrator…").click();
+    j.wait_text("[data-testid=certificate-rotated]", "Rotated by admin@contoso.com", 40);
+    let second = j.s.text_of("[data-testid=certificate-thumbprint]").trim().to_owned();
+    assert_ne!(first, second, "a new certificate");
+    {
+        let s = idp.state.lock().unwrap();
+        let on_app: Vec<String> =
+            s.apps[CLIENT].certificates.iter().map(|k| mailwarden_tests::thumbprint_of(&k.der)).collect();
+        assert_eq!(on_app, [second.clone()], "the new one on the app, the old one removed");
+    }
+    j.shot("rotated-by-admin");
+    j.press("Test sign-in", "[data-testid=auth-report]", "Mail.Send");
+}

@@ -261,6 +261,12 @@ pub fn text(b: &[u8]) -> String {
 }
 
 /// The DER inside one PEM block (a certificate exported for the portal).
+/// A certificate's thumbprint as Entra shows it (SHA-1, upper-case hex).
+pub fn thumbprint_of(der: &[u8]) -> String {
+    use sha1::Digest;
+    sha1::Sha1::digest(der).iter().map(|b| format!("{b:02X}")).collect()
+}
+
 pub fn der_of_pem(pem: &str) -> Vec<u8> {
     use base64::Engine;
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();

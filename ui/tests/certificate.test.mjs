@@ -122,3 +122,22 @@ test('when Graph will not let the app rotate its certificate, an administrator s
   assert.equal((await calls(page, 'registration_sign_in')).length, 1);
   await page.context().close();
 });
+
+test('a new app-only profile with its client ID takes a certificate made with its save instead of a secret', async () => {
+  const page = await app.open([]);
+  await page.keyboard.press('Control+n');
+  await page.getByLabel('Sign-in method').selectOption('client-credentials');
+  const choice = page.getByTestId('credential-choice');
+  await choice.waitFor();
+  assert.ok(await page.getByLabel('Client secret (Value)').isVisible());
+  await choice.getByLabel(/A certificate, made when you save/).check();
+  await page.getByTestId('certificate-on-save').waitFor();
+  assert.equal(await page.getByLabel('Client secret (Value)').count(), 0, 'no secret asked for');
+  await page.getByLabel('Name').fill('Scanner');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.waitForFunction(() => window.__BACKEND__.calls.some((c) => c.cmd === 'save_profile'));
+  const saved = (await calls(page, 'save_profile'))[0].args.draft;
+  assert.deepEqual(saved.certificate, { action: 'create', days: 365 });
+  assert.equal(saved.clientSecret.action, 'keep');
+  await page.context().close();
+});

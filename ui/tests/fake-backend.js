@@ -117,6 +117,7 @@
         certificateFits: certificateFits(draft),
       };
       state.profiles = state.profiles.filter((p) => p.id !== view.id).concat([view]);
+      if (draft.certificate?.action === 'create') keepCertificate(view.id, draft.certificate.days, null, '6D340EE9BC3A8589BD5FB163DCFF99467FD71614');
       return view;
     },
     set_unsaved: () => null,
