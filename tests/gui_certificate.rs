@@ -204,7 +204,7 @@ fn a_rotation_the_app_may_not_make_is_made_by_an_administrator_from_the_card() {
         let s = idp.state.lock().unwrap();
         let on_app: Vec<String> =
             s.apps[CLIENT].certificates.iter().map(|k| mailwarden_tests::thumbprint_of(&k.der)).collect();
-        assert_eq!(on_app, [second.clone()], "the new one on the app, the old one removed");
+        assert_eq!(on_app, std::slice::from_ref(&second), "the new one on the app, the old one removed");
     }
     j.shot("rotated-by-admin");
     j.press("Test sign-in", "[data-testid=auth-report]", "Mail.Send");
