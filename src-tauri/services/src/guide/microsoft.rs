@@ -175,10 +175,12 @@ pub(crate) fn permission_rows(p: &Profile, certificate: bool) -> Vec<Permission>
     } else {
         row((GRAPH, "offline_access"), kind, "a refresh token, so the sign-in lasts")
     });
+    // An application permission whatever the sign-in: the app's own token
+    // (client credentials, signed by the certificate) changes its keys.
     if certificate {
         rows.push(row(
             (GRAPH, OWNED_BY),
-            kind,
+            PermissionKind::Application,
             "optional: rotate the certificate without an administrator (the app an owner of itself)",
         ));
     }

@@ -151,3 +151,29 @@ fn only_the_guides_own_links_are_links() {
         assert!(!g.links_to(other), "{other}");
     }
 }
+
+/// Seed 001's Web app with a certificate where the seed has a secret: the
+/// guide says to upload it (no secret section), the mail permissions stay
+/// delegated, and the one that lets the app rotate its own key is an
+/// application permission, as Graph has it.
+#[test]
+fn a_web_app_with_a_certificate_is_told_to_upload_it() {
+    let p = profile(AuthMethod::AuthCode, SendMethod::Smtp, |d| {
+        d.redirect_uri = "https://localhost".into();
+        d.certificate = crate::records::CertificateRequest::Create { days: 365 };
+    });
+    let info = crate::records::CertificateInfo {
+        thumbprint: "6D340EE9BC3A8589BD5FB163DCFF99467FD71614".into(),
+        thumbprint_sha256: "AB".repeat(32),
+        subject: "CN=Mailwarden Catalyst outbound".into(),
+        not_before: "2026-12-07T09:59:00Z".into(),
+        not_after: "2027-12-07T10:00:00Z".into(),
+        key_bits: 2048,
+    };
+    let g = super::guide_with(&p, Some(&info));
+    assert!(titles(&g).contains(&"Certificate") && !titles(&g).contains(&"Client secret"), "{:?}", titles(&g));
+    let perms = permissions(&g);
+    assert!(perms.iter().any(|r| r.1 == "SMTP.Send" && r.2 == PermissionKind::Delegated), "{perms:?}");
+    let owned_by = perms.iter().find(|r| r.1 == "Application.ReadWrite.OwnedBy").expect("the rotation permission");
+    assert_eq!(owned_by.2, PermissionKind::Application);
+}
