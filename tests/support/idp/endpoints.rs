@@ -29,6 +29,10 @@ fn resources(scopes: &[String]) -> Vec<String> {
 
 pub fn handle(st: &Mutex<State>, _base: &str, req: &Request) -> Response {
     let parts: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
+    if parts.first() == Some(&"v1.0") && req.body.len() > 4 * 1024 * 1024 {
+        return super::graph::graph_error(413, "RequestEntityTooLarge", "The request is larger than 4 MB.");
+    }
+    let not_found = || super::graph::graph_error(400, "BadRequest", "Resource not found for the segment.");
     match (req.method.as_str(), parts.as_slice()) {
         ("GET", [tenant, "oauth2", "v2.0", "authorize"]) => authorize(st, tenant, req),
         ("POST", [tenant, "oauth2", "v2.0", "token"]) => token(st, _base, tenant, req),
@@ -42,8 +46,14 @@ pub fn handle(st: &Mutex<State>, _base: &str, req: &Request) -> Response {
         ("GET", ["v1.0", "users", user, "mailFolders", "inbox", rest @ ..]) => {
             super::graph::inbox(st, _base, req, Some(user), rest == ["messages"])
         }
-        (_, ["v1.0", rest @ ..]) => super::directory::route(st, _base, req, rest)
-            .unwrap_or_else(|| super::graph::graph_error(400, "BadRequest", "Resource not found for the segment.")),
+        ("PUT", ["upload", session]) => super::drafts::put(st, req, session),
+        (_, ["v1.0", "me", "messages", rest @ ..]) => {
+            super::drafts::route(st, _base, req, None, rest).unwrap_or_else(not_found)
+        }
+        (_, ["v1.0", "users", user, "messages", rest @ ..]) => {
+            super::drafts::route(st, _base, req, Some(user), rest).unwrap_or_else(not_found)
+        }
+        (_, ["v1.0", rest @ ..]) => super::directory::route(st, _base, req, rest).unwrap_or_else(not_found),
         _ => Response::html(404, "Not found"),
     }
 }

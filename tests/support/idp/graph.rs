@@ -55,8 +55,7 @@ pub(super) fn send_mail(st: &Mutex<State>, base: &str, req: &Request, user: Opti
     };
     let mime = req.headers.get("content-type").is_some_and(|c| c.starts_with("text/plain"));
     let body: serde_json::Value = if mime {
-        // A MIME message, base64 (Graph's "send mail in MIME format"): read
-        // as Graph does, into the same message shape as a JSON send.
+        // A MIME message, base64 (Graph's "send mail in MIME format").
         let Some(message) = base64::engine::general_purpose::STANDARD
             .decode(req.body.trim_ascii())
             .ok()
@@ -64,44 +63,10 @@ pub(super) fn send_mail(st: &Mutex<State>, base: &str, req: &Request, user: Opti
         else {
             return graph_error(400, "ErrorMimeContentInvalidBase64String", "Invalid base64 string for MIME content.");
         };
-        // Graph reads the recipients from the To, Cc and Bcc headers (all of
-        // them, groups and folded lines included) and sends to each; the
-        // copy recipients get has no Bcc header.
-        let parsed = mail_parser::MessageParser::default().parse_headers(message.as_bytes());
-        let list = |name: mail_parser::HeaderName<'static>| -> Vec<serde_json::Value> {
-            parsed
-                .as_ref()
-                .map(|m| {
-                    m.header_values(name)
-                        .filter_map(|v| v.as_address())
-                        .flat_map(|a| a.iter().filter_map(|a| a.address()).map(str::to_owned).collect::<Vec<_>>())
-                        .map(|a| serde_json::json!({"emailAddress": {"address": a}}))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let (to, cc, bcc) =
-            (list(mail_parser::HeaderName::To), list(mail_parser::HeaderName::Cc), list(mail_parser::HeaderName::Bcc));
-        if to.is_empty() && cc.is_empty() && bcc.is_empty() {
-            return graph_error(400, "ErrorMimeContentInvalid", "The MIME content has no recipients.");
+        match read_mime(message) {
+            Ok(v) => v,
+            Err(r) => return r,
         }
-        let header = |name: &str| {
-            parsed.as_ref().and_then(|m| m.header_raw(name)).map(|v| v.trim().to_owned()).unwrap_or_default()
-        };
-        let delivered: Vec<String> = to
-            .iter()
-            .chain(&cc)
-            .chain(&bcc)
-            .filter_map(|r| r["emailAddress"]["address"].as_str().map(str::to_lowercase))
-            .collect();
-        serde_json::json!({"message": {
-            "subject": header("subject"),
-            "internetMessageId": header("message-id"),
-            "toRecipients": to,
-            "ccRecipients": cc,
-            "bccRecipients": bcc,
-            "contentType": header("content-type"),
-        }, "mime": true, "raw": message, "deliveredTo": delivered})
     } else {
         serde_json::from_slice(&req.body).unwrap_or_default()
     };
@@ -109,10 +74,55 @@ pub(super) fn send_mail(st: &Mutex<State>, base: &str, req: &Request, user: Opti
     Response { status: 202, headers: vec![], body: Vec::new() }
 }
 
+/// A MIME message read as Graph does, into the same shape as a JSON send:
+/// the recipients from the To, Cc and Bcc headers (all of them, groups and
+/// folded lines included; the copy recipients get has no Bcc header).
+pub(super) fn read_mime(message: String) -> Result<serde_json::Value, Response> {
+    let parsed = mail_parser::MessageParser::default().parse_headers(message.as_bytes());
+    let list = |name: mail_parser::HeaderName<'static>| -> Vec<serde_json::Value> {
+        parsed
+            .as_ref()
+            .map(|m| {
+                m.header_values(name)
+                    .filter_map(|v| v.as_address())
+                    .flat_map(|a| a.iter().filter_map(|a| a.address()).map(str::to_owned).collect::<Vec<_>>())
+                    .map(|a| serde_json::json!({"emailAddress": {"address": a}}))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (to, cc, bcc) =
+        (list(mail_parser::HeaderName::To), list(mail_parser::HeaderName::Cc), list(mail_parser::HeaderName::Bcc));
+    if to.is_empty() && cc.is_empty() && bcc.is_empty() {
+        return Err(graph_error(400, "ErrorMimeContentInvalid", "The MIME content has no recipients."));
+    }
+    let header =
+        |name: &str| parsed.as_ref().and_then(|m| m.header_raw(name)).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let delivered: Vec<String> = to
+        .iter()
+        .chain(&cc)
+        .chain(&bcc)
+        .filter_map(|r| r["emailAddress"]["address"].as_str().map(str::to_lowercase))
+        .collect();
+    Ok(serde_json::json!({"message": {
+        "subject": header("subject"),
+        "internetMessageId": header("message-id"),
+        "toRecipients": to,
+        "ccRecipients": cc,
+        "bccRecipients": bcc,
+        "contentType": header("content-type"),
+    }, "mime": true, "raw": message, "deliveredTo": delivered}))
+}
+
 /// The mailbox a Graph call acts on (`/me`: the token's user), when the token
 /// holds `permission` (a scope delegated, a role app-only) and Exchange has
 /// the mailbox and lets the app reach it; else Graph's refusal.
-fn mailbox_for(s: &State, c: &serde_json::Value, user: Option<&str>, permission: &str) -> Result<String, Response> {
+pub(super) fn mailbox_for(
+    s: &State,
+    c: &serde_json::Value,
+    user: Option<&str>,
+    permission: &str,
+) -> Result<String, Response> {
     let delegated = c["upn"].is_string();
     let mailbox = match (user, delegated) {
         (None, false) => {

@@ -47,6 +47,28 @@ fn decode(s: &str) -> HashMap<String, String> {
     url::form_urlencoded::parse(s.as_bytes()).into_owned().collect()
 }
 
+/// A path with its `%XX` escapes decoded, as servers route on it (a Graph
+/// message ID's `=` arrives as `%3D`).
+fn percent_decoded(path: &str) -> String {
+    let b = path.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 pub fn read_request(stream: &mut impl Read) -> Option<Request> {
     let mut r = BufReader::new(stream);
     let mut line = String::new();
@@ -75,18 +97,22 @@ pub fn read_request(stream: &mut impl Read) -> Option<Request> {
     } else {
         HashMap::new()
     };
-    Some(Request { method, path: path.to_owned(), query: decode(q), headers, form, body })
+    Some(Request { method, path: percent_decoded(path), query: decode(q), headers, form, body })
 }
 
 pub fn write_response(stream: &mut impl Write, r: &Response) {
     let reason = match r.status {
         200 => "OK",
+        201 => "Created",
         202 => "Accepted",
+        204 => "No Content",
         302 => "Found",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
+        413 => "Payload Too Large",
+        416 => "Range Not Satisfiable",
         _ => "Status",
     };
     let mut head =

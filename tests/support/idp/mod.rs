@@ -9,6 +9,7 @@ mod answers;
 mod apis;
 pub mod assertion;
 pub mod directory;
+pub mod drafts;
 mod endpoints;
 pub mod graph;
 pub mod http;
@@ -154,6 +155,9 @@ pub struct State {
     pub graph_unlicensed: std::collections::HashSet<String>,
     pub graph_policy_denied: std::collections::HashSet<String>,
     pub graph_sent: Vec<(String, serde_json::Value)>,
+    /// Graph drafts by id, and attachment upload sessions by id.
+    pub drafts: HashMap<String, drafts::Draft>,
+    pub uploads: HashMap<String, drafts::Upload>,
     /// Graph: each mailbox's inbox (Mail.Read).
     pub graph_inbox: HashMap<String, Vec<graph::InboxMessage>>,
     /// Extra claim bytes in delegated access tokens (realistic 3 KB tokens).

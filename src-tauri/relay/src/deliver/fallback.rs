@@ -1,15 +1,19 @@
-//! The route for a message Graph cannot carry: by SMTP through another
-//! profile of the same mailbox, or held saying what would carry it.
+//! The route for a message Graph cannot carry in one request: by SMTP
+//! through another profile of the same mailbox, else by Graph as a draft
+//! with its attachments uploaded (`mail::graph_large`), or held saying what
+//! would carry it.
 
 use crate::diagnosis::Diagnosis;
 use crate::profile::{Profile, SendMethod};
 
 /// The route for a message: the profile's own, unless it sends by Graph and
-/// Graph cannot carry this message — over Graph's 4 MB request limit, or
-/// with `To`/`Cc` naming people outside the envelope (Graph would send to
-/// them too) — then by SMTP through another enabled profile of the same
-/// mailbox, provider and tenant (Exchange Online takes 35 MB there, and SMTP
-/// delivers to the envelope alone). Without one the message is held, saying so.
+/// Graph cannot carry this message in one request — over Graph's 4 MB
+/// request limit, or with `To`/`Cc` naming people outside the envelope
+/// (Graph would send to them too) — then by SMTP through another enabled
+/// profile of the same mailbox, provider and tenant (Exchange Online takes
+/// 35 MB there, and SMTP delivers to the envelope alone). Without one, a
+/// large message whose attachments make it large still goes by Graph (a
+/// draft, its attachments uploaded); anything else is held, saying so.
 pub(super) fn route<'a>(
     profile: Profile,
     others: impl IntoIterator<Item = &'a Profile>,
@@ -43,13 +47,16 @@ pub(super) fn route<'a>(
     if !outside.is_empty() {
         return Err(Box::new(crate::mail::envelope::outside_diagnosis(&outside, &profile.mailbox)));
     }
+    let why = match crate::mail::graph_large::split(message) {
+        Ok(_) => return Ok(profile),
+        Err(d) => d.cause,
+    };
     Err(Box::new(Diagnosis::new(
         "relay_graph_too_large",
         "The message is too large for Microsoft Graph",
         format!(
-            "Profile “{}” sends through Graph, which takes requests up to 4 MB (about 3 MB of message); this one is {} KB.",
+            "Profile “{}” sends through Graph, which takes requests up to 4 MB (about 3 MB of message) and larger attachments separately; {why}",
             profile.name,
-            message.len() / 1024
         ),
         vec![
             format!(
@@ -97,7 +104,12 @@ mod tests {
             "too large: SMTP"
         );
         let held = route(graph.clone(), [&disabled, &other_tenant], &big, &to).unwrap_err();
-        assert_eq!(held.code, "relay_graph_too_large");
+        assert_eq!(held.code, "relay_graph_too_large", "a text too large even without attachments");
+        assert!(held.cause.contains("over 3 MB even without its attachments"), "{}", held.cause);
+        let mut scan = b"To: ops@contoso.com\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\ntext\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\n".to_vec();
+        scan.resize(5 << 20, b'a');
+        scan.extend_from_slice(b"\r\n--b--\r\n");
+        assert_eq!(route(graph.clone(), [], &scan, &to).unwrap().id, 1, "a large attachment: Graph, as a draft");
         assert!(held.steps[0].contains("erp@contoso.com"), "{:?}", held.steps);
 
         let bcc = b"To: ops@contoso.com, boss@contoso.com\r\nSubject: s\r\n\r\nbody\r\n";

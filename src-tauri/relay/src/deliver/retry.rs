@@ -31,9 +31,15 @@ impl Outcome {
     }
 }
 
-/// Whether a failure may clear by itself.
+/// Whether a failure may clear by itself: throttling and outages, and an
+/// SMTP server's 4xx reply (temporary, RFC 5321). Graph's answers carry
+/// their HTTP status first, where a 4xx (403: a permission missing) is
+/// no less final for being in the 400s; its throttling (429) and timeouts
+/// are diagnosed as such already.
 fn transient(d: &Diagnosis) -> bool {
-    crate::diagnosis::transient_code(&d.code) || d.codes.first().is_some_and(|c| c.starts_with('4') && c.len() == 3)
+    let smtp_temporary =
+        !d.code.starts_with("graph_") && d.codes.first().is_some_and(|c| c.starts_with('4') && c.len() == 3);
+    crate::diagnosis::transient_code(&d.code) || smtp_temporary
 }
 
 /// Seconds until the next try after `attempts` failed ones: 5 s, 10 s, 20 s …
@@ -81,5 +87,12 @@ mod tests {
             o => panic!("a revoked grant does not clear by itself: {o:?}"),
         }
         assert!(matches!(Outcome::of_failure(CoreError::Flow("the network is down".into())), Outcome::Retry(_, None)));
+        match Outcome::of_failure(CoreError::Auth(Box::new(diagnosis(
+            "graph_access_denied",
+            &["403", "ErrorAccessDenied"],
+        )))) {
+            Outcome::Hold(d) => assert_eq!(d.code, "graph_access_denied"),
+            o => panic!("Graph's 403 (a permission missing) does not clear by itself: {o:?}"),
+        }
     }
 }

@@ -19,14 +19,14 @@ pub use crate::profile::ROPC_DISCOURAGED;
 
 const NEW_REGISTRATION: &str = "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/CreateApplicationBlade";
 
-pub(super) fn sections(p: &Profile, certificate: Option<&CertificateInfo>) -> Vec<Section> {
+pub(super) fn sections(p: &Profile, certificate: Option<&CertificateInfo>, relays: bool) -> Vec<Section> {
     let mut out = vec![register(p)];
     out.extend(authentication(p));
     match certificate {
         Some(c) => out.push(certificate_section(p, c)),
         None => out.extend(secret(p)),
     }
-    out.push(permissions(p, certificate.is_some()));
+    out.push(permissions(p, super::Uses { certificate: certificate.is_some(), relays }));
     out.extend(exchange(p));
     out
 }
@@ -149,7 +149,7 @@ fn row((api, permission): (&str, &str), kind: PermissionKind, why: &str) -> Perm
 
 /// The permissions this profile's jobs need (the same table the sign-in
 /// diagnosis names: `providers::mail_permission`), plus what the app asks besides.
-pub(crate) fn permission_rows(p: &Profile, certificate: bool) -> Vec<Permission> {
+pub(crate) fn permission_rows(p: &Profile, uses: super::Uses) -> Vec<Permission> {
     let app_only = p.auth_method == AuthMethod::ClientCredentials;
     if !app_only && !p.auth_method.is_delegated() {
         return Vec::new();
@@ -175,9 +175,18 @@ pub(crate) fn permission_rows(p: &Profile, certificate: bool) -> Vec<Permission>
     } else {
         row((GRAPH, "offline_access"), kind, "a refresh token, so the sign-in lasts")
     });
+    // The relay sends a device's message over Graph's 4 MB request as a
+    // draft with its attachments uploaded: that needs Mail.ReadWrite.
+    if uses.relays && p.send_method == SendMethod::Graph {
+        rows.push(row(
+            (GRAPH, "Mail.ReadWrite"),
+            kind,
+            "the relay's messages over 4 MB (a scan): a draft, its attachments uploaded, then sent",
+        ));
+    }
     // An application permission whatever the sign-in: the app's own token
     // (client credentials, signed by the certificate) changes its keys.
-    if certificate {
+    if uses.certificate {
         rows.push(row(
             (GRAPH, OWNED_BY),
             PermissionKind::Application,
@@ -191,8 +200,8 @@ pub(crate) fn permission_rows(p: &Profile, certificate: bool) -> Vec<Permission>
 /// remove its own certificates (Graph addKey / removeKey).
 pub(crate) const OWNED_BY: &str = "Application.ReadWrite.OwnedBy";
 
-fn permissions(p: &Profile, certificate: bool) -> Section {
-    let rows = permission_rows(p, certificate);
+fn permissions(p: &Profile, uses: super::Uses) -> Section {
+    let rows = permission_rows(p, uses);
     let consent = rows.iter().any(|r| r.admin_consent);
     let mut steps = vec![
         say("Choose **API permissions** → **Add a permission**. For **Microsoft Graph** it is under **Microsoft APIs**; for **Office 365 Exchange Online** under **APIs my organization uses**. Pick **Delegated permissions** or **Application permissions** as the table says."),

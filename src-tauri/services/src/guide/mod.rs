@@ -90,9 +90,14 @@ impl Guides<'_> {
         self.with_certificate(&self.profiles().get(id)?.profile)
     }
 
+    /// Whether the relay sends for devices through profile `id`.
+    pub(crate) fn relays_for(&self, id: i64) -> Result<bool> {
+        Ok(self.store.relay_devices()?.iter().any(|d| d.device.profile_id == id))
+    }
+
     fn with_certificate(&self, p: &Profile) -> Result<SetupGuide> {
         let certificate = self.certificates().show(p.id)?;
-        Ok(guide_with(p, certificate.as_ref()))
+        Ok(guide_with(p, certificate.as_ref(), self.relays_for(p.id)?))
     }
 }
 
@@ -107,16 +112,25 @@ impl SetupGuide {
     }
 }
 
+/// What a profile is used for beyond its own sends, which its registration
+/// must allow: a certificate to rotate, devices the relay sends for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Uses {
+    pub certificate: bool,
+    pub relays: bool,
+}
+
 /// The guide for `p` (signing in with a client secret, if any credential),
 /// from its provider's rules.
 pub fn guide_for(p: &Profile) -> SetupGuide {
-    guide_with(p, None)
+    guide_with(p, None, false)
 }
 
-/// The guide for `p` signing in with `certificate` when it has one.
-pub fn guide_with(p: &Profile, certificate: Option<&crate::records::CertificateInfo>) -> SetupGuide {
+/// The guide for `p` signing in with `certificate` when it has one, and
+/// sending for relay devices if `relays`.
+pub fn guide_with(p: &Profile, certificate: Option<&crate::records::CertificateInfo>, relays: bool) -> SetupGuide {
     let sections = match p.provider {
-        Provider::Microsoft365 | Provider::OutlookCom => microsoft::sections(p, certificate),
+        Provider::Microsoft365 | Provider::OutlookCom => microsoft::sections(p, certificate, relays),
         Provider::Google => google(p),
         Provider::Custom => custom(p),
     };

@@ -170,7 +170,7 @@ fn a_web_app_with_a_certificate_is_told_to_upload_it() {
         not_after: "2027-12-07T10:00:00Z".into(),
         key_bits: 2048,
     };
-    let g = super::guide_with(&p, Some(&info));
+    let g = super::guide_with(&p, Some(&info), false);
     assert!(titles(&g).contains(&"Certificate") && !titles(&g).contains(&"Client secret"), "{:?}", titles(&g));
     let perms = permissions(&g);
     assert!(perms.iter().any(|r| r.1 == "SMTP.Send" && r.2 == PermissionKind::Delegated), "{perms:?}");

@@ -126,6 +126,8 @@ pub fn send_mime(
 pub enum Purpose {
     Send,
     Read,
+    /// A draft and its attachments (a message over one request's size).
+    Draft,
 }
 
 impl Purpose {
@@ -133,12 +135,14 @@ impl Purpose {
         match self {
             Purpose::Send => "Mail.Send",
             Purpose::Read => "Mail.Read",
+            Purpose::Draft => "Mail.ReadWrite",
         }
     }
     fn verb(self) -> &'static str {
         match self {
             Purpose::Send => "send",
             Purpose::Read => "read the inbox",
+            Purpose::Draft => "make a draft of the large message (over Graph's 4 MB request)",
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod envelope;
 pub mod graph;
 mod graph_inbound;
+pub mod graph_large;
 pub mod imap;
 mod imap_log;
 pub mod net;

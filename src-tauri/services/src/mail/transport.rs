@@ -1,6 +1,7 @@
 //! The transport: send any RFC 5322 message through a profile's route —
 //! SMTP (XOAUTH2 with the profile's token, or its password) or Microsoft
-//! Graph `sendMail` with the MIME message. The test send is built on it, and
+//! Graph `sendMail` with the MIME message (over one request's 4 MB, a draft
+//! with its attachments uploaded, then sent: `graph_large`). The test send is built on it, and
 //! the relay will hand it what devices submit.
 
 use super::{graph, net, smtp, TestStep};
@@ -61,7 +62,11 @@ impl Transport<'_> {
                     CoreError::Auth(Box::new(super::envelope::outside_diagnosis(&outside, &p.mailbox)))
                 })?;
                 let token = self.sending_token(p, &mut warnings, cancel, limits.token_margin)?;
-                graph::send_mime(p, &token, &mime, step, cancel)
+                if graph::fits(mime.len()) {
+                    graph::send_mime(p, &token, &mime, step, cancel)
+                } else {
+                    super::graph_large::send_large(p, &token, &mime, step, cancel)
+                }
             }
             SendMethod::Smtp => {
                 let auth = if p.auth_method.is_oauth() {

@@ -88,7 +88,8 @@ impl super::Registrations<'_> {
     /// with (read from the store).
     pub(crate) fn wanted_for(&self, p: &Profile) -> Result<super::Wanted> {
         let der = self.store.certificate(p.id)?;
-        let mut w = super::wanted_with(p, der.is_some());
+        let relays = self.guides().relays_for(p.id)?;
+        let mut w = super::wanted_with(p, crate::guide::Uses { certificate: der.is_some(), relays });
         if let Some(der) = der {
             let info = crate::certificate::info(&der)?;
             w.needs_secret = false;

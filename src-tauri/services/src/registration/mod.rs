@@ -141,17 +141,17 @@ pub(crate) fn redirect_key(uri: &str) -> String {
 /// The registration `p` needs (Microsoft profiles only), signing in with a
 /// client secret if any credential (`wanted_for` adds its certificate).
 pub fn wanted(p: &Profile) -> Wanted {
-    wanted_with(p, false)
+    wanted_with(p, crate::guide::Uses::default())
 }
 
-/// The registration `p` needs; `certificate`: it signs in with one.
-pub(crate) fn wanted_with(p: &Profile, certificate: bool) -> Wanted {
+/// The registration `p` needs for what it is used for.
+pub(crate) fn wanted_with(p: &Profile, uses: crate::guide::Uses) -> Wanted {
     let platform = match p.auth_method {
         AuthMethod::AuthCode if is_loopback(&p.redirect_uri) => Some(Platform::PublicClient(p.redirect_uri.clone())),
         AuthMethod::AuthCode => Some(Platform::Web(p.redirect_uri.clone())),
         _ => None,
     };
-    let permissions = permission_rows(p, certificate)
+    let permissions = permission_rows(p, uses)
         .into_iter()
         .filter_map(|r| {
             Some(WantedPermission {
