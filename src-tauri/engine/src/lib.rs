@@ -81,9 +81,10 @@ pub use mailwarden_services::transfer::{
 
 // The relay.
 pub use mailwarden_relay::{
-    Bounces, DeliveryState, Device, DeviceDraft, Envelope, QueuedMessage, Relay, RelaySettings, RelayView, Running,
-    RunningInfo,
+    pop3, Bounces, DeliveryState, Device, DeviceDraft, Envelope, QueuedMessage, Relay, RelaySettings, RelayView,
+    Running, RunningInfo,
 };
+pub use mailwarden_services::mail::graph_maildrop::OnDelete;
 
 // The data key: where it lives, and its service.
 pub use mailwarden_services::keys::Keys;

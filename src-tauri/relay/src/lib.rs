@@ -19,6 +19,7 @@ mod conn;
 mod deliver;
 pub mod devices;
 mod pace;
+pub mod pop3;
 mod rewrite;
 mod routes;
 mod server;

@@ -43,6 +43,13 @@ pub struct Upload {
 /// `…/messages[/{id}[/attachments[/createUploadSession]|/send]]` for `/me`
 /// (user None) or `/users/{user}`.
 pub fn route(st: &Mutex<State>, base: &str, req: &Request, user: Option<&str>, rest: &[&str]) -> Option<Response> {
+    let ours = matches!(
+        (req.method.as_str(), rest),
+        ("POST", [] | [_, "attachments"] | [_, "attachments", "createUploadSession"] | [_, "send"]) | ("DELETE", [_])
+    );
+    if !ours {
+        return None;
+    }
     let c = match graph_claims(base, req) {
         Ok(c) => c,
         Err(r) => return Some(r),

@@ -47,12 +47,12 @@ pub fn handle(st: &Mutex<State>, _base: &str, req: &Request) -> Response {
             super::graph::inbox(st, _base, req, Some(user), rest == ["messages"])
         }
         ("PUT", ["upload", session]) => super::drafts::put(st, req, session),
-        (_, ["v1.0", "me", "messages", rest @ ..]) => {
-            super::drafts::route(st, _base, req, None, rest).unwrap_or_else(not_found)
-        }
-        (_, ["v1.0", "users", user, "messages", rest @ ..]) => {
-            super::drafts::route(st, _base, req, Some(user), rest).unwrap_or_else(not_found)
-        }
+        (_, ["v1.0", "me", "messages", rest @ ..]) => super::drafts::route(st, _base, req, None, rest)
+            .or_else(|| super::mailbox::route(st, _base, req, None, rest))
+            .unwrap_or_else(not_found),
+        (_, ["v1.0", "users", user, "messages", rest @ ..]) => super::drafts::route(st, _base, req, Some(user), rest)
+            .or_else(|| super::mailbox::route(st, _base, req, Some(user), rest))
+            .unwrap_or_else(not_found),
         (_, ["v1.0", rest @ ..]) => super::directory::route(st, _base, req, rest).unwrap_or_else(not_found),
         _ => Response::html(404, "Not found"),
     }

@@ -181,10 +181,20 @@ pub(super) fn inbox(st: &Mutex<State>, base: &str, req: &Request, user: Option<&
     }
     items.sort_by(|a, b| b.received.cmp(&a.received));
     let top = req.query.get("$top").and_then(|t| t.parse().ok()).unwrap_or(10);
+    // Immutable IDs only when asked for (`Prefer: IdType="ImmutableId"`).
+    let immutable = req.headers.get("prefer").is_some_and(|p| p.contains("IdType=\"ImmutableId\""));
+    let size = req.query.get("$expand").is_some_and(|e| e.contains("0x0E08"));
     let value: Vec<serde_json::Value> = items
         .iter()
         .take(top)
-        .map(|m| json!({"receivedDateTime": m.received, "subject": m.subject, "from": {"emailAddress": {"address": m.from}}}))
+        .map(|m| {
+            let mut v = json!({"id": if immutable { &m.immutable_id } else { &m.id }, "receivedDateTime": m.received,
+                "subject": m.subject, "from": {"emailAddress": {"address": m.from}}});
+            if size {
+                v["singleValueExtendedProperties"] = json!([{"id": "Long 0xe08", "value": m.mime.len().to_string()}]);
+            }
+            v
+        })
         .collect();
     Response::json(
         200,
@@ -193,10 +203,15 @@ pub(super) fn inbox(st: &Mutex<State>, base: &str, req: &Request, user: Option<&
 }
 
 /// A message in a simulated inbox.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct InboxMessage {
+    /// Graph's default ID, and the immutable one (`Prefer: IdType="ImmutableId"`).
+    pub id: String,
+    pub immutable_id: String,
     pub received: String,
     pub from: String,
     pub subject: String,
     pub unread: bool,
+    /// The message as `$value` gives it.
+    pub mime: Vec<u8>,
 }

@@ -14,6 +14,7 @@ mod endpoints;
 pub mod graph;
 pub mod http;
 mod keys;
+mod mailbox;
 pub mod ropc;
 
 use crate::tls::TestCa;
@@ -160,6 +161,8 @@ pub struct State {
     pub uploads: HashMap<String, drafts::Upload>,
     /// Graph: each mailbox's inbox (Mail.Read).
     pub graph_inbox: HashMap<String, Vec<graph::InboxMessage>>,
+    /// Messages moved out of an inbox, by "mailbox/folder".
+    pub graph_folders: HashMap<String, Vec<graph::InboxMessage>>,
     /// Extra claim bytes in delegated access tokens (realistic 3 KB tokens).
     pub token_padding: usize,
     /// Introspection answers "inactive" for every token (a revoked or foreign token).
@@ -377,8 +380,28 @@ impl Idp {
 
     /// A message arrives in `mailbox`'s inbox (as Graph lists it).
     pub fn deliver_graph(&self, mailbox: &str, from: &str, subject: &str, received: &str, unread: bool) {
-        let m = graph::InboxMessage { received: received.into(), from: from.into(), subject: subject.into(), unread };
+        let mime = format!("From: {from}\r\nTo: {mailbox}\r\nSubject: {subject}\r\nDate: {received}\r\n\r\nHello.\r\n");
+        self.deliver_graph_mime(mailbox, received, unread, mime.as_bytes());
+    }
+
+    /// A message arrives in `mailbox`'s inbox as these MIME bytes; its
+    /// immutable ID, as Graph lists it when asked for immutable IDs.
+    pub fn deliver_graph_mime(&self, mailbox: &str, received: &str, unread: bool, mime: &[u8]) -> String {
+        let head = mail_parser::MessageParser::default().parse_headers(mime);
+        let header =
+            |h: &str| head.as_ref().and_then(|m| m.header_raw(h)).map(|v| v.trim().to_owned()).unwrap_or_default();
+        let immutable_id = format!("AAkALgAA{}", answers::guid().replace('-', ""));
+        let m = graph::InboxMessage {
+            id: format!("AAMkAD{}=", answers::guid().replace('-', "")),
+            immutable_id: immutable_id.clone(),
+            received: received.into(),
+            from: header("from"),
+            subject: header("subject"),
+            unread,
+            mime: mime.to_vec(),
+        };
         self.state.lock().unwrap().graph_inbox.entry(mailbox.into()).or_default().push(m);
+        immutable_id
     }
 
     /// `domain`'s passwords are checked by an AD FS at `host`.

@@ -111,13 +111,19 @@ pub fn client_ready() -> bool {
 
 /// The shared client (built on first use, per extra-CA setting).
 pub fn client() -> Result<reqwest::blocking::Client> {
-    CLIENTS.get_or_try("", build_client)
+    CLIENTS.get_or_try("", || build_client(REQUEST_TIMEOUT))
 }
 
-fn build_client() -> Result<reqwest::blocking::Client> {
+/// A shared client whose requests may take up to `timeout` (a mailbox's
+/// message downloaded, where an API call takes seconds).
+pub fn client_with_timeout(timeout: Duration) -> Result<reqwest::blocking::Client> {
+    CLIENTS.get_or_try(&format!("timeout={}", timeout.as_secs()), || build_client(timeout))
+}
+
+fn build_client(timeout: Duration) -> Result<reqwest::blocking::Client> {
     let mut b = reqwest::blocking::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(REQUEST_TIMEOUT)
+        .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("Mailwarden/", env!("CARGO_PKG_VERSION")));
     if let Some(path) = ca_file() {

@@ -42,6 +42,11 @@ pub(crate) struct GraphError {
     pub(crate) inner: Option<serde_json::Value>,
 }
 
+/// A Graph item ID (base64: `/`, `+`, `=`) as one segment of a URL path.
+pub(crate) fn escape_id(id: &str) -> String {
+    url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
 /// Graph refuses requests larger than this (the MIME message is sent base64,
 /// so about 3 MB of message).
 pub const REQUEST_MAX: usize = 4 * 1024 * 1024;

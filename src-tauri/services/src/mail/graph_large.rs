@@ -212,7 +212,7 @@ pub fn send_large(
                     .diagnose(),
             ))
         })?;
-    let message = format!("{me}/messages/{}", urlencoding(&id));
+    let message = format!("{me}/messages/{}", super::graph::escape_id(&id));
     let sent = attach_all(&mut c, &message, &attachments).and_then(|()| {
         c.run(
             c.authed(reqwest::Method::POST, &format!("{message}/send")).header("Content-Length", "0"),
@@ -239,11 +239,6 @@ pub fn send_large(
             Err(e)
         }
     }
-}
-
-/// Graph message IDs are base64 with `/`, `+` and `=`: escaped in a path.
-fn urlencoding(id: &str) -> String {
-    url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>().replace('+', "%20")
 }
 
 fn attach_all(c: &mut Call<'_>, message: &str, attachments: &[Attachment]) -> Result<()> {

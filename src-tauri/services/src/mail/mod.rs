@@ -7,6 +7,7 @@ pub mod envelope;
 pub mod graph;
 mod graph_inbound;
 pub mod graph_large;
+pub mod graph_maildrop;
 pub mod imap;
 mod imap_log;
 pub mod net;
