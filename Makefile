@@ -8,7 +8,7 @@ APT_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev
   libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev \
   libdbus-1-dev procps bsdutils xvfb xauth webkit2gtk-driver chromium dbus dbus-x11 gnome-keyring \
   imagemagick python3-xlib python3-dbus python3-gi x11-utils curl dovecot-core dovecot-imapd dovecot-lmtpd postfix \
-  msmtp neomutt mutt git-email xclip swaks python3-venv lintian rpm appstream man-db systemd
+  msmtp neomutt mutt git-email xclip swaks python3-venv lintian rpm appstream man-db systemd fetchmail getmail6
 CARGO := $(shell command -v cargo || echo $(HOME)/.cargo/bin/cargo)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24"

@@ -13,12 +13,12 @@ use mailwarden_engine::{
     CertificateRotation, ChoiceOption, Choices, Claims, Cloud, ConfigFile, DateOrder, Defaults, DeliveryState, Device,
     DeviceCodePrompt, DeviceDraft, Diagnosis, Envelope, ErrorCode, ExpiryBadge, ExpiryState, FieldChange, FieldError,
     Finding, FindingState, Fix, GuideSection, GuideStep, HandoverRecord, HandoverSummary, HandoverValue, ImportAction,
-    ImportItem, ImportReport, InboundReport, InboundVia, KeyBackend, KeyInfo, ListSort, NewSecret, NewestMessage,
-    OnConflict, Permission, PermissionKind, Plan, PlanStep, PortalRow, Profile, ProfileDraft, ProfileList,
-    ProfileQuery, ProfileRow, ProfileSummary, ProfileView, Program, ProgramChoice, ProgramConfig, Provider,
-    QueuedMessage, RegistrationCheck, RelaySettings, RelayView, Reveal, RotateReport, RowApplied, RunningInfo,
-    SecretChange, SecretRecord, SendMethod, SendReport, Settings, SetupGuide, SetupProgress, SetupStep, StepId,
-    StepOutcome, StepState, TestKind, TestResult, TestStep, Thresholds, TlsMode, TokenRecord,
+    ImportItem, ImportReport, InboundReport, InboundVia, KeyBackend, KeyInfo, ListSort, MailboxAccess, NewSecret,
+    NewestMessage, OnConflict, Permission, PermissionKind, Plan, PlanStep, PortalRow, Profile, ProfileDraft,
+    ProfileList, ProfileQuery, ProfileRow, ProfileSummary, ProfileView, Program, ProgramChoice, ProgramConfig,
+    Provider, QueuedMessage, RegistrationCheck, RelaySettings, RelayView, Reveal, RotateReport, RowApplied,
+    RunningInfo, SecretChange, SecretRecord, SendMethod, SendReport, Settings, SetupGuide, SetupProgress, SetupStep,
+    StepId, StepOutcome, StepState, TestKind, TestResult, TestStep, Thresholds, TlsMode, TokenRecord,
 };
 use ts_rs::{Config, TS};
 
@@ -49,7 +49,7 @@ pub fn render() -> String {
         HandoverValue, HandoverRecord, HandoverSummary, Reveal, Program, ProgramChoice, ProgramConfig, ConfigFile,
         SetupProgress, SetupStep, StepId, StepState, OnConflict, ImportAction, FieldChange, ImportItem, ImportReport, ImportPick,
         RegistrationCheck, Finding, FindingState, Plan, PlanStep, ApplyReport, ApplyState, StepOutcome, AdminInfo,
-        RelaySettings, Bounces, Device, DeviceDraft, Envelope, DeliveryState, QueuedMessage, RelayView, RunningInfo,
+        RelaySettings, Bounces, Device, DeviceDraft, MailboxAccess, Envelope, DeliveryState, QueuedMessage, RelayView, RunningInfo,
     );
     for item in items {
         // ChoiceOption is generic: declare it with its type parameter.

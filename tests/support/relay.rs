@@ -17,13 +17,16 @@ pub struct Relay {
 impl Relay {
     /// Start `relay run` and wait until it says it listens.
     pub fn start(env: &Env) -> Relay {
+        Relay::start_with(env, &[])
+    }
+
+    /// As [`Relay::start`], with `extra` flags for `relay run`.
+    pub fn start_with(env: &Env, extra: &[&str]) -> Relay {
         let port = free_port();
-        let mut child = env
-            .cmd(&["relay", "run", "--listen", &format!("127.0.0.1:{port}")])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let listen = format!("127.0.0.1:{port}");
+        let mut args = vec!["relay", "run", "--listen", &listen];
+        args.extend_from_slice(extra);
+        let mut child = env.cmd(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         let mut out = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
         while !line.starts_with("Relay listening on") {

@@ -16,6 +16,12 @@ pub enum RelayCommand {
         /// Implicit TLS (SMTPS) as well, e.g. 0.0.0.0:465.
         #[arg(long, value_name = "ADDR:PORT")]
         tls_listen: Option<String>,
+        /// Devices fetch mail over POP3 here (STLS once TLS is on), e.g. 127.0.0.1:1110.
+        #[arg(long, value_name = "ADDR:PORT")]
+        pop3_listen: Option<String>,
+        /// POP3 with implicit TLS, e.g. 0.0.0.0:995.
+        #[arg(long, value_name = "ADDR:PORT")]
+        pop3_tls_listen: Option<String>,
         /// PEM certificate chain for TLS (with --key).
         #[arg(long, value_name = "FILE", requires = "key")]
         cert: Option<String>,
@@ -68,6 +74,16 @@ pub enum DeviceCommand {
         /// Send with the device's own From even if the profile may not send as it.
         #[arg(long)]
         keep_from: bool,
+        /// It may also fetch its profile's mailbox over POP3 (Graph profiles).
+        #[arg(long)]
+        pop3: bool,
+        /// What its POP3 DELE does: deleteditems (moved there), read (marked
+        /// read), or folder:NAME (moved to that folder).
+        #[arg(long, value_name = "WHAT", default_value = "deleteditems", requires = "pop3")]
+        on_delete: String,
+        /// The newest messages of the inbox it sees over POP3 (1 to 1,000).
+        #[arg(long, value_name = "N", default_value_t = 500, requires = "pop3")]
+        newest: u32,
     },
     /// The devices.
     List {

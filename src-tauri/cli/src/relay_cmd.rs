@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 pub fn run(app: Mailwarden, command: RelayCommand) -> Result<ExitCode, CoreError> {
     match command {
-        RelayCommand::Run { listen, tls_listen, cert, key } => serve(app, listen, tls_listen, cert, key),
+        RelayCommand::Run { listen, tls_listen, pop3_listen, pop3_tls_listen, cert, key } => {
+            serve(app, Listeners { listen, tls_listen, pop3_listen, pop3_tls_listen }, cert, key)
+        }
         RelayCommand::Status { json } => status(&app, json),
         RelayCommand::Device { command } => device(&app, command),
         RelayCommand::Queue { command } => queue(&app, command),
@@ -33,13 +35,16 @@ pub fn block_signals() -> libc::sigset_t {
     }
 }
 
-fn serve(
-    app: Mailwarden,
+/// Where `relay run` was told to listen (each replaces its setting).
+struct Listeners {
     listen: Option<String>,
     tls_listen: Option<String>,
-    cert: Option<String>,
-    key: Option<String>,
-) -> Result<ExitCode, CoreError> {
+    pop3_listen: Option<String>,
+    pop3_tls_listen: Option<String>,
+}
+
+fn serve(app: Mailwarden, at: Listeners, cert: Option<String>, key: Option<String>) -> Result<ExitCode, CoreError> {
+    let Listeners { listen, tls_listen, pop3_listen, pop3_tls_listen } = at;
     let signals = block_signals();
     // A file-size limit (or a full quota) then fails the write with EFBIG, which
     // the relay answers with 452, instead of killing the process.
@@ -51,6 +56,12 @@ fn serve(
     }
     if tls_listen.is_some() {
         settings.tls_listen = tls_listen;
+    }
+    if pop3_listen.is_some() {
+        settings.pop3_listen = pop3_listen;
+    }
+    if pop3_tls_listen.is_some() {
+        settings.pop3_tls_listen = pop3_tls_listen;
     }
     if cert.is_some() {
         (settings.cert_file, settings.key_file) = (cert, key);
@@ -66,6 +77,12 @@ fn serve(
     );
     if let Some(a) = running.tls_addr {
         println!("Implicit TLS on {a}.");
+    }
+    if let Some(a) = running.pop3_addr {
+        println!("POP3 on {a}{}.", if running.fingerprint.is_some() { " (STLS)" } else { "" });
+    }
+    if let Some(a) = running.pop3_tls_addr {
+        println!("POP3 with implicit TLS on {a}.");
     }
     if let (Some(f), Some(c)) = (&running.fingerprint, &running.certificate) {
         println!("Certificate: {c}\n  SHA-256 {f}");
@@ -131,7 +148,19 @@ fn print_line(m: &QueuedMessage) {
 
 fn device(app: &Mailwarden, command: DeviceCommand) -> Result<ExitCode, CoreError> {
     match command {
-        DeviceCommand::Add { name, profile, allow, allow_wide, no_password, plain, keep_from } => {
+        DeviceCommand::Add {
+            name,
+            profile,
+            allow,
+            allow_wide,
+            no_password,
+            plain,
+            keep_from,
+            pop3,
+            on_delete,
+            newest,
+        } => {
+            let mailbox = mailwarden_engine::MailboxAccess { pop3, on_delete, newest };
             let draft = DeviceDraft {
                 name,
                 profile,
@@ -140,6 +169,7 @@ fn device(app: &Mailwarden, command: DeviceCommand) -> Result<ExitCode, CoreErro
                 plain_ok: plain,
                 keep_from,
                 allow_wide,
+                mailbox,
             };
             let (d, password) = app.relay().add_device(&draft)?;
             println!("Added device \"{}\" sending through \"{}\".", d.name, d.profile_name);
@@ -153,6 +183,22 @@ fn device(app: &Mailwarden, command: DeviceCommand) -> Result<ExitCode, CoreErro
                     println!("(Shown only now; `mailwarden relay device reset-password {}` makes a new one.)", d.name);
                 }
                 None => println!("No password: let in from {} only.", d.allowed.join(", ")),
+            }
+            if d.mailbox.pop3 {
+                let relay = app.settings().get()?.relay;
+                match (relay.pop3_listen, relay.pop3_tls_listen) {
+                    (None, None) => println!(
+                        "POP3: the relay has no POP3 listener yet: `mailwarden settings set --relay-pop3-listen 127.0.0.1:1110` (or relay run --pop3-listen)."
+                    ),
+                    (plain, tls) => {
+                        for (addr, security) in [(plain, "STLS if the app offers it, else none (loopback only)"), (tls, "SSL/TLS")] {
+                            if let Some(a) = addr {
+                                println!("POP3 server: {a}  security: {security}  user: {}  password: the one above", d.name);
+                            }
+                        }
+                    }
+                }
+                println!("A deletion ({}) is applied when the app ends its session (QUIT).", d.mailbox.on_delete);
             }
             if let Some(w) = &d.warning {
                 println!("Warning: {w}");

@@ -235,6 +235,9 @@ pub fn settings(app: &Mailwarden, command: SettingsCommand) -> Result<ExitCode, 
         SettingsCommand::Set { warn_days, crit_days, keepalive_days, check_every_hours, close_to_tray, relay } => {
             let r = &mut s.relay;
             r.listen = relay.relay_listen.unwrap_or(r.listen.clone());
+            if let Some(p) = relay.relay_pop3_listen {
+                r.pop3_listen = (p != "off").then_some(p);
+            }
             r.microsoft_per_minute = relay.relay_per_minute.unwrap_or(r.microsoft_per_minute);
             r.microsoft_recipients_per_day = relay.relay_recipients_per_day.unwrap_or(r.microsoft_recipients_per_day);
             r.other_per_minute = relay.relay_other_per_minute.unwrap_or(r.other_per_minute);

@@ -83,6 +83,12 @@ impl Settings {
         if let Some(t) = r.tls_listen.as_deref().filter(|t| t.parse::<std::net::SocketAddr>().is_err()) {
             bad("relayTlsListen", format!("\"{t}\" is not ADDR:PORT, e.g. 0.0.0.0:465."));
         }
+        if let Some(t) = r.pop3_listen.as_deref().filter(|t| t.parse::<std::net::SocketAddr>().is_err()) {
+            bad("relayPop3Listen", format!("\"{t}\" is not ADDR:PORT, e.g. 127.0.0.1:1110."));
+        }
+        if let Some(t) = r.pop3_tls_listen.as_deref().filter(|t| t.parse::<std::net::SocketAddr>().is_err()) {
+            bad("relayPop3TlsListen", format!("\"{t}\" is not ADDR:PORT, e.g. 0.0.0.0:995."));
+        }
         if let Bounces::To(a) = &r.bounces {
             if !crate::profile::is_email(a) {
                 bad("relayBounces", format!("Bounces go to “{a}”, which is not an e-mail address: give one, or send them to the sender, or none."));
@@ -116,6 +122,11 @@ pub struct RelaySettings {
     pub listen: String,
     /// Implicit TLS (SMTPS) as well, e.g. `0.0.0.0:465`; needs a certificate.
     pub tls_listen: Option<String>,
+    /// Where devices fetch mail over POP3 (STLS offered once TLS is on);
+    /// off unless set, e.g. `127.0.0.1:1110`.
+    pub pop3_listen: Option<String>,
+    /// POP3 with implicit TLS (POP3S), e.g. `0.0.0.0:995`.
+    pub pop3_tls_listen: Option<String>,
     /// PEM certificate chain and key; without them one is generated (and its
     /// fingerprint shown) the first time TLS is needed.
     pub cert_file: Option<String>,
@@ -151,6 +162,8 @@ impl Default for RelaySettings {
         RelaySettings {
             listen: "127.0.0.1:2525".into(),
             tls_listen: None,
+            pop3_listen: None,
+            pop3_tls_listen: None,
             cert_file: None,
             key_file: None,
             max_message_bytes: 35 * 1024 * 1024,

@@ -57,7 +57,14 @@ impl Relay<'_> {
                 "Plain SMTP (no TLS) is allowed only from the device's own address: name it (--allow 192.168.1.20/32).",
             ));
         }
+        let mailbox = d.mailbox.clone().checked()?;
         let profile = self.profiles().find_profile(&d.profile)?;
+        if mailbox.pop3 && d.by_address {
+            return Err(CoreError::invalid(
+                "pop3",
+                "Reading the mailbox needs the device's password (a POP3 client signs in): leave out --no-password.",
+            ));
+        }
         let password = if d.by_address { None } else { Some(generate_password()?) };
         let hash = password.as_ref().map(hash).transpose()?;
         let now = crate::clock::rfc3339(self.clock.now());
@@ -68,6 +75,7 @@ impl Relay<'_> {
             &allowed,
             d.plain_ok,
             !d.keep_from,
+            &mailbox,
             &now,
         )?;
         let device = self.device(&d.name)?;

@@ -18,6 +18,7 @@ use std::collections::BTreeSet;
 use std::io::{self, Write};
 
 pub mod graph;
+pub(crate) mod serve;
 
 /// The longest command line taken (RFC 2449 allows 255 octets; clients
 /// send user names and passwords longer than that in practice).

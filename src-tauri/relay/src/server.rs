@@ -223,6 +223,9 @@ impl RelayState {
 pub struct Running {
     pub addr: SocketAddr,
     pub tls_addr: Option<SocketAddr>,
+    /// The POP3 listeners, when configured.
+    pub pop3_addr: Option<SocketAddr>,
+    pub pop3_tls_addr: Option<SocketAddr>,
     /// The certificate's fingerprint and where it came from, when TLS is on.
     pub fingerprint: Option<String>,
     pub certificate: Option<String>,
@@ -252,7 +255,12 @@ fn is_loopback(addr: &str) -> bool {
 pub fn start(engine: Arc<Context>, settings: RelaySettings) -> Result<Running> {
     let data_dir = engine.store.data_dir().to_path_buf();
     let hostname = hostname();
-    let wants_tls = !is_loopback(&settings.listen) || settings.tls_listen.is_some() || settings.cert_file.is_some();
+    let pop3_lan = settings.pop3_listen.as_deref().is_some_and(|a| !is_loopback(a));
+    let wants_tls = !is_loopback(&settings.listen)
+        || pop3_lan
+        || settings.tls_listen.is_some()
+        || settings.pop3_tls_listen.is_some()
+        || settings.cert_file.is_some();
     let tls = if wants_tls {
         Some(super::tls::load(settings.cert_file.as_deref(), settings.key_file.as_deref(), &data_dir, &hostname)?)
     } else {
@@ -262,6 +270,8 @@ pub fn start(engine: Arc<Context>, settings: RelaySettings) -> Result<Running> {
     let spool = Spool::open(&data_dir)?;
     let listener = bind(&settings.listen)?;
     let tls_listener = settings.tls_listen.as_deref().map(bind).transpose()?;
+    let pop3_listener = settings.pop3_listen.as_deref().map(bind).transpose()?;
+    let pop3_tls_listener = settings.pop3_tls_listen.as_deref().map(bind).transpose()?;
     let shared = Arc::new(RelayState::new(
         engine,
         data_dir.clone(),
@@ -276,6 +286,13 @@ pub fn start(engine: Arc<Context>, settings: RelaySettings) -> Result<Running> {
     if let Some(l) = tls_listener {
         threads.push(accept_loop(l, shared.clone(), true)?);
     }
+    let pop3_addr = pop3_listener.as_ref().and_then(|l| l.local_addr().ok());
+    let pop3_tls_addr = pop3_tls_listener.as_ref().and_then(|l| l.local_addr().ok());
+    for (l, implicit) in [(pop3_listener, false), (pop3_tls_listener, true)] {
+        if let Some(l) = l {
+            threads.push(super::pop3::serve::accept_loop(l, shared.clone(), implicit)?);
+        }
+    }
     threads.push(super::deliver::spawn(shared.clone())?);
     super::routes::probe_all(shared.clone());
     tracing::info!(%addr, tls = tls.is_some(), "relay: listening");
@@ -288,7 +305,7 @@ pub fn start(engine: Arc<Context>, settings: RelaySettings) -> Result<Running> {
     };
     super::status::write_running(&data_dir, &info);
     let (fingerprint, certificate) = tls.map(|t| (t.fingerprint, t.source)).unzip();
-    Ok(Running { addr, tls_addr, fingerprint, certificate, shared, threads })
+    Ok(Running { addr, tls_addr, pop3_addr, pop3_tls_addr, fingerprint, certificate, shared, threads })
 }
 
 fn accept_loop(listener: TcpListener, shared: Arc<RelayState>, implicit_tls: bool) -> Result<JoinHandle<()>> {
@@ -360,7 +377,7 @@ impl Running {
     pub fn stop(self) {
         self.shared.stop.store(true, Ordering::SeqCst);
         self.shared.delivery.wake();
-        for a in [Some(self.addr), self.tls_addr].into_iter().flatten() {
+        for a in [Some(self.addr), self.tls_addr, self.pop3_addr, self.pop3_tls_addr].into_iter().flatten() {
             let _ = TcpStream::connect_timeout(&a, Duration::from_secs(1));
         }
         let deadline = Instant::now() + Duration::from_secs(30);

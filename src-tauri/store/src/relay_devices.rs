@@ -7,7 +7,8 @@ use crate::records::{Device, DeviceRow};
 use rusqlite::{params, OptionalExtension};
 
 const SELECT: &str = "SELECT d.id, d.name, d.profile_id, p.name, d.password_hash, d.allowed, d.plain_ok,
-    d.rewrite_from, d.created_at, d.last_seen FROM relay_devices d JOIN profiles p ON p.id = d.profile_id";
+    d.rewrite_from, d.created_at, d.last_seen, d.pop3, d.on_delete, d.newest
+    FROM relay_devices d JOIN profiles p ON p.id = d.profile_id";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
     let allowed: Vec<String> = r.get::<_, String>(5)?.split_whitespace().map(str::to_owned).collect();
@@ -25,6 +26,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
             rewrite_from: r.get(7)?,
             created_at: r.get(8)?,
             last_seen: r.get(9)?,
+            mailbox: crate::records::MailboxAccess { pop3: r.get(10)?, on_delete: r.get(11)?, newest: r.get(12)? },
         },
         password_hash: r.get(4)?,
     })
@@ -53,13 +55,26 @@ impl Store {
         allowed: &[String],
         plain_ok: bool,
         rewrite_from: bool,
+        mailbox: &crate::records::MailboxAccess,
         at: &str,
     ) -> Result<i64> {
         let conn = self.conn()?;
         let r = conn.execute(
-            "INSERT INTO relay_devices (name, profile_id, password_hash, allowed, plain_ok, rewrite_from, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![name, profile_id, password_hash, allowed.join(" "), plain_ok, rewrite_from, at],
+            "INSERT INTO relay_devices (name, profile_id, password_hash, allowed, plain_ok, rewrite_from, created_at,
+               pop3, on_delete, newest)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                name,
+                profile_id,
+                password_hash,
+                allowed.join(" "),
+                plain_ok,
+                rewrite_from,
+                at,
+                mailbox.pop3,
+                mailbox.on_delete,
+                mailbox.newest
+            ],
         );
         match r {
             Ok(_) => Ok(conn.last_insert_rowid()),

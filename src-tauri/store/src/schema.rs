@@ -166,6 +166,10 @@ const STEPS: &[&str] = &[
     // endDateTime, which may come before the certificate's own), as last read.
     "ALTER TABLE certificates ADD COLUMN entra_end TEXT;
      ALTER TABLE certificates ADD COLUMN entra_read_at TEXT;",
+    // A relay device's access to its profile's mailbox (the POP3 front).
+    "ALTER TABLE relay_devices ADD COLUMN pop3 INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE relay_devices ADD COLUMN on_delete TEXT NOT NULL DEFAULT 'deleteditems';
+     ALTER TABLE relay_devices ADD COLUMN newest INTEGER NOT NULL DEFAULT 500;",
 ];
 
 /// Whether the schema is already the latest: one pragma read, so a read-only

@@ -682,6 +682,15 @@ listen: string,
  */
 tlsListen: string | null, 
 /**
+ * Where devices fetch mail over POP3 (STLS offered once TLS is on);
+ * off unless set, e.g. `127.0.0.1:1110`.
+ */
+pop3Listen: string | null, 
+/**
+ * POP3 with implicit TLS (POP3S), e.g. `0.0.0.0:995`.
+ */
+pop3TlsListen: string | null, 
+/**
  * PEM certificate chain and key; without them one is generated (and its
  * fingerprint shown) the first time TLS is needed.
  */
@@ -737,6 +746,10 @@ plainOk: boolean,
  */
 rewriteFrom: boolean, createdAt: string, lastSeen: string | null, 
 /**
+ * Whether it may read its profile's mailbox, and how.
+ */
+mailbox: MailboxAccess, 
+/**
  * What to worry about in its ranges (wider than one subnet; a range
  * that means anyone, from an older version), for `relay status`, the
  * window and `check`.
@@ -751,7 +764,26 @@ byAddress: boolean, allowed: Array<string>, plainOk: boolean, keepFrom: boolean,
 /**
  * The person confirmed a range wider than a /24 (IPv4) or /64 (IPv6).
  */
-allowWide: boolean, };
+allowWide: boolean, 
+/**
+ * Its access to the profile's mailbox (POP3), if any.
+ */
+mailbox: MailboxAccess, };
+
+export type MailboxAccess = { 
+/**
+ * It may fetch mail over POP3.
+ */
+pop3: boolean, 
+/**
+ * What its POP3 DELE does at the mailbox: `deleteditems` (moved there),
+ * `read` (marked read, left in the inbox), or `folder:NAME` (moved there).
+ */
+onDelete: string, 
+/**
+ * The newest messages it sees (the maildrop's size), 1 to 1,000.
+ */
+newest: number, };
 
 export type Envelope = { id: string, device: string, profileId: number, 
 /**

@@ -31,10 +31,51 @@ pub struct Device {
     pub rewrite_from: bool,
     pub created_at: String,
     pub last_seen: Option<String>,
+    /// Whether it may read its profile's mailbox, and how.
+    pub mailbox: MailboxAccess,
     /// What to worry about in its ranges (wider than one subnet; a range
     /// that means anyone, from an older version), for `relay status`, the
     /// window and `check`.
     pub warning: Option<String>,
+}
+
+/// A device's access to its profile's mailbox (the relay's POP3 front).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MailboxAccess {
+    /// It may fetch mail over POP3.
+    pub pop3: bool,
+    /// What its POP3 DELE does at the mailbox: `deleteditems` (moved there),
+    /// `read` (marked read, left in the inbox), or `folder:NAME` (moved there).
+    pub on_delete: String,
+    /// The newest messages it sees (the maildrop's size), 1 to 1,000.
+    pub newest: u32,
+}
+
+impl Default for MailboxAccess {
+    fn default() -> Self {
+        MailboxAccess { pop3: false, on_delete: "deleteditems".into(), newest: 500 }
+    }
+}
+
+impl MailboxAccess {
+    /// The access as asked for, or the field's error.
+    pub fn checked(self) -> Result<MailboxAccess> {
+        let on_delete = self.on_delete.trim().to_owned();
+        let folder_ok = on_delete
+            .strip_prefix("folder:")
+            .is_some_and(|f| !f.trim().is_empty() && f.len() <= 255 && !f.chars().any(|c| c.is_control() || c == '/'));
+        if !(on_delete == "deleteditems" || on_delete == "read" || folder_ok) {
+            return Err(CoreError::invalid(
+                "onDelete",
+                format!("\"{on_delete}\" is not what a deletion can do: deleteditems (moved to Deleted Items), read (marked read), or folder:NAME (moved to that folder)."),
+            ));
+        }
+        if !(1..=1000).contains(&self.newest) {
+            return Err(CoreError::invalid("newest", "A device sees the newest 1 to 1,000 messages of the inbox."));
+        }
+        Ok(MailboxAccess { on_delete, ..self })
+    }
 }
 
 /// A stored device with its hash (for the relay's checks only).
@@ -57,6 +98,8 @@ pub struct DeviceDraft {
     pub keep_from: bool,
     /// The person confirmed a range wider than a /24 (IPv4) or /64 (IPv6).
     pub allow_wide: bool,
+    /// Its access to the profile's mailbox (POP3), if any.
+    pub mailbox: MailboxAccess,
 }
 
 impl Device {

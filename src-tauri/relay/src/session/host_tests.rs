@@ -37,6 +37,7 @@ fn scanner() -> DeviceRow {
             rewrite_from: true,
             created_at: "2026-12-07T09:00:00Z".into(),
             last_seen: None,
+            mailbox: Default::default(),
             warning: None,
         },
         password_hash: None,

@@ -1,0 +1,189 @@
+//! The relay's POP3 listeners: each connection admitted under the same
+//! limits as SMTP's (at once, per address, per minute), served on a session
+//! thread — implicit TLS, or STLS once TLS is on — with command lines read
+//! bounded, an idle connection closed (RFC 1939's ten minutes at least), and
+//! the relay's stop honoured between commands. Devices sign in with their
+//! relay credentials (the same failure counting and shut-out as SMTP's); a
+//! device may read only if it was given mailbox access, and only its own
+//! profile's inbox (a Graph profile's, through [`super::graph::GraphDrop`]).
+
+use super::graph::GraphDrop;
+use super::{Maildrop, Next, Pop3Host, Pop3Session, Refusal, LINE_MAX};
+use crate::conn::Conn;
+use crate::error::{CoreError, Result};
+use crate::mail::graph_maildrop::OnDelete;
+use crate::profile::SendMethod;
+use crate::server::{RelayState, SignIn};
+use std::io::{BufWriter, Read, Write};
+use std::net::{IpAddr, TcpListener, TcpStream};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// RFC 1939: an idle client is let go after at least ten minutes.
+const IDLE: Duration = Duration::from_secs(600);
+
+/// The relay seen from one POP3 connection.
+struct Host<'a> {
+    shared: &'a RelayState,
+    ip: IpAddr,
+}
+
+impl Pop3Host for Host<'_> {
+    fn hostname(&self) -> &str {
+        &self.shared.hostname
+    }
+    fn tls_offered(&self) -> bool {
+        self.shared.tls.is_some()
+    }
+    fn plain_allowed(&self) -> bool {
+        self.ip.is_loopback() || self.shared.plain_allowed(self.ip)
+    }
+    fn open(&self, user: &str, password: &[u8], tls: bool) -> std::result::Result<Box<dyn Maildrop>, Refusal> {
+        let row = match self.shared.authenticate(self.ip, user, password, tls) {
+            SignIn::Device(row) => row,
+            SignIn::Refused => return Err(Refusal("wrong user name or password".into())),
+            SignIn::ShutOut(m) => {
+                return Err(Refusal(format!("too many failed sign-ins from your address: wait {m} minutes")))
+            }
+        };
+        let d = &row.device;
+        if !d.mailbox.pop3 {
+            tracing::warn!(device = %d.name, peer = %self.ip, "pop3: the device may not read mail");
+            return Err(Refusal(format!(
+                "device {} may send but not read mail: give it mailbox access (relay device add … --pop3)",
+                d.name
+            )));
+        }
+        let engine = &self.shared.engine;
+        let profile = engine.profiles().get(d.profile_id).map_err(|e| Refusal(e.to_string()))?.profile;
+        if profile.send_method != SendMethod::Graph {
+            return Err(Refusal(format!(
+                "profile {} reads mail over IMAP, not Microsoft Graph: POP3 is served for Graph profiles",
+                profile.name
+            )));
+        }
+        let on_delete = match d.mailbox.on_delete.as_str() {
+            "read" => OnDelete::MarkRead,
+            other => match other.strip_prefix("folder:") {
+                Some(f) => OnDelete::MoveTo(f.to_owned()),
+                None => OnDelete::MoveToDeletedItems,
+            },
+        };
+        tracing::info!(device = %d.name, profile = profile.id, peer = %self.ip, "pop3: mailbox opened");
+        let drop = GraphDrop::open(engine, profile.id, d.mailbox.newest as usize, on_delete).map_err(|e| {
+            tracing::warn!(device = %d.name, error = %e, "pop3: the mailbox could not be opened");
+            Refusal(match e {
+                CoreError::Auth(d) => d.title,
+                other => other.to_string(),
+            })
+        })?;
+        Ok(Box::new(drop))
+    }
+}
+
+/// Listen on `listener` for POP3 (`implicit_tls`: POP3S).
+pub(crate) fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<RelayState>,
+    implicit_tls: bool,
+) -> Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("mailwarden-pop3-accept".into())
+        .spawn(move || {
+            for tcp in listener.incoming() {
+                if shared.stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(tcp) = tcp else { continue };
+                serve(tcp, &shared, implicit_tls);
+            }
+        })
+        .map_err(|source| CoreError::Io { context: "Could not start the relay's POP3 listener".into(), source })
+}
+
+fn serve(mut tcp: TcpStream, shared: &Arc<RelayState>, implicit_tls: bool) {
+    let Ok(peer) = tcp.peer_addr() else { return };
+    let ip = peer.ip().to_canonical();
+    let slot = match shared.admit(ip) {
+        Ok(slot) => slot,
+        Err(reply) => {
+            let why = reply.get(10..).unwrap_or(reply).trim_end();
+            let _ = write!(tcp, "-ERR [SYS/TEMP] {why}\r\n");
+            tracing::warn!(peer = %ip, "pop3: connection refused ({why})");
+            return;
+        }
+    };
+    let _ = tcp.set_nodelay(true);
+    let shared = shared.clone();
+    let spawned = std::thread::Builder::new().name("mailwarden-pop3".into()).spawn(move || {
+        let _slot = slot;
+        let _ = tcp.set_read_timeout(Some(IDLE));
+        let _ = tcp.set_write_timeout(Some(Duration::from_secs(60)));
+        let conn = match (implicit_tls, &shared.tls) {
+            (true, Some(cfg)) => crate::conn::tls(tcp, cfg.clone()),
+            (true, None) => return,
+            (false, _) => Ok(Conn::Plain(tcp)),
+        };
+        if let Ok(conn) = conn {
+            converse(conn, &shared, ip, implicit_tls);
+        }
+    });
+    if spawned.is_err() {
+        tracing::error!("pop3: could not start a session thread");
+    }
+}
+
+/// One connection's conversation, to its end.
+fn converse(mut conn: Conn, shared: &RelayState, ip: IpAddr, tls: bool) {
+    let host = Host { shared, ip };
+    let mut session = Pop3Session::new(&host, tls);
+    if session.greet(&mut conn).and_then(|()| conn.flush()).is_err() {
+        return;
+    }
+    let mut pending: Vec<u8> = Vec::new();
+    let mut buf = vec![0u8; 4096];
+    loop {
+        // Every complete line first (a client may pipeline, RFC 2449).
+        while let Some(end) = pending.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=end).collect();
+            let line = line.strip_suffix(b"\n").unwrap_or(&line);
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if shared.stop.load(Ordering::SeqCst) {
+                let _ = conn.write_all(b"-ERR [SYS/TEMP] the relay is shutting down; try again shortly\r\n");
+                return;
+            }
+            let next = {
+                let mut out = BufWriter::with_capacity(64 * 1024, &mut conn);
+                let next = session.line(line, &mut out);
+                match (next, out.flush()) {
+                    (Ok(n), Ok(())) => n,
+                    _ => return,
+                }
+            };
+            match next {
+                Next::Continue => {}
+                Next::Close => return,
+                Next::StartTls => {
+                    let Some(cfg) = shared.tls.clone() else { return };
+                    conn = match crate::conn::start_tls(conn, cfg) {
+                        Ok(c) => c,
+                        Err(_) => return,
+                    };
+                    session.tls_started();
+                    // RFC 2595: what was sent before TLS is not carried over.
+                    pending.clear();
+                }
+            }
+        }
+        if pending.len() > LINE_MAX {
+            let _ = conn.write_all(b"-ERR line too long\r\n");
+            return;
+        }
+        match conn.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => pending.extend_from_slice(&buf[..n]),
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! The relay's POP3 front over Microsoft Graph, with clients no one here
+//! wrote: Python's poplib, fetchmail and getmail6 fetch a Graph-only
+//! profile's inbox through `mailwarden relay run --pop3-listen`, signed in
+//! with the device's relay password; DELE moves a message to Deleted Items
+//! only at QUIT, so a relay killed mid-fetch (kill -9) deletes nothing; a
+//! wrong password and a device without mailbox access are refused (a
+//! password in clear from the LAN: the session's unit tests).
+
+use mailwarden_tests::mail::free_port;
+use mailwarden_tests::mail_env::MailEnv;
+use mailwarden_tests::relay::*;
+use mailwarden_tests::text;
+use std::process::Command;
+
+const GRAPH_APP: &str = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9";
+
+/// A Graph profile "Tickets" for erp@contoso.com whose app may read and move
+/// mail, three messages in its inbox, a device that may fetch them, and the
+/// relay with a POP3 listener; its port and the device's password.
+fn setup(env: &MailEnv) -> (Relay, u16, String, Vec<String>) {
+    graph_profile(env, "Tickets", "erp@contoso.com");
+    env.idp
+        .state
+        .lock()
+        .unwrap()
+        .apps
+        .get_mut(GRAPH_APP)
+        .unwrap()
+        .app_roles
+        .extend(["Mail.Read".into(), "Mail.ReadWrite".into()]);
+    let ids = (1..=3)
+        .map(|n| {
+            let mime = format!(
+                "From: customer{n}@example.com\r\nTo: erp@contoso.com\r\nSubject: Ticket {n}\r\nMessage-ID: <ticket-{n}@example.com>\r\n\r\nBody {n}\r\n.line with a dot\r\n"
+            );
+            env.idp.deliver_graph_mime("erp@contoso.com", &format!("2026-12-07T0{n}:00:00Z"), true, mime.as_bytes())
+        })
+        .collect();
+    let o = env.ok(&["relay", "device", "add", "helpdesk", "--profile", "Tickets", "--pop3"], None);
+    let out = text(&o.stdout);
+    let password = out.lines().find_map(|l| l.strip_prefix("Relay password:")).unwrap().trim().to_owned();
+    assert!(out.contains("A deletion (deleteditems) is applied when the app ends its session (QUIT)."), "{out}");
+    let port = free_port();
+    let relay = Relay::start_with(env, &["--pop3-listen", &format!("127.0.0.1:{port}")]);
+    (relay, port, password, ids)
+}
+
+fn poplib(port: u16, user: &str, password: &str, script: &str) -> std::process::Output {
+    let code = format!(
+        "import poplib, sys\np = poplib.POP3('127.0.0.1', {port}, timeout=30)\np.user('{user}')\np.pass_(sys.stdin.readline().strip())\n{script}"
+    );
+    let mut c = Command::new("python3");
+    c.args(["-c", &code]);
+    mailwarden_tests::run_with_stdin(c, Some(&format!("{password}\n")))
+}
+
+#[test]
+fn poplib_fetchmail_and_getmail_read_a_graph_inbox_through_the_relay() {
+    let env = MailEnv::new();
+    let (relay, port, password, ids) = setup(&env);
+
+    // poplib: the listing by immutable IDs, a message byte for byte, DELE at QUIT.
+    let o = poplib(
+        port,
+        "helpdesk",
+        &password,
+        "print(p.stat())\nprint(p.uidl()[1])\nprint(b'\\n'.join(p.retr(2)[1]).decode())\np.dele(1)\np.quit()",
+    );
+    assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.starts_with("(3, "), "{out}");
+    for (n, id) in ids.iter().enumerate() {
+        assert!(out.contains(&format!("{} {id}", n + 1)), "UIDL {n}: {out}");
+    }
+    assert!(out.contains("Subject: Ticket 2") && out.contains("\n.line with a dot"), "unstuffed by poplib: {out}");
+    {
+        let s = env.idp.state.lock().unwrap();
+        assert_eq!(s.graph_inbox["erp@contoso.com"].len(), 2);
+        assert_eq!(s.graph_folders["erp@contoso.com/deleteditems"][0].immutable_id, ids[0]);
+    }
+
+    // fetchmail, over its own POP3 client, keeping nothing at the server (it deletes at QUIT).
+    let dir = env.db.dir.path();
+    let rc = dir.join("fetchmailrc");
+    let mbox = dir.join("fetched.mbox");
+    std::fs::write(
+        &rc,
+        format!(
+            "poll 127.0.0.1 protocol POP3 port {port} user \"helpdesk\" password \"{password}\" is \"erp\" here\n  sslproto ''\n  mda \"/bin/sh -c 'cat >> {}'\"\n",
+            mbox.display()
+        ),
+    )
+    .unwrap();
+    // fetchmail reads only a configuration its owner alone may read.
+    Command::new("chmod").args(["600", rc.to_str().unwrap()]).status().unwrap();
+    let o = Command::new("fetchmail")
+        .args(["--fetchmailrc", rc.to_str().unwrap(), "--nodetach", "--nosyslog", "--fetchall"])
+        .env("HOME", dir)
+        .env("FETCHMAILHOME", dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "fetchmail: {}{}", text(&o.stdout), text(&o.stderr));
+    let fetched = std::fs::read_to_string(&mbox).unwrap();
+    assert!(fetched.contains("Subject: Ticket 2") && fetched.contains("Subject: Ticket 3"), "{fetched}");
+    assert!(env.idp.state.lock().unwrap().graph_inbox["erp@contoso.com"].is_empty(), "fetchmail deleted what it got");
+
+    // getmail6 reads an empty inbox; then a new message, read and kept.
+    env.idp.deliver_graph_mime("erp@contoso.com", "2026-12-07T10:00:00Z", true, b"Subject: Ticket 4\r\n\r\nBody 4\r\n");
+    // (An external delivery, which getmail allows as root when told: the tests run as root for Postfix.)
+    let got_mbox = dir.join("getmail.mbox");
+    let getmailrc = dir.join("getmailrc");
+    std::fs::write(
+        &getmailrc,
+        format!(
+            "[retriever]\ntype = SimplePOP3Retriever\nserver = 127.0.0.1\nport = {port}\nusername = helpdesk\npassword = {password}\n\n[destination]\ntype = MDA_external\npath = /bin/sh\narguments = (\"-c\", \"cat >> {}\")\nallow_root_commands = true\n\n[options]\nread_all = true\ndelete = false\nverbose = 0\n",
+            got_mbox.display()
+        ),
+    )
+    .unwrap();
+    let o = Command::new("getmail")
+        .args(["--getmaildir", dir.to_str().unwrap(), "--rcfile", getmailrc.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "getmail: {}{}", text(&o.stdout), text(&o.stderr));
+    let got = std::fs::read_to_string(&got_mbox).unwrap();
+    assert!(got.contains("Subject: Ticket 4") && got.matches("Subject: Ticket").count() == 1, "{got}");
+    assert_eq!(env.idp.state.lock().unwrap().graph_inbox["erp@contoso.com"].len(), 1, "kept (delete = false)");
+
+    // Refusals: a wrong password; a device that may only send.
+    let o = poplib(port, "helpdesk", "wrong", "print(p.stat())");
+    assert!(!o.status.success() && text(&o.stderr).contains("wrong user name or password"), "{}", text(&o.stderr));
+    let sender = add_device_on(&env, "printer", "Tickets");
+    let o = poplib(port, "printer", &sender, "print(p.stat())");
+    assert!(text(&o.stderr).contains("may send but not read mail"), "{}", text(&o.stderr));
+    relay.stop();
+    let log = std::fs::read_to_string(env.db.dir.path().join("mailwarden.log")).unwrap_or_default();
+    assert!(!log.contains(&password), "the device password reached the log");
+}
+
+#[test]
+fn a_relay_killed_mid_fetch_deletes_nothing() {
+    let env = MailEnv::new();
+    let (mut relay, port, password, _) = setup(&env);
+    // The client reads and marks a message, then waits; the relay dies before QUIT.
+    let mut child = Command::new("python3")
+        .args([
+            "-c",
+            &format!(
+                "import poplib, sys, time\np = poplib.POP3('127.0.0.1', {port}, timeout=30)\np.user('helpdesk')\np.pass_(sys.stdin.readline().strip())\np.retr(1)\np.dele(1)\nprint('marked', flush=True)\ntime.sleep(30)\np.quit()"
+            ),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), format!("{password}\n").as_bytes()).unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    assert_eq!(line.trim(), "marked");
+    relay.child.kill().unwrap();
+    relay.child.wait().unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(!o.status.success(), "QUIT could not reach a dead relay");
+    let s = env.idp.state.lock().unwrap();
+    assert_eq!(s.graph_inbox["erp@contoso.com"].len(), 3, "nothing deleted upstream");
+    assert!(s.graph_folders.is_empty());
+}
