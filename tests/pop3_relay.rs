@@ -16,8 +16,14 @@ const GRAPH_APP: &str = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9";
 
 /// A Graph profile "Tickets" for erp@contoso.com whose app may read and move
 /// mail, three messages in its inbox, a device that may fetch them, and the
-/// relay with a POP3 listener; its port and the device's password.
-fn setup(env: &MailEnv) -> (Relay, u16, String, Vec<String>) {
+/// relay with a POP3 listener (from the settings, or `relay run
+/// --pop3-listen` if `flag`); its port, the device's password, the IDs.
+fn setup(env: &MailEnv, flag: bool) -> (Relay, u16, String, Vec<String>) {
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    if !flag {
+        env.ok(&["settings", "set", "--relay-pop3-listen", &listen], None);
+    }
     graph_profile(env, "Tickets", "erp@contoso.com");
     env.idp
         .state
@@ -40,8 +46,13 @@ fn setup(env: &MailEnv) -> (Relay, u16, String, Vec<String>) {
     let out = text(&o.stdout);
     let password = out.lines().find_map(|l| l.strip_prefix("Relay password:")).unwrap().trim().to_owned();
     assert!(out.contains("A deletion (deleteditems) is applied when the app ends its session (QUIT)."), "{out}");
-    let port = free_port();
-    let relay = Relay::start_with(env, &["--pop3-listen", &format!("127.0.0.1:{port}")]);
+    if flag {
+        assert!(out.contains("the relay has no POP3 listener yet"), "{out}");
+    } else {
+        let want = format!("Incoming mail (POP3): server 127.0.0.1  port {port}  security None  user helpdesk");
+        assert!(out.contains(&want), "{out}");
+    }
+    let relay = if flag { Relay::start_with(env, &["--pop3-listen", &listen]) } else { Relay::start(env) };
     (relay, port, password, ids)
 }
 
@@ -57,7 +68,7 @@ fn poplib(port: u16, user: &str, password: &str, script: &str) -> std::process::
 #[test]
 fn poplib_fetchmail_and_getmail_read_a_graph_inbox_through_the_relay() {
     let env = MailEnv::new();
-    let (relay, port, password, ids) = setup(&env);
+    let (relay, port, password, ids) = setup(&env, false);
 
     // poplib: the listing by immutable IDs, a message byte for byte, DELE at QUIT.
     let o = poplib(
@@ -140,7 +151,7 @@ fn poplib_fetchmail_and_getmail_read_a_graph_inbox_through_the_relay() {
 #[test]
 fn a_relay_killed_mid_fetch_deletes_nothing() {
     let env = MailEnv::new();
-    let (mut relay, port, password, _) = setup(&env);
+    let (mut relay, port, password, _) = setup(&env, true);
     // The client reads and marks a message, then waits; the relay dies before QUIT.
     let mut child = Command::new("python3")
         .args([

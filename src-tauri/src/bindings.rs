@@ -13,8 +13,8 @@ use mailwarden_engine::{
     CertificateRotation, ChoiceOption, Choices, Claims, Cloud, ConfigFile, DateOrder, Defaults, DeliveryState, Device,
     DeviceCodePrompt, DeviceDraft, Diagnosis, Envelope, ErrorCode, ExpiryBadge, ExpiryState, FieldChange, FieldError,
     Finding, FindingState, Fix, GuideSection, GuideStep, HandoverRecord, HandoverSummary, HandoverValue, ImportAction,
-    ImportItem, ImportReport, InboundReport, InboundVia, KeyBackend, KeyInfo, ListSort, MailboxAccess, NewSecret,
-    NewestMessage, OnConflict, Permission, PermissionKind, Plan, PlanStep, PortalRow, Profile, ProfileDraft,
+    ImportItem, ImportReport, InboundReport, InboundVia, KeyBackend, KeyInfo, ListSort, MailboxAccess, MailboxSetting,
+    NewSecret, NewestMessage, OnConflict, Permission, PermissionKind, Plan, PlanStep, PortalRow, Profile, ProfileDraft,
     ProfileList, ProfileQuery, ProfileRow, ProfileSummary, ProfileView, Program, ProgramChoice, ProgramConfig,
     Provider, QueuedMessage, RegistrationCheck, RelaySettings, RelayView, Reveal, RotateReport, RowApplied,
     RunningInfo, SecretChange, SecretRecord, SendMethod, SendReport, Settings, SetupGuide, SetupProgress, SetupStep,
@@ -49,7 +49,7 @@ pub fn render() -> String {
         HandoverValue, HandoverRecord, HandoverSummary, Reveal, Program, ProgramChoice, ProgramConfig, ConfigFile,
         SetupProgress, SetupStep, StepId, StepState, OnConflict, ImportAction, FieldChange, ImportItem, ImportReport, ImportPick,
         RegistrationCheck, Finding, FindingState, Plan, PlanStep, ApplyReport, ApplyState, StepOutcome, AdminInfo,
-        RelaySettings, Bounces, Device, DeviceDraft, MailboxAccess, Envelope, DeliveryState, QueuedMessage, RelayView, RunningInfo,
+        RelaySettings, Bounces, Device, DeviceDraft, MailboxAccess, MailboxSetting, Envelope, DeliveryState, QueuedMessage, RelayView, RunningInfo,
     );
     for item in items {
         // ChoiceOption is generic: declare it with its type parameter.

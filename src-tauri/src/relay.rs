@@ -7,7 +7,7 @@ use crate::connect::on_worker;
 use crate::handover::copy_secret;
 use crate::ipc_error::IpcError;
 use crate::state::AppState;
-use mailwarden_engine::{Device, DeviceDraft, RelayView, Running};
+use mailwarden_engine::{Device, DeviceDraft, MailboxSetting, RelayView, Running};
 use std::sync::Mutex;
 use tauri::{AppHandle, Manager, State};
 
@@ -99,6 +99,12 @@ pub fn relay_device_add(app: AppHandle, state: State<'_, AppState>, draft: Devic
         copy_secret(&app, p)?;
     }
     Ok(device)
+}
+
+/// What the device's mail program is given to fetch its mailbox (POP3).
+#[tauri::command(async)]
+pub fn relay_mailbox_settings(state: State<'_, AppState>, name: String) -> Res<Vec<MailboxSetting>> {
+    Ok(state.core()?.relay().mailbox_settings(&name)?)
 }
 
 /// A new password for the device, to the clipboard.

@@ -59,7 +59,7 @@
     smtpSecurity: 'starttls', imapHost: 'outlook.office365.com', imapPort: '993', imapSecurity: 'tls',
   });
   state.settings = { settings: { thresholds: { soonDays: 30, urgentDays: 7 }, keepaliveDays: 45, checkEveryHours: 4, closeToTray: false, adminClientId: '14d82eec-204b-4c2f-b7e8-296a70dab67e',
-    relay: { listen: '127.0.0.1:2525', tlsListen: null, certFile: null, keyFile: null, maxMessageBytes: 35 * 1024 * 1024, maxRecipients: 100, maxConnections: 50, maxConnectionsPerClient: 25, maxConnectionRate: 120,
+    relay: { listen: '127.0.0.1:2525', tlsListen: null, pop3Listen: null, pop3TlsListen: null, certFile: null, keyFile: null, maxMessageBytes: 35 * 1024 * 1024, maxRecipients: 100, maxConnections: 50, maxConnectionsPerClient: 25, maxConnectionRate: 120,
       idleTimeoutSecs: 300, microsoftPerMinute: 30, microsoftRecipientsPerDay: 10000, otherPerMinute: 0, startWithApp: false, bounces: 'off' } }, autostart: false };
   const rank = { expired: 0, urgent: 1, soon: 2 };
   // Extra items a test can seed (reconnect, test), beside the secrets'.
@@ -355,10 +355,14 @@
     relay_restart: () => Object.assign(state.relay, { running: true, restartNeeded: false }),
     relay_device_add: ({ draft }) => {
       if (!/^[A-Za-z0-9._@-]{1,64}$/.test(draft.name)) throw invalid([{ field: 'name', message: 'A device name is its relay user name: 1 to 64 letters, digits, ...' }]);
-      const d = { id: state.nextId++, name: draft.name, profileId: 1, profileName: draft.profile, hasPassword: !draft.byAddress, allowed: draft.allowed, plainOk: draft.plainOk, rewriteFrom: !draft.keepFrom, createdAt: '2026-12-02T12:00:00Z', lastSeen: null };
+      const d = { id: state.nextId++, name: draft.name, profileId: 1, profileName: draft.profile, hasPassword: !draft.byAddress, allowed: draft.allowed, plainOk: draft.plainOk, rewriteFrom: !draft.keepFrom, createdAt: '2026-12-02T12:00:00Z', lastSeen: null, mailbox: draft.mailbox, warning: null };
       state.relay.devices.push(d);
       return d;
     },
+    // As the core says them for a relay with POP3 on 127.0.0.1:1110.
+    relay_mailbox_settings: ({ name }) => [
+      { protocol: 'POP3', server: '127.0.0.1', port: 1110, security: 'None', user: name, note: 'this computer only (programs running here)' },
+    ],
     relay_device_reset: () => null,
     relay_device_remove: ({ name }) => { state.relay.devices = state.relay.devices.filter((d) => d.name !== name); return null; },
     relay_queue_retry: ({ id }) => { const m = state.relay.queue.find((q) => q.envelope.id === id); m.state.held = null; return null; },

@@ -442,6 +442,17 @@ test('the relay is a pane: start it; the queue a table with the held message\'s 
   assert.match(await pane.getByTestId('relay-note').innerText(), /password is on the clipboard/);
   assert.deepEqual((await calls(page, 'relay_device_add')).at(-1).args.draft.allowed, ['192.168.1.20']);
   assert.match(await pane.getByTestId('relay-devices').innerText(), /scanner-2f\s+Invent ERP\s+password/);
+  assert.equal(await pane.getByTestId('relay-incoming').count(), 0, 'a device that only sends gets no incoming settings');
+  // A help desk that also fetches its profile's mailbox (POP3): the settings to type, as the core says them.
+  await pane.getByLabel('New device').fill('helpdesk');
+  await pane.getByTestId('device-pop3').check();
+  await pane.getByLabel('When it deletes a message').selectOption('read');
+  await pane.getByRole('button', { name: 'Add device' }).click();
+  const incoming = await pane.getByTestId('relay-incoming').innerText();
+  assert.match(incoming, /POP3\s+127\.0\.0\.1\s+1110\s+None\s+helpdesk/);
+  assert.match(incoming, /this computer only/);
+  assert.deepEqual((await calls(page, 'relay_device_add')).at(-1).args.draft.mailbox, { pop3: true, onDelete: 'read', newest: 500 });
+  assert.match(await pane.getByTestId('relay-devices').innerText(), /helpdesk\s+Invent ERP\s+password, reads its mailbox \(POP3\)/);
 
   // Settings: numbers shown with their separators, typed with or without;
   // Save only when something changed, saying why it waits.
@@ -463,9 +474,11 @@ test('the relay is a pane: start it; the queue a table with the held message\'s 
   assert.equal(await pane.getByTestId('error-relayRecipientsPerDay').count(), 0);
   // Settings saved while it runs: Restart, beside Save, takes them up.
   await pane.getByLabel('Largest message (MB)').fill('20');
+  await pane.getByLabel('POP3 on (optional)').fill('127.0.0.1:1110');
   assert.deepEqual(await primaries(pane), ['Save relay settings'], 'the changed form\'s Save is the one primary');
   await save.click();
   assert.equal((await calls(page, 'save_settings')).at(-1).args.form.settings.relay.microsoftRecipientsPerDay, 12500);
+  assert.equal((await calls(page, 'save_settings')).at(-1).args.form.settings.relay.pop3Listen, '127.0.0.1:1110');
   await pane.getByTestId('relay-restart-needed').waitFor();
   await pane.getByTestId('relay-settings-restart').click();
   await pane.getByTestId('relay-restart-needed').waitFor({ state: 'detached' });

@@ -185,18 +185,16 @@ fn device(app: &Mailwarden, command: DeviceCommand) -> Result<ExitCode, CoreErro
                 None => println!("No password: let in from {} only.", d.allowed.join(", ")),
             }
             if d.mailbox.pop3 {
-                let relay = app.settings().get()?.relay;
-                match (relay.pop3_listen, relay.pop3_tls_listen) {
-                    (None, None) => println!(
-                        "POP3: the relay has no POP3 listener yet: `mailwarden settings set --relay-pop3-listen 127.0.0.1:1110` (or relay run --pop3-listen)."
-                    ),
-                    (plain, tls) => {
-                        for (addr, security) in [(plain, "STLS if the app offers it, else none (loopback only)"), (tls, "SSL/TLS")] {
-                            if let Some(a) = addr {
-                                println!("POP3 server: {a}  security: {security}  user: {}  password: the one above", d.name);
-                            }
-                        }
-                    }
+                let settings = app.relay().mailbox_settings(&d.name)?;
+                if settings.is_empty() {
+                    println!("POP3: the relay has no POP3 listener yet: `mailwarden settings set --relay-pop3-listen 127.0.0.1:1110` (or relay run --pop3-listen).");
+                }
+                for s in settings {
+                    let note = s.note.map(|n| format!("  ({n})")).unwrap_or_default();
+                    println!(
+                        "Incoming mail ({}): server {}  port {}  security {}  user {}  password: the one above{note}",
+                        s.protocol, s.server, s.port, s.security, s.user
+                    );
                 }
                 println!("A deletion ({}) is applied when the app ends its session (QUIT).", d.mailbox.on_delete);
             }

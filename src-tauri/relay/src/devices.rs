@@ -100,6 +100,41 @@ impl Relay<'_> {
         self.store.delete_relay_device(d.id)
     }
 
+    /// What device `name`'s mail program is given to fetch its mailbox: one
+    /// setting per POP3 listener of the relay's settings (none when the
+    /// device has no mailbox access, or the relay no POP3 listener).
+    pub fn mailbox_settings(&self, name: &str) -> Result<Vec<crate::records::MailboxSetting>> {
+        let d = self.device(name)?;
+        if !d.mailbox.pop3 {
+            return Ok(Vec::new());
+        }
+        let relay = self.settings().get()?.relay;
+        let host = hostname::get().ok().and_then(|h| h.into_string().ok()).unwrap_or_else(|| "localhost".into());
+        let tls_on = relay.cert_file.is_some()
+            || relay.pop3_tls_listen.is_some()
+            || relay.tls_listen.is_some()
+            || relay.pop3_listen.as_deref().is_some_and(|a| !is_loopback(a));
+        let mut out = Vec::new();
+        for (addr, implicit) in [(relay.pop3_listen, false), (relay.pop3_tls_listen, true)] {
+            let Some(addr) = addr.and_then(|a| a.parse::<std::net::SocketAddr>().ok()) else { continue };
+            let loopback = addr.ip().is_loopback();
+            let security = match (implicit, tls_on) {
+                (true, _) => "SSL/TLS",
+                (false, true) => "STARTTLS",
+                (false, false) => "None",
+            };
+            out.push(crate::records::MailboxSetting {
+                protocol: "POP3".into(),
+                server: if loopback { addr.ip().to_string() } else { host.clone() },
+                port: addr.port(),
+                security: security.into(),
+                user: d.name.clone(),
+                note: loopback.then(|| "this computer only (programs running here)".into()),
+            });
+        }
+        Ok(out)
+    }
+
     /// A new password for the device (the old one stops working at once).
     pub fn reset_password(&self, name: &str) -> Result<SecretString> {
         let d = self.device(name)?;
@@ -107,6 +142,10 @@ impl Relay<'_> {
         self.store.set_relay_device_password(d.id, Some(&hash(&password)?))?;
         Ok(password)
     }
+}
+
+fn is_loopback(addr: &str) -> bool {
+    addr.parse::<std::net::SocketAddr>().is_ok_and(|a| a.ip().is_loopback())
 }
 
 /// Checks device passwords for a running relay: Argon2 once per device and

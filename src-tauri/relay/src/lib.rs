@@ -29,7 +29,7 @@ mod tls;
 mod workers;
 
 pub use devices::{Device, DeviceDraft};
-pub use mailwarden_model::records::MailboxAccess;
+pub use mailwarden_model::records::{MailboxAccess, MailboxSetting};
 pub use mailwarden_model::settings::{Bounces, RelaySettings};
 pub use server::{start, Running};
 pub use spool::{DeliveryState, Envelope, QueuedMessage};

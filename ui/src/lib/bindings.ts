@@ -785,6 +785,28 @@ onDelete: string,
  */
 newest: number, };
 
+export type MailboxSetting = { 
+/**
+ * `POP3`.
+ */
+protocol: string, 
+/**
+ * This computer's name (or the address the relay listens on).
+ */
+server: string, port: number, 
+/**
+ * As mail programs name it: `STARTTLS`, `SSL/TLS` or `None`.
+ */
+security: string, 
+/**
+ * Its relay user name (the password is the one shown when it was added).
+ */
+user: string, 
+/**
+ * Where it applies (e.g. "this computer only").
+ */
+note: string | null, };
+
 export type Envelope = { id: string, device: string, profileId: number, 
 /**
  * MAIL FROM as the device gave it.

@@ -78,6 +78,24 @@ impl MailboxAccess {
     }
 }
 
+/// One server setting a device's mail program is given to fetch its mailbox
+/// (what to type into its "incoming mail" form).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MailboxSetting {
+    /// `POP3`.
+    pub protocol: String,
+    /// This computer's name (or the address the relay listens on).
+    pub server: String,
+    pub port: u16,
+    /// As mail programs name it: `STARTTLS`, `SSL/TLS` or `None`.
+    pub security: String,
+    /// Its relay user name (the password is the one shown when it was added).
+    pub user: String,
+    /// Where it applies (e.g. "this computer only").
+    pub note: Option<String>,
+}
+
 /// A stored device with its hash (for the relay's checks only).
 #[derive(Clone)]
 pub struct DeviceRow {

@@ -11,7 +11,7 @@ pub mod test_result;
 pub mod token;
 
 pub use certificate::{CertificateCredential, CertificateInfo, CertificateRequest};
-pub use device::{Device, DeviceDraft, DeviceRow, MailboxAccess};
+pub use device::{Device, DeviceDraft, DeviceRow, MailboxAccess, MailboxSetting};
 pub use handover::{HandoverRecord, Reveal};
 pub use secret_history::{hint_of, SecretRecord};
 pub use test_result::{TestKind, TestResult};
