@@ -23,6 +23,11 @@ pub(crate) mod serve;
 /// The longest command line taken (RFC 2449 allows 255 octets; clients
 /// send user names and passwords longer than that in practice).
 pub const LINE_MAX: usize = 1024;
+/// Commands taken before a sign-in (CAPA, STLS, USER, PASS and a few
+/// retries); past them the connection is closed, so nobody holds a slot.
+const UNSIGNED_MAX: u32 = 20;
+/// Wrong passwords in one session before it is closed.
+const FAILURES_MAX: u32 = 3;
 
 /// One message of the maildrop, as the session lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,11 +88,24 @@ pub struct Pop3Session<'h, H: Pop3Host + ?Sized> {
     host: &'h H,
     tls: bool,
     state: State,
+    /// Commands and wrong passwords before a sign-in.
+    unsigned: u32,
+    failures: u32,
+}
+
+/// A line a web browser sends (a page posting to this port): the request
+/// line or a header. POP3 has no such commands; the connection is closed at
+/// once, as Postfix closes one that speaks HTTP.
+fn is_http(line: &str) -> bool {
+    let upper = line.to_ascii_uppercase();
+    ["GET ", "POST ", "PUT ", "HEAD ", "OPTIONS ", "CONNECT ", "DELETE "].iter().any(|m| upper.starts_with(m))
+        && upper.contains(" HTTP/")
+        || ["HOST:", "USER-AGENT:", "CONTENT-LENGTH:", "CONTENT-TYPE:", "ORIGIN:"].iter().any(|h| upper.starts_with(h))
 }
 
 impl<'h, H: Pop3Host + ?Sized> Pop3Session<'h, H> {
     pub fn new(host: &'h H, tls: bool) -> Self {
-        Pop3Session { host, tls, state: State::Authorization { user: None } }
+        Pop3Session { host, tls, state: State::Authorization { user: None }, unsigned: 0, failures: 0 }
     }
 
     /// The greeting.
@@ -110,8 +128,19 @@ impl<'h, H: Pop3Host + ?Sized> Pop3Session<'h, H> {
             out.write_all(b"-ERR not a command\r\n")?;
             return Ok(Next::Continue);
         };
+        if is_http(text) {
+            out.write_all(b"-ERR this is a POP3 server, not a web server: closing\r\n")?;
+            return Ok(Next::Close);
+        }
         let (verb, arg) = text.split_once(' ').unwrap_or((text, ""));
         let verb = verb.to_ascii_uppercase();
+        if matches!(self.state, State::Authorization { .. }) {
+            self.unsigned += 1;
+            if self.unsigned > UNSIGNED_MAX {
+                out.write_all(b"-ERR too many commands without signing in: closing\r\n")?;
+                return Ok(Next::Close);
+            }
+        }
         if verb == "QUIT" {
             return self.quit(out);
         }
@@ -139,7 +168,14 @@ impl<'h, H: Pop3Host + ?Sized> Pop3Session<'h, H> {
                         None => "-ERR USER first\r\n".to_owned(),
                         // RFC 1939: the password is the rest of the line, spaces and all.
                         Some(u) => match self.host.open(&u, arg.as_bytes(), self.tls) {
-                            Err(Refusal(why)) => format!("-ERR [AUTH] {why}\r\n"),
+                            Err(Refusal(why)) => {
+                                self.failures += 1;
+                                if self.failures >= FAILURES_MAX {
+                                    write!(out, "-ERR [AUTH] {why}\r\n-ERR too many failed sign-ins: closing\r\n")?;
+                                    return Ok(Next::Close);
+                                }
+                                format!("-ERR [AUTH] {why}\r\n")
+                            }
                             Ok(mut drop) => match drop.list() {
                                 Err(Refusal(why)) => format!("-ERR [SYS/TEMP] {why}\r\n"),
                                 Ok(items) => {

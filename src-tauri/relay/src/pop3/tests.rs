@@ -186,3 +186,20 @@ fn wrong_passwords_bad_numbers_and_long_lines_are_refused() {
     let long = vec![b'a'; LINE_MAX + 1];
     assert_eq!(s.line(&long, &mut Vec::new()).unwrap(), Next::Close);
 }
+
+#[test]
+fn a_web_page_a_command_flood_and_password_guessing_are_let_go() {
+    let h = host();
+    let t = talk(&h, &["POST / HTTP/1.1", "USER printer", "PASS pa ss"]);
+    assert!(t.ends_with("-ERR this is a POP3 server, not a web server: closing\r\n"), "{t}");
+    assert!(!t.contains("+OK send PASS"), "nothing after the request line is read: {t}");
+    let t = talk(&h, &["CAPA", "Host: relay.test"]);
+    assert!(t.ends_with("not a web server: closing\r\n"), "a header alone too: {t}");
+    let noops: Vec<&str> = std::iter::repeat_n("NOOP", 30).collect();
+    let t = talk(&h, &noops);
+    assert!(t.ends_with("-ERR too many commands without signing in: closing\r\n"), "{t}");
+    assert_eq!(t.matches("-ERR sign in first").count(), 20, "{t}");
+    let t = talk(&h, &["USER printer", "PASS a", "USER printer", "PASS b", "USER printer", "PASS c", "USER printer"]);
+    assert!(t.ends_with("-ERR too many failed sign-ins: closing\r\n"), "{t}");
+    assert_eq!(t.matches("+OK send PASS").count(), 3, "{t}");
+}
