@@ -137,6 +137,33 @@ fn poplib_fetchmail_and_getmail_read_a_graph_inbox_through_the_relay() {
     assert!(got.contains("Subject: Ticket 4") && got.matches("Subject: Ticket").count() == 1, "{got}");
     assert_eq!(env.idp.state.lock().unwrap().graph_inbox["erp@contoso.com"].len(), 1, "kept (delete = false)");
 
+    // relay status says who fetched, and when.
+    let st: serde_json::Value = serde_json::from_slice(&env.ok(&["relay", "status", "--json"], None).stdout).unwrap();
+    let inbound = &st["profiles"][0]["inbound"];
+    assert_eq!((inbound["device"].as_str(), inbound["messages"].as_u64()), (Some("helpdesk"), Some(1)), "{st:#}");
+    assert!(inbound["failure"].is_null(), "{st:#}");
+
+    // The grant revoked: the program is told, the watch names it, check warns.
+    env.idp.state.lock().unwrap().apps.get_mut(GRAPH_APP).unwrap().app_roles.retain(|r| r == "Mail.Send");
+    env.ok(&["disconnect", "Tickets"], None);
+    let o = poplib(port, "helpdesk", &password, "print(p.stat())");
+    assert!(
+        text(&o.stderr)
+            .contains("-ERR [SYS/TEMP] Could not read the inbox: the app may not read this mailbox: grant Mail.Read"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = env.run(&["check"], None);
+    assert_eq!(o.status.code(), Some(1), "a warning: {}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("Relay device “helpdesk” cannot fetch its mailbox"), "{}", text(&o.stdout));
+    let status = text(&env.ok(&["relay", "status"], None).stdout).to_owned();
+    assert!(status.contains("fetch failing") && status.contains("grant Mail.Read"), "{status}");
+    // Granted again: the next fetch clears it.
+    env.idp.state.lock().unwrap().apps.get_mut(GRAPH_APP).unwrap().app_roles.push("Mail.Read".into());
+    env.ok(&["disconnect", "Tickets"], None);
+    assert!(poplib(port, "helpdesk", &password, "print(p.stat())\np.quit()").status.success());
+    assert!(!text(&env.run(&["check"], None).stdout).contains("cannot fetch its mailbox"));
+
     // Refusals: a wrong password; a device that may only send.
     let o = poplib(port, "helpdesk", "wrong", "print(p.stat())");
     assert!(!o.status.success() && text(&o.stderr).contains("wrong user name or password"), "{}", text(&o.stderr));

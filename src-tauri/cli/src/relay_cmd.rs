@@ -128,6 +128,15 @@ fn status(app: &Mailwarden, json: bool) -> Result<ExitCode, CoreError> {
         if let Some(f) = &p.last.last_failure {
             println!("  last failure   {}  {}", f.at, f.text);
         }
+        if let Some(i) = &p.inbound {
+            if let Some(at) = &i.last_fetch {
+                let n = i.messages.map(|n| plural(n as i64, "message")).unwrap_or_default();
+                println!("  last fetch     {at}  {} (POP3), shown {n}", i.device);
+            }
+            if let (Some(why), Some(at)) = (&i.failure, &i.failed_at) {
+                println!("  fetch failing  {at}  {}: {why}", i.device);
+            }
+        }
     }
     let queue = app.relay().queue()?;
     for m in queue.iter().filter(|m| m.state.held.is_some()) {

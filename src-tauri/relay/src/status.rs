@@ -42,6 +42,8 @@ pub struct ProfileQueue {
     pub held: usize,
     #[serde(flatten)]
     pub last: ProfileRelay,
+    /// Its mailbox as the POP3 front last reached it, if a device fetches.
+    pub inbound: Option<crate::records::InboundState>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -97,9 +99,11 @@ impl Relay<'_> {
         let data = self.store.data_dir().to_path_buf();
         let running = running_info(&data);
         let ledger = read_ledger(&data);
+        let inbound = mailwarden_store::inbound::inbound_states(&data);
         let queue = self.queue()?;
         let mut per: BTreeMap<i64, ProfileQueue> = BTreeMap::new();
-        let ids = queue.iter().map(|m| m.envelope.profile_id).chain(ledger.keys().copied());
+        let ids =
+            queue.iter().map(|m| m.envelope.profile_id).chain(ledger.keys().copied()).chain(inbound.keys().copied());
         for id in ids.collect::<std::collections::BTreeSet<_>>() {
             let name = self.store.get(id).map(|v| v.profile.name).unwrap_or_else(|_| format!("profile {id}"));
             per.insert(
@@ -111,6 +115,7 @@ impl Relay<'_> {
                     waiting: 0,
                     held: 0,
                     last: ledger.get(&id).cloned().unwrap_or_default(),
+                    inbound: inbound.get(&id).cloned(),
                 },
             );
         }

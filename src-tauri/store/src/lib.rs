@@ -18,6 +18,7 @@ pub mod crypto;
 mod dirsync;
 mod handovers;
 mod history;
+pub mod inbound;
 pub mod keystore;
 mod meta;
 mod notices;

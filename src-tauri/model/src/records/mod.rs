@@ -6,6 +6,7 @@
 pub mod certificate;
 pub mod device;
 pub mod handover;
+pub mod inbound;
 pub mod secret_history;
 pub mod test_result;
 pub mod token;
@@ -13,6 +14,7 @@ pub mod token;
 pub use certificate::{CertificateCredential, CertificateInfo, CertificateRequest};
 pub use device::{Device, DeviceDraft, DeviceRow, MailboxAccess, MailboxSetting};
 pub use handover::{HandoverRecord, Reveal};
+pub use inbound::InboundState;
 pub use secret_history::{hint_of, SecretRecord};
 pub use test_result::{TestKind, TestResult};
 pub use token::TokenRecord;

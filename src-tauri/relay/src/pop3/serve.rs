@@ -72,14 +72,57 @@ impl Pop3Host for Host<'_> {
             },
         };
         tracing::info!(device = %d.name, profile = profile.id, peer = %self.ip, "pop3: mailbox opened");
+        let record = Record {
+            data: self.shared.data.clone(),
+            engine: self.shared.engine.clone(),
+            profile_id: profile.id,
+            device: d.name.clone(),
+        };
         let drop = GraphDrop::open(engine, profile.id, d.mailbox.newest as usize, on_delete).map_err(|e| {
             tracing::warn!(device = %d.name, error = %e, "pop3: the mailbox could not be opened");
-            Refusal(match e {
+            let why = match e {
                 CoreError::Auth(d) => d.title,
                 other => other.to_string(),
-            })
+            };
+            record.result(Err(why.clone()));
+            Refusal(why)
         })?;
-        Ok(Box::new(drop))
+        Ok(Box::new(Recorded { inner: drop, record }))
+    }
+}
+
+/// Where a session's outcome is kept for `relay status` and the watch.
+struct Record {
+    data: std::path::PathBuf,
+    engine: Arc<crate::Context>,
+    profile_id: i64,
+    device: String,
+}
+
+impl Record {
+    fn result(&self, r: std::result::Result<u64, String>) {
+        let at = crate::clock::rfc3339(self.engine.clock.now());
+        mailwarden_store::inbound::record_inbound(&self.data, self.profile_id, &self.device, r, &at);
+    }
+}
+
+/// A maildrop whose listing (the session's first reach of the mailbox) is recorded.
+struct Recorded {
+    inner: GraphDrop,
+    record: Record,
+}
+
+impl Maildrop for Recorded {
+    fn list(&mut self) -> std::result::Result<Vec<super::Item>, Refusal> {
+        let listed = self.inner.list();
+        self.record.result(listed.as_ref().map(|l| l.len() as u64).map_err(|r| r.0.clone()));
+        listed
+    }
+    fn fetch(&mut self, uid: &str, out: &mut dyn Write) -> std::result::Result<(), Refusal> {
+        self.inner.fetch(uid, out)
+    }
+    fn delete(&mut self, uids: &[String]) -> std::result::Result<(), Refusal> {
+        self.inner.delete(uids)
     }
 }
 

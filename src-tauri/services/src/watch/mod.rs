@@ -157,6 +157,27 @@ impl Watch<'_> {
                 item: format!("relay-held:{profile_id}"),
             });
         }
+        // A mailbox the relay's POP3 front could not open when a device last
+        // asked: the device's program gets nothing until it is fixed.
+        for (profile_id, s) in mailwarden_store::inbound::inbound_states(self.store.data_dir()) {
+            let Some(why) = s.failure else { continue };
+            let name =
+                self.store.get(profile_id).map(|v| v.profile.name).unwrap_or_else(|_| format!("profile {profile_id}"));
+            out.push(AttentionItem {
+                profile_id,
+                profile_name: name,
+                kind: AttentionKind::Relay,
+                state: ExpiryState::Soon,
+                days_left: None,
+                title: format!("Relay device “{}” cannot fetch its mailbox", s.device),
+                detail: format!(
+                    "{why} (at {}). Its mail program gets nothing until this is fixed; the next fetch tries again.",
+                    s.failed_at.as_deref().map(|t| t.replace('T', " ")).unwrap_or_default()
+                ),
+                action: AttentionAction::RelayDevices,
+                item: format!("relay-inbound:{profile_id}"),
+            });
+        }
         for d in self.store.relay_devices()? {
             if let Some(w) = &d.device.warning {
                 out.push(AttentionItem {
