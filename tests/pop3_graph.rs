@@ -103,4 +103,45 @@ fn the_graph_inbox_is_a_pop3_maildrop() {
     drop(s);
     let t = talk(&host, &["USER scanner", "PASS nope", "STAT"]);
     assert!(t.contains("-ERR [AUTH] wrong user name or password") && t.contains("-ERR sign in first"), "{t}");
+    a_delegated_profiles_inbox_is_a_maildrop_too(&env);
+}
+
+/// A delegated Graph profile (a person's sign-in, /me) of the same app: the
+/// same maildrop, read and marked read as the device's setting says.
+fn a_delegated_profiles_inbox_is_a_maildrop_too(env: &Env) {
+    let b = env.idp.base.clone();
+    let scopes = format!("{b}/Mail.Send {b}/Mail.ReadWrite offline_access");
+    let extra = [
+        "--auth",
+        "refresh-token",
+        "--send",
+        "graph",
+        "--mailbox",
+        "erp@contoso.com",
+        "--scopes",
+        &scopes,
+        "--client-secret-stdin",
+    ];
+    env.add_profile("Person", &extra, Some(&format!("{SECRET}\n")));
+    let rt = env.idp.mint_refresh_token(
+        mailwarden_tests::oauth_env::CLIENT,
+        &[&format!("{b}/Mail.Send"), &format!("{b}/Mail.ReadWrite"), "offline_access"],
+    );
+    env.ok(&["connect", "Person", "--refresh-token-stdin"], Some(&format!("{rt}\n")));
+    env.idp.state.lock().unwrap().graph_users.insert("erp@contoso.com".into());
+    let id =
+        env.idp.deliver_graph_mime("erp@contoso.com", "2026-12-07T08:00:00Z", true, b"Subject: Mine\r\n\r\nHi\r\n");
+
+    let engine = mailwarden_engine::Mailwarden::open(&env.db.path(), mailwarden_engine::system_clock()).unwrap();
+    let profile = engine.profiles().resolve("Person").unwrap().profile.id;
+    let mut drop = GraphDrop::open(&engine, profile, 10, OnDelete::MarkRead).unwrap();
+    let items = drop.list().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].uid, id);
+    let mut out = Vec::new();
+    drop.fetch(&id, &mut out).unwrap();
+    assert_eq!(out, b"Subject: Mine\r\n\r\nHi\r\n");
+    drop.delete(std::slice::from_ref(&id)).unwrap();
+    let s = env.idp.state.lock().unwrap();
+    assert!(!s.graph_inbox["erp@contoso.com"][0].unread, "marked read, left in the inbox");
 }

@@ -204,3 +204,46 @@ fn a_relay_killed_mid_fetch_deletes_nothing() {
     assert_eq!(s.graph_inbox["erp@contoso.com"].len(), 3, "nothing deleted upstream");
     assert!(s.graph_folders.is_empty());
 }
+
+/// POP3 over TLS, as a LAN device needs it: STLS on the POP3 port and
+/// implicit TLS (POP3S) on its own, with the relay's generated certificate
+/// checked by the client (poplib with Python's ssl).
+#[test]
+fn stls_and_implicit_tls_carry_the_sign_in() {
+    let env = MailEnv::new();
+    let (plain, tls) = (free_port(), free_port());
+    graph_profile(&env, "Tickets", "erp@contoso.com");
+    env.idp.state.lock().unwrap().apps.get_mut(GRAPH_APP).unwrap().app_roles.push("Mail.Read".into());
+    env.idp.deliver_graph_mime("erp@contoso.com", "2026-12-07T08:00:00Z", true, b"Subject: Over TLS\r\n\r\nHi\r\n");
+    let o = env.ok(&["relay", "device", "add", "helpdesk", "--profile", "Tickets", "--pop3"], None);
+    let password = text(&o.stdout).lines().find_map(|l| l.strip_prefix("Relay password:")).unwrap().trim().to_owned();
+    let relay = Relay::start_with(
+        &env,
+        &["--pop3-listen", &format!("127.0.0.1:{plain}"), "--pop3-tls-listen", &format!("127.0.0.1:{tls}")],
+    );
+    let cert = env.db.dir.path().join("relay-cert.pem");
+    let script = format!(
+        "import poplib, ssl, sys\n\
+         ctx = ssl.create_default_context(cafile='{cert}')\n\
+         ctx.check_hostname = False\n\
+         pw = sys.stdin.readline().strip()\n\
+         p = poplib.POP3('127.0.0.1', {plain}, timeout=30)\n\
+         assert 'STLS' in p.capa(), p.capa()\n\
+         p.stls(context=ctx)\n\
+         assert 'STLS' not in p.capa()\n\
+         p.user('helpdesk'); p.pass_(pw)\n\
+         print('stls', p.stat()[0], b'\\n'.join(p.retr(1)[1]).decode().splitlines()[0])\n\
+         p.quit()\n\
+         s = poplib.POP3_SSL('127.0.0.1', {tls}, context=ctx, timeout=30)\n\
+         s.user('helpdesk'); s.pass_(pw)\n\
+         print('pop3s', s.stat()[0])\n\
+         s.quit()\n",
+        cert = cert.display()
+    );
+    let mut c = Command::new("python3");
+    c.args(["-c", &script]);
+    let o = mailwarden_tests::run_with_stdin(c, Some(&format!("{password}\n")));
+    assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
+    assert_eq!(text(&o.stdout), "stls 1 Subject: Over TLS\npop3s 1\n");
+    relay.stop();
+}

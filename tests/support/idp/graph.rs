@@ -167,7 +167,9 @@ pub(super) fn inbox(st: &Mutex<State>, base: &str, req: &Request, user: Option<&
         Err(r) => return r,
     };
     let s = st.lock().unwrap();
-    let mailbox = match mailbox_for(&s, &c, user, "Mail.Read") {
+    // Mail.ReadWrite includes reading.
+    let mailbox = match mailbox_for(&s, &c, user, "Mail.Read").or_else(|_| mailbox_for(&s, &c, user, "Mail.ReadWrite"))
+    {
         Ok(m) => m,
         Err(r) => return r,
     };
