@@ -59,6 +59,12 @@ impl Relay<'_> {
         }
         let mailbox = d.mailbox.clone().checked()?;
         let profile = self.profiles().find_profile(&d.profile)?;
+        if mailbox.pop3 && profile.send_method != crate::profile::SendMethod::Graph {
+            return Err(CoreError::invalid(
+                "pop3",
+                format!("POP3 is served from a profile's inbox in Microsoft Graph; “{}” sends by SMTP (its mailbox is read over IMAP). Choose a profile that uses Graph.", profile.name),
+            ));
+        }
         if mailbox.pop3 && d.by_address {
             return Err(CoreError::invalid(
                 "pop3",
