@@ -2,7 +2,8 @@
 //! MIME (`GET …/messages/{id}/$value`, Mail.Read), moved to another folder
 //! (`POST …/move`, Mail.ReadWrite; Deleted Items by its well-known name) or
 //! marked read (`PATCH`, Mail.ReadWrite). A message is found by its default
-//! or its immutable ID, as Graph finds it.
+//! or its immutable ID, as Graph finds it. Tests put messages in an inbox
+//! with [`super::Idp::deliver_graph`] and `deliver_graph_mime`.
 
 use super::graph::{graph_claims, graph_error, mailbox_for};
 use super::http::{Request, Response};
@@ -62,4 +63,32 @@ pub fn route(st: &Mutex<State>, base: &str, req: &Request, user: Option<&str>, r
             Response::json(200, &json!({"id": inbox[at].id, "isRead": !inbox[at].unread}))
         }
     })
+}
+
+impl super::Idp {
+    /// A message arrives in `mailbox`'s inbox (as Graph lists it).
+    pub fn deliver_graph(&self, mailbox: &str, from: &str, subject: &str, received: &str, unread: bool) {
+        let mime = format!("From: {from}\r\nTo: {mailbox}\r\nSubject: {subject}\r\nDate: {received}\r\n\r\nHello.\r\n");
+        self.deliver_graph_mime(mailbox, received, unread, mime.as_bytes());
+    }
+
+    /// A message arrives in `mailbox`'s inbox as these MIME bytes; its
+    /// immutable ID, as Graph lists it when asked for immutable IDs.
+    pub fn deliver_graph_mime(&self, mailbox: &str, received: &str, unread: bool, mime: &[u8]) -> String {
+        let head = mail_parser::MessageParser::default().parse_headers(mime);
+        let header =
+            |h: &str| head.as_ref().and_then(|m| m.header_raw(h)).map(|v| v.trim().to_owned()).unwrap_or_default();
+        let immutable_id = format!("AAkALgAA{}", super::answers::guid().replace('-', ""));
+        let m = super::graph::InboxMessage {
+            id: format!("AAMkAD{}=", super::answers::guid().replace('-', "")),
+            immutable_id: immutable_id.clone(),
+            received: received.into(),
+            from: header("from"),
+            subject: header("subject"),
+            unread,
+            mime: mime.to_vec(),
+        };
+        self.state.lock().unwrap().graph_inbox.entry(mailbox.into()).or_default().push(m);
+        immutable_id
+    }
 }

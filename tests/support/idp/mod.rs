@@ -378,32 +378,6 @@ impl Idp {
         }
     }
 
-    /// A message arrives in `mailbox`'s inbox (as Graph lists it).
-    pub fn deliver_graph(&self, mailbox: &str, from: &str, subject: &str, received: &str, unread: bool) {
-        let mime = format!("From: {from}\r\nTo: {mailbox}\r\nSubject: {subject}\r\nDate: {received}\r\n\r\nHello.\r\n");
-        self.deliver_graph_mime(mailbox, received, unread, mime.as_bytes());
-    }
-
-    /// A message arrives in `mailbox`'s inbox as these MIME bytes; its
-    /// immutable ID, as Graph lists it when asked for immutable IDs.
-    pub fn deliver_graph_mime(&self, mailbox: &str, received: &str, unread: bool, mime: &[u8]) -> String {
-        let head = mail_parser::MessageParser::default().parse_headers(mime);
-        let header =
-            |h: &str| head.as_ref().and_then(|m| m.header_raw(h)).map(|v| v.trim().to_owned()).unwrap_or_default();
-        let immutable_id = format!("AAkALgAA{}", answers::guid().replace('-', ""));
-        let m = graph::InboxMessage {
-            id: format!("AAMkAD{}=", answers::guid().replace('-', "")),
-            immutable_id: immutable_id.clone(),
-            received: received.into(),
-            from: header("from"),
-            subject: header("subject"),
-            unread,
-            mime: mime.to_vec(),
-        };
-        self.state.lock().unwrap().graph_inbox.entry(mailbox.into()).or_default().push(m);
-        immutable_id
-    }
-
     /// `domain`'s passwords are checked by an AD FS at `host`.
     pub fn federate(&self, domain: &str, host: &str) {
         self.state.lock().unwrap().federated_domains.insert(domain.into(), host.into());
