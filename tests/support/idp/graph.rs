@@ -114,6 +114,20 @@ pub(super) fn read_mime(message: String) -> Result<serde_json::Value, Response> 
     }, "mime": true, "raw": message, "deliveredTo": delivered}))
 }
 
+/// The permission a token reads mail with: Mail.Read, or Mail.ReadWrite
+/// (which includes reading) when it holds only that.
+pub(super) fn reading(c: &serde_json::Value) -> &'static str {
+    let has = |p: &str| {
+        c["scp"].as_str().is_some_and(|s| s.split(' ').any(|x| x == p))
+            || c["roles"].as_array().is_some_and(|r| r.iter().any(|x| x == p))
+    };
+    if !has("Mail.Read") && has("Mail.ReadWrite") {
+        "Mail.ReadWrite"
+    } else {
+        "Mail.Read"
+    }
+}
+
 /// The mailbox a Graph call acts on (`/me`: the token's user), when the token
 /// holds `permission` (a scope delegated, a role app-only) and Exchange has
 /// the mailbox and lets the app reach it; else Graph's refusal.
@@ -167,9 +181,7 @@ pub(super) fn inbox(st: &Mutex<State>, base: &str, req: &Request, user: Option<&
         Err(r) => return r,
     };
     let s = st.lock().unwrap();
-    // Mail.ReadWrite includes reading.
-    let mailbox = match mailbox_for(&s, &c, user, "Mail.Read").or_else(|_| mailbox_for(&s, &c, user, "Mail.ReadWrite"))
-    {
+    let mailbox = match mailbox_for(&s, &c, user, reading(&c)) {
         Ok(m) => m,
         Err(r) => return r,
     };

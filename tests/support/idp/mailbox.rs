@@ -23,13 +23,8 @@ pub fn route(st: &Mutex<State>, base: &str, req: &Request, user: Option<&str>, r
     };
     let mut s = st.lock().unwrap();
     // Mail.ReadWrite includes reading.
-    let mailbox = match mailbox_for(&s, &c, user, permission).or_else(|e| {
-        if permission == "Mail.Read" {
-            mailbox_for(&s, &c, user, "Mail.ReadWrite")
-        } else {
-            Err(e)
-        }
-    }) {
+    let permission = if permission == "Mail.Read" { super::graph::reading(&c) } else { permission };
+    let mailbox = match mailbox_for(&s, &c, user, permission) {
         Ok(m) => m,
         Err(r) => return Some(r),
     };
