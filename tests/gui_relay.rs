@@ -144,7 +144,9 @@ fn the_relay_pane_runs_the_relay_its_queue_devices_and_settings() {
     let shown = text(&env.ok(&["settings", "show"], None).stdout).to_owned();
     assert!(shown.contains("relay bounces:    to it-admin@contoso.com"), "{shown}");
 
-    // Stopped: the port is free again.
+    // Stopped: the port is free again. (The pane scrolled to its Save row:
+    // the header's toggle is brought back into view, as a person scrolls up.)
+    s.script("document.querySelector('[data-testid=relay-toggle]').scrollIntoView({block: 'center'});");
     s.find("[data-testid=relay-toggle]").click();
     s.wait_until("stopped", 30, |s| state(s) == "Stopped");
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "nothing listens any more");
