@@ -179,12 +179,13 @@ fn poplib_fetchmail_and_getmail_read_a_graph_inbox_through_the_relay() {
 fn a_relay_killed_mid_fetch_deletes_nothing() {
     let env = MailEnv::new();
     let (mut relay, port, password, _) = setup(&env, true);
-    // The client reads and marks a message, then waits; the relay dies before QUIT.
+    // The client reads and marks a message, then waits for the test's word;
+    // the relay dies before its QUIT.
     let mut child = Command::new("python3")
         .args([
             "-c",
             &format!(
-                "import poplib, sys, time\np = poplib.POP3('127.0.0.1', {port}, timeout=30)\np.user('helpdesk')\np.pass_(sys.stdin.readline().strip())\np.retr(1)\np.dele(1)\nprint('marked', flush=True)\ntime.sleep(30)\np.quit()"
+                "import poplib, sys\np = poplib.POP3('127.0.0.1', {port}, timeout=30)\np.user('helpdesk')\np.pass_(sys.stdin.readline().strip())\np.retr(1)\np.dele(1)\nprint('marked', flush=True)\nsys.stdin.readline()\np.quit()"
             ),
         ])
         .stdin(std::process::Stdio::piped())
@@ -198,6 +199,7 @@ fn a_relay_killed_mid_fetch_deletes_nothing() {
     assert_eq!(line.trim(), "marked");
     relay.child.kill().unwrap();
     relay.child.wait().unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"quit now\n").unwrap();
     let o = child.wait_with_output().unwrap();
     assert!(!o.status.success(), "QUIT could not reach a dead relay");
     let s = env.idp.state.lock().unwrap();
