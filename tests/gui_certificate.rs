@@ -84,13 +84,9 @@ fn a_certificate_made_in_the_window_signs_in_and_sends() {
 /// test send; then the watch names the certificate's end, its action opens
 /// the certificate, and Rotate has the app add the new one (addKey), prove
 /// it, switch, and remove the old — with no administrator.
-#[test]
-fn seed_004_with_a_certificate_made_registered_watched_and_rotated_in_the_window() {
-    let idp = Idp::start();
-    idp.with_admin(TENANT, "admin@contoso.com");
-    idp.state.lock().unwrap().user = "admin@contoso.com".into();
-    idp.state.lock().unwrap().graph_users.insert("catalyst@contoso.com".into());
-    let mut j = mailwarden_tests::journey::Journey::start("004-certificate", &idp);
+/// A new app-only Graph profile "Catalyst" typed into the editor, against
+/// the simulator's cloud (its client ID when `client` is given).
+fn new_app_only_graph(j: &mailwarden_tests::journey::Journey, idp: &Idp, client: Option<&str>) {
     j.new_profile();
     j.choose("authMethod", "client-credentials");
     j.choose("sendMethod", "graph");
@@ -98,8 +94,21 @@ fn seed_004_with_a_certificate_made_registered_watched_and_rotated_in_the_window
     j.fill("name", "Catalyst");
     j.fill("authorityUrl", &idp.base);
     j.fill("tenant", TENANT);
+    if let Some(c) = client {
+        j.fill("clientId", c);
+    }
     j.fill("scopes", &format!("{}/.default", idp.base));
     j.fill("mailbox", "catalyst@contoso.com");
+}
+
+#[test]
+fn seed_004_with_a_certificate_made_registered_watched_and_rotated_in_the_window() {
+    let idp = Idp::start();
+    idp.with_admin(TENANT, "admin@contoso.com");
+    idp.state.lock().unwrap().user = "admin@contoso.com".into();
+    idp.state.lock().unwrap().graph_users.insert("catalyst@contoso.com".into());
+    let mut j = mailwarden_tests::journey::Journey::start("004-certificate", &idp);
+    new_app_only_graph(&j, &idp, None);
     j.save_and_go_on();
 
     // The certificate, made first (twenty days, so the watch has to say so).
@@ -162,16 +171,7 @@ fn a_rotation_the_app_may_not_make_is_made_by_an_administrator_from_the_card() {
     idp.with_admin(TENANT, "admin@contoso.com");
     idp.state.lock().unwrap().user = "admin@contoso.com".into();
     let mut j = mailwarden_tests::journey::Journey::start("004-certificate-admin", &idp);
-    j.new_profile();
-    j.choose("authMethod", "client-credentials");
-    j.choose("sendMethod", "graph");
-    j.choose("cloud", "custom");
-    j.fill("name", "Catalyst");
-    j.fill("authorityUrl", &idp.base);
-    j.fill("tenant", TENANT);
-    j.fill("clientId", CLIENT);
-    j.fill("scopes", &format!("{}/.default", idp.base));
-    j.fill("mailbox", "catalyst@contoso.com");
+    new_app_only_graph(&j, &idp, Some(CLIENT));
     // With its client ID known, it needs its credential now: a certificate,
     // made with the save, instead of a secret.
     // (Centred first: the step's sticky actions bar would take a click at the edge.)

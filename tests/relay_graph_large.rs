@@ -102,12 +102,7 @@ fn a_25_mb_scan_goes_by_graph_as_a_draft_with_its_attachment_uploaded() {
         let s = env.idp.state.lock().unwrap();
         assert!(s.drafts.is_empty() && s.uploads.is_empty(), "nothing left at Graph");
     }
-    mailwarden_tests::eventually_explained(
-        "the queue empty",
-        Duration::from_secs(10),
-        || queue(&env).is_empty().then_some(()),
-        || format!("{:#?}", queue(&env)),
-    );
+    wait_queue_empty(&env);
     relay.stop();
     let log = std::fs::read_to_string(env.db.dir.path().join("mailwarden.log")).unwrap_or_default();
     assert!(!log.contains("authtoken="), "an upload URL's authorization in the log");

@@ -76,12 +76,7 @@ fn a_message_too_large_for_graph_is_held_and_bounced_then_goes_by_smtp() {
     env.ok(&["relay", "queue", "retry", id], None);
     let got = env.mail.wait_delivered("erp@contoso.com", "<big-1@printer.lan>");
     assert!(got.len() > 3_400_000, "the whole message: {} bytes", got.len());
-    mailwarden_tests::eventually_explained(
-        "the queue empty",
-        Duration::from_secs(10),
-        || queue(&env).is_empty().then_some(()),
-        || format!("{:#?}", queue(&env)),
-    );
+    wait_queue_empty(&env);
     relay.stop();
 }
 

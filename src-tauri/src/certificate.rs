@@ -32,18 +32,26 @@ pub async fn certificate_create(state: State<'_, AppState>, id: i64, days: u32) 
     .await
 }
 
+/// Where the person picks to save profile `id`'s certificate file (named
+/// after the profile, with `extension`); None: cancelled.
+fn save_as(
+    app: &AppHandle,
+    core: &mailwarden_engine::Mailwarden,
+    id: i64,
+    extension: &str,
+) -> Res<Option<std::path::PathBuf>> {
+    let name = core.profiles().get(id)?.profile.name;
+    let file: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
+    let picked = app.dialog().file().set_file_name(format!("{file}.{extension}")).blocking_save_file();
+    Ok(picked.and_then(|p| p.into_path().ok()))
+}
+
 /// Save the public certificate where the person picks (None: cancelled).
 #[tauri::command(async)]
 pub fn certificate_save_public(app: AppHandle, state: State<'_, AppState>, id: i64) -> Res<Option<String>> {
     let core = state.core()?;
     let pem = core.certificates().public_pem(id)?;
-    let name = core.profiles().get(id)?.profile.name;
-    let file: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
-    let Some(path) =
-        app.dialog().file().set_file_name(format!("{file}.cer")).blocking_save_file().and_then(|p| p.into_path().ok())
-    else {
-        return Ok(None);
-    };
+    let Some(path) = save_as(&app, &core, id, "cer")? else { return Ok(None) };
     std::fs::write(&path, pem).map_err(|e| IpcError::flow(format!("Could not write {}: {e}", path.display())))?;
     crate::files::remember(&app, &path);
     Ok(Some(path.display().to_string()))
@@ -85,13 +93,7 @@ pub fn certificate_export_pfx(
     passphrase: SecretString,
 ) -> Res<Option<String>> {
     let core = state.core()?;
-    let name = core.profiles().get(id)?.profile.name;
-    let file: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
-    let Some(path) =
-        app.dialog().file().set_file_name(format!("{file}.pfx")).blocking_save_file().and_then(|p| p.into_path().ok())
-    else {
-        return Ok(None);
-    };
+    let Some(path) = save_as(&app, &core, id, "pfx")? else { return Ok(None) };
     core.certificates().export_pfx(id, &passphrase, |bytes| mailwarden_engine::write_private(&path, bytes))?;
     crate::files::remember(&app, &path);
     Ok(Some(path.display().to_string()))

@@ -86,6 +86,16 @@ pub fn wait_graph_sent(env: &Env, what: impl Fn(&serde_json::Value) -> bool) -> 
     })
 }
 
+/// Wait until the queue is empty (its messages sent), showing it if not.
+pub fn wait_queue_empty(env: &Env) {
+    crate::eventually_explained(
+        "the queue empty",
+        std::time::Duration::from_secs(10),
+        || queue(env).is_empty().then_some(()),
+        || format!("{:#?}", queue(env)),
+    );
+}
+
 /// The queue as `relay queue list --json` shows it.
 pub fn queue(env: &Env) -> Vec<serde_json::Value> {
     let o = env.ok(&["relay", "queue", "list", "--json"], None);

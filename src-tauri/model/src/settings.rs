@@ -181,6 +181,24 @@ impl Default for RelaySettings {
     }
 }
 
+impl RelaySettings {
+    /// The relay offers TLS: a LAN listener (SMTP or POP3), an implicit-TLS
+    /// one, or a certificate given.
+    pub fn wants_tls(&self) -> bool {
+        let lan = |a: &str| !is_loopback(a);
+        lan(&self.listen)
+            || self.pop3_listen.as_deref().is_some_and(lan)
+            || self.tls_listen.is_some()
+            || self.pop3_tls_listen.is_some()
+            || self.cert_file.is_some()
+    }
+}
+
+/// `ADDR:PORT` on this computer only (a loopback address, or `localhost:`).
+pub fn is_loopback(addr: &str) -> bool {
+    addr.parse::<std::net::SocketAddr>().is_ok_and(|a| a.ip().is_loopback()) || addr.starts_with("localhost:")
+}
+
 /// Who is told when a message is held.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

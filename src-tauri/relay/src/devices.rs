@@ -115,11 +115,7 @@ impl Relay<'_> {
             return Ok(Vec::new());
         }
         let relay = self.settings().get()?.relay;
-        let host = hostname::get().ok().and_then(|h| h.into_string().ok()).unwrap_or_else(|| "localhost".into());
-        let tls_on = relay.cert_file.is_some()
-            || relay.pop3_tls_listen.is_some()
-            || relay.tls_listen.is_some()
-            || relay.pop3_listen.as_deref().is_some_and(|a| !is_loopback(a));
+        let (host, tls_on) = (crate::server::hostname(), relay.wants_tls());
         let mut out = Vec::new();
         for (addr, implicit) in [(relay.pop3_listen, false), (relay.pop3_tls_listen, true)] {
             let Some(addr) = addr.and_then(|a| a.parse::<std::net::SocketAddr>().ok()) else { continue };
@@ -148,10 +144,6 @@ impl Relay<'_> {
         self.store.set_relay_device_password(d.id, Some(&hash(&password)?))?;
         Ok(password)
     }
-}
-
-fn is_loopback(addr: &str) -> bool {
-    addr.parse::<std::net::SocketAddr>().is_ok_and(|a| a.ip().is_loopback())
 }
 
 /// Checks device passwords for a running relay: Argon2 once per device and

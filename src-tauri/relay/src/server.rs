@@ -247,21 +247,11 @@ fn bind(addr: &str) -> Result<TcpListener> {
     })
 }
 
-fn is_loopback(addr: &str) -> bool {
-    addr.parse::<SocketAddr>().is_ok_and(|a| a.ip().is_loopback()) || addr.starts_with("localhost:")
-}
-
 /// Start the relay with `settings`: listeners and delivery.
 pub fn start(engine: Arc<Context>, settings: RelaySettings) -> Result<Running> {
     let data_dir = engine.store.data_dir().to_path_buf();
     let hostname = hostname();
-    let pop3_lan = settings.pop3_listen.as_deref().is_some_and(|a| !is_loopback(a));
-    let wants_tls = !is_loopback(&settings.listen)
-        || pop3_lan
-        || settings.tls_listen.is_some()
-        || settings.pop3_tls_listen.is_some()
-        || settings.cert_file.is_some();
-    let tls = if wants_tls {
+    let tls = if settings.wants_tls() {
         Some(super::tls::load(settings.cert_file.as_deref(), settings.key_file.as_deref(), &data_dir, &hostname)?)
     } else {
         None
@@ -282,15 +272,15 @@ pub fn start(engine: Arc<Context>, settings: RelaySettings) -> Result<Running> {
     )?);
     let addr = listener.local_addr().map_err(|source| CoreError::Io { context: "listener".into(), source })?;
     let tls_addr = tls_listener.as_ref().and_then(|l| l.local_addr().ok());
-    let mut threads = vec![accept_loop(listener, shared.clone(), false)?];
+    let mut threads = vec![accept_loop(listener, shared.clone(), false, serve)?];
     if let Some(l) = tls_listener {
-        threads.push(accept_loop(l, shared.clone(), true)?);
+        threads.push(accept_loop(l, shared.clone(), true, serve)?);
     }
     let pop3_addr = pop3_listener.as_ref().and_then(|l| l.local_addr().ok());
     let pop3_tls_addr = pop3_tls_listener.as_ref().and_then(|l| l.local_addr().ok());
     for (l, implicit) in [(pop3_listener, false), (pop3_tls_listener, true)] {
         if let Some(l) = l {
-            threads.push(super::pop3::serve::accept_loop(l, shared.clone(), implicit)?);
+            threads.push(accept_loop(l, shared.clone(), implicit, super::pop3::serve::serve)?);
         }
     }
     threads.push(super::deliver::spawn(shared.clone())?);
@@ -308,7 +298,17 @@ pub fn start(engine: Arc<Context>, settings: RelaySettings) -> Result<Running> {
     Ok(Running { addr, tls_addr, pop3_addr, pop3_tls_addr, fingerprint, certificate, shared, threads })
 }
 
-fn accept_loop(listener: TcpListener, shared: Arc<RelayState>, implicit_tls: bool) -> Result<JoinHandle<()>> {
+/// What a listener hands each connection it accepts.
+pub(crate) type Serve = fn(TcpStream, &Arc<RelayState>, bool);
+
+/// Accept on `listener` until the relay stops, handing each connection to
+/// `serve` (SMTP's, or POP3's); `implicit_tls`: the listener's is.
+pub(crate) fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<RelayState>,
+    implicit_tls: bool,
+    serve: Serve,
+) -> Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("mailwarden-relay-accept".into())
         .spawn(move || {
@@ -393,7 +393,7 @@ impl Running {
 }
 
 /// This computer's name, for the greeting and Received lines.
-fn hostname() -> String {
+pub(crate) fn hostname() -> String {
     hostname::get()
         .ok()
         .and_then(|h| h.into_string().ok())

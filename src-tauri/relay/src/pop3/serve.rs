@@ -10,15 +10,14 @@
 use super::graph::GraphDrop;
 use super::{Maildrop, Next, Pop3Host, Pop3Session, Refusal, LINE_MAX};
 use crate::conn::Conn;
-use crate::error::{CoreError, Result};
+use crate::error::CoreError;
 use crate::mail::graph_maildrop::OnDelete;
 use crate::profile::SendMethod;
 use crate::server::{RelayState, SignIn};
 use std::io::{BufWriter, Read, Write};
-use std::net::{IpAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, TcpStream};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// RFC 1939: an idle client is let go after at least ten minutes.
@@ -126,27 +125,8 @@ impl Maildrop for Recorded {
     }
 }
 
-/// Listen on `listener` for POP3 (`implicit_tls`: POP3S).
-pub(crate) fn accept_loop(
-    listener: TcpListener,
-    shared: Arc<RelayState>,
-    implicit_tls: bool,
-) -> Result<JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name("mailwarden-pop3-accept".into())
-        .spawn(move || {
-            for tcp in listener.incoming() {
-                if shared.stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(tcp) = tcp else { continue };
-                serve(tcp, &shared, implicit_tls);
-            }
-        })
-        .map_err(|source| CoreError::Io { context: "Could not start the relay's POP3 listener".into(), source })
-}
-
-fn serve(mut tcp: TcpStream, shared: &Arc<RelayState>, implicit_tls: bool) {
+/// One POP3 connection (`implicit_tls`: on the POP3S listener).
+pub(crate) fn serve(mut tcp: TcpStream, shared: &Arc<RelayState>, implicit_tls: bool) {
     let Ok(peer) = tcp.peer_addr() else { return };
     let ip = peer.ip().to_canonical();
     let slot = match shared.admit(ip) {

@@ -112,18 +112,31 @@ pub fn send_mime(
     }
     let retry_after = resp.retry_after();
     let bytes = resp.body.unwrap_or_default();
-    let mut d = match serde_json::from_slice::<GraphErrorBody>(&bytes) {
-        _ if crate::diagnosis::is_unavailable(status.as_u16()) => {
-            let error = serde_json::from_slice::<GraphErrorBody>(&bytes).ok().map(|b| b.error.code);
-            crate::diagnosis::Unavailable { host, status: status.as_u16(), retry_after, error }.diagnose()
-        }
-        Ok(b) => explain(status.as_u16(), &b.error, p, Purpose::Send),
-        Err(_) => {
-            TransportError::BadResponse { host, status: status.as_u16(), detail: "not a Graph error".into() }.diagnose()
-        }
-    };
+    let mut d = refused(status.as_u16(), retry_after, &bytes, host, p, Purpose::Send);
     d.transcript = transcript;
     Err(CoreError::Auth(Box::new(d)))
+}
+
+/// Graph's refusal of a call for `purpose` (`status`, its body, the
+/// `Retry-After` it sent): throttling and outages as such, Graph's error
+/// explained, anything else as an answer that is not Graph's.
+pub(crate) fn refused(
+    status: u16,
+    retry_after: Option<String>,
+    body: &[u8],
+    host: String,
+    p: &Profile,
+    purpose: Purpose,
+) -> Diagnosis {
+    let parsed = serde_json::from_slice::<GraphErrorBody>(body);
+    if crate::diagnosis::is_unavailable(status) {
+        let error = parsed.ok().map(|b| b.error.code);
+        return crate::diagnosis::Unavailable { host, status, retry_after, error }.diagnose();
+    }
+    match parsed {
+        Ok(b) => explain(status, &b.error, p, purpose),
+        Err(_) => TransportError::BadResponse { host, status, detail: "not a Graph error".into() }.diagnose(),
+    }
 }
 
 /// What a Graph call was for: a refusal names that job's permission.

@@ -3,7 +3,7 @@
 //! (date, sender, subject) — `/users/{mailbox}/…` with an app-only token,
 //! `/me/…` with a delegated one. Graph's refusals are diagnosed as a read.
 
-use super::graph::{explain, graph_base, GraphErrorBody, Purpose};
+use super::graph::{graph_base, refused, Purpose};
 use super::imap::{InboundReport, InboundVia, NewestMessage};
 use crate::diagnosis::{Diagnosis, TransportError};
 use crate::error::{CoreError, Result};
@@ -109,15 +109,8 @@ fn get<T: serde::de::DeserializeOwned>(
             }
             .diagnose(),
         }
-    } else if crate::diagnosis::is_unavailable(status.as_u16()) {
-        let error = serde_json::from_slice::<GraphErrorBody>(&bytes).ok().map(|b| b.error.code);
-        crate::diagnosis::Unavailable { host, status: status.as_u16(), retry_after, error }.diagnose()
     } else {
-        match serde_json::from_slice::<GraphErrorBody>(&bytes) {
-            Ok(b) => explain(status.as_u16(), &b.error, p, Purpose::Read),
-            Err(_) => TransportError::BadResponse { host, status: status.as_u16(), detail: "not a Graph error".into() }
-                .diagnose(),
-        }
+        refused(status.as_u16(), retry_after, &bytes, host, p, Purpose::Read)
     };
     d.transcript = transcript.clone();
     Err(CoreError::Auth(Box::new(d)))

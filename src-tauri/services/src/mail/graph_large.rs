@@ -12,7 +12,7 @@
 //! Hand-written: no crate speaks Graph's Outlook attachment sessions for a
 //! blocking client; the MIME is parsed by `mail-parser`.
 
-use super::graph::{explain, graph_base, GraphErrorBody, Purpose};
+use super::graph::{graph_base, refused, Purpose};
 use crate::diagnosis::{Diagnosis, TransportError};
 use crate::error::{CoreError, Result};
 use crate::profile::{AuthMethod, Profile};
@@ -148,17 +148,8 @@ impl Call<'_> {
         if ok.contains(&status) {
             return Ok(body);
         }
-        let host = self.host.clone();
-        let mut d = match serde_json::from_slice::<GraphErrorBody>(&body) {
-            _ if crate::diagnosis::is_unavailable(status) => {
-                let error = serde_json::from_slice::<GraphErrorBody>(&body).ok().map(|b| b.error.code);
-                crate::diagnosis::Unavailable { host, status, retry_after, error }.diagnose()
-            }
-            Ok(b) => {
-                explain(status, &b.error, self.p, if what == "send the draft" { Purpose::Send } else { Purpose::Draft })
-            }
-            Err(_) => TransportError::BadResponse { host, status, detail: "not a Graph error".into() }.diagnose(),
-        };
+        let purpose = if what == "send the draft" { Purpose::Send } else { Purpose::Draft };
+        let mut d = refused(status, retry_after, &body, self.host.clone(), self.p, purpose);
         d.transcript = std::mem::take(&mut self.transcript);
         Err(CoreError::Auth(Box::new(d)))
     }

@@ -61,11 +61,12 @@ struct Property {
     value: String,
 }
 
-/// Why a Graph call failed, in one line for a POP3 `-ERR` (the caller logs it).
-fn refusal(status: reqwest::StatusCode, body: &[u8], doing: &str) -> CoreError {
+/// Why a Graph call failed, in one line for a POP3 `-ERR` (the caller logs
+/// it); `writing`: the call moves or marks (Mail.ReadWrite), else it reads.
+fn refusal(status: reqwest::StatusCode, body: &[u8], doing: &str, writing: bool) -> CoreError {
     let code = serde_json::from_slice::<super::graph::GraphErrorBody>(body).map(|b| b.error.code).unwrap_or_default();
     let why = match (status.as_u16(), code.as_str()) {
-        (403, _) if doing != "read the inbox" && doing != "read the message" => {
+        (403, _) if writing => {
             "the app may only read this mailbox (Mail.Read): grant Mail.ReadWrite to move or mark messages".to_owned()
         }
         (403, _) => "the app may not read this mailbox: grant Mail.Read".to_owned(),
@@ -117,7 +118,7 @@ impl GraphMaildrop {
         let status = resp.status();
         let body = crate::http::read_body(resp).map_err(|e| CoreError::Flow(format!("Graph's listing: {e}.")))?;
         if !status.is_success() {
-            return Err(refusal(status, &body, "read the inbox"));
+            return Err(refusal(status, &body, "read the inbox", false));
         }
         let page: Page =
             serde_json::from_slice(&body).map_err(|e| CoreError::Flow(format!("Graph's listing is not JSON: {e}.")))?;
@@ -145,7 +146,7 @@ impl GraphMaildrop {
         let status = resp.status();
         if !status.is_success() {
             let body = crate::http::read_body(resp).unwrap_or_default();
-            return Err(refusal(status, &body, "read the message"));
+            return Err(refusal(status, &body, "read the message", false));
         }
         let mut limited = resp.take(MESSAGE_MAX + 1);
         let n =
@@ -176,7 +177,7 @@ impl GraphMaildrop {
                 let body = crate::http::read_body(resp).unwrap_or_default();
                 let doing =
                     if self.on_delete == OnDelete::MarkRead { "mark the message read" } else { "move the message" };
-                return Err(refusal(status, &body, doing));
+                return Err(refusal(status, &body, doing, true));
             }
         }
         Ok(())
