@@ -13,12 +13,13 @@ use mailwarden_engine::{
     CertificateRotation, ChoiceOption, Choices, Claims, Cloud, ConfigFile, DateOrder, Defaults, DeliveryState, Device,
     DeviceCodePrompt, DeviceDraft, Diagnosis, Envelope, ErrorCode, ExpiryBadge, ExpiryState, FieldChange, FieldError,
     Finding, FindingState, Fix, GuideSection, GuideStep, HandoverRecord, HandoverSummary, HandoverValue, ImportAction,
-    ImportItem, ImportReport, InboundReport, InboundVia, KeyBackend, KeyInfo, ListSort, MailboxAccess, MailboxSetting,
-    NewSecret, NewestMessage, OnConflict, Permission, PermissionKind, Plan, PlanStep, PortalRow, Profile, ProfileDraft,
-    ProfileList, ProfileQuery, ProfileRow, ProfileSummary, ProfileView, Program, ProgramChoice, ProgramConfig,
-    Provider, QueuedMessage, RegistrationCheck, RelaySettings, RelayView, Reveal, RotateReport, RowApplied,
-    RunningInfo, SecretChange, SecretRecord, SendMethod, SendReport, Settings, SetupGuide, SetupProgress, SetupStep,
-    StepId, StepOutcome, StepState, TestKind, TestResult, TestStep, Thresholds, TlsMode, TokenRecord,
+    ImportItem, ImportReport, InboundReport, InboundState, InboundVia, KeyBackend, KeyInfo, ListSort, MailboxAccess,
+    MailboxSetting, MailboxView, NewSecret, NewestMessage, OnConflict, Permission, PermissionKind, Plan, PlanStep,
+    PortalRow, Profile, ProfileDraft, ProfileList, ProfileQuery, ProfileRow, ProfileSummary, ProfileView, Program,
+    ProgramChoice, ProgramConfig, Provider, QueuedMessage, RegistrationCheck, RelaySettings, RelayView, Reveal,
+    RotateReport, RowApplied, RunningInfo, SecretChange, SecretRecord, SendMethod, SendReport, Settings, SetupGuide,
+    SetupProgress, SetupStep, StepId, StepOutcome, StepState, TestKind, TestResult, TestStep, Thresholds, TlsMode,
+    TokenRecord,
 };
 use ts_rs::{Config, TS};
 
@@ -50,6 +51,7 @@ pub fn render() -> String {
         SetupProgress, SetupStep, StepId, StepState, OnConflict, ImportAction, FieldChange, ImportItem, ImportReport, ImportPick,
         RegistrationCheck, Finding, FindingState, Plan, PlanStep, ApplyReport, ApplyState, StepOutcome, AdminInfo,
         RelaySettings, Bounces, Device, DeviceDraft, MailboxAccess, MailboxSetting, Envelope, DeliveryState, QueuedMessage, RelayView, RunningInfo,
+        MailboxView, InboundState,
     );
     for item in items {
         // ChoiceOption is generic: declare it with its type parameter.

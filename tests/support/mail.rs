@@ -288,6 +288,24 @@ virtual_gid_maps = static:65534
         body
     }
 
+    /// Put `mime` into `user`'s inbox as a delivery would (a maildir file
+    /// moved into `new/`, owned by the user Dovecot reads as).
+    pub fn deliver_maildir(&self, user: &str, mime: &[u8]) {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static N: AtomicU64 = AtomicU64::new(0);
+        let root = self.dir.path().join("mail").join(user);
+        for sub in ["", "cur", "new", "tmp"] {
+            let dir = root.join(sub);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
+        }
+        let name = format!("{}.M{}P{}.test", std::process::id(), N.fetch_add(1, Ordering::SeqCst), 1);
+        let tmp = root.join("tmp").join(&name);
+        std::fs::write(&tmp, mime).unwrap();
+        std::os::unix::fs::chown(&tmp, Some(65534), Some(65534)).unwrap();
+        std::fs::rename(&tmp, root.join("new").join(&name)).unwrap();
+    }
+
     pub fn log(&self) -> String {
         let pf = std::fs::read_to_string(self.dir.path().join("pf/maillog")).unwrap_or_default();
         let dv = std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default();

@@ -9,19 +9,8 @@ pub enum RelayCommand {
     /// Mailwarden delivers through their profiles. SIGTERM or Ctrl+C finishes
     /// the open transactions and keeps the queue.
     Run {
-        /// Where devices submit (default: the setting, 127.0.0.1:2525). A LAN
-        /// address gets TLS (a certificate is generated unless --cert/--key).
-        #[arg(long, value_name = "ADDR:PORT")]
-        listen: Option<String>,
-        /// Implicit TLS (SMTPS) as well, e.g. 0.0.0.0:465.
-        #[arg(long, value_name = "ADDR:PORT")]
-        tls_listen: Option<String>,
-        /// Devices fetch mail over POP3 here (STLS once TLS is on), e.g. 127.0.0.1:1110.
-        #[arg(long, value_name = "ADDR:PORT")]
-        pop3_listen: Option<String>,
-        /// POP3 with implicit TLS, e.g. 0.0.0.0:995.
-        #[arg(long, value_name = "ADDR:PORT")]
-        pop3_tls_listen: Option<String>,
+        #[command(flatten)]
+        at: Listeners,
         /// PEM certificate chain for TLS (with --key).
         #[arg(long, value_name = "FILE", requires = "key")]
         cert: Option<String>,
@@ -45,6 +34,30 @@ pub enum RelayCommand {
         #[command(subcommand)]
         command: QueueCommand,
     },
+}
+
+/// Where `relay run` listens (each replaces its setting).
+#[derive(clap::Args)]
+pub struct Listeners {
+    /// Where devices submit (default: the setting, 127.0.0.1:2525). A LAN
+    /// address gets TLS (a certificate is generated unless --cert/--key).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+    /// Implicit TLS (SMTPS) as well, e.g. 0.0.0.0:465.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub tls_listen: Option<String>,
+    /// Devices fetch mail over POP3 here (STLS once TLS is on), e.g. 127.0.0.1:1110.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub pop3_listen: Option<String>,
+    /// POP3 with implicit TLS, e.g. 0.0.0.0:995.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub pop3_tls_listen: Option<String>,
+    /// Devices read mail over IMAP here (STARTTLS once TLS is on), e.g. 127.0.0.1:1143.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub imap_listen: Option<String>,
+    /// IMAP with implicit TLS, e.g. 0.0.0.0:993.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub imap_tls_listen: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -84,6 +97,10 @@ pub enum DeviceCommand {
         /// The newest messages of the inbox it sees over POP3 (1 to 1,000).
         #[arg(long, value_name = "N", default_value_t = 500, requires = "pop3")]
         newest: u32,
+        /// It may also read its profile's mailbox over IMAP (carried to the
+        /// profile's IMAP server, signed in with its token).
+        #[arg(long)]
+        imap: bool,
     },
     /// The devices.
     List {

@@ -103,6 +103,9 @@ pub struct RelaySettingsArgs {
     /// Where devices fetch mail over POP3 (ADDR:PORT; "off" to stop).
     #[arg(long, value_name = "ADDR:PORT")]
     pub relay_pop3_listen: Option<String>,
+    /// Where devices read mail over IMAP (ADDR:PORT; "off" to stop).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub relay_imap_listen: Option<String>,
     /// Messages a minute per Microsoft mailbox (Exchange Online: 30); 0: no limit.
     #[arg(long, value_name = "N")]
     pub relay_per_minute: Option<u32>,

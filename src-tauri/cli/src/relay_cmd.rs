@@ -1,7 +1,7 @@
 //! `mailwarden relay …`: run the relay in the foreground (stopped by SIGTERM
 //! or Ctrl+C, draining), its status, devices and queue.
 
-use crate::args_relay::{DeviceCommand, QueueCommand, RelayCommand};
+use crate::args_relay::{DeviceCommand, Listeners, QueueCommand, RelayCommand};
 use crate::output;
 use mailwarden_engine::{plural, CoreError, DeviceDraft, ExposeSecret, Mailwarden, QueuedMessage};
 use std::process::ExitCode;
@@ -9,9 +9,7 @@ use std::sync::Arc;
 
 pub fn run(app: Mailwarden, command: RelayCommand) -> Result<ExitCode, CoreError> {
     match command {
-        RelayCommand::Run { listen, tls_listen, pop3_listen, pop3_tls_listen, cert, key } => {
-            serve(app, Listeners { listen, tls_listen, pop3_listen, pop3_tls_listen }, cert, key)
-        }
+        RelayCommand::Run { at, cert, key } => serve(app, at, cert, key),
         RelayCommand::Status { json } => status(&app, json),
         RelayCommand::Device { command } => device(&app, command),
         RelayCommand::Queue { command } => queue(&app, command),
@@ -35,16 +33,8 @@ pub fn block_signals() -> libc::sigset_t {
     }
 }
 
-/// Where `relay run` was told to listen (each replaces its setting).
-struct Listeners {
-    listen: Option<String>,
-    tls_listen: Option<String>,
-    pop3_listen: Option<String>,
-    pop3_tls_listen: Option<String>,
-}
-
 fn serve(app: Mailwarden, at: Listeners, cert: Option<String>, key: Option<String>) -> Result<ExitCode, CoreError> {
-    let Listeners { listen, tls_listen, pop3_listen, pop3_tls_listen } = at;
+    let Listeners { listen, tls_listen, pop3_listen, pop3_tls_listen, imap_listen, imap_tls_listen } = at;
     let signals = block_signals();
     // A file-size limit (or a full quota) then fails the write with EFBIG, which
     // the relay answers with 452, instead of killing the process.
@@ -62,6 +52,12 @@ fn serve(app: Mailwarden, at: Listeners, cert: Option<String>, key: Option<Strin
     }
     if pop3_tls_listen.is_some() {
         settings.pop3_tls_listen = pop3_tls_listen;
+    }
+    if imap_listen.is_some() {
+        settings.imap_listen = imap_listen;
+    }
+    if imap_tls_listen.is_some() {
+        settings.imap_tls_listen = imap_tls_listen;
     }
     if cert.is_some() {
         (settings.cert_file, settings.key_file) = (cert, key);
@@ -83,6 +79,12 @@ fn serve(app: Mailwarden, at: Listeners, cert: Option<String>, key: Option<Strin
     }
     if let Some(a) = running.pop3_tls_addr {
         println!("POP3 with implicit TLS on {a}.");
+    }
+    if let Some(a) = running.imap_addr {
+        println!("IMAP on {a}{}.", if running.fingerprint.is_some() { " (STARTTLS)" } else { "" });
+    }
+    if let Some(a) = running.imap_tls_addr {
+        println!("IMAP with implicit TLS on {a}.");
     }
     if let (Some(f), Some(c)) = (&running.fingerprint, &running.certificate) {
         println!("Certificate: {c}\n  SHA-256 {f}");
@@ -131,7 +133,8 @@ fn status(app: &Mailwarden, json: bool) -> Result<ExitCode, CoreError> {
         if let Some(i) = &p.inbound {
             if let Some(at) = &i.last_fetch {
                 let n = i.messages.map(|n| plural(n as i64, "message")).unwrap_or_default();
-                println!("  last fetch     {at}  {} (POP3), shown {n}", i.device);
+                let shown = if n.is_empty() { String::new() } else { format!(", shown {n}") };
+                println!("  last fetch     {at}  {} ({}){shown}", i.device, i.protocol);
             }
             if let (Some(why), Some(at)) = (&i.failure, &i.failed_at) {
                 println!("  fetch failing  {at}  {}: {why}", i.device);
@@ -168,8 +171,9 @@ fn device(app: &Mailwarden, command: DeviceCommand) -> Result<ExitCode, CoreErro
             pop3,
             on_delete,
             newest,
+            imap,
         } => {
-            let mailbox = mailwarden_engine::MailboxAccess { pop3, on_delete, newest };
+            let mailbox = mailwarden_engine::MailboxAccess { pop3, imap, on_delete, newest };
             let draft = DeviceDraft {
                 name,
                 profile,
@@ -193,10 +197,14 @@ fn device(app: &Mailwarden, command: DeviceCommand) -> Result<ExitCode, CoreErro
                 }
                 None => println!("No password: let in from {} only.", d.allowed.join(", ")),
             }
-            if d.mailbox.pop3 {
+            if d.mailbox.pop3 || d.mailbox.imap {
                 let settings = app.relay().mailbox_settings(&d.name)?;
-                if settings.is_empty() {
+                let has = |p: &str| settings.iter().any(|s| s.protocol == p);
+                if d.mailbox.pop3 && !has("POP3") {
                     println!("POP3: the relay has no POP3 listener yet: `mailwarden settings set --relay-pop3-listen 127.0.0.1:1110` (or relay run --pop3-listen).");
+                }
+                if d.mailbox.imap && !has("IMAP") {
+                    println!("IMAP: the relay has no IMAP listener yet: `mailwarden settings set --relay-imap-listen 127.0.0.1:1143` (or relay run --imap-listen).");
                 }
                 for s in settings {
                     let note = s.note.map(|n| format!("  ({n})")).unwrap_or_default();
@@ -205,7 +213,12 @@ fn device(app: &Mailwarden, command: DeviceCommand) -> Result<ExitCode, CoreErro
                         s.protocol, s.server, s.port, s.security, s.user
                     );
                 }
-                println!("A deletion ({}) is applied when the app ends its session (QUIT).", d.mailbox.on_delete);
+                if d.mailbox.pop3 {
+                    println!(
+                        "A POP3 deletion ({}) is applied when the app ends its session (QUIT).",
+                        d.mailbox.on_delete
+                    );
+                }
             }
             if let Some(w) = &d.warning {
                 println!("Warning: {w}");

@@ -238,6 +238,9 @@ pub fn settings(app: &Mailwarden, command: SettingsCommand) -> Result<ExitCode, 
             if let Some(p) = relay.relay_pop3_listen {
                 r.pop3_listen = (p != "off").then_some(p);
             }
+            if let Some(p) = relay.relay_imap_listen {
+                r.imap_listen = (p != "off").then_some(p);
+            }
             r.microsoft_per_minute = relay.relay_per_minute.unwrap_or(r.microsoft_per_minute);
             r.microsoft_recipients_per_day = relay.relay_recipients_per_day.unwrap_or(r.microsoft_recipients_per_day);
             r.other_per_minute = relay.relay_other_per_minute.unwrap_or(r.other_per_minute);

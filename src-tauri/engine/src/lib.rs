@@ -81,8 +81,8 @@ pub use mailwarden_services::transfer::{
 
 // The relay.
 pub use mailwarden_relay::{
-    pop3, Bounces, DeliveryState, Device, DeviceDraft, Envelope, MailboxAccess, MailboxSetting, QueuedMessage, Relay,
-    RelaySettings, RelayView, Running, RunningInfo,
+    pop3, Bounces, DeliveryState, Device, DeviceDraft, Envelope, InboundState, MailboxAccess, MailboxSetting,
+    MailboxView, QueuedMessage, Relay, RelaySettings, RelayView, Running, RunningInfo,
 };
 pub use mailwarden_services::mail::graph_maildrop::OnDelete;
 

@@ -89,6 +89,12 @@ impl Settings {
         if let Some(t) = r.pop3_tls_listen.as_deref().filter(|t| t.parse::<std::net::SocketAddr>().is_err()) {
             bad("relayPop3TlsListen", format!("\"{t}\" is not ADDR:PORT, e.g. 0.0.0.0:995."));
         }
+        if let Some(t) = r.imap_listen.as_deref().filter(|t| t.parse::<std::net::SocketAddr>().is_err()) {
+            bad("relayImapListen", format!("\"{t}\" is not ADDR:PORT, e.g. 127.0.0.1:1143."));
+        }
+        if let Some(t) = r.imap_tls_listen.as_deref().filter(|t| t.parse::<std::net::SocketAddr>().is_err()) {
+            bad("relayImapTlsListen", format!("\"{t}\" is not ADDR:PORT, e.g. 0.0.0.0:993."));
+        }
         if let Bounces::To(a) = &r.bounces {
             if !crate::profile::is_email(a) {
                 bad("relayBounces", format!("Bounces go to “{a}”, which is not an e-mail address: give one, or send them to the sender, or none."));
@@ -127,6 +133,11 @@ pub struct RelaySettings {
     pub pop3_listen: Option<String>,
     /// POP3 with implicit TLS (POP3S), e.g. `0.0.0.0:995`.
     pub pop3_tls_listen: Option<String>,
+    /// Where devices read mail over IMAP (STARTTLS offered once TLS is on);
+    /// off unless set, e.g. `127.0.0.1:1143`.
+    pub imap_listen: Option<String>,
+    /// IMAP with implicit TLS (IMAPS), e.g. `0.0.0.0:993`.
+    pub imap_tls_listen: Option<String>,
     /// PEM certificate chain and key; without them one is generated (and its
     /// fingerprint shown) the first time TLS is needed.
     pub cert_file: Option<String>,
@@ -164,6 +175,8 @@ impl Default for RelaySettings {
             tls_listen: None,
             pop3_listen: None,
             pop3_tls_listen: None,
+            imap_listen: None,
+            imap_tls_listen: None,
             cert_file: None,
             key_file: None,
             max_message_bytes: 35 * 1024 * 1024,
@@ -182,7 +195,7 @@ impl Default for RelaySettings {
 }
 
 impl RelaySettings {
-    /// The relay offers TLS: a LAN listener (SMTP or POP3), an implicit-TLS
+    /// The relay offers TLS: a LAN listener (SMTP, POP3 or IMAP), an implicit-TLS
     /// one, or a certificate given.
     pub fn wants_tls(&self) -> bool {
         let lan = |a: &str| !is_loopback(a);
@@ -190,6 +203,8 @@ impl RelaySettings {
             || self.pop3_listen.as_deref().is_some_and(lan)
             || self.tls_listen.is_some()
             || self.pop3_tls_listen.is_some()
+            || self.imap_listen.as_deref().is_some_and(lan)
+            || self.imap_tls_listen.is_some()
             || self.cert_file.is_some()
     }
 }

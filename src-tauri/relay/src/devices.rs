@@ -71,6 +71,11 @@ impl Relay<'_> {
                 "Reading the mailbox needs the device's password (a POP3 client signs in): leave out --no-password.",
             ));
         }
+        if mailbox.imap {
+            if let Some(why) = imap_refusal(&profile, d.by_address) {
+                return Err(CoreError::invalid("imap", why));
+            }
+        }
         let password = if d.by_address { None } else { Some(generate_password()?) };
         let hash = password.as_ref().map(hash).transpose()?;
         let now = crate::clock::rfc3339(self.clock.now());
@@ -107,17 +112,21 @@ impl Relay<'_> {
     }
 
     /// What device `name`'s mail program is given to fetch its mailbox: one
-    /// setting per POP3 listener of the relay's settings (none when the
-    /// device has no mailbox access, or the relay no POP3 listener).
+    /// setting per POP3 or IMAP listener of the relay's settings it may use
+    /// (none when the device has no mailbox access, or the relay no listener).
     pub fn mailbox_settings(&self, name: &str) -> Result<Vec<crate::records::MailboxSetting>> {
         let d = self.device(name)?;
-        if !d.mailbox.pop3 {
-            return Ok(Vec::new());
-        }
         let relay = self.settings().get()?.relay;
         let (host, tls_on) = (crate::server::hostname(), relay.wants_tls());
+        let mut listeners = Vec::new();
+        if d.mailbox.pop3 {
+            listeners.extend([("POP3", relay.pop3_listen, false), ("POP3", relay.pop3_tls_listen, true)]);
+        }
+        if d.mailbox.imap {
+            listeners.extend([("IMAP", relay.imap_listen, false), ("IMAP", relay.imap_tls_listen, true)]);
+        }
         let mut out = Vec::new();
-        for (addr, implicit) in [(relay.pop3_listen, false), (relay.pop3_tls_listen, true)] {
+        for (protocol, addr, implicit) in listeners {
             let Some(addr) = addr.and_then(|a| a.parse::<std::net::SocketAddr>().ok()) else { continue };
             let loopback = addr.ip().is_loopback();
             let security = match (implicit, tls_on) {
@@ -126,7 +135,7 @@ impl Relay<'_> {
                 (false, false) => "None",
             };
             out.push(crate::records::MailboxSetting {
-                protocol: "POP3".into(),
+                protocol: protocol.into(),
                 server: if loopback { addr.ip().to_string() } else { host.clone() },
                 port: addr.port(),
                 security: security.into(),
@@ -185,4 +194,27 @@ impl Passwords {
         }
         ok
     }
+}
+
+/// Why a device of `profile` may not read its mailbox over IMAP, if it may not.
+fn imap_refusal(profile: &crate::profile::Profile, by_address: bool) -> Option<String> {
+    if by_address {
+        return Some(
+            "Reading the mailbox needs the device's password (an IMAP client signs in): leave out --no-password."
+                .into(),
+        );
+    }
+    if profile.send_method == crate::profile::SendMethod::Graph {
+        return Some(format!(
+            "“{}” reads its mailbox over Microsoft Graph, not IMAP: give the device POP3 instead (--pop3).",
+            profile.name
+        ));
+    }
+    if profile.imap_host.trim().is_empty() {
+        return Some(format!(
+            "“{}” has no IMAP server: set one in the profile (IMAP host, e.g. outlook.office365.com) first.",
+            profile.name
+        ));
+    }
+    None
 }

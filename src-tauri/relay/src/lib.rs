@@ -18,6 +18,8 @@ mod bounce;
 mod conn;
 mod deliver;
 pub mod devices;
+pub mod imap;
+mod inbound;
 mod pace;
 pub mod pop3;
 mod rewrite;
@@ -29,7 +31,7 @@ mod tls;
 mod workers;
 
 pub use devices::{Device, DeviceDraft};
-pub use mailwarden_model::records::{MailboxAccess, MailboxSetting};
+pub use mailwarden_model::records::{InboundState, MailboxAccess, MailboxSetting};
 pub use mailwarden_model::settings::{Bounces, RelaySettings};
 pub use server::{start, Running};
 pub use spool::{DeliveryState, Envelope, QueuedMessage};
@@ -72,8 +74,22 @@ pub struct RelayView {
     /// The relay settings were saved since this relay started: a restart
     /// takes them up.
     pub restart_needed: bool,
+    /// Where devices read mail (`POP3 127.0.0.1:1110`, `IMAPS 0.0.0.0:993`).
+    pub inbound_listen: Vec<String>,
     pub devices: Vec<Device>,
     pub queue: Vec<QueuedMessage>,
+    /// Each mailbox a device read through the relay: when, and while it
+    /// cannot, why.
+    pub mailboxes: Vec<MailboxView>,
+}
+
+/// A profile's mailbox as the relay's POP3 or IMAP front last reached it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MailboxView {
+    pub profile: String,
+    #[serde(flatten)]
+    pub state: crate::records::InboundState,
 }
 
 /// How much of a message's head is read for its subject in a listing.
@@ -98,7 +114,32 @@ impl Relay<'_> {
         let settings = self.settings().get()?.relay;
         let elsewhere = status::running_info(self.store.data_dir()).filter(|r| r.pid != std::process::id());
         let restart = running.is_some_and(|r| restart_needed(r.settings(), &settings));
+        let inbound_listen = match running {
+            Some(r) => {
+                [("POP3", r.pop3_addr), ("POP3S", r.pop3_tls_addr), ("IMAP", r.imap_addr), ("IMAPS", r.imap_tls_addr)]
+                    .into_iter()
+                    .filter_map(|(p, a)| a.map(|a| format!("{p} {a}")))
+                    .collect()
+            }
+            None => [
+                ("POP3", &settings.pop3_listen),
+                ("POP3S", &settings.pop3_tls_listen),
+                ("IMAP", &settings.imap_listen),
+                ("IMAPS", &settings.imap_tls_listen),
+            ]
+            .into_iter()
+            .filter_map(|(p, a)| a.as_ref().map(|a| format!("{p} {a}")))
+            .collect(),
+        };
+        let names: std::collections::HashMap<i64, String> =
+            self.store.list_rows()?.iter().map(|r| (r.id, r.name.clone())).collect();
+        let mailboxes = mailwarden_store::inbound::inbound_states(self.store.data_dir())
+            .into_iter()
+            .filter_map(|(id, state)| Some(MailboxView { profile: names.get(&id)?.clone(), state }))
+            .collect();
         Ok(RelayView {
+            inbound_listen,
+            mailboxes,
             restart_needed: restart,
             running: running.is_some(),
             elsewhere,

@@ -223,9 +223,11 @@ impl RelayState {
 pub struct Running {
     pub addr: SocketAddr,
     pub tls_addr: Option<SocketAddr>,
-    /// The POP3 listeners, when configured.
+    /// The POP3 and IMAP listeners, when configured.
     pub pop3_addr: Option<SocketAddr>,
     pub pop3_tls_addr: Option<SocketAddr>,
+    pub imap_addr: Option<SocketAddr>,
+    pub imap_tls_addr: Option<SocketAddr>,
     /// The certificate's fingerprint and where it came from, when TLS is on.
     pub fingerprint: Option<String>,
     pub certificate: Option<String>,
@@ -260,8 +262,13 @@ pub fn start(engine: Arc<Context>, settings: RelaySettings) -> Result<Running> {
     let spool = Spool::open(&data_dir)?;
     let listener = bind(&settings.listen)?;
     let tls_listener = settings.tls_listen.as_deref().map(bind).transpose()?;
-    let pop3_listener = settings.pop3_listen.as_deref().map(bind).transpose()?;
-    let pop3_tls_listener = settings.pop3_tls_listen.as_deref().map(bind).transpose()?;
+    // The inbound fronts': (listener, implicit TLS, its connections' handler).
+    let inbound: Vec<(Option<TcpListener>, bool, Serve)> = vec![
+        (settings.pop3_listen.as_deref().map(bind).transpose()?, false, super::pop3::serve::serve),
+        (settings.pop3_tls_listen.as_deref().map(bind).transpose()?, true, super::pop3::serve::serve),
+        (settings.imap_listen.as_deref().map(bind).transpose()?, false, super::imap::serve::serve),
+        (settings.imap_tls_listen.as_deref().map(bind).transpose()?, true, super::imap::serve::serve),
+    ];
     let shared = Arc::new(RelayState::new(
         engine,
         data_dir.clone(),
@@ -276,13 +283,16 @@ pub fn start(engine: Arc<Context>, settings: RelaySettings) -> Result<Running> {
     if let Some(l) = tls_listener {
         threads.push(accept_loop(l, shared.clone(), true, serve)?);
     }
-    let pop3_addr = pop3_listener.as_ref().and_then(|l| l.local_addr().ok());
-    let pop3_tls_addr = pop3_tls_listener.as_ref().and_then(|l| l.local_addr().ok());
-    for (l, implicit) in [(pop3_listener, false), (pop3_tls_listener, true)] {
+    let mut inbound_addrs = Vec::new();
+    for (l, implicit, serve) in inbound {
+        inbound_addrs.push(l.as_ref().and_then(|l| l.local_addr().ok()));
         if let Some(l) = l {
-            threads.push(accept_loop(l, shared.clone(), implicit, super::pop3::serve::serve)?);
+            threads.push(accept_loop(l, shared.clone(), implicit, serve)?);
         }
     }
+    let [pop3_addr, pop3_tls_addr, imap_addr, imap_tls_addr] = inbound_addrs[..] else {
+        unreachable!("four inbound listeners")
+    };
     threads.push(super::deliver::spawn(shared.clone())?);
     super::routes::probe_all(shared.clone());
     tracing::info!(%addr, tls = tls.is_some(), "relay: listening");
@@ -295,7 +305,18 @@ pub fn start(engine: Arc<Context>, settings: RelaySettings) -> Result<Running> {
     };
     super::status::write_running(&data_dir, &info);
     let (fingerprint, certificate) = tls.map(|t| (t.fingerprint, t.source)).unzip();
-    Ok(Running { addr, tls_addr, pop3_addr, pop3_tls_addr, fingerprint, certificate, shared, threads })
+    Ok(Running {
+        addr,
+        tls_addr,
+        pop3_addr,
+        pop3_tls_addr,
+        imap_addr,
+        imap_tls_addr,
+        fingerprint,
+        certificate,
+        shared,
+        threads,
+    })
 }
 
 /// What a listener hands each connection it accepts.
@@ -377,7 +398,8 @@ impl Running {
     pub fn stop(self) {
         self.shared.stop.store(true, Ordering::SeqCst);
         self.shared.delivery.wake();
-        for a in [Some(self.addr), self.tls_addr, self.pop3_addr, self.pop3_tls_addr].into_iter().flatten() {
+        let inbound = [self.pop3_addr, self.pop3_tls_addr, self.imap_addr, self.imap_tls_addr];
+        for a in [Some(self.addr), self.tls_addr].into_iter().chain(inbound).flatten() {
             let _ = TcpStream::connect_timeout(&a, Duration::from_secs(1));
         }
         let deadline = Instant::now() + Duration::from_secs(30);

@@ -1,4 +1,4 @@
-//! The relay's inbound (POP3) sessions as other processes read them: per
+//! The relay's inbound (POP3 and IMAP) sessions as other processes read them: per
 //! profile, the last fetch and — while the mailbox cannot be opened — why
 //! (`relay/inbound.json`, written by the relay, read by `relay status` and
 //! the watch). A small file beside the queue's, replaced whole.
@@ -20,17 +20,27 @@ pub fn inbound_states(data: &Path) -> BTreeMap<i64, InboundState> {
     std::fs::read(file(data)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
 }
 
-/// Record a session of `device` on profile `profile_id`'s mailbox at `at`:
-/// Ok(messages it was shown), or Err(why the mailbox could not be opened).
-pub fn record_inbound(data: &Path, profile_id: i64, device: &str, result: Result<u64, String>, at: &str) {
+/// A session on a profile's mailbox: which device, over which protocol, when.
+pub struct Session<'a> {
+    pub profile_id: i64,
+    pub device: &'a str,
+    pub protocol: &'a str,
+    pub at: &'a str,
+}
+
+/// Record session `s`: Ok(the messages it was shown, when counted), or
+/// Err(why the mailbox could not be opened).
+pub fn record_inbound(data: &Path, s: &Session<'_>, result: Result<Option<u64>, String>) {
+    let (profile_id, device, at) = (s.profile_id, s.device, s.at);
     let _one = WRITING.lock().unwrap_or_else(|p| p.into_inner());
     let mut all = inbound_states(data);
     let e = all.entry(profile_id).or_default();
     e.device = device.to_owned();
+    e.protocol = s.protocol.to_owned();
     match result {
         Ok(n) => {
             e.last_fetch = Some(at.to_owned());
-            e.messages = Some(n);
+            e.messages = n;
             e.failure = None;
             e.failed_at = None;
         }

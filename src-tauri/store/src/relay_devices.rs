@@ -7,7 +7,7 @@ use crate::records::{Device, DeviceRow};
 use rusqlite::{params, OptionalExtension};
 
 const SELECT: &str = "SELECT d.id, d.name, d.profile_id, p.name, d.password_hash, d.allowed, d.plain_ok,
-    d.rewrite_from, d.created_at, d.last_seen, d.pop3, d.on_delete, d.newest
+    d.rewrite_from, d.created_at, d.last_seen, d.pop3, d.on_delete, d.newest, d.imap
     FROM relay_devices d JOIN profiles p ON p.id = d.profile_id";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
@@ -26,7 +26,12 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
             rewrite_from: r.get(7)?,
             created_at: r.get(8)?,
             last_seen: r.get(9)?,
-            mailbox: crate::records::MailboxAccess { pop3: r.get(10)?, on_delete: r.get(11)?, newest: r.get(12)? },
+            mailbox: crate::records::MailboxAccess {
+                pop3: r.get(10)?,
+                on_delete: r.get(11)?,
+                newest: r.get(12)?,
+                imap: r.get(13)?,
+            },
         },
         password_hash: r.get(4)?,
     })
@@ -61,8 +66,8 @@ impl Store {
         let conn = self.conn()?;
         let r = conn.execute(
             "INSERT INTO relay_devices (name, profile_id, password_hash, allowed, plain_ok, rewrite_from, created_at,
-               pop3, on_delete, newest)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+               pop3, on_delete, newest, imap)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 name,
                 profile_id,
@@ -73,7 +78,8 @@ impl Store {
                 at,
                 mailbox.pop3,
                 mailbox.on_delete,
-                mailbox.newest
+                mailbox.newest,
+                mailbox.imap
             ],
         );
         match r {

@@ -170,6 +170,8 @@ const STEPS: &[&str] = &[
     "ALTER TABLE relay_devices ADD COLUMN pop3 INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE relay_devices ADD COLUMN on_delete TEXT NOT NULL DEFAULT 'deleteditems';
      ALTER TABLE relay_devices ADD COLUMN newest INTEGER NOT NULL DEFAULT 500;",
+    // ... and over IMAP (the IMAP front).
+    "ALTER TABLE relay_devices ADD COLUMN imap INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// Whether the schema is already the latest: one pragma read, so a read-only

@@ -691,6 +691,15 @@ pop3Listen: string | null,
  */
 pop3TlsListen: string | null, 
 /**
+ * Where devices read mail over IMAP (STARTTLS offered once TLS is on);
+ * off unless set, e.g. `127.0.0.1:1143`.
+ */
+imapListen: string | null, 
+/**
+ * IMAP with implicit TLS (IMAPS), e.g. `0.0.0.0:993`.
+ */
+imapTlsListen: string | null, 
+/**
  * PEM certificate chain and key; without them one is generated (and its
  * fingerprint shown) the first time TLS is needed.
  */
@@ -772,9 +781,13 @@ mailbox: MailboxAccess, };
 
 export type MailboxAccess = { 
 /**
- * It may fetch mail over POP3.
+ * It may fetch mail over POP3 (a Graph profile's inbox).
  */
 pop3: boolean, 
+/**
+ * It may read its mailbox over IMAP (carried to the profile's IMAP server).
+ */
+imap: boolean, 
 /**
  * What its POP3 DELE does at the mailbox: `deleteditems` (moved there),
  * `read` (marked read, left in the inbox), or `folder:NAME` (moved there).
@@ -872,6 +885,61 @@ fingerprint: string | null,
  * The relay settings were saved since this relay started: a restart
  * takes them up.
  */
-restartNeeded: boolean, devices: Array<Device>, queue: Array<QueuedMessage>, };
+restartNeeded: boolean, 
+/**
+ * Where devices read mail (`POP3 127.0.0.1:1110`, `IMAPS 0.0.0.0:993`).
+ */
+inboundListen: Array<string>, devices: Array<Device>, queue: Array<QueuedMessage>, 
+/**
+ * Each mailbox a device read through the relay: when, and while it
+ * cannot, why.
+ */
+mailboxes: Array<MailboxView>, };
 
 export type RunningInfo = { pid: number, listen: string, tlsListen: string | null, fingerprint: string | null, startedAt: string, };
+
+export type MailboxView = { profile: string, 
+/**
+ * The device of the last session.
+ */
+device: string, 
+/**
+ * Its protocol: `POP3` or `IMAP`.
+ */
+protocol: string, 
+/**
+ * When a session last opened the mailbox (RFC 3339).
+ */
+lastFetch: string | null, 
+/**
+ * The messages it was shown (POP3's listing; an IMAP session's count
+ * is the app's to ask).
+ */
+messages: number | null, 
+/**
+ * Why the mailbox could not be opened, while it cannot.
+ */
+failure: string | null, failedAt: string | null, };
+
+export type InboundState = { 
+/**
+ * The device of the last session.
+ */
+device: string, 
+/**
+ * Its protocol: `POP3` or `IMAP`.
+ */
+protocol: string, 
+/**
+ * When a session last opened the mailbox (RFC 3339).
+ */
+lastFetch: string | null, 
+/**
+ * The messages it was shown (POP3's listing; an IMAP session's count
+ * is the app's to ask).
+ */
+messages: number | null, 
+/**
+ * Why the mailbox could not be opened, while it cannot.
+ */
+failure: string | null, failedAt: string | null, };

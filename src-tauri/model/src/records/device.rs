@@ -43,8 +43,10 @@ pub struct Device {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 pub struct MailboxAccess {
-    /// It may fetch mail over POP3.
+    /// It may fetch mail over POP3 (a Graph profile's inbox).
     pub pop3: bool,
+    /// It may read its mailbox over IMAP (carried to the profile's IMAP server).
+    pub imap: bool,
     /// What its POP3 DELE does at the mailbox: `deleteditems` (moved there),
     /// `read` (marked read, left in the inbox), or `folder:NAME` (moved there).
     pub on_delete: String,
@@ -54,7 +56,7 @@ pub struct MailboxAccess {
 
 impl Default for MailboxAccess {
     fn default() -> Self {
-        MailboxAccess { pop3: false, on_delete: "deleteditems".into(), newest: 500 }
+        MailboxAccess { pop3: false, imap: false, on_delete: "deleteditems".into(), newest: 500 }
     }
 }
 

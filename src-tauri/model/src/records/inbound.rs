@@ -1,5 +1,5 @@
-//! A profile's mailbox as the relay's POP3 front last reached it: which
-//! device fetched, when, how many messages it was shown, and — while it
+//! A profile's mailbox as the relay's POP3 or IMAP front last reached it:
+//! which device fetched, over which protocol, when, how many messages it was shown, and — while it
 //! fails — why (the watch's attention item and `check`'s warning).
 
 use serde::{Deserialize, Serialize};
@@ -10,9 +10,12 @@ use ts_rs::TS;
 pub struct InboundState {
     /// The device of the last session.
     pub device: String,
+    /// Its protocol: `POP3` or `IMAP`.
+    pub protocol: String,
     /// When a session last opened the mailbox (RFC 3339).
     pub last_fetch: Option<String>,
-    /// The messages it was shown.
+    /// The messages it was shown (POP3's listing; an IMAP session's count
+    /// is the app's to ask).
     #[ts(type = "number | null")]
     pub messages: Option<u64>,
     /// Why the mailbox could not be opened, while it cannot.

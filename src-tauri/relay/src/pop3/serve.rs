@@ -11,6 +11,7 @@ use super::graph::GraphDrop;
 use super::{Maildrop, Next, Pop3Host, Pop3Session, Refusal, LINE_MAX};
 use crate::conn::Conn;
 use crate::error::CoreError;
+use crate::inbound::Record;
 use crate::mail::graph_maildrop::OnDelete;
 use crate::profile::SendMethod;
 use crate::server::{RelayState, SignIn};
@@ -76,6 +77,7 @@ impl Pop3Host for Host<'_> {
             engine: self.shared.engine.clone(),
             profile_id: profile.id,
             device: d.name.clone(),
+            protocol: "POP3",
         };
         let drop = GraphDrop::open(engine, profile.id, d.mailbox.newest as usize, on_delete).map_err(|e| {
             tracing::warn!(device = %d.name, error = %e, "pop3: the mailbox could not be opened");
@@ -90,21 +92,6 @@ impl Pop3Host for Host<'_> {
     }
 }
 
-/// Where a session's outcome is kept for `relay status` and the watch.
-struct Record {
-    data: std::path::PathBuf,
-    engine: Arc<crate::Context>,
-    profile_id: i64,
-    device: String,
-}
-
-impl Record {
-    fn result(&self, r: std::result::Result<u64, String>) {
-        let at = crate::clock::rfc3339(self.engine.clock.now());
-        mailwarden_store::inbound::record_inbound(&self.data, self.profile_id, &self.device, r, &at);
-    }
-}
-
 /// A maildrop whose listing (the session's first reach of the mailbox) is recorded.
 struct Recorded {
     inner: GraphDrop,
@@ -114,7 +101,7 @@ struct Recorded {
 impl Maildrop for Recorded {
     fn list(&mut self) -> std::result::Result<Vec<super::Item>, Refusal> {
         let listed = self.inner.list();
-        self.record.result(listed.as_ref().map(|l| l.len() as u64).map_err(|r| r.0.clone()));
+        self.record.result(listed.as_ref().map(|l| Some(l.len() as u64)).map_err(|r| r.0.clone()));
         listed
     }
     fn fetch(&mut self, uid: &str, out: &mut dyn Write) -> std::result::Result<(), Refusal> {

@@ -63,7 +63,7 @@ pub enum Login {
 /// STARTTLS by hand before the `imap` client takes over the encrypted stream.
 /// Lines are read a byte at a time so nothing after the server's OK (the TLS
 /// handshake belongs to rustls) is read ahead.
-fn starttls(mut tcp: Socket, where_: &str, log: &Shared) -> std::io::Result<Socket> {
+pub(super) fn starttls(mut tcp: Socket, where_: &str, log: &Shared) -> std::io::Result<Socket> {
     let mut line = net::read_line(&mut BufReader::with_capacity(1, &mut tcp))?; // greeting
     log.borrow_mut().server_line(&line);
     tcp.write_all(b"m0 STARTTLS\r\n")?;
@@ -195,16 +195,7 @@ fn session(
 fn imap_failure(e: imap::Error, host: &str, challenge: Option<Option<String>>) -> CoreError {
     let d = match e {
         imap::Error::No(no) => {
-            let mut d = Diagnosis::new(
-                "imap_login_rejected",
-                "The IMAP server refused the sign-in",
-                format!("{host} answered NO: {}", no.information),
-                vec![
-                    "Check that the token includes IMAP (https://outlook.office.com/IMAP.AccessAsUser.All), then reconnect.".into(),
-                    "Check that the Mailbox is the account that signed in (or a mailbox it has Full Access to).".into(),
-                    "For app-only: grant IMAP.AccessAsApp and add the service principal's mailbox permission.".into(),
-                ],
-            );
+            let mut d = rejected(host, &format!("NO {}", no.information));
             d.description = challenge.flatten().map(|c| format!("the server's challenge: {c}"));
             d
         }
@@ -215,4 +206,19 @@ fn imap_failure(e: imap::Error, host: &str, challenge: Option<Option<String>>) -
         }
     };
     CoreError::Auth(Box::new(d))
+}
+
+/// The server refused the sign-in (`said`: its answer after the tag).
+pub(super) fn rejected(host: &str, said: &str) -> Diagnosis {
+    Diagnosis::new(
+        "imap_login_rejected",
+        "The IMAP server refused the sign-in",
+        format!("{host} answered {said}"),
+        vec![
+            "Check that the token includes IMAP (https://outlook.office.com/IMAP.AccessAsUser.All), then reconnect."
+                .into(),
+            "Check that the Mailbox is the account that signed in (or a mailbox it has Full Access to).".into(),
+            "For app-only: grant IMAP.AccessAsApp and add the service principal's mailbox permission.".into(),
+        ],
+    )
 }

@@ -10,6 +10,7 @@ pub mod graph_large;
 pub mod graph_maildrop;
 pub mod imap;
 mod imap_log;
+pub mod imap_upstream;
 pub mod net;
 pub use crate::records::test_result as results;
 pub mod smtp;
@@ -181,6 +182,34 @@ impl MailChecks<'_> {
             }
             r => r,
         }
+    }
+
+    /// Sign in to profile `id`'s IMAP server for the relay's IMAP front (a
+    /// token that lives ten minutes more, or the password), within `within`;
+    /// with the signed-in session, when its token expires (Unix seconds).
+    pub fn imap_upstream(
+        &self,
+        id: i64,
+        within: std::time::Duration,
+    ) -> Result<(imap_upstream::Upstream, Option<i64>)> {
+        let p = self.store.get(id)?.profile;
+        if p.send_method == crate::profile::SendMethod::Graph {
+            return Err(CoreError::Flow(format!(
+                "“{}” reads its mailbox over Microsoft Graph, not IMAP: fetch it over the relay's POP3.",
+                p.name
+            )));
+        }
+        let (login, expires) = if p.auth_method.is_oauth() {
+            let issued = self.tokens().access_token(&p, TokenNeed::default().lasting(600))?;
+            let claims = crate::oauth::claims::decode(crate::secret::ExposeSecret::expose_secret(&issued.token));
+            if let Some(gap) = claims.and_then(|c| crate::oauth::consent_gap(&p, &c, crate::oauth::Use::Imap)) {
+                return Err(CoreError::Auth(Box::new(gap)));
+            }
+            (imap::Login::Bearer(issued.token), Some(issued.expires_at))
+        } else {
+            (self.inbound_login(&p, None)?, None)
+        };
+        Ok((imap_upstream::open(&p, &login, within)?, expires))
     }
 
     /// How the inbound check signs in: a token that can do IMAP, or the password.
