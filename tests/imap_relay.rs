@@ -220,3 +220,54 @@ fn a_session_outlives_its_token_moving_upstream_mid_idle() {
     let log = std::fs::read_to_string(env.db.dir.path().join("mailwarden.log")).unwrap_or_default();
     assert!(log.contains("the session moved to a connection with a fresh token"), "{log}");
 }
+
+/// IMAP over TLS, as a LAN device needs it: STARTTLS on the IMAP port and
+/// implicit TLS (IMAPS) on its own, the relay's generated certificate
+/// checked by the client; a 6 MB message crosses both TLS hops intact.
+#[test]
+fn starttls_and_implicit_tls_carry_a_large_message_intact() {
+    use sha2::{Digest, Sha256};
+    let env = MailEnv::new();
+    let imaps = env.mail.imaps.to_string();
+    env.connected("Inbox", &["--imap-host", "127.0.0.1", "--imap-port", &imaps, "--imap-security", "tls"]);
+    let mut big = b"Subject: Scan\r\nContent-Type: text/plain\r\n\r\n".to_vec();
+    let mut n = 0u64;
+    while big.len() < 6 * 1024 * 1024 {
+        n = n.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        big.extend_from_slice(format!("{n:016x}{n:032x}{:x}\r\n", n >> 7).as_bytes());
+    }
+    env.mail.deliver_maildir(MAILBOX, &big);
+    let want = format!("{:x}", Sha256::digest(&big));
+    let o = env.ok(&["relay", "device", "add", "helpdesk", "--profile", "Inbox", "--imap"], None);
+    let password = text(&o.stdout).lines().find_map(|l| l.strip_prefix("Relay password:")).unwrap().trim().to_owned();
+    let (plain, tls) = (free_port(), free_port());
+    let relay = Relay::start_with(
+        &env,
+        &["--imap-listen", &format!("127.0.0.1:{plain}"), "--imap-tls-listen", &format!("127.0.0.1:{tls}")],
+    );
+    let cert = env.db.dir.path().join("relay-cert.pem");
+    let script = format!(
+        "import imaplib, ssl, sys, hashlib\n\
+         ctx = ssl.create_default_context(cafile='{cert}')\n\
+         ctx.check_hostname = False\n\
+         pw = sys.stdin.readline().strip()\n\
+         m = imaplib.IMAP4('127.0.0.1', {plain}, timeout=60)\n\
+         assert 'STARTTLS' in m.capabilities and 'LOGINDISABLED' not in m.capabilities, m.capabilities\n\
+         m.starttls(ssl_context=ctx)\n\
+         assert 'STARTTLS' not in m.capabilities, m.capabilities\n\
+         m.login('helpdesk', pw); m.select('INBOX')\n\
+         print('starttls', hashlib.sha256(m.fetch('1', '(BODY.PEEK[])')[1][0][1]).hexdigest())\n\
+         m.logout()\n\
+         s = imaplib.IMAP4_SSL('127.0.0.1', {tls}, ssl_context=ctx, timeout=60)\n\
+         s.login('helpdesk', pw); s.select('INBOX')\n\
+         print('imaps', hashlib.sha256(s.fetch('1', '(BODY.PEEK[])')[1][0][1]).hexdigest())\n\
+         s.logout()\n",
+        cert = cert.display()
+    );
+    let mut c = Command::new("python3");
+    c.args(["-c", &script]);
+    let o = mailwarden_tests::run_with_stdin(c, Some(&format!("{password}\n")));
+    assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
+    assert_eq!(text(&o.stdout), format!("starttls {want}\nimaps {want}\n"));
+    relay.stop();
+}
