@@ -271,3 +271,53 @@ fn starttls_and_implicit_tls_carry_a_large_message_intact() {
     assert_eq!(text(&o.stdout), format!("starttls {want}\nimaps {want}\n"));
     relay.stop();
 }
+
+/// neomutt, a real mail program, reads the mailbox through the front and
+/// waits in IDLE; new mail reaches it there. It runs in a pseudo-terminal
+/// (`script`); its debug log shows the IMAP conversation.
+#[test]
+fn neomutt_idles_through_the_front() {
+    let env = MailEnv::new();
+    let (relay, port, password) = setup(&env);
+    let dir = env.db.dir.path();
+    let rc = dir.join("neomuttrc");
+    let debug = dir.join("neomutt.log");
+    std::fs::write(
+        &rc,
+        format!(
+            "set folder = \"imap://helpdesk@127.0.0.1:{port}/\"\nset spoolfile = \"+INBOX\"\nset imap_pass = \"{password}\"\n\
+             set imap_idle = yes\nset imap_keepalive = 60\nset mail_check = 1\nset timeout = 1\nset ssl_starttls = no\n\
+             set ssl_force_tls = no\nset header_cache = \"\"\nset message_cachedir = \"\"\nset record = \"\"\n"
+        ),
+    )
+    .unwrap();
+    let command = format!("neomutt -n -F {} -d 5 -l {}", rc.display(), debug.display());
+    let mut child = Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .env("TERM", "xterm")
+        .env("HOME", dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let log = || {
+        std::fs::read_to_string(dir.join("neomutt.log0"))
+            .or_else(|_| std::fs::read_to_string(&debug))
+            .unwrap_or_default()
+    };
+    eventually_explained("neomutt to IDLE", Duration::from_secs(60), || log().contains("+ idling").then_some(()), log);
+    env.mail.deliver_maildir(MAILBOX, b"Subject: While idling\r\n\r\nhello\r\n");
+    eventually_explained(
+        "neomutt to hear of it",
+        Duration::from_secs(60),
+        || log().contains("* 4 EXISTS").then_some(()),
+        log,
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = log();
+    assert!(log.contains("AUTHENTICATE PLAIN") || log.contains("LOGIN"), "{log}");
+    assert!(!log.contains("XOAUTH2"), "the app sees the front's mechanisms only");
+    relay.stop();
+}
