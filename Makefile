@@ -7,7 +7,7 @@ SHELL := /bin/bash
 APT_PACKAGES := build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev \
   libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev \
   libdbus-1-dev procps bsdutils xvfb xauth webkit2gtk-driver chromium dbus dbus-x11 gnome-keyring \
-  imagemagick python3-xlib python3-dbus python3-gi x11-utils curl dovecot-core dovecot-imapd dovecot-lmtpd postfix \
+  imagemagick python3-xlib python3-dbus python3-gi x11-utils curl dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd postfix \
   msmtp neomutt mutt git-email xclip swaks python3-venv lintian rpm appstream man-db systemd fetchmail getmail6
 CARGO := $(shell command -v cargo || echo $(HOME)/.cargo/bin/cargo)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -93,6 +93,7 @@ bench: deps ui
 	$(CARGO) bench -p mailwarden-tests --bench token
 	$(CARGO) bench -p mailwarden-tests --bench smtp
 	$(CARGO) bench -p mailwarden-tests --bench relay
+	$(CARGO) bench -p mailwarden-tests --bench imap
 	$(CARGO) bench -p mailwarden-tests --bench intake
 	$(CARGO) build --release -p mailwarden-desktop --features custom-protocol
 	$(XVFB) $(CARGO) bench -p mailwarden-tests --bench startup

@@ -39,15 +39,12 @@ fn the_pop3_port_lets_go_of_web_pages_floods_and_guessers() {
     let o = env.ok(&["relay", "device", "add", "helpdesk", "--profile", "Tickets", "--pop3"], None);
     let password = text(&o.stdout).lines().find_map(|l| l.strip_prefix("Relay password:")).unwrap().trim().to_owned();
     env.ok(&["settings", "set", "--relay-max-connections", "6", "--relay-max-per-client", "3"], None);
-    // Mailbox access only where the front can serve it: a Graph profile's inbox.
+    // Mailbox access only where the front can serve it: a Graph profile's
+    // inbox, or a profile with a POP3 server.
     env.delegated_profile("Smtp");
     let o = env.run(&["relay", "device", "add", "reader", "--profile", "Smtp", "--pop3"], None);
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        text(&o.stderr).contains("POP3 is served from a profile's inbox in Microsoft Graph"),
-        "{}",
-        text(&o.stderr)
-    );
+    assert!(text(&o.stderr).contains("“Smtp” has no POP3 server: set one in the profile"), "{}", text(&o.stderr));
     let port = free_port();
     let relay = Relay::start_with(&env, &["--pop3-listen", &format!("127.0.0.1:{port}")]);
 

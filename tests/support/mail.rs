@@ -1,5 +1,5 @@
 //! Real mail servers on loopback for the send and inbound tests: Dovecot (IMAP,
-//! LMTP, and SASL for Postfix, validating bearer tokens by introspection at the
+//! POP3, LMTP, and SASL for Postfix, validating bearer tokens by introspection at the
 //! identity-provider simulator) and Postfix (submission on STARTTLS and implicit
 //! TLS, SASL through Dovecot, delivery into Dovecot's maildirs over LMTP).
 //! Both run from private configurations in a temp dir and stop on drop.
@@ -20,6 +20,8 @@ pub struct MailServers {
     pub smtps: u16,
     pub imap: u16,
     pub imaps: u16,
+    pub pop3: u16,
+    pub pop3s: u16,
     dovecot: Child,
     postfix: Child,
 }
@@ -81,6 +83,7 @@ impl MailServers {
         chmod(dir.path(), 0o755);
         let d = dir.path().to_path_buf();
         let (submission, smtps, imap, imaps) = (free_port(), free_port(), free_port(), free_port());
+        let (pop3, pop3s) = (free_port(), free_port());
         for sub in ["run", "state", "mail", "home", "pf", "pf/data", "pf/queue"] {
             std::fs::create_dir_all(d.join(sub)).unwrap();
         }
@@ -104,7 +107,7 @@ impl MailServers {
             r#"base_dir = {d}/run
 state_dir = {d}/state
 log_path = {d}/dovecot.log
-protocols = imap lmtp
+protocols = imap pop3 lmtp
 listen = 127.0.0.1
 ssl = yes
 ssl_cert = <{d}/tls/cert.pem
@@ -141,6 +144,15 @@ service imap-login {{
 }}
 service pop3-login {{
   chroot =
+  inet_listener pop3 {{
+    address = 127.0.0.1
+    port = {pop3}
+  }}
+  inet_listener pop3s {{
+    address = 127.0.0.1
+    port = {pop3s}
+    ssl = yes
+  }}
 }}
 service lmtp {{
   unix_listener {d}/lmtp {{
@@ -167,7 +179,9 @@ service anvil {{
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(d.join("dovecot.out")).unwrap())
             .spawn()
-            .expect("dovecot must be installed (make test installs dovecot-core dovecot-imapd dovecot-lmtpd)");
+            .expect(
+                "dovecot must be installed (make test installs dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd)",
+            );
         wait_for_port(imap, "Dovecot", &d.join("dovecot.out"));
 
         let pf = d.join("pf");
@@ -215,7 +229,7 @@ virtual_gid_maps = static:65534
         );
         let postfix = start_postfix(&pf, &master);
         wait_for_port(submission, "Postfix", &pf.join("maillog"));
-        MailServers { dir, submission, smtps, imap, imaps, dovecot, postfix }
+        MailServers { dir, submission, smtps, imap, imaps, pop3, pop3s, dovecot, postfix }
     }
 
     /// The messages delivered to `mailbox`'s INBOX (raw RFC 5322 text).

@@ -49,6 +49,7 @@
     clientSecretExpires: p.clientSecretExpires ?? '', scopes: p.scopes.join(' '), redirectUri: p.redirectUri,
     authUrl: '', tokenUrl: '', smtpHost: p.smtpHost, smtpPort: String(p.smtpPort), smtpSecurity: p.smtpSecurity,
     imapHost: p.imapHost, imapPort: String(p.imapPort), imapSecurity: p.imapSecurity,
+    pop3Host: p.pop3Host ?? '', pop3Port: String(p.pop3Port ?? 995), pop3Security: p.pop3Security ?? 'tls',
   });
   const fresh = (c) => ({
     name: '', enabled: true, notes: '', provider: c.provider, authMethod: c.authMethod, sendMethod: c.sendMethod,
@@ -57,9 +58,10 @@
     scopes: c.sendMethod === 'graph' ? 'https://graph.microsoft.com/Mail.Send offline_access' : 'https://outlook.office.com/SMTP.Send offline_access',
     redirectUri: 'http://localhost', authUrl: '', tokenUrl: '', smtpHost: 'smtp.office365.com', smtpPort: '587',
     smtpSecurity: 'starttls', imapHost: 'outlook.office365.com', imapPort: '993', imapSecurity: 'tls',
+    pop3Host: '', pop3Port: '995', pop3Security: 'tls',
   });
   state.settings = { settings: { thresholds: { soonDays: 30, urgentDays: 7 }, keepaliveDays: 45, checkEveryHours: 4, closeToTray: false, adminClientId: '14d82eec-204b-4c2f-b7e8-296a70dab67e',
-    relay: { listen: '127.0.0.1:2525', tlsListen: null, pop3Listen: null, pop3TlsListen: null, certFile: null, keyFile: null, maxMessageBytes: 35 * 1024 * 1024, maxRecipients: 100, maxConnections: 50, maxConnectionsPerClient: 25, maxConnectionRate: 120,
+    relay: { listen: '127.0.0.1:2525', tlsListen: null, pop3Listen: null, pop3TlsListen: null, imapListen: null, imapTlsListen: null, certFile: null, keyFile: null, maxMessageBytes: 35 * 1024 * 1024, maxRecipients: 100, maxConnections: 50, maxConnectionsPerClient: 25, maxConnectionRate: 120,
       idleTimeoutSecs: 300, microsoftPerMinute: 30, microsoftRecipientsPerDay: 10000, otherPerMinute: 0, startWithApp: false, bounces: 'off' } }, autostart: false };
   const rank = { expired: 0, urgent: 1, soon: 2 };
   // Extra items a test can seed (reconnect, test), beside the secrets'.
@@ -113,6 +115,7 @@
         tenant: draft.tenant, cloud: draft.cloud, clientId: draft.clientId, scopes: draft.scopes.split(/\s+/),
         redirectUri: draft.redirectUri, smtpHost: draft.smtpHost, smtpPort: Number(draft.smtpPort), smtpSecurity: draft.smtpSecurity,
         imapHost: draft.imapHost, imapPort: Number(draft.imapPort), imapSecurity: draft.imapSecurity,
+        pop3Host: draft.pop3Host, pop3Port: Number(draft.pop3Port), pop3Security: draft.pop3Security,
         hasClientSecret, hasPassword: false, secretExpiry: old?.secretExpiry ?? null,
         certificateFits: certificateFits(draft),
       };
@@ -344,7 +347,7 @@
     manual_start: () => 'https://login.example/authorize?manual',
     // The relay: a device list, a queue with one held message.
     relay_view: () => (state.relay ??= {
-      running: false, elsewhere: null, listen: '127.0.0.1:2525', tlsListen: null, fingerprint: null, restartNeeded: false, devices: [],
+      running: false, elsewhere: null, listen: '127.0.0.1:2525', tlsListen: null, fingerprint: null, restartNeeded: false, inboundListen: [], mailboxes: [], devices: [],
       queue: [
         { sending: false, subject: 'Scan from MFP-2F', profileName: 'Invent ERP', envelope: { id: '00001-000001-1', device: 'scanner-2f', profileId: 1, from: 'scan@printer.lan', to: ['ops@contoso.com'], peer: '192.168.1.20', receivedAt: '2026-12-02T10:00:00Z', size: 204800 },
           state: { attempts: 1, nextAt: 0, lastError: null, held: { code: 'aadsts70008', title: 'The sign-in has expired', cause: 'The refresh token was revoked.', steps: ['Connect the account again, then retry.'], codes: ['AADSTS70008'], description: null, traceId: null, correlationId: null, timestamp: null, errorUri: null, transcript: [], fixes: ['reconnect'] } } },
@@ -359,10 +362,15 @@
       state.relay.devices.push(d);
       return d;
     },
-    // As the core says them for a relay with POP3 on 127.0.0.1:1110.
-    relay_mailbox_settings: ({ name }) => [
-      { protocol: 'POP3', server: '127.0.0.1', port: 1110, security: 'None', user: name, note: 'this computer only (programs running here)' },
-    ],
+    // As the core says them for a relay with POP3 on 127.0.0.1:1110 and IMAP on 127.0.0.1:1143.
+    relay_mailbox_settings: ({ name }) => {
+      const d = state.relay.devices.find((x) => x.name === name);
+      const note = 'this computer only (programs running here)';
+      return [
+        ...(d.mailbox.pop3 ? [{ protocol: 'POP3', server: '127.0.0.1', port: 1110, security: 'None', user: name, note }] : []),
+        ...(d.mailbox.imap ? [{ protocol: 'IMAP', server: '127.0.0.1', port: 1143, security: 'None', user: name, note }] : []),
+      ];
+    },
     relay_device_reset: () => null,
     relay_device_remove: ({ name }) => { state.relay.devices = state.relay.devices.filter((d) => d.name !== name); return null; },
     relay_queue_retry: ({ id }) => { const m = state.relay.queue.find((q) => q.envelope.id === id); m.state.held = null; return null; },

@@ -57,7 +57,7 @@ export function profile(id, name, extra = {}) {
     clientId: '351d6cb2-1c69-4081-9cc2-a769d71567cb', clientSecretId: null, clientSecretExpires: null,
     scopes: ['https://graph.microsoft.com/.default'], redirectUri: '', authUrl: null, tokenUrl: null,
     smtpHost: 'smtp.office365.com', smtpPort: 587, smtpSecurity: 'starttls', imapHost: 'outlook.office365.com',
-    imapPort: 993, imapSecurity: 'tls', createdAt: '2026-11-01T00:00:00Z', updatedAt: '2026-11-01T00:00:00Z',
+    imapPort: 993, imapSecurity: 'tls', pop3Host: '', pop3Port: 995, pop3Security: 'tls', createdAt: '2026-11-01T00:00:00Z', updatedAt: '2026-11-01T00:00:00Z',
     hasClientSecret: true, hasPassword: false, hasCertificate: false, secretExpiry: null, ...extra,
   };
 }

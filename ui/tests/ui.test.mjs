@@ -451,8 +451,25 @@ test('the relay is a pane: start it; the queue a table with the held message\'s 
   const incoming = await pane.getByTestId('relay-incoming').innerText();
   assert.match(incoming, /POP3\s+127\.0\.0\.1\s+1110\s+None\s+helpdesk/);
   assert.match(incoming, /this computer only/);
-  assert.deepEqual((await calls(page, 'relay_device_add')).at(-1).args.draft.mailbox, { pop3: true, onDelete: 'read', newest: 500 });
+  assert.deepEqual((await calls(page, 'relay_device_add')).at(-1).args.draft.mailbox, { pop3: true, imap: false, onDelete: 'read', newest: 500 });
   assert.match(await pane.getByTestId('relay-devices').innerText(), /helpdesk\s+Invent ERP\s+password, reads its mailbox \(POP3\)/);
+  // A ticket system that reads over IMAP: its settings, and the relay pane's word on its mailbox.
+  await pane.getByLabel('New device').fill('tickets');
+  await pane.getByTestId('device-pop3').uncheck();
+  await pane.getByTestId('device-imap').check();
+  await pane.getByRole('button', { name: 'Add device' }).click();
+  assert.match(await pane.getByTestId('relay-incoming').innerText(), /IMAP\s+127\.0\.0\.1\s+1143\s+None\s+tickets/);
+  assert.equal((await calls(page, 'relay_device_add')).at(-1).args.draft.mailbox.imap, true);
+  assert.match(await pane.getByTestId('relay-devices').innerText(), /tickets\s+Invent ERP\s+password, reads its mailbox \(IMAP\)/);
+  await page.evaluate(() => {
+    const r = window.__BACKEND__.relay;
+    r.inboundListen = ['IMAP 127.0.0.1:1143'];
+    r.mailboxes = [{ profile: 'Invent ERP', device: 'tickets', protocol: 'IMAP', lastFetch: '2026-12-02T12:00:00Z', messages: null,
+      failure: 'The IMAP server refused the sign-in: 127.0.0.1:993 answered NO', failedAt: '2026-12-02T12:05:00Z' }];
+  });
+  await page.waitForFunction(() => document.querySelector('[data-testid=relay-mailboxes]'));
+  assert.match(await pane.getByTestId('relay-mailboxes').innerText(), /“Invent ERP”: tickets cannot read it over IMAP .*refused the sign-in/);
+  assert.match(await pane.getByTestId('relay-listen').innerText(), /IMAP 127\.0\.0\.1:1143/);
 
   // Settings: numbers shown with their separators, typed with or without;
   // Save only when something changed, saying why it waits.

@@ -253,6 +253,16 @@ pub struct FieldArgs {
     /// How the IMAP connection is secured.
     #[arg(long, value_parser = choice(TlsMode::ALL, TlsMode::as_str, TlsMode::parse))]
     pub imap_security: Option<TlsMode>,
+    /// The POP3 server the relay's POP3 front reads this mailbox from, e.g.
+    /// outlook.office365.com ("" for none).
+    #[arg(long)]
+    pub pop3_host: Option<String>,
+    /// The POP3 port, 1 to 65535 (995 with TLS).
+    #[arg(long, allow_hyphen_values = true)]
+    pub pop3_port: Option<String>,
+    /// How the POP3 connection is secured.
+    #[arg(long, value_parser = choice(TlsMode::ALL, TlsMode::as_str, TlsMode::parse))]
+    pub pop3_security: Option<TlsMode>,
     /// Read the password (basic auth) from standard input (one line).
     #[arg(long, conflicts_with_all = ["password_prompt", "clear_password"])]
     pub password_stdin: bool,

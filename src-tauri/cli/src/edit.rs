@@ -39,11 +39,16 @@ pub fn apply(d: &mut ProfileDraft, choices: Choices, f: FieldArgs) -> Result<(),
     set(&mut d.smtp_port, f.smtp_port);
     set(&mut d.imap_host, f.imap_host);
     set(&mut d.imap_port, f.imap_port);
+    set(&mut d.pop3_host, f.pop3_host);
+    set(&mut d.pop3_port, f.pop3_port);
     if let Some(t) = f.smtp_security {
         d.smtp_security = t;
     }
     if let Some(t) = f.imap_security {
         d.imap_security = t;
+    }
+    if let Some(t) = f.pop3_security {
+        d.pop3_security = t;
     }
     if f.client_secret_stdin {
         d.client_secret = read_stdin_secret("client secret")?;

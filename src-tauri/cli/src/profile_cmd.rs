@@ -98,6 +98,14 @@ fn print_view(v: &ProfileView) {
                 format!("{}:{} {}", p.imap_host, p.imap_port, p.imap_security.label())
             },
         ),
+        (
+            "POP3",
+            if p.pop3_host.is_empty() {
+                "-".into()
+            } else {
+                format!("{}:{} {}", p.pop3_host, p.pop3_port, p.pop3_security.label())
+            },
+        ),
         ("Password", set(v.has_password).into()),
         ("Notes", p.notes.clone()),
         ("Created", stamp(p.created_at)),

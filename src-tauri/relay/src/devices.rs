@@ -59,10 +59,10 @@ impl Relay<'_> {
         }
         let mailbox = d.mailbox.clone().checked()?;
         let profile = self.profiles().find_profile(&d.profile)?;
-        if mailbox.pop3 && profile.send_method != crate::profile::SendMethod::Graph {
+        if mailbox.pop3 && profile.send_method != crate::profile::SendMethod::Graph && profile.pop3_host.is_empty() {
             return Err(CoreError::invalid(
                 "pop3",
-                format!("POP3 is served from a profile's inbox in Microsoft Graph; “{}” sends by SMTP (its mailbox is read over IMAP). Choose a profile that uses Graph.", profile.name),
+                format!("“{}” has no POP3 server: set one in the profile (POP3 host, e.g. outlook.office365.com; port 995) for POP3 to be carried there, or choose a profile that uses Graph.", profile.name),
             ));
         }
         if mailbox.pop3 && d.by_address {

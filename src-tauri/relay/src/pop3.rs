@@ -20,6 +20,7 @@ use std::io::{self, Write};
 pub mod graph;
 pub(crate) mod serve;
 mod stuff;
+pub mod upstream;
 use stuff::Stuffer;
 
 /// The longest command line taken (RFC 2449 allows 255 octets; clients

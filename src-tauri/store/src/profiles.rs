@@ -14,7 +14,8 @@ const SELECT: &str = "SELECT p.id, p.name, p.enabled, p.notes, p.provider, p.aut
     p.mailbox, p.from_address, p.domain, p.tenant, p.cloud, p.authority_url, p.client_id,
     p.client_secret_id, p.client_secret_expires, p.scopes, p.redirect_uri, p.auth_url, p.token_url,
     p.smtp_host, p.smtp_port, p.smtp_security, p.imap_host, p.imap_port, p.imap_security,
-    p.created_at, p.updated_at, p.graph_url, substr(min(c.not_after, coalesce(c.entra_end, c.not_after)), 1, 10)
+    p.created_at, p.updated_at, p.graph_url, substr(min(c.not_after, coalesce(c.entra_end, c.not_after)), 1, 10),
+    p.pop3_host, p.pop3_port, p.pop3_security
     FROM profiles p LEFT JOIN certificates c ON c.profile_id = p.id";
 
 fn bad(col: usize, what: &str) -> rusqlite::Error {
@@ -71,6 +72,9 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredProfile> {
             imap_host: row.get(23)?,
             imap_port: row.get(24)?,
             imap_security: choice(row, 25, TlsMode::parse, "TLS mode")?,
+            pop3_host: row.get(30)?,
+            pop3_port: row.get(31)?,
+            pop3_security: choice(row, 32, TlsMode::parse, "TLS mode")?,
             created_at: timestamp(row, 26)?,
             updated_at: timestamp(row, 27)?,
         },
@@ -260,7 +264,7 @@ impl Store {
 }
 
 /// The profile columns written on insert and update, in `values` order.
-const COLUMNS: [&str; 26] = [
+const COLUMNS: [&str; 29] = [
     "name",
     "enabled",
     "notes",
@@ -287,6 +291,9 @@ const COLUMNS: [&str; 26] = [
     "imap_port",
     "imap_security",
     "graph_url",
+    "pop3_host",
+    "pop3_port",
+    "pop3_security",
 ];
 
 fn values(p: &Profile) -> Vec<Box<dyn rusqlite::ToSql>> {
@@ -317,6 +324,9 @@ fn values(p: &Profile) -> Vec<Box<dyn rusqlite::ToSql>> {
         Box::new(p.imap_port),
         Box::new(p.imap_security.as_str()),
         Box::new(p.graph_url.clone()),
+        Box::new(p.pop3_host.clone()),
+        Box::new(p.pop3_port),
+        Box::new(p.pop3_security.as_str()),
     ]
 }
 

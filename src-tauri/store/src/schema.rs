@@ -172,6 +172,10 @@ const STEPS: &[&str] = &[
      ALTER TABLE relay_devices ADD COLUMN newest INTEGER NOT NULL DEFAULT 500;",
     // ... and over IMAP (the IMAP front).
     "ALTER TABLE relay_devices ADD COLUMN imap INTEGER NOT NULL DEFAULT 0;",
+    // The POP3 server a profile's mailbox is read from (the POP3 front's upstream).
+    "ALTER TABLE profiles ADD COLUMN pop3_host TEXT NOT NULL DEFAULT '';
+     ALTER TABLE profiles ADD COLUMN pop3_port INTEGER NOT NULL DEFAULT 995;
+     ALTER TABLE profiles ADD COLUMN pop3_security TEXT NOT NULL DEFAULT 'tls';",
 ];
 
 /// Whether the schema is already the latest: one pragma read, so a read-only

@@ -33,7 +33,12 @@ mailbox: string, fromAddress: string | null, domain: string | null, tenant: stri
  * A custom cloud's Microsoft Graph endpoint (its registration check,
  * secret and certificate reads and Graph sends go there).
  */
-graphUrl: string | null, clientId: string, clientSecretId: string | null, clientSecretExpires: string | null, scopes: Array<string>, redirectUri: string, authUrl: string | null, tokenUrl: string | null, smtpHost: string, smtpPort: number, smtpSecurity: TlsMode, imapHost: string, imapPort: number, imapSecurity: TlsMode, createdAt: string, updatedAt: string, };
+graphUrl: string | null, clientId: string, clientSecretId: string | null, clientSecretExpires: string | null, scopes: Array<string>, redirectUri: string, authUrl: string | null, tokenUrl: string | null, smtpHost: string, smtpPort: number, smtpSecurity: TlsMode, imapHost: string, imapPort: number, imapSecurity: TlsMode, 
+/**
+ * The POP3 server the relay's POP3 front signs in to (`AUTH XOAUTH2`)
+ * for a profile that does not read over Graph; empty: none.
+ */
+pop3Host: string, pop3Port: number, pop3Security: TlsMode, createdAt: string, updatedAt: string, };
 
 export type ProfileView = { hasClientSecret: boolean, hasPassword: boolean, 
 /**
@@ -62,7 +67,12 @@ mailbox: string, fromAddress: string | null, domain: string | null, tenant: stri
  * A custom cloud's Microsoft Graph endpoint (its registration check,
  * secret and certificate reads and Graph sends go there).
  */
-graphUrl: string | null, clientId: string, clientSecretId: string | null, clientSecretExpires: string | null, scopes: Array<string>, redirectUri: string, authUrl: string | null, tokenUrl: string | null, smtpHost: string, smtpPort: number, smtpSecurity: TlsMode, imapHost: string, imapPort: number, imapSecurity: TlsMode, createdAt: string, updatedAt: string, };
+graphUrl: string | null, clientId: string, clientSecretId: string | null, clientSecretExpires: string | null, scopes: Array<string>, redirectUri: string, authUrl: string | null, tokenUrl: string | null, smtpHost: string, smtpPort: number, smtpSecurity: TlsMode, imapHost: string, imapPort: number, imapSecurity: TlsMode, 
+/**
+ * The POP3 server the relay's POP3 front signs in to (`AUTH XOAUTH2`)
+ * for a profile that does not read over Graph; empty: none.
+ */
+pop3Host: string, pop3Port: number, pop3Security: TlsMode, createdAt: string, updatedAt: string, };
 
 export type ProfileRow = { id: number, name: string, enabled: boolean, provider: Provider, authMethod: AuthMethod, sendMethod: SendMethod, mailbox: string, hasClientSecret: boolean, hasPassword: boolean, 
 /**
@@ -86,7 +96,7 @@ clientSecretExpires: string,
 /**
  * Space-separated, as OAuth writes them.
  */
-scopes: string, redirectUri: string, authUrl: string, tokenUrl: string, smtpHost: string, smtpPort: string, smtpSecurity: TlsMode, imapHost: string, imapPort: string, imapSecurity: TlsMode, password?: SecretChange, 
+scopes: string, redirectUri: string, authUrl: string, tokenUrl: string, smtpHost: string, smtpPort: string, smtpSecurity: TlsMode, imapHost: string, imapPort: string, imapSecurity: TlsMode, pop3Host: string, pop3Port: string, pop3Security: TlsMode, password?: SecretChange, 
 /**
  * A certificate to make or bring in with this save (app-only Microsoft
  * profiles): the credential instead of a client secret.

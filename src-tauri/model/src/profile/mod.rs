@@ -111,6 +111,11 @@ pub struct Profile {
     pub imap_host: String,
     pub imap_port: u16,
     pub imap_security: TlsMode,
+    /// The POP3 server the relay's POP3 front signs in to (`AUTH XOAUTH2`)
+    /// for a profile that does not read over Graph; empty: none.
+    pub pop3_host: String,
+    pub pop3_port: u16,
+    pub pop3_security: TlsMode,
     #[serde(with = "time::serde::rfc3339")]
     #[ts(type = "string")]
     pub created_at: OffsetDateTime,
@@ -162,6 +167,9 @@ pub struct ProfileDraft {
     pub imap_host: String,
     pub imap_port: String,
     pub imap_security: TlsMode,
+    pub pop3_host: String,
+    pub pop3_port: String,
+    pub pop3_security: TlsMode,
     #[serde(skip_serializing)]
     #[ts(as = "Option<SecretChange>", optional)]
     pub password: SecretChange,
@@ -191,6 +199,8 @@ impl ProfileDraft {
             imap_host: d.imap_host,
             imap_port: d.imap_port.to_string(),
             imap_security: d.imap_security,
+            pop3_port: "995".into(),
+            pop3_security: TlsMode::Tls,
             ..ProfileDraft::default()
         }
     }
@@ -226,6 +236,9 @@ impl ProfileDraft {
             imap_host: p.imap_host.clone(),
             imap_port: p.imap_port.to_string(),
             imap_security: p.imap_security,
+            pop3_host: p.pop3_host.clone(),
+            pop3_port: p.pop3_port.to_string(),
+            pop3_security: p.pop3_security,
             password: SecretChange::Keep,
             certificate: crate::records::CertificateRequest::Keep,
         }

@@ -8,6 +8,7 @@
 //! profile's inbox (a Graph profile's, through [`super::graph::GraphDrop`]).
 
 use super::graph::GraphDrop;
+use super::upstream::Pop3Drop;
 use super::{Maildrop, Next, Pop3Host, Pop3Session, Refusal, LINE_MAX};
 use crate::conn::Conn;
 use crate::error::CoreError;
@@ -58,9 +59,10 @@ impl Pop3Host for Host<'_> {
         }
         let engine = &self.shared.engine;
         let profile = engine.profiles().get(d.profile_id).map_err(|e| Refusal(e.to_string()))?.profile;
-        if profile.send_method != SendMethod::Graph {
+        let graph = profile.send_method == SendMethod::Graph;
+        if !graph && profile.pop3_host.is_empty() {
             return Err(Refusal(format!(
-                "profile {} reads mail over IMAP, not Microsoft Graph: POP3 is served for Graph profiles",
+                "profile {} has no POP3 server: set one in the profile (POP3 host) for POP3 to be carried there",
                 profile.name
             )));
         }
@@ -79,14 +81,19 @@ impl Pop3Host for Host<'_> {
             device: d.name.clone(),
             protocol: "POP3",
         };
-        let drop = GraphDrop::open(engine, profile.id, d.mailbox.newest as usize, on_delete).map_err(|e| {
+        let opened: Result<Box<dyn Maildrop>, CoreError> = if graph {
+            GraphDrop::open(engine, profile.id, d.mailbox.newest as usize, on_delete).map(|g| Box::new(g) as _)
+        } else {
+            Pop3Drop::open(engine, profile.id).map(|u| Box::new(u) as _)
+        };
+        let drop = opened.map_err(|e| {
             tracing::warn!(device = %d.name, error = %e, "pop3: the mailbox could not be opened");
             let why = match e {
-                CoreError::Auth(d) => d.title,
+                CoreError::Auth(d) => format!("{}: {}", d.title, d.cause),
                 other => other.to_string(),
             };
             record.result(Err(why.clone()));
-            Refusal(why)
+            Refusal(why.replace(['\r', '\n'], " "))
         })?;
         Ok(Box::new(Recorded { inner: drop, record }))
     }
@@ -94,7 +101,7 @@ impl Pop3Host for Host<'_> {
 
 /// A maildrop whose listing (the session's first reach of the mailbox) is recorded.
 struct Recorded {
-    inner: GraphDrop,
+    inner: Box<dyn Maildrop>,
     record: Record,
 }
 

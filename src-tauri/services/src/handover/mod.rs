@@ -71,6 +71,10 @@ pub fn values(p: &Profile) -> Vec<HandoverValue> {
     if !p.imap_host.is_empty() {
         push("IMAP port", "incoming port", p.imap_port.to_string());
     }
+    if !p.pop3_host.is_empty() {
+        push("POP3 server", "incoming server; POP3 host", p.pop3_host.clone());
+        push("POP3 port", "incoming port", p.pop3_port.to_string());
+    }
     if p.auth_method.is_oauth() {
         let ep = crate::providers::endpoints::endpoints(p);
         push("Token endpoint", "token URL; OAuth token URL", ep.token);

@@ -12,6 +12,7 @@ pub mod imap;
 mod imap_log;
 pub mod imap_upstream;
 pub mod net;
+pub mod pop3_upstream;
 pub use crate::records::test_result as results;
 pub mod smtp;
 mod smtp_conn;
@@ -210,6 +211,18 @@ impl MailChecks<'_> {
             (self.inbound_login(&p, None)?, None)
         };
         Ok((imap_upstream::open(&p, &login, within)?, expires))
+    }
+
+    /// Sign in to profile `id`'s POP3 server for the relay's POP3 front (as
+    /// [`Self::imap_upstream`] signs in to its IMAP server), within `within`.
+    pub fn pop3_upstream(&self, id: i64, within: std::time::Duration) -> Result<pop3_upstream::Pop3Upstream> {
+        let p = self.store.get(id)?.profile;
+        let login = if p.auth_method.is_oauth() {
+            imap::Login::Bearer(self.tokens().access_token(&p, TokenNeed::default().lasting(600))?.token)
+        } else {
+            self.inbound_login(&p, None)?
+        };
+        pop3_upstream::Pop3Upstream::open(&p, &login, within)
     }
 
     /// How the inbound check signs in: a token that can do IMAP, or the password.

@@ -103,6 +103,9 @@ const DESTINATION: &[&str] = &[
     "imapHost",
     "imapPort",
     "imapSecurity",
+    "pop3Host",
+    "pop3Port",
+    "pop3Security",
 ];
 
 /// The fields that differ between the stored profile and the file's.

@@ -174,6 +174,9 @@ pub(super) fn check_server(
         (Some(993), TlsMode::StartTls) => {
             c.err(port_f, "Port 993 uses implicit TLS: set Security to TLS, or the port to 143.")
         }
+        (Some(995), TlsMode::StartTls) => {
+            c.err(port_f, "Port 995 uses implicit TLS: set Security to TLS, or the port to 110.")
+        }
         _ => {}
     }
 }

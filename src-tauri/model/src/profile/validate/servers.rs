@@ -1,4 +1,4 @@
-//! The servers (SMTP, IMAP: host, port, security) and the mailbox password
+//! The servers (SMTP, IMAP, POP3: host, port, security) and the mailbox password
 //! where the sign-in uses one.
 
 use super::{check_port, check_server, Check, Existing};
@@ -11,6 +11,8 @@ pub(super) struct Servers {
     pub smtp_port: Option<u16>,
     pub imap_host: String,
     pub imap_port: Option<u16>,
+    pub pop3_host: String,
+    pub pop3_port: Option<u16>,
 }
 
 pub(super) fn servers(c: &mut Check, d: &ProfileDraft, existing: Existing) -> Servers {
@@ -36,6 +38,11 @@ pub(super) fn servers(c: &mut Check, d: &ProfileDraft, existing: Existing) -> Se
     if !imap_host.is_empty() {
         check_server(c, ("imapHost", "imapPort", "imapSecurity"), "IMAP", &imap_host, imap_port, d.imap_security, true);
     }
+    let pop3_host = d.pop3_host.trim().to_ascii_lowercase();
+    let pop3_port = check_port(c, "pop3Port", "POP3 port", &d.pop3_port, 995);
+    if !pop3_host.is_empty() {
+        check_server(c, ("pop3Host", "pop3Port", "pop3Security"), "POP3", &pop3_host, pop3_port, d.pop3_security, true);
+    }
 
     // Password (basic auth, or the password sign-in over OAuth).
     if d.auth_method.uses_password() {
@@ -51,5 +58,5 @@ pub(super) fn servers(c: &mut Check, d: &ProfileDraft, existing: Existing) -> Se
         }
     }
 
-    Servers { smtp_host, smtp_port, imap_host, imap_port }
+    Servers { smtp_host, smtp_port, imap_host, imap_port, pop3_host, pop3_port }
 }

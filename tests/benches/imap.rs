@@ -1,0 +1,183 @@
+//! Fetching 1,000 messages (900 × 2 KB, 100 × 200 KB) over IMAP, one FETCH
+//! at a time as fetchmail and getmail do, from the same Dovecot mailbox:
+//! directly (IMAPS, XOAUTH2 with the profile's token), through Mailwarden's
+//! IMAP front (the app signs in with its relay password; Mailwarden carries
+//! the session to Dovecot's IMAPS), and through email-oauth2-proxy in IMAP
+//! mode (PyPI `emailproxy`, the same upstream). Three rounds each,
+//! interleaved; the median time. Then the front's memory over 10,000
+//! messages fetched (ten rounds, RSS after each). Needs root (the mail rig)
+//! and PyPI (the proxy is installed into target/bench-venv). `make bench`
+//! runs it.
+
+use mailwarden_tests::bench::{rss_kb, wait_port, CLIENT, SECRET, TENANT};
+use mailwarden_tests::idp::{App, Idp};
+use mailwarden_tests::mail::{free_port, MailServers};
+use mailwarden_tests::{text, workspace_root};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+const COUNT: usize = 1000;
+const MAILBOX: &str = "erp@contoso.com";
+
+/// One fetch of every message: seconds taken, bytes read.
+fn fetch(idp: &Idp, port: u16, mode: &str, user: &str, secret: &str) -> (f64, u64) {
+    let script = workspace_root().join("tests/benches/imap_fetch.py");
+    let o = Command::new("python3")
+        .arg(script)
+        .args(["127.0.0.1", &port.to_string(), mode, user, secret])
+        .env("SSL_CERT_FILE", &idp.ca.ca_file)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{mode} on {port}: {}", text(&o.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["count"].as_u64(), Some(COUNT as u64), "{r}");
+    (r["secs"].as_f64().unwrap(), r["bytes"].as_u64().unwrap())
+}
+
+/// email-oauth2-proxy in IMAP mode, in the virtual environment the relay
+/// benchmark installs it into.
+fn emailproxy(dir: &Path, idp: &Idp, upstream: u16) -> (Child, u16) {
+    let venv = workspace_root().join("target/bench-venv");
+    if !venv.join("bin/emailproxy").exists() {
+        let ok = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().unwrap().success();
+        assert!(ok, "python3 -m venv (make bench installs python3-venv)");
+        let ok = Command::new(venv.join("bin/pip")).args(["install", "-q", "emailproxy==2026.7.3"]).status().unwrap();
+        assert!(ok.success(), "pip install emailproxy");
+    }
+    let port = free_port();
+    let config = dir.join("emailproxy-imap.config");
+    std::fs::write(
+        &config,
+        format!(
+            "[IMAP-{port}]\nserver_address = 127.0.0.1\nserver_port = {upstream}\nlocal_address = 127.0.0.1\n\n\
+             [{MAILBOX}]\ntoken_url = {base}/{TENANT}/oauth2/v2.0/token\noauth2_scope = https://outlook.office365.com/.default\n\
+             oauth2_flow = client_credentials\nclient_id = {CLIENT}\nclient_secret = {SECRET}\n",
+            base = idp.base
+        ),
+    )
+    .unwrap();
+    let child = Command::new(venv.join("bin/emailproxy"))
+        .args(["--no-gui", "--config-file"])
+        .arg(&config)
+        .env("SSL_CERT_FILE", &idp.ca.ca_file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_port(port, "emailproxy");
+    (child, port)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo bench --list`
+    }
+    let idp = Idp::start();
+    idp.register(App::new(CLIENT, TENANT).secret(SECRET).roles(&["SMTP.SendAsApp", "IMAP.AccessAsApp"]));
+    idp.grant_mailbox(CLIENT, MAILBOX);
+    let mail = MailServers::start(&idp.ca, &idp.introspect_url, &[(MAILBOX, MAILBOX)], "contoso.com");
+    for n in 0..COUNT {
+        let size = if n % 10 == 9 { 200 * 1024 } else { 2 * 1024 };
+        let mut m = format!("From: customer@example.com\r\nTo: {MAILBOX}\r\nSubject: Ticket {n}\r\n\r\n").into_bytes();
+        while m.len() < size {
+            m.extend_from_slice(format!("line {n:05} of a message the bench fetches, {:06}\r\n", m.len()).as_bytes());
+        }
+        mail.deliver_maildir(MAILBOX, &m);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cli = workspace_root().join("target/release/mailwarden");
+    assert!(cli.exists(), "build it first: cargo build --release -p mailwarden-cli (make bench does)");
+    let env = |c: &mut Command| {
+        c.env("MAILWARDEN_DB", dir.path().join("bench.db"))
+            .env("MAILWARDEN_CA_FILE", &idp.ca.ca_file)
+            .env("MAILWARDEN_KEY_BACKEND", "file");
+    };
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut c = Command::new(&cli);
+        c.args(args);
+        env(&mut c);
+        let o = mailwarden_tests::run_with_stdin(c, stdin);
+        assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
+        text(&o.stdout).to_owned()
+    };
+    let (imaps, base) = (mail.imaps.to_string(), idp.base.clone());
+    #[rustfmt::skip]
+    run(
+        &["profile", "add", "--name", "Bench", "--cloud", "custom", "--authority-url", &base, "--tenant", TENANT,
+          "--client-id", CLIENT, "--auth", "client-credentials", "--send", "smtp", "--mailbox", MAILBOX,
+          "--smtp-host", "127.0.0.1", "--imap-host", "127.0.0.1", "--imap-port", &imaps, "--imap-security", "tls",
+          "--scopes", "https://outlook.office365.com/.default", "--client-secret-stdin"],
+        Some(&format!("{SECRET}\n")),
+    );
+    let out = run(&["relay", "device", "add", "bench", "--profile", "Bench", "--imap"], None);
+    let password = out.lines().find_map(|l| l.strip_prefix("Relay password:")).unwrap().trim().to_owned();
+    let token = run(&["token", "Bench"], None).trim().to_owned();
+    let port = free_port();
+    let mut relay = Command::new(&cli);
+    relay.args(["relay", "run", "--listen", &format!("127.0.0.1:{}", free_port())]);
+    relay.args(["--imap-listen", &format!("127.0.0.1:{port}")]).stdout(Stdio::null());
+    env(&mut relay);
+    let mut relay = relay.spawn().unwrap();
+    wait_port(port, "the relay's IMAP front");
+    let (mut proxy, proxy_port) = emailproxy(dir.path(), &idp, mail.imaps);
+
+    let (mut direct, mut front, mut theirs) = (Vec::new(), Vec::new(), Vec::new());
+    let mut bytes = 0;
+    for _ in 0..3 {
+        let (t, b) = fetch(&idp, mail.imaps, "xoauth2", MAILBOX, &token);
+        direct.push(t);
+        bytes = b;
+        let (t, b) = fetch(&idp, port, "login", "bench", &password);
+        assert_eq!(b, bytes, "the front carried every byte");
+        front.push(t);
+        let (t, b) = fetch(&idp, proxy_port, "login", MAILBOX, "any-local-password");
+        assert_eq!(b, bytes, "the proxy carried every byte");
+        theirs.push(t);
+    }
+    let _ = proxy.kill();
+    let _ = proxy.wait();
+
+    // Memory over 10,000 messages fetched through the front.
+    let mut soak = vec![(0, rss_kb(relay.id(), "VmRSS:"))];
+    for round in 1..=10 {
+        fetch(&idp, port, "login", "bench", &password);
+        soak.push((round * COUNT, rss_kb(relay.id(), "VmRSS:")));
+    }
+    let peak = rss_kb(relay.id(), "VmHWM:");
+    let _ = Command::new("kill").args(["-TERM", &relay.id().to_string()]).status();
+    let _ = relay.wait();
+
+    let (d, f, t) = (median(direct), median(front), median(theirs));
+    println!(
+        "\n{COUNT} messages ({:.1} MB: 900 × 2 KB, 100 × 200 KB), one FETCH each, Python's imaplib, Dovecot upstream\n",
+        bytes as f64 / 1e6
+    );
+    println!("| | seconds (median of 3) | messages/s |");
+    println!("|---|---|---|");
+    for (name, s) in [
+        ("Dovecot directly (IMAPS, XOAUTH2)", d),
+        ("through Mailwarden's IMAP front", f),
+        ("through email-oauth2-proxy (IMAP)", t),
+    ] {
+        println!("| {name} | {s:.2} | {:.0} |", COUNT as f64 / s);
+    }
+    println!(
+        "\nfront / direct: {:.2}× (target ≤ 1.2×); email-oauth2-proxy / front: {:.1}× (target ≥ 2×)",
+        f / d,
+        t / f
+    );
+    println!(
+        "\nThe relay's memory (RSS after each round of {COUNT} fetched through the front; peak {:.1} MB):\n",
+        peak as f64 / 1024.0
+    );
+    println!("| messages fetched | RSS, MB |");
+    println!("|---|---|");
+    for (n, rss) in soak {
+        println!("| {n} | {:.1} |", rss as f64 / 1024.0);
+    }
+}

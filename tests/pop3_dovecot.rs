@@ -1,0 +1,126 @@
+//! The relay's POP3 front carried to a real POP3 server: a profile that
+//! reads over POP3 (Dovecot's, OAuth by introspection at the simulator), a
+//! device fetching through `mailwarden relay run --pop3-listen` with its
+//! relay password, and Mailwarden signing in upstream with `AUTH XOAUTH2`.
+//! Python's poplib, fetchmail and getmail6; POP3S and STLS upstream; DELE
+//! applied upstream at QUIT; a rejected token named to the program, in
+//! `relay status` and by `check`.
+
+use mailwarden_tests::mail::free_port;
+use mailwarden_tests::mail_env::MailEnv;
+use mailwarden_tests::relay::*;
+use mailwarden_tests::text;
+use std::process::Command;
+
+const MAILBOX: &str = "erp@contoso.com";
+
+fn poplib(port: u16, user: &str, password: &str, script: &str) -> std::process::Output {
+    let code = format!(
+        "import poplib, sys\np = poplib.POP3('127.0.0.1', {port}, timeout=30)\np.user('{user}')\np.pass_(sys.stdin.readline().strip())\n{script}"
+    );
+    let mut c = Command::new("python3");
+    c.args(["-c", &code]);
+    mailwarden_tests::run_with_stdin(c, Some(&format!("{password}\n")))
+}
+
+/// The messages in the maildir (delivered and seen).
+fn count(env: &MailEnv) -> usize {
+    let root = env.mail.path().join("mail").join(MAILBOX);
+    ["new", "cur"].iter().map(|d| std::fs::read_dir(root.join(d)).map_or(0, |e| e.count())).sum()
+}
+
+#[test]
+fn poplib_fetchmail_and_getmail_read_dovecot_pop3_through_the_relay() {
+    let env = MailEnv::new();
+    let (pop3s, pop3) = (env.mail.pop3s.to_string(), env.mail.pop3.to_string());
+    env.connected("Inbox", &["--pop3-host", "127.0.0.1", "--pop3-port", &pop3s, "--pop3-security", "tls"]);
+    for n in 1..=3 {
+        let mime = format!("From: c{n}@example.com\r\nSubject: Ticket {n}\r\n\r\nBody {n}\r\n.line with a dot\r\n");
+        env.mail.deliver_maildir(MAILBOX, mime.as_bytes());
+    }
+    let port = free_port();
+    env.ok(&["settings", "set", "--relay-pop3-listen", &format!("127.0.0.1:{port}")], None);
+    let o = env.ok(&["relay", "device", "add", "helpdesk", "--profile", "Inbox", "--pop3"], None);
+    let out = text(&o.stdout);
+    let password = out.lines().find_map(|l| l.strip_prefix("Relay password:")).unwrap().trim().to_owned();
+    assert!(out.contains(&format!("Incoming mail (POP3): server 127.0.0.1  port {port}")), "{out}");
+    let relay = Relay::start(&env);
+
+    // poplib: the listing by the server's UIDLs, a message, DELE at QUIT.
+    let o = poplib(
+        port,
+        "helpdesk",
+        &password,
+        "print(p.stat())\nprint(p.uidl()[1])\nprint(b'\\n'.join(p.retr(2)[1]).decode())\np.dele(1)\np.quit()",
+    );
+    assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.starts_with("(3, "), "{out}");
+    assert!(out.contains("Subject: Ticket 2") && out.contains("\n.line with a dot"), "{out}");
+    assert_eq!(count(&env), 2, "DELE applied upstream at QUIT");
+    assert!(
+        env.mail.log().contains("pop3-login: Info: Login: user=<erp@contoso.com>, method=XOAUTH2"),
+        "{}",
+        env.mail.log()
+    );
+
+    // fetchmail keeps, getmail6 reads all and deletes.
+    let dir = env.db.dir.path();
+    let rc = dir.join("fetchmailrc");
+    let mbox = dir.join("fetched.mbox");
+    std::fs::write(
+        &rc,
+        format!(
+            "poll 127.0.0.1 protocol POP3 port {port} user \"helpdesk\" password \"{password}\" is \"erp\" here keep\n  sslproto ''\n  mda \"/bin/sh -c 'cat >> {}'\"\n",
+            mbox.display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod").args(["600", rc.to_str().unwrap()]).status().unwrap();
+    let o = Command::new("fetchmail")
+        .args(["--fetchmailrc", rc.to_str().unwrap(), "--nodetach", "--nosyslog", "--fetchall"])
+        .env("HOME", dir)
+        .env("FETCHMAILHOME", dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "fetchmail: {}{}", text(&o.stdout), text(&o.stderr));
+    let fetched = std::fs::read_to_string(&mbox).unwrap();
+    assert!(fetched.contains("Subject: Ticket 2") && fetched.contains("Subject: Ticket 3"), "{fetched}");
+    assert_eq!(count(&env), 2, "kept");
+    let got_mbox = dir.join("getmail.mbox");
+    let getmailrc = dir.join("getmailrc");
+    std::fs::write(
+        &getmailrc,
+        format!(
+            "[retriever]\ntype = SimplePOP3Retriever\nserver = 127.0.0.1\nport = {port}\nusername = helpdesk\npassword = {password}\n\n[destination]\ntype = MDA_external\npath = /bin/sh\narguments = (\"-c\", \"cat >> {}\")\nallow_root_commands = true\n\n[options]\nread_all = true\ndelete = true\nverbose = 0\n",
+            got_mbox.display()
+        ),
+    )
+    .unwrap();
+    let o = Command::new("getmail")
+        .args(["--getmaildir", dir.to_str().unwrap(), "--rcfile", getmailrc.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "getmail: {}{}", text(&o.stdout), text(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&got_mbox).unwrap().matches("Subject: Ticket").count(), 2);
+    assert_eq!(count(&env), 0, "getmail deleted what it read");
+
+    // STLS upstream.
+    env.ok(&["profile", "edit", "Inbox", "--pop3-port", &pop3, "--pop3-security", "starttls"], None);
+    env.mail.deliver_maildir(MAILBOX, b"Subject: Over STLS\r\n\r\nhi\r\n");
+    let o = poplib(port, "helpdesk", &password, "print(p.stat()[0])\np.quit()");
+    assert_eq!(text(&o.stdout).trim(), "1", "{}", text(&o.stderr));
+
+    // A rejected token: named to the program, in relay status, by check.
+    env.idp.state.lock().unwrap().introspection_rejects = true;
+    let o = poplib(port, "helpdesk", &password, "print(p.stat())");
+    assert!(text(&o.stderr).contains("The POP3 server refused the sign-in"), "{}", text(&o.stderr));
+    let o = env.run(&["check"], None);
+    assert!(text(&o.stdout).contains("Relay device “helpdesk” cannot fetch its mailbox"), "{}", text(&o.stdout));
+    env.idp.state.lock().unwrap().introspection_rejects = false;
+    assert!(poplib(port, "helpdesk", &password, "p.stat()\np.quit()").status.success());
+
+    relay.stop();
+    let log = std::fs::read_to_string(env.db.dir.path().join("mailwarden.log")).unwrap_or_default();
+    assert!(!log.contains(&password), "the device password reached the log");
+}
