@@ -45,7 +45,7 @@ fn setup(env: &MailEnv, flag: bool) -> (Relay, u16, String, Vec<String>) {
     let o = env.ok(&["relay", "device", "add", "helpdesk", "--profile", "Tickets", "--pop3"], None);
     let out = text(&o.stdout);
     let password = out.lines().find_map(|l| l.strip_prefix("Relay password:")).unwrap().trim().to_owned();
-    assert!(out.contains("A deletion (deleteditems) is applied when the app ends its session (QUIT)."), "{out}");
+    assert!(out.contains("A POP3 deletion (deleteditems) is applied when the app ends its session (QUIT)."), "{out}");
     if flag {
         assert!(out.contains("the relay has no POP3 listener yet"), "{out}");
     } else {
