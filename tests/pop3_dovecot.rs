@@ -124,3 +124,30 @@ fn poplib_fetchmail_and_getmail_read_dovecot_pop3_through_the_relay() {
     let log = std::fs::read_to_string(env.db.dir.path().join("mailwarden.log")).unwrap_or_default();
     assert!(!log.contains(&password), "the device password reached the log");
 }
+
+/// The relay killed (kill -9) after the program marked a message deleted
+/// but before its QUIT: nothing is deleted upstream (the upstream POP3
+/// session never reached its own QUIT), and the next session sees it all.
+#[test]
+fn a_relay_killed_mid_fetch_deletes_nothing_upstream() {
+    let env = MailEnv::new();
+    let pop3s = env.mail.pop3s.to_string();
+    env.connected("Inbox", &["--pop3-host", "127.0.0.1", "--pop3-port", &pop3s, "--pop3-security", "tls"]);
+    for n in 1..=2 {
+        env.mail.deliver_maildir(MAILBOX, format!("Subject: Ticket {n}\r\n\r\nBody {n}\r\n").as_bytes());
+    }
+    let port = free_port();
+    let o = env.ok(&["relay", "device", "add", "helpdesk", "--profile", "Inbox", "--pop3"], None);
+    let password = text(&o.stdout).lines().find_map(|l| l.strip_prefix("Relay password:")).unwrap().trim().to_owned();
+    let mut relay = Relay::start_with(&env, &["--pop3-listen", &format!("127.0.0.1:{port}")]);
+    let mut child = pop3_marks_then_waits(port, "helpdesk", &password);
+    relay.child.kill().unwrap();
+    relay.child.wait().unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"go\n").unwrap();
+    assert!(!child.wait().unwrap().success(), "the program saw its session end without QUIT's +OK");
+    assert_eq!(count(&env), 2, "nothing deleted upstream");
+    let relay = Relay::start_with(&env, &["--pop3-listen", &format!("127.0.0.1:{port}")]);
+    let o = poplib(port, "helpdesk", &password, "print(p.stat()[0])\np.quit()");
+    assert_eq!(text(&o.stdout).trim(), "2", "{}", text(&o.stderr));
+    relay.stop();
+}

@@ -181,22 +181,7 @@ fn a_relay_killed_mid_fetch_deletes_nothing() {
     let (mut relay, port, password, _) = setup(&env, true);
     // The client reads and marks a message, then waits for the test's word;
     // the relay dies before its QUIT.
-    let mut child = Command::new("python3")
-        .args([
-            "-c",
-            &format!(
-                "import poplib, sys\np = poplib.POP3('127.0.0.1', {port}, timeout=30)\np.user('helpdesk')\np.pass_(sys.stdin.readline().strip())\np.retr(1)\np.dele(1)\nprint('marked', flush=True)\nsys.stdin.readline()\np.quit()"
-            ),
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), format!("{password}\n").as_bytes()).unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
-    assert_eq!(line.trim(), "marked");
+    let mut child = pop3_marks_then_waits(port, "helpdesk", &password);
     relay.child.kill().unwrap();
     relay.child.wait().unwrap();
     std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"quit now\n").unwrap();

@@ -253,3 +253,24 @@ pub fn b64(s: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(s)
 }
+
+/// A POP3 program (Python's poplib) signed in to `port` as `user`: it reads
+/// message 1, marks it deleted, says so, then waits for a line on its stdin
+/// before its QUIT — so a test can end the relay in between.
+pub fn pop3_marks_then_waits(port: u16, user: &str, password: &str) -> Child {
+    let code = format!(
+        "import poplib, sys\np = poplib.POP3('127.0.0.1', {port}, timeout=30)\np.user('{user}')\np.pass_(sys.stdin.readline().strip())\np.retr(1)\np.dele(1)\nprint('marked', flush=True)\nsys.stdin.readline()\np.quit()"
+    );
+    let mut child = Command::new("python3")
+        .args(["-c", &code])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), format!("{password}\n").as_bytes()).unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "marked");
+    child
+}
