@@ -1,8 +1,9 @@
 //! Fetching 1,000 messages (900 × 2 KB, 100 × 200 KB) over IMAP, one FETCH
 //! at a time as fetchmail and getmail do, from the same Dovecot mailbox:
 //! directly (IMAPS, XOAUTH2 with the profile's token), through Mailwarden's
-//! IMAP front (the app signs in with its relay password; Mailwarden carries
-//! the session to Dovecot's IMAPS), and through email-oauth2-proxy in IMAP
+//! IMAP front (the app signs in with its relay password over plain IMAP on
+//! loopback, and again over IMAPS; Mailwarden carries the session to
+//! Dovecot's IMAPS), and through email-oauth2-proxy in IMAP
 //! mode (PyPI `emailproxy`, the same upstream). Three rounds each,
 //! interleaved; the median time. Then the front's memory over 10,000
 //! messages fetched (ten rounds, RSS after each). Needs root (the mail rig)
@@ -19,13 +20,13 @@ use std::process::{Child, Command, Stdio};
 const COUNT: usize = 1000;
 const MAILBOX: &str = "erp@contoso.com";
 
-/// One fetch of every message: seconds taken, bytes read.
-fn fetch(idp: &Idp, port: u16, mode: &str, user: &str, secret: &str) -> (f64, u64) {
+/// One fetch of every message: seconds taken, bytes read (IMAPS trusts `ca`).
+fn fetch(ca: &Path, port: u16, mode: &str, user: &str, secret: &str) -> (f64, u64) {
     let script = workspace_root().join("tests/benches/imap_fetch.py");
     let o = Command::new("python3")
         .arg(script)
         .args(["127.0.0.1", &port.to_string(), mode, user, secret])
-        .env("SSL_CERT_FILE", &idp.ca.ca_file)
+        .env("SSL_CERT_FILE", ca)
         .output()
         .unwrap();
     assert!(o.status.success(), "{mode} on {port}: {}", text(&o.stderr));
@@ -117,25 +118,30 @@ fn main() {
     let out = run(&["relay", "device", "add", "bench", "--profile", "Bench", "--imap"], None);
     let password = out.lines().find_map(|l| l.strip_prefix("Relay password:")).unwrap().trim().to_owned();
     let token = run(&["token", "Bench"], None).trim().to_owned();
-    let port = free_port();
+    let (port, tls_port) = (free_port(), free_port());
     let mut relay = Command::new(&cli);
     relay.args(["relay", "run", "--listen", &format!("127.0.0.1:{}", free_port())]);
-    relay.args(["--imap-listen", &format!("127.0.0.1:{port}")]).stdout(Stdio::null());
+    relay.args(["--imap-listen", &format!("127.0.0.1:{port}"), "--imap-tls-listen", &format!("127.0.0.1:{tls_port}")]);
+    relay.stdout(Stdio::null());
     env(&mut relay);
     let mut relay = relay.spawn().unwrap();
     wait_port(port, "the relay's IMAP front");
     let (mut proxy, proxy_port) = emailproxy(dir.path(), &idp, mail.imaps);
 
-    let (mut direct, mut front, mut theirs) = (Vec::new(), Vec::new(), Vec::new());
+    let (ca, relay_ca) = (idp.ca.ca_file.clone(), dir.path().join("relay-cert.pem"));
+    let (mut direct, mut front, mut front_tls, mut theirs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut bytes = 0;
     for _ in 0..3 {
-        let (t, b) = fetch(&idp, mail.imaps, "xoauth2", MAILBOX, &token);
+        let (t, b) = fetch(&ca, mail.imaps, "xoauth2", MAILBOX, &token);
         direct.push(t);
         bytes = b;
-        let (t, b) = fetch(&idp, port, "login", "bench", &password);
+        let (t, b) = fetch(&ca, port, "login", "bench", &password);
         assert_eq!(b, bytes, "the front carried every byte");
         front.push(t);
-        let (t, b) = fetch(&idp, proxy_port, "login", MAILBOX, "any-local-password");
+        let (t, b) = fetch(&relay_ca, tls_port, "login-tls", "bench", &password);
+        assert_eq!(b, bytes, "the front carried every byte over IMAPS");
+        front_tls.push(t);
+        let (t, b) = fetch(&ca, proxy_port, "login", MAILBOX, "any-local-password");
         assert_eq!(b, bytes, "the proxy carried every byte");
         theirs.push(t);
     }
@@ -145,30 +151,33 @@ fn main() {
     // Memory over 10,000 messages fetched through the front.
     let mut soak = vec![(0, rss_kb(relay.id(), "VmRSS:"))];
     for round in 1..=10 {
-        fetch(&idp, port, "login", "bench", &password);
+        fetch(&ca, port, "login", "bench", &password);
         soak.push((round * COUNT, rss_kb(relay.id(), "VmRSS:")));
     }
     let peak = rss_kb(relay.id(), "VmHWM:");
     let _ = Command::new("kill").args(["-TERM", &relay.id().to_string()]).status();
     let _ = relay.wait();
 
-    let (d, f, t) = (median(direct), median(front), median(theirs));
+    let (d, f, ft, t) = (median(direct), median(front), median(front_tls), median(theirs));
     println!(
         "\n{COUNT} messages ({:.1} MB: 900 × 2 KB, 100 × 200 KB), one FETCH each, Python's imaplib, Dovecot upstream\n",
         bytes as f64 / 1e6
     );
     println!("| | seconds (median of 3) | messages/s |");
     println!("|---|---|---|");
-    for (name, s) in [
+    let rows = [
         ("Dovecot directly (IMAPS, XOAUTH2)", d),
-        ("through Mailwarden's IMAP front", f),
-        ("through email-oauth2-proxy (IMAP)", t),
-    ] {
+        ("through Mailwarden's IMAP front (app on plain IMAP, loopback)", f),
+        ("through Mailwarden's IMAP front (app on IMAPS)", ft),
+        ("through email-oauth2-proxy (IMAP, app on plain IMAP)", t),
+    ];
+    for (name, s) in rows {
         println!("| {name} | {s:.2} | {:.0} |", COUNT as f64 / s);
     }
     println!(
-        "\nfront / direct: {:.2}× (target ≤ 1.2×); email-oauth2-proxy / front: {:.1}× (target ≥ 2×)",
+        "\nfront / direct: {:.2}× plain, {:.2}× IMAPS (target ≤ 1.2×); email-oauth2-proxy / front: {:.1}× (target ≥ 2×)",
         f / d,
+        ft / d,
         t / f
     );
     println!(
