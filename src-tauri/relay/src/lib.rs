@@ -26,6 +26,7 @@ mod rewrite;
 mod routes;
 mod server;
 mod session;
+mod signin;
 pub mod status;
 mod tls;
 mod workers;

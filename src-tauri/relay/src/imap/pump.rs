@@ -197,7 +197,10 @@ fn answers(
             }
             out.clear();
         }
-        match up.read(&mut buf) {
+        // The old connection answered LOGOUT (or ended): the new one takes over.
+        let old_done = std::mem::take(&mut lock(track).old_done);
+        let read = if old_done { Ok(0) } else { up.read(&mut buf) };
+        match read {
             Ok(n) if n > 0 => pending.extend_from_slice(&buf[..n]),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             _ => match handover.try_recv() {

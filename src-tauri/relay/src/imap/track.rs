@@ -47,6 +47,8 @@ pub struct Track {
     pub swallow: HashSet<String>,
     /// The old connection's BYE is the front's own too.
     pub swallow_bye: bool,
+    /// The old connection answered the front's LOGOUT: its reader is done.
+    pub old_done: bool,
     /// The tag of a command whose synchronising literal waits for `+`.
     awaiting_literal: Option<String>,
     /// The server refused that literal: the app will not send it.
@@ -102,6 +104,7 @@ impl Track {
             Response::Bye => !self.swallow_bye,
             Response::Done { tag, ok } => {
                 if self.swallow.remove(tag) {
+                    self.old_done |= tag == &format!("{OWN}L");
                     return false;
                 }
                 if self.awaiting_literal.as_deref() == Some(tag) {
@@ -180,6 +183,9 @@ mod tests {
         assert!(!answer(&mut t, b"* BYE logging out\r\n"));
         assert!(!answer(&mut t, format!("{OWN}1 OK bye\r\n").as_bytes()));
         assert!(answer(&mut t, format!("{OWN}1 OK again\r\n").as_bytes()), "only once");
+        t.swallow.insert(format!("{OWN}L"));
+        assert!(!answer(&mut t, format!("{OWN}L OK logged out\r\n").as_bytes()));
+        assert!(t.old_done, "the old connection's reader may stop there");
     }
 
     #[test]
