@@ -7,6 +7,7 @@ pub mod idp;
 pub mod journey;
 pub mod mail;
 pub mod mail_env;
+pub mod mailbox;
 pub mod oauth_env;
 pub mod relay;
 pub mod session_bus;
