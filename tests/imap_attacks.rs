@@ -6,30 +6,13 @@
 //! one host holding every slot, a device without IMAP access and a device
 //! of a Graph profile refused at add, and a password never in the log.
 
+use mailwarden_tests::clients::talk;
 use mailwarden_tests::mail::free_port;
 use mailwarden_tests::oauth_env::Env;
 use mailwarden_tests::relay::*;
 use mailwarden_tests::text;
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
-
-/// Send `lines` after the greeting; everything the server said until it closed.
-fn imap(port: u16, lines: &[&str]) -> String {
-    let mut tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let mut greeting = String::new();
-    BufReader::new(tcp.try_clone().unwrap()).read_line(&mut greeting).unwrap();
-    for l in lines {
-        if tcp.write_all(format!("{l}\r\n").as_bytes()).is_err() {
-            break;
-        }
-    }
-    let _ = tcp.shutdown(std::net::Shutdown::Write);
-    let mut rest = String::new();
-    let _ = tcp.read_to_string(&mut rest);
-    format!("{greeting}{rest}")
-}
 
 #[test]
 fn the_imap_port_lets_go_of_web_pages_floods_and_guessers() {
@@ -53,23 +36,23 @@ fn the_imap_port_lets_go_of_web_pages_floods_and_guessers() {
         .output()
         .unwrap();
     assert!(!curl.status.success(), "curl got an HTTP answer: {}", text(&curl.stdout));
-    let said = imap(port, &["POST / HTTP/1.1", "Host: x", "", &format!("a LOGIN helpdesk {password}")]);
+    let said = talk(port, &["POST / HTTP/1.1", "Host: x", "", &format!("a LOGIN helpdesk {password}")]);
     assert!(said.starts_with("* OK [CAPABILITY ") && !said.contains("a OK"), "{said}");
     assert_eq!(said.lines().count(), 1, "closed without an answer: {said}");
 
     // An endless line, a literal larger than any password, a command flood.
-    let said = imap(port, &[&"A".repeat(20_000)]);
+    let said = talk(port, &[&"A".repeat(20_000)]);
     assert!(said.ends_with("* BYE Command line too long\r\n"), "{said}");
-    let said = imap(port, &["a LOGIN helpdesk {50000000}"]);
+    let said = talk(port, &["a LOGIN helpdesk {50000000}"]);
     assert!(said.contains("a BAD [TOOBIG]"), "{said}");
     let noops = vec!["a NOOP"; 40];
-    let said = imap(port, &noops);
+    let said = talk(port, &noops);
     assert!(said.ends_with("* BYE Too many commands without signing in\r\n"), "{said}");
 
     // One host cannot hold every slot.
     let held: Vec<TcpStream> = (0..3).map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap()).collect();
     mailwarden_tests::eventually("the fourth connection refused", Duration::from_secs(10), || {
-        imap(port, &[]).starts_with("* BYE [UNAVAILABLE] Too many connections from your address").then_some(())
+        talk(port, &[]).starts_with("* BYE [UNAVAILABLE] Too many connections from your address").then_some(())
     });
     drop(held);
     let last = std::cell::RefCell::new(String::new());
@@ -77,18 +60,18 @@ fn the_imap_port_lets_go_of_web_pages_floods_and_guessers() {
         "the slots back",
         Duration::from_secs(20),
         || {
-            *last.borrow_mut() = imap(port, &["a NOOP", "b LOGOUT"]);
+            *last.borrow_mut() = talk(port, &["a NOOP", "b LOGOUT"]);
             last.borrow().contains("a OK NOOP completed").then_some(())
         },
         || last.borrow().clone(),
     );
 
     // Guessing: three wrong passwords close the session; the address is then shut out.
-    let said = imap(port, &["a LOGIN helpdesk x", "b LOGIN helpdesk y", "c LOGIN helpdesk z", "d NOOP"]);
+    let said = talk(port, &["a LOGIN helpdesk x", "b LOGIN helpdesk y", "c LOGIN helpdesk z", "d NOOP"]);
     assert!(said.ends_with("* BYE Too many failed sign-ins\r\n"), "{said}");
-    let said = imap(port, &["d LOGIN helpdesk w"]);
+    let said = talk(port, &["d LOGIN helpdesk w"]);
     assert!(said.contains("d NO [AUTHENTICATIONFAILED] Wrong user name or password"), "{said}");
-    let said = imap(port, &[&format!("e LOGIN helpdesk {password}")]);
+    let said = talk(port, &[&format!("e LOGIN helpdesk {password}")]);
     assert!(
         said.contains("e NO [UNAVAILABLE] Too many failed sign-ins from your address: wait"),
         "even the right password: {said}"

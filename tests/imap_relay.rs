@@ -8,6 +8,7 @@
 //! `check`; and a session outlives its token: it moves to a new upstream
 //! connection mid-IDLE without the app noticing.
 
+use mailwarden_tests::clients::{fetchmail, getmail};
 use mailwarden_tests::mail::free_port;
 use mailwarden_tests::mail_env::MailEnv;
 use mailwarden_tests::relay::*;
@@ -78,46 +79,21 @@ fn imaplib_fetchmail_and_getmail_read_dovecot_through_the_relay() {
 
     // fetchmail over IMAP, keeping what it reads.
     let dir = env.db.dir.path();
-    let rc = dir.join("fetchmailrc");
-    let mbox = dir.join("fetched.mbox");
-    std::fs::write(
-        &rc,
-        format!(
-            "poll 127.0.0.1 protocol IMAP port {port} user \"helpdesk\" password \"{password}\" is \"erp\" here keep\n  sslproto ''\n  mda \"/bin/sh -c 'cat >> {}'\"\n",
-            mbox.display()
-        ),
-    )
-    .unwrap();
-    Command::new("chmod").args(["600", rc.to_str().unwrap()]).status().unwrap();
-    let o = Command::new("fetchmail")
-        .args(["--fetchmailrc", rc.to_str().unwrap(), "--nodetach", "--nosyslog", "--fetchall"])
-        .env("HOME", dir)
-        .env("FETCHMAILHOME", dir)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "fetchmail: {}{}", text(&o.stdout), text(&o.stderr));
-    let fetched = std::fs::read_to_string(&mbox).unwrap();
+    let fetched = fetchmail(dir, "IMAP", port, "helpdesk", &password, true);
     assert!(fetched.contains("Subject: Ticket 2") && fetched.contains("Subject: Ticket 3"), "{fetched}");
     assert!(!fetched.contains("Subject: Ticket 1"), "expunged before: {fetched}");
 
     // getmail6 over IMAP reads what it has not seen (all three) and deletes it.
     env.mail.deliver_maildir(MAILBOX, b"Subject: Ticket 4\r\n\r\nBody 4\r\n");
-    let got_mbox = dir.join("getmail.mbox");
-    let getmailrc = dir.join("getmailrc");
-    std::fs::write(
-        &getmailrc,
-        format!(
-            "[retriever]\ntype = SimpleIMAPRetriever\nserver = 127.0.0.1\nport = {port}\nusername = helpdesk\npassword = {password}\nmailboxes = (\"INBOX\",)\n\n[destination]\ntype = MDA_external\npath = /bin/sh\narguments = (\"-c\", \"cat >> {}\")\nallow_root_commands = true\n\n[options]\nread_all = false\ndelete = true\nverbose = 0\n",
-            got_mbox.display()
-        ),
-    )
-    .unwrap();
-    let o = Command::new("getmail")
-        .args(["--getmaildir", dir.to_str().unwrap(), "--rcfile", getmailrc.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "getmail: {}{}", text(&o.stdout), text(&o.stderr));
-    let got = std::fs::read_to_string(&got_mbox).unwrap();
+    let got = getmail(
+        dir,
+        "SimpleIMAPRetriever",
+        "mailboxes = (\"INBOX\",)\n",
+        port,
+        "helpdesk",
+        &password,
+        "read_all = false\ndelete = true",
+    );
     assert_eq!(got.matches("Subject: Ticket").count(), 3, "{got}");
     assert!(got.contains("Subject: Ticket 4"), "{got}");
     let o = imaplib(port, "helpdesk", &password, "print(m.select('INBOX'))\nm.logout()");

@@ -5,30 +5,13 @@
 //! address shut out after a few — shared with SMTP's count), one host
 //! holding every slot, and a device's password never in the log.
 
+use mailwarden_tests::clients::talk;
 use mailwarden_tests::mail::free_port;
 use mailwarden_tests::oauth_env::Env;
 use mailwarden_tests::relay::*;
 use mailwarden_tests::text;
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
-
-/// Send `lines` after the greeting; everything the server said until it closed.
-fn pop(port: u16, lines: &[&str]) -> String {
-    let mut tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let mut greeting = String::new();
-    BufReader::new(tcp.try_clone().unwrap()).read_line(&mut greeting).unwrap();
-    for l in lines {
-        if tcp.write_all(format!("{l}\r\n").as_bytes()).is_err() {
-            break;
-        }
-    }
-    let _ = tcp.shutdown(std::net::Shutdown::Write);
-    let mut rest = String::new();
-    let _ = tcp.read_to_string(&mut rest);
-    format!("{greeting}{rest}")
-}
 
 #[test]
 fn the_pop3_port_lets_go_of_web_pages_floods_and_guessers() {
@@ -55,7 +38,7 @@ fn the_pop3_port_lets_go_of_web_pages_floods_and_guessers() {
         .output()
         .unwrap();
     assert!(!curl.status.success(), "curl got an HTTP answer: {}", text(&curl.stdout));
-    let said = pop(port, &["POST / HTTP/1.1", "Host: x", "", "USER helpdesk", &format!("PASS {password}")]);
+    let said = talk(port, &["POST / HTTP/1.1", "Host: x", "", "USER helpdesk", &format!("PASS {password}")]);
     assert!(
         said.starts_with("+OK ") && said.contains("-ERR this is a POP3 server, not a web server: closing"),
         "{said}"
@@ -63,16 +46,16 @@ fn the_pop3_port_lets_go_of_web_pages_floods_and_guessers() {
     assert!(!said.contains("+OK send PASS"), "{said}");
 
     // An endless line, a command flood without a sign-in.
-    let said = pop(port, &[&"A".repeat(5000)]);
+    let said = talk(port, &[&"A".repeat(5000)]);
     assert!(said.ends_with("-ERR line too long\r\n"), "{said}");
     let noops = vec!["NOOP"; 40];
-    let said = pop(port, &noops);
+    let said = talk(port, &noops);
     assert!(said.ends_with("-ERR too many commands without signing in: closing\r\n"), "{said}");
 
     // One host cannot hold every slot.
     let held: Vec<TcpStream> = (0..3).map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap()).collect();
     mailwarden_tests::eventually("the fourth connection refused", Duration::from_secs(10), || {
-        let said = pop(port, &[]);
+        let said = talk(port, &[]);
         said.starts_with("-ERR [SYS/TEMP] Too many connections from your address").then_some(())
     });
     drop(held);
@@ -81,18 +64,18 @@ fn the_pop3_port_lets_go_of_web_pages_floods_and_guessers() {
         "the slots back",
         Duration::from_secs(20),
         || {
-            *last.borrow_mut() = pop(port, &["USER helpdesk", &format!("PASS {password}"), "QUIT"]);
+            *last.borrow_mut() = talk(port, &["USER helpdesk", &format!("PASS {password}"), "QUIT"]);
             last.borrow().contains("+OK 0 messages").then_some(())
         },
         || last.borrow().clone(),
     );
 
     // Guessing: three wrong passwords close the session; the address is then shut out.
-    let said = pop(port, &["USER helpdesk", "PASS a", "USER helpdesk", "PASS b", "USER helpdesk", "PASS c", "STAT"]);
+    let said = talk(port, &["USER helpdesk", "PASS a", "USER helpdesk", "PASS b", "USER helpdesk", "PASS c", "STAT"]);
     assert!(said.ends_with("-ERR too many failed sign-ins: closing\r\n"), "{said}");
-    let said = pop(port, &["USER helpdesk", "PASS d"]);
+    let said = talk(port, &["USER helpdesk", "PASS d"]);
     assert!(said.contains("-ERR [AUTH] wrong user name or password"), "{said}");
-    let said = pop(port, &["USER helpdesk", &format!("PASS {password}")]);
+    let said = talk(port, &["USER helpdesk", &format!("PASS {password}")]);
     assert!(
         said.contains("-ERR [AUTH] too many failed sign-ins from your address: wait"),
         "even the right password: {said}"

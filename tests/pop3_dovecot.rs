@@ -6,6 +6,7 @@
 //! applied upstream at QUIT; a rejected token named to the program, in
 //! `relay status` and by `check`.
 
+use mailwarden_tests::clients::{fetchmail, getmail};
 use mailwarden_tests::mail::free_port;
 use mailwarden_tests::mail_env::MailEnv;
 use mailwarden_tests::relay::*;
@@ -66,43 +67,11 @@ fn poplib_fetchmail_and_getmail_read_dovecot_pop3_through_the_relay() {
 
     // fetchmail keeps, getmail6 reads all and deletes.
     let dir = env.db.dir.path();
-    let rc = dir.join("fetchmailrc");
-    let mbox = dir.join("fetched.mbox");
-    std::fs::write(
-        &rc,
-        format!(
-            "poll 127.0.0.1 protocol POP3 port {port} user \"helpdesk\" password \"{password}\" is \"erp\" here keep\n  sslproto ''\n  mda \"/bin/sh -c 'cat >> {}'\"\n",
-            mbox.display()
-        ),
-    )
-    .unwrap();
-    Command::new("chmod").args(["600", rc.to_str().unwrap()]).status().unwrap();
-    let o = Command::new("fetchmail")
-        .args(["--fetchmailrc", rc.to_str().unwrap(), "--nodetach", "--nosyslog", "--fetchall"])
-        .env("HOME", dir)
-        .env("FETCHMAILHOME", dir)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "fetchmail: {}{}", text(&o.stdout), text(&o.stderr));
-    let fetched = std::fs::read_to_string(&mbox).unwrap();
+    let fetched = fetchmail(dir, "POP3", port, "helpdesk", &password, true);
     assert!(fetched.contains("Subject: Ticket 2") && fetched.contains("Subject: Ticket 3"), "{fetched}");
     assert_eq!(count(&env), 2, "kept");
-    let got_mbox = dir.join("getmail.mbox");
-    let getmailrc = dir.join("getmailrc");
-    std::fs::write(
-        &getmailrc,
-        format!(
-            "[retriever]\ntype = SimplePOP3Retriever\nserver = 127.0.0.1\nport = {port}\nusername = helpdesk\npassword = {password}\n\n[destination]\ntype = MDA_external\npath = /bin/sh\narguments = (\"-c\", \"cat >> {}\")\nallow_root_commands = true\n\n[options]\nread_all = true\ndelete = true\nverbose = 0\n",
-            got_mbox.display()
-        ),
-    )
-    .unwrap();
-    let o = Command::new("getmail")
-        .args(["--getmaildir", dir.to_str().unwrap(), "--rcfile", getmailrc.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "getmail: {}{}", text(&o.stdout), text(&o.stderr));
-    assert_eq!(std::fs::read_to_string(&got_mbox).unwrap().matches("Subject: Ticket").count(), 2);
+    let got = getmail(dir, "SimplePOP3Retriever", "", port, "helpdesk", &password, "read_all = true\ndelete = true");
+    assert_eq!(got.matches("Subject: Ticket").count(), 2);
     assert_eq!(count(&env), 0, "getmail deleted what it read");
 
     // STLS upstream.

@@ -6,6 +6,7 @@
 //! wrong password and a device without mailbox access are refused (a
 //! password in clear from the LAN: the session's unit tests).
 
+use mailwarden_tests::clients::{fetchmail, getmail};
 use mailwarden_tests::mail::free_port;
 use mailwarden_tests::mail_env::MailEnv;
 use mailwarden_tests::relay::*;
@@ -92,48 +93,13 @@ fn poplib_fetchmail_and_getmail_read_a_graph_inbox_through_the_relay() {
 
     // fetchmail, over its own POP3 client, keeping nothing at the server (it deletes at QUIT).
     let dir = env.db.dir.path();
-    let rc = dir.join("fetchmailrc");
-    let mbox = dir.join("fetched.mbox");
-    std::fs::write(
-        &rc,
-        format!(
-            "poll 127.0.0.1 protocol POP3 port {port} user \"helpdesk\" password \"{password}\" is \"erp\" here\n  sslproto ''\n  mda \"/bin/sh -c 'cat >> {}'\"\n",
-            mbox.display()
-        ),
-    )
-    .unwrap();
-    // fetchmail reads only a configuration its owner alone may read.
-    Command::new("chmod").args(["600", rc.to_str().unwrap()]).status().unwrap();
-    let o = Command::new("fetchmail")
-        .args(["--fetchmailrc", rc.to_str().unwrap(), "--nodetach", "--nosyslog", "--fetchall"])
-        .env("HOME", dir)
-        .env("FETCHMAILHOME", dir)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "fetchmail: {}{}", text(&o.stdout), text(&o.stderr));
-    let fetched = std::fs::read_to_string(&mbox).unwrap();
+    let fetched = fetchmail(dir, "POP3", port, "helpdesk", &password, false);
     assert!(fetched.contains("Subject: Ticket 2") && fetched.contains("Subject: Ticket 3"), "{fetched}");
     assert!(env.idp.state.lock().unwrap().graph_inbox["erp@contoso.com"].is_empty(), "fetchmail deleted what it got");
 
     // getmail6 reads an empty inbox; then a new message, read and kept.
     env.idp.deliver_graph_mime("erp@contoso.com", "2026-12-07T10:00:00Z", true, b"Subject: Ticket 4\r\n\r\nBody 4\r\n");
-    // (An external delivery, which getmail allows as root when told: the tests run as root for Postfix.)
-    let got_mbox = dir.join("getmail.mbox");
-    let getmailrc = dir.join("getmailrc");
-    std::fs::write(
-        &getmailrc,
-        format!(
-            "[retriever]\ntype = SimplePOP3Retriever\nserver = 127.0.0.1\nport = {port}\nusername = helpdesk\npassword = {password}\n\n[destination]\ntype = MDA_external\npath = /bin/sh\narguments = (\"-c\", \"cat >> {}\")\nallow_root_commands = true\n\n[options]\nread_all = true\ndelete = false\nverbose = 0\n",
-            got_mbox.display()
-        ),
-    )
-    .unwrap();
-    let o = Command::new("getmail")
-        .args(["--getmaildir", dir.to_str().unwrap(), "--rcfile", getmailrc.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "getmail: {}{}", text(&o.stdout), text(&o.stderr));
-    let got = std::fs::read_to_string(&got_mbox).unwrap();
+    let got = getmail(dir, "SimplePOP3Retriever", "", port, "helpdesk", &password, "read_all = true\ndelete = false");
     assert!(got.contains("Subject: Ticket 4") && got.matches("Subject: Ticket").count() == 1, "{got}");
     assert_eq!(env.idp.state.lock().unwrap().graph_inbox["erp@contoso.com"].len(), 1, "kept (delete = false)");
 

@@ -10,12 +10,12 @@
 //! and PyPI (the proxy is installed into target/bench-venv). `make bench`
 //! runs it.
 
-use mailwarden_tests::bench::{rss_kb, wait_port, CLIENT, SECRET, TENANT};
+use mailwarden_tests::bench::{emailproxy, rss_kb, wait_port, CLIENT, SECRET, TENANT};
 use mailwarden_tests::idp::{App, Idp};
 use mailwarden_tests::mail::{free_port, MailServers};
 use mailwarden_tests::{text, workspace_root};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 const COUNT: usize = 1000;
 const MAILBOX: &str = "erp@contoso.com";
@@ -33,40 +33,6 @@ fn fetch(ca: &Path, port: u16, mode: &str, user: &str, secret: &str) -> (f64, u6
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(r["count"].as_u64(), Some(COUNT as u64), "{r}");
     (r["secs"].as_f64().unwrap(), r["bytes"].as_u64().unwrap())
-}
-
-/// email-oauth2-proxy in IMAP mode, in the virtual environment the relay
-/// benchmark installs it into.
-fn emailproxy(dir: &Path, idp: &Idp, upstream: u16) -> (Child, u16) {
-    let venv = workspace_root().join("target/bench-venv");
-    if !venv.join("bin/emailproxy").exists() {
-        let ok = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().unwrap().success();
-        assert!(ok, "python3 -m venv (make bench installs python3-venv)");
-        let ok = Command::new(venv.join("bin/pip")).args(["install", "-q", "emailproxy==2026.7.3"]).status().unwrap();
-        assert!(ok.success(), "pip install emailproxy");
-    }
-    let port = free_port();
-    let config = dir.join("emailproxy-imap.config");
-    std::fs::write(
-        &config,
-        format!(
-            "[IMAP-{port}]\nserver_address = 127.0.0.1\nserver_port = {upstream}\nlocal_address = 127.0.0.1\n\n\
-             [{MAILBOX}]\ntoken_url = {base}/{TENANT}/oauth2/v2.0/token\noauth2_scope = https://outlook.office365.com/.default\n\
-             oauth2_flow = client_credentials\nclient_id = {CLIENT}\nclient_secret = {SECRET}\n",
-            base = idp.base
-        ),
-    )
-    .unwrap();
-    let child = Command::new(venv.join("bin/emailproxy"))
-        .args(["--no-gui", "--config-file"])
-        .arg(&config)
-        .env("SSL_CERT_FILE", &idp.ca.ca_file)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_port(port, "emailproxy");
-    (child, port)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -126,7 +92,7 @@ fn main() {
     env(&mut relay);
     let mut relay = relay.spawn().unwrap();
     wait_port(port, "the relay's IMAP front");
-    let (mut proxy, proxy_port) = emailproxy(dir.path(), &idp, mail.imaps);
+    let (mut proxy, proxy_port) = emailproxy(dir.path(), &idp, "IMAP", mail.imaps, "");
 
     let (ca, relay_ca) = (idp.ca.ca_file.clone(), dir.path().join("relay-cert.pem"));
     let (mut direct, mut front, mut front_tls, mut theirs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());

@@ -10,12 +10,11 @@
 //! each through to the upstream before answering. Needs root (Postfix) and
 //! PyPI (the proxy is installed into target/bench-venv). `make bench` runs it.
 
-use mailwarden_tests::bench::{register_app, rss_kb, wait_port, CLIENT, SECRET, TENANT};
+use mailwarden_tests::bench::{emailproxy, register_app, rss_kb, wait_port, CLIENT, SECRET, TENANT};
 use mailwarden_tests::idp::Idp;
 use mailwarden_tests::mail::{free_port, MailServers};
 use mailwarden_tests::{text, workspace_root};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const COUNT: usize = 1000;
@@ -65,39 +64,6 @@ fn measure(name: &'static str, port: u16, user: &str, password: &str, pid: u32) 
         ],
         rss: (start_rss, rss_kb(pid, "VmRSS:"), peak.load(std::sync::atomic::Ordering::SeqCst)),
     }
-}
-
-/// email-oauth2-proxy in a virtual environment under target/ (installed once).
-fn emailproxy(dir: &Path, idp: &Idp, upstream: u16) -> (Child, u16) {
-    let venv = workspace_root().join("target/bench-venv");
-    if !venv.join("bin/emailproxy").exists() {
-        let ok = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().unwrap().success();
-        assert!(ok, "python3 -m venv (make bench installs python3-venv)");
-        let ok = Command::new(venv.join("bin/pip")).args(["install", "-q", "emailproxy==2026.7.3"]).status().unwrap();
-        assert!(ok.success(), "pip install emailproxy");
-    }
-    let port = free_port();
-    let config = dir.join("emailproxy.config");
-    std::fs::write(
-        &config,
-        format!(
-            "[SMTP-{port}]\nserver_address = 127.0.0.1\nserver_port = {upstream}\nserver_starttls = True\nlocal_address = 127.0.0.1\n\n\
-             [erp@contoso.com]\ntoken_url = {base}/{TENANT}/oauth2/v2.0/token\noauth2_scope = https://outlook.office365.com/.default\n\
-             oauth2_flow = client_credentials\nclient_id = {CLIENT}\nclient_secret = {SECRET}\n",
-            base = idp.base
-        ),
-    )
-    .unwrap();
-    let child = Command::new(venv.join("bin/emailproxy"))
-        .args(["--no-gui", "--config-file"])
-        .arg(&config)
-        .env("SSL_CERT_FILE", &idp.ca.ca_file)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_port(port, "emailproxy");
-    (child, port)
 }
 
 fn main() {
@@ -167,7 +133,14 @@ fn main() {
         .unwrap();
     wait_port(port, "the relay");
     let ours = measure("Mailwarden relay", port, "bench", &password, relay.id());
-    let (mut proxy, proxy_port) = emailproxy(dir.path(), &idp, mail.submission);
+    let (mut proxy, proxy_port) = emailproxy(
+        dir.path(),
+        &idp,
+        "SMTP",
+        mail.submission,
+        "server_starttls = True
+",
+    );
     let theirs = measure("email-oauth2-proxy", proxy_port, "erp@contoso.com", "any-local-password", proxy.id());
 
     // Everything the relay took reaches the mailbox.

@@ -2,6 +2,7 @@
 //! small WebDriver client ([`webdriver`]).
 
 pub mod bench;
+pub mod clients;
 pub mod fake_smtp;
 pub mod idp;
 pub mod journey;

@@ -12,7 +12,7 @@ use super::swap::Renew;
 use super::{FrontSession, ImapHost, Next, Refusal};
 use crate::conn::Conn;
 use crate::error::CoreError;
-use crate::inbound::Record;
+use crate::inbound::{Front, Record};
 use crate::server::{RelayState, SignIn};
 use mailwarden_services::mail::imap_upstream::Upstream;
 use std::io::{Read, Write};
@@ -130,37 +130,13 @@ impl ImapHost for Host<'_> {
     }
 }
 
+/// The IMAP front's connections.
+const FRONT: Front =
+    Front { name: "imap", refusal: |why| format!("* BYE [UNAVAILABLE] {why}\r\n"), wait: SIGN_IN_WAIT, converse };
+
 /// One IMAP connection (`implicit_tls`: on the IMAPS listener).
-pub(crate) fn serve(mut tcp: TcpStream, shared: &Arc<RelayState>, implicit_tls: bool) {
-    let Ok(peer) = tcp.peer_addr() else { return };
-    let ip = peer.ip().to_canonical();
-    let slot = match shared.admit(ip) {
-        Ok(slot) => slot,
-        Err(reply) => {
-            let why = reply.get(10..).unwrap_or(reply).trim_end();
-            let _ = write!(tcp, "* BYE [UNAVAILABLE] {why}\r\n");
-            tracing::warn!(peer = %ip, "imap: connection refused ({why})");
-            return;
-        }
-    };
-    let _ = tcp.set_nodelay(true);
-    let shared = shared.clone();
-    let spawned = std::thread::Builder::new().name("mailwarden-imap".into()).spawn(move || {
-        let _slot = slot;
-        let _ = tcp.set_read_timeout(Some(SIGN_IN_WAIT));
-        let _ = tcp.set_write_timeout(Some(Duration::from_secs(60)));
-        let conn = match (implicit_tls, &shared.tls) {
-            (true, Some(cfg)) => crate::conn::tls(tcp, cfg.clone()),
-            (true, None) => return,
-            (false, _) => Ok(Conn::Plain(tcp)),
-        };
-        if let Ok(conn) = conn {
-            converse(conn, &shared, ip, implicit_tls);
-        }
-    });
-    if spawned.is_err() {
-        tracing::error!("imap: could not start a session thread");
-    }
+pub(crate) fn serve(tcp: TcpStream, shared: &Arc<RelayState>, implicit_tls: bool) {
+    crate::inbound::serve(&FRONT, tcp, shared, implicit_tls);
 }
 
 /// Sign the app in, then carry its session.

@@ -12,7 +12,7 @@ use super::upstream::Pop3Drop;
 use super::{Maildrop, Next, Pop3Host, Pop3Session, Refusal, LINE_MAX};
 use crate::conn::Conn;
 use crate::error::CoreError;
-use crate::inbound::Record;
+use crate::inbound::{Front, Record};
 use crate::mail::graph_maildrop::OnDelete;
 use crate::profile::SendMethod;
 use crate::server::{RelayState, SignIn};
@@ -119,41 +119,16 @@ impl Maildrop for Recorded {
     }
 }
 
+/// The POP3 front's connections.
+const FRONT: Front = Front { name: "pop3", refusal: |why| format!("-ERR [SYS/TEMP] {why}\r\n"), wait: IDLE, converse };
+
 /// One POP3 connection (`implicit_tls`: on the POP3S listener).
-pub(crate) fn serve(mut tcp: TcpStream, shared: &Arc<RelayState>, implicit_tls: bool) {
-    let Ok(peer) = tcp.peer_addr() else { return };
-    let ip = peer.ip().to_canonical();
-    let slot = match shared.admit(ip) {
-        Ok(slot) => slot,
-        Err(reply) => {
-            let why = reply.get(10..).unwrap_or(reply).trim_end();
-            let _ = write!(tcp, "-ERR [SYS/TEMP] {why}\r\n");
-            tracing::warn!(peer = %ip, "pop3: connection refused ({why})");
-            return;
-        }
-    };
-    let _ = tcp.set_nodelay(true);
-    let shared = shared.clone();
-    let spawned = std::thread::Builder::new().name("mailwarden-pop3".into()).spawn(move || {
-        let _slot = slot;
-        let _ = tcp.set_read_timeout(Some(IDLE));
-        let _ = tcp.set_write_timeout(Some(Duration::from_secs(60)));
-        let conn = match (implicit_tls, &shared.tls) {
-            (true, Some(cfg)) => crate::conn::tls(tcp, cfg.clone()),
-            (true, None) => return,
-            (false, _) => Ok(Conn::Plain(tcp)),
-        };
-        if let Ok(conn) = conn {
-            converse(conn, &shared, ip, implicit_tls);
-        }
-    });
-    if spawned.is_err() {
-        tracing::error!("pop3: could not start a session thread");
-    }
+pub(crate) fn serve(tcp: TcpStream, shared: &Arc<RelayState>, implicit_tls: bool) {
+    crate::inbound::serve(&FRONT, tcp, shared, implicit_tls);
 }
 
 /// One connection's conversation, to its end.
-fn converse(mut conn: Conn, shared: &RelayState, ip: IpAddr, tls: bool) {
+fn converse(mut conn: Conn, shared: &Arc<RelayState>, ip: IpAddr, tls: bool) {
     let host = Host { shared, ip };
     let mut session = Pop3Session::new(&host, tls);
     if session.greet(&mut conn).and_then(|()| conn.flush()).is_err() {
