@@ -6,7 +6,7 @@
 //! one host holding every slot, a device without IMAP access and a device
 //! of a Graph profile refused at add, and a password never in the log.
 
-use mailwarden_tests::clients::talk;
+use mailwarden_tests::clients::{curl_post_unanswered, talk};
 use mailwarden_tests::mail::free_port;
 use mailwarden_tests::oauth_env::Env;
 use mailwarden_tests::relay::*;
@@ -31,11 +31,7 @@ fn the_imap_port_lets_go_of_web_pages_floods_and_guessers() {
 
     // A web page: curl posting IMAP commands, and the same request by hand.
     let body = format!("a LOGIN helpdesk {password}\r\nb SELECT INBOX\r\n");
-    let curl = std::process::Command::new("curl")
-        .args(["-s", "-m", "20", "--data-binary", &body, &format!("http://127.0.0.1:{port}/")])
-        .output()
-        .unwrap();
-    assert!(!curl.status.success(), "curl got an HTTP answer: {}", text(&curl.stdout));
+    curl_post_unanswered(port, &body);
     let said = talk(port, &["POST / HTTP/1.1", "Host: x", "", &format!("a LOGIN helpdesk {password}")]);
     assert!(said.starts_with("* OK [CAPABILITY ") && !said.contains("a OK"), "{said}");
     assert_eq!(said.lines().count(), 1, "closed without an answer: {said}");

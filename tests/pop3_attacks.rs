@@ -5,7 +5,7 @@
 //! address shut out after a few — shared with SMTP's count), one host
 //! holding every slot, and a device's password never in the log.
 
-use mailwarden_tests::clients::talk;
+use mailwarden_tests::clients::{curl_post_unanswered, talk};
 use mailwarden_tests::mail::free_port;
 use mailwarden_tests::oauth_env::Env;
 use mailwarden_tests::relay::*;
@@ -33,11 +33,7 @@ fn the_pop3_port_lets_go_of_web_pages_floods_and_guessers() {
 
     // A web page: curl posting POP3 commands, and the same request by hand.
     let body = format!("USER helpdesk\r\nPASS {password}\r\nDELE 1\r\nQUIT\r\n");
-    let curl = std::process::Command::new("curl")
-        .args(["-s", "-m", "20", "--data-binary", &body, &format!("http://127.0.0.1:{port}/")])
-        .output()
-        .unwrap();
-    assert!(!curl.status.success(), "curl got an HTTP answer: {}", text(&curl.stdout));
+    curl_post_unanswered(port, &body);
     let said = talk(port, &["POST / HTTP/1.1", "Host: x", "", "USER helpdesk", &format!("PASS {password}")]);
     assert!(
         said.starts_with("+OK ") && said.contains("-ERR this is a POP3 server, not a web server: closing"),

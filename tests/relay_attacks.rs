@@ -66,11 +66,7 @@ fn a_web_page_cannot_send_through_the_relay() {
     assert!(!said.contains("250"), "{said}");
 
     // curl, a real HTTP client, posting SMTP as its body.
-    let curl = std::process::Command::new("curl")
-        .args(["-s", "-m", "20", "--data-binary", smtp_body, &format!("http://127.0.0.1:{}/", relay.port)])
-        .output()
-        .unwrap();
-    assert!(!curl.status.success(), "curl got an HTTP answer: {}", text(&curl.stdout));
+    mailwarden_tests::clients::curl_post_unanswered(relay.port, smtp_body);
 
     // The same address, now greeted once, sending as SMTP: let in by address.
     let o = smtplib_by_address(relay.port, "bob@example.com", "<control@printer.lan>");

@@ -1,7 +1,8 @@
 //! Mail programs no one here wrote, as the inbound tests drive them against
 //! the relay's fronts: fetchmail and getmail6 (Debian's), each writing what
-//! it fetched to an mbox file in the test's folder, and a conversation by
-//! hand (lines after the greeting, everything said until the server closed).
+//! it fetched to an mbox file in the test's folder, curl posting to a port
+//! as a web page would, and a conversation by hand (lines after the
+//! greeting, everything said until the server closed).
 
 use crate::text;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -86,4 +87,13 @@ pub fn talk(port: u16, lines: &[&str]) -> String {
     let mut rest = String::new();
     let _ = tcp.read_to_string(&mut rest);
     format!("{greeting}{rest}")
+}
+
+/// A web page posting `body` to `port` (curl): no HTTP answer may come back.
+pub fn curl_post_unanswered(port: u16, body: &str) {
+    let curl = Command::new("curl")
+        .args(["-s", "-m", "20", "--data-binary", body, &format!("http://127.0.0.1:{port}/")])
+        .output()
+        .unwrap();
+    assert!(!curl.status.success(), "curl got an HTTP answer: {}", text(&curl.stdout));
 }

@@ -44,20 +44,17 @@ fn serve(app: Mailwarden, at: Listeners, cert: Option<String>, key: Option<Strin
     if let Some(l) = listen {
         settings.listen = l;
     }
-    if tls_listen.is_some() {
-        settings.tls_listen = tls_listen;
-    }
-    if pop3_listen.is_some() {
-        settings.pop3_listen = pop3_listen;
-    }
-    if pop3_tls_listen.is_some() {
-        settings.pop3_tls_listen = pop3_tls_listen;
-    }
-    if imap_listen.is_some() {
-        settings.imap_listen = imap_listen;
-    }
-    if imap_tls_listen.is_some() {
-        settings.imap_tls_listen = imap_tls_listen;
+    // Each flag given replaces its setting.
+    for (flag, setting) in [
+        (tls_listen, &mut settings.tls_listen),
+        (pop3_listen, &mut settings.pop3_listen),
+        (pop3_tls_listen, &mut settings.pop3_tls_listen),
+        (imap_listen, &mut settings.imap_listen),
+        (imap_tls_listen, &mut settings.imap_tls_listen),
+    ] {
+        if flag.is_some() {
+            *setting = flag;
+        }
     }
     if cert.is_some() {
         (settings.cert_file, settings.key_file) = (cert, key);
@@ -74,17 +71,17 @@ fn serve(app: Mailwarden, at: Listeners, cert: Option<String>, key: Option<Strin
     if let Some(a) = running.tls_addr {
         println!("Implicit TLS on {a}.");
     }
-    if let Some(a) = running.pop3_addr {
-        println!("POP3 on {a}{}.", if running.fingerprint.is_some() { " (STLS)" } else { "" });
-    }
-    if let Some(a) = running.pop3_tls_addr {
-        println!("POP3 with implicit TLS on {a}.");
-    }
-    if let Some(a) = running.imap_addr {
-        println!("IMAP on {a}{}.", if running.fingerprint.is_some() { " (STARTTLS)" } else { "" });
-    }
-    if let Some(a) = running.imap_tls_addr {
-        println!("IMAP with implicit TLS on {a}.");
+    let tls = running.fingerprint.is_some();
+    for (name, plain, implicit, upgrade) in [
+        ("POP3", running.pop3_addr, running.pop3_tls_addr, " (STLS)"),
+        ("IMAP", running.imap_addr, running.imap_tls_addr, " (STARTTLS)"),
+    ] {
+        if let Some(a) = plain {
+            println!("{name} on {a}{}.", if tls { upgrade } else { "" });
+        }
+        if let Some(a) = implicit {
+            println!("{name} with implicit TLS on {a}.");
+        }
     }
     if let (Some(f), Some(c)) = (&running.fingerprint, &running.certificate) {
         println!("Certificate: {c}\n  SHA-256 {f}");

@@ -80,20 +80,17 @@ impl Settings {
         if r.max_connection_rate > 100_000 {
             bad("relayConnectionRate", "At most 100,000 a minute (0: no limit).".into());
         }
-        if let Some(t) = r.tls_listen.as_deref().filter(|t| t.parse::<std::net::SocketAddr>().is_err()) {
-            bad("relayTlsListen", format!("\"{t}\" is not ADDR:PORT, e.g. 0.0.0.0:465."));
-        }
-        if let Some(t) = r.pop3_listen.as_deref().filter(|t| t.parse::<std::net::SocketAddr>().is_err()) {
-            bad("relayPop3Listen", format!("\"{t}\" is not ADDR:PORT, e.g. 127.0.0.1:1110."));
-        }
-        if let Some(t) = r.pop3_tls_listen.as_deref().filter(|t| t.parse::<std::net::SocketAddr>().is_err()) {
-            bad("relayPop3TlsListen", format!("\"{t}\" is not ADDR:PORT, e.g. 0.0.0.0:995."));
-        }
-        if let Some(t) = r.imap_listen.as_deref().filter(|t| t.parse::<std::net::SocketAddr>().is_err()) {
-            bad("relayImapListen", format!("\"{t}\" is not ADDR:PORT, e.g. 127.0.0.1:1143."));
-        }
-        if let Some(t) = r.imap_tls_listen.as_deref().filter(|t| t.parse::<std::net::SocketAddr>().is_err()) {
-            bad("relayImapTlsListen", format!("\"{t}\" is not ADDR:PORT, e.g. 0.0.0.0:993."));
+        let optional = [
+            (&r.tls_listen, "relayTlsListen", "0.0.0.0:465"),
+            (&r.pop3_listen, "relayPop3Listen", "127.0.0.1:1110"),
+            (&r.pop3_tls_listen, "relayPop3TlsListen", "0.0.0.0:995"),
+            (&r.imap_listen, "relayImapListen", "127.0.0.1:1143"),
+            (&r.imap_tls_listen, "relayImapTlsListen", "0.0.0.0:993"),
+        ];
+        for (addr, field, example) in optional {
+            if let Some(t) = addr.as_deref().filter(|t| t.parse::<std::net::SocketAddr>().is_err()) {
+                bad(field, format!("\"{t}\" is not ADDR:PORT, e.g. {example}."));
+            }
         }
         if let Bounces::To(a) = &r.bounces {
             if !crate::profile::is_email(a) {

@@ -124,3 +124,13 @@ pub(super) fn pregreet(tcp: &mut TcpStream, shared: &RelayState, ip: IpAddr) -> 
     shared.remember_greeted(ip);
     true
 }
+
+/// A line a web browser sends (a page posting to this port): the request
+/// line or a header. POP3 and IMAP have no such commands; their fronts close
+/// the connection at once, as Postfix closes one that speaks HTTP.
+pub(crate) fn is_web_request(line: &str) -> bool {
+    let upper = line.to_ascii_uppercase();
+    ["GET ", "POST ", "PUT ", "HEAD ", "OPTIONS ", "CONNECT ", "DELETE "].iter().any(|m| upper.starts_with(m))
+        && upper.contains(" HTTP/")
+        || ["HOST:", "USER-AGENT:", "CONTENT-LENGTH:", "CONTENT-TYPE:", "ORIGIN:"].iter().any(|h| upper.starts_with(h))
+}

@@ -123,7 +123,8 @@ impl<'h, H: ImapHost> FrontSession<'h, H> {
             if buf.is_empty() {
                 return Ok(Next::Continue);
             }
-            if is_http(buf) {
+            let first = buf.split(|&b| b == b'\n').next().unwrap_or_default();
+            if crate::admission::is_web_request(&String::from_utf8_lossy(first)) {
                 tracing::warn!("imap: a web request was sent to the IMAP port; connection closed");
                 return Ok(Next::Close);
             }
@@ -338,13 +339,6 @@ impl What {
 /// A tag as RFC 3501 allows (ASTRING-CHAR but `+`).
 fn is_tag(t: &str) -> bool {
     !t.is_empty() && t.len() <= 64 && t.bytes().all(|b| b.is_ascii_graphic() && !b"(){%*\"\\+]".contains(&b))
-}
-
-/// The start of an HTTP request (a web page posting to the port).
-pub(crate) fn is_http(buf: &[u8]) -> bool {
-    const METHODS: [&[u8]; 6] = [b"GET ", b"POST ", b"PUT ", b"HEAD ", b"OPTIONS ", b"CONNECT "];
-    METHODS.iter().any(|m| buf.len() >= m.len() && buf[..m.len()].eq_ignore_ascii_case(m))
-        || buf.windows(6).any(|w| w.eq_ignore_ascii_case(b"\nHost:"))
 }
 
 /// Base64 as the session's tests encode PLAIN.

@@ -5,6 +5,7 @@
 //! or why it could not be.
 
 use crate::conn::Conn;
+use crate::error::CoreError;
 use crate::server::RelayState;
 use std::io::Write;
 use std::net::{IpAddr, TcpStream};
@@ -78,4 +79,14 @@ impl Record {
         };
         mailwarden_store::inbound::record_inbound(&self.data, &session, r);
     }
+}
+
+/// Why an inbound session could not reach the mailbox, in one line (what the
+/// app is told and `relay status` shows): a diagnosis's title and cause.
+pub(crate) fn one_line(e: &CoreError) -> String {
+    match e {
+        CoreError::Auth(d) => format!("{}: {}", d.title, d.cause),
+        other => other.to_string(),
+    }
+    .replace(['\r', '\n'], " ")
 }

@@ -115,26 +115,32 @@ impl Relay<'_> {
         let settings = self.settings().get()?.relay;
         let elsewhere = status::running_info(self.store.data_dir()).filter(|r| r.pid != std::process::id());
         let restart = running.is_some_and(|r| restart_needed(r.settings(), &settings));
-        let inbound_listen = match running {
+        let inbound: [(&str, Option<String>); 4] = match running {
             Some(r) => {
-                [("POP3", r.pop3_addr), ("POP3S", r.pop3_tls_addr), ("IMAP", r.imap_addr), ("IMAPS", r.imap_tls_addr)]
-                    .into_iter()
-                    .filter_map(|(p, a)| a.map(|a| format!("{p} {a}")))
-                    .collect()
+                let at = |a: Option<std::net::SocketAddr>| a.map(|a| a.to_string());
+                [
+                    ("POP3", at(r.pop3_addr)),
+                    ("POP3S", at(r.pop3_tls_addr)),
+                    ("IMAP", at(r.imap_addr)),
+                    ("IMAPS", at(r.imap_tls_addr)),
+                ]
             }
             None => [
-                ("POP3", &settings.pop3_listen),
-                ("POP3S", &settings.pop3_tls_listen),
-                ("IMAP", &settings.imap_listen),
-                ("IMAPS", &settings.imap_tls_listen),
-            ]
-            .into_iter()
-            .filter_map(|(p, a)| a.as_ref().map(|a| format!("{p} {a}")))
-            .collect(),
+                ("POP3", settings.pop3_listen.clone()),
+                ("POP3S", settings.pop3_tls_listen.clone()),
+                ("IMAP", settings.imap_listen.clone()),
+                ("IMAPS", settings.imap_tls_listen.clone()),
+            ],
         };
-        let names: std::collections::HashMap<i64, String> =
-            self.store.list_rows()?.iter().map(|r| (r.id, r.name.clone())).collect();
-        let mailboxes = mailwarden_store::inbound::inbound_states(self.store.data_dir())
+        let inbound_listen = inbound.into_iter().filter_map(|(p, a)| a.map(|a| format!("{p} {a}"))).collect();
+        // Read every two seconds by the window: the profiles' names only when a mailbox was read.
+        let states = mailwarden_store::inbound::inbound_states(self.store.data_dir());
+        let names: std::collections::HashMap<i64, String> = if states.is_empty() {
+            Default::default()
+        } else {
+            self.store.list_rows()?.iter().map(|r| (r.id, r.name.clone())).collect()
+        };
+        let mailboxes = states
             .into_iter()
             .filter_map(|(id, state)| Some(MailboxView { profile: names.get(&id)?.clone(), state }))
             .collect();

@@ -96,16 +96,6 @@ pub struct Pop3Session<'h, H: Pop3Host + ?Sized> {
     failures: u32,
 }
 
-/// A line a web browser sends (a page posting to this port): the request
-/// line or a header. POP3 has no such commands; the connection is closed at
-/// once, as Postfix closes one that speaks HTTP.
-fn is_http(line: &str) -> bool {
-    let upper = line.to_ascii_uppercase();
-    ["GET ", "POST ", "PUT ", "HEAD ", "OPTIONS ", "CONNECT ", "DELETE "].iter().any(|m| upper.starts_with(m))
-        && upper.contains(" HTTP/")
-        || ["HOST:", "USER-AGENT:", "CONTENT-LENGTH:", "CONTENT-TYPE:", "ORIGIN:"].iter().any(|h| upper.starts_with(h))
-}
-
 impl<'h, H: Pop3Host + ?Sized> Pop3Session<'h, H> {
     pub fn new(host: &'h H, tls: bool) -> Self {
         Pop3Session { host, tls, state: State::Authorization { user: None }, unsigned: 0, failures: 0 }
@@ -131,7 +121,7 @@ impl<'h, H: Pop3Host + ?Sized> Pop3Session<'h, H> {
             out.write_all(b"-ERR not a command\r\n")?;
             return Ok(Next::Continue);
         };
-        if is_http(text) {
+        if crate::admission::is_web_request(text) {
             out.write_all(b"-ERR this is a POP3 server, not a web server: closing\r\n")?;
             return Ok(Next::Close);
         }

@@ -192,7 +192,7 @@ pub fn start(engine: Arc<Context>, settings: RelaySettings) -> Result<Running> {
     let listener = bind(&settings.listen)?;
     let tls_listener = settings.tls_listen.as_deref().map(bind).transpose()?;
     // The inbound fronts': (listener, implicit TLS, its connections' handler).
-    let inbound: Vec<(Option<TcpListener>, bool, Serve)> = vec![
+    let inbound: [(Option<TcpListener>, bool, Serve); 4] = [
         (settings.pop3_listen.as_deref().map(bind).transpose()?, false, super::pop3::serve::serve),
         (settings.pop3_tls_listen.as_deref().map(bind).transpose()?, true, super::pop3::serve::serve),
         (settings.imap_listen.as_deref().map(bind).transpose()?, false, super::imap::serve::serve),
@@ -212,16 +212,14 @@ pub fn start(engine: Arc<Context>, settings: RelaySettings) -> Result<Running> {
     if let Some(l) = tls_listener {
         threads.push(accept_loop(l, shared.clone(), true, serve)?);
     }
-    let mut inbound_addrs = Vec::new();
-    for (l, implicit, serve) in inbound {
-        inbound_addrs.push(l.as_ref().and_then(|l| l.local_addr().ok()));
+    let mut inbound_addrs = [None; 4];
+    for ((l, implicit, serve), addr) in inbound.into_iter().zip(&mut inbound_addrs) {
+        *addr = l.as_ref().and_then(|l| l.local_addr().ok());
         if let Some(l) = l {
             threads.push(accept_loop(l, shared.clone(), implicit, serve)?);
         }
     }
-    let [pop3_addr, pop3_tls_addr, imap_addr, imap_tls_addr] = inbound_addrs[..] else {
-        unreachable!("four inbound listeners")
-    };
+    let [pop3_addr, pop3_tls_addr, imap_addr, imap_tls_addr] = inbound_addrs;
     threads.push(super::deliver::spawn(shared.clone())?);
     super::routes::probe_all(shared.clone());
     tracing::info!(%addr, tls = tls.is_some(), "relay: listening");

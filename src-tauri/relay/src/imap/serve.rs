@@ -12,7 +12,7 @@ use super::swap::Renew;
 use super::{FrontSession, ImapHost, Next, Refusal};
 use crate::conn::Conn;
 use crate::error::CoreError;
-use crate::inbound::{Front, Record};
+use crate::inbound::{one_line, Front, Record};
 use crate::server::{RelayState, SignIn};
 use mailwarden_services::mail::imap_upstream::Upstream;
 use std::io::{Read, Write};
@@ -43,14 +43,14 @@ impl Renewer {
     fn open_upstream(&self) -> Result<(Upstream, Option<i64>), CoreError> {
         let checks = self.shared.engine.mail_checks();
         let opened = checks.imap_upstream(self.record.profile_id, UPSTREAM_WAIT);
-        self.record.result(opened.as_ref().map(|_| None).map_err(why));
+        self.record.result(opened.as_ref().map(|_| None).map_err(one_line));
         opened
     }
 }
 
 impl Renew for Renewer {
     fn open(&self) -> Result<(Upstream, Option<i64>), String> {
-        self.open_upstream().map_err(|e| why(&e))
+        self.open_upstream().map_err(|e| one_line(&e))
     }
     fn now(&self) -> i64 {
         self.shared.engine.clock.now().unix_timestamp()
@@ -58,15 +58,6 @@ impl Renew for Renewer {
     fn stopping(&self) -> bool {
         self.shared.stop.load(Ordering::SeqCst)
     }
-}
-
-/// A failure in one line, as the app and `relay status` show it.
-fn why(e: &CoreError) -> String {
-    match e {
-        CoreError::Auth(d) => format!("{}: {}", d.title, d.cause),
-        other => other.to_string(),
-    }
-    .replace(['\r', '\n'], " ")
 }
 
 /// The relay seen from one IMAP connection.
@@ -124,7 +115,7 @@ impl ImapHost for Host<'_> {
             }
             Err(e) => {
                 tracing::warn!(device = %d.name, profile = d.profile_id, error = %e, "imap: the upstream sign-in failed");
-                Err(refused("UNAVAILABLE", format!("The mail server refused Mailwarden: {}", why(&e))))
+                Err(refused("UNAVAILABLE", format!("The mail server refused Mailwarden: {}", one_line(&e))))
             }
         }
     }

@@ -12,7 +12,7 @@
 use super::split::{split, ReadHalf, WriteHalf};
 use super::track::{Track, OWN};
 use super::wire::{self, literal_at_end, Response};
-use mailwarden_services::mail::imap_upstream::Upstream;
+use mailwarden_services::mail::imap_upstream::{Lines, Upstream};
 use std::io::{Read, Write};
 use std::sync::mpsc::Sender;
 use std::sync::Mutex;
@@ -20,8 +20,6 @@ use std::time::Duration;
 
 /// How long the new connection may take to answer the replay.
 const REPLAY_WAIT: Duration = Duration::from_secs(30);
-/// The longest line read during the replay.
-const LINE_MAX: usize = 64 * 1024;
 
 /// How a session gets a new upstream, and what it must heed.
 pub trait Renew: Send + Sync {
@@ -62,7 +60,7 @@ pub fn swap(
     let (up, expires) = renew.open()?;
     let (read, write) = split(up.stream).map_err(|e| e.to_string())?;
     let _ = read.socket().set_read_timeout(Some(REPLAY_WAIT));
-    let mut r = Replay { read, write, pending: up.leftover };
+    let mut r = Replay { read, write, lines: Lines { buf: up.leftover } };
     for (i, e) in enabled.iter().enumerate() {
         r.say(&format!("{OWN}e{i}"), e)?;
     }
@@ -92,7 +90,8 @@ pub fn swap(
             t.exists = exists;
         }
     }
-    let Replay { read, write, pending } = r;
+    let Replay { read, write, lines } = r;
+    let pending = lines.buf;
     handover.send(Handover { read, pending, tell }).map_err(|_| "the session is ending".to_owned())?;
     if idle.is_some() {
         let _ = old.write_all(b"DONE\r\n");
@@ -105,7 +104,7 @@ pub fn swap(
 struct Replay {
     read: ReadHalf,
     write: WriteHalf,
-    pending: Vec<u8>,
+    lines: Lines,
 }
 
 impl Replay {
@@ -141,41 +140,25 @@ impl Replay {
 
     /// The next response line (a literal it announces is read past).
     fn line(&mut self) -> Result<Vec<u8>, String> {
-        let mut chunk = [0u8; 8192];
-        loop {
-            if let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
-                let line: Vec<u8> = self.pending.drain(..=end).collect();
-                if let Some(n) = literal_at_end(&line) {
-                    self.skip(n)?;
+        let line = self.lines.next(&mut self.read).map_err(|e| e.to_string())?;
+        if let Some(mut n) = literal_at_end(&line) {
+            let mut chunk = [0u8; 8192];
+            loop {
+                let buf = &mut self.lines.buf;
+                let here = buf.len().min(usize::try_from(n).unwrap_or(usize::MAX));
+                buf.drain(..here);
+                n -= here as u64;
+                if n == 0 {
+                    break;
                 }
-                return Ok(line);
-            }
-            if self.pending.len() > LINE_MAX {
-                return Err("the server sent an overlong line".into());
-            }
-            match self.read.read(&mut chunk) {
-                Ok(0) => return Err("the new connection was closed".into()),
-                Ok(n) => self.pending.extend_from_slice(&chunk[..n]),
-                Err(e) => return Err(e.to_string()),
+                match self.read.read(&mut chunk) {
+                    Ok(0) => return Err("the new connection was closed".into()),
+                    Ok(k) => buf.extend_from_slice(&chunk[..k]),
+                    Err(e) => return Err(e.to_string()),
+                }
             }
         }
-    }
-
-    fn skip(&mut self, mut n: u64) -> Result<(), String> {
-        let mut chunk = [0u8; 8192];
-        loop {
-            let here = self.pending.len().min(usize::try_from(n).unwrap_or(usize::MAX));
-            self.pending.drain(..here);
-            n -= here as u64;
-            if n == 0 {
-                return Ok(());
-            }
-            match self.read.read(&mut chunk) {
-                Ok(0) => return Err("the new connection was closed".into()),
-                Ok(k) => self.pending.extend_from_slice(&chunk[..k]),
-                Err(e) => return Err(e.to_string()),
-            }
-        }
+        Ok(line)
     }
 }
 

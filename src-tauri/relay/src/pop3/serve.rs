@@ -88,12 +88,9 @@ impl Pop3Host for Host<'_> {
         };
         let drop = opened.map_err(|e| {
             tracing::warn!(device = %d.name, error = %e, "pop3: the mailbox could not be opened");
-            let why = match e {
-                CoreError::Auth(d) => format!("{}: {}", d.title, d.cause),
-                other => other.to_string(),
-            };
+            let why = crate::inbound::one_line(&e);
             record.result(Err(why.clone()));
-            Refusal(why.replace(['\r', '\n'], " "))
+            Refusal(why)
         })?;
         Ok(Box::new(Recorded { inner: drop, record }))
     }

@@ -65,7 +65,7 @@ pub fn open(p: &Profile, login: &Login, within: Duration) -> Result<Upstream> {
     }
     match login {
         Login::Bearer(token) => {
-            let ir = super::super::oauth::xoauth2::encoded(p, token);
+            let ir = crate::oauth::xoauth2::encoded(p, token);
             if sasl_ir {
                 write!(tls, "{TAG} AUTHENTICATE XOAUTH2 {}\r\n", ir.as_str()).map_err(transport)?;
             } else {
@@ -130,13 +130,15 @@ fn capability_in(line: &[u8], cap: &str) -> bool {
         .is_some_and(|(caps, _)| caps.split(' ').any(|c| c == cap))
 }
 
-/// Lines read from the server, bounded; what follows the last one stays in `buf`.
-struct Lines {
-    buf: Vec<u8>,
+/// Lines read from a server, each bounded; what follows the last one stays
+/// in `buf` (the front's replay on a new connection reads its answers so too).
+pub struct Lines {
+    pub buf: Vec<u8>,
 }
 
 impl Lines {
-    fn next(&mut self, r: &mut impl Read) -> io::Result<Vec<u8>> {
+    /// The next line, to its LF.
+    pub fn next(&mut self, r: &mut impl Read) -> io::Result<Vec<u8>> {
         let mut chunk = [0u8; 4096];
         loop {
             if let Some(end) = self.buf.iter().position(|&b| b == b'\n') {

@@ -149,8 +149,8 @@ impl MailChecks<'_> {
             // A Graph profile's token is for Graph: its inbox is read there.
             self.graph_inbox(&p, step, cancel.as_deref())
         } else {
-            self.inbound_login(&p, cancel.as_deref())
-                .and_then(|login| imap::check(&p, login, step, net::Limits::test(cancel)))
+            self.inbound_login(&p, TokenNeed::default().cancel(cancel.as_deref()), true)
+                .and_then(|(login, _)| imap::check(&p, login, step, net::Limits::test(cancel)))
         };
         self.record(id, TestKind::Imap, &result, |r| match r.via {
             imap::InboundVia::Imap => format!("{} folders listed as {}", r.folders, r.mailbox),
@@ -200,16 +200,7 @@ impl MailChecks<'_> {
                 p.name
             )));
         }
-        let (login, expires) = if p.auth_method.is_oauth() {
-            let issued = self.tokens().access_token(&p, TokenNeed::default().lasting(600))?;
-            let claims = crate::oauth::claims::decode(crate::secret::ExposeSecret::expose_secret(&issued.token));
-            if let Some(gap) = claims.and_then(|c| crate::oauth::consent_gap(&p, &c, crate::oauth::Use::Imap)) {
-                return Err(CoreError::Auth(Box::new(gap)));
-            }
-            (imap::Login::Bearer(issued.token), Some(issued.expires_at))
-        } else {
-            (self.inbound_login(&p, None)?, None)
-        };
+        let (login, expires) = self.inbound_login(&p, TokenNeed::default().lasting(600), true)?;
         Ok((imap_upstream::open(&p, &login, within)?, expires))
     }
 
@@ -217,29 +208,35 @@ impl MailChecks<'_> {
     /// [`Self::imap_upstream`] signs in to its IMAP server), within `within`.
     pub fn pop3_upstream(&self, id: i64, within: std::time::Duration) -> Result<pop3_upstream::Pop3Upstream> {
         let p = self.store.get(id)?.profile;
-        let login = if p.auth_method.is_oauth() {
-            imap::Login::Bearer(self.tokens().access_token(&p, TokenNeed::default().lasting(600))?.token)
-        } else {
-            self.inbound_login(&p, None)?
-        };
+        // POP's scope is not IMAP's: the server is the judge of the token.
+        let (login, _) = self.inbound_login(&p, TokenNeed::default().lasting(600), false)?;
         pop3_upstream::Pop3Upstream::open(&p, &login, within)
     }
 
-    /// How the inbound check signs in: a token that can do IMAP, or the password.
-    fn inbound_login(&self, p: &crate::profile::Profile, cancel: Option<&AtomicBool>) -> Result<imap::Login> {
+    /// How the inbound check and the relay's fronts sign in: the password,
+    /// or a token as `need` asks (if `imap`, one that can do IMAP), with when
+    /// it expires.
+    fn inbound_login(
+        &self,
+        p: &crate::profile::Profile,
+        need: TokenNeed<'_>,
+        imap: bool,
+    ) -> Result<(imap::Login, Option<i64>)> {
         if !p.auth_method.is_oauth() {
             let pw = self
                 .store
                 .read_secret(p.id, crate::secret::SecretKind::Password)?
                 .ok_or_else(|| CoreError::invalid("password", "No password is stored for this profile."))?;
-            return Ok(imap::Login::Password(pw));
+            return Ok((imap::Login::Password(pw), None));
         }
-        let token = self.tokens().access_token(p, TokenNeed::default().cancel(cancel))?.token;
-        let claims = crate::oauth::claims::decode(crate::secret::ExposeSecret::expose_secret(&token));
-        if let Some(gap) = claims.and_then(|c| crate::oauth::consent_gap(p, &c, crate::oauth::Use::Imap)) {
+        let issued = self.tokens().access_token(p, need)?;
+        let claims = crate::oauth::claims::decode(crate::secret::ExposeSecret::expose_secret(&issued.token));
+        if let Some(gap) =
+            claims.filter(|_| imap).and_then(|c| crate::oauth::consent_gap(p, &c, crate::oauth::Use::Imap))
+        {
             return Err(CoreError::Auth(Box::new(gap)));
         }
-        Ok(imap::Login::Bearer(token))
+        Ok((imap::Login::Bearer(issued.token), Some(issued.expires_at)))
     }
 }
 

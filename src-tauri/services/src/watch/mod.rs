@@ -142,9 +142,9 @@ impl Watch<'_> {
                 held.entry(m.envelope.profile_id).or_default().push(d);
             }
         }
+        let name_of = |id: i64| self.store.get(id).map(|v| v.profile.name).unwrap_or_else(|_| format!("profile {id}"));
         for (profile_id, diags) in held {
-            let name =
-                self.store.get(profile_id).map(|v| v.profile.name).unwrap_or_else(|_| format!("profile {profile_id}"));
+            let name = name_of(profile_id);
             out.push(AttentionItem {
                 profile_id,
                 profile_name: name,
@@ -157,12 +157,11 @@ impl Watch<'_> {
                 item: format!("relay-held:{profile_id}"),
             });
         }
-        // A mailbox the relay's POP3 front could not open when a device last
-        // asked: the device's program gets nothing until it is fixed.
+        // A mailbox the relay's POP3 or IMAP front could not open when a
+        // device last asked: the device's program gets nothing until it is fixed.
         for (profile_id, s) in mailwarden_store::inbound::inbound_states(self.store.data_dir()) {
             let Some(why) = s.failure else { continue };
-            let name =
-                self.store.get(profile_id).map(|v| v.profile.name).unwrap_or_else(|_| format!("profile {profile_id}"));
+            let name = name_of(profile_id);
             out.push(AttentionItem {
                 profile_id,
                 profile_name: name,
